@@ -1,0 +1,309 @@
+"""NegotiationModel: the month-by-month schedule over one world or many.
+
+``NegotiationModel(scenario="scenarios/biden.yaml", seed=7)`` steps one world,
+as ``mesa.batch_run`` and SolaraViz expect.  ``NegotiationModel(scenario=...,
+seeds=array)`` steps one world per seed at once: the batch layer's path.  A
+world's path depends only on its own seed, so a world inside a many-world
+model ends exactly as the same seed stepped alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from parley import params as P
+from parley import rules as R
+from parley.agents import ROLE_CLASSES, Actor
+from parley.narrative import Narrator
+from parley.randomness import SEED_MAX, Draws
+from parley.scenario import Scenario, load_scenario, with_values
+
+OUTCOMES = ("talks_resumed", "first_talks_month", "summit_held", "freeze_deal",
+            "relief_granted", "crisis", "tests", "icbm_tests", "nuclear_tests",
+            "months_in_talks", "collapses", "final_tension", "final_sanctions_pressure",
+            "final_us_china_tension", "final_talks_state")
+BINARY_OUTCOMES = ("talks_resumed", "summit_held", "freeze_deal", "relief_granted", "crisis")
+COUNT_OUTCOMES = ("tests", "icbm_tests", "nuclear_tests", "months_in_talks", "collapses")
+
+
+@dataclass
+class WorldState:
+    """State variables of every world, each an array over worlds."""
+
+    tension: np.ndarray
+    sanctions: np.ndarray
+    evasion: np.ndarray
+    us_china: np.ndarray
+    capability: np.ndarray
+    pressure: np.ndarray
+    talks: np.ndarray
+    talks_months: np.ndarray
+    deal: np.ndarray
+    relief: np.ndarray
+    relief_size: np.ndarray
+    crisis_left: np.ndarray
+    bold_credit: np.ndarray
+    ally_push: np.ndarray
+    press: np.ndarray
+    # tallies over the run
+    tests: np.ndarray
+    icbm_tests: np.ndarray
+    nuclear_tests: np.ndarray
+    months_in_talks: np.ndarray
+    first_talks_month: np.ndarray
+    summit_held: np.ndarray
+    freeze_deal: np.ndarray
+    relief_granted: np.ndarray
+    crisis: np.ndarray
+    collapses: np.ndarray
+
+    @classmethod
+    def initial(cls, world: dict[str, np.ndarray], n: int) -> WorldState:
+        zeros_i = np.zeros(n, dtype=np.int64)
+        zeros_f = np.zeros(n)
+        zeros_b = np.zeros(n, dtype=bool)
+        return cls(
+            tension=world["tension"].copy(), sanctions=world["sanctions"].copy(),
+            evasion=world["evasion"].copy(), us_china=world["us_china_tension"].copy(),
+            capability=world["capability"].copy(),
+            pressure=world["sanctions"] * (1.0 - world["evasion"]),
+            talks=np.full(n, R.Talks.NO_CONTACT, dtype=np.int64), talks_months=zeros_i.copy(),
+            deal=zeros_b.copy(), relief=zeros_b.copy(), relief_size=zeros_f.copy(),
+            crisis_left=zeros_f.copy(), bold_credit=zeros_f.copy(), ally_push=zeros_f.copy(),
+            press=zeros_f.copy(), tests=zeros_i.copy(), icbm_tests=zeros_i.copy(),
+            nuclear_tests=zeros_i.copy(), months_in_talks=zeros_i.copy(),
+            first_talks_month=zeros_i.copy(), summit_held=zeros_b.copy(),
+            freeze_deal=zeros_b.copy(), relief_granted=zeros_b.copy(), crisis=zeros_b.copy(),
+            collapses=zeros_i.copy())
+
+    def take(self, idx: np.ndarray) -> WorldState:
+        return WorldState(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+
+
+class NegotiationModel(mesa.Model):
+    """US-DPRK negotiations over a presidential term, one step per month.
+
+    Args:
+        scenario: a path to a scenario YAML file, or a loaded Scenario.
+        seed: the run seed (one world).  Ignored when ``seeds`` is given.
+        seeds: one run seed per world, to step many worlds at once.
+        overrides: stance values by path, e.g. ``{"washington.outreach_rate": 0.5}``.
+        narrate: keep a month-by-month log of world 0 (default: when one world).
+        **stance: overrides written ``actor__param=value`` (for SolaraViz sliders
+            and ``mesa.batch_run`` parameter grids).
+    """
+
+    def __init__(self, scenario: str | Path | Scenario = "scenarios/trump_oh.yaml",
+                 seed: int | None = None, seeds: np.ndarray | None = None,
+                 overrides: dict[str, Any] | None = None, narrate: bool | None = None,
+                 **stance: Any):
+        super().__init__(seed=seed)
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        extra = {k.replace("__", "."): v for k, v in stance.items()}
+        if overrides or extra:
+            scenario = with_values(scenario, {**(overrides or {}), **extra})
+        if seeds is None:
+            seeds = [self._seed if seed is not None else int(self.rng.integers(SEED_MAX))]
+        self.seeds = np.asarray(seeds, dtype=np.int64)
+        if np.any(self.seeds < 0):
+            raise ValueError("seeds must be non-negative integers below 2**63")
+        self.scenario = scenario
+        self.n_worlds = len(self.seeds)
+        self.horizon = scenario.horizon.months
+        self.month = 0
+        self.draws = Draws(self.seeds)
+        self.actors: dict[str, Actor] = {}
+        for actor in scenario.actors.values():
+            cls = ROLE_CLASSES[actor.role]
+            self.actors[actor.name] = cls(self, actor.name, self._stance_arrays(actor))
+        self.washington = next(a for a in self.actors.values() if a.role == "washington")
+        self.pyongyang = next(a for a in self.actors.values() if a.role == "pyongyang")
+        self.order = self._schedule()
+        self.shocks = {k: self._value(f"shocks.{k}", v.value)
+                       for k, v in scenario.shocks.items()}
+        self.world = {k: self._value(f"world.{k}", v.value) for k, v in scenario.world.items()}
+        self.state = WorldState.initial(self.world, self.n_worlds)
+        self.acts: dict[str, Any] = {}
+        self.events = {m: [e for e in scenario.events if scenario.month_index(e.month) == m]
+                       for m in range(1, self.horizon + 1)}
+        self.narrator = Narrator(self) if (narrate if narrate is not None
+                                           else self.n_worlds == 1) else None
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "tension": lambda m: float(m.state.tension.mean()),
+            "sanctions_pressure": lambda m: float(m.state.pressure.mean()),
+            "us_china_tension": lambda m: float(m.state.us_china.mean()),
+            "talks_state": lambda m: float(m.state.talks.mean()),
+            "in_talks": lambda m: float(R.in_talks(m.state.talks).mean()),
+            "provocations": lambda m: float(np.mean(m.acts.get("tests", 0))),
+        })
+
+    # ------------------------------------------------------------ set-up
+
+    def _value(self, key: str, value: Any) -> Any:
+        """A stance value as used by the rules: ranges sampled once per world."""
+        if isinstance(value, bool | str):
+            return value
+        if isinstance(value, list):
+            u = self.draws.uniform(f"range:{key}", 0)
+            return value[0] + u * (value[1] - value[0])
+        return np.full(self.n_worlds, float(value))
+
+    def _stance_arrays(self, actor) -> dict[str, Any]:
+        return {k: self._value(f"{actor.name}.{k}", s.value) for k, s in actor.stances.items()}
+
+    def _schedule(self) -> list[Actor]:
+        """Fixed activation order: Washington, Pyongyang, patrons, allies (by name)."""
+        rank = {"washington": 0, "pyongyang": 1, "patron": 2, "ally": 3}
+        return sorted(self.actors.values(), key=lambda a: (rank[a.role], a.name))
+
+    # -------------------------------------------------------------- step
+
+    def step(self) -> None:
+        """One month: events, world shocks, actors in order, resolution, collection."""
+        self.month += 1
+        for event in self.events[self.month]:
+            self.actors[event.actor].set_stance(event.set)
+            if self.narrator:
+                self.narrator.event(event)
+        self.acts = {}
+        self._world_shocks()
+        for actor in self.order:
+            actor.step()
+        self._resolve()
+        self.datacollector.collect(self)
+        if self.month >= self.horizon:
+            self.running = False
+
+    def _world_shocks(self) -> None:
+        s, sh, d, m = self.state, self.shocks, self.draws, self.month
+        was = s.crisis_left > 0
+        s.crisis_left = R.us_crisis_starts(d.uniform("world.us_crisis", m), sh["us_crisis_rate"],
+                                           sh["us_crisis_months"], s.crisis_left)
+        self.acts["crisis_started"] = (s.crisis_left > 0) & ~was
+        s.us_china = R.drift_us_china(s.us_china, self.world["us_china_drift"],
+                                      d.uniform("world.us_china_shock", m),
+                                      sh["us_china_shock_rate"], sh["us_china_shock_size"])
+
+    def _resolve(self) -> None:
+        """Apply the month's moves: red lines, the talks machine, relief, tension, tallies."""
+        s, a, m = self.state, self.acts, self.month
+        us, dprk = self.washington.stance, self.pyongyang.stance
+        u = lambda key: self.draws.uniform(f"talks.{key}", m)  # noqa: E731
+        a["breach"] = R.red_line_breached(us, a["icbm"], a["nuclear"], s.capability)
+        a["military"] = R.military_response(self.washington.draw("military"), us, a["breach"],
+                                            a["icbm"], a["nuclear"])
+        working_first = us["summit_requires_working_level"]
+        a["derail"] = (s.talks == R.Talks.WORKING) & (a["tests"] > 0) & (u("derail") < 0.5)
+        a["deal_broken"] = (s.talks == R.Talks.AGREEMENT) & self._freeze_violated(a)
+        calm = ~a["breach"] & ~a["military"]  # no new talks in a month of crisis
+        invite = a["flatter"] & (not working_first) & calm
+        opened = (a["accept"] | (a["flatter"] & working_first)) & calm
+        summit_p = 0.25 * us["legacy_drive"] * a["attention"]
+        ready = s.talks_months >= (3 if working_first else 1)
+        a["to_summit"] = ready & (u("summit") < summit_p) & ~a["derail"]
+        a["deal_ok"] = R.deal_possible(us, dprk, s.bold_credit)
+        deal_p = np.where(s.talks == R.Talks.SUMMIT, 0.25, 0.10)
+        a["to_deal"] = a["deal_ok"] & (u("deal") < deal_p) & ~a["derail"] & ~a["walkout"]
+        old = s.talks
+        s.talks = R.advance_talks(old, s.talks_months, opened=opened, summit_invite=invite,
+                                  to_summit=a["to_summit"], to_deal=a["to_deal"],
+                                  breach=a["breach"], derail=a["derail"],
+                                  walkout=a["walkout"], deal_broken=a["deal_broken"])
+        self._apply_deal_and_relief(old)
+        self._update_levels()
+        self._tally(old)
+        if self.narrator:
+            self.narrator.month(old)
+
+    def _freeze_violated(self, a: dict[str, Any]) -> np.ndarray:
+        """A freeze covers nuclear tests; from the missile-freeze rung up, missile tests too."""
+        covers_missiles = P.LADDER[self.washington.stance["relief_precondition"]] >= 0.5
+        return (a["nuclear"] > 0) | ((a["tests"] > 0) if covers_missiles else (a["icbm"] > 0))
+
+    def _apply_deal_and_relief(self, old: np.ndarray) -> None:
+        s, us = self.state, self.washington.stance
+        new_deal = (s.talks == R.Talks.AGREEMENT) & (old != R.Talks.AGREEMENT)
+        size = R.RELIEF_SIZE[us["relief_form"]] * (0.5 if us["sanctions_linkage"] == "broad"
+                                                     else 1.0)
+        s.deal |= new_deal
+        s.relief_size = np.where(new_deal, size, s.relief_size)
+        s.sanctions = np.where(new_deal, np.maximum(s.sanctions - size, 0.0), s.sanctions)
+        s.relief |= new_deal
+        ended = (s.talks == R.Talks.COLLAPSE) & s.deal
+        snap_back = ended & (us["relief_form"] != "package")
+        s.sanctions = np.where(snap_back, np.minimum(s.sanctions + s.relief_size, 1.0),
+                               s.sanctions)
+        s.deal &= ~ended
+        s.relief &= ~ended
+        self.acts["new_deal"], self.acts["snap_back"] = new_deal, snap_back
+
+    def _update_levels(self) -> None:
+        s, a = self.state, self.acts
+        s.sanctions = np.clip(s.sanctions + 0.1 * a["breach"], 0.0, 1.0)
+        enforcement = np.clip(1.0 + a.get("enforcement", 0.0), 0.0, 1.0)
+        s.pressure = s.sanctions * enforcement * (1.0 - s.evasion)
+        s.press = np.broadcast_to(a.get("press", 0.0), s.tension.shape).astype(float)
+        s.ally_push = np.broadcast_to(a.get("ally_push", 0.0), s.tension.shape).astype(float)
+        s.bold_credit = s.bold_credit * 0.95
+        s.tension = R.update_tension(s.tension, a["tests"], a["icbm"], a["nuclear"],
+                                     R.in_talks(s.talks), a.get("dialogue", False), a["bold"],
+                                     a["military"])
+
+    def _tally(self, old: np.ndarray) -> None:
+        s, a, m = self.state, self.acts, self.month
+        talking = R.in_talks(s.talks)
+        entered = talking & ~R.in_talks(old)
+        s.talks_months = np.where(entered | ~talking, 0, s.talks_months + 1)
+        s.first_talks_month = np.where((s.first_talks_month == 0) & talking, m,
+                                       s.first_talks_month)
+        s.months_in_talks += talking
+        s.summit_held |= s.talks == R.Talks.SUMMIT
+        s.freeze_deal |= s.talks == R.Talks.AGREEMENT
+        s.relief_granted |= s.relief
+        s.crisis |= a["military"] | (s.tension >= 0.95)
+        s.collapses += (s.talks == R.Talks.COLLAPSE) & (old != R.Talks.COLLAPSE)
+        s.tests += a["tests"]
+        s.icbm_tests += a["icbm"]
+        s.nuclear_tests += a["nuclear"]
+
+    # ----------------------------------------------------------- results
+
+    def run(self) -> NegotiationModel:
+        """Step to the end of the horizon."""
+        while self.running:
+            self.step()
+        return self
+
+    def outcomes(self) -> dict[str, np.ndarray]:
+        """One flat outcome record per world (docs/MODEL.md, 'Outcomes')."""
+        s = self.state
+        return {
+            "talks_resumed": s.first_talks_month > 0,
+            "first_talks_month": s.first_talks_month,
+            "summit_held": s.summit_held.copy(),
+            "freeze_deal": s.freeze_deal.copy(),
+            "relief_granted": s.relief_granted.copy(),
+            "crisis": s.crisis.copy(),
+            "tests": s.tests.copy(),
+            "icbm_tests": s.icbm_tests.copy(),
+            "nuclear_tests": s.nuclear_tests.copy(),
+            "months_in_talks": s.months_in_talks.copy(),
+            "collapses": s.collapses.copy(),
+            "final_tension": s.tension.copy(),
+            "final_sanctions_pressure": s.pressure.copy(),
+            "final_us_china_tension": s.us_china.copy(),
+            "final_talks_state": s.talks.copy(),
+        }
+
+    def outcome_record(self, world: int = 0) -> dict[str, Any]:
+        """The outcome record of one world as plain Python values."""
+        rec = {k: v[world].item() for k, v in self.outcomes().items()}
+        rec["first_talks_month"] = rec["first_talks_month"] or None
+        rec["final_talks_state"] = R.Talks(rec["final_talks_state"]).name.lower()
+        return rec

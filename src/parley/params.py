@@ -1,0 +1,164 @@
+"""Every stance and world parameter, declared once as a typed object.
+
+The scenario schema, the sweep paths, the SolaraViz sliders and the EMA adapter
+are all built from these declarations, in the manner of EMA Workbench's
+``RealParameter`` / ``CategoricalParameter``.  Categorical stances keep the
+words the texts use; ``LADDER`` is the one table that turns the
+precondition/concession words into numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# What Washington asks before sanctions relief, and how far Pyongyang will go,
+# on one 0-1 scale of nuclear concession.  The order follows Yeo (2020): Sanders
+# and Warren ask a fissile freeze; Bloomberg and Buttigieg add missiles;
+# Klobuchar asks verifiable irreversible steps; Biden and Buttigieg substantial
+# disarmament.  The spacing (equal steps) is an assumption.
+LADDER: dict[str, float] = {
+    "nothing_upfront": 0.0,
+    "fissile_freeze": 0.25,
+    "nuclear_and_missile_freeze": 0.5,
+    "verifiable_irreversible_steps": 0.75,
+    "substantial_disarmament": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class Real:
+    """A numeric parameter in [low, high]; a scenario may give a (low, high) range."""
+
+    name: str
+    low: float
+    high: float
+    doc: str
+
+    def check(self, value: float) -> str | None:
+        if not self.low <= value <= self.high:
+            return f"must lie in [{self.low}, {self.high}]"
+        return None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A categorical parameter; numbers come from a documented table."""
+
+    name: str
+    options: tuple[str, ...]
+    doc: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A yes/no stance."""
+
+    name: str
+    doc: str
+
+
+Param = Real | Choice | Flag
+
+WASHINGTON: tuple[Param, ...] = (
+    Flag("personal_diplomacy",
+         "Pursues leader-to-leader diplomacy without prior nuclear concessions."),
+    Flag("summit_requires_working_level",
+         "A summit only after substantive agreement at the working level."),
+    Choice("relief_precondition", tuple(LADDER),
+           "What Washington asks of Pyongyang before any sanctions relief."),
+    Choice("relief_form", ("partial_time_limited", "targeted_reversible", "package"),
+           "Relief offered in part and for a time, targeted and reversible, or only as a package."),
+    Choice("sequencing", ("phased", "all_upfront"),
+           "Step-by-step (peace and disarmament in parallel) or everything upfront."),
+    Choice("sanctions_policy", ("tighten", "hold", "ease_with_progress"),
+           "What Washington does with sanctions while no deal is in force."),
+    Choice("red_line", ("none", "nuclear_test", "icbm", "multiple_warhead_icbm"),
+           "The test that ends talks and triggers a hard response."),
+    Flag("military_option", "Force to pre-empt or answer a nuclear or missile test stays open."),
+    Flag("no_reelection_pressure",
+         "A second-term president: no election year, room for bold moves."),
+    Flag("peace_regime_goal", "Seeks a peace regime on the peninsula alongside denuclearisation."),
+    Choice("sanctions_linkage", ("nuclear_only", "nuclear_and_missiles", "broad"),
+           "What sanctions are tied to: nuclear only, plus missiles, "
+           "or also human rights and cyber."),
+    Real("outreach_rate", 0.0, 1.0,
+         "Monthly probability of offering talks when there is no contact and attention allows."),
+    Real("legacy_drive", 0.0, 1.0, "Appetite for a personal diplomatic legacy (summits)."),
+    Real("bold_move_rate", 0.0, 1.0,
+         "Monthly probability, in talks and free of re-election, of a bold move "
+         "(end-of-war declaration, troop posture, relief)."),
+    Real("alliance_coordination", 0.0, 1.0, "How closely moves are coordinated with allies."),
+    Real("crisis_distraction", 0.0, 1.0,
+         "Share of attention another crisis (Iran, impeachment) takes while it lasts."),
+    Real("election_year_drag", 0.0, 1.0,
+         "Share of attention the last year of a first term takes from diplomacy."),
+)
+
+PYONGYANG: tuple[Param, ...] = (
+    Real("attitude_threshold", 0.0, 1.0,
+         "US flexibility Pyongyang must see (a change in attitude) before accepting talks."),
+    Real("max_concession", 0.0, 1.0,
+         "Furthest Pyongyang will go in a deal, on the LADDER scale (0.25 = fissile freeze)."),
+    Real("test_month_rate", 0.0, 1.0,
+         "Baseline monthly probability of at least one missile test (calibrated)."),
+    Real("tests_per_test_month", 1.0, 10.0, "Mean number of missiles in a month with a test."),
+    Real("icbm_share", 0.0, 1.0, "Share of tests that are ICBM-class (incl. space launchers)."),
+    Real("irbm_share", 0.0, 1.0, "Share of tests that are intermediate or medium range."),
+    Real("nuclear_test_rate", 0.0, 0.2, "Baseline monthly probability of a nuclear test."),
+    Real("leverage_sensitivity", 0.0, 3.0,
+         "How much stalled diplomacy and pressure multiply the test rate (tests as leverage)."),
+    Real("restraint_in_talks", 0.0, 1.0, "Reduction of the test rate while talks are under way."),
+    Real("evasion_growth", 0.0, 0.1,
+         "Monthly growth of sanctions evasion (illicit maritime trade, cyber theft)."),
+    Real("capability_growth", 0.0, 0.1,
+         "Monthly progress towards miniaturised multiple-warhead missiles."),
+    Real("flattery_outreach", 0.0, 1.0,
+         "Monthly propensity to reach out to a leader it thinks can be flattered into relief."),
+    Real("walkout_patience", 1.0, 36.0, "Months of talks without relief Pyongyang tolerates."),
+)
+
+PATRON: tuple[Param, ...] = (
+    Real("enforcement", 0.0, 1.0, "Share of the sanctions it enforces when it cooperates."),
+    Real("influence", 0.0, 1.0, "Weight of its trade and influence on Pyongyang."),
+    Real("spoiler_threshold", 0.0, 1.0,
+         "US-China tension above which it plays spoiler and pursues its own diplomacy."),
+    Real("un_easing_push", 0.0, 0.1,
+         "Monthly erosion of UN sanctions it pushes for while a spoiler."),
+    Real("phased_affinity", 0.0, 1.0,
+         "How hard it presses Pyongyang back to talks when the US offer is phased."),
+)
+
+ALLY: tuple[Param, ...] = (
+    Real("engagement", 0.0, 1.0, "Propensity for inter-Korean dialogue in a month."),
+    Real("presses_flexibility", -1.0, 1.0,
+         "Pushes Washington towards (+) or away from (-) flexibility."),
+    Real("consultation", 0.0, 1.0, "Weight of alliance consultation in Washington's moves."),
+)
+
+WORLD: tuple[Param, ...] = (
+    Real("tension", 0.0, 1.0, "Peninsula tension at the start."),
+    Real("sanctions", 0.0, 1.0, "Nominal sanctions level at the start."),
+    Real("evasion", 0.0, 1.0, "Share of sanctions evaded at the start."),
+    Real("us_china_tension", 0.0, 1.0, "US-China tension at the start."),
+    Real("us_china_drift", -0.05, 0.05, "Monthly drift of US-China tension."),
+    Real("capability", 0.0, 1.0, "Progress towards multiple-warhead ICBMs at the start."),
+)
+
+SHOCKS: tuple[Param, ...] = (
+    Real("us_crisis_rate", 0.0, 1.0, "Monthly probability a crisis elsewhere starts."),
+    Real("us_crisis_months", 1.0, 24.0, "How long such a crisis crowds out attention."),
+    Real("us_china_shock_rate", 0.0, 1.0, "Monthly probability of a US-China flare-up."),
+    Real("us_china_shock_size", 0.0, 0.5, "Rise in US-China tension at a flare-up."),
+)
+
+ROLES: dict[str, tuple[Param, ...]] = {
+    "washington": WASHINGTON,
+    "pyongyang": PYONGYANG,
+    "patron": PATRON,
+    "ally": ALLY,
+}
+SECTIONS: dict[str, tuple[Param, ...]] = {"world": WORLD, "shocks": SHOCKS}
+
+
+def by_name(params: tuple[Param, ...]) -> dict[str, Param]:
+    return {p.name: p for p in params}

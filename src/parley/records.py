@@ -1,0 +1,208 @@
+"""Loaders for the historical reference data shipped in ``parley/refdata``.
+
+Two files are shipped as package data (see ``refdata/README.md`` for sources):
+
+* ``dprk_missile_tests_monthly.csv`` -- North Korean missile flight tests per calendar
+  month, 1984-01 to 2026-04, counted from the CNS North Korea Missile Test Database
+  (James Martin Center for Nonproliferation Studies, for the Nuclear Threat Initiative).
+  Space launches are included; nuclear tests are *not* (see :data:`NUCLEAR_TEST_DATES`).
+* ``us_dprk_talks_timeline.csv`` -- dated US-DPRK (and Six-Party) negotiation events,
+  1994-2021.
+
+All loaders return fresh :class:`pandas.DataFrame` objects (safe to mutate); the CSV
+files are parsed once and cached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+__all__ = [
+    "CLASS_COLUMNS",
+    "MISSILE_FILE",
+    "NON_TALKS_KINDS",
+    "NUCLEAR_TEST_DATES",
+    "TALKS_FILE",
+    "TALKS_KINDS",
+    "load_missile_tests",
+    "load_talks_timeline",
+    "missile_tests_between",
+    "nuclear_test_dates",
+    "nuclear_tests_monthly",
+    "parse_month",
+    "talks_month_indicator",
+    "talks_months",
+]
+
+MISSILE_FILE = "dprk_missile_tests_monthly.csv"
+TALKS_FILE = "us_dprk_talks_timeline.csv"
+
+#: Missile classes in the monthly file; they sum to ``tests`` in every row.
+CLASS_COLUMNS: tuple[str, ...] = ("srbm", "irbm_mrbm", "icbm", "slbm", "slv", "other")
+
+#: North Korea's six nuclear tests (from the data README; they are not in the missile file).
+NUCLEAR_TEST_DATES: tuple[dt.date, ...] = (
+    dt.date(2006, 10, 9),
+    dt.date(2009, 5, 25),
+    dt.date(2013, 2, 12),
+    dt.date(2016, 1, 6),
+    dt.date(2016, 9, 9),
+    dt.date(2017, 9, 3),
+)
+
+#: Timeline ``kind`` values that count as formal US-DPRK talks.
+TALKS_KINDS: frozenset[str] = frozenset(
+    {"working_level", "summit", "multilateral_talks", "agreement"}
+)
+#: Timeline ``kind`` values that mark the absence or end of talks.
+NON_TALKS_KINDS: frozenset[str] = frozenset({"refusal", "no_talks", "collapse"})
+
+
+def _read_refdata_text(name: str) -> str:
+    return (resources.files("parley") / "refdata" / name).read_text(encoding="utf-8")
+
+
+def parse_month(value: str | pd.Period | dt.date | pd.Timestamp) -> pd.Period:
+    """Parse ``"YYYY-MM"`` (or a date/Period) into a monthly :class:`pandas.Period`.
+
+    Raises ``ValueError`` for anything that is not a valid month.
+    """
+    if isinstance(value, pd.Period):
+        return value.asfreq("M")
+    if isinstance(value, dt.date):  # includes pd.Timestamp and datetime
+        return pd.Period(year=value.year, month=value.month, freq="M")
+    text = str(value).strip()
+    parts = text.split("-")
+    if len(parts) != 2 or len(parts[0]) != 4 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"not a month in YYYY-MM form: {value!r}")
+    year, month = int(parts[0]), int(parts[1])
+    if not 1 <= month <= 12:
+        raise ValueError(f"month out of range 01-12: {value!r}")
+    return pd.Period(year=year, month=month, freq="M")
+
+
+@lru_cache(maxsize=1)
+def _missile_tests_cached() -> pd.DataFrame:
+    text = _read_refdata_text(MISSILE_FILE)
+    dtypes = {c: "int64" for c in ("tests", "launch_days", *CLASS_COLUMNS)}
+    df = pd.read_csv(io.StringIO(text), dtype={"month": str, **dtypes})
+    df["month"] = pd.PeriodIndex(df["month"], freq="M")
+    return df
+
+
+def load_missile_tests() -> pd.DataFrame:
+    """Monthly missile-test counts, one row per calendar month (no gaps).
+
+    Columns: ``month`` (``period[M]``), ``tests``, ``launch_days`` and the class counts
+    ``srbm, irbm_mrbm, icbm, slbm, slv, other`` (all ``int64``). The class counts sum to
+    ``tests``. Rows for 2025-2026 are preliminary in the source.
+    """
+    return _missile_tests_cached().copy()
+
+
+def missile_tests_between(start: str | pd.Period, end: str | pd.Period) -> pd.DataFrame:
+    """Rows of :func:`load_missile_tests` with ``start <= month <= end`` (inclusive).
+
+    Raises ``ValueError`` if ``start > end`` or the range is not fully covered by the data.
+    """
+    p0, p1 = parse_month(start), parse_month(end)
+    if p0 > p1:
+        raise ValueError(f"start {p0} is after end {p1}")
+    df = load_missile_tests()
+    first, last = df["month"].iloc[0], df["month"].iloc[-1]
+    if p0 < first or p1 > last:
+        raise ValueError(f"range {p0}..{p1} is outside the data ({first}..{last})")
+    return df[(df["month"] >= p0) & (df["month"] <= p1)].reset_index(drop=True)
+
+
+def nuclear_test_dates() -> pd.DatetimeIndex:
+    """The six North Korean nuclear test dates as a :class:`pandas.DatetimeIndex`."""
+    return pd.DatetimeIndex([pd.Timestamp(d) for d in NUCLEAR_TEST_DATES], name="date")
+
+
+def nuclear_tests_monthly(start: str | pd.Period, end: str | pd.Period) -> pd.Series:
+    """Number of nuclear tests per month over ``start..end`` (inclusive), ``int64``."""
+    p0, p1 = parse_month(start), parse_month(end)
+    if p0 > p1:
+        raise ValueError(f"start {p0} is after end {p1}")
+    months = pd.period_range(p0, p1, freq="M", name="month")
+    counts = pd.Series(0, index=months, dtype="int64", name="nuclear_tests")
+    for d in NUCLEAR_TEST_DATES:
+        p = parse_month(d)
+        if p0 <= p <= p1:
+            counts[p] += 1
+    return counts
+
+
+@lru_cache(maxsize=1)
+def _talks_cached() -> pd.DataFrame:
+    text = _read_refdata_text(TALKS_FILE)
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    df["date"] = pd.to_datetime(df["date"], format="%Y-%m-%d")
+    end = df["end_date"].str.strip().replace("", None)
+    df["end_date"] = pd.to_datetime(end, format="%Y-%m-%d")
+    for col in ("event", "kind", "us_administration", "source"):
+        df[col] = df[col].astype(str)
+    unknown = set(df["kind"]) - TALKS_KINDS - NON_TALKS_KINDS
+    if unknown:  # pragma: no cover - guards against an edited data file
+        raise ValueError(f"unknown event kinds in {TALKS_FILE}: {sorted(unknown)}")
+    df["is_talks"] = df["kind"].isin(TALKS_KINDS)
+    return df
+
+
+def load_talks_timeline() -> pd.DataFrame:
+    """US-DPRK negotiation events.
+
+    Columns: ``date`` and ``end_date`` (``datetime64``; ``end_date`` is ``NaT`` for one-day
+    events), ``event``, ``kind``, ``us_administration``, ``source`` (strings) and
+    ``is_talks`` (bool: ``kind`` is one of :data:`TALKS_KINDS`).
+    """
+    return _talks_cached().copy()
+
+
+def _event_months(row: pd.Series) -> list[pd.Period]:
+    first = parse_month(row["date"])
+    last = first if pd.isna(row["end_date"]) else parse_month(row["end_date"])
+    return list(pd.period_range(first, last, freq="M"))
+
+
+def talks_months(
+    administration: str | None = None,
+    start: str | pd.Period | None = None,
+    end: str | pd.Period | None = None,
+) -> pd.PeriodIndex:
+    """Months in which formal US-DPRK talks took place.
+
+    A talks event (kind in :data:`TALKS_KINDS`) covers every month from its ``date`` to its
+    ``end_date`` inclusive. ``administration`` (case-insensitive, e.g. ``"Trump"``) keeps only
+    events under that US administration; ``start``/``end`` (``"YYYY-MM"``) clip the result.
+    Returns a sorted, duplicate-free monthly :class:`pandas.PeriodIndex`.
+    """
+    df = _talks_cached()
+    df = df[df["is_talks"]]
+    if administration is not None:
+        df = df[df["us_administration"].str.lower() == administration.strip().lower()]
+    months: set[pd.Period] = set()
+    for _, row in df.iterrows():
+        months.update(_event_months(row))
+    p0 = parse_month(start) if start is not None else None
+    p1 = parse_month(end) if end is not None else None
+    kept = sorted(m for m in months if (p0 is None or m >= p0) and (p1 is None or m <= p1))
+    return pd.PeriodIndex(kept, freq="M", name="month")
+
+
+def talks_month_indicator(
+    start: str | pd.Period, end: str | pd.Period, administration: str | None = None
+) -> pd.Series:
+    """Boolean series over every month ``start..end``: True where formal talks took place."""
+    p0, p1 = parse_month(start), parse_month(end)
+    if p0 > p1:
+        raise ValueError(f"start {p0} is after end {p1}")
+    months = pd.period_range(p0, p1, freq="M", name="month")
+    talks = talks_months(administration, p0, p1)
+    return pd.Series(months.isin(talks), index=months, name="talks")

@@ -1,0 +1,415 @@
+"""Scenario files: safe YAML loading, ``extends`` inheritance, one typed schema.
+
+A scenario file states each actor's stance parameters with their provenance.
+Loading resolves ``extends`` (child keys override the parent's; a stance entry
+is replaced whole, so a value never keeps a source that was written for
+another value), then validates the result against the declarations in
+:mod:`parley.params`.  Every problem becomes one line naming the file, the
+field path and what is allowed; :class:`ScenarioError` carries all of them.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from parley import params as P
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+TEXTS = ("oh2020", "yeo2020", "data", "outside")
+
+
+class ScenarioError(Exception):
+    """A scenario could not be loaded; ``problems`` holds one line per error."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class Source(_Strict):
+    """Where a value comes from: which text, which section, and what it says (paraphrased)."""
+
+    text: Literal["oh2020", "yeo2020", "data", "outside"]
+    section: str = Field(min_length=1)
+    says: str = Field(min_length=10)
+
+
+class Stance(_Strict):
+    """A parameter value with its provenance: a source, or an assumption and its reason."""
+
+    value: Any
+    source: Source | None = None
+    assumption: str | None = Field(default=None, min_length=10)
+
+    @model_validator(mode="after")
+    def _one_provenance(self) -> Stance:
+        if (self.source is None) == (self.assumption is None):
+            raise ValueError("give exactly one of 'source' or 'assumption'")
+        return self
+
+
+class Event(_Strict):
+    """A scheduled change of an actor's stance, e.g. a new government in Seoul."""
+
+    month: str
+    actor: str
+    set: dict[str, Any]
+    note: str = Field(min_length=5)
+    source: Source | None = None
+    assumption: str | None = Field(default=None, min_length=10)
+
+    @model_validator(mode="after")
+    def _one_provenance(self) -> Event:
+        if (self.source is None) == (self.assumption is None):
+            raise ValueError("give exactly one of 'source' or 'assumption'")
+        return self
+
+
+class Horizon(_Strict):
+    start: str = Field(default="2021-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    months: int = Field(default=48, ge=1, le=120)
+
+
+class ScenarioDoc(_Strict):
+    """The top level of a resolved scenario file."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = Field(min_length=3)
+    camp: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = ""
+    abstract: bool = False
+    disagreement: str = ""
+    horizon: Horizon = Horizon()
+    world: dict[str, Stance]
+    shocks: dict[str, Stance]
+    actors: dict[str, dict[str, Any]]
+    events: list[Event] = []
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: str
+    stances: dict[str, Stance]
+
+    def value(self, param: str) -> Any:
+        return self.stances[param].value
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated, fully resolved scenario."""
+
+    name: str
+    title: str
+    camp: str
+    path: Path | None
+    horizon: Horizon
+    world: dict[str, Stance]
+    shocks: dict[str, Stance]
+    actors: dict[str, Actor]
+    events: list[Event]
+    resolved: dict[str, Any] = field(repr=False)
+    abstract: bool = False
+
+    @property
+    def hash(self) -> str:
+        text = json.dumps(self.resolved, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def actors_of(self, role: str) -> list[Actor]:
+        return [a for a in self.actors.values() if a.role == role]
+
+    def month_label(self, month: int) -> str:
+        return month_label(self.horizon.start, month)
+
+    def month_index(self, label: str) -> int:
+        return month_index(self.horizon.start, label)
+
+
+def month_label(start: str, month: int) -> str:
+    """Calendar label (YYYY-MM) of simulated month 1..n; month 1 is ``start``."""
+    year, mon = (int(x) for x in start.split("-"))
+    idx = year * 12 + mon - 1 + month - 1
+    return f"{idx // 12}-{idx % 12 + 1:02d}"
+
+
+def month_index(start: str, label: str) -> int:
+    """Simulated month number (1 = ``start``) of a YYYY-MM label."""
+    y0, m0 = (int(x) for x in start.split("-"))
+    y, m = (int(x) for x in label.split("-"))
+    return (y - y0) * 12 + (m - m0) + 1
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([f"{where}: cannot read file ({exc.strerror})"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as exc:
+        raise ScenarioError([f"{where}: {_yaml_where(exc)}unsupported YAML tag "
+                             f"({exc.problem}); only plain YAML data is allowed"]) from None
+    except yaml.YAMLError as exc:
+        msg = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError([f"{where}: {_yaml_where(exc)}YAML syntax error: {msg}"]) from None
+    if data is None:
+        raise ScenarioError([f"{where}: file is empty; a scenario must be a YAML mapping"])
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{where}: top level is a {type(data).__name__}; "
+                             "a scenario must be a YAML mapping of fields"])
+    return data
+
+
+def _yaml_where(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+
+
+def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """Child keys override; mappings merge recursively except stance entries."""
+    out = dict(parent)
+    for key, val in child.items():
+        old = out.get(key)
+        if isinstance(val, dict) and isinstance(old, dict) and "value" not in val:
+            out[key] = _merge(old, val)
+        else:
+            out[key] = val
+    return out
+
+
+def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = path.resolve()
+    if path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError([f"{chain[0]}: extends: circular inheritance ({cycle})"])
+    data = _read_yaml(path)
+    parent_ref = data.pop("extends", None)
+    data.setdefault("abstract", False)
+    if parent_ref is None:
+        return data
+    if not isinstance(parent_ref, str):
+        raise ScenarioError([f"{path}: extends: must be a file name such as base.yaml"])
+    parent_path = path.parent / parent_ref
+    if not parent_path.is_file():
+        raise ScenarioError([f"{path}: extends: no such file '{parent_ref}' next to it"])
+    parent = _resolve(parent_path, (*chain, path))
+    parent.pop("abstract", None)
+    parent.pop("name", None)
+    return _merge(parent, data)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, resolve and validate one scenario file, or raise ScenarioError."""
+    path = Path(path)
+    raw = _resolve(path)
+    raw.setdefault("name", path.stem)
+    return build_scenario(raw, str(path), path)
+
+
+def build_scenario(raw: dict[str, Any], where: str = "<scenario>",
+                   path: Path | None = None) -> Scenario:
+    """Validate a resolved scenario mapping (as a file or a sweep produces it)."""
+    try:
+        doc = ScenarioDoc.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError([_pydantic_line(where, err) for err in exc.errors()]) from None
+    problems: list[str] = []
+    for section, decls in P.SECTIONS.items():
+        problems += _check_block(where, section, getattr(doc, section), decls)
+    actors = _check_actors(where, doc, problems)
+    problems += _check_events(where, doc, actors)
+    if problems:
+        raise ScenarioError(problems)
+    resolved = doc.model_dump(mode="json", exclude_none=True)
+    return Scenario(name=doc.name, title=doc.title, camp=doc.camp, path=path,
+                    horizon=doc.horizon, world=doc.world, shocks=doc.shocks, actors=actors,
+                    events=doc.events, resolved=resolved, abstract=doc.abstract)
+
+
+def _pydantic_line(where: str, err: dict[str, Any]) -> str:
+    loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"{where}: {loc}: unknown field (check the spelling; see docs/SCENARIOS.md)"
+    if kind == "missing":
+        return f"{where}: {loc}: required field is missing"
+    return f"{where}: {loc}: {err['msg']} (got {err.get('input')!r})"
+
+
+def _check_block(where: str, prefix: str, block: dict[str, Stance],
+                 decls: tuple[P.Param, ...]) -> list[str]:
+    table = P.by_name(decls)
+    problems = [f"{where}: {prefix}.{key}: unknown field (allowed: {', '.join(table)})"
+                for key in block if key not in table]
+    problems += [f"{where}: {prefix}.{name}: required field is missing"
+                 for name in table if name not in block]
+    for name, stance in block.items():
+        if name in table:
+            msg = check_value(table[name], stance.value, allow_range=True)
+            if msg:
+                problems.append(f"{where}: {prefix}.{name}.value: {msg}")
+    return problems
+
+
+def check_value(decl: P.Param, value: Any, allow_range: bool) -> str | None:
+    """Why ``value`` is not allowed for ``decl``, or None when it is."""
+    if isinstance(decl, P.Flag):
+        return None if isinstance(value, bool) else f"must be true or false (got {value!r})"
+    if isinstance(decl, P.Choice):
+        if value in decl.options:
+            return None
+        return f"{value!r} is not allowed (allowed: {', '.join(decl.options)})"
+    if allow_range and isinstance(value, list):
+        if len(value) != 2 or not all(_is_number(v) for v in value):
+            return f"a range must be [low, high] with two numbers (got {value!r})"
+        if value[0] > value[1]:
+            return f"range low {value[0]} exceeds high {value[1]}"
+        return decl.check(value[0]) or decl.check(value[1])
+    if not _is_number(value):
+        kind = "a number or a [low, high] range" if allow_range else "a number"
+        return f"must be {kind} in [{decl.low}, {decl.high}] (got {value!r})"
+    return decl.check(value)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _check_actors(where: str, doc: ScenarioDoc, problems: list[str]) -> dict[str, Actor]:
+    actors: dict[str, Actor] = {}
+    for name, body in doc.actors.items():
+        loc = f"actors.{name}"
+        if not isinstance(body, dict):
+            problems.append(f"{where}: {loc}: must be a mapping with a 'role' and stances")
+            continue
+        role = body.get("role")
+        if role not in P.ROLES:
+            problems.append(f"{where}: {loc}.role: {role!r} is not a known role "
+                            f"(allowed: {', '.join(P.ROLES)})")
+            continue
+        stances: dict[str, Stance] = {}
+        for key, val in body.items():
+            if key == "role":
+                continue
+            try:
+                stances[key] = Stance.model_validate(val)
+            except ValidationError as exc:
+                problems += [_pydantic_line(where, {**e, "loc": (loc, key, *e["loc"])})
+                             for e in exc.errors()]
+        problems += _check_block(where, loc, stances, P.ROLES[role])
+        actors[name] = Actor(name, role, stances)
+    for role in ("washington", "pyongyang"):
+        count = sum(a.role == role for a in actors.values())
+        if count != 1 and not any(p.endswith(".role") for p in problems):
+            problems.append(f"{where}: actors: needs exactly one actor with role '{role}' "
+                            f"(found {count})")
+    return actors
+
+
+def _check_events(where: str, doc: ScenarioDoc, actors: dict[str, Actor]) -> list[str]:
+    problems = []
+    for i, ev in enumerate(doc.events):
+        loc = f"{where}: events.{i}"
+        if not MONTH_RE.match(ev.month):
+            problems.append(f"{loc}.month: {ev.month!r} must be YYYY-MM")
+            continue
+        m = month_index(doc.horizon.start, ev.month)
+        if not 1 <= m <= doc.horizon.months:
+            problems.append(f"{loc}.month: {ev.month} lies outside the horizon "
+                            f"({doc.horizon.start} + {doc.horizon.months} months)")
+        if ev.actor not in actors:
+            problems.append(f"{loc}.actor: unknown actor {ev.actor!r} "
+                            f"(allowed: {', '.join(actors)})")
+            continue
+        table = P.by_name(P.ROLES[actors[ev.actor].role])
+        for key, val in ev.set.items():
+            if key not in table:
+                problems.append(f"{loc}.set.{key}: unknown field for role "
+                                f"{actors[ev.actor].role} (allowed: {', '.join(table)})")
+            elif msg := check_value(table[key], val, allow_range=False):
+                problems.append(f"{loc}.set.{key}: {msg}")
+    return problems
+
+
+def scenario_files(paths: list[str | Path]) -> list[Path]:
+    """Expand directories into their non-abstract scenario files, sorted by name."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.glob("*.yaml")):
+                data = _peek(f)
+                if not data.get("abstract", False):
+                    out.append(f)
+        else:
+            out.append(p)
+    return out
+
+
+def _peek(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+# ------------------------------------------------------ addressing values
+
+
+def split_path(scenario: Scenario, path: str) -> tuple[tuple[str, ...], P.Param]:
+    """Where a dotted path (``washington.outreach_rate``, ``world.tension``) points.
+
+    Returns the key path inside the resolved mapping and the parameter's
+    declaration; raises ScenarioError naming what is allowed.
+    """
+    parts = path.split(".")
+    if parts[0] == "actors":
+        parts = parts[1:]
+    if len(parts) != 2:
+        raise ScenarioError([f"{path}: a parameter path is ACTOR.PARAM, world.PARAM "
+                             f"or shocks.PARAM (actors: {', '.join(scenario.actors)})"])
+    head, name = parts
+    if head in P.SECTIONS:
+        decls, keys = P.by_name(P.SECTIONS[head]), (head, name)
+    elif head in scenario.actors:
+        decls, keys = P.by_name(P.ROLES[scenario.actors[head].role]), ("actors", head, name)
+    else:
+        allowed = ", ".join([*scenario.actors, *P.SECTIONS])
+        raise ScenarioError([f"{path}: unknown actor or section {head!r} (allowed: {allowed})"])
+    if name not in decls:
+        raise ScenarioError([f"{path}: unknown parameter {name!r} for {head} "
+                             f"(allowed: {', '.join(decls)})"])
+    return keys, decls[name]
+
+
+def with_values(scenario: Scenario, values: dict[str, Any],
+                why: str = "set for this run by an override or a sweep") -> Scenario:
+    """A copy of the scenario with some stance values replaced (and re-validated)."""
+    raw = copy.deepcopy(scenario.resolved)
+    for path, val in values.items():
+        keys, _ = split_path(scenario, path)
+        node = raw
+        for k in keys[:-1]:
+            node = node[k]
+        node[keys[-1]] = {"value": val, "assumption": f"{why} ({path} = {val})"}
+    return build_scenario(raw, f"{scenario.path or scenario.name} with {sorted(values)}",
+                          scenario.path)

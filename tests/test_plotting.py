@@ -1,0 +1,594 @@
+"""Tests of parley.plotting on small, fixed synthetic result files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from parley import plotting
+
+HORIZON = 12
+RUNS = 10_000
+
+# name, title, camp, p(talks), median months to talks
+_SCENARIOS = [
+    ("trump_oh", "Trump second term (Oh 2020)", "trump", 0.40, 9.0),
+    ("sanders", "Sanders administration (Yeo 2020)", "progressive", 0.60, 5.0),
+    ("biden", "Biden administration (Yeo 2020)", "centrist", 0.312, None),
+]
+
+
+def _share(p: float, n: int = RUNS) -> dict:
+    k = round(p * n)
+    return {"k": k, "n": n, "p": p, "lo": round(p - 0.01, 4), "hi": round(p + 0.01, 4)}
+
+
+def _scenario(i: int, name: str, title: str, camp: str, p: float, median: float | None) -> dict:
+    months = list(range(HORIZON + 1))
+    surv = [round(1.0 - (1.0 - 0.9 + 0.05 * i) * m / HORIZON * (p / 0.5), 4) for m in months]
+    surv[0] = 1.0
+    monthly_months = list(range(1, HORIZON + 1))
+    tension = [round(0.3 + 0.02 * m + 0.05 * i, 4) for m in monthly_months]
+    sanctions = [round(0.5 - 0.01 * m + 0.03 * i, 4) for m in monthly_months]
+    return {
+        "name": name,
+        "title": title,
+        "camp": camp,
+        "runs": RUNS,
+        "shares": {
+            "talks_resumed": _share(p),
+            "summit_held": _share(p / 2),
+            "freeze_deal": _share(p / 4),
+            "relief_granted": _share(p / 5),
+            "crisis": _share(0.1 + 0.05 * i),
+        },
+        "time_to_talks": {
+            "median": median,
+            "month": months,
+            "survival": surv,
+            "lo": [round(max(0.0, s - 0.02), 4) for s in surv],
+            "hi": [round(min(1.0, s + 0.02), 4) for s in surv],
+        },
+        "counts": {
+            "tests": {"mean": 3.1 + i, "sd": 1.2, "q10": 1, "q50": 3 + i, "q90": 5 + i,
+                      "values": [0, 1, 2, 3, 4, 5, 6, 7],
+                      "freq": [500, 1000, 2000, 2500 - 100 * i, 2000, 1000, 600, 400 + 100 * i]},
+            "icbm_tests": {"mean": 0.4, "sd": 0.6, "q10": 0, "q50": 0, "q90": 1,
+                           "values": [0, 1, 2], "freq": [6500 + 100 * i, 3000, 500 - 100 * i]},
+            "nuclear_tests": {"mean": 0.05, "sd": 0.2, "q10": 0, "q50": 0, "q90": 0,
+                              "values": [0, 1], "freq": [9500, 500]},
+            "months_in_talks": {"mean": 2.0 + i, "sd": 2.0, "q10": 0, "q50": 1 + i,
+                                "q90": 6, "values": list(range(HORIZON + 1)),
+                                "freq": [4000 - 500 * i] + [500] * 11 + [500 + 500 * i]},
+        },
+        "monthly": {
+            "month": monthly_months,
+            "tension": {"q10": [round(t - 0.1, 4) for t in tension], "q50": tension,
+                        "q90": [round(t + 0.1, 4) for t in tension]},
+            "sanctions_pressure": {"q10": [round(s - 0.1, 4) for s in sanctions],
+                                   "q50": sanctions,
+                                   "q90": [round(s + 0.1, 4) for s in sanctions]},
+            "us_china_tension": {"q10": [0.2] * HORIZON, "q50": [0.3] * HORIZON,
+                                 "q90": [0.4] * HORIZON},
+            "in_talks_share": [round(min(1.0, p * m / HORIZON), 4) for m in monthly_months],
+        },
+    }
+
+
+def make_summary(with_comparison: bool = True) -> dict:
+    scenarios = [_scenario(i, *row) for i, row in enumerate(_SCENARIOS)]
+    summary = {"level": 0.95, "horizon": HORIZON, "start": "2021-01", "scenarios": scenarios}
+    if with_comparison:
+        ref_p = 0.40
+        rows = []
+        for s in sorted(scenarios, key=lambda s: -s["shares"]["talks_resumed"]["p"]):
+            t = s["shares"]["talks_resumed"]
+            diff = round(t["p"] - ref_p, 4)
+            rows.append({
+                "scenario": s["name"], "camp": s["camp"], "p": t["p"], "lo": t["lo"],
+                "hi": t["hi"], "diff": diff, "diff_lo": round(diff - 0.01, 4),
+                "diff_hi": round(diff + 0.01, 4), "unpaired_lo": round(diff - 0.02, 4),
+                "unpaired_hi": round(diff + 0.02, 4),
+            })
+        summary["comparison"] = {"reference": "trump_oh", "rows": rows}
+    return summary
+
+
+def _stance(value, source: bool = True) -> dict:
+    if source:
+        return {"value": value, "source": {"text": "yeo2020",
+                                           "section": "The Progressive Democratic Candidates",
+                                           "says": "favours step-by-step engagement"}}
+    return {"value": value, "assumption": "no text speaks to this; <kept> neutral & fixed"}
+
+
+def make_manifest() -> dict:
+    scenarios = []
+    for name, title, camp, _p, _m in _SCENARIOS:
+        scenarios.append({
+            "name": name,
+            "file": f"scenarios/{name}.yaml",
+            "hash": "sha256:" + "ab" * 32,
+            "resolved": {
+                "name": name, "title": title, "camp": camp,
+                "description": f"{title}: what its camp says about North Korea.",
+                "horizon": {"start": "2021-01", "months": HORIZON},
+                "world": {"noise": _stance(0.1, source=False)},
+                "shocks": {"covid_border_closure": _stance(True, source=False)},
+                "actors": {
+                    "washington": {"role": "washington", "outreach_rate": _stance([0.2, 0.4]),
+                                   "goal": _stance("fissile_freeze")},
+                    "pyongyang": {"role": "pyongyang", "provocation": _stance(0.3)},
+                    "beijing": {"role": "patron", "enforcement": _stance(0.5, source=False)},
+                    "seoul": {"role": "ally", "engagement": _stance(0.6)},
+                },
+                "events": [{"month": "2022-05", "actor": "seoul", "set": {"engagement": 0.2},
+                            "note": "Yoon takes office",
+                            "source": {"text": "yeo2020", "section": "Seoul",
+                                       "says": "a conservative successor cools engagement"}}],
+            },
+        })
+    return {
+        "command": "parley compare scenarios/ --runs 10000 --seed 1",
+        "master_seed": 1, "runs": RUNS, "jobs": 2,
+        "started": "2024-01-01T00:00:00+00:00", "finished": "2024-01-01T00:10:00+00:00",
+        "git_commit": "0123456789abcdef0123456789abcdef01234567",
+        "versions": {"parley": "0.1.0", "mesa": "3.3.0", "numpy": "2.0.0", "python": "3.11.2"},
+        "scenarios": scenarios,
+    }
+
+
+def make_points() -> pd.DataFrame:
+    xs = [0.0, 0.25, 0.5, 0.75, 1.0]
+    ys = [0.0, 0.5, 1.0]
+    rows = []
+    for i, (x, y) in enumerate((x, y) for y in ys for x in xs):
+        p = round(0.1 + 0.6 * x + 0.2 * y, 4)
+        rows.append({"point": i, "washington.outreach_rate": x, "beijing.enforcement": y,
+                     "runs": 200, "p_talks": p, "p_talks_lo": round(p - 0.05, 4),
+                     "p_talks_hi": round(p + 0.05, 4), "share_summit_held": p / 2,
+                     "share_freeze_deal": p / 4, "share_relief_granted": p / 5,
+                     "share_crisis": 0.1})
+    return pd.DataFrame(rows)
+
+
+SOBOL = {"method": "sobol", "outcome": "talks_resumed",
+         "parameters": ["washington.outreach_rate", "beijing.enforcement"],
+         "S1": [0.6, 0.2], "S1_conf": [0.05, 0.04], "ST": [0.7, 0.3], "ST_conf": [0.06, 0.05]}
+MORRIS = {"method": "morris", "outcome": "talks_resumed",
+          "parameters": ["washington.outreach_rate", "beijing.enforcement"],
+          "mu_star": [0.2, 0.5], "mu_star_conf": [0.02, 0.05], "sigma": [0.1, 0.3]}
+BOXES = {"threshold": 0.6, "boxes": [
+    {"coverage": 0.8, "density": 0.9,
+     "limits": {"washington.outreach_rate": [0.5, 1.0], "beijing.enforcement": [0.25, 1.0]}},
+    {"coverage": 0.3, "density": 0.7, "limits": {"washington.outreach_rate": [0.75, 1.0]}},
+]}
+SWEEP = {"parameters": [{"path": "washington.outreach_rate", "low": 0.0, "high": 1.0},
+                        {"path": "beijing.enforcement", "low": 0.0, "high": 1.0}],
+         "method": "grid", "runs_per_point": 200}
+
+
+def write_results(d: Path, *, summary: bool = True, sweep: bool = True,
+                  manifest: bool = True) -> Path:
+    """Write a small synthetic results directory in the batch layer's formats."""
+    d.mkdir(parents=True, exist_ok=True)
+    if summary:
+        (d / "summary.json").write_text(json.dumps(make_summary()), encoding="utf-8")
+    if manifest:
+        (d / "manifest.json").write_text(json.dumps(make_manifest()), encoding="utf-8")
+    if sweep:
+        make_points().to_csv(d / "points.csv", index=False)
+        (d / "sensitivity.json").write_text(json.dumps(SOBOL), encoding="utf-8")
+        (d / "boxes.json").write_text(json.dumps(BOXES), encoding="utf-8")
+        (d / "sweep.json").write_text(json.dumps(SWEEP), encoding="utf-8")
+    return d
+
+
+@pytest.fixture
+def results_dir(tmp_path: Path) -> Path:
+    return write_results(tmp_path / "results")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _texts(fig: Figure) -> str:
+    """All text on a figure, flattened (suptitles, titles, labels, tick labels, legends)."""
+    return " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+
+
+def _gid(fig: Figure, gid: str) -> list:
+    return [a for a in fig.findobj() if getattr(a, "get_gid", lambda: None)() == gid]
+
+
+def _errorbar_points(ax, gid: str) -> tuple[np.ndarray, np.ndarray]:
+    for c in ax.containers:
+        if c.get_label() and c[0] is not None and c[0].get_gid() == gid:
+            return np.asarray(c[0].get_xdata(), float), np.asarray(c[0].get_ydata(), float)
+    # ErrorbarContainer does not carry gid; look at lines instead
+    lines = [ln for ln in ax.lines if ln.get_gid() == gid]
+    assert lines, f"no artist with gid {gid}"
+    return np.asarray(lines[0].get_xdata(), float), np.asarray(lines[0].get_ydata(), float)
+
+
+def _errorbar_container(ax, label: str | None = None, index: int | None = None):
+    from matplotlib.container import ErrorbarContainer
+
+    conts = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    if label is not None:
+        conts = [c for c in conts if c.get_label() == label]
+    return conts if index is None else conts[index]
+
+
+def _all_errorbars(ax) -> dict[float, tuple[float, float, float]]:
+    """Map y position -> (x, x_lo, x_hi) from every errorbar on an axes."""
+    out = {}
+    for c in _errorbar_container(ax):
+        line, _caps, bars = c.lines
+        xs, ys = line.get_xdata(), line.get_ydata()
+        segs = bars[0].get_segments()
+        for x, y, seg in zip(xs, ys, segs, strict=True):
+            out[float(y)] = (float(x), float(seg[0][0]), float(seg[1][0]))
+    return out
+
+
+# --------------------------------------------------------------------------- scenario figures
+
+
+def test_comparison_values_ranks_and_labels():
+    summary = make_summary()
+    fig = plotting.plot_comparison(summary)
+    ax, axd = fig.axes[:2]
+    rows = summary["comparison"]["rows"]
+    n = len(rows)
+    bars = _all_errorbars(ax)
+    # rank 0 at the top (largest y)
+    for rank, row in enumerate(rows):
+        x, lo, hi = bars[float(n - 1 - rank)]
+        assert x == pytest.approx(row["p"])
+        assert lo == pytest.approx(row["lo"])
+        assert hi == pytest.approx(row["hi"])
+    ticks = {float(y): t.get_text().replace("\n", " ")
+             for y, t in zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)}
+    titles = {s["name"]: s["title"] for s in summary["scenarios"]}
+    for rank, row in enumerate(rows):
+        assert ticks[float(n - 1 - rank)].split(" (reference)")[0] == titles[row["scenario"]]
+    ticks = list(ticks.values())
+    assert any("(reference)" in t for t in ticks)
+    # paired differences: reference row is drawn as a marker at zero, not as an errorbar
+    diffs = _all_errorbars(axd)
+    for rank, row in enumerate(rows):
+        y = float(n - 1 - rank)
+        if row["scenario"] == "trump_oh":
+            assert y not in diffs
+            continue
+        x, lo, hi = diffs[y]
+        assert (x, lo, hi) == pytest.approx((row["diff"], row["diff_lo"], row["diff_hi"]))
+    # faint unpaired interval and the zero line
+    unpaired = [c for c in axd.collections if isinstance(c, LineCollection)
+                and c.get_gid() == "unpaired"]
+    assert len(unpaired) == 1
+    segs = {float(s[0][1]): (float(s[0][0]), float(s[1][0])) for s in unpaired[0].get_segments()}
+    for rank, row in enumerate(rows):
+        assert segs[float(n - 1 - rank)] == pytest.approx((row["unpaired_lo"],
+                                                           row["unpaired_hi"]))
+    assert any(list(ln.get_xdata()) == [0.0, 0.0] for ln in axd.lines)
+    # words
+    assert "P(talks resume)" in ax.get_xlabel() and "share of runs" in ax.get_xlabel()
+    assert "difference" in axd.get_xlabel().lower()
+    assert "Trump second term" in axd.get_title()
+    sup = fig.get_suptitle()
+    assert "n = 10,000 runs" in sup and "95% Wilson intervals" in sup
+    legend_text = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"Trump camp", "Progressive camp", "Centrist camp"} <= set(legend_text)
+    # points coloured by camp
+    colours = {c.get_label(): c.lines[0].get_color() for c in _errorbar_container(ax)}
+    assert colours["Trump camp"] == plotting.CAMP_COLOURS["trump"]
+    assert colours["Progressive camp"] == plotting.CAMP_COLOURS["progressive"]
+
+
+def test_comparison_without_comparison_block_has_one_ranked_panel():
+    summary = make_summary(with_comparison=False)
+    fig = plotting.plot_comparison(summary)
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    bars = _all_errorbars(ax)
+    ps = [bars[y][0] for y in sorted(bars, reverse=True)]
+    assert ps == sorted((s["shares"]["talks_resumed"]["p"] for s in summary["scenarios"]),
+                        reverse=True)
+    assert ax.get_title() and ax.get_xlabel()
+
+
+def test_time_to_talks_step_curves_and_bands():
+    summary = make_summary()
+    fig = plotting.plot_time_to_talks(summary)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Months since inauguration"
+    assert "no talks yet" in ax.get_ylabel()
+    assert "Kaplan" in fig.get_suptitle() and "n = 10,000 runs" in fig.get_suptitle()
+    for s in summary["scenarios"]:
+        (line,) = _gid(fig, f"km_{s['name']}")
+        assert line.get_drawstyle() == "steps-post"
+        np.testing.assert_allclose(line.get_xdata(), s["time_to_talks"]["month"])
+        np.testing.assert_allclose(line.get_ydata(), s["time_to_talks"]["survival"])
+        assert line.get_label().startswith(s["title"])
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == len(summary["scenarios"])
+    assert ax.get_xlim() == (0, HORIZON)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("median not reached" in t for t in labels)
+    assert any("median 5 months" in t for t in labels)
+
+
+def test_count_distributions_bar_heights_are_shares():
+    summary = make_summary()
+    fig = plotting.plot_count_distributions(summary)
+    for s in summary["scenarios"]:
+        for metric in ("tests", "icbm_tests", "months_in_talks"):
+            (bars,) = [c for c in _gid_containers(fig, f"counts_{s['name']}_{metric}")]
+            c = s["counts"][metric]
+            freq = np.array(c["freq"], float)
+            heights = [r.get_height() for r in bars]
+            xs = [r.get_x() + r.get_width() / 2 for r in bars]
+            np.testing.assert_allclose(heights, freq / freq.sum())
+            np.testing.assert_allclose(xs, c["values"])
+    text = _texts(fig)
+    for words in ("Missile tests", "ICBM tests", "Months in talks", "Share of runs",
+                  "Biden administration (Yeo 2020)", "n = 10,000 runs"):
+        assert words in text
+
+
+def _bars(ax, gid: str):
+    """The BarContainer on ``ax`` whose rectangles carry ``gid``."""
+    return next(c for c in ax.containers
+                if getattr(c, "patches", None) and c.patches[0].get_gid() == gid)
+
+
+def _gid_containers(fig: Figure, gid: str) -> list:
+    out = []
+    for ax in fig.axes:
+        for c in ax.containers:
+            if getattr(c, "patches", None) and c.patches[0].get_gid() == gid:
+                out.append(c.patches)
+    return out
+
+
+def test_monthly_fans_medians_and_in_talks_share():
+    summary = make_summary()
+    fig = plotting.plot_monthly_fans(summary)
+    for s in summary["scenarios"]:
+        mon = s["monthly"]
+        for key in ("tension", "sanctions_pressure"):
+            (line,) = _gid(fig, f"{key}_{s['name']}")
+            np.testing.assert_allclose(line.get_xdata(), mon["month"])
+            np.testing.assert_allclose(line.get_ydata(), mon[key]["q50"])
+            band = [c for c in line.axes.collections if isinstance(c, PolyCollection)]
+            assert len(band) == 1
+            verts = band[0].get_paths()[0].vertices
+            assert verts[:, 1].min() == pytest.approx(min(mon[key]["q10"]))
+            assert verts[:, 1].max() == pytest.approx(max(mon[key]["q90"]))
+        (share,) = _gid(fig, f"in_talks_{s['name']}")
+        np.testing.assert_allclose(share.get_ydata(), mon["in_talks_share"])
+    # shared x axes, bottom row labelled
+    assert sum(ax.get_xlabel() == "Months since inauguration" for ax in fig.axes) == 3
+    assert len({ax.get_xlim() for ax in fig.axes}) == 1
+    text = _texts(fig)
+    for words in ("Tension", "Sanctions pressure", "Share of runs in talks",
+                  "Median across runs", "10–90% of runs", "Sanders administration"):
+        assert words in text
+
+
+# --------------------------------------------------------------------------- sweep figures
+
+
+def test_sweep_1d_single_parameter_values():
+    pts = make_points()
+    one = pts[pts["beijing.enforcement"] == 0.5].drop(columns="beijing.enforcement")
+    fig = plotting.plot_sweep_1d(one, "washington.outreach_rate")
+    ax = fig.axes[0]
+    (line,) = _gid(fig, "sweep")
+    np.testing.assert_allclose(line.get_xdata(), one["washington.outreach_rate"])
+    np.testing.assert_allclose(line.get_ydata(), one["p_talks"])
+    band = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    verts = band[0].get_paths()[0].vertices
+    assert verts[:, 1].min() == pytest.approx(one["p_talks_lo"].min())
+    assert verts[:, 1].max() == pytest.approx(one["p_talks_hi"].max())
+    assert "outreach rate" in ax.get_xlabel()
+    assert "P(talks resume)" in ax.get_ylabel()
+    assert "n = 200 runs per point" in fig.get_suptitle()
+    assert "95% Wilson intervals" in fig.get_suptitle()
+
+
+def test_sweep_1d_pools_over_other_parameters():
+    pts = make_points()
+    fig = plotting.plot_sweep_1d(pts, "washington.outreach_rate")
+    (line,) = _gid(fig, "sweep")
+    expected = pts.groupby("washington.outreach_rate")["p_talks"].mean()  # equal runs
+    np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
+    assert "pooled" in fig.get_suptitle()
+
+
+def test_sweep_2d_heatmap_equals_grid():
+    pts = make_points()
+    fig = plotting.plot_sweep_2d(pts, "washington.outreach_rate", "beijing.enforcement")
+    ax = fig.axes[0]
+    (img,) = ax.images
+    expected = pts.pivot(index="beijing.enforcement", columns="washington.outreach_rate",
+                         values="p_talks").to_numpy()
+    np.testing.assert_allclose(np.asarray(img.get_array()), expected)
+    assert "outreach rate" in ax.get_xlabel() and "enforcement" in ax.get_ylabel()
+    assert len(fig.axes) == 2  # colour bar
+    assert "P(talks resume)" in fig.axes[1].get_ylabel()
+
+
+def test_sweep_2d_irregular_design_falls_back_to_scatter():
+    rng = np.random.default_rng(0)
+    pts = make_points()
+    pts["washington.outreach_rate"] = rng.uniform(0, 1, len(pts))
+    fig = plotting.plot_sweep_2d(pts, "washington.outreach_rate", "beijing.enforcement")
+    ax = fig.axes[0]
+    assert not ax.images
+    (sc,) = _gid(fig, "heatmap")
+    np.testing.assert_allclose(sorted(sc.get_array()), sorted(pts["p_talks"]))
+
+
+def test_sensitivity_sobol_bars():
+    fig = plotting.plot_sensitivity(SOBOL)
+    ax = fig.axes[0]
+    s1 = _bars(ax, "S1")
+    st = _bars(ax, "ST")
+    # sorted by ST descending, first at the top
+    assert [p.get_width() for p in st.patches] == pytest.approx([0.7, 0.3])
+    assert [p.get_width() for p in s1.patches] == pytest.approx([0.6, 0.2])
+    segs = s1.errorbar.lines[2][0].get_segments()
+    assert [s[1][0] - s[0][0] for s in segs] == pytest.approx([0.1, 0.08])
+    by_y = sorted(zip(ax.get_yticks(), (t.get_text() for t in ax.get_yticklabels()),
+                      strict=True), reverse=True)
+    assert [label for _y, label in by_y] == ["Washington: outreach rate", "Beijing: enforcement"]
+    assert "Sobol" in ax.get_xlabel() and ax.get_ylabel() == "Parameter"
+    assert "P(talks resume)" in fig.get_suptitle()
+
+
+def test_sensitivity_morris_bars():
+    fig = plotting.plot_sensitivity(MORRIS)
+    ax, ax2 = fig.axes
+    mu = _bars(ax, "mu_star")
+    sig = _bars(ax2, "sigma")
+    # sorted by mu_star descending: beijing (0.5) first at top
+    ys = [p.get_y() + p.get_height() / 2 for p in mu.patches]
+    assert ys[0] > ys[1]
+    assert [p.get_width() for p in mu.patches] == pytest.approx([0.5, 0.2])
+    assert [p.get_width() for p in sig.patches] == pytest.approx([0.3, 0.1])
+    segs = mu.errorbar.lines[2][0].get_segments()
+    assert [s[1][0] - s[0][0] for s in segs] == pytest.approx([0.1, 0.04])
+    assert "μ*" in ax.get_xlabel() and "σ" in ax2.get_xlabel()
+    assert "Morris" in fig.get_suptitle()
+
+
+def test_sensitivity_unknown_method():
+    with pytest.raises(ValueError, match="unknown sensitivity method"):
+        plotting.plot_sensitivity({"method": "fast", "parameters": ["a"]})
+
+
+def test_boxes_rectangles_match_limits():
+    pts = make_points()
+    fig = plotting.plot_boxes(pts, BOXES, "washington.outreach_rate", "beijing.enforcement")
+    ax = fig.axes[0]
+    rects = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(rects) == 2
+    r1, r2 = rects
+    assert (r1.get_x(), r1.get_y(), r1.get_x() + r1.get_width(),
+            r1.get_y() + r1.get_height()) == pytest.approx((0.5, 0.25, 1.0, 1.0))
+    # box 2 does not limit beijing.enforcement: spans the sampled range
+    assert (r2.get_x(), r2.get_y(), r2.get_x() + r2.get_width(),
+            r2.get_y() + r2.get_height()) == pytest.approx((0.75, 0.0, 1.0, 1.0))
+    (sc,) = _gid(fig, "points")
+    np.testing.assert_allclose(sc.get_offsets(), pts[["washington.outreach_rate",
+                                                      "beijing.enforcement"]].to_numpy())
+    np.testing.assert_allclose(sc.get_array(), pts["p_talks"])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0] == "Box 1: coverage 80%, density 90%"
+    assert "60%" in fig.get_suptitle()
+    assert ax.get_xlabel() and ax.get_ylabel()
+
+
+# --------------------------------------------------------------------------- saving + CLI
+
+
+EXPECTED = {
+    "comparison", "time_to_talks", "count_distributions", "monthly_fans",
+    "sweep_washington-outreach_rate", "sweep_beijing-enforcement",
+    "sweep_2d_washington-outreach_rate__beijing-enforcement", "boxes", "sensitivity",
+}
+MAGIC = {"png": b"\x89PNG", "svg": b"<?xml", "pdf": b"%PDF"}
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_save_figures_writes_every_figure(results_dir: Path, fmt: str):
+    paths = plotting.save_figures(results_dir, fmt=fmt)
+    assert {p.stem for p in paths} == EXPECTED
+    for p in paths:
+        assert p.parent == results_dir / "figures"
+        assert p.suffix == f".{fmt}"
+        assert p.read_bytes().startswith(MAGIC[fmt])
+    # nothing but the figures left behind (no temp files)
+    assert sorted((results_dir / "figures").iterdir()) == sorted(paths)
+
+
+def test_save_figures_png_is_150_dpi(results_dir: Path):
+    from PIL import Image
+
+    paths = plotting.save_figures(results_dir)
+    comparison = next(p for p in paths if p.stem == "comparison")
+    with Image.open(comparison) as im:
+        dpi = im.info.get("dpi")
+        assert dpi is not None and round(dpi[0]) == 150
+        fig = plotting.plot_comparison(json.loads((results_dir / "summary.json").read_text()))
+        w, h = fig.get_size_inches()
+        assert im.size == (round(w * 150), round(h * 150))
+
+
+def test_save_figures_summary_only_and_sweep_only(tmp_path: Path):
+    only_summary = write_results(tmp_path / "a", sweep=False)
+    stems = {p.stem for p in plotting.save_figures(only_summary)}
+    assert stems == {"comparison", "time_to_talks", "count_distributions", "monthly_fans"}
+    only_sweep = write_results(tmp_path / "b", summary=False, manifest=False)
+    stems = {p.stem for p in plotting.save_figures(only_sweep)}
+    assert stems == EXPECTED - {"comparison", "time_to_talks", "count_distributions",
+                                "monthly_fans"}
+
+
+def test_save_figures_rejects_unknown_format(results_dir: Path):
+    with pytest.raises(ValueError, match="format"):
+        plotting.save_figures(results_dir, fmt="gif")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parley")
+    plotting.register(parser.add_subparsers(dest="command"))
+    return parser
+
+
+def test_cli_plot_prints_paths(results_dir: Path, capsys):
+    args = _parser().parse_args(["plot", str(results_dir), "--format", "svg"])
+    assert args.func is plotting.run_plot
+    assert args.func(args) == 0
+    out = capsys.readouterr().out.split()
+    assert len(out) == len(EXPECTED)
+    assert all(Path(p).is_file() and p.endswith(".svg") for p in out)
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty"])
+def test_cli_plot_bad_dir_exits_2(tmp_path: Path, capsys, kind: str):
+    d = tmp_path / "nope"
+    if kind == "empty":
+        d.mkdir()
+    args = _parser().parse_args(["plot", str(d)])
+    assert args.func(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = captured.err.strip()
+    assert err.startswith("parley plot: error:") and "\n" not in err
+    assert "Traceback" not in err
+
+
+def test_plotting_does_not_import_model_or_pyplot():
+    import ast
+
+    tree = ast.parse(Path(plotting.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+    assert not any(m.startswith(("parley", "mesa")) for m in imported)
+    assert "matplotlib.pyplot" not in imported
