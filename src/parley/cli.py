@@ -13,7 +13,7 @@ import sys
 from parley.scenario import ScenarioError
 
 # modules that contribute subcommands, in the order shown by --help
-COMMAND_MODULES = ("parley.commands", "parley.batch", "parley.sweep", "parley.calibration",
+COMMAND_MODULES = ("parley.commands", "parley.experiment", "parley.sweep", "parley.calibration",
                    "parley.hindcast", "parley.plotting", "parley.report", "parley.viz")
 
 
@@ -34,12 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _process_settings() -> None:
+    """Process-wide settings, made here and never at import time."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="mesa")
+
+
 def _version() -> str:
     from parley import __version__
     return f"parley {__version__}"
 
 
 def main(argv: list[str] | None = None) -> int:
+    _process_settings()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

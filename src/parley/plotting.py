@@ -17,24 +17,26 @@ import math
 import os
 import re
 import sys
-import tempfile
 import textwrap
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 __all__ = [
     "CAMP_COLOURS",
     "FORMATS",
     "ResultsError",
+    "atomic_open",
     "iter_figures",
     "load_results",
     "plot_boxes",
@@ -47,7 +49,11 @@ __all__ = [
     "plot_time_to_talks",
     "register",
     "run_plot",
+    "save_figure",
     "save_figures",
+    "scenario_styles",
+    "sweep_parameters",
+    "wilson_interval",
 ]
 
 FORMATS = ("png", "svg", "pdf")
@@ -165,6 +171,11 @@ def _param_label(path: str) -> str:
     return f"{words[0].capitalize()}: {' '.join(words[1:])}"
 
 
+def _param_phrase(path: str) -> str:
+    """'washington.outreach_rate' -> 'Washington outreach rate' (for running text)."""
+    return _param_label(path).replace(":", "")
+
+
 def _outcome_label(outcome: str | None) -> str:
     if not outcome or outcome == "talks_resumed":
         return "P(talks resume)"
@@ -221,7 +232,7 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
 
     n = len(rows)
     ys = np.arange(n)[::-1].astype(float)  # first (highest) row at the top
-    fig = Figure(figsize=(11 if comparison else 7.5, 1.6 + 0.48 * n), layout="constrained")
+    fig = Figure(figsize=(11.5 if comparison else 7.5, 2.4 + 0.5 * n), layout="constrained")
     if comparison:
         ax, axd = fig.subplots(1, 2, sharey=True, width_ratios=[1.1, 1])
     else:
@@ -260,7 +271,7 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
     horizon = _horizon(summary)
     within = f" within {horizon} months" if horizon else ""
     ax.set_title(f"Share of runs in which talks resume{within}", fontsize=10)
-    ax.set_xlabel(f"P(talks resume): share of runs, with {_level_pct(level)} Wilson interval")
+    ax.set_xlabel("P(talks resume): share of runs")
     ax.set_ylabel("Scenario (ranked)")
 
     if axd is not None:
@@ -296,9 +307,9 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
         axd.xaxis.set_major_formatter(FuncFormatter(_pp))
         axd.grid(axis="x", color="#dddddd", linewidth=0.6)
         axd.set_axisbelow(True)
-        axd.set_title(f"Difference from {_wrap(ref_title, 60)}", fontsize=10)
-        axd.set_xlabel(f"Paired difference in P(talks resume), percentage points "
-                       f"({_level_pct(level)} interval)")
+        axd.set_title(f"Difference from {_wrap(ref_title, 60)}\n(paired by seed; "
+                      f"{_level_pct(level)} intervals)", fontsize=10)
+        axd.set_xlabel("Paired difference, percentage points")
         axd.tick_params(axis="y", left=False)
 
     handles = [Line2D([], [], marker="o", color=CAMP_COLOURS[c], linestyle="none",
@@ -324,7 +335,7 @@ def plot_time_to_talks(summary: Mapping[str, Any]) -> Figure:
     level = summary.get("level", 0.95)
     horizon = _horizon(summary)
     styles = scenario_styles(scenarios)
-    fig = Figure(figsize=(9, 5.6), layout="constrained")
+    fig = Figure(figsize=(9, 5.4 + 0.22 * len(scenarios)), layout="constrained")
     ax = fig.subplots()
     for s in scenarios:
         tt = s["time_to_talks"]
@@ -341,7 +352,7 @@ def plot_time_to_talks(summary: Mapping[str, Any]) -> Figure:
                             color=st["color"], alpha=0.15, linewidth=0)
         # censoring mark: runs still without talks at the horizon are censored there
         ax.plot(month[-1:], surv[-1:], marker="|", markersize=12, markeredgewidth=2,
-                color=st["color"], linestyle="none")
+                color=st["color"], linestyle="none", clip_on=False)
     ax.axhline(0.5, color="#888888", linewidth=0.8, linestyle=":")
     ax.annotate("half of runs", (0, 0.5), xytext=(4, 3), textcoords="offset points",
                 fontsize=8, color="#555555")
@@ -349,13 +360,15 @@ def plot_time_to_talks(summary: Mapping[str, Any]) -> Figure:
                                                   for s in scenarios)
     ax.set_xlim(0, end)
     ax.set_ylim(0, 1.02)
+    ax.margins(x=0)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.set_xlabel("Months since inauguration")
     ax.set_ylabel("Share of runs with no talks yet")
     ax.set_title(f"Runs still without talks at month {end:g} are censored there (|)",
                  fontsize=9, color="#444444")
-    ax.legend(loc="upper right", fontsize=8, frameon=True, framealpha=0.9)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=9,
+               ncols=2 if len(scenarios) > 3 else 1, frameon=False)
     sub = " · ".join(x for x in [
         _runs_phrase([s.get("runs") for s in scenarios]),
         f"shaded: {_level_pct(level)} confidence bands",
@@ -424,6 +437,7 @@ def plot_count_distributions(
                 bits.append(f"median {float(c['q50']):g}")
             ax.text(0.98, 0.95, ", ".join(bits), transform=ax.transAxes, ha="right", va="top",
                     fontsize=8, bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0})
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
             ax.set_axisbelow(True)
@@ -556,7 +570,7 @@ def plot_sweep_1d(points_df: pd.DataFrame, param: str, level: float = 0.95) -> F
     ax.set_xlabel(f"{_param_label(param)}  ({param})")
     ax.set_ylabel("P(talks resume): share of runs")
     ax.legend(loc="best", frameon=False)
-    fig.suptitle(f"How P(talks resume) depends on {_param_label(param).lower()}\n"
+    fig.suptitle(f"How P(talks resume) depends on {_param_phrase(param)}\n"
                  f"{_sweep_subtitle(points_df, level, pooled)}", fontsize=12)
     return fig
 
@@ -602,8 +616,8 @@ def plot_sweep_2d(points_df: pd.DataFrame, px: str, py: str, level: float = 0.95
     cbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(f"{_param_label(px)}  ({px})")
     ax.set_ylabel(f"{_param_label(py)}  ({py})")
-    fig.suptitle(f"P(talks resume) across {_param_label(px).lower()} and "
-                 f"{_param_label(py).lower()}\n{_sweep_subtitle(points_df, level, pooled)}",
+    fig.suptitle(f"P(talks resume) across {_param_phrase(px)} and "
+                 f"{_param_phrase(py)}\n{_sweep_subtitle(points_df, level, pooled)}",
                  fontsize=12)
     return fig
 
@@ -675,7 +689,7 @@ def plot_boxes(
     fig = Figure(figsize=(8, 6.2), layout="constrained")
     ax = fig.subplots()
     sc = ax.scatter(points_df[px], points_df[py], c=points_df["p_talks"], cmap="viridis",
-                    vmin=0, vmax=1, s=28, edgecolors="none", alpha=0.9, gid="points")
+                    vmin=0, vmax=1, s=45, edgecolors="none", alpha=0.9, gid="points")
     cbar = fig.colorbar(sc, ax=ax)
     cbar.set_label("P(talks resume): share of runs")
     cbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -840,16 +854,28 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = Non
     path = Path(path)
     fmt = fmt or path.suffix.lstrip(".") or "png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".{fmt}.tmp", dir=path.parent)
+    with atomic_open(path) as fh:
+        fig.savefig(fh, format=fmt, dpi=DPI, facecolor="white",
+                    metadata={"Software": "parley"} if fmt == "png" else None)
+    return path
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open a temp file beside ``path`` for binary writing; ``os.replace`` it on success.
+
+    The temp file is created with ``open(..., "xb")`` so it gets the usual
+    umask-derived permissions; it is removed if writing fails.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=DPI, facecolor="white",
-                        metadata={"Software": "parley"} if fmt == "png" else None)
+        with open(tmp, "xb") as fh:
+            yield fh
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    return path
 
 
 def save_figures(results_dir: str | os.PathLike[str], fmt: str = "png") -> list[Path]:

@@ -201,16 +201,23 @@ def classify_tests(u_icbm: np.ndarray, u_irbm: np.ndarray, n: np.ndarray,
 
 
 def _binomial_inverse(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Smallest k with Binomial(n, p) CDF(k) >= u, walking the pmf up from k = 0."""
     p = np.broadcast_to(p, u.shape)
     k = np.zeros(u.shape, dtype=np.int64)
-    pmf = (1.0 - p) ** n
+    idx = np.nonzero(n > 0)[0]
+    nn, pp, uu = n[idx].astype(float), p[idx], u[idx]
+    pmf = (1.0 - pp) ** nn
     cdf = pmf.copy()
-    for i in range(int(n.max(initial=0))):
-        step = (cdf < u) & (k == i) & (i < n)
-        k = k + step
-        ratio = (n - i) / (i + 1) * p / np.maximum(1.0 - p, 1e-12)
-        pmf = pmf * ratio
+    i = 0
+    while len(idx):
+        more = (cdf < uu) & (i < nn)
+        if not more.any():
+            break
+        idx, nn, pp, uu, pmf, cdf = (x[more] for x in (idx, nn, pp, uu, pmf, cdf))
+        k[idx] += 1
+        pmf = pmf * (nn - i) / (i + 1) * pp / np.maximum(1.0 - pp, 1e-12)
         cdf = cdf + pmf
+        i += 1
     return k
 
 

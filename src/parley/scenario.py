@@ -249,10 +249,29 @@ def _pydantic_line(where: str, err: dict[str, Any]) -> str:
     loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
     kind = err["type"]
     if kind == "extra_forbidden":
-        return f"{where}: {loc}: unknown field (check the spelling; see docs/SCENARIOS.md)"
+        allowed = ", ".join(_allowed_fields(err["loc"]))
+        return f"{where}: {loc}: unknown field (allowed here: {allowed})"
     if kind == "missing":
         return f"{where}: {loc}: required field is missing"
     return f"{where}: {loc}: {err['msg']} (got {err.get('input')!r})"
+
+
+def _allowed_fields(loc: tuple) -> list[str]:
+    """Field names allowed at the parent of ``loc`` (for 'unknown field' errors)."""
+    model: type[BaseModel] = ScenarioDoc
+    for step in loc[:-1]:
+        if isinstance(step, int) or model is None:
+            continue
+        if step in ("world", "shocks") and model is ScenarioDoc:
+            model = None  # next step is a parameter name, then a Stance
+            continue
+        field_ = model.model_fields.get(step) if model else None
+        model = {"horizon": Horizon, "events": Event, "source": Source}.get(step, Stance
+                                                                             if field_ is None
+                                                                             else None)
+    if model is None:
+        model = Stance
+    return [n for n in model.model_fields if n != "abstract"] if model else []
 
 
 def _check_block(where: str, prefix: str, block: dict[str, Stance],

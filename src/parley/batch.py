@@ -1,0 +1,228 @@
+"""Monte Carlo batches: many seeded runs of one or more scenarios, on any executor.
+
+A batch is a list of scenarios run on the same run indices (so run *i* of
+every scenario uses the same seed: common random numbers).  Runs are cut into
+chunks of at most ``chunk`` worlds; each chunk is one task: one
+``NegotiationModel`` stepping all its worlds at once.  Chunks are written in a
+fixed order (chunk-major, then scenario) whatever order workers finish them
+in, so files are byte-identical for any number of workers.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from parley import rules as R
+from parley.executors import Executor
+from parley.model import NegotiationModel
+from parley.randomness import run_seeds
+from parley.scenario import Scenario, build_scenario
+from parley.stats import Aggregate
+from parley.store import ResultsStore
+
+DEFAULT_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Runs ``first_run .. first_run + n - 1`` of one scenario (by its resolved mapping)."""
+
+    seq: int
+    scenario_index: int
+    resolved: dict[str, Any]
+    first_run: int
+    n: int
+    master_seed: int
+
+
+@dataclass
+class ChunkResult:
+    seq: int
+    scenario_index: int
+    first_run: int
+    n: int
+    rows: bytes
+    aggregate: Aggregate
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+_SCENARIO_CACHE: dict[str, Scenario] = {}
+
+
+def _scenario(resolved: dict[str, Any]) -> Scenario:
+    key = repr(sorted(resolved.items()))
+    if key not in _SCENARIO_CACHE:
+        _SCENARIO_CACHE.clear()
+        _SCENARIO_CACHE[key] = build_scenario(dict(resolved), resolved.get("name", "scenario"))
+    return _SCENARIO_CACHE[key]
+
+
+def simulate(scenario: Scenario, seeds: np.ndarray,
+             aggregate: Aggregate | None = None) -> dict[str, np.ndarray]:
+    """Step one world per seed to the horizon; fold monthly levels into ``aggregate``."""
+    model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False)
+    while model.running:
+        model.step()
+        if aggregate is not None:
+            s = model.state
+            aggregate.add_month(model.month, {"tension": s.tension,
+                                              "sanctions_pressure": s.pressure,
+                                              "us_china_tension": s.us_china}, s.talks)
+    return model.outcomes()
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Worker entry point: simulate one chunk, format its CSV rows, tally its aggregate."""
+    scenario = _scenario(task.resolved)
+    runs = np.arange(task.first_run, task.first_run + task.n)
+    seeds = run_seeds(task.master_seed, runs)
+    agg = Aggregate(scenario.horizon.months)
+    errors: list[dict[str, Any]] = []
+    try:
+        out = simulate(scenario, seeds, agg)
+    except Exception:
+        out, agg, runs, seeds, errors = _run_one_by_one(scenario, runs, seeds)
+    if len(runs):
+        agg.add_outcomes(out)
+    return ChunkResult(task.seq, task.scenario_index, task.first_run, task.n,
+                       format_rows(scenario.name, runs, seeds, out), agg, errors)
+
+
+def _run_one_by_one(scenario, runs, seeds):
+    """Re-run a failed chunk world by world to name the runs that raise."""
+    agg = Aggregate(scenario.horizon.months)
+    parts, errors = [], []
+    for run, seed in zip(runs, seeds, strict=True):
+        single = Aggregate(scenario.horizon.months)
+        try:
+            parts.append(simulate(scenario, np.array([seed]), single))
+        except Exception as exc:
+            errors.append({"scenario": scenario.name, "run": int(run), "seed": int(seed),
+                           "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        agg.merge(single)  # monthly tallies only; outcomes are added by the caller
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
+    mask = np.isin(runs, [e["run"] for e in errors], invert=True)
+    return out, agg, runs[mask], seeds[mask], errors
+
+
+def format_rows(name: str, runs: np.ndarray, seeds: np.ndarray,
+                out: dict[str, np.ndarray]) -> bytes:
+    """The chunk's lines of runs.csv (see store.RUNS_HEADER), as bytes."""
+    if not len(runs):
+        return b""
+    buf = io.StringIO()
+    first = out["first_talks_month"]
+    states = np.array([s.name.lower() for s in R.Talks])[out["final_talks_state"]]
+    cols = [
+        np.full(len(runs), name), runs.astype(str), seeds.astype(str),
+        *(out[k].astype(np.int64).astype(str) for k in (
+            "talks_resumed",)),
+        np.where(first > 0, first.astype(str), ""),
+        *(out[k].astype(np.int64).astype(str) for k in (
+            "summit_held", "freeze_deal", "relief_granted", "crisis", "tests", "icbm_tests",
+            "nuclear_tests", "months_in_talks", "collapses")),
+        *(np.char.mod("%.6f", out[k]) for k in (
+            "final_tension", "final_sanctions_pressure", "final_us_china_tension")),
+        states,
+    ]
+    for row in zip(*cols, strict=True):
+        buf.write(",".join(row))
+        buf.write("\n")
+    return buf.getvalue().encode()
+
+
+# ------------------------------------------------------------------ batch
+
+
+@dataclass
+class Batch:
+    """A batch in a results folder: scenarios, seeds, chunking, and progress so far."""
+
+    scenarios: list[Scenario]
+    master_seed: int
+    store: ResultsStore
+    chunk: int = DEFAULT_CHUNK
+    done_runs: int = 0
+    aggregates: list[Aggregate] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    next_seq: int = 0
+    _skip: int = 0  # tasks of a half-done chunk row already on disk (after restore)
+
+    def __post_init__(self):
+        if not self.aggregates:
+            self.aggregates = [Aggregate(s.horizon.months) for s in self.scenarios]
+
+    def tasks(self, target_runs: int) -> list[ChunkTask]:
+        """Chunks from the runs done so far up to ``target_runs``, chunk-major."""
+        out = []
+        seq = self.next_seq - self._skip
+        for first in range(self.done_runs, target_runs, self.chunk):
+            n = min(self.chunk, target_runs - first)
+            for i, sc in enumerate(self.scenarios):
+                out.append(ChunkTask(seq, i, sc.resolved, first, n, self.master_seed))
+                seq += 1
+        return out
+
+    def restore(self, records: list[dict[str, Any]]) -> None:
+        """Rebuild progress from the chunk records of an interrupted batch.
+
+        Records are a prefix of the task order (chunk-major, then scenario),
+        because chunks are written strictly in that order.
+        """
+        for rec in records:
+            self.aggregates[rec["scenario_index"]].merge(Aggregate.from_json(rec["aggregate"]))
+            self.errors += rec.get("errors", [])
+        self.next_seq = len(records)
+        n_scen = len(self.scenarios)
+        complete = records[: len(records) - len(records) % n_scen]
+        self.done_runs = max((r["first_run"] + r["n"] for r in complete), default=0)
+        self._skip = len(records) % n_scen
+
+    def execute(self, executor: Executor, target_runs: int,
+                progress: Callable[[int], None] | None = None) -> None:
+        """Run chunks up to ``target_runs``, writing each in order as soon as it can."""
+        tasks = self.tasks(target_runs)[self._skip:]
+        self._skip = 0
+        waiting: dict[int, ChunkResult] = {}
+        expected = [t.seq for t in tasks]
+        pos = 0
+        for _, result in executor.imap(run_chunk, tasks):
+            waiting[result.seq] = result
+            while pos < len(expected) and expected[pos] in waiting:
+                self._write(waiting.pop(expected[pos]))
+                if progress:
+                    progress(tasks[pos].n)
+                pos += 1
+        self.done_runs = max(self.done_runs, target_runs)
+
+    def _write(self, res: ChunkResult) -> None:
+        record = {"seq": res.seq, "scenario_index": res.scenario_index,
+                  "scenario": self.scenarios[res.scenario_index].name,
+                  "first_run": res.first_run, "n": res.n,
+                  "aggregate": res.aggregate.to_json(), "errors": res.errors}
+        self.store.append(res.rows, record)
+        self.aggregates[res.scenario_index].merge(res.aggregate)
+        self.next_seq = res.seq + 1
+        for err in res.errors:
+            print(f"error: run {err['run']} (seed {err['seed']}) of {err['scenario']} "
+                  f"failed: {err['error']}", file=sys.stderr)
+        self.errors += res.errors
+
+    def max_half_width(self) -> float:
+        return max(a.max_half_width() for a in self.aggregates)
+
+
+def runs_for_precision(current: int, half_width: float, target: float, chunk: int,
+                       cap: int) -> int:
+    """Runs needed so the widest 95% interval shrinks to ``target`` (half-width ~ 1/sqrt(n))."""
+    need = math.ceil(current * (half_width / target) ** 2 * 1.05)
+    need = math.ceil(need / chunk) * chunk
+    return int(min(max(need, current + chunk), cap))

@@ -1,0 +1,368 @@
+"""``parley run`` and ``parley compare``: a batch into a results folder, then summaries.
+
+Folder contents: ``runs.csv`` (one row per run), ``chunks.jsonl`` (progress
+log for ``--resume``), ``summary.json``, ``manifest.json`` (everything needed
+to replay), ``comparison.csv`` (compare) and ``figures/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from parley import __version__
+from parley.batch import DEFAULT_CHUNK, Batch, runs_for_precision
+from parley.executors import make_executor
+from parley.scenario import Scenario, ScenarioError, build_scenario, load_scenario, scenario_files
+from parley.stats import paired_difference, share
+from parley.store import ResultsStore, atomic_write_json, atomic_write_text
+
+DEFAULT_SEED = 20201130
+BINARY_LABELS = {"talks_resumed": "talks", "summit_held": "summit", "freeze_deal": "freeze",
+                 "relief_granted": "relief", "crisis": "crisis"}
+
+
+def add_batch_options(p, default_runs: int = 10_000) -> None:
+    p.add_argument("--runs", type=int, default=default_runs,
+                   help=f"runs per scenario (default {default_runs:,})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="master seed")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--executor", choices=("local", "dask", "serial"), default="local")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (with --executor dask)")
+    p.add_argument("--out", type=Path, default=None, help="results folder")
+    p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help="worlds per task")
+    p.add_argument("--no-plots", action="store_true", help="do not draw figures at the end")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="Monte Carlo runs of one scenario")
+    p.add_argument("scenario", nargs="?", help="scenario YAML file")
+    add_batch_options(p)
+    _adaptive_options(p)
+    p.set_defaults(func=lambda a: run_experiment(a, compare=False))
+    p = sub.add_parser("compare", help="run scenarios on the same seeds and rank them")
+    p.add_argument("scenarios", nargs="*", help="scenario files or folders")
+    p.add_argument("--reference", default=None,
+                   help="scenario the others are compared to (default trump_oh, else the first)")
+    add_batch_options(p)
+    _adaptive_options(p)
+    p.set_defaults(func=lambda a: run_experiment(a, compare=True))
+
+
+def _adaptive_options(p) -> None:
+    p.add_argument("--precision", type=float, default=None,
+                   help="run until every 95%% interval half-width is at most this")
+    p.add_argument("--max-runs", type=int, default=200_000,
+                   help="cap on runs per scenario with --precision")
+    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+                   help="complete an interrupted batch in DIR")
+
+
+# ---------------------------------------------------------------- driver
+
+
+def run_experiment(args, compare: bool) -> int:
+    problem = _check_args(args, compare)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    if args.resume:
+        batch, manifest = _resume(args.resume)
+    else:
+        batch, manifest = _new_batch(args, compare)
+    folder = batch.store.folder
+    target = manifest["target_runs"]
+    executor = make_executor(args.executor, args.jobs, args.scheduler)
+    manifest["jobs"] = executor.workers
+    try:
+        with executor, _progress(len(batch.scenarios) * target, batch.done_runs
+                                 * len(batch.scenarios)) as bar:
+            batch.execute(executor, target, bar.update)
+            while manifest["precision"] and batch.max_half_width() > manifest["precision"]:
+                if target >= manifest["max_runs"]:
+                    break
+                target = runs_for_precision(target, batch.max_half_width(),
+                                            manifest["precision"], batch.chunk,
+                                            manifest["max_runs"])
+                manifest["target_runs"] = target
+                atomic_write_json(folder / "manifest.json", manifest)
+                bar.total = len(batch.scenarios) * target
+                batch.execute(executor, target, bar.update)
+    except KeyboardInterrupt:
+        _finish(batch, manifest, "interrupted")
+        raise
+    summary = _finish(batch, manifest, "complete")
+    print(format_table(summary, manifest))
+    if manifest["precision"]:
+        print(f"precision: widest 95% half-width {batch.max_half_width():.4f} "
+              f"(target {manifest['precision']}) after {batch.done_runs:,} runs per scenario")
+    if batch.errors:
+        print(f"{len(batch.errors)} run(s) failed; see manifest.json", file=sys.stderr)
+    if not args.no_plots:
+        _plots(folder)
+    print(f"results: {folder}")
+    return 1 if batch.errors else 0
+
+
+def _check_args(args, compare: bool) -> str | None:
+    if args.resume:
+        return None if (args.resume / "manifest.json").is_file() else \
+            f"--resume {args.resume}: no manifest.json there"
+    if not (args.scenarios if compare else args.scenario):
+        return "give a scenario file" + (" or folder" if compare else "")
+    if args.runs < 1 or args.chunk < 1 or (args.jobs is not None and args.jobs < 1):
+        return "--runs, --chunk and --jobs must be positive"
+    if args.precision is not None and not 0 < args.precision < 0.5:
+        return "--precision must lie in (0, 0.5)"
+    if not 0 <= args.seed < 2**63:
+        return "--seed must be an integer in [0, 2**63)"
+    return None
+
+
+def _load_all(paths: list[str]) -> list[Scenario]:
+    files = scenario_files(paths)
+    if not files:
+        raise ScenarioError([f"{', '.join(paths)}: no scenario files found"])
+    scenarios, problems = [], []
+    for f in files:
+        try:
+            scenarios.append(load_scenario(f))
+        except ScenarioError as exc:
+            problems += exc.problems
+    names = [s.name for s in scenarios]
+    problems += [f"{f}: name: scenario name {n!r} is used twice in this batch"
+                 for f, n in zip(files, names, strict=False) if names.count(n) > 1]
+    if problems:
+        raise ScenarioError(problems)
+    return scenarios
+
+
+def _new_batch(args, compare: bool) -> tuple[Batch, dict[str, Any]]:
+    scenarios = _load_all(args.scenarios if compare else [args.scenario])
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    label = "compare" if compare else scenarios[0].name
+    folder = args.out or Path("results") / f"{label}-{stamp}"
+    chunk = min(args.chunk, args.runs)
+    start_runs = args.runs if not args.precision else min(args.runs, 2000)
+    reference = None
+    if compare:
+        names = [s.name for s in scenarios]
+        reference = args.reference or ("trump_oh" if "trump_oh" in names else names[0])
+        if reference not in names:
+            raise ScenarioError([f"--reference: {reference!r} is not among the scenarios "
+                                 f"(allowed: {', '.join(names)})"])
+    store = ResultsStore(folder)
+    store.start()
+    manifest = {
+        "command": _command_line(args, compare, folder),
+        "kind": "compare" if compare else "run",
+        "status": "running",
+        "master_seed": args.seed,
+        "runs": 0,
+        "target_runs": start_runs,
+        "precision": args.precision,
+        "max_runs": args.max_runs if args.precision else start_runs,
+        "chunk": chunk,
+        "reference": reference,
+        "started": _now(),
+        "finished": None,
+        "git_commit": _git_commit(),
+        "versions": _versions(),
+        "scenarios": [{"name": s.name, "file": str(s.path) if s.path else None,
+                       "hash": s.hash, "resolved": s.resolved} for s in scenarios],
+        "errors": [],
+    }
+    atomic_write_json(folder / "manifest.json", manifest)
+    return Batch(scenarios, args.seed, store, chunk), manifest
+
+
+def _resume(folder: Path) -> tuple[Batch, dict[str, Any]]:
+    import json
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    scenarios = [build_scenario(dict(s["resolved"]), s["file"] or s["name"])
+                 for s in manifest["scenarios"]]
+    store = ResultsStore(folder)
+    batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"])
+    batch.restore(store.recover())
+    manifest["status"] = "running"
+    manifest.setdefault("resumed", []).append(_now())
+    return batch, manifest
+
+
+def _finish(batch: Batch, manifest: dict[str, Any], status: str) -> dict[str, Any]:
+    folder = batch.store.folder
+    summary = build_summary(batch, manifest)
+    atomic_write_json(folder / "summary.json", summary)
+    if "comparison" in summary:
+        atomic_write_text(folder / "comparison.csv", comparison_csv(summary["comparison"]))
+    manifest.update(status=status, finished=_now(), errors=batch.errors,
+                    runs=min(a.n for a in batch.aggregates) if batch.aggregates else 0)
+    atomic_write_json(folder / "manifest.json", manifest)
+    return summary
+
+
+# --------------------------------------------------------------- summary
+
+
+def build_summary(batch: Batch, manifest: dict[str, Any]) -> dict[str, Any]:
+    sc0 = batch.scenarios[0]
+    summary: dict[str, Any] = {"level": 0.95, "horizon": sc0.horizon.months,
+                               "start": sc0.horizon.start, "master_seed": batch.master_seed,
+                               "scenarios": []}
+    for sc, agg in zip(batch.scenarios, batch.aggregates, strict=True):
+        summary["scenarios"].append({"name": sc.name, "title": sc.title, "camp": sc.camp,
+                                     **agg.summary()})
+    if manifest.get("kind") == "compare" and len(batch.scenarios) > 1:
+        summary["comparison"] = compare_scenarios(batch.store.runs_path, summary,
+                                                  manifest["reference"])
+        summary["camps"] = camp_shares(batch)
+    return summary
+
+
+def compare_scenarios(runs_path: Path, summary: dict[str, Any], reference: str,
+                      outcome: str = "talks_resumed") -> dict[str, Any]:
+    """Rank scenarios by P(outcome); paired differences against the reference."""
+    import pandas as pd
+
+    runs = pd.read_csv(runs_path, usecols=["scenario", "run", outcome])
+    wide = runs.pivot(index="run", columns="scenario", values=outcome).dropna()
+    rows = []
+    for sc in summary["scenarios"]:
+        sh = sc["shares"][outcome]
+        diff = paired_difference(wide[sc["name"]].to_numpy(), wide[reference].to_numpy())
+        rows.append({"scenario": sc["name"], "title": sc["title"], "camp": sc["camp"],
+                     "p": sh["p"], "lo": sh["lo"], "hi": sh["hi"], **diff})
+    rows.sort(key=lambda r: -r["p"])
+    return {"reference": reference, "outcome": outcome, "paired_runs": len(wide), "rows": rows}
+
+
+def camp_shares(batch: Batch) -> dict[str, Any]:
+    """P(talks resume) pooled over the scenarios of each camp (equal weight per scenario)."""
+    camps: dict[str, list[int]] = {}
+    for sc, agg in zip(batch.scenarios, batch.aggregates, strict=True):
+        k_n = camps.setdefault(sc.camp, [0, 0])
+        k_n[0] += agg.binary["talks_resumed"]
+        k_n[1] += agg.n
+    return {camp: share(k, n) for camp, (k, n) in camps.items()}
+
+
+def comparison_csv(comparison: dict[str, Any]) -> str:
+    cols = ["scenario", "camp", "p", "lo", "hi", "diff", "diff_lo", "diff_hi",
+            "unpaired_lo", "unpaired_hi"]
+    lines = [",".join(cols)]
+    for r in comparison["rows"]:
+        lines.append(",".join(str(r[c]) if isinstance(r[c], str) else f"{r[c]:.6f}"
+                              for c in cols))
+    return "\n".join(lines) + "\n"
+
+
+def format_table(summary: dict[str, Any], manifest: dict[str, Any]) -> str:
+    """The terminal table: one line per scenario, ranked by P(talks resume)."""
+    comp = summary.get("comparison")
+    order = ([r["scenario"] for r in comp["rows"]] if comp
+             else [s["name"] for s in summary["scenarios"]])
+    by_name = {s["name"]: s for s in summary["scenarios"]}
+    diffs = {r["scenario"]: r for r in comp["rows"]} if comp else {}
+    head = f"{'scenario':<14} {'camp':<12} {'P(talks resume) [95% CI]':<26} "
+    head += f"{'vs ' + comp['reference'] + ' (paired)':<26}" if comp else ""
+    head += " summit  freeze  relief  crisis  median month"
+    lines = [f"{manifest['target_runs']:,} runs per scenario, master seed "
+             f"{manifest['master_seed']}", head, "-" * len(head)]
+    for name in order:
+        s = by_name[name]
+        sh = s["shares"]
+        t = sh["talks_resumed"]
+        line = f"{name:<14} {s['camp']:<12} {t['p']:6.3f} [{t['lo']:.3f}, {t['hi']:.3f}]"
+        line = f"{line:<54}"
+        if comp:
+            d = diffs[name]
+            line += f"{d['diff']:+.3f} [{d['diff_lo']:+.3f}, {d['diff_hi']:+.3f}]"
+            line = f"{line:<80}"
+        med = s["time_to_talks"]["median"]
+        line += "".join(f" {sh[k]['p']:6.3f} " for k in ("summit_held", "freeze_deal",
+                                                          "relief_granted", "crisis"))
+        line += f"  {'-' if med is None else int(med)}"
+        lines.append(line)
+    if summary.get("camps"):
+        lines.append("by camp: " + "; ".join(
+            f"{c} {v['p']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]"
+            for c, v in sorted(summary["camps"].items(), key=lambda kv: -kv[1]["p"])))
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- misc
+
+
+class _NoBar:
+    def __init__(self, total: int):
+        self.total = total
+
+    def update(self, n: int) -> None:
+        """No progress bar when output is not a terminal."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+def _progress(total: int, initial: int):
+    if not sys.stderr.isatty():
+        return _NoBar(total)
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
+    return tqdm(total=total, initial=initial, unit="run", unit_scale=True, file=sys.stderr)
+
+
+def _plots(folder: Path) -> None:
+    try:
+        from parley.plotting import save_figures
+    except ImportError:
+        return
+    for path in save_figures(folder):
+        print(f"figure: {path}")
+
+
+def _command_line(args, compare: bool, folder: Path) -> str:
+    parts = ["parley", "compare" if compare else "run"]
+    parts += [str(s) for s in (args.scenarios if compare else [args.scenario])]
+    parts += ["--runs", str(args.runs), "--seed", str(args.seed), "--out", str(folder)]
+    if args.precision:
+        parts += ["--precision", str(args.precision), "--max-runs", str(args.max_runs)]
+    if compare and args.reference:
+        parts += ["--reference", args.reference]
+    if args.chunk != DEFAULT_CHUNK:
+        parts += ["--chunk", str(args.chunk)]
+    return shlex.join(parts)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _git_commit() -> str | None:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
+                             capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _versions() -> dict[str, str]:
+    import mesa
+
+    return {"parley": __version__, "mesa": mesa.__version__, "numpy": np.__version__,
+            "python": platform.python_version()}

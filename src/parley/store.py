@@ -1,0 +1,90 @@
+"""The results folder on disk: crash-safe appends, atomic JSON, resumable state.
+
+``runs.csv`` grows by whole chunks, each written with a single ``write`` and
+flushed to disk *before* its record (byte offset and additive aggregates) is
+appended to ``chunks.jsonl``.  A chunk counts as done only once its record
+exists; on resume ``runs.csv`` is cut back to the last recorded offset, so a
+kill mid-write loses at most the chunk in flight and never duplicates runs.
+``manifest.json`` and ``summary.json`` are replaced atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+RUNS_HEADER = ("scenario,run,seed,talks_resumed,first_talks_month,summit_held,freeze_deal,"
+               "relief_granted,crisis,tests,icbm_tests,nuclear_tests,months_in_talks,collapses,"
+               "final_tension,final_sanctions_pressure,final_us_china_tension,"
+               "final_talks_state\n")
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file so readers see the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=1, sort_keys=False) + "\n")
+
+
+class ResultsStore:
+    """Appends chunks to ``runs.csv`` + ``chunks.jsonl`` in one results folder."""
+
+    def __init__(self, folder: Path, header: str = RUNS_HEADER, runs_name: str = "runs.csv"):
+        self.folder = folder
+        self.runs_path = folder / runs_name
+        self.log_path = folder / "chunks.jsonl"
+        self.header = header
+
+    def start(self) -> None:
+        """Begin a new batch in an empty (or new) folder."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.log_path.exists() or self.runs_path.exists():
+            raise FileExistsError(f"{self.folder} already holds a batch; use --resume or --out")
+        self.runs_path.write_text(self.header, encoding="utf-8")
+        self.log_path.write_text("", encoding="utf-8")
+
+    def recover(self) -> list[dict[str, Any]]:
+        """Records of the completed chunks; cut any half-written tail off both files."""
+        records: list[dict[str, Any]] = []
+        good_bytes = 0
+        raw = self.log_path.read_bytes() if self.log_path.exists() else b""
+        for line in raw.splitlines(keepends=True):
+            if not line.endswith(b"\n"):
+                break
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                break
+            good_bytes += len(line)
+        with open(self.log_path, "r+b") as fh:
+            fh.truncate(good_bytes)
+        end = records[-1]["offset_end"] if records else len(self.header.encode())
+        if not self.runs_path.exists():
+            raise FileNotFoundError(f"{self.runs_path} is missing: cannot resume")
+        with open(self.runs_path, "r+b") as fh:
+            fh.truncate(end)
+        return records
+
+    def append(self, rows: bytes, record: dict[str, Any]) -> None:
+        """Append one chunk's rows, make them durable, then log the chunk as done."""
+        fd = os.open(self.runs_path, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, rows)
+            os.fsync(fd)
+            end = os.fstat(fd).st_size
+        finally:
+            os.close(fd)
+        line = json.dumps({**record, "offset_end": end}, separators=(",", ":")) + "\n"
+        with open(self.log_path, "a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
