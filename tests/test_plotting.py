@@ -283,7 +283,7 @@ def test_comparison_values_ranks_and_labels():
     assert any(list(ln.get_xdata()) == [0.0, 0.0] for ln in axd.lines)
     # words
     assert "P(talks resume)" in ax.get_xlabel() and "share of runs" in ax.get_xlabel()
-    assert "difference" in axd.get_xlabel().lower()
+    assert "difference" in axd.get_xlabel().lower() and "paired" in axd.get_title()
     assert "Trump second term" in axd.get_title()
     sup = fig.get_suptitle()
     assert "n = 10,000 runs" in sup and "95% Wilson intervals" in sup
@@ -307,6 +307,18 @@ def test_comparison_without_comparison_block_has_one_ranked_panel():
     assert ax.get_title() and ax.get_xlabel()
 
 
+def test_comparison_tolerates_round_off_and_open_intervals():
+    summary = make_summary()
+    row = summary["comparison"]["rows"][0]
+    row.update(p=1.0, lo=0.94, hi=0.9999999999999998, diff_lo=None, diff_hi=None)
+    fig = plotting.plot_comparison(summary)  # must not raise on negative/missing xerr
+    ax, axd = fig.axes[:2]
+    x, lo, hi = _all_errorbars(ax)[2.0]
+    assert (x, lo, hi) == pytest.approx((1.0, 0.94, 1.0))
+    x, lo, hi = _all_errorbars(axd)[2.0]
+    assert x == lo == hi == pytest.approx(row["diff"])
+
+
 def test_time_to_talks_step_curves_and_bands():
     summary = make_summary()
     fig = plotting.plot_time_to_talks(summary)
@@ -323,7 +335,7 @@ def test_time_to_talks_step_curves_and_bands():
     bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert len(bands) == len(summary["scenarios"])
     assert ax.get_xlim() == (0, HORIZON)
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert any("median not reached" in t for t in labels)
     assert any("median 5 months" in t for t in labels)
 

@@ -10,7 +10,6 @@ in, so files are byte-identical for any number of workers.
 
 from __future__ import annotations
 
-import io
 import math
 import sys
 from collections.abc import Callable
@@ -118,7 +117,6 @@ def format_rows(name: str, runs: np.ndarray, seeds: np.ndarray,
     """The chunk's lines of runs.csv (see store.RUNS_HEADER), as bytes."""
     if not len(runs):
         return b""
-    buf = io.StringIO()
     first = out["first_talks_month"]
     states = np.array([s.name.lower() for s in R.Talks])[out["final_talks_state"]]
     cols = [
@@ -133,10 +131,8 @@ def format_rows(name: str, runs: np.ndarray, seeds: np.ndarray,
             "final_tension", "final_sanctions_pressure", "final_us_china_tension")),
         states,
     ]
-    for row in zip(*cols, strict=True):
-        buf.write(",".join(row))
-        buf.write("\n")
-    return buf.getvalue().encode()
+    lines = map(",".join, zip(*(c.tolist() for c in cols), strict=True))
+    return ("\n".join(lines) + "\n").encode()
 
 
 # ------------------------------------------------------------------ batch

@@ -142,6 +142,7 @@ class NegotiationModel(mesa.Model):
             "in_talks": lambda m: float(R.in_talks(m.state.talks).mean()),
             "provocations": lambda m: float(np.mean(m.acts.get("tests", 0))),
         })
+        # collected after each month only: mesa.batch_run reads row ``steps - 1`` as the end
 
     # ------------------------------------------------------------ set-up
 

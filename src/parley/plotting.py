@@ -141,6 +141,14 @@ def _horizon(summary: Mapping[str, Any]) -> int | None:
     return int(h) if h is not None else None
 
 
+def _ranked(summary: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    """Scenarios holding ``key``, in the comparison's rank order when there is one."""
+    scenarios = [s for s in summary.get("scenarios", []) if s.get(key)]
+    rows = (summary.get("comparison") or {}).get("rows") or []
+    rank = {r.get("scenario"): i for i, r in enumerate(rows)}
+    return sorted(scenarios, key=lambda s: rank.get(s["name"], len(rank)))
+
+
 def scenario_styles(scenarios: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
     """Colour and line style per scenario name: a shade of the camp colour."""
     used: dict[str, int] = {}
@@ -160,6 +168,12 @@ def scenario_styles(scenarios: Sequence[Mapping[str, Any]]) -> dict[str, dict[st
 
 def _floats(values: Any) -> np.ndarray:
     return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+
+
+def _xerr(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Error-bar lengths from interval ends: non-negative (float round-off) and finite."""
+    err = np.vstack([x - lo, hi - x])
+    return np.clip(np.where(np.isfinite(err), err, 0.0), 0.0, None)
 
 
 def _param_label(path: str) -> str:
@@ -246,17 +260,20 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
     for camp in present:
         idx = np.array([i for i, c in enumerate(row_camps) if c == camp])
         ax.errorbar(
-            p[idx], ys[idx], xerr=[p[idx] - lo[idx], hi[idx] - p[idx]],
+            p[idx], ys[idx], xerr=_xerr(p[idx], lo[idx], hi[idx]),
             fmt="o", color=CAMP_COLOURS[camp], ecolor=CAMP_COLOURS[camp],
             elinewidth=2, capsize=4, markersize=7, label=_CAMP_LABELS[camp], zorder=3,
             gid=f"talks_{camp}",
         )
-    for y, pv, hv in zip(ys, p, hi, strict=True):
-        ax.annotate(f"{pv:.1%}", (hv, y), xytext=(5, 0), textcoords="offset points",
-                    va="center", fontsize=8, color="#333333")
+    for y, pv, lv, hv in zip(ys, p, lo, hi, strict=True):
+        right_side = not (np.isfinite(hv) and hv > 0.9)  # no room right of it: go left
+        ax.annotate(f"{pv:.1%}", (hv if right_side else lv, y),
+                    xytext=(5 if right_side else -5, 0), textcoords="offset points",
+                    ha="left" if right_side else "right", va="center", fontsize=8,
+                    color="#333333")
     labels = []
     for r in rows:
-        label = titles.get(r["scenario"], r["scenario"])
+        label = titles.get(r["scenario"]) or r.get("title") or r["scenario"]
         if reference is not None and r["scenario"] == reference:
             label += " (reference)"
         labels.append(_wrap(label, 38))
@@ -295,7 +312,7 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
                 continue
             axd.errorbar(
                 d[idx], ys[idx],
-                xerr=[np.nan_to_num(d[idx] - dlo[idx]), np.nan_to_num(dhi[idx] - d[idx])],
+                xerr=_xerr(d[idx], dlo[idx], dhi[idx]),
                 fmt="o", color=CAMP_COLOURS[camp], ecolor=CAMP_COLOURS[camp], elinewidth=2,
                 capsize=4, markersize=7, zorder=3, gid=f"diff_{camp}",
             )
@@ -329,7 +346,7 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
 
 def plot_time_to_talks(summary: Mapping[str, Any]) -> Figure:
     """Kaplan–Meier curves of the share of runs with no talks yet, per scenario."""
-    scenarios = [s for s in summary.get("scenarios", []) if s.get("time_to_talks")]
+    scenarios = _ranked(summary, "time_to_talks")
     if not scenarios:
         raise ValueError("summary has no time_to_talks data")
     level = summary.get("level", 0.95)
@@ -349,10 +366,12 @@ def plot_time_to_talks(summary: Mapping[str, Any]) -> Figure:
                 linewidth=2, label=f"{title} — {med}", gid=f"km_{s['name']}")
         if tt.get("lo") is not None and tt.get("hi") is not None:
             ax.fill_between(month, _floats(tt["lo"]), _floats(tt["hi"]), step="post",
-                            color=st["color"], alpha=0.15, linewidth=0)
+                            color=st["color"], alpha=0.15 if len(scenarios) <= 4 else 0.08,
+                            linewidth=0)
         # censoring mark: runs still without talks at the horizon are censored there
-        ax.plot(month[-1:], surv[-1:], marker="|", markersize=12, markeredgewidth=2,
-                color=st["color"], linestyle="none", clip_on=False)
+        if np.isfinite(surv[-1]) and surv[-1] > 0:
+            ax.plot(month[-1:], surv[-1:], marker="|", markersize=12, markeredgewidth=2,
+                    color=st["color"], linestyle="none", clip_on=False)
     ax.axhline(0.5, color="#888888", linewidth=0.8, linestyle=":")
     ax.annotate("half of runs", (0, 0.5), xytext=(4, 3), textcoords="offset points",
                 fontsize=8, color="#555555")
@@ -382,7 +401,7 @@ def plot_count_distributions(
     metrics: Sequence[str] = ("tests", "icbm_tests", "months_in_talks"),
 ) -> Figure:
     """Small multiples of the distribution of per-run counts, one row per scenario."""
-    scenarios = [s for s in summary.get("scenarios", []) if s.get("counts")]
+    scenarios = _ranked(summary, "counts")
     if not scenarios:
         raise ValueError("summary has no counts")
     metrics = [m for m in metrics if any(m in s["counts"] for s in scenarios)]
@@ -455,7 +474,7 @@ def plot_monthly_fans(
     series: Sequence[str] = ("tension", "sanctions_pressure"),
 ) -> Figure:
     """Fan charts (median, 10–90% band) per month and the share of runs in talks."""
-    scenarios = [s for s in summary.get("scenarios", []) if s.get("monthly")]
+    scenarios = _ranked(summary, "monthly")
     if not scenarios:
         raise ValueError("summary has no monthly data")
     series = [k for k in series if any(k in s["monthly"] for s in scenarios)]
@@ -545,9 +564,10 @@ def _sweep_subtitle(points_df: pd.DataFrame, level: float, pooled: bool) -> str:
             f"{len(points_df):,} design points", f"{_level_pct(level)} Wilson intervals"]
     if len(set(runs)) == 1 and runs:
         bits[0] = f"n = {int(runs[0]):,} runs per point"
+    text = " · ".join(b for b in bits if b)
     if pooled:
-        bits.append("pooled over the other swept parameters")
-    return " · ".join(b for b in bits if b)
+        text += "\npoints pooled over the other swept parameters"
+    return text
 
 
 def plot_sweep_1d(points_df: pd.DataFrame, param: str, level: float = 0.95) -> Figure:
@@ -643,8 +663,8 @@ def plot_sensitivity(sens: Mapping[str, Any]) -> Figure:
                 color="#f4a582", label="Total effect (ST)", gid="ST")
         ax.set_yticks(ys, [labels[i] for i in order])
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(f"Sobol index: share of the variance of {outcome} (error bars: 95% "
-                      "bootstrap conf.)")
+        ax.set_xlabel(f"Sobol index: share of the variance of {outcome}")
+        ax.set_title("Error bars: 95% confidence intervals", fontsize=9, color="#444444")
         ax.set_ylabel("Parameter")
         ax.legend(loc="lower right", frameon=False)
         ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)

@@ -17,6 +17,7 @@ from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
 
 Z95 = 1.959963984540054  # standard normal 97.5% quantile
 BINS = 50  # histogram bins on [0, 1] for the monthly fan charts (quantiles to +-0.01)
+UNIT = 1e-9  # final levels are summed as integers of this unit, so sums are exact
 LEVELS = ("tension", "sanctions_pressure", "us_china_tension")
 FINAL_LEVELS = ("final_tension", "final_sanctions_pressure", "final_us_china_tension")
 
@@ -101,7 +102,7 @@ class Aggregate:
     binary: dict[str, int] = field(default_factory=dict)
     first_talks: np.ndarray | None = None  # bincount over months 0..H (0 = never)
     counts: dict[str, np.ndarray] = field(default_factory=dict)
-    final_sum: dict[str, float] = field(default_factory=dict)
+    final_sum: dict[str, int] = field(default_factory=dict)  # in units of UNIT
     monthly: np.ndarray | None = None  # (len(LEVELS), H, BINS)
     in_talks: np.ndarray | None = None  # (H,)
 
@@ -111,7 +112,7 @@ class Aggregate:
         self.first_talks = (np.zeros(h + 1, np.int64) if self.first_talks is None
                             else np.asarray(self.first_talks, np.int64))
         self.counts = {k: np.asarray(self.counts.get(k, [0]), np.int64) for k in COUNT_OUTCOMES}
-        self.final_sum = self.final_sum or dict.fromkeys(FINAL_LEVELS, 0.0)
+        self.final_sum = self.final_sum or dict.fromkeys(FINAL_LEVELS, 0)
         self.monthly = (np.zeros((len(LEVELS), h, BINS), np.int64) if self.monthly is None
                         else np.asarray(self.monthly, np.int64))
         self.in_talks = (np.zeros(h, np.int64) if self.in_talks is None
@@ -125,7 +126,7 @@ class Aggregate:
         for k in COUNT_OUTCOMES:
             self.counts[k] = _add_padded(self.counts[k], np.bincount(out[k]))
         for k in FINAL_LEVELS:
-            self.final_sum[k] += float(np.sum(out[k]))
+            self.final_sum[k] += int(np.rint(out[k] / UNIT).astype(np.int64).sum())
 
     def add_month(self, month: int, levels: dict[str, np.ndarray], talks: np.ndarray) -> None:
         for i, name in enumerate(LEVELS):
@@ -174,7 +175,7 @@ class Aggregate:
             "shares": {k: share(v, self.n) for k, v in self.binary.items()},
             "time_to_talks": kaplan_meier(events, censored),
             "counts": {k: freq_summary(v) for k, v in self.counts.items()},
-            "final_means": {k: v / self.n for k, v in self.final_sum.items()},
+            "final_means": {k: v * UNIT / max(self.n, 1) for k, v in self.final_sum.items()},
             "monthly": {"month": list(range(1, h + 1)),
                         **{name: hist_quantiles(self.monthly[i])
                            for i, name in enumerate(LEVELS)},

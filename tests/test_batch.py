@@ -1,0 +1,204 @@
+"""Batches end to end through the CLI: reproducibility, replay, nothing lost."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from parley import batch as B
+from parley.randomness import run_seeds
+from parley.store import RUNS_HEADER
+
+ROOT = Path(__file__).resolve().parents[1]
+TRUMP = str(ROOT / "scenarios" / "trump_oh.yaml")
+
+
+def parley(*args: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "parley.cli", *args], capture_output=True,
+                          text=True, cwd=kw.pop("cwd", ROOT), timeout=kw.pop("timeout", 300),
+                          **kw)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def read_runs(folder: Path) -> list[dict[str, str]]:
+    with open(folder / "runs.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_results_identical_for_one_and_two_workers(tmp_path):
+    a, b = tmp_path / "j1", tmp_path / "j2"
+    parley("run", TRUMP, "--runs", "3000", "--chunk", "400", "--jobs", "1", "--out", str(a),
+           "--no-plots")
+    parley("run", TRUMP, "--runs", "3000", "--chunk", "400", "--jobs", "2", "--out", str(b),
+           "--no-plots")
+    assert (a / "runs.csv").read_bytes() == (b / "runs.csv").read_bytes()
+    assert (a / "summary.json").read_bytes() == (b / "summary.json").read_bytes()
+    rows = read_runs(a)
+    assert len(rows) == 3000 and [int(r["run"]) for r in rows] == list(range(3000))
+    assert [int(r["seed"]) for r in rows[:5]] == run_seeds(20201130, range(5)).tolist()
+    manifest = json.loads((a / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["runs"] == 3000
+    assert manifest["scenarios"][0]["resolved"]["name"] == "trump_oh"
+    assert {"parley", "mesa", "numpy", "python"} <= set(manifest["versions"])
+
+
+def test_summary_matches_the_runs_file(tmp_path):
+    out = tmp_path / "r"
+    parley("run", TRUMP, "--runs", "2000", "--chunk", "300", "--jobs", "1", "--out", str(out),
+           "--no-plots")
+    rows = read_runs(out)
+    summary = json.loads((out / "summary.json").read_text())["scenarios"][0]
+    for key in ("talks_resumed", "summit_held", "freeze_deal", "relief_granted", "crisis"):
+        k = sum(int(r[key]) for r in rows)
+        assert summary["shares"][key]["k"] == k
+        assert summary["shares"][key]["lo"] <= k / 2000 <= summary["shares"][key]["hi"]
+    tests = np.array([int(r["tests"]) for r in rows])
+    assert summary["counts"]["tests"]["mean"] == pytest.approx(tests.mean())
+    first = [int(r["first_talks_month"]) for r in rows if r["first_talks_month"]]
+    assert len(first) == summary["shares"]["talks_resumed"]["k"]
+    assert all(1 <= m <= 48 for m in first)
+
+
+def test_any_run_replays_alone_through_chronicle(tmp_path):
+    out = tmp_path / "r"
+    parley("run", TRUMP, "--runs", "500", "--jobs", "1", "--out", str(out), "--no-plots")
+    rows = read_runs(out)
+    for row in (rows[0], rows[137], rows[499]):
+        text = parley("chronicle", TRUMP, "--seed", row["seed"]).stdout
+        assert len([ln for ln in text.splitlines() if "(month " in ln]) == 48
+        record = dict(line.strip().split(": ", 1) if ": " in line else (line.strip()[:-1], "")
+                      for line in text.split("Outcome record:")[1].strip().splitlines())
+        for key in ("talks_resumed", "summit_held", "freeze_deal", "relief_granted", "crisis"):
+            assert int(record[key] == "True") == int(row[key]), key
+        for key in ("tests", "icbm_tests", "nuclear_tests", "months_in_talks", "collapses"):
+            assert record[key] == row[key], key
+        assert record["first_talks_month"] == row["first_talks_month"]
+        assert float(record["final_tension"]) == pytest.approx(float(row["final_tension"]),
+                                                               abs=1e-6)
+
+
+def _wait_for_chunks(folder: Path, proc: subprocess.Popen, n: int = 1) -> None:
+    log = folder / "chunks.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if log.exists() and log.read_text().count("\n") >= n:
+            return
+        assert proc.poll() is None, "batch ended before it could be interrupted"
+        time.sleep(0.05)
+    raise AssertionError("no chunk completed in time")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_interrupted_batch_resumes_to_the_same_files(tmp_path, sig):
+    args = [TRUMP, "--runs", "12000", "--chunk", "500", "--jobs", "1", "--no-plots"]
+    full = tmp_path / "full"
+    parley("run", *args, "--out", str(full))
+    cut = tmp_path / "cut"
+    proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "run", *args, "--out", str(cut)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for_chunks(cut, proc, 2)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert "Traceback" not in err
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130
+        assert json.loads((cut / "manifest.json").read_text())["status"] == "interrupted"
+    # what is on disk is a valid CSV of whole runs, a prefix of the full batch
+    partial = (cut / "runs.csv").read_text()
+    assert partial.startswith(RUNS_HEADER) and partial.endswith("\n")
+    assert (full / "runs.csv").read_text().startswith(partial)
+    done = len(partial.splitlines()) - 1
+    assert 0 < done < 12000
+    parley("run", "--resume", str(cut))
+    assert (cut / "runs.csv").read_bytes() == (full / "runs.csv").read_bytes()
+    assert (cut / "summary.json").read_bytes() == (full / "summary.json").read_bytes()
+
+
+def test_resume_cuts_a_half_written_chunk(tmp_path):
+    args = [TRUMP, "--runs", "1500", "--chunk", "500", "--jobs", "1", "--no-plots"]
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    parley("run", *args, "--out", str(full))
+    parley("run", *args, "--out", str(cut))
+    # simulate a crash after chunk 1: drop chunk 2's record, leave half its rows
+    log = (cut / "chunks.jsonl").read_text().splitlines(keepends=True)
+    (cut / "chunks.jsonl").write_text("".join(log[:2]) + log[2][:40])
+    rows = (cut / "runs.csv").read_bytes()
+    offset = json.loads(log[1])["offset_end"]
+    (cut / "runs.csv").write_bytes(rows[: offset + 300])
+    parley("run", "--resume", str(cut))
+    assert (cut / "runs.csv").read_bytes() == (full / "runs.csv").read_bytes()
+
+
+def test_a_failing_run_is_named_and_the_others_kept(trump_oh, monkeypatch):
+    bad_seed = int(run_seeds(1, [7])[0])
+    real = B.simulate
+
+    def flaky(scenario, seeds, aggregate=None):
+        if bad_seed in seeds:
+            raise RuntimeError("boom")
+        return real(scenario, seeds, aggregate)
+
+    monkeypatch.setattr(B, "simulate", flaky)
+    res = B.run_chunk(B.ChunkTask(0, 0, trump_oh.resolved, 0, 20, 1))
+    assert res.errors == [{"scenario": "trump_oh", "run": 7, "seed": bad_seed,
+                           "error": "RuntimeError: boom"}]
+    lines = res.rows.decode().splitlines()
+    assert len(lines) == 19 and not any(line.split(",")[1] == "7" for line in lines)
+    assert res.aggregate.n == 19
+
+
+def test_adaptive_precision_stops_when_intervals_are_narrow_enough(tmp_path):
+    out = tmp_path / "p"
+    proc = parley("run", TRUMP, "--precision", "0.01", "--chunk", "1000", "--jobs", "1",
+                  "--out", str(out), "--no-plots")
+    summary = json.loads((out / "summary.json").read_text())["scenarios"][0]
+    widths = [(s["hi"] - s["lo"]) / 2 for s in summary["shares"].values()]
+    assert max(widths) <= 0.01
+    assert summary["runs"] > 2000  # it had to run more than the first round
+    assert "precision:" in proc.stdout
+
+
+def test_compare_ranks_scenarios_with_paired_differences(tmp_path):
+    out = tmp_path / "c"
+    sc = ROOT / "scenarios"
+    files = [str(sc / f) for f in ("trump_oh.yaml", "base.yaml") if (sc / f).exists()]
+    variant = tmp_path / "closed.yaml"
+    variant.write_text(f"extends: {sc / 'trump_oh.yaml'}\nname: closed\n"
+                       "title: Trump with no outreach at all\ncamp: other\nactors:\n"
+                       "  washington:\n    outreach_rate: {value: 0.0, assumption: "
+                       "'a test variant with no US outreach'}\n"
+                       "  pyongyang:\n    flattery_outreach: {value: 0.0, assumption: "
+                       "'a test variant with no DPRK outreach'}\n")
+    proc = parley("compare", files[0], str(variant), "--runs", "1000", "--jobs", "1",
+                  "--out", str(out), "--no-plots")
+    summary = json.loads((out / "summary.json").read_text())
+    rows = summary["comparison"]["rows"]
+    assert [r["scenario"] for r in rows] == ["trump_oh", "closed"]
+    closed = rows[1]
+    assert closed["p"] == 0.0 and closed["diff"] == pytest.approx(-rows[0]["p"])
+    assert (out / "comparison.csv").exists()
+    assert "trump_oh" in proc.stdout.split("closed")[0]  # ranked first in the table
+
+
+def test_bad_arguments_exit_2_without_traceback(tmp_path):
+    for args in (["run", TRUMP, "--runs", "0"], ["run", "--resume", str(tmp_path)],
+                 ["run", str(tmp_path / "missing.yaml")],
+                 ["compare", TRUMP, "--reference", "nobody", "--out", str(tmp_path / "x")]):
+        proc = parley(*args, check=False)
+        assert proc.returncode == 2, args
+        assert "Traceback" not in proc.stderr and proc.stderr.startswith("error:")
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,207 @@
+"""Tests of parley.report on small, fixed synthetic result files."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from parley import plotting, report
+from test_plotting import EXPECTED, make_manifest, write_results
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+class _Tags(HTMLParser):
+    """Collect every tag with its attributes (to inspect src/href and <img>)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse(html_text: str) -> _Tags:
+    p = _Tags()
+    p.feed(html_text)
+    return p
+
+
+@pytest.fixture
+def results_dir(tmp_path: Path) -> Path:
+    return write_results(tmp_path / "results")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A results dir and its report.html, built once for the read-only tests."""
+    d = write_results(tmp_path_factory.mktemp("built") / "results")
+    return d, report.write_report(d)
+
+
+def test_write_report_contents(built: tuple[Path, Path]):
+    results_dir, path = built
+    assert path == results_dir / "report.html"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    summary = json.loads((results_dir / "summary.json").read_text())
+    manifest = json.loads((results_dir / "manifest.json").read_text())
+    for s in summary["scenarios"]:
+        assert s["name"] in text
+        assert s["title"] in text
+    # one embedded PNG per figure, and they decode as PNGs
+    imgs = [a for t, a in _parse(text).tags if t == "img"]
+    assert len(imgs) == len(EXPECTED)
+    for a in imgs:
+        src = a["src"] or ""
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1]).startswith(b"\x89PNG")
+        assert a.get("alt")
+    assert text.count('<img src="data:image/png;base64,') == len(EXPECTED)
+    # question, tables, sources, manifest, reproduction command
+    assert "The question" in text and "how often do talks" in text
+    assert "60.0%" in text and "59.0%–61.0%" in text  # sanders share with Wilson interval
+    assert "+20.0 pp" in text and "+19.0 pp to +21.0 pp" in text  # paired difference
+    assert "not reached within 12 months" in text  # biden median time to talks
+    assert "yeo2020" in text and "The Progressive Democratic Candidates" in text
+    assert "favours step-by-step engagement" in text
+    assert "0.2 to 0.4 (drawn per run)" in text
+    assert "Yoon takes office" in text
+    assert manifest["command"] in text
+    assert manifest["git_commit"] in text
+    for k, v in manifest["versions"].items():
+        assert k in text and v in text
+    # sweep tables
+    assert "washington.outreach_rate" in text and "Scenario discovery" in text
+    assert "First order S1" in text
+
+
+def test_report_loads_nothing_from_the_network(built: tuple[Path, Path]):
+    text = built[1].read_text(encoding="utf-8")
+    for tag, attrs in _parse(text).tags:
+        assert tag not in {"script", "link", "iframe", "object", "embed"}, tag
+        for attr in ("src", "href", "data", "poster", "srcset", "action"):
+            value = (attrs.get(attr) or "").strip().lower()
+            assert not value.startswith(("http:", "https:", "//")), (tag, attr, value)
+            if attr == "href" and attrs.get("href") is not None:
+                assert value.startswith("#"), value  # in-page links only
+    assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:)?//", text, re.I)
+    assert not re.search(r"url\(\s*[\"']?(https?:)?//", text, re.I)  # CSS
+    assert "@import" not in text
+
+
+def test_report_escapes_text(tmp_path: Path):
+    d = write_results(tmp_path / "r", sweep=False)
+    manifest = make_manifest()
+    manifest["scenarios"][0]["resolved"]["description"] = '<script>alert("x")</script> & co'
+    manifest["command"] = "parley compare scenarios/ --runs 10 <&>"
+    (d / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    text = report.write_report(d).read_text(encoding="utf-8")
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in text
+    assert "--runs 10 &lt;&amp;&gt;" in text
+    # the assumption text of the fixture has markup-like characters too
+    assert "&lt;kept&gt; neutral &amp; fixed" in text
+
+
+def test_report_draws_figures_in_memory_when_absent(built: tuple[Path, Path]):
+    results_dir, path = built
+    assert path.is_file()
+    assert not (results_dir / "figures").exists()
+
+
+def test_report_reuses_saved_figures(results_dir: Path):
+    paths = plotting.save_figures(results_dir)
+    text = report.write_report(results_dir).read_text(encoding="utf-8")
+    for p in paths:
+        assert base64.b64encode(p.read_bytes()).decode("ascii") in text
+
+
+def test_report_summary_only_and_sweep_only(tmp_path: Path):
+    a = write_results(tmp_path / "a", sweep=False)
+    text = report.write_report(a).read_text(encoding="utf-8")
+    assert text.count("<img ") == 4
+    assert "Parameter sweep" not in text
+    b = write_results(tmp_path / "b", summary=False, manifest=False)
+    text = report.write_report(b).read_text(encoding="utf-8")
+    assert text.count("<img ") == len(EXPECTED) - 4
+    assert "manifest.json was not found" in text
+
+
+def test_report_single_scenario_without_comparison(tmp_path: Path):
+    d = write_results(tmp_path / "one", sweep=False)
+    summary = json.loads((d / "summary.json").read_text())
+    summary["scenarios"] = summary["scenarios"][2:]
+    del summary["comparison"]
+    (d / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    text = report.write_report(d).read_text(encoding="utf-8")
+    assert "Ranked comparison" not in text
+    assert "Biden administration (Yeo 2020)" in text
+    assert "1 scenario" in text
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parley")
+    report.register(parser.add_subparsers(dest="command"))
+    return parser
+
+
+def test_cli_report_prints_path(results_dir: Path, capsys):
+    args = _parser().parse_args(["report", str(results_dir)])
+    assert args.func is report.run_report
+    assert args.func(args) == 0
+    assert capsys.readouterr().out.strip() == str(results_dir / "report.html")
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty"])
+def test_cli_report_bad_dir_exits_2(tmp_path: Path, capsys, kind: str):
+    d = tmp_path / "nope"
+    if kind == "empty":
+        d.mkdir()
+    args = _parser().parse_args(["report", str(d)])
+    assert args.func(args) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert err.startswith("parley report: error:") and "\n" not in err
+    assert captured.out == ""
+    assert not (d / "report.html").exists()
+
+
+@pytest.mark.browser
+def test_report_renders_in_headless_chromium(built: tuple[Path, Path]):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    path = built[1]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        try:
+            page = browser.new_page()
+            requested: list[str] = []
+            page.on("request", lambda r: requested.append(r.url))
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            widths = page.evaluate(
+                "Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+            title = page.title()
+        finally:
+            browser.close()
+    assert len(widths) == len(EXPECTED)
+    assert all(complete and width > 0 for complete, width in widths), widths
+    assert "US–DPRK" in title
+    assert all(u.startswith(("file:", "data:")) for u in requested), requested
