@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -77,8 +76,8 @@ def test_any_run_replays_alone_through_chronicle(tmp_path):
     for row in (rows[0], rows[137], rows[499]):
         text = parley("chronicle", TRUMP, "--seed", row["seed"]).stdout
         assert len([ln for ln in text.splitlines() if "(month " in ln]) == 48
-        record = dict(line.strip().split(": ", 1) if ": " in line else (line.strip()[:-1], "")
-                      for line in text.split("Outcome record:")[1].strip().splitlines())
+        lines = text.split("Outcome record:")[1].strip().splitlines()
+        record = {k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in lines)}
         for key in ("talks_resumed", "summit_held", "freeze_deal", "relief_granted", "crisis"):
             assert int(record[key] == "True") == int(row[key]), key
         for key in ("tests", "icbm_tests", "nuclear_tests", "months_in_talks", "collapses"):

@@ -79,7 +79,7 @@ def test_red_lines(line, icbm, nuclear, cap, expected):
 
 
 def test_red_line_breach_ends_talks_where_the_stance_says_so(trump_oh):
-    """Every month a breach happens in talks, the next state is collapse; with no red line, never."""
+    """A breach in talks always leads to collapse; with no red line there is no breach."""
     seeds = run_seeds(8, range(N))
     for line, must_collapse in (("icbm", True), ("none", False)):
         sc = with_values(trump_oh, {"washington.red_line": line, "pyongyang.icbm_share": 0.5,
@@ -168,7 +168,7 @@ def test_classification_is_the_inverse_binomial():
 
 
 def test_talks_state_machine_transitions():
-    T = R.Talks
+    T = R.Talks  # noqa: N806 - short alias for the state names
     talks = np.array([T.NO_CONTACT, T.NO_CONTACT, T.WORKING, T.WORKING, T.SUMMIT, T.AGREEMENT,
                       T.COLLAPSE, T.WORKING])
     f = np.zeros(8, bool)
@@ -178,7 +178,7 @@ def test_talks_state_machine_transitions():
         out[list(idx)] = True
         return out
 
-    new = R.advance_talks(talks, np.zeros(8), opened=flag(0), summit_invite=flag(1),
+    new = R.advance_talks(talks, opened=flag(0), summit_invite=flag(1),
                           to_summit=flag(2), to_deal=flag(4), breach=flag(5),
                           derail=flag(3), walkout=f, deal_broken=f)
     assert [T(x) for x in new] == [T.WORKING, T.SUMMIT, T.SUMMIT, T.COLLAPSE, T.AGREEMENT,

@@ -10,7 +10,13 @@ from parley.batch import simulate
 from parley.randomness import run_seeds
 from parley.scenario import with_values
 from parley.stats import (
-    BINS, Aggregate, freq_summary, hist_quantiles, kaplan_meier, paired_difference, wilson,
+    BINS,
+    Aggregate,
+    freq_summary,
+    hist_quantiles,
+    kaplan_meier,
+    paired_difference,
+    wilson,
 )
 
 

@@ -55,7 +55,8 @@ class Washington(Actor):
         a["flexibility"] = R.us_flexibility(st, s.bold_credit, s.ally_push)
         a["offer"] = R.offers_talks(self.draw("offer"), st, a["attention"], s.talks)
         a["bold"] = R.bold_move(self.draw("bold_move"), st, s.talks, a["attention"])
-        s.bold_credit = np.where(a["bold"], 0.15, s.bold_credit)
+        a["bold_kind"] = R.bold_move_kind(self.draw("bold_kind"))
+        s.bold_credit = np.where(a["bold"], R.BOLD_CREDIT, s.bold_credit)
         s.sanctions = np.clip(s.sanctions + R.sanctions_change(st, s.talks, s.deal), 0, 1)
 
 
@@ -76,9 +77,10 @@ class Pyongyang(Actor):
         a["nuclear"] = R.nuclear_test(self.draw("nuclear"), st, mult)
         s.evasion = s.evasion + R.evasion_growth(st, s.evasion, s.pressure)
         s.capability = np.minimum(s.capability + st["capability_growth"], 1.0)
+        away = R.sits_out(m.draws.uniform(f"{self.name}.sit_out", 0), st)
         a["accept"] = R.accepts_talks(self.draw("accept"), st, a["offer"], a["flexibility"],
-                                      s.press, s.pressure)
-        a["flatter"] = R.flatters_leader(self.draw("flatter"), st, us, s.talks)
+                                      s.press, s.pressure) & ~away
+        a["flatter"] = R.flatters_leader(self.draw("flatter"), st, us, s.talks) & ~away
         a["walkout"] = R.walks_out(self.draw("walkout"), st, s.talks, s.talks_months, s.relief)
 
 

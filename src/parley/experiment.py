@@ -78,6 +78,16 @@ def run_experiment(args, compare: bool) -> int:
         batch, manifest = _resume(args.resume)
     else:
         batch, manifest = _new_batch(args, compare)
+    summary = execute(batch, manifest, args)
+    print(format_table(summary, manifest))
+    if manifest["precision"]:
+        print(f"precision: widest 95% half-width {batch.max_half_width():.4f} "
+              f"(target {manifest['precision']}) after {batch.done_runs:,} runs per scenario")
+    return _wrap_up(batch, args)
+
+
+def execute(batch: Batch, manifest: dict[str, Any], args) -> dict[str, Any]:
+    """Run the batch to its target (and on, with --precision); write summary and manifest."""
     folder = batch.store.folder
     target = manifest["target_runs"]
     executor = make_executor(args.executor, args.jobs, args.scheduler)
@@ -99,16 +109,16 @@ def run_experiment(args, compare: bool) -> int:
     except KeyboardInterrupt:
         _finish(batch, manifest, "interrupted")
         raise
-    summary = _finish(batch, manifest, "complete")
-    print(format_table(summary, manifest))
-    if manifest["precision"]:
-        print(f"precision: widest 95% half-width {batch.max_half_width():.4f} "
-              f"(target {manifest['precision']}) after {batch.done_runs:,} runs per scenario")
+    return _finish(batch, manifest, "complete")
+
+
+def _wrap_up(batch: Batch, args) -> int:
+    """Report failed runs, draw figures, name the folder; exit 1 if any run failed."""
     if batch.errors:
         print(f"{len(batch.errors)} run(s) failed; see manifest.json", file=sys.stderr)
     if not args.no_plots:
-        _plots(folder)
-    print(f"results: {folder}")
+        _plots(batch.store.folder)
+    print(f"results: {batch.store.folder}")
     return 1 if batch.errors else 0
 
 
@@ -145,10 +155,11 @@ def _load_all(paths: list[str]) -> list[Scenario]:
     return scenarios
 
 
-def _new_batch(args, compare: bool) -> tuple[Batch, dict[str, Any]]:
+def _new_batch(args, compare: bool, kind: str | None = None) -> tuple[Batch, dict[str, Any]]:
     scenarios = _load_all(args.scenarios if compare else [args.scenario])
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    label = "compare" if compare else scenarios[0].name
+    kind = kind or ("compare" if compare else "run")
+    label = kind if compare else scenarios[0].name
     folder = args.out or Path("results") / f"{label}-{stamp}"
     chunk = min(args.chunk, args.runs)
     start_runs = args.runs if not args.precision else min(args.runs, 2000)
@@ -162,8 +173,8 @@ def _new_batch(args, compare: bool) -> tuple[Batch, dict[str, Any]]:
     store = ResultsStore(folder)
     store.start()
     manifest = {
-        "command": _command_line(args, compare, folder),
-        "kind": "compare" if compare else "run",
+        "command": _command_line(args, kind, folder),
+        "kind": kind,
         "status": "running",
         "master_seed": args.seed,
         "runs": 0,
@@ -221,7 +232,7 @@ def build_summary(batch: Batch, manifest: dict[str, Any]) -> dict[str, Any]:
     for sc, agg in zip(batch.scenarios, batch.aggregates, strict=True):
         summary["scenarios"].append({"name": sc.name, "title": sc.title, "camp": sc.camp,
                                      **agg.summary()})
-    if manifest.get("kind") == "compare" and len(batch.scenarios) > 1:
+    if manifest.get("kind") != "run" and len(batch.scenarios) > 1:
         summary["comparison"] = compare_scenarios(batch.store.runs_path, summary,
                                                   manifest["reference"])
         summary["camps"] = camp_shares(batch)
@@ -334,13 +345,13 @@ def _plots(folder: Path) -> None:
         print(f"figure: {path}")
 
 
-def _command_line(args, compare: bool, folder: Path) -> str:
-    parts = ["parley", "compare" if compare else "run"]
-    parts += [str(s) for s in (args.scenarios if compare else [args.scenario])]
+def _command_line(args, kind: str, folder: Path) -> str:
+    parts = ["parley", kind]
+    parts += [str(s) for s in (args.scenarios if kind != "run" else [args.scenario])]
     parts += ["--runs", str(args.runs), "--seed", str(args.seed), "--out", str(folder)]
     if args.precision:
         parts += ["--precision", str(args.precision), "--max-runs", str(args.max_runs)]
-    if compare and args.reference:
+    if getattr(args, "reference", None):
         parts += ["--reference", args.reference]
     if args.chunk != DEFAULT_CHUNK:
         parts += ["--chunk", str(args.chunk)]

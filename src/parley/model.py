@@ -46,6 +46,8 @@ class WorldState:
     deal: np.ndarray
     relief: np.ndarray
     relief_size: np.ndarray
+    relief_months: np.ndarray
+    tests_since_relief: np.ndarray
     crisis_left: np.ndarray
     bold_credit: np.ndarray
     ally_push: np.ndarray
@@ -74,6 +76,7 @@ class WorldState:
             pressure=world["sanctions"] * (1.0 - world["evasion"]),
             talks=np.full(n, R.Talks.NO_CONTACT, dtype=np.int64), talks_months=zeros_i.copy(),
             deal=zeros_b.copy(), relief=zeros_b.copy(), relief_size=zeros_f.copy(),
+            relief_months=zeros_i.copy(), tests_since_relief=zeros_i.copy(),
             crisis_left=zeros_f.copy(), bold_credit=zeros_f.copy(), ally_push=zeros_f.copy(),
             press=zeros_f.copy(), tests=zeros_i.copy(), icbm_tests=zeros_i.copy(),
             nuclear_tests=zeros_i.copy(), months_in_talks=zeros_i.copy(),
@@ -212,7 +215,8 @@ class NegotiationModel(mesa.Model):
         deal_p = np.where(s.talks == R.Talks.SUMMIT, 0.25, 0.10)
         a["to_deal"] = a["deal_ok"] & (u("deal") < deal_p) & ~a["derail"] & ~a["walkout"]
         old = s.talks
-        s.talks = R.advance_talks(old, s.talks_months, opened=opened, summit_invite=invite,
+        a["months_in_episode"] = s.talks_months
+        s.talks = R.advance_talks(old, opened=opened, summit_invite=invite,
                                   to_summit=a["to_summit"], to_deal=a["to_deal"],
                                   breach=a["breach"], derail=a["derail"],
                                   walkout=a["walkout"], deal_broken=a["deal_broken"])
@@ -228,21 +232,35 @@ class NegotiationModel(mesa.Model):
         return (a["nuclear"] > 0) | ((a["tests"] > 0) if covers_missiles else (a["icbm"] > 0))
 
     def _apply_deal_and_relief(self, old: np.ndarray) -> None:
-        s, us = self.state, self.washington.stance
+        """Relief: granted with a deal or as a bold move; lapses, renews or snaps back."""
+        s, a, us = self.state, self.acts, self.washington.stance
         new_deal = (s.talks == R.Talks.AGREEMENT) & (old != R.Talks.AGREEMENT)
-        size = R.RELIEF_SIZE[us["relief_form"]] * (0.5 if us["sanctions_linkage"] == "broad"
-                                                     else 1.0)
+        deal_size = R.RELIEF_SIZE[us["relief_form"]] * (0.5 if us["sanctions_linkage"] == "broad"
+                                                          else 1.0)
+        bold_relief = a["bold"] & (a["bold_kind"] == 0) & ~s.relief & ~new_deal
+        granted = new_deal | bold_relief
+        size = np.where(new_deal, deal_size, R.BOLD_RELIEF)
         s.deal |= new_deal
-        s.relief_size = np.where(new_deal, size, s.relief_size)
-        s.sanctions = np.where(new_deal, np.maximum(s.sanctions - size, 0.0), s.sanctions)
-        s.relief |= new_deal
-        ended = (s.talks == R.Talks.COLLAPSE) & s.deal
-        snap_back = ended & (us["relief_form"] != "package")
-        s.sanctions = np.where(snap_back, np.minimum(s.sanctions + s.relief_size, 1.0),
-                               s.sanctions)
+        s.relief_size = np.where(granted, size, s.relief_size)
+        s.sanctions = np.where(granted, np.maximum(s.sanctions - size, 0.0), s.sanctions)
+        s.relief |= granted
+        s.relief_months = np.where(granted, 0, s.relief_months + s.relief)
+        s.tests_since_relief = np.where(granted, 0, s.tests_since_relief + a["tests"])
+        # a collapse ends the deal; reversible relief (all but a package) snaps back
+        ended = (s.talks == R.Talks.COLLAPSE) & (s.deal | s.relief)
+        reversible = (us["relief_form"] != "package") | ~s.deal
+        snap_back = ended & s.relief & reversible
+        # time-limited relief (and a unilateral bold relief) lapses unless renewed
+        lapse = R.relief_lapses(us, s.relief & ~ended, s.deal, s.relief_months,
+                                s.tests_since_relief)
+        back = snap_back | lapse
+        s.sanctions = np.where(back, np.minimum(s.sanctions + s.relief_size, 1.0), s.sanctions)
+        s.relief_months = np.where(s.relief & ~back, s.relief_months % R.PARTIAL_RELIEF_MONTHS,
+                                   0)
         s.deal &= ~ended
-        s.relief &= ~ended
-        self.acts["new_deal"], self.acts["snap_back"] = new_deal, snap_back
+        s.relief &= ~(ended | back)
+        a["new_deal"], a["snap_back"], a["lapse"] = new_deal, snap_back, lapse
+        a["bold_relief"] = bold_relief
 
     def _update_levels(self) -> None:
         s, a = self.state, self.acts
@@ -251,7 +269,7 @@ class NegotiationModel(mesa.Model):
         s.pressure = s.sanctions * enforcement * (1.0 - s.evasion)
         s.press = np.broadcast_to(a.get("press", 0.0), s.tension.shape).astype(float)
         s.ally_push = np.broadcast_to(a.get("ally_push", 0.0), s.tension.shape).astype(float)
-        s.bold_credit = s.bold_credit * 0.95
+        s.bold_credit = R.decay_bold_credit(s.bold_credit)
         s.tension = R.update_tension(s.tension, a["tests"], a["icbm"], a["nuclear"],
                                      R.in_talks(s.talks), a.get("dialogue", False), a["bold"],
                                      a["military"])

@@ -84,8 +84,9 @@ class Narrator:
             out.append("Kim reaches out to the President, betting he can be flattered into "
                        "partial relief for a minimal freeze.")
         if a["bold"][i]:
-            out.append("Free of re-election pressure, the President makes a bold move "
-                       "(an end-of-war declaration, troop posture or relief).")
+            kind = R.BOLD_MOVES[int(a["bold_kind"][i])].replace("_", " ")
+            out.append(f"Free of re-election pressure, the President makes a bold move: {kind}"
+                       + (" (sanctions eased)." if a["bold_relief"][i] else "."))
         return out
 
     def _provocations(self, a, s) -> list[str]:
@@ -112,20 +113,20 @@ class Narrator:
         if a["derail"][i]:
             out.append("The test derails the working-level talks.")
         if a["walkout"][i]:
-            out.append(f"Pyongyang walks out after {int(s.talks_months[i]) or 'several'} "
-                       "months of talks without relief.")
+            months = int(a["months_in_episode"][i])
+            out.append(f"Pyongyang walks out after {months} month{'s' if months != 1 else ''} "
+                       "of talks without relief.")
         if a["deal_broken"][i]:
             out.append("The test breaks the freeze agreement.")
         if a["snap_back"][i]:
             out.append("Relief is reversed: sanctions snap back.")
+        if a["lapse"][i]:
+            out.append("Time-limited relief lapses without renewal: sanctions return.")
         if s.talks[i] == R.Talks.SUMMIT and old[i] != R.Talks.SUMMIT:
             out.append("Leaders meet at a summit.")
         if a["new_deal"][i]:
             form = self.model.washington.stance["relief_form"].replace("_", " ")
             out.append(f"A freeze deal is struck; Washington grants {form} sanctions relief.")
-        elif (R.in_talks(s.talks[i:i + 1])[0] and not a["deal_ok"][i]
-              and s.talks[i] != R.Talks.AGREEMENT and a["offer"][i] == 0):
-            pass
         if s.talks[i] == R.Talks.NO_CONTACT and old[i] == R.Talks.COLLAPSE:
             out.append("Contact lapses after the collapse.")
         return out

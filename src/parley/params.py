@@ -71,7 +71,7 @@ WASHINGTON: tuple[Param, ...] = (
     Choice("sequencing", ("phased", "all_upfront"),
            "Step-by-step (peace and disarmament in parallel) or everything upfront."),
     Choice("sanctions_policy", ("tighten", "hold", "ease_with_progress"),
-           "What Washington does with sanctions while no deal is in force."),
+           "Month to month: tighten (while no deal is in force), hold, or ease while talks go on."),
     Choice("red_line", ("none", "nuclear_test", "icbm", "multiple_warhead_icbm"),
            "The test that ends talks and triggers a hard response."),
     Flag("military_option", "Force to pre-empt or answer a nuclear or missile test stays open."),
@@ -97,6 +97,8 @@ WASHINGTON: tuple[Param, ...] = (
 PYONGYANG: tuple[Param, ...] = (
     Real("attitude_threshold", 0.0, 1.0,
          "US flexibility Pyongyang must see (a change in attitude) before accepting talks."),
+    Real("sit_out_share", 0.0, 1.0,
+         "Chance, drawn once per run, that Pyongyang sits out diplomacy for the whole term."),
     Real("max_concession", 0.0, 1.0,
          "Furthest Pyongyang will go in a deal, on the LADDER scale (0.25 = fissile freeze)."),
     Real("test_month_rate", 0.0, 1.0,

@@ -34,6 +34,9 @@ IN_TALKS = (Talks.WORKING, Talks.SUMMIT, Talks.AGREEMENT)
 MULTIPLE_WARHEAD_CAPABILITY = 0.8  # capability at which ICBM tests count as MIRV tests
 RELIEF_SIZE = {"partial_time_limited": 0.3, "targeted_reversible": 0.3, "package": 0.6}
 PARTIAL_RELIEF_MONTHS = 12  # a time-limited relief lapses unless renewed (assumption)
+BOLD_MOVES = ("sanctions_relief", "end_of_war_declaration", "troop_posture")
+BOLD_RELIEF = 0.15  # sanctions eased by a unilateral bold relief (assumption)
+BOLD_CREDIT = 0.15  # flexibility a bold move adds while its credit lasts (assumption)
 
 
 def in_talks(talks: np.ndarray) -> np.ndarray:
@@ -129,6 +132,35 @@ def bold_move(u: np.ndarray, st: Stance, talks: np.ndarray, att: np.ndarray) -> 
     return in_talks(talks) & (u < st["bold_move_rate"] * att)
 
 
+def bold_move_kind(u: np.ndarray) -> np.ndarray:
+    """Which of Oh's three bold moves it is (index into BOLD_MOVES), equally likely.
+
+    Equal odds are an assumption; a relief move eases sanctions by BOLD_RELIEF.
+    """
+    return np.minimum((u * len(BOLD_MOVES)).astype(np.int64), len(BOLD_MOVES) - 1)
+
+
+def decay_bold_credit(credit: np.ndarray) -> np.ndarray:
+    """A bold move's goodwill fades by 10% a month and is gone below 0.05 (~11 months)."""
+    credit = credit * 0.9
+    return np.where(credit < 0.05, 0.0, credit)
+
+
+def relief_lapses(us: Stance, relief: np.ndarray, deal: np.ndarray, months: np.ndarray,
+                  tests_since: np.ndarray) -> np.ndarray:
+    """Whether relief in force runs out this month.
+
+    Yeo, 'Progressive': Warren offers partial, time-limited relief for a
+    verifiable freeze.  Time-limited relief (and a unilateral bold relief,
+    which no deal backs) comes up for renewal every PARTIAL_RELIEF_MONTHS; it is
+    renewed only under a deal with no missile test since it was granted
+    (assumption).
+    """
+    due = relief & (months >= PARTIAL_RELIEF_MONTHS)
+    limited = (us["relief_form"] == "partial_time_limited") | ~deal
+    return due & limited & ~(deal & (tests_since == 0))
+
+
 def red_line_breached(st: Stance, icbm: np.ndarray, nuclear: np.ndarray,
                       capability: np.ndarray) -> np.ndarray:
     """Whether this month's tests cross Washington's red line.
@@ -151,13 +183,15 @@ def military_response(u: np.ndarray, st: Stance, breach: np.ndarray,
     """Whether Washington brandishes force after a test (a military crisis).
 
     Yeo, 'Centrist': force to pre-empt a nuclear or missile test stayed an
-    option for Biden and Bloomberg.  Probability 0.3 per provoking month:
-    assumption.
+    option for Biden and Bloomberg.  The model sees tests, not preparations, so
+    the option is exercised in answer: an option, not a commitment, taken with
+    probability 0.2 in a month with a red-line breach or a nuclear test
+    (assumption).
     """
     if not st["military_option"]:
         return np.zeros_like(u, dtype=bool)
-    provoked = breach | (icbm > 0) | (nuclear > 0)
-    return provoked & (u < 0.3)
+    provoked = breach | (nuclear > 0)
+    return provoked & (u < 0.2)
 
 
 # -------------------------------------------------------------- Pyongyang
@@ -168,9 +202,11 @@ def provocation_multiplier(st: Stance, tension: np.ndarray, talks: np.ndarray,
     """How the state of the world scales Pyongyang's baseline test rates.
 
     The base rates are calibrated on 2012-2020 (``parley calibrate``).  Outside
-    talks, tension and sanctions pressure raise them (tests as leverage: Jervis's
-    spiral; Oh, 'Third'); in talks Pyongyang restrains itself.  The neutral
-    point (tension 0.5, pressure 0.5, multiplier 1) is an assumption.
+    talks, tension and sanctions pressure raise them: tests as leverage and the
+    Jervis (1976) spiral -- theory and assumption, the texts only say a test
+    could derail talks (Oh, headline).  In talks Pyongyang restrains itself (the
+    record: no missile test in 2018).  The neutral point (tension 0.5,
+    pressure 0.5, multiplier 1) is an assumption.
     """
     lever = 1.0 + st["leverage_sensitivity"] * (0.5 * (tension - 0.5) + 0.5 * (pressure - 0.5))
     return np.where(in_talks(talks), 1.0 - st["restraint_in_talks"], np.clip(lever, 0.2, 3.0))
@@ -192,7 +228,8 @@ def classify_tests(u_icbm: np.ndarray, u_irbm: np.ndarray, n: np.ndarray,
     """How many of this month's tests are ICBM-class and intermediate-range.
 
     Uses the inverse binomial CDF on one draw per class, so the counts stay
-    fixed slots of the run's stream.  Oh, 'Third': capability growth.
+    fixed slots of the run's stream.  Shares are calibrated on 2012-2020;
+    capability growth (Oh, 'Third') acts through the red line, not the mix.
     """
     icbm = _binomial_inverse(u_icbm, n, st["icbm_share"])
     rest = n - icbm
@@ -241,18 +278,30 @@ def accepts_talks(u: np.ndarray, st: Stance, offer: np.ndarray, flexibility: np.
 
     Yeo, 'Trump': after Stockholm the North refused talks without a change in
     attitude.  Patron pressure (Yeo, 'Prospects') and sanctions pressure add to
-    its willingness; a logistic with scale 0.08 (assumption) turns the margin
+    its willingness; a logistic with scale 0.1 (assumption) turns the margin
     into a probability.
     """
     margin = flexibility + press + 0.2 * pressure - st["attitude_threshold"]
-    return offer & (u < 1.0 / (1.0 + np.exp(-margin / 0.08)))
+    return offer & (u < 1.0 / (1.0 + np.exp(-margin / 0.1)))
+
+
+def sits_out(u0: np.ndarray, st: Stance) -> np.ndarray:
+    """Whether Pyongyang has chosen, for this whole run, to stay away from diplomacy.
+
+    Yeo's forecasts are conditional on the North returning to the table at all
+    ('Introduction', 'Prospects'); Oh, 'Third': it keeps building capabilities.
+    Drawn once per run from the set-up slot; the share is an assumption.
+    """
+    return u0 < st["sit_out_share"]
 
 
 def flatters_leader(u: np.ndarray, st: Stance, us: Stance, talks: np.ndarray) -> np.ndarray:
     """Kim reaches out to a president he thinks can be flattered into partial relief.
 
     Yeo, 'Prospects': Kim may contact a re-elected Trump if he believes Trump
-    can be flattered into partial relief for a minimal freeze.
+    can be flattered into partial relief for a minimal freeze.  Yeo says it of
+    Trump; extending it to any president open to leader-level diplomacy, scaled
+    by that president's appetite for a legacy, is an assumption.
     """
     if not us["personal_diplomacy"]:
         return np.zeros_like(u, dtype=bool)
@@ -340,7 +389,7 @@ def deal_possible(us: Stance, dprk: Stance, bold_credit: np.ndarray) -> np.ndarr
     return dprk["max_concession"] >= need - 1e-9
 
 
-def advance_talks(talks: np.ndarray, months: np.ndarray, *, opened: np.ndarray,
+def advance_talks(talks: np.ndarray, *, opened: np.ndarray,
                   summit_invite: np.ndarray, to_summit: np.ndarray, to_deal: np.ndarray,
                   breach: np.ndarray, derail: np.ndarray, walkout: np.ndarray,
                   deal_broken: np.ndarray) -> np.ndarray:
@@ -349,7 +398,9 @@ def advance_talks(talks: np.ndarray, months: np.ndarray, *, opened: np.ndarray,
     NO_CONTACT -> WORKING on an accepted offer, -> SUMMIT on a leader-level
     invitation; WORKING -> SUMMIT; WORKING/SUMMIT -> AGREEMENT on a deal;
     any talks -> COLLAPSE on a red-line breach, a derailing test, a walkout or a
-    broken deal; COLLAPSE -> NO_CONTACT after one month.
+    broken deal; COLLAPSE -> NO_CONTACT after one month.  Later assignments win
+    when several fire in one month: an invitation beats an accepted offer, a
+    deal beats a summit, and a collapse beats everything.
     """
     new = talks.copy()
     cooled = talks == Talks.COLLAPSE
