@@ -93,8 +93,7 @@ class Patron(Actor):
         m, s, a, st = self.model, self.model.state, self.model.acts, self.stance
         spoiler = R.is_spoiler(st, s.us_china)
         a.setdefault("spoilers", []).append((self.name, spoiler))
-        share = R.enforcement_share(st, spoiler, s.talks)
-        a["enforcement"] = a.get("enforcement", 0.0) + st["influence"] * (share - 1.0)
+        a["unenforced"] = a.get("unenforced", 0.0) + R.unenforced(st, spoiler, s.talks)
         a["press"] = a.get("press", 0.0) + R.presses_pyongyang(st, m.washington.stance, spoiler)
         s.sanctions = np.clip(s.sanctions - st["un_easing_push"] * spoiler, 0.0, 1.0)
 

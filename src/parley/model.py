@@ -132,6 +132,7 @@ class NegotiationModel(mesa.Model):
                        for k, v in scenario.shocks.items()}
         self.world = {k: self._value(f"world.{k}", v.value) for k, v in scenario.world.items()}
         self.state = WorldState.initial(self.world, self.n_worlds)
+        self.state.pressure = self._pressure(self._enforcement_loss())
         self.acts: dict[str, Any] = {}
         self.events = {m: [e for e in scenario.events if scenario.month_index(e.month) == m]
                        for m in range(1, self.horizon + 1)}
@@ -262,11 +263,31 @@ class NegotiationModel(mesa.Model):
         a["new_deal"], a["snap_back"], a["lapse"] = new_deal, snap_back, lapse
         a["bold_relief"] = bold_relief
 
+    def _enforcement_loss(self) -> np.ndarray:
+        """Sanctions left unenforced by the patrons at the start (before any month)."""
+        s = self.state
+        loss = np.zeros(self.n_worlds)
+        for patron in self.actors_of("patron"):
+            st = patron.stance
+            loss = loss + R.unenforced(st, R.is_spoiler(st, s.us_china), s.talks)
+        return loss
+
+    def actors_of(self, role: str) -> list[Actor]:
+        return [a for a in self.order if a.role == role]
+
+    def _pressure(self, enforcement_loss: Any) -> np.ndarray:
+        """Effective pressure: nominal sanctions, as enforced by patrons, less evasion.
+
+        Oh, 'Third' (evasion) and 'Second' (China's enforcement); Early (2015):
+        sanctions fail when third parties keep trading with the target.
+        """
+        s = self.state
+        return s.sanctions * np.clip(1.0 + enforcement_loss, 0.0, 1.0) * (1.0 - s.evasion)
+
     def _update_levels(self) -> None:
         s, a = self.state, self.acts
         s.sanctions = np.clip(s.sanctions + 0.1 * a["breach"], 0.0, 1.0)
-        enforcement = np.clip(1.0 + a.get("enforcement", 0.0), 0.0, 1.0)
-        s.pressure = s.sanctions * enforcement * (1.0 - s.evasion)
+        s.pressure = self._pressure(a.get("unenforced", 0.0))
         s.press = np.broadcast_to(a.get("press", 0.0), s.tension.shape).astype(float)
         s.ally_push = np.broadcast_to(a.get("ally_push", 0.0), s.tension.shape).astype(float)
         s.bold_credit = R.decay_bold_credit(s.bold_credit)

@@ -342,6 +342,14 @@ def enforcement_share(st: Stance, spoiler: np.ndarray, talks: np.ndarray) -> np.
     return st["enforcement"] * np.where(spoiler & ~moving, 1.0 / 3.0, 1.0)
 
 
+def unenforced(st: Stance, spoiler: np.ndarray, talks: np.ndarray) -> np.ndarray:
+    """This patron's dent in effective pressure: its influence times what it leaves unenforced.
+
+    Early (2015): sanctions fail when third parties keep trading with the target.
+    """
+    return st["influence"] * (enforcement_share(st, spoiler, talks) - 1.0)
+
+
 def presses_pyongyang(st: Stance, us: Stance, spoiler: np.ndarray) -> np.ndarray:
     """Pressure on Pyongyang to return to talks when the US offer fits the patron's aims.
 
