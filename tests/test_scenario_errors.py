@@ -94,7 +94,7 @@ CASES: dict[str, tuple[str | bytes, tuple[str, ...]]] = {
 
 # Cases that today give more than one line for one problem, or a traceback; they encode
 # the wanted behaviour and are expected to fail until src/parley/scenario.py is fixed.
-KNOWN_BAD = {
+MORE_CASES = {
     "missing_provenance": (
         VALUE_ONLY,
         ("actors.washington.outreach_rate", "source", "assumption")),
@@ -104,14 +104,7 @@ KNOWN_BAD = {
     "non_utf8_bytes": (b"title: A test \xff\xfe scenario\ncamp: test\n", ("UTF-8",)),
     "role_not_a_string": (f"{HEAD}actors:\n  tokyo:\n    role: [ally]\n",
                           ("actors.tokyo.role", "allowed")),
-}
-WHY = {
-    "missing_provenance": "a stance failing validation is also reported as 'required field "
-                          "is missing' (second, wrong line)",
-    "both_source_and_assumption": "a stance failing validation is also reported as 'required "
-                                  "field is missing' (second, wrong line)",
-    "non_utf8_bytes": "UnicodeDecodeError traceback: _read_yaml catches only OSError",
-    "role_not_a_string": "TypeError traceback: unhashable role in _check_actors",
+    "duplicate_key": (f"{HEAD}camp: other\n", ("duplicate key 'camp'",)),
 }
 
 
@@ -135,13 +128,23 @@ def test_malformed_file_gives_one_clean_error(folder, case):
     assert_clean(cli("validate", path), path, needles)
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(strict=True,
-                                                                           reason=WHY[c]))
-                                  for c in sorted(KNOWN_BAD)])
+@pytest.mark.parametrize("case", sorted(MORE_CASES))
 def test_known_bad_cases(folder, case):
-    text, needles = KNOWN_BAD[case]
+    text, needles = MORE_CASES[case]
     path = write(folder, f"{case}.yaml", text)
     assert_clean(cli("validate", path), path, needles)
+
+
+def test_a_failed_stance_is_reported_once(folder):
+    path = write(folder, "value_only.yaml", VALUE_ONLY)
+    lines = error_lines(cli("validate", path).stderr)
+    assert len(lines) == 1 and "required field is missing" not in lines[0]
+
+
+def test_abstract_base_cannot_be_run(scenario_dir):
+    result = cli("chronicle", scenario_dir / "base.yaml")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "abstract" in result.stderr
 
 
 def test_missing_provenance_is_reported_without_traceback(folder):

@@ -12,25 +12,26 @@ import sys
 
 from parley.scenario import ScenarioError
 
-# modules that contribute subcommands, in the order shown by --help
-COMMAND_MODULES = ("parley.commands", "parley.experiment", "parley.sweep", "parley.calibration",
-                   "parley.hindcast", "parley.plotting", "parley.report", "parley.viz")
+# subcommand -> the module that registers and runs it (in the order shown by --help);
+# only the invoked command's module is imported, so start-up stays short
+COMMANDS = {
+    "validate": "parley.commands", "chronicle": "parley.commands",
+    "run": "parley.experiment", "compare": "parley.experiment", "sweep": "parley.sweep",
+    "calibrate": "parley.calibration", "hindcast": "parley.hindcast",
+    "plot": "parley.plotting", "report": "parley.report", "viz": "parley.viz",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: every subcommand, or only ``command``'s module."""
     parser = argparse.ArgumentParser(
         prog="parley",
         description="Simulate US-North Korea negotiations from scenario files.")
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+    names = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for name in dict.fromkeys(names):
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -48,7 +49,9 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     _process_settings()
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

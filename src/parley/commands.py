@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from parley.scenario import ScenarioError, load_scenario, scenario_files
+from parley.scenario import ScenarioError, load_scenario, require_runnable, scenario_files
 
 
 def register(sub) -> None:
@@ -40,7 +40,8 @@ def run_chronicle(args) -> int:
     if not 0 <= args.seed < 2**63:
         print("error: --seed must be an integer in [0, 2**63)", file=sys.stderr)
         return 2
-    model = NegotiationModel(scenario=load_scenario(args.scenario), seed=args.seed).run()
+    scenario = require_runnable(load_scenario(args.scenario))
+    model = NegotiationModel(scenario=scenario, seed=args.seed).run()
     print(f"{model.scenario.title} - seed {args.seed}")
     for line in model.narrator.lines():
         print(line)

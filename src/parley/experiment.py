@@ -20,7 +20,14 @@ import numpy as np
 from parley import __version__
 from parley.batch import DEFAULT_CHUNK, Batch, runs_for_precision
 from parley.executors import make_executor
-from parley.scenario import Scenario, ScenarioError, build_scenario, load_scenario, scenario_files
+from parley.scenario import (
+    Scenario,
+    ScenarioError,
+    build_scenario,
+    load_scenario,
+    require_runnable,
+    scenario_files,
+)
 from parley.stats import paired_difference, share
 from parley.store import ResultsStore, atomic_write_json, atomic_write_text
 
@@ -144,7 +151,7 @@ def _load_all(paths: list[str]) -> list[Scenario]:
     scenarios, problems = [], []
     for f in files:
         try:
-            scenarios.append(load_scenario(f))
+            scenarios.append(require_runnable(load_scenario(f)))
         except ScenarioError as exc:
             problems += exc.problems
     names = [s.name for s in scenarios]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 # What Washington asks before sanctions relief, and how far Pyongyang will go,
 # on one 0-1 scale of nuclear concession.  The order follows Yeo (2020): Sanders
-# and Warren ask a fissile freeze; Bloomberg and Buttigieg add missiles;
-# Klobuchar asks verifiable irreversible steps; Biden and Buttigieg substantial
+# asks a fissile freeze; Warren (in her own words), Bloomberg and Buttigieg add
+# missiles; Klobuchar asks verifiable irreversible steps; Biden substantial
 # disarmament.  The spacing (equal steps) is an assumption.
 LADDER: dict[str, float] = {
     "nothing_upfront": 0.0,

@@ -321,6 +321,7 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
                      linestyle="none", gid="reference")
             axd.annotate("reference", (0.0, y), xytext=(8, 0), textcoords="offset points",
                          va="center", fontsize=8)
+        axd.xaxis.set_major_locator(MaxNLocator(nbins=5))
         axd.xaxis.set_major_formatter(FuncFormatter(_pp))
         axd.grid(axis="x", color="#dddddd", linewidth=0.6)
         axd.set_axisbelow(True)

@@ -157,15 +157,35 @@ def month_index(start: str, label: str) -> int:
 # ---------------------------------------------------------------- loading
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loading (no tags executed) that also refuses a key given twice in a mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (a later value would silently win)",
+                    key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     where = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError([f"{where}: cannot read file ({exc.strerror})"]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"{where}: byte {exc.start} is not valid UTF-8; "
+                             "save the file as UTF-8 text"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.constructor.ConstructorError as exc:
+        if "duplicate key" in str(exc.problem):
+            raise ScenarioError([f"{where}: {_yaml_where(exc)}{exc.problem}"]) from None
         raise ScenarioError([f"{where}: {_yaml_where(exc)}unsupported YAML tag "
                              f"({exc.problem}); only plain YAML data is allowed"]) from None
     except yaml.YAMLError as exc:
@@ -197,8 +217,7 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 
 def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    path = path.resolve()
-    if path in chain:
+    if path.resolve() in {p.resolve() for p in chain}:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError([f"{chain[0]}: extends: circular inheritance ({cycle})"])
     data = _read_yaml(path)
@@ -253,7 +272,8 @@ def _pydantic_line(where: str, err: dict[str, Any]) -> str:
         return f"{where}: {loc}: unknown field (allowed here: {allowed})"
     if kind == "missing":
         return f"{where}: {loc}: required field is missing"
-    return f"{where}: {loc}: {err['msg']} (got {err.get('input')!r})"
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{where}: {loc}: {msg} (got {err.get('input')!r})"
 
 
 def _allowed_fields(loc: tuple) -> list[str]:
@@ -275,12 +295,12 @@ def _allowed_fields(loc: tuple) -> list[str]:
 
 
 def _check_block(where: str, prefix: str, block: dict[str, Stance],
-                 decls: tuple[P.Param, ...]) -> list[str]:
+                 decls: tuple[P.Param, ...], skip: set[str] = frozenset()) -> list[str]:
     table = P.by_name(decls)
     problems = [f"{where}: {prefix}.{key}: unknown field (allowed: {', '.join(table)})"
-                for key in block if key not in table]
+                for key in (*block, *skip) if key not in table]
     problems += [f"{where}: {prefix}.{name}: required field is missing"
-                 for name in table if name not in block]
+                 for name in table if name not in block and name not in skip]
     for name, stance in block.items():
         if name in table:
             msg = check_value(table[name], stance.value, allow_range=True)
@@ -321,20 +341,22 @@ def _check_actors(where: str, doc: ScenarioDoc, problems: list[str]) -> dict[str
             problems.append(f"{where}: {loc}: must be a mapping with a 'role' and stances")
             continue
         role = body.get("role")
-        if role not in P.ROLES:
+        if not isinstance(role, str) or role not in P.ROLES:
             problems.append(f"{where}: {loc}.role: {role!r} is not a known role "
                             f"(allowed: {', '.join(P.ROLES)})")
             continue
         stances: dict[str, Stance] = {}
+        failed: set[str] = set()
         for key, val in body.items():
             if key == "role":
                 continue
             try:
                 stances[key] = Stance.model_validate(val)
             except ValidationError as exc:
+                failed.add(key)
                 problems += [_pydantic_line(where, {**e, "loc": (loc, key, *e["loc"])})
                              for e in exc.errors()]
-        problems += _check_block(where, loc, stances, P.ROLES[role])
+        problems += _check_block(where, loc, stances, P.ROLES[role], skip=failed)
         actors[name] = Actor(name, role, stances)
     for role in ("washington", "pyongyang"):
         count = sum(a.role == role for a in actors.values())
@@ -367,6 +389,14 @@ def _check_events(where: str, doc: ScenarioDoc, actors: dict[str, Actor]) -> lis
             elif msg := check_value(table[key], val, allow_range=False):
                 problems.append(f"{loc}.set.{key}: {msg}")
     return problems
+
+
+def require_runnable(scenario: Scenario) -> Scenario:
+    """Refuse an abstract scenario (such as base.yaml) where a run is asked for."""
+    if scenario.abstract:
+        raise ScenarioError([f"{scenario.path or scenario.name}: abstract: this file only "
+                             "holds shared defaults; run a scenario that extends it"])
+    return scenario
 
 
 def scenario_files(paths: list[str | Path]) -> list[Path]:

@@ -651,6 +651,7 @@ def _prim_boxes(names, x, likely, ranges) -> list[dict[str, Any]]:
             from exc
     frame = pd.DataFrame(x, columns=[n.replace(".", "__") for n in names])
     alg = prim.Prim(frame, likely.astype(int), threshold=0.5)
+    init = alg.box_init
     boxes = []
     for _ in range(3):
         box = alg.find_box()
@@ -659,11 +660,16 @@ def _prim_boxes(names, x, likely, ranges) -> list[dict[str, Any]]:
         traj = box.peeling_trajectory
         ok = traj[traj["coverage"] >= 0.5]
         i = int((ok if len(ok) else traj)["density"].idxmax())
+        if float(traj.loc[i, "density"]) <= 0.5:
+            break
         box.select(i)
         lims = box.box_lim
-        limits = {n: [_round_limit(max(float(lims.iloc[0, j]), ranges[n][0])),
-                      _round_limit(min(float(lims.iloc[1, j]), ranges[n][1]))]
-                  for j, n in enumerate(names)}
+        limits = {}
+        for j, n in enumerate(names):
+            lo, hi = float(lims.iloc[0, j]), float(lims.iloc[1, j])
+            lo = ranges[n][0] if lo <= float(init.iloc[0, j]) else _round_limit(lo)
+            hi = ranges[n][1] if hi >= float(init.iloc[1, j]) else _round_limit(hi)
+            limits[n] = [lo, hi]
         boxes.append({"coverage": float(traj.loc[i, "coverage"]),
                       "density": float(traj.loc[i, "density"]), "limits": limits})
     return boxes

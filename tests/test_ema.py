@@ -1,0 +1,109 @@
+"""The EMA Workbench adapter: plain callable, uncertainties, and (if installed) the Model."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from parley.ema import (
+    ema_name,
+    make_ema_model,
+    outcome_names,
+    parley_model_function,
+    path_name,
+    uncertainties_from_scenario,
+)
+from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
+from parley.scenario import ScenarioError, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+BIDEN = ROOT / "scenarios" / "biden.yaml"
+
+
+def test_names_map_both_ways():
+    assert ema_name("washington.outreach_rate") == "washington__outreach_rate"
+    assert path_name("washington__outreach_rate") == "washington.outreach_rate"
+    assert outcome_names() == [*BINARY_OUTCOMES, *COUNT_OUTCOMES]
+
+
+def test_uncertainties_from_ranges_and_declarations():
+    sc = load_scenario(BIDEN)
+    own = dict((p, (lo, hi)) for p, lo, hi in uncertainties_from_scenario(sc))
+    assert own["washington.outreach_rate"] == (0.08, 0.2)  # Biden's own range
+    assert "world.sanctions" not in own  # a fixed value is not an uncertainty
+    assert all(lo <= hi for lo, hi in own.values())
+    picked = uncertainties_from_scenario(sc, ["washington.outreach_rate", "world.sanctions",
+                                              "pyongyang.walkout_patience"])
+    assert picked[0] == ("washington.outreach_rate", 0.08, 0.2)
+    assert picked[1] == ("world.sanctions", 0.0, 1.0)  # the declaration's bounds
+    assert picked[2][0] == "pyongyang.walkout_patience"
+    with pytest.raises(ScenarioError, match=r"washington\.sequencing"):
+        uncertainties_from_scenario(sc, ["washington.sequencing"])
+    with pytest.raises(ScenarioError, match="unknown parameter"):
+        uncertainties_from_scenario(sc, ["washington.nope"])
+
+
+def test_model_function_is_a_plain_crn_callable():
+    f = parley_model_function(BIDEN, runs=300, seed=7)
+    low = f(washington__outreach_rate=0.0)
+    high = f(**{"washington.outreach_rate": 1.0})
+    assert set(low) == set(outcome_names())
+    assert all(isinstance(v, float) for v in low.values())
+    assert low["talks_resumed"] == 0.0  # no offers, no talks
+    assert high["talks_resumed"] > low["talks_resumed"]
+    assert 0 <= high["summit_held"] <= high["talks_resumed"] <= 1
+    assert f(washington__outreach_rate=1.0) == high  # same seeds every call
+    g = pickle.loads(pickle.dumps(f))  # picklable for multiprocessing evaluators
+    assert g(washington__outreach_rate=1.0) == high
+    with pytest.raises(ScenarioError):
+        f(washington__outreach_rate=2.0)
+
+
+def test_ema_model_and_experiments():
+    pytest.importorskip("ema_workbench")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench import SequentialEvaluator, perform_experiments
+
+    paths = ["washington.outreach_rate", "pyongyang.attitude_threshold"]
+    model = make_ema_model(BIDEN, paths=paths, runs=50, seed=3)
+    assert [u.name for u in model.uncertainties] == ["washington__outreach_rate",
+                                                     "pyongyang__attitude_threshold"]
+    assert [o.name for o in model.outcomes] == outcome_names()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        experiments, outcomes = perform_experiments(model, scenarios=4,
+                                                    evaluator=SequentialEvaluator(model))
+    assert len(experiments) == 4 and set(outcomes) == set(outcome_names())
+    f = parley_model_function(BIDEN, runs=50, seed=3)
+    for i in range(4):
+        row = experiments.iloc[i]
+        direct = f(**{ema_name(p): float(row[ema_name(p)]) for p in paths})
+        assert np.isclose(outcomes["talks_resumed"][i], direct["talks_resumed"])
+        assert 0.0 <= row["washington__outreach_rate"] <= 1.0
+
+
+def test_sweep_boxes_with_prim(tmp_path):
+    pytest.importorskip("ema_workbench")
+    from parley.cli import main
+
+    out = tmp_path / "prim"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main(["sweep", str(ROOT / "scenarios" / "biden.yaml"), "--vary",
+                     "pyongyang.attitude_threshold=0:0.5:6", "--vary",
+                     "washington.outreach_rate=0:1:4", "--runs-per-point", "50", "--jobs", "1",
+                     "--boxes", "prim", "--out", str(out), "--no-plots"])
+    assert code == 0
+    import json
+
+    boxes = json.loads((out / "boxes.json").read_text())
+    assert boxes["method"] == "prim" and boxes["boxes"]
+    for box in boxes["boxes"]:
+        lo, hi = box["limits"]["pyongyang.attitude_threshold"]
+        assert 0.0 <= lo <= hi <= 0.5
+        assert box["density"] > 0.5
