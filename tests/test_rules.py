@@ -127,9 +127,12 @@ def test_no_bold_moves_under_reelection_pressure():
 
 def test_military_option_only_when_kept_open():
     u = np.zeros(N)
-    breach, icbm, nuc = np.ones(N, bool), np.ones(N, int), np.zeros(N, int)
-    assert not R.military_response(u, _us(military_option=False), breach, icbm, nuc).any()
-    assert R.military_response(u, _us(military_option=True), breach, icbm, nuc).all()
+    breach, nuc = np.ones(N, bool), np.zeros(N, int)
+    assert not R.military_response(u, _us(military_option=False), breach, nuc).any()
+    assert R.military_response(u, _us(military_option=True), breach, nuc).all()
+    # an ICBM test below the red line is no trigger; a nuclear test is
+    assert not R.military_response(u, _us(military_option=True), ~breach, nuc).any()
+    assert R.military_response(u, _us(military_option=True), ~breach, nuc + 1).all()
 
 
 def test_sanctions_policies():

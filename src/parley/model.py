@@ -73,7 +73,7 @@ class WorldState:
             tension=world["tension"].copy(), sanctions=world["sanctions"].copy(),
             evasion=world["evasion"].copy(), us_china=world["us_china_tension"].copy(),
             capability=world["capability"].copy(),
-            pressure=world["sanctions"] * (1.0 - world["evasion"]),
+            pressure=zeros_f.copy(),  # set by the model once its patrons exist
             talks=np.full(n, R.Talks.NO_CONTACT, dtype=np.int64), talks_months=zeros_i.copy(),
             deal=zeros_b.copy(), relief=zeros_b.copy(), relief_size=zeros_f.copy(),
             relief_months=zeros_i.copy(), tests_since_relief=zeros_i.copy(),
@@ -202,7 +202,7 @@ class NegotiationModel(mesa.Model):
         u = lambda key: self.draws.uniform(f"talks.{key}", m)  # noqa: E731
         a["breach"] = R.red_line_breached(us, a["icbm"], a["nuclear"], s.capability)
         a["military"] = R.military_response(self.washington.draw("military"), us, a["breach"],
-                                            a["icbm"], a["nuclear"])
+                                            a["nuclear"])
         working_first = us["summit_requires_working_level"]
         a["derail"] = (s.talks == R.Talks.WORKING) & (a["tests"] > 0) & (u("derail") < 0.5)
         a["deal_broken"] = (s.talks == R.Talks.AGREEMENT) & self._freeze_violated(a)
@@ -242,11 +242,11 @@ class NegotiationModel(mesa.Model):
         granted = new_deal | bold_relief
         size = np.where(new_deal, deal_size, R.BOLD_RELIEF)
         s.deal |= new_deal
-        s.relief_size = np.where(granted, size, s.relief_size)
+        s.relief_size = np.where(granted, s.relief_size * s.relief + size, s.relief_size)
         s.sanctions = np.where(granted, np.maximum(s.sanctions - size, 0.0), s.sanctions)
         s.relief |= granted
         s.relief_months = np.where(granted, 0, s.relief_months + s.relief)
-        s.tests_since_relief = np.where(granted, 0, s.tests_since_relief + a["tests"])
+        s.tests_since_relief = np.where(granted, 0, s.tests_since_relief) + a["tests"]
         # a collapse ends the deal; reversible relief (all but a package) snaps back
         ended = (s.talks == R.Talks.COLLAPSE) & (s.deal | s.relief)
         reversible = (us["relief_form"] != "package") | ~s.deal

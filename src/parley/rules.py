@@ -151,10 +151,10 @@ def relief_lapses(us: Stance, relief: np.ndarray, deal: np.ndarray, months: np.n
     """Whether relief in force runs out this month.
 
     Yeo, 'Progressive': Warren offers partial, time-limited relief for a
-    verifiable freeze.  Time-limited relief (and a unilateral bold relief,
-    which no deal backs) comes up for renewal every PARTIAL_RELIEF_MONTHS; it is
-    renewed only under a deal with no missile test since it was granted
-    (assumption).
+    verifiable freeze.  Time-limited relief, and any relief with no deal in
+    force (a unilateral bold relief), comes up for renewal every
+    PARTIAL_RELIEF_MONTHS; it is renewed only under a deal in force with no
+    missile test since it was granted (assumption).
     """
     due = relief & (months >= PARTIAL_RELIEF_MONTHS)
     limited = (us["relief_form"] == "partial_time_limited") | ~deal
@@ -179,7 +179,7 @@ def red_line_breached(st: Stance, icbm: np.ndarray, nuclear: np.ndarray,
 
 
 def military_response(u: np.ndarray, st: Stance, breach: np.ndarray,
-                      icbm: np.ndarray, nuclear: np.ndarray) -> np.ndarray:
+                      nuclear: np.ndarray) -> np.ndarray:
     """Whether Washington brandishes force after a test (a military crisis).
 
     Yeo, 'Centrist': force to pre-empt a nuclear or missile test stayed an
