@@ -74,7 +74,9 @@ def simulate(scenario: Scenario, seeds: np.ndarray,
             aggregate.add_month(model.month, {"tension": s.tension,
                                               "sanctions_pressure": s.pressure,
                                               "us_china_tension": s.us_china}, s.talks)
-    return model.outcomes()
+    out = model.outcomes()
+    model.release()
+    return out
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
