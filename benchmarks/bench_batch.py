@@ -60,6 +60,8 @@ def main() -> None:
     ap.add_argument("--scenario", default="scenarios/biden.yaml")
     ap.add_argument("--runs", type=int, default=100_000)
     ap.add_argument("--mesa-runs", type=int, default=1_000)
+    ap.add_argument("--large", type=int, default=1_000_000,
+                    help="also time this many runs at 1 and 2 workers (0 to skip)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -68,6 +70,10 @@ def main() -> None:
         small = max(args.runs // 10, 1)
         _, m_small = parley_run(args.scenario, small, 2, tmp / "small")
         same = (tmp / "j1" / "runs.csv").read_bytes() == (tmp / "j2" / "runs.csv").read_bytes()
+        start_up, _ = timed_command([sys.executable, "-m", "parley.cli", "run", "--help"])
+        large = []
+        for jobs in (1, 2) if args.large else ():
+            large.append(parley_run(args.scenario, args.large, jobs, tmp / f"large{jobs}"))
     r1, r2 = args.runs / t1, args.runs / t2
     mesa_rate = mesa_batch_run_rate(args.scenario, args.mesa_runs)
     print(f"scenario {args.scenario}, {args.runs:,} runs, whole command, cpus {os.cpu_count()}")
@@ -80,6 +86,14 @@ def main() -> None:
           f" parley (2 workers) / mesa.batch_run = {r2 / mesa_rate:.0f}x (target >= 20x)")
     print(f"  peak RSS at {small:,} runs: {m_small:.0f} MB; at {args.runs:,} runs: {m2:.0f} MB"
           f" (ratio {m2 / m_small:.2f}; flat means ~1)")
+    c1, c2 = t1 - start_up, t2 - start_up
+    print(f"  start-up alone (imports; `parley run --help`): {start_up:.2f} s; without it the"
+          f" {args.runs:,} runs scale {c1 / c2:.2f}x from 1 to 2 workers")
+    if large:
+        (l1, lm1), (l2, lm2) = large
+        print(f"  {args.large:,} runs: 1 worker {l1:.1f} s ({args.large / l1:,.0f} runs/s), "
+              f"2 workers {l2:.1f} s ({args.large / l2:,.0f} runs/s): {l1 / l2:.2f}x; "
+              f"peak RSS {lm1:.0f} / {lm2:.0f} MB")
 
 
 if __name__ == "__main__":
