@@ -30,7 +30,6 @@ class Talks(IntEnum):
     COLLAPSE = 4
 
 
-IN_TALKS = (Talks.WORKING, Talks.SUMMIT, Talks.AGREEMENT)
 MULTIPLE_WARHEAD_CAPABILITY = 0.8  # capability at which ICBM tests count as MIRV tests
 RELIEF_SIZE = {"partial_time_limited": 0.3, "targeted_reversible": 0.3, "package": 0.6}
 PARTIAL_RELIEF_MONTHS = 12  # a time-limited relief lapses unless renewed (assumption)

@@ -1,0 +1,37 @@
+"""Docs that cannot drift silently from the code and the CI script."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+from parley import params as P
+from parley import rules as R
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_parameter_is_documented_in_scenarios_md():
+    text = (ROOT / "docs" / "SCENARIOS.md").read_text()
+    names = {p.name for decls in (*P.ROLES.values(), *P.SECTIONS.values()) for p in decls}
+    missing = sorted(n for n in names if f"`{n}`" not in text)
+    assert not missing, f"parameters missing from docs/SCENARIOS.md: {missing}"
+
+
+def test_every_rule_and_constant_is_in_model_md():
+    text = (ROOT / "docs" / "MODEL.md").read_text()
+    rules = [n for n, f in inspect.getmembers(R, inspect.isfunction)
+             if f.__module__ == R.__name__ and not n.startswith("_")]
+    constants = [n for n in vars(R) if n.isupper() and not n.startswith("_")]
+    missing = sorted(n for n in [*rules, *constants] if n not in text)
+    assert not missing, f"rules or constants missing from docs/MODEL.md: {missing}"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", readme, re.S).group(1)
+    commands = [ln for ln in block.splitlines() if ln and not ln.startswith("#")]
+    assert len(commands) == 2  # one installs and runs the main job, one runs the tests
+    assert "parley compare scenarios/" in commands[0]
+    assert commands[1] in (ROOT / ".ci" / "run").read_text()
