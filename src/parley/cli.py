@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from parley.scenario import ScenarioError
+from parley.store import ResultsFolderError
 
 # subcommand -> the module that registers and runs it (in the order shown by --help);
 # only the invoked command's module is imported, so start-up stays short
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         for line in exc.problems:
             print(f"error: {line}", file=sys.stderr)
+        return 2
+    except (ResultsFolderError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: completed runs are kept; resume with --resume DIR", file=sys.stderr)

@@ -8,18 +8,14 @@ to replay), ``comparison.csv`` (compare) and ``figures/``.
 from __future__ import annotations
 
 import datetime as dt
-import platform
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from parley import __version__
 from parley.batch import DEFAULT_CHUNK, Batch, runs_for_precision
 from parley.executors import make_executor
+from parley.provenance import DEFAULT_SEED, draw_figures, git_commit, now, progress, versions
 from parley.scenario import (
     Scenario,
     ScenarioError,
@@ -31,7 +27,6 @@ from parley.scenario import (
 from parley.stats import paired_difference, share
 from parley.store import ResultsStore, atomic_write_json, atomic_write_text
 
-DEFAULT_SEED = 20201130
 BINARY_LABELS = {"talks_resumed": "talks", "summit_held": "summit", "freeze_deal": "freeze",
                  "relief_granted": "relief", "crisis": "crisis"}
 
@@ -84,13 +79,13 @@ def run_experiment(args, compare: bool) -> int:
     if args.resume:
         batch, manifest = _resume(args.resume)
     else:
-        batch, manifest = _new_batch(args, compare)
+        batch, manifest = new_batch(args, compare)
     summary = execute(batch, manifest, args)
     print(format_table(summary, manifest))
     if manifest["precision"]:
         print(f"precision: widest 95% half-width {batch.max_half_width():.4f} "
               f"(target {manifest['precision']}) after {batch.done_runs:,} runs per scenario")
-    return _wrap_up(batch, args)
+    return wrap_up(batch, args)
 
 
 def execute(batch: Batch, manifest: dict[str, Any], args) -> dict[str, Any]:
@@ -100,7 +95,7 @@ def execute(batch: Batch, manifest: dict[str, Any], args) -> dict[str, Any]:
     executor = make_executor(args.executor, args.jobs, args.scheduler)
     manifest["jobs"] = executor.workers
     try:
-        with executor, _progress(len(batch.scenarios) * target, batch.done_runs
+        with executor, progress(len(batch.scenarios) * target, batch.done_runs
                                  * len(batch.scenarios)) as bar:
             batch.execute(executor, target, bar.update)
             while manifest["precision"] and batch.max_half_width() > manifest["precision"]:
@@ -119,12 +114,12 @@ def execute(batch: Batch, manifest: dict[str, Any], args) -> dict[str, Any]:
     return _finish(batch, manifest, "complete")
 
 
-def _wrap_up(batch: Batch, args) -> int:
+def wrap_up(batch: Batch, args) -> int:
     """Report failed runs, draw figures, name the folder; exit 1 if any run failed."""
     if batch.errors:
         print(f"{len(batch.errors)} run(s) failed; see manifest.json", file=sys.stderr)
     if not args.no_plots:
-        _plots(batch.store.folder)
+        draw_figures(batch.store.folder)
     print(f"results: {batch.store.folder}")
     return 1 if batch.errors else 0
 
@@ -162,7 +157,7 @@ def _load_all(paths: list[str]) -> list[Scenario]:
     return scenarios
 
 
-def _new_batch(args, compare: bool, kind: str | None = None) -> tuple[Batch, dict[str, Any]]:
+def new_batch(args, compare: bool, kind: str | None = None) -> tuple[Batch, dict[str, Any]]:
     scenarios = _load_all(args.scenarios if compare else [args.scenario])
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     kind = kind or ("compare" if compare else "run")
@@ -190,10 +185,10 @@ def _new_batch(args, compare: bool, kind: str | None = None) -> tuple[Batch, dic
         "max_runs": args.max_runs if args.precision else start_runs,
         "chunk": chunk,
         "reference": reference,
-        "started": _now(),
+        "started": now(),
         "finished": None,
-        "git_commit": _git_commit(),
-        "versions": _versions(),
+        "git_commit": git_commit(),
+        "versions": versions(),
         "scenarios": [{"name": s.name, "file": str(s.path) if s.path else None,
                        "hash": s.hash, "resolved": s.resolved} for s in scenarios],
         "errors": [],
@@ -212,7 +207,7 @@ def _resume(folder: Path) -> tuple[Batch, dict[str, Any]]:
     batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"])
     batch.restore(store.recover())
     manifest["status"] = "running"
-    manifest.setdefault("resumed", []).append(_now())
+    manifest.setdefault("resumed", []).append(now())
     return batch, manifest
 
 
@@ -222,7 +217,7 @@ def _finish(batch: Batch, manifest: dict[str, Any], status: str) -> dict[str, An
     atomic_write_json(folder / "summary.json", summary)
     if "comparison" in summary:
         atomic_write_text(folder / "comparison.csv", comparison_csv(summary["comparison"]))
-    manifest.update(status=status, finished=_now(), errors=batch.errors,
+    manifest.update(status=status, finished=now(), errors=batch.errors,
                     runs=min(a.n for a in batch.aggregates) if batch.aggregates else 0)
     atomic_write_json(folder / "manifest.json", manifest)
     return summary
@@ -320,38 +315,6 @@ def format_table(summary: dict[str, Any], manifest: dict[str, Any]) -> str:
 # ----------------------------------------------------------------- misc
 
 
-class _NoBar:
-    def __init__(self, total: int):
-        self.total = total
-
-    def update(self, n: int) -> None:
-        """No progress bar when output is not a terminal."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
-
-
-def _progress(total: int, initial: int):
-    if not sys.stderr.isatty():
-        return _NoBar(total)
-    from tqdm import tqdm
-
-    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
-    return tqdm(total=total, initial=initial, unit="run", unit_scale=True, file=sys.stderr)
-
-
-def _plots(folder: Path) -> None:
-    try:
-        from parley.plotting import save_figures
-    except ImportError:
-        return
-    for path in save_figures(folder):
-        print(f"figure: {path}")
-
-
 def _command_line(args, kind: str, folder: Path) -> str:
     parts = ["parley", kind]
     parts += [str(s) for s in (args.scenarios if kind != "run" else [args.scenario])]
@@ -363,24 +326,3 @@ def _command_line(args, kind: str, folder: Path) -> str:
     if args.chunk != DEFAULT_CHUNK:
         parts += ["--chunk", str(args.chunk)]
     return shlex.join(parts)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _git_commit() -> str | None:
-    root = Path(__file__).resolve().parents[2]
-    try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
-                             capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def _versions() -> dict[str, str]:
-    import mesa
-
-    return {"parley": __version__, "mesa": mesa.__version__, "numpy": np.__version__,
-            "python": platform.python_version()}

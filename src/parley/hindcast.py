@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from parley.experiment import _new_batch, _wrap_up, add_batch_options, execute
+from parley.experiment import add_batch_options, execute, new_batch, wrap_up
 from parley.scenario import month_label
 from parley.store import atomic_write_json
 
@@ -97,11 +97,11 @@ def run_hindcast(args) -> int:
     if args.runs < 1:
         print("error: --runs must be positive", file=sys.stderr)
         return 2
-    batch, manifest = _new_batch(args, compare=True, kind="hindcast")
+    batch, manifest = new_batch(args, compare=True, kind="hindcast")
     summary = execute(batch, manifest, args)
     for sc, s in zip(batch.scenarios, summary["scenarios"], strict=True):
         s["start"], s["months"] = sc.horizon.start, sc.horizon.months
     table = hindcast_table(summary)
     atomic_write_json(Path(batch.store.folder) / "hindcast.json", table)
     print(format_hindcast(table, batch.done_runs))
-    return _wrap_up(batch, args)
+    return wrap_up(batch, args)

@@ -21,6 +21,10 @@ RUNS_HEADER = ("scenario,run,seed,talks_resumed,first_talks_month,summit_held,fr
                "final_talks_state\n")
 
 
+class ResultsFolderError(Exception):
+    """A results folder cannot be used as asked (already full, or not a batch)."""
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file so readers see the old or the new content, never a mix."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -48,7 +52,8 @@ class ResultsStore:
         """Begin a new batch in an empty (or new) folder."""
         self.folder.mkdir(parents=True, exist_ok=True)
         if self.log_path.exists() or self.runs_path.exists():
-            raise FileExistsError(f"{self.folder} already holds a batch; use --resume or --out")
+            raise ResultsFolderError(f"--out {self.folder}: the folder already holds results; "
+                                     "give a new --out, or --resume it")
         self.runs_path.write_text(self.header, encoding="utf-8")
         self.log_path.write_text("", encoding="utf-8")
 
@@ -69,7 +74,8 @@ class ResultsStore:
             fh.truncate(good_bytes)
         end = records[-1]["offset_end"] if records else len(self.header.encode())
         if not self.runs_path.exists():
-            raise FileNotFoundError(f"{self.runs_path} is missing: cannot resume")
+            raise ResultsFolderError(f"--resume {self.folder}: {self.runs_path.name} is missing, "
+                                     "so this is not a resumable batch")
         with open(self.runs_path, "r+b") as fh:
             fh.truncate(end)
         return records

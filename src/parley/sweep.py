@@ -45,6 +45,7 @@ from parley import params as P
 from parley.batch import DEFAULT_CHUNK, _run_one_by_one, _scenario, format_rows, simulate
 from parley.executors import make_executor
 from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
+from parley.provenance import now, versions
 from parley.randomness import run_seeds
 from parley.scenario import (
     Scenario,
@@ -55,7 +56,7 @@ from parley.scenario import (
     with_values,
 )
 from parley.stats import wilson
-from parley.store import RUNS_HEADER, ResultsStore, atomic_write_json
+from parley.store import RUNS_HEADER, ResultsFolderError, ResultsStore, atomic_write_json
 
 METHODS = ("grid", "lhs", "morris", "sobol")
 DEFAULT_SAMPLES = {"lhs": 100, "morris": 10, "sobol": 64}
@@ -204,7 +205,7 @@ def build_spec(args) -> SweepSpec:
 
 
 def _default_seed() -> int:
-    from parley.experiment import DEFAULT_SEED
+    from parley.provenance import DEFAULT_SEED
 
     return DEFAULT_SEED
 
@@ -459,7 +460,8 @@ class Sweep:
         self.store.start()
         if self.save_runs:
             if self.runs_path.exists():
-                raise FileExistsError(f"{self.folder} already holds a sweep; use --resume")
+                raise ResultsFolderError(f"--out {self.folder}: the folder already holds a "
+                                         "sweep; give a new --out, or --resume it")
             self.runs_path.write_text(SWEEP_RUNS_HEADER, encoding="utf-8")
 
     def tasks(self) -> Iterator[PointTask]:
@@ -735,7 +737,7 @@ def register(sub) -> None:
 
 
 def run_sweep(args) -> int:
-    from parley.experiment import _plots, _progress
+    from parley.provenance import draw_figures, progress
 
     if (args.jobs is not None and args.jobs < 1) or args.chunk < 1:
         print("error: --jobs and --chunk must be positive", file=sys.stderr)
@@ -748,10 +750,10 @@ def run_sweep(args) -> int:
     manifest.update(jobs=executor.workers, executor=args.executor)
     total = sweep.n_points * sweep.spec.runs_per_point
     try:
-        with executor, _progress(total, sweep.done_runs()) as bar:
+        with executor, progress(total, sweep.done_runs()) as bar:
             sweep.execute(executor, bar.update)
     except KeyboardInterrupt:
-        manifest.update(status="interrupted", finished=_now(), errors=sweep.errors)
+        manifest.update(status="interrupted", finished=now(), errors=sweep.errors)
         atomic_write_json(sweep.folder / "manifest.json", manifest)
         raise
     results = _finish(sweep, manifest)
@@ -759,13 +761,13 @@ def run_sweep(args) -> int:
     if sweep.errors:
         print(f"{len(sweep.errors)} run(s) failed; see manifest.json", file=sys.stderr)
     if not args.no_plots:
-        _plots(sweep.folder)
+        draw_figures(sweep.folder)
     print(f"results: {sweep.folder}")
     return 1 if sweep.errors else 0
 
 
 def _new_sweep(args) -> tuple[Sweep, dict[str, Any]]:
-    from parley.experiment import _git_commit
+    from parley.provenance import git_commit
 
     spec = build_spec(args)
     if not spec.scenario:
@@ -804,9 +806,9 @@ def _new_sweep(args) -> tuple[Sweep, dict[str, Any]]:
         "design_sha256": design_hash(sweep.design),
         "sweep_file": str(args.file) if args.file else None,
         "runs": 0,
-        "started": _now(),
+        "started": now(),
         "finished": None,
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "versions": _sweep_versions(),
         "scenario": {"name": base.name, "file": str(base.path) if base.path else None,
                      "hash": base.hash, "resolved": base.resolved},
@@ -839,7 +841,7 @@ def _resume(folder: Path) -> tuple[Sweep, dict[str, Any]]:
                              "one started (another SALib version?); start a new sweep"])
     sweep.restore(sweep.store.recover())
     manifest["status"] = "running"
-    manifest.setdefault("resumed", []).append(_now())
+    manifest.setdefault("resumed", []).append(now())
     return sweep, manifest
 
 
@@ -857,7 +859,7 @@ def _finish(sweep: Sweep, manifest: dict[str, Any]) -> dict[str, Any]:
     results["boxes"] = discover_boxes(spec.parameters, sweep.design[ok], sweep.p_talks[ok],
                                       spec.threshold, getattr(sweep, "boxes_method", "tree"))
     atomic_write_json(folder / "boxes.json", results["boxes"])
-    manifest.update(status="complete", finished=_now(), errors=sweep.errors,
+    manifest.update(status="complete", finished=now(), errors=sweep.errors,
                     runs=sweep.done_runs())
     atomic_write_json(folder / "manifest.json", manifest)
     return results
@@ -948,20 +950,4 @@ def _command_line(spec: SweepSpec, args, folder: Path) -> str:
 
 
 def _sweep_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    from parley.experiment import _versions
-
-    out = _versions()
-    for pkg in ("SALib", "scikit-learn"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-def _now() -> str:
-    from parley.experiment import _now as now
-
-    return now()
+    return versions("SALib", "scikit-learn")
