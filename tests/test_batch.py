@@ -201,3 +201,14 @@ def test_bad_arguments_exit_2_without_traceback(tmp_path):
         assert proc.returncode == 2, args
         assert "Traceback" not in proc.stderr and proc.stderr.startswith("error:")
     assert not (tmp_path / "x").exists()
+
+
+def test_an_existing_results_folder_is_not_overwritten(tmp_path):
+    out = tmp_path / "r"
+    parley("run", TRUMP, "--runs", "50", "--jobs", "1", "--out", str(out), "--no-plots")
+    before = (out / "runs.csv").read_bytes()
+    proc = parley("run", TRUMP, "--runs", "60", "--jobs", "1", "--out", str(out), "--no-plots",
+                  check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "already holds results" in proc.stderr
+    assert (out / "runs.csv").read_bytes() == before
