@@ -11,26 +11,51 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 
 class Executor:
-    """Base class: a context manager with ``imap``."""
+    """Base class: a context manager with ``imap``.
+
+    Inside the ``with`` block, Ctrl-C (SIGINT) only sets a flag; ``imap``
+    raises KeyboardInterrupt at the next task boundary, after the caller has
+    written every result handed to it.  Python would otherwise raise it at any
+    bytecode, including inside weakref callbacks and destructors, where it is
+    printed and swallowed, so a batch would run on to the end.
+    """
 
     workers = 1
+    _stop = False
+    _old_handler: Any = None
 
     def __enter__(self) -> Executor:
+        self._stop = False
+        if threading.current_thread() is threading.main_thread():
+            self._old_handler = signal.signal(signal.SIGINT, self._on_sigint)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._old_handler is not None:
+            signal.signal(signal.SIGINT, self._old_handler)
+            self._old_handler = None
         self.close()
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        self._stop = True
+
+    def _check_stop(self) -> None:
+        if self._stop:
+            raise KeyboardInterrupt
 
     def close(self) -> None:
         """Release workers (nothing to do in-process)."""
 
     def imap(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         for i, task in enumerate(tasks):
+            self._check_stop()
             yield i, fn(task)
 
 
@@ -59,6 +84,7 @@ class _FutureExecutor(Executor):
                     break
             while pending:
                 for fut in self._wait_first(list(pending)):
+                    self._check_stop()
                     i = pending.pop(fut)
                     nxt = next(todo, None)
                     if nxt is not None:
@@ -81,7 +107,8 @@ class ProcessExecutor(_FutureExecutor):
         self.workers = jobs or os.cpu_count() or 1
         method = start_method or ("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         self.pool = cf.ProcessPoolExecutor(max_workers=self.workers,
-                                           mp_context=mp.get_context(method))
+                                           mp_context=mp.get_context(method),
+                                           initializer=_ignore_sigint)
 
     def _submit(self, fn, task):
         return self.pool.submit(fn, task)
@@ -121,6 +148,11 @@ class DaskExecutor(_FutureExecutor):
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which stops the batch cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def make_executor(kind: str = "local", jobs: int | None = None,

@@ -227,12 +227,16 @@ def _finish(batch: Batch, manifest: dict[str, Any], status: str) -> dict[str, An
 
 
 def build_summary(batch: Batch, manifest: dict[str, Any]) -> dict[str, Any]:
-    sc0 = batch.scenarios[0]
-    summary: dict[str, Any] = {"level": 0.95, "horizon": sc0.horizon.months,
-                               "start": sc0.horizon.start, "master_seed": batch.master_seed,
-                               "scenarios": []}
+    starts = {sc.horizon.start for sc in batch.scenarios}
+    horizons = {sc.horizon.months for sc in batch.scenarios}
+    summary: dict[str, Any] = {"level": 0.95,
+                               # shared horizon, or None when the scenarios differ
+                               "horizon": horizons.pop() if len(horizons) == 1 else None,
+                               "start": starts.pop() if len(starts) == 1 else None,
+                               "master_seed": batch.master_seed, "scenarios": []}
     for sc, agg in zip(batch.scenarios, batch.aggregates, strict=True):
         summary["scenarios"].append({"name": sc.name, "title": sc.title, "camp": sc.camp,
+                                     "start": sc.horizon.start, "months": sc.horizon.months,
                                      **agg.summary()})
     if manifest.get("kind") != "run" and len(batch.scenarios) > 1:
         summary["comparison"] = compare_scenarios(batch.store.runs_path, summary,

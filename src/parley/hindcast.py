@@ -99,8 +99,6 @@ def run_hindcast(args) -> int:
         return 2
     batch, manifest = new_batch(args, compare=True, kind="hindcast")
     summary = execute(batch, manifest, args)
-    for sc, s in zip(batch.scenarios, summary["scenarios"], strict=True):
-        s["start"], s["months"] = sc.horizon.start, sc.horizon.months
     table = hindcast_table(summary)
     atomic_write_json(Path(batch.store.folder) / "hindcast.json", table)
     print(format_hindcast(table, batch.done_runs))

@@ -177,7 +177,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError([f"{where}: cannot read file ({exc.strerror})"]) from None
+        raise ScenarioError([f"{where}: cannot read the file ({exc.strerror})"]) from None
     except UnicodeDecodeError as exc:
         raise ScenarioError([f"{where}: byte {exc.start} is not valid UTF-8; "
                              "save the file as UTF-8 text"]) from None
