@@ -152,6 +152,28 @@ def test_outreach_sweep_rises(tmp_path):
     assert p[-1] > p[0]
 
 
+def test_relief_ladder_sweep_visits_every_rung(tmp_path):
+    """ "How much flexibility on relief would it take?": the precondition swept rung by rung."""
+    out = _sweep(tmp_path, "ladder", str(ROOT / "scenarios" / "trump_yeo.yaml"),
+                 *_vary("washington.relief_precondition=0:1:5"), "--runs-per-point", "1500",
+                 "--jobs", "1")
+    pts = pd.read_csv(out / "points.csv")
+    assert pts["washington.relief_precondition"].tolist() == [0, 0.25, 0.5, 0.75, 1]
+    deals = pts["share_freeze_deal"].to_numpy()
+    assert deals[0] > 0.3 and deals[-1] == 0.0  # nothing asked: deals; disarmament first: none
+    assert np.all(np.diff(deals) <= 0.02)  # never more deals for a stiffer precondition
+
+
+def test_a_ladder_stance_set_by_its_number_snaps_to_the_nearest_rung():
+    from parley.scenario import load_scenario, with_values
+
+    sc = load_scenario(BIDEN)
+    for x, word in ((0.0, "nothing_upfront"), (0.3, "fissile_freeze"),
+                    (0.5, "nuclear_and_missile_freeze"), (0.9, "substantial_disarmament")):
+        got = with_values(sc, {"washington.relief_precondition": x})
+        assert got.actors["washington"].value("relief_precondition") == word
+
+
 # ------------------------------------------------------ executor invariance
 
 

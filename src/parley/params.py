@@ -164,3 +164,27 @@ SECTIONS: dict[str, tuple[Param, ...]] = {"world": WORLD, "shocks": SHOCKS}
 
 def by_name(params: tuple[Param, ...]) -> dict[str, Param]:
     return {p.name: p for p in params}
+
+
+def is_ladder(decl: Param) -> bool:
+    """A choice made of the LADDER's words (what is asked, or conceded, before relief)."""
+    return isinstance(decl, Choice) and decl.options == tuple(LADDER)
+
+
+def ladder_word(x: float) -> str:
+    """The LADDER rung nearest to a number in [0, 1] (ties go to the lower rung)."""
+    return min(LADDER, key=lambda w: (abs(LADDER[w] - x), LADDER[w]))
+
+
+def as_real(decl: Param) -> Real | None:
+    """The numeric view of a parameter: itself, a ladder choice on [0, 1], or None.
+
+    This is what lets a sweep ask "how much flexibility on relief would it
+    take?": ``washington.relief_precondition=0:1:5`` visits every rung.
+    """
+    if isinstance(decl, Real):
+        return decl
+    if is_ladder(decl):
+        return Real(decl.name, 0.0, 1.0, f"{decl.doc} As a number: its LADDER rung "
+                    "(0 nothing upfront ... 1 substantial disarmament), nearest rung used.")
+    return None

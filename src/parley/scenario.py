@@ -455,7 +455,9 @@ def with_values(scenario: Scenario, values: dict[str, Any],
     """A copy of the scenario with some stance values replaced (and re-validated)."""
     raw = copy.deepcopy(scenario.resolved)
     for path, val in values.items():
-        keys, _ = split_path(scenario, path)
+        keys, decl = split_path(scenario, path)
+        if P.is_ladder(decl) and _is_number(val):
+            val = P.ladder_word(val)  # a ladder stance set by its number (sweeps, sliders)
         node = raw
         for k in keys[:-1]:
             node = node[k]

@@ -258,7 +258,7 @@ def numeric_params(scenario: Scenario, head: str) -> list[str]:
         decls = P.ROLES[scenario.actors[head].role]
     else:
         return []
-    return [d.name for d in decls if isinstance(d, P.Real)]
+    return [d.name for d in decls if P.as_real(d) is not None]
 
 
 def check_param(scenario: Scenario, p: SweepParam, method: str) -> str | None:
@@ -273,16 +273,17 @@ def check_param(scenario: Scenario, p: SweepParam, method: str) -> str | None:
             return (f"{p.path}: unknown parameter {parts[-1]!r} for {head} "
                     f"(numeric parameters: {', '.join(names)})")
         return exc.problems[0]
-    if not isinstance(decl, P.Real):
+    real = P.as_real(decl)
+    if real is None:
         kind = (f"a choice of {', '.join(decl.options)}" if isinstance(decl, P.Choice)
                 else "a yes/no flag")
         return (f"{p.path}: is {kind}, not a number; a sweep varies numeric parameters "
                 f"(numeric for {head}: {', '.join(numeric_params(scenario, head))})")
     if p.low > p.high:
         return f"{p.path}: low {p.low:g} exceeds high {p.high:g}"
-    if p.low < decl.low or p.high > decl.high:
+    if p.low < real.low or p.high > real.high:
         return (f"{p.path}: range {p.low:g}..{p.high:g} lies outside the allowed "
-                f"[{decl.low:g}, {decl.high:g}]")
+                f"[{real.low:g}, {real.high:g}]")
     if method == "grid":
         if p.steps is None:
             return f"{p.path}: a grid needs STEPS ({VARY_HELP})"
