@@ -602,5 +602,18 @@ def test_plotting_does_not_import_model_or_pyplot():
             imported |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module or "")
-    assert not any(m.startswith(("parley", "mesa")) for m in imported)
+    allowed = {"parley.store"}  # atomic file writing only
+    assert not any(m.startswith(("parley", "mesa")) for m in imported - allowed)
     assert "matplotlib.pyplot" not in imported
+
+
+def test_importing_plotting_loads_neither_mesa_nor_the_model():
+    import subprocess
+    import sys
+
+    code = ("import sys, parley.plotting, parley.report; "
+            "print(sorted(m for m in sys.modules if m == 'mesa' or m.startswith("
+            "('parley.model', 'parley.agents', 'parley.rules'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

@@ -18,12 +18,10 @@ import os
 import re
 import sys
 import textwrap
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,11 +30,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from parley.store import atomic_open
+
 __all__ = [
     "CAMP_COLOURS",
     "FORMATS",
     "ResultsError",
-    "atomic_open",
     "iter_figures",
     "load_results",
     "plot_boxes",
@@ -879,24 +878,6 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = Non
         fig.savefig(fh, format=fmt, dpi=DPI, facecolor="white",
                     metadata={"Software": "parley"} if fmt == "png" else None)
     return path
-
-
-@contextmanager
-def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """Open a temp file beside ``path`` for binary writing; ``os.replace`` it on success.
-
-    The temp file is created with ``open(..., "xb")`` so it gets the usual
-    umask-derived permissions; it is removed if writing fails.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def save_figures(results_dir: str | os.PathLike[str], fmt: str = "png") -> list[Path]:

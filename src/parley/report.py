@@ -22,11 +22,11 @@ from typing import Any
 from parley.plotting import (
     DPI,
     ResultsError,
-    atomic_open,
     iter_figures,
     load_results,
     sweep_parameters,
 )
+from parley.store import atomic_open
 
 __all__ = ["register", "render_report", "run_report", "write_report"]
 

@@ -47,35 +47,32 @@ class Source(_Strict):
     says: str = Field(min_length=10)
 
 
-class Stance(_Strict):
-    """A parameter value with its provenance: a source, or an assumption and its reason."""
+class _Provenanced(_Strict):
+    """Anything that must say where it comes from: a source, or an assumption and its reason."""
 
-    value: Any
     source: Source | None = None
     assumption: str | None = Field(default=None, min_length=10)
 
     @model_validator(mode="after")
-    def _one_provenance(self) -> Stance:
+    def _one_provenance(self) -> _Provenanced:
         if (self.source is None) == (self.assumption is None):
             raise ValueError("give exactly one of 'source' or 'assumption'")
         return self
 
 
-class Event(_Strict):
+class Stance(_Provenanced):
+    """A parameter value with its provenance."""
+
+    value: Any
+
+
+class Event(_Provenanced):
     """A scheduled change of an actor's stance, e.g. a new government in Seoul."""
 
     month: str
     actor: str
     set: dict[str, Any]
     note: str = Field(min_length=5)
-    source: Source | None = None
-    assumption: str | None = Field(default=None, min_length=10)
-
-    @model_validator(mode="after")
-    def _one_provenance(self) -> Event:
-        if (self.source is None) == (self.assumption is None):
-            raise ValueError("give exactly one of 'source' or 'assumption'")
-        return self
 
 
 class Horizon(_Strict):

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 RUNS_HEADER = ("scenario,run,seed,talks_resumed,first_talks_month,summit_held,freeze_deal,"
                "relief_granted,crisis,tests,icbm_tests,nuclear_tests,months_in_talks,collapses,"
@@ -25,14 +28,30 @@ class ResultsFolderError(Exception):
     """A results folder cannot be used as asked (already full, or not a batch)."""
 
 
+@contextmanager
+def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A temp file beside ``path`` for binary writing, moved onto ``path`` on success.
+
+    Readers see the old or the new content, never a mix; the temp file is
+    removed if writing fails.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so readers see the old or the new content, never a mix."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Write a text file atomically (see :func:`atomic_open`)."""
+    with atomic_open(path) as fh:
+        fh.write(text.encode("utf-8"))
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
