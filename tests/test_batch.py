@@ -127,6 +127,23 @@ def test_interrupted_batch_resumes_to_the_same_files(tmp_path, sig):
     assert (cut / "summary.json").read_bytes() == (full / "summary.json").read_bytes()
 
 
+def test_compare_resumes_from_the_middle_of_a_chunk_row(tmp_path):
+    """Chunks run chunk-major then by scenario; a cut after an odd number of records
+    leaves one scenario's chunk done and the other's not: resume must do exactly the rest."""
+    sc = ROOT / "scenarios"
+    args = [str(sc / "trump_oh.yaml"), str(sc / "biden.yaml"), "--runs", "2000", "--chunk",
+            "500", "--jobs", "1", "--no-plots"]
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    parley("compare", *args, "--out", str(full))
+    parley("compare", *args, "--out", str(cut))
+    log = (cut / "chunks.jsonl").read_text().splitlines(keepends=True)
+    assert len(log) == 8
+    (cut / "chunks.jsonl").write_text("".join(log[:3]))  # trump 0, biden 0, trump 1
+    parley("compare", "--resume", str(cut))
+    for name in ("runs.csv", "summary.json", "comparison.csv", "chunks.jsonl"):
+        assert (cut / name).read_bytes() == (full / name).read_bytes(), name
+
+
 def test_resume_cuts_a_half_written_chunk(tmp_path):
     args = [TRUMP, "--runs", "1500", "--chunk", "500", "--jobs", "1", "--no-plots"]
     full, cut = tmp_path / "full", tmp_path / "cut"
