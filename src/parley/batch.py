@@ -55,7 +55,8 @@ class ChunkResult:
 _SCENARIO_CACHE: dict[str, Scenario] = {}
 
 
-def _scenario(resolved: dict[str, Any]) -> Scenario:
+def scenario_from_resolved(resolved: dict[str, Any]) -> Scenario:
+    """The Scenario of a resolved mapping (as tasks carry it), built once per worker."""
     key = repr(sorted(resolved.items()))
     if key not in _SCENARIO_CACHE:
         _SCENARIO_CACHE.clear()
@@ -81,7 +82,7 @@ def simulate(scenario: Scenario, seeds: np.ndarray,
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Worker entry point: simulate one chunk, format its CSV rows, tally its aggregate."""
-    scenario = _scenario(task.resolved)
+    scenario = scenario_from_resolved(task.resolved)
     runs = np.arange(task.first_run, task.first_run + task.n)
     seeds = run_seeds(task.master_seed, runs)
     agg = Aggregate(scenario.horizon.months)
@@ -89,14 +90,14 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     try:
         out = simulate(scenario, seeds, agg)
     except Exception:
-        out, agg, runs, seeds, errors = _run_one_by_one(scenario, runs, seeds)
+        out, agg, runs, seeds, errors = run_one_by_one(scenario, runs, seeds)
     if len(runs):
         agg.add_outcomes(out)
     return ChunkResult(task.seq, task.scenario_index, task.first_run, task.n,
                        format_rows(scenario.name, runs, seeds, out), agg, errors)
 
 
-def _run_one_by_one(scenario, runs, seeds):
+def run_one_by_one(scenario, runs, seeds):
     """Re-run a failed chunk world by world to name the runs that raise."""
     agg = Aggregate(scenario.horizon.months)
     parts, errors = [], []
@@ -123,8 +124,7 @@ def format_rows(name: str, runs: np.ndarray, seeds: np.ndarray,
     states = np.array([s.name.lower() for s in R.Talks])[out["final_talks_state"]]
     cols = [
         np.full(len(runs), name), runs.astype(str), seeds.astype(str),
-        *(out[k].astype(np.int64).astype(str) for k in (
-            "talks_resumed",)),
+        out["talks_resumed"].astype(np.int64).astype(str),
         np.where(first > 0, first.astype(str), ""),
         *(out[k].astype(np.int64).astype(str) for k in (
             "summit_held", "freeze_deal", "relief_granted", "crisis", "tests", "icbm_tests",

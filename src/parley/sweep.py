@@ -42,7 +42,13 @@ import numpy as np
 import yaml
 
 from parley import params as P
-from parley.batch import DEFAULT_CHUNK, _run_one_by_one, _scenario, format_rows, simulate
+from parley.batch import (
+    DEFAULT_CHUNK,
+    format_rows,
+    run_one_by_one,
+    scenario_from_resolved,
+    simulate,
+)
 from parley.executors import make_executor
 from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
 from parley.provenance import now, versions
@@ -379,14 +385,14 @@ def add_tally(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 def run_point_chunk(task: PointTask) -> PointResult:
     """Worker entry point: simulate one chunk of one point; return its tallies (and rows)."""
-    scenario = with_values(_scenario(task.base), dict(task.values))
+    scenario = with_values(scenario_from_resolved(task.base), dict(task.values))
     runs = np.arange(task.first_run, task.first_run + task.n)
     seeds = run_seeds(task.master_seed, runs)
     errors: list[dict[str, Any]] = []
     try:
         out = simulate(scenario, seeds)
     except Exception:
-        out, _, runs, seeds, errors = _run_one_by_one(scenario, runs, seeds)
+        out, _, runs, seeds, errors = run_one_by_one(scenario, runs, seeds)
         for err in errors:
             err["point"] = task.point
     tally = empty_tally()
