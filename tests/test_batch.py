@@ -208,6 +208,11 @@ def test_compare_ranks_scenarios_with_paired_differences(tmp_path):
     assert closed["p"] == 0.0 and closed["diff"] == pytest.approx(-rows[0]["p"])
     assert (out / "comparison.csv").exists()
     assert "trump_oh" in proc.stdout.split("closed")[0]  # ranked first in the table
+    camps = summary["camps"]
+    assert set(camps) == {"trump", "other"}
+    assert camps["other"]["p"] == 0.0
+    assert camps["trump"]["p"] == pytest.approx(rows[0]["p"])  # its only scenario
+    assert camps["trump"]["lo"] < camps["trump"]["p"] < camps["trump"]["hi"]
 
 
 def test_bad_arguments_exit_2_without_traceback(tmp_path):

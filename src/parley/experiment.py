@@ -24,7 +24,7 @@ from parley.scenario import (
     require_runnable,
     scenario_files,
 )
-from parley.stats import paired_difference, share
+from parley.stats import Z95, paired_difference
 from parley.store import ResultsStore, atomic_write_json, atomic_write_text
 
 BINARY_LABELS = {"talks_resumed": "talks", "summit_held": "summit", "freeze_deal": "freeze",
@@ -239,19 +239,23 @@ def build_summary(batch: Batch, manifest: dict[str, Any]) -> dict[str, Any]:
                                      "start": sc.horizon.start, "months": sc.horizon.months,
                                      **agg.summary()})
     if manifest.get("kind") != "run" and len(batch.scenarios) > 1:
-        summary["comparison"] = compare_scenarios(batch.store.runs_path, summary,
-                                                  manifest["reference"])
-        summary["camps"] = camp_shares(batch)
+        wide = talks_by_run(batch.store.runs_path)
+        summary["comparison"] = compare_scenarios(wide, summary, manifest["reference"])
+        summary["camps"] = camp_shares(wide, batch.scenarios)
     return summary
 
 
-def compare_scenarios(runs_path: Path, summary: dict[str, Any], reference: str,
-                      outcome: str = "talks_resumed") -> dict[str, Any]:
-    """Rank scenarios by P(outcome); paired differences against the reference."""
+def talks_by_run(runs_path: Path, outcome: str = "talks_resumed"):
+    """One row per run index, one column per scenario: the outcome (0/1) of that run."""
     import pandas as pd
 
     runs = pd.read_csv(runs_path, usecols=["scenario", "run", outcome])
-    wide = runs.pivot(index="run", columns="scenario", values=outcome).dropna()
+    return runs.pivot(index="run", columns="scenario", values=outcome).dropna()
+
+
+def compare_scenarios(wide, summary: dict[str, Any], reference: str,
+                      outcome: str = "talks_resumed") -> dict[str, Any]:
+    """Rank scenarios by P(outcome); paired differences against the reference."""
     rows = []
     for sc in summary["scenarios"]:
         sh = sc["shares"][outcome]
@@ -262,14 +266,23 @@ def compare_scenarios(runs_path: Path, summary: dict[str, Any], reference: str,
     return {"reference": reference, "outcome": outcome, "paired_runs": len(wide), "rows": rows}
 
 
-def camp_shares(batch: Batch) -> dict[str, Any]:
-    """P(talks resume) pooled over the scenarios of each camp (equal weight per scenario)."""
-    camps: dict[str, list[int]] = {}
-    for sc, agg in zip(batch.scenarios, batch.aggregates, strict=True):
-        k_n = camps.setdefault(sc.camp, [0, 0])
-        k_n[0] += agg.binary["talks_resumed"]
-        k_n[1] += agg.n
-    return {camp: share(k, n) for camp, (k, n) in camps.items()}
+def camp_shares(wide, scenarios: list[Scenario]) -> dict[str, Any]:
+    """P(talks resume) averaged over each camp's scenarios, equal weight per scenario.
+
+    Runs share seeds across scenarios (common random numbers), so the
+    scenarios of a camp are not independent samples: the interval is built
+    from the per-run camp average, a normal interval on its mean.
+    """
+    out: dict[str, Any] = {}
+    for camp in sorted({sc.camp for sc in scenarios}):
+        names = [sc.name for sc in scenarios if sc.camp == camp]
+        per_run = wide[names].to_numpy(float).mean(axis=1)
+        n = len(per_run)
+        p = float(per_run.mean())
+        half = Z95 * float(per_run.std(ddof=1)) / n**0.5 if n > 1 else float("nan")
+        out[camp] = {"p": p, "lo": max(0.0, p - half), "hi": min(1.0, p + half),
+                     "scenarios": names, "runs": n}
+    return out
 
 
 def comparison_csv(comparison: dict[str, Any]) -> str:
