@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from parley.batch import DEFAULT_CHUNK, Batch, runs_for_precision
-from parley.executors import make_executor
+from parley.executors import add_executor_options, make_executor
 from parley.provenance import DEFAULT_SEED, draw_figures, git_commit, now, progress, versions
 from parley.scenario import (
     Scenario,
@@ -27,18 +27,12 @@ from parley.scenario import (
 from parley.stats import Z95, paired_difference
 from parley.store import ResultsStore, atomic_write_json, atomic_write_text
 
-BINARY_LABELS = {"talks_resumed": "talks", "summit_held": "summit", "freeze_deal": "freeze",
-                 "relief_granted": "relief", "crisis": "crisis"}
-
 
 def add_batch_options(p, default_runs: int = 10_000) -> None:
     p.add_argument("--runs", type=int, default=default_runs,
                    help=f"runs per scenario (default {default_runs:,})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="master seed")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
-    p.add_argument("--executor", choices=("local", "dask", "serial"), default="local")
-    p.add_argument("--scheduler", default=None,
-                   help="Dask scheduler address (with --executor dask)")
+    add_executor_options(p)
     p.add_argument("--out", type=Path, default=None, help="results folder")
     p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help="worlds per task")
     p.add_argument("--no-plots", action="store_true", help="do not draw figures at the end")

@@ -49,7 +49,7 @@ from parley.batch import (
     scenario_from_resolved,
     simulate,
 )
-from parley.executors import make_executor
+from parley.executors import add_executor_options, make_executor
 from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
 from parley.provenance import now, versions
 from parley.randomness import run_seeds
@@ -722,10 +722,7 @@ def register(sub) -> None:
     p.add_argument("--runs-per-point", type=int, default=None,
                    help=f"runs at every point (default {DEFAULT_RUNS_PER_POINT:,})")
     p.add_argument("--seed", type=int, default=None, help="master seed (runs and design)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
-    p.add_argument("--executor", choices=("local", "dask", "serial"), default="local")
-    p.add_argument("--scheduler", default=None,
-                   help="Dask scheduler address (with --executor dask)")
+    add_executor_options(p)
     p.add_argument("--out", type=Path, default=None, help="results folder")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
                    help="complete an interrupted sweep in DIR")
