@@ -328,7 +328,9 @@ class NegotiationModel(mesa.Model):
         5,000-world chunk; fixed upstream in Mesa 3.5, which needs Python 3.12).
         There is no public API for this, hence the one private access.
         """
-        mesa.Agent._ids.pop(self, None)
+        ids = getattr(mesa.Agent, "_ids", None)  # absent in later Mesa versions
+        if isinstance(ids, dict):
+            ids.pop(self, None)
 
     def outcomes(self) -> dict[str, np.ndarray]:
         """One flat outcome record per world (docs/MODEL.md, 'Outcomes')."""
