@@ -9,7 +9,7 @@ model ends exactly as the same seed stepped alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +84,6 @@ class WorldState:
             freeze_deal=zeros_b.copy(), relief_granted=zeros_b.copy(), crisis=zeros_b.copy(),
             collapses=zeros_i.copy())
 
-    def take(self, idx: np.ndarray) -> WorldState:
-        return WorldState(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
 
 class NegotiationModel(mesa.Model):

@@ -127,8 +127,6 @@ class Scenario:
         text = json.dumps(self.resolved, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def actors_of(self, role: str) -> list[Actor]:
-        return [a for a in self.actors.values() if a.role == role]
 
     def month_label(self, month: int) -> str:
         return month_label(self.horizon.start, month)
