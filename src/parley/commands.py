@@ -42,7 +42,7 @@ def run_chronicle(args) -> int:
         return 2
     scenario = require_runnable(load_scenario(args.scenario))
     model = NegotiationModel(scenario=scenario, seed=args.seed).run()
-    print(f"{model.scenario.title} - seed {args.seed}")
+    print(f"{model.spec.title} - seed {args.seed}")
     for line in model.narrator.lines():
         print(line)
     print("\nOutcome record:")

@@ -95,6 +95,8 @@ class NegotiationModel(mesa.Model):
         seeds: one run seed per world, to step many worlds at once.
         overrides: stance values by path, e.g. ``{"washington.outreach_rate": 0.5}``.
         narrate: keep a month-by-month log of world 0 (default: when one world).
+
+    The validated scenario is kept as ``model.spec``.
         **stance: overrides written ``actor__param=value`` (for SolaraViz sliders
             and ``mesa.batch_run`` parameter grids).
     """
@@ -110,11 +112,11 @@ class NegotiationModel(mesa.Model):
         if overrides or extra:
             scenario = with_values(scenario, {**(overrides or {}), **extra})
         if seeds is None:
-            seeds = [self._seed if seed is not None else int(self.rng.integers(SEED_MAX))]
+            seeds = [seed if seed is not None else int(self.rng.integers(SEED_MAX))]
         self.seeds = np.asarray(seeds, dtype=np.int64)
         if np.any(self.seeds < 0):
             raise ValueError("seeds must be non-negative integers below 2**63")
-        self.scenario = scenario
+        self.spec = scenario  # not "scenario": Mesa 3.5 reserves Model.scenario
         self.n_worlds = len(self.seeds)
         self.horizon = scenario.horizon.months
         self.month = 0

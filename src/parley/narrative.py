@@ -68,7 +68,7 @@ class Narrator:
                 out.append(f"{name.capitalize()} holds an inter-Korean contact.")
         levels = (f"{TALKS_WORDS[R.Talks(int(s.talks[i]))]}; tension {s.tension[i]:.2f}, "
                   f"sanctions pressure {s.pressure[i]:.2f}, US-China {s.us_china[i]:.2f}")
-        self.entries.append(MonthEntry(m.month, m.scenario.month_label(m.month), out, levels))
+        self.entries.append(MonthEntry(m.month, m.spec.month_label(m.month), out, levels))
 
     def _diplomacy(self, a, s, old, us, dprk) -> list[str]:
         i, out = self.i, []

@@ -197,7 +197,7 @@ def event_log_component():
     def EventLog(model: NegotiationModel):  # noqa: N802 (a component)
         update_counter.get()
         lines = model.narrator.lines() if model.narrator else []
-        label = model.scenario.month_label(model.month) if model.month else "not started"
+        label = model.spec.month_label(model.month) if model.month else "not started"
         stance = "Stance now: " + ", ".join(
             f"{a.name}.{k} = {float(a.stance[k][0]):.3g}"
             for a in model.actors.values() for k in MAIN_STANCES.get(a.role, ())
@@ -205,7 +205,7 @@ def event_log_component():
         with solara.Column(gap="4px"):
             solara.v.Html(tag="div", class_=MONTH_CLASS,
                           attributes={"data-month": str(model.month)},
-                          children=[f"{model.scenario.title}: month {model.month} of "
+                          children=[f"{model.spec.title}: month {model.month} of "
                                     f"{model.horizon} ({label})"],
                           style_="font-weight: 600")
             problem = getattr(model, "seed_problem", None)
