@@ -86,7 +86,8 @@ def test_mesa_batch_run_drives_the_model(scenario_dir):
         iterations=1, max_steps=48, number_processes=1, data_collection_period=-1,
         display_progress=False)
     assert len(results) == 6
-    assert all(r["Step"] == 47 for r in results)  # Mesa's index of the 48th (last) row
+    # the last collected row: Mesa 3.3 labels it 47 (its index), Mesa 3.5 48 (the step count)
+    assert all(r["Step"] in (47, 48) for r in results)
     by_seed = {(r["seed"], r["washington__outreach_rate"]): r["tension"] for r in results}
     again = NegotiationModel(scenario=str(scenario_dir / "trump_oh.yaml"), seed=2,
                              washington__outreach_rate=0.9).run()
