@@ -213,6 +213,9 @@ def test_compare_ranks_scenarios_with_paired_differences(tmp_path):
     assert camps["other"]["p"] == 0.0
     assert camps["trump"]["p"] == pytest.approx(rows[0]["p"])  # its only scenario
     assert camps["trump"]["lo"] < camps["trump"]["p"] < camps["trump"]["hi"]
+    from parley.report import write_report
+
+    assert "By camp" in write_report(out).read_text()
 
 
 def test_bad_arguments_exit_2_without_traceback(tmp_path):

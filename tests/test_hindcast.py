@@ -60,3 +60,10 @@ def test_hindcast_command_prints_the_table(tmp_path):
     assert {"trump_2017", "biden_2021", "obama_2009", "obama_2013", "bush_2005"} <= names
     for r in table["rows"]:
         assert 0 <= r["lo"] <= r["p_talks"] <= r["hi"] <= 1
+    from parley.report import write_report
+
+    html = write_report(out).read_text()
+    assert "Hindcast against the record" in html
+    assert f"{table['brier_model']:.3f}" in html
+    for r in table["rows"]:
+        assert r["title"] in html

@@ -755,7 +755,7 @@ def load_results(results_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """Load whatever result files a directory holds.
 
     Returns a dict with keys ``summary``, ``manifest``, ``points`` (DataFrame),
-    ``sensitivity``, ``boxes`` and ``sweep``; absent files map to ``None``.
+    ``sensitivity``, ``boxes``, ``sweep`` and ``hindcast``; absent files map to ``None``.
     Raises :class:`ResultsError` if the directory is missing or holds neither
     ``summary.json`` nor ``points.csv``.
     """
@@ -778,6 +778,7 @@ def load_results(results_dir: str | os.PathLike[str]) -> dict[str, Any]:
         "sensitivity": _json("sensitivity.json"),
         "boxes": _json("boxes.json"),
         "sweep": _json("sweep.json"),
+        "hindcast": _json("hindcast.json"),
         "points": None,
     }
     if (d / "points.csv").is_file():

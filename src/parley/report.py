@@ -260,6 +260,46 @@ def _summary_tables(summary: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _camps_section(summary: Mapping[str, Any]) -> str:
+    """P(talks resume) per camp: the equal-weight average of the camp's scenarios."""
+    camps = summary.get("camps") or {}
+    if not camps:
+        return ""
+    rows = []
+    for camp, c in sorted(camps.items(), key=lambda kv: -kv[1]["p"]):
+        names = ", ".join(c.get("scenarios", []))
+        rows.append(f"<tr><td>{_camp_badge(camp)}</td><td>{_e(names)}</td>"
+                    f"<td class=num>{_share_cell(c)}</td></tr>")
+    return ("<h3>By camp</h3><p class='muted'>Equal-weight average of each camp's scenarios; "
+            "the 95% interval is built from the per-run camp average, because the scenarios "
+            "share seeds (common random numbers).</p>"
+            + _table(["Camp", "Scenarios", "P(talks resume)"], rows, num=[2]))
+
+
+def _hindcast_section(hindcast: Mapping[str, Any] | None) -> str:
+    """Past terms: simulated P(talks within the term) beside the record, with Brier scores."""
+    if not hindcast:
+        return ""
+    rows = []
+    for r in hindcast["rows"]:
+        share = {"p": r["p_talks"], "lo": r["lo"], "hi": r["hi"]}
+        rows.append(f"<tr><td>{_e(r['title'])}</td><td>{_e(r['start'])}</td>"
+                    f"<td class=num>{_share_cell(share)}</td>"
+                    f"<td>{'yes' if r['observed_talks'] else 'no'}</td>"
+                    f"<td class=num>{_e(r['sim_tests_q50'])} ({_e(r['sim_tests_q10'])}–"
+                    f"{_e(r['sim_tests_q90'])})</td><td class=num>{_e(r['observed_tests'])}</td>"
+                    "</tr>")
+    note = (f"<p>Brier score over {_e(hindcast['n_terms'])} terms: model "
+            f"{hindcast['brier_model']:.3f}; naive leave-one-out base rate "
+            f"{hindcast['brier_naive_loo']:.3f}; coin flip {hindcast['brier_coin']:.3f} "
+            "(lower is better). Five realised terms cannot tell a good model from a lucky "
+            "one; see docs/VALIDATION.md.</p>")
+    return ('<h2 id="hindcast">Hindcast against the record</h2>'
+            + _table(["Term", "Start", "Simulated P(talks)", "Talks happened",
+                      "Missile tests, simulated median (10–90%)", "Real tests"], rows,
+                     num=[2, 4, 5]) + note)
+
+
 def _sweep_section(results: Mapping[str, Any]) -> str:
     points = results.get("points")
     if points is None:
@@ -469,6 +509,8 @@ def render_report(results_dir: str | os.PathLike[str]) -> str:
     nav = [("question", "The question")]
     if summary:
         nav.append(("results", "Results"))
+    if results.get("hindcast"):
+        nav.append(("hindcast", "Hindcast"))
     if results.get("points") is not None:
         nav.append(("sweep", "Parameter sweep"))
     if figures:
@@ -483,6 +525,8 @@ def render_report(results_dir: str | os.PathLike[str]) -> str:
         '<h2 id="question">The question</h2>',
         _question(summary, manifest),
         _summary_tables(summary) if summary else "",
+        _camps_section(summary) if summary else "",
+        _hindcast_section(results.get("hindcast")),
         _sweep_section(results),
         _figures_section(figures),
         _scenarios_section(summary, manifest),
