@@ -94,6 +94,11 @@ def test_mesa_batch_run_drives_the_model(scenario_dir):
     assert by_seed[(2, 0.9)] == pytest.approx(float(again.state.tension[0]))
 
 
+def test_rng_is_mesas_newer_name_for_the_seed(trump_oh):
+    a = NegotiationModel(scenario=trump_oh, rng=5).run().outcome_record()
+    assert a == NegotiationModel(scenario=trump_oh, seed=5).run().outcome_record()
+
+
 def test_invalid_seeds_raise(trump_oh):
     with pytest.raises(ValueError):
         NegotiationModel(scenario=trump_oh, seeds=np.array([-1]))

@@ -95,6 +95,7 @@ class NegotiationModel(mesa.Model):
         seeds: one run seed per world, to step many worlds at once.
         overrides: stance values by path, e.g. ``{"washington.outreach_rate": 0.5}``.
         narrate: keep a month-by-month log of world 0 (default: when one world).
+        rng: an integer seed under Mesa's newer name (used when ``seed`` is None).
 
     The validated scenario is kept as ``model.spec``.
         **stance: overrides written ``actor__param=value`` (for SolaraViz sliders
@@ -104,7 +105,9 @@ class NegotiationModel(mesa.Model):
     def __init__(self, scenario: str | Path | Scenario = "scenarios/trump_oh.yaml",
                  seed: int | None = None, seeds: np.ndarray | None = None,
                  overrides: dict[str, Any] | None = None, narrate: bool | None = None,
-                 **stance: Any):
+                 rng: int | None = None, **stance: Any):
+        if seed is None and isinstance(rng, int | np.integer):
+            seed = int(rng)  # Mesa >= 3.5 passes the seed as ``rng``
         super().__init__(seed=seed)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
