@@ -64,6 +64,7 @@ import pandas as pd
 from scipy import stats
 
 from parley import records
+from parley.intervals import wilson
 
 __all__ = [
     "DEFAULT_SEED",
@@ -137,16 +138,6 @@ def resolve_period(spec: str) -> tuple[str, str, str]:
 
 
 # --------------------------------------------------------------------------- fitting
-
-
-def _wilson(k: int, n: int, z: float = _Z95) -> tuple[float, float]:
-    if n == 0:
-        return (0.0, 1.0)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def _clopper_pearson(k: int, n: int) -> tuple[float, float]:
@@ -290,10 +281,10 @@ def fit_provocations(start: str, end: str, name: str | None = None) -> Provocati
         icbm_share=icbm,
         irbm_share=irbm,
         nuclear_test_rate=n_nuclear_months / n_months,
-        test_month_rate_ci=_wilson(n_test_months, n_months),
+        test_month_rate_ci=wilson(n_test_months, n_months),
         tests_per_test_month_ci=m_ci,
-        icbm_share_ci=_wilson(n_icbm, n_tests),
-        irbm_share_ci=_wilson(n_irbm, n_tests),
+        icbm_share_ci=wilson(n_icbm, n_tests),
+        irbm_share_ci=wilson(n_irbm, n_tests),
         nuclear_test_rate_ci=_clopper_pearson(n_nuclear_months, n_months),
         n_test_months=n_test_months,
         n_tests=n_tests,

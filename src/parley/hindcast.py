@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from parley.experiment import add_batch_options, execute, new_batch, wrap_up
-from parley.scenario import month_label
+from parley.scenario import month_index, month_label
 from parley.store import atomic_write_json
 
 DEFAULT_DIR = "scenarios/hindcast"
@@ -40,9 +40,7 @@ def observed(start: str, months: int) -> dict[str, Any]:
     end = month_label(start, months)
     talks = records.talks_months(start=start, end=end)
     tests = records.missile_tests_between(start, min(end, "2026-04"))
-    first = None
-    if len(talks):
-        first = (talks[0].year - int(start[:4])) * 12 + talks[0].month - int(start[5:]) + 1
+    first = month_index(start, str(talks[0])) if len(talks) else None
     return {"talks": bool(len(talks)), "first_talks_month": first,
             "tests": int(tests["tests"].sum()), "months_in_record": len(tests)}
 

@@ -20,7 +20,6 @@ import sys
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -30,6 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from parley.intervals import wilson
 from parley.store import atomic_open
 
 __all__ = [
@@ -201,15 +201,8 @@ def _pp(value: float, _pos: Any = None) -> str:
 
 
 def wilson_interval(k: float, n: float, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for k successes in n trials."""
-    if n <= 0:
-        return (math.nan, math.nan)
-    z = NormalDist().inv_cdf(0.5 + level / 2)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    """Wilson score interval for k successes in n trials (NaN when there are no trials)."""
+    return (math.nan, math.nan) if n <= 0 else wilson(k, n, level)
 
 
 # --------------------------------------------------------------------------- scenario figures

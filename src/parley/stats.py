@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from parley import rules as R
+from parley.intervals import wilson
 from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
 
 Z95 = 1.959963984540054  # standard normal 97.5% quantile
@@ -20,17 +21,6 @@ BINS = 50  # histogram bins on [0, 1] for the monthly fan charts (quantiles to +
 UNIT = 1e-9  # final levels are summed as integers of this unit, so sums are exact
 LEVELS = ("tension", "sanctions_pressure", "us_china_tension")
 FINAL_LEVELS = ("final_tension", "final_sanctions_pressure", "final_us_china_tension")
-
-
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
 def share(k: int, n: int) -> dict[str, float]:
