@@ -813,7 +813,7 @@ def _new_sweep(args) -> tuple[Sweep, dict[str, Any]]:
         "started": now(),
         "finished": None,
         "git_commit": git_commit(),
-        "versions": _sweep_versions(),
+        "versions": versions("SALib", "scikit-learn"),
         "scenario": {"name": base.name, "file": str(base.path) if base.path else None,
                      "hash": base.hash, "resolved": base.resolved},
         "errors": [],
@@ -951,7 +951,3 @@ def _command_line(spec: SweepSpec, args, folder: Path) -> str:
     if args.chunk != DEFAULT_CHUNK:
         parts += ["--chunk", str(args.chunk)]
     return shlex.join(parts)
-
-
-def _sweep_versions() -> dict[str, str]:
-    return versions("SALib", "scikit-learn")
