@@ -1,0 +1,1 @@
+"""The results folder on disk: durable writes, locks, manifests, loading."""
