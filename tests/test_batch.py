@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from parley import batch as B
+from parley.experiments import engine as B
 from parley.randomness import run_seeds
-from parley.store import RUNS_HEADER
+from parley.results.store import RUNS_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUMP = str(ROOT / "scenarios" / "trump_oh.yaml")
@@ -213,7 +213,7 @@ def test_compare_ranks_scenarios_with_paired_differences(tmp_path):
     assert camps["other"]["p"] == 0.0
     assert camps["trump"]["p"] == pytest.approx(rows[0]["p"])  # its only scenario
     assert camps["trump"]["lo"] < camps["trump"]["p"] < camps["trump"]["hi"]
-    from parley.report import write_report
+    from parley.outputs.report import write_report
 
     assert "By camp" in write_report(out).read_text()
 

@@ -1,4 +1,4 @@
-"""Tests for parley.calibration: MLE fits, simulation under the generative form, CLI."""
+"""Tests for parley.analysis.calibration: MLE fits, simulation under the generative form, CLI."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from parley import calibration as cal
+from parley.analysis import calibration as cal
 
 MISSILE_CSV = (
     Path(__file__).resolve().parents[1]
     / "src"
     / "parley"
+    / "analysis"
     / "refdata"
     / "dprk_missile_tests_monthly.csv"
 )

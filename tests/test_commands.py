@@ -40,7 +40,7 @@ def test_validate_passes_on_the_shipped_scenarios(capsys):
 
 def test_shipped_provocation_rates_are_the_cited_calibration():
     """base.yaml cites `parley calibrate --period kim_jong_un_2012_2020`: its values must match."""
-    from parley.calibration import fit_period
+    from parley.analysis.calibration import fit_period
 
     fit = fit_period("kim_jong_un_2012_2020")
     dprk = load_scenario(ROOT / "scenarios" / "trump_oh.yaml").actors["pyongyang"].stances

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from parley.ema import (
+from parley.experiments.ema import (
     ema_name,
     make_ema_model,
     outcome_names,

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from parley.hindcast import brier, hindcast_table, observed
+from parley.analysis.hindcast import brier, hindcast_table, observed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,7 +60,7 @@ def test_hindcast_command_prints_the_table(tmp_path):
     assert {"trump_2017", "biden_2021", "obama_2009", "obama_2013", "bush_2005"} <= names
     for r in table["rows"]:
         assert 0 <= r["lo"] <= r["p_talks"] <= r["hi"] <= 1
-    from parley.report import write_report
+    from parley.outputs.report import write_report
 
     html = write_report(out).read_text()
     assert "Hindcast against the record" in html

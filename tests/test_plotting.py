@@ -1,4 +1,4 @@
-"""Tests of parley.plotting on small, fixed synthetic result files."""
+"""Tests of parley.outputs.plotting on small, fixed synthetic result files."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from parley import plotting
+from parley.outputs import plotting
 
 HORIZON = 12
 RUNS = 10_000
@@ -602,7 +602,8 @@ def test_plotting_does_not_import_model_or_pyplot():
             imported |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module or "")
-    allowed = {"parley.store", "parley.intervals"}  # atomic writing, the Wilson interval
+    # atomic writing, the Wilson interval
+    allowed = {"parley.results.store", "parley.analysis.intervals"}
     assert not any(m.startswith(("parley", "mesa")) for m in imported - allowed)
     assert "matplotlib.pyplot" not in imported
 
@@ -611,7 +612,7 @@ def test_importing_plotting_loads_neither_mesa_nor_the_model():
     import subprocess
     import sys
 
-    code = ("import sys, parley.plotting, parley.report; "
+    code = ("import sys, parley.outputs.plotting, parley.outputs.report; "
             "print(sorted(m for m in sys.modules if m == 'mesa' or m.startswith("
             "('parley.model', 'parley.agents', 'parley.rules'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

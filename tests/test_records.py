@@ -1,4 +1,4 @@
-"""Tests for parley.records: the shipped reference data and its loaders."""
+"""Tests for parley.analysis.records: the shipped reference data and its loaders."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from parley import records
+from parley.analysis import records
 
-REFDATA = Path(__file__).resolve().parents[1] / "src" / "parley" / "refdata"
+REFDATA = Path(__file__).resolve().parents[1] / "src" / "parley" / "analysis" / "refdata"
 MISSILE_CSV = REFDATA / "dprk_missile_tests_monthly.csv"
 TALKS_CSV = REFDATA / "us_dprk_talks_timeline.csv"
 

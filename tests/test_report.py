@@ -1,4 +1,4 @@
-"""Tests of parley.report on small, fixed synthetic result files."""
+"""Tests of parley.outputs.report on small, fixed synthetic result files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from parley import plotting, report
+from parley.outputs import plotting, report
 from test_plotting import EXPECTED, make_manifest, write_results
 
 CHROMIUM = Path("/usr/bin/chromium")

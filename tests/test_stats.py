@@ -6,10 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from parley.batch import simulate
-from parley.randomness import run_seeds
-from parley.scenario import with_values
-from parley.stats import (
+from parley.analysis.stats import (
     BINS,
     Aggregate,
     freq_summary,
@@ -18,6 +15,9 @@ from parley.stats import (
     paired_difference,
     wilson,
 )
+from parley.experiments.engine import simulate
+from parley.randomness import run_seeds
+from parley.scenario import with_values
 
 
 @pytest.mark.parametrize("k,n", [(0, 10), (3, 10), (500, 1000), (999, 1000), (10, 10)])

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from parley.cli import main
+from parley.experiments.sweep import SweepParam, SweepSpec, check_spec, make_design
 from parley.scenario import load_scenario
-from parley.sweep import SweepParam, SweepSpec, check_spec, make_design
 
 ROOT = Path(__file__).resolve().parents[1]
 BIDEN = str(ROOT / "scenarios" / "biden.yaml")

@@ -17,7 +17,7 @@ apply), in every month independently:
 3. **Nuclear tests.** With probability ``nuclear_test_rate`` the month has a nuclear test
    (at most one per month; independent of the missile tests).
 
-Mapping of the data's missile classes (CNS database via ``parley.records``):
+Mapping of the data's missile classes (CNS database via ``parley.analysis.records``):
 
 * ``icbm`` and ``slv`` -> ICBM-class. *Assumption:* space launch vehicles use the same
   long-range rocket technology as ICBMs and are treated by the US as ICBM-class
@@ -63,8 +63,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from parley import records
-from parley.intervals import wilson
+from parley.analysis import records
+from parley.analysis.intervals import wilson
 
 __all__ = [
     "DEFAULT_SEED",

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from parley.experiment import add_batch_options, execute, new_batch, wrap_up
+from parley.experiments.batch import add_batch_options, execute, new_batch, wrap_up
+from parley.results.store import atomic_write_json
 from parley.scenario import month_index, month_label
-from parley.store import atomic_write_json
 
 DEFAULT_DIR = "scenarios/hindcast"
 
@@ -35,7 +35,7 @@ def register(sub) -> None:
 
 def observed(start: str, months: int) -> dict[str, Any]:
     """What the record shows for a term: talks (and when), and missile tests."""
-    from parley import records
+    from parley.analysis import records
 
     end = month_label(start, months)
     talks = records.talks_months(start=start, end=end)

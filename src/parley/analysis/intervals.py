@@ -1,6 +1,6 @@
 """The Wilson score interval, the one binomial interval parley reports.
 
-Kept apart from :mod:`parley.stats` so that plotting and calibration can use it
+Kept apart from :mod:`parley.analysis.stats` so that plotting and calibration can use it
 without loading the model.
 """
 

@@ -1,4 +1,4 @@
-"""Loaders for the historical reference data shipped in ``parley/refdata``.
+"""Loaders for the historical reference data shipped in ``parley/analysis/refdata``.
 
 Two files are shipped as package data (see ``refdata/README.md`` for sources):
 
@@ -64,7 +64,7 @@ NON_TALKS_KINDS: frozenset[str] = frozenset({"refusal", "no_talks", "collapse"})
 
 
 def _read_refdata_text(name: str) -> str:
-    return (resources.files("parley") / "refdata" / name).read_text(encoding="utf-8")
+    return (resources.files("parley.analysis") / "refdata" / name).read_text(encoding="utf-8")
 
 
 def parse_month(value: str | pd.Period | dt.date | pd.Timestamp) -> pd.Period:

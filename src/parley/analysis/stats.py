@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from parley import rules as R
-from parley.intervals import wilson
+from parley.analysis.intervals import wilson
 from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
 
 Z95 = 1.959963984540054  # standard normal 97.5% quantile

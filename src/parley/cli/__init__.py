@@ -10,16 +10,17 @@ import argparse
 import importlib
 import sys
 
+from parley.results.store import ResultsFolderError
 from parley.scenario import ScenarioError
-from parley.store import ResultsFolderError
 
 # subcommand -> the module that registers and runs it (in the order shown by --help);
 # only the invoked command's module is imported, so start-up stays short
 COMMANDS = {
-    "validate": "parley.commands", "chronicle": "parley.commands",
-    "run": "parley.experiment", "compare": "parley.experiment", "sweep": "parley.sweep",
-    "calibrate": "parley.calibration", "hindcast": "parley.hindcast",
-    "plot": "parley.plotting", "report": "parley.report", "viz": "parley.viz",
+    "validate": "parley.cli.validate", "chronicle": "parley.cli.validate",
+    "run": "parley.experiments.batch", "compare": "parley.experiments.batch",
+    "sweep": "parley.experiments.sweep",
+    "calibrate": "parley.analysis.calibration", "hindcast": "parley.analysis.hindcast",
+    "plot": "parley.outputs.plotting", "report": "parley.outputs.report", "viz": "parley.viz",
 }
 
 
@@ -70,6 +71,3 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: completed runs are kept; resume with --resume DIR", file=sys.stderr)
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())

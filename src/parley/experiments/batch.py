@@ -13,9 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from parley.batch import DEFAULT_CHUNK, Batch, runs_for_precision
-from parley.executors import add_executor_options, make_executor
-from parley.provenance import DEFAULT_SEED, draw_figures, git_commit, now, progress, versions
+from parley.analysis.stats import Z95, paired_difference
+from parley.experiments.engine import DEFAULT_CHUNK, Batch, runs_for_precision
+from parley.experiments.executors import add_executor_options, make_executor
+from parley.results.manifest import DEFAULT_SEED, draw_figures, git_commit, now, progress, versions
+from parley.results.store import ResultsStore, atomic_write_json, atomic_write_text
 from parley.scenario import (
     Scenario,
     ScenarioError,
@@ -24,8 +26,6 @@ from parley.scenario import (
     require_runnable,
     scenario_files,
 )
-from parley.stats import Z95, paired_difference
-from parley.store import ResultsStore, atomic_write_json, atomic_write_text
 
 
 def add_batch_options(p, default_runs: int = 10_000) -> None:

@@ -116,7 +116,7 @@ class ParleyFunction:
         self.seeds = run_seeds(seed, range(runs))
 
     def __call__(self, **uncertainties: float) -> dict[str, float]:
-        from parley.batch import simulate
+        from parley.experiments.engine import simulate
 
         values = {path_name(k): float(v) for k, v in uncertainties.items()}
         sc = with_values(self.scenario, values) if values else self.scenario

@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 
 from parley import rules as R
-from parley.executors import Executor
+from parley.analysis.stats import Aggregate
+from parley.experiments.executors import Executor
 from parley.model import NegotiationModel
 from parley.randomness import run_seeds
+from parley.results.store import ResultsStore
 from parley.scenario import Scenario, build_scenario
-from parley.stats import Aggregate
-from parley.store import ResultsStore
 
 DEFAULT_CHUNK = 5000
 

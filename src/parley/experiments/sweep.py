@@ -11,7 +11,7 @@ numbers across points.
 One task is one point, or a chunk of a point's runs when there are many.
 Results are written strictly in task order whatever order workers finish in,
 so every file is byte-identical for any executor and worker count.  The
-results folder is a :class:`~parley.store.ResultsStore` whose appended file is
+results folder is a :class:`~parley.results.store.ResultsStore` whose appended file is
 ``points.csv``: a point's row is appended with the record of its last chunk,
 so an interrupted sweep resumes (``--resume DIR``) from the last recorded task
 and ends with the same files as an uninterrupted one.  Only per-point tallies
@@ -42,17 +42,19 @@ import numpy as np
 import yaml
 
 from parley import params as P
-from parley.batch import (
+from parley.analysis.stats import wilson
+from parley.experiments.engine import (
     DEFAULT_CHUNK,
     format_rows,
     run_one_by_one,
     scenario_from_resolved,
     simulate,
 )
-from parley.executors import add_executor_options, make_executor
+from parley.experiments.executors import add_executor_options, make_executor
 from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
-from parley.provenance import now, versions
 from parley.randomness import run_seeds
+from parley.results.manifest import now, versions
+from parley.results.store import RUNS_HEADER, ResultsFolderError, ResultsStore, atomic_write_json
 from parley.scenario import (
     Scenario,
     ScenarioError,
@@ -61,8 +63,6 @@ from parley.scenario import (
     split_path,
     with_values,
 )
-from parley.stats import wilson
-from parley.store import RUNS_HEADER, ResultsFolderError, ResultsStore, atomic_write_json
 
 METHODS = ("grid", "lhs", "morris", "sobol")
 DEFAULT_SAMPLES = {"lhs": 100, "morris": 10, "sobol": 64}
@@ -211,7 +211,7 @@ def build_spec(args) -> SweepSpec:
 
 
 def _default_seed() -> int:
-    from parley.provenance import DEFAULT_SEED
+    from parley.results.manifest import DEFAULT_SEED
 
     return DEFAULT_SEED
 
@@ -741,7 +741,7 @@ def register(sub) -> None:
 
 
 def run_sweep(args) -> int:
-    from parley.provenance import draw_figures, progress
+    from parley.results.manifest import draw_figures, progress
 
     if (args.jobs is not None and args.jobs < 1) or args.chunk < 1:
         print("error: --jobs and --chunk must be positive", file=sys.stderr)
@@ -771,7 +771,7 @@ def run_sweep(args) -> int:
 
 
 def _new_sweep(args) -> tuple[Sweep, dict[str, Any]]:
-    from parley.provenance import git_commit
+    from parley.results.manifest import git_commit
 
     spec = build_spec(args)
     if not spec.scenario:

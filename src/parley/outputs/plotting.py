@@ -29,8 +29,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from parley.intervals import wilson
-from parley.store import atomic_open
+from parley.analysis.intervals import wilson
+from parley.results.store import atomic_open
 
 __all__ = [
     "CAMP_COLOURS",

@@ -19,14 +19,14 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from parley.plotting import (
+from parley.outputs.plotting import (
     DPI,
     ResultsError,
     iter_figures,
     load_results,
     sweep_parameters,
 )
-from parley.store import atomic_open
+from parley.results.store import atomic_open
 
 __all__ = ["register", "render_report", "run_report", "write_report"]
 

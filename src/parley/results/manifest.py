@@ -22,7 +22,7 @@ def now() -> str:
 
 def git_commit() -> str | None:
     """The commit of the source tree parley runs from, when it is a git checkout."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
                              capture_output=True, text=True, timeout=5, check=False)
@@ -74,7 +74,7 @@ def progress(total: int, initial: int = 0, unit: str = "run"):
 
 def draw_figures(folder: Path) -> None:
     """Draw every applicable figure of a results folder and name the files."""
-    from parley.plotting import save_figures
+    from parley.outputs.plotting import save_figures
 
     for path in save_figures(folder):
         print(f"figure: {path}")
