@@ -92,3 +92,17 @@ def test_paired_interval_is_narrower_than_unpaired_with_common_random_numbers(tr
                        run_seeds(999, range(5000)))["talks_resumed"]
     d2 = paired_difference(a, b_indep)
     assert (d2["diff_hi"] - d2["diff_lo"]) > 0.9 * (d2["unpaired_hi"] - d2["unpaired_lo"])
+
+
+def test_wilson_with_no_trials_is_the_vacuous_interval():
+    # one convention everywhere (statistics, plots, calibration): no trials, no information
+    assert wilson(0, 0) == (0.0, 1.0)
+
+
+def test_runs_header_is_spelled_from_the_outcome_schema():
+    from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES, RUNS_HEADER
+    from parley.results.store import RUNS_HEADER as STORE_HEADER
+
+    assert STORE_HEADER == RUNS_HEADER
+    assert RUNS_HEADER.rstrip("\n").split(",")[3:] == list(OUTCOMES)
+    assert set(BINARY_OUTCOMES) | set(COUNT_OUTCOMES) < set(OUTCOMES)

@@ -20,15 +20,9 @@ from parley import params as P
 from parley import rules as R
 from parley.agents import ROLE_CLASSES, Actor
 from parley.narrative import Narrator
+from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES  # noqa: F401 (re-exported)
 from parley.randomness import SEED_MAX, Draws
 from parley.scenario import Scenario, load_scenario, with_values
-
-OUTCOMES = ("talks_resumed", "first_talks_month", "summit_held", "freeze_deal",
-            "relief_granted", "crisis", "tests", "icbm_tests", "nuclear_tests",
-            "months_in_talks", "collapses", "final_tension", "final_sanctions_pressure",
-            "final_us_china_tension", "final_talks_state")
-BINARY_OUTCOMES = ("talks_resumed", "summit_held", "freeze_deal", "relief_granted", "crisis")
-COUNT_OUTCOMES = ("tests", "icbm_tests", "nuclear_tests", "months_in_talks", "collapses")
 
 
 @dataclass

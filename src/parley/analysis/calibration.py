@@ -65,6 +65,7 @@ from scipy import stats
 
 from parley.analysis import records
 from parley.analysis.intervals import wilson
+from parley.outcomes import DEFAULT_SEED
 
 __all__ = [
     "DEFAULT_SEED",
@@ -104,7 +105,6 @@ PERIODS: dict[str, tuple[str, str]] = {
 SHIPPED_PERIOD = "kim_jong_un_2012_2020"
 
 DEFAULT_SIMS = 2000
-DEFAULT_SEED = 20201130
 
 _Z95 = float(stats.norm.ppf(0.975))
 _HIST_LABELS = ("0", "1", "2", "3+")

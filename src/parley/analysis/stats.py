@@ -12,15 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from parley import rules as R
 from parley.analysis.intervals import wilson
-from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
+from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, FINAL_LEVELS, MONTHLY_LEVELS
 
 Z95 = 1.959963984540054  # standard normal 97.5% quantile
 BINS = 50  # histogram bins on [0, 1] for the monthly fan charts (quantiles to +-0.01)
 UNIT = 1e-9  # final levels are summed as integers of this unit, so sums are exact
-LEVELS = ("tension", "sanctions_pressure", "us_china_tension")
-FINAL_LEVELS = ("final_tension", "final_sanctions_pressure", "final_us_china_tension")
+LEVELS = MONTHLY_LEVELS
 
 
 def share(k: int, n: int) -> dict[str, float]:
@@ -118,11 +116,13 @@ class Aggregate:
         for k in FINAL_LEVELS:
             self.final_sum[k] += int(np.rint(out[k] / UNIT).astype(np.int64).sum())
 
-    def add_month(self, month: int, levels: dict[str, np.ndarray], talks: np.ndarray) -> None:
+    def add_month(self, month: int, levels: dict[str, np.ndarray],
+                  in_talks: np.ndarray) -> None:
+        """Fold one month's levels and its in-talks mask (one entry per world) in."""
         for i, name in enumerate(LEVELS):
             idx = np.minimum((levels[name] * BINS).astype(np.int64), BINS - 1)
             self.monthly[i, month - 1] += np.bincount(idx, minlength=BINS)
-        self.in_talks[month - 1] += int(np.count_nonzero(R.in_talks(talks)))
+        self.in_talks[month - 1] += int(np.count_nonzero(in_talks))
 
     def merge(self, other: Aggregate) -> None:
         self.n += other.n

@@ -16,7 +16,8 @@ from typing import Any
 from parley.analysis.stats import Z95, paired_difference
 from parley.experiments.engine import DEFAULT_CHUNK, Batch, runs_for_precision
 from parley.experiments.executors import add_executor_options, make_executor
-from parley.results.manifest import DEFAULT_SEED, draw_figures, git_commit, now, progress, versions
+from parley.outcomes import DEFAULT_SEED
+from parley.results.manifest import draw_figures, git_commit, now, progress, versions
 from parley.results.store import ResultsStore, atomic_write_json, atomic_write_text
 from parley.scenario import (
     Scenario,

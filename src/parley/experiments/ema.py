@@ -24,10 +24,9 @@ from typing import Any
 import numpy as np
 
 from parley import params as P
-from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
+from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, DEFAULT_SEED
 from parley.scenario import Scenario, ScenarioError, load_scenario, split_path, with_values
 
-DEFAULT_SEED = 20201130
 SEP = "__"
 
 

@@ -22,6 +22,7 @@ from parley import rules as R
 from parley.analysis.stats import Aggregate
 from parley.experiments.executors import Executor
 from parley.model import NegotiationModel
+from parley.outcomes import KINDS, OUTCOMES
 from parley.randomness import run_seeds
 from parley.results.store import ResultsStore
 from parley.scenario import Scenario, build_scenario
@@ -74,7 +75,7 @@ def simulate(scenario: Scenario, seeds: np.ndarray,
             s = model.state
             aggregate.add_month(model.month, {"tension": s.tension,
                                               "sanctions_pressure": s.pressure,
-                                              "us_china_tension": s.us_china}, s.talks)
+                                              "us_china_tension": s.us_china}, R.in_talks(s.talks))
     out = model.outcomes()
     model.release()
     return out
@@ -120,21 +121,22 @@ def format_rows(name: str, runs: np.ndarray, seeds: np.ndarray,
     """The chunk's lines of runs.csv (see store.RUNS_HEADER), as bytes."""
     if not len(runs):
         return b""
-    first = out["first_talks_month"]
-    states = np.array([s.name.lower() for s in R.Talks])[out["final_talks_state"]]
-    cols = [
-        np.full(len(runs), name), runs.astype(str), seeds.astype(str),
-        out["talks_resumed"].astype(np.int64).astype(str),
-        np.where(first > 0, first.astype(str), ""),
-        *(out[k].astype(np.int64).astype(str) for k in (
-            "summit_held", "freeze_deal", "relief_granted", "crisis", "tests", "icbm_tests",
-            "nuclear_tests", "months_in_talks", "collapses")),
-        *(np.char.mod("%.6f", out[k]) for k in (
-            "final_tension", "final_sanctions_pressure", "final_us_china_tension")),
-        states,
-    ]
+    cols = [np.full(len(runs), name), runs.astype(str), seeds.astype(str),
+            *(_csv_column(k, out[k]) for k in OUTCOMES)]
     lines = map(",".join, zip(*(c.tolist() for c in cols), strict=True))
     return ("\n".join(lines) + "\n").encode()
+
+
+def _csv_column(name: str, values: np.ndarray) -> np.ndarray:
+    """One outcome as runs.csv spells it, by its kind (see parley.outcomes)."""
+    kind = KINDS[name]
+    if kind == "level":
+        return np.char.mod("%.6f", values)
+    if kind == "month":  # 0 means talks never resumed: an empty cell
+        return np.where(values > 0, values.astype(str), "")
+    if kind == "state":
+        return np.array([s.name.lower() for s in R.Talks])[values]
+    return values.astype(np.int64).astype(str)
 
 
 # ------------------------------------------------------------------ batch

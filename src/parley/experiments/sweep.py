@@ -42,7 +42,7 @@ import numpy as np
 import yaml
 
 from parley import params as P
-from parley.analysis.stats import wilson
+from parley.analysis.intervals import wilson
 from parley.experiments.engine import (
     DEFAULT_CHUNK,
     format_rows,
@@ -51,7 +51,7 @@ from parley.experiments.engine import (
     simulate,
 )
 from parley.experiments.executors import add_executor_options, make_executor
-from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
+from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, DEFAULT_SEED
 from parley.randomness import run_seeds
 from parley.results.manifest import now, versions
 from parley.results.store import RUNS_HEADER, ResultsFolderError, ResultsStore, atomic_write_json
@@ -70,7 +70,7 @@ DEFAULT_RUNS_PER_POINT = 1000
 DEFAULT_THRESHOLD = 0.6
 MORRIS_LEVELS = 4
 MAX_POINTS = 1_000_000
-OUTCOMES = BINARY_OUTCOMES + COUNT_OUTCOMES
+OUTCOMES = BINARY_OUTCOMES + COUNT_OUTCOMES  # the outcomes a sweep can summarise per point
 SHARE_COLUMNS = ("summit_held", "freeze_deal", "relief_granted", "crisis")
 MEAN_COLUMNS = ("tests", "months_in_talks")
 STAT_COLUMNS = ("runs", "p_talks", "p_talks_lo", "p_talks_hi",
@@ -106,7 +106,7 @@ class SweepSpec:
     method: str = "grid"
     samples: int | None = None
     runs_per_point: int = DEFAULT_RUNS_PER_POINT
-    seed: int = 20201130
+    seed: int = DEFAULT_SEED
     outcome: str = "talks_resumed"
     threshold: float = DEFAULT_THRESHOLD
 
@@ -191,7 +191,7 @@ def read_sweep_file(path: Path) -> dict[str, Any]:
 
 def build_spec(args) -> SweepSpec:
     """Merge defaults, the sweep file and the command line (which wins)."""
-    spec = SweepSpec(seed=_default_seed())
+    spec = SweepSpec()
     settings: dict[str, Any] = {}
     if args.file:
         settings.update(read_sweep_file(Path(args.file)))
@@ -208,12 +208,6 @@ def build_spec(args) -> SweepSpec:
     if spec.method == "grid":
         spec.samples = None
     return spec
-
-
-def _default_seed() -> int:
-    from parley.results.manifest import DEFAULT_SEED
-
-    return DEFAULT_SEED
 
 
 def check_spec(spec: SweepSpec, scenario: Scenario) -> None:

@@ -30,6 +30,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from parley.analysis.intervals import wilson
+from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, LABELS, MONTHLY_LEVELS
 from parley.results.store import atomic_open
 
 __all__ = [
@@ -52,7 +53,6 @@ __all__ = [
     "save_figures",
     "scenario_styles",
     "sweep_parameters",
-    "wilson_interval",
 ]
 
 FORMATS = ("png", "svg", "pdf")
@@ -79,24 +79,9 @@ _CAMP_LABELS = {
 }
 _LINESTYLES = ["-", "--", ":", "-."]
 
-_SHARE_LABELS = {
-    "talks_resumed": "Talks resumed",
-    "summit_held": "Summit held",
-    "freeze_deal": "Freeze deal",
-    "relief_granted": "Sanctions relief granted",
-    "crisis": "Crisis",
-}
-_COUNT_LABELS = {
-    "tests": "Missile tests",
-    "icbm_tests": "ICBM tests",
-    "nuclear_tests": "Nuclear tests",
-    "months_in_talks": "Months in talks",
-}
-_MONTHLY_LABELS = {
-    "tension": "Tension",
-    "sanctions_pressure": "Sanctions pressure",
-    "us_china_tension": "US–China tension",
-}
+_SHARE_LABELS = {k: LABELS[k] for k in BINARY_OUTCOMES}
+_COUNT_LABELS = {k: LABELS[k] for k in COUNT_OUTCOMES if k != "collapses"}
+_MONTHLY_LABELS = {k: LABELS[k] for k in MONTHLY_LEVELS}
 
 
 class ResultsError(ValueError):
@@ -198,11 +183,6 @@ def _outcome_label(outcome: str | None) -> str:
 def _pp(value: float, _pos: Any = None) -> str:
     v = round(value * 100, 6)
     return "0" if v == 0 else f"{v:+g} pp"
-
-
-def wilson_interval(k: float, n: float, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for k successes in n trials (NaN when there are no trials)."""
-    return (math.nan, math.nan) if n <= 0 else wilson(k, n, level)
 
 
 # --------------------------------------------------------------------------- scenario figures
@@ -544,7 +524,7 @@ def _group_points(points_df: pd.DataFrame, keys: list[str], level: float) -> pd.
     pooled = g["n_points"] > 1
     if pooled.any():
         g.loc[pooled, "p_talks"] = g.loc[pooled, "_k"] / g.loc[pooled, "runs"]
-        ci = [wilson_interval(k, r, level) for k, r in zip(g.loc[pooled, "_k"],
+        ci = [wilson(k, r, level) for k, r in zip(g.loc[pooled, "_k"],
                                                            g.loc[pooled, "runs"], strict=True)]
         g.loc[pooled, "p_talks_lo"] = [c[0] for c in ci]
         g.loc[pooled, "p_talks_hi"] = [c[1] for c in ci]

@@ -19,6 +19,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, LABELS
 from parley.outputs.plotting import (
     DPI,
     ResultsError,
@@ -31,19 +32,8 @@ from parley.results.store import atomic_open
 __all__ = ["register", "render_report", "run_report", "write_report"]
 
 _CAMP_LABELS = {"trump": "Trump", "progressive": "Progressive", "centrist": "Centrist"}
-_SHARES = [
-    ("talks_resumed", "Talks resumed"),
-    ("summit_held", "Summit held"),
-    ("freeze_deal", "Freeze deal"),
-    ("relief_granted", "Sanctions relief"),
-    ("crisis", "Crisis"),
-]
-_COUNTS = [
-    ("tests", "Missile tests"),
-    ("icbm_tests", "ICBM tests"),
-    ("nuclear_tests", "Nuclear tests"),
-    ("months_in_talks", "Months in talks"),
-]
+_SHARES = [(k, LABELS[k]) for k in BINARY_OUTCOMES]
+_COUNTS = [(k, LABELS[k]) for k in COUNT_OUTCOMES if k != "collapses"]
 
 _CSS = """
 :root { color-scheme: light; }

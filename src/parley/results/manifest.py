@@ -12,8 +12,6 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-DEFAULT_SEED = 20201130
-
 
 def now() -> str:
     """The current UTC time, ISO 8601 to the second."""

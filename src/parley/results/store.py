@@ -18,10 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-RUNS_HEADER = ("scenario,run,seed,talks_resumed,first_talks_month,summit_held,freeze_deal,"
-               "relief_granted,crisis,tests,icbm_tests,nuclear_tests,months_in_talks,collapses,"
-               "final_tension,final_sanctions_pressure,final_us_china_tension,"
-               "final_talks_state\n")
+from parley.outcomes import RUNS_HEADER
 
 
 class ResultsFolderError(Exception):
