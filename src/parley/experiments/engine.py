@@ -1,18 +1,23 @@
-"""Monte Carlo batches: many seeded runs of one or more scenarios, on any executor.
+"""The one run engine: seeded chunks of runs on any executor, written in a fixed order.
 
-A batch is a list of scenarios run on the same run indices (so run *i* of
-every scenario uses the same seed: common random numbers).  Runs are cut into
-chunks of at most ``chunk`` worlds; each chunk is one task: one
-``NegotiationModel`` stepping all its worlds at once.  Chunks are written in a
-fixed order (chunk-major, then scenario) whatever order workers finish them
-in, so files are byte-identical for any number of workers.
+Every command that runs the model many times (run, compare, hindcast, sweep)
+cuts its work into numbered tasks; each task is one ``NegotiationModel``
+stepping a chunk of worlds at once (:func:`simulate_runs`).  Results are
+written strictly in task order whatever order workers finish them in
+(:func:`write_in_order`), so files are byte-identical for any number of
+workers, and an interrupted job resumes from the last task written.
+
+A batch (:class:`Batch`) is a list of scenarios run on the same run indices
+(so run *i* of every scenario uses the same seed: common random numbers),
+chunk-major then scenario.  Sweeps (``experiments.sweep``) use the same
+pieces with design points in place of scenarios.
 """
 
 from __future__ import annotations
 
+import logging
 import math
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +33,8 @@ from parley.results.store import ResultsStore
 from parley.scenario import Scenario, build_scenario
 
 DEFAULT_CHUNK = 5000
+
+log = logging.getLogger("parley.experiments.engine")
 
 
 @dataclass(frozen=True)
@@ -81,21 +88,57 @@ def simulate(scenario: Scenario, seeds: np.ndarray,
     return out
 
 
-def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Worker entry point: simulate one chunk, format its CSV rows, tally its aggregate."""
-    scenario = scenario_from_resolved(task.resolved)
-    runs = np.arange(task.first_run, task.first_run + task.n)
-    seeds = run_seeds(task.master_seed, runs)
+def simulate_runs(scenario: Scenario, first_run: int, n: int, master_seed: int,
+                  monthly: bool = True):
+    """Runs ``first_run .. first_run + n - 1``: their indices, seeds, outcomes, tallies, errors.
+
+    A chunk that raises is re-run world by world, so that only the failing
+    runs are dropped (and named in the errors).  ``monthly=False`` skips the
+    monthly fan-chart tallies (sweeps do not report them).
+    """
+    runs = np.arange(first_run, first_run + n)
+    seeds = run_seeds(master_seed, runs)
     agg = Aggregate(scenario.horizon.months)
     errors: list[dict[str, Any]] = []
     try:
-        out = simulate(scenario, seeds, agg)
+        out = simulate(scenario, seeds, agg if monthly else None)
     except Exception:
         out, agg, runs, seeds, errors = run_one_by_one(scenario, runs, seeds)
     if len(runs):
         agg.add_outcomes(out)
+    return runs, seeds, out, agg, errors
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Worker entry point of a batch: one chunk of one scenario, as CSV rows and tallies."""
+    scenario = scenario_from_resolved(task.resolved)
+    runs, seeds, out, agg, errors = simulate_runs(scenario, task.first_run, task.n,
+                                                  task.master_seed)
     return ChunkResult(task.seq, task.scenario_index, task.first_run, task.n,
                        format_rows(scenario.name, runs, seeds, out), agg, errors)
+
+
+def write_in_order(executor: Executor, worker: Callable[[Any], Any], tasks: Iterable[Any],
+                   first_seq: int, write: Callable[[Any], None]) -> None:
+    """Run ``tasks`` (numbered by ``.seq`` from ``first_seq``) and ``write`` results in order.
+
+    Results that arrive early wait in memory; ``write`` sees task ``first_seq``,
+    then ``first_seq + 1``, and so on, as soon as each can be written.
+    """
+    waiting: dict[int, Any] = {}
+    next_seq = first_seq
+    for _, result in executor.imap(worker, tasks):
+        waiting[result.seq] = result
+        while next_seq in waiting:
+            write(waiting.pop(next_seq))
+            next_seq += 1
+
+
+def log_run_errors(errors: list[dict[str, Any]], where: str) -> None:
+    """One log line per failed run (the runs are left out of the results)."""
+    for err in errors:
+        log.error("run %s (seed %s) of %s failed: %s", err["run"], err["seed"], where,
+                  err["error"])
 
 
 def run_one_by_one(scenario, runs, seeds):
@@ -160,16 +203,19 @@ class Batch:
         if not self.aggregates:
             self.aggregates = [Aggregate(s.horizon.months) for s in self.scenarios]
 
-    def tasks(self, target_runs: int) -> list[ChunkTask]:
-        """Chunks from the runs done so far up to ``target_runs``, chunk-major."""
-        out = []
-        seq = self.next_seq - self._skip
-        for first in range(self.done_runs, target_runs, self.chunk):
+    def tasks(self, target_runs: int) -> Iterator[ChunkTask]:
+        """The chunks not yet written, up to ``target_runs``, chunk-major, made lazily."""
+        return self._tasks(self.done_runs, target_runs, self.next_seq - self._skip,
+                           self.next_seq)
+
+    def _tasks(self, done_runs: int, target_runs: int, seq: int,
+               first_unwritten: int) -> Iterator[ChunkTask]:
+        for first in range(done_runs, target_runs, self.chunk):
             n = min(self.chunk, target_runs - first)
             for i, sc in enumerate(self.scenarios):
-                out.append(ChunkTask(seq, i, sc.resolved, first, n, self.master_seed))
+                if seq >= first_unwritten:
+                    yield ChunkTask(seq, i, sc.resolved, first, n, self.master_seed)
                 seq += 1
-        return out
 
     def restore(self, records: list[dict[str, Any]]) -> None:
         """Rebuild progress from the chunk records of an interrupted batch.
@@ -189,18 +235,16 @@ class Batch:
     def execute(self, executor: Executor, target_runs: int,
                 progress: Callable[[int], None] | None = None) -> None:
         """Run chunks up to ``target_runs``, writing each in order as soon as it can."""
-        tasks = self.tasks(target_runs)[self._skip:]
+        first_seq = self.next_seq
+        tasks = self.tasks(target_runs)
+
+        def write(res: ChunkResult) -> None:
+            self._write(res)
+            if progress:
+                progress(res.n)
+
+        write_in_order(executor, run_chunk, tasks, first_seq, write)
         self._skip = 0
-        waiting: dict[int, ChunkResult] = {}
-        expected = [t.seq for t in tasks]
-        pos = 0
-        for _, result in executor.imap(run_chunk, tasks):
-            waiting[result.seq] = result
-            while pos < len(expected) and expected[pos] in waiting:
-                self._write(waiting.pop(expected[pos]))
-                if progress:
-                    progress(tasks[pos].n)
-                pos += 1
         self.done_runs = max(self.done_runs, target_runs)
 
     def _write(self, res: ChunkResult) -> None:
@@ -211,9 +255,7 @@ class Batch:
         self.store.append(res.rows, record)
         self.aggregates[res.scenario_index].merge(res.aggregate)
         self.next_seq = res.seq + 1
-        for err in res.errors:
-            print(f"error: run {err['run']} (seed {err['seed']}) of {err['scenario']} "
-                  f"failed: {err['error']}", file=sys.stderr)
+        log_run_errors(res.errors, res.errors[0]["scenario"] if res.errors else "")
         self.errors += res.errors
 
     def max_half_width(self) -> float:

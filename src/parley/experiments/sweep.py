@@ -30,7 +30,6 @@ import hashlib
 import itertools
 import json
 import math
-import os
 import shlex
 import sys
 from collections.abc import Iterator
@@ -46,15 +45,21 @@ from parley.analysis.intervals import wilson
 from parley.experiments.engine import (
     DEFAULT_CHUNK,
     format_rows,
-    run_one_by_one,
+    log_run_errors,
     scenario_from_resolved,
-    simulate,
+    simulate_runs,
+    write_in_order,
 )
 from parley.experiments.executors import add_executor_options, make_executor
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, DEFAULT_SEED
-from parley.randomness import run_seeds
 from parley.results.manifest import now, versions
-from parley.results.store import RUNS_HEADER, ResultsFolderError, ResultsStore, atomic_write_json
+from parley.results.store import (
+    RUNS_HEADER,
+    ResultsFolderError,
+    ResultsStore,
+    append_durably,
+    atomic_write_json,
+)
 from parley.scenario import (
     Scenario,
     ScenarioError,
@@ -380,15 +385,10 @@ def add_tally(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 def run_point_chunk(task: PointTask) -> PointResult:
     """Worker entry point: simulate one chunk of one point; return its tallies (and rows)."""
     scenario = with_values(scenario_from_resolved(task.base), dict(task.values))
-    runs = np.arange(task.first_run, task.first_run + task.n)
-    seeds = run_seeds(task.master_seed, runs)
-    errors: list[dict[str, Any]] = []
-    try:
-        out = simulate(scenario, seeds)
-    except Exception:
-        out, _, runs, seeds, errors = run_one_by_one(scenario, runs, seeds)
-        for err in errors:
-            err["point"] = task.point
+    runs, seeds, out, _, errors = simulate_runs(scenario, task.first_run, task.n,
+                                                task.master_seed, monthly=False)
+    for err in errors:
+        err["point"] = task.point
     tally = empty_tally()
     if len(runs):
         tally = {"n": len(runs),
@@ -501,34 +501,24 @@ class Sweep:
 
     def execute(self, executor, progress=None) -> None:
         """Run the remaining tasks, writing each in task order as soon as it can."""
-        waiting: dict[int, PointResult] = {}
-        for _, result in executor.imap(run_point_chunk, self.tasks()):
-            waiting[result.seq] = result
-            while self.next_seq in waiting:
-                res = waiting.pop(self.next_seq)
-                self._write(res)
-                if progress:
-                    progress(res.n)
+        def write(res: PointResult) -> None:
+            self._write(res)
+            if progress:
+                progress(res.n)
+
+        write_in_order(executor, run_point_chunk, self.tasks(), self.next_seq, write)
 
     def _write(self, res: PointResult) -> None:
         record: dict[str, Any] = {"seq": res.seq, "point": res.point,
                                   "first_run": res.first_run, "n": res.n, "tally": res.tally,
                                   "errors": res.errors}
         if self.save_runs:
-            fd = os.open(self.runs_path, os.O_WRONLY | os.O_APPEND)
-            try:
-                os.write(fd, res.rows)
-                os.fsync(fd)
-                record["runs_end"] = os.fstat(fd).st_size
-            finally:
-                os.close(fd)
+            record["runs_end"] = append_durably(self.runs_path, res.rows)
         done = self._tally(res.point, res.first_run, res.n, res.tally)
         row = point_row(res.point, self.design[res.point], done) if done else b""
         self.store.append(row, record)
         self.next_seq = res.seq + 1
-        for err in res.errors:
-            print(f"error: run {err['run']} (seed {err['seed']}) of point {res.point} "
-                  f"failed: {err['error']}", file=sys.stderr)
+        log_run_errors(res.errors, f"point {res.point}")
         self.errors += res.errors
 
     @property

@@ -55,6 +55,17 @@ def atomic_write_json(path: Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(data, indent=1, sort_keys=False) + "\n")
 
 
+def append_durably(path: Path, data: bytes) -> int:
+    """Append ``data`` to ``path`` and make it durable; the file's new size."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+        return os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+
+
 class ResultsStore:
     """Appends chunks to ``runs.csv`` + ``chunks.jsonl`` in one results folder."""
 
