@@ -248,14 +248,15 @@ def test_format_calibration_table(kim_fit, kim_sims):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="parley")
-    cal.register(parser.add_subparsers(dest="command"))
-    return parser
+    from parley.cli import build_parser
+
+    return build_parser("calibrate")
 
 
 def _main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    return args.func(args)
+    from parley.cli import main
+
+    return main(argv)
 
 
 @pytest.mark.parametrize(
@@ -271,10 +272,9 @@ def test_cli_bad_period_returns_2(period, capsys):
     assert "Traceback" not in err
 
 
-def test_cli_bad_period_via_namespace(capsys):
-    ns = argparse.Namespace(period=["bogus"], sims=10, seed=1, json=None)
-    assert cal.run_calibrate(ns) == 2
-    assert "bogus" in capsys.readouterr().err
+def test_bad_period_in_the_library_raises_value_error():
+    with pytest.raises(ValueError, match="bogus"):
+        cal.calibrate_periods(["bogus"], n_sims=10, seed=1)
 
 
 def test_cli_defaults():
@@ -283,7 +283,9 @@ def test_cli_defaults():
     assert args.sims == 2000
     assert args.seed == 20201130
     assert args.json is None
-    assert args.func is cal.run_calibrate
+    from parley.cli.calibrate import run_calibrate
+
+    assert args.func is run_calibrate
 
 
 def test_cli_runs_and_writes_json(tmp_path, capsys):

@@ -564,14 +564,16 @@ def test_save_figures_rejects_unknown_format(results_dir: Path):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="parley")
-    plotting.register(parser.add_subparsers(dest="command"))
-    return parser
+    from parley.cli import build_parser
+
+    return build_parser("plot")
 
 
 def test_cli_plot_prints_paths(results_dir: Path, capsys):
     args = _parser().parse_args(["plot", str(results_dir), "--format", "svg"])
-    assert args.func is plotting.run_plot
+    from parley.cli.plot import run_plot
+
+    assert args.func is run_plot
     assert args.func(args) == 0
     out = capsys.readouterr().out.split()
     assert len(out) == len(EXPECTED)
@@ -583,12 +585,13 @@ def test_cli_plot_bad_dir_exits_2(tmp_path: Path, capsys, kind: str):
     d = tmp_path / "nope"
     if kind == "empty":
         d.mkdir()
-    args = _parser().parse_args(["plot", str(d)])
-    assert args.func(args) == 2
+    from parley.cli import main
+
+    assert main(["plot", str(d)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     err = captured.err.strip()
-    assert err.startswith("parley plot: error:") and "\n" not in err
+    assert err.startswith("error:") and "\n" not in err
     assert "Traceback" not in err
 
 

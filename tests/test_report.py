@@ -152,14 +152,16 @@ def test_report_single_scenario_without_comparison(tmp_path: Path):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="parley")
-    report.register(parser.add_subparsers(dest="command"))
-    return parser
+    from parley.cli import build_parser
+
+    return build_parser("report")
 
 
 def test_cli_report_prints_path(results_dir: Path, capsys):
     args = _parser().parse_args(["report", str(results_dir)])
-    assert args.func is report.run_report
+    from parley.cli.report import run_report
+
+    assert args.func is run_report
     assert args.func(args) == 0
     assert capsys.readouterr().out.strip() == str(results_dir / "report.html")
 
@@ -169,11 +171,12 @@ def test_cli_report_bad_dir_exits_2(tmp_path: Path, capsys, kind: str):
     d = tmp_path / "nope"
     if kind == "empty":
         d.mkdir()
-    args = _parser().parse_args(["report", str(d)])
-    assert args.func(args) == 2
+    from parley.cli import main
+
+    assert main(["report", str(d)]) == 2
     captured = capsys.readouterr()
     err = captured.err.strip()
-    assert err.startswith("parley report: error:") and "\n" not in err
+    assert err.startswith("error:") and "\n" not in err
     assert captured.out == ""
     assert not (d / "report.html").exists()
 

@@ -22,17 +22,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from parley import params as P
+from parley.errors import ScenarioError
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TEXTS = ("oh2020", "yeo2020", "data", "outside")
-
-
-class ScenarioError(Exception):
-    """A scenario could not be loaded; ``problems`` holds one line per error."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 class _Strict(BaseModel):

@@ -52,10 +52,7 @@ yearly test totals (over-dispersion) and the largest monthly count (tail of the 
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -79,12 +76,12 @@ __all__ = [
     "ProvocationFit",
     "SimulatedStatistics",
     "StatisticCheck",
+    "calibrate_periods",
+    "calibration_payload",
     "fit_provocations",
     "format_calibration_table",
     "observed_range",
-    "register",
     "resolve_period",
-    "run_calibrate",
     "simulate_statistics",
     "yearly_test_month_shares",
 ]
@@ -539,32 +536,6 @@ def format_calibration_table(
     return "\n\n".join([*blocks, legend])
 
 
-# --------------------------------------------------------------------------- CLI
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``calibrate`` subcommand to an argparse subparsers object."""
-    p = subparsers.add_parser(
-        "calibrate",
-        help="fit Pyongyang's baseline provocation rates to a period of the record",
-        description=(
-            "Fit missile- and nuclear-test base rates by maximum likelihood to a period of "
-            "the CNS missile test record and check the fit by simulation."
-        ),
-    )
-    p.add_argument(
-        "--period",
-        action="append",
-        metavar="NAME_OR_RANGE",
-        help=f"period name ({', '.join(PERIODS)}) or YYYY-MM:YYYY-MM; repeatable "
-        "(default: all named periods)",
-    )
-    p.add_argument("--sims", type=int, default=DEFAULT_SIMS, help="simulations per period")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
-    p.add_argument("--json", metavar="FILE", default=None, help="also write the fits as JSON")
-    p.set_defaults(func=run_calibrate)
-
-
 def _quality_dict(sims: SimulatedStatistics) -> dict:
     q = sims.quality
     return {
@@ -589,32 +560,21 @@ def _json_safe(obj: object) -> object:
     return obj
 
 
-def run_calibrate(args: argparse.Namespace) -> int:
-    """Run the ``calibrate`` subcommand: print the table (and optionally write JSON)."""
-    specs: Sequence[str] = getattr(args, "period", None) or list(PERIODS)
-    n_sims = getattr(args, "sims", DEFAULT_SIMS)
-    seed = getattr(args, "seed", DEFAULT_SEED)
+def calibrate_periods(
+    specs: Sequence[str] | None = None, n_sims: int = DEFAULT_SIMS, seed: int = DEFAULT_SEED
+) -> list[tuple[ProvocationFit, SimulatedStatistics]]:
+    """Fit and check every period (names or YYYY-MM:YYYY-MM; default all named periods)."""
     if n_sims is None or n_sims < 1:
-        print("parley calibrate: error: --sims must be a positive integer", file=sys.stderr)
-        return 2
-    try:
-        resolved = [resolve_period(s) for s in specs]
-    except ValueError as exc:
-        print(f"parley calibrate: error: {exc}", file=sys.stderr)
-        return 2
+        raise ValueError("--sims must be a positive integer")
+    resolved = [resolve_period(s) for s in (specs or list(PERIODS))]
     results = []
     for name, start, end in resolved:
         fit = fit_provocations(start, end, name=name)
         results.append((fit, simulate_statistics(fit, n_sims=n_sims, seed=seed)))
-    print(format_calibration_table(results))
-    json_path = getattr(args, "json", None)
-    if json_path:
-        payload = [{"fit": fit.to_dict(), "quality": _quality_dict(sims)} for fit, sims in results]
-        try:
-            with open(json_path, "w", encoding="utf-8") as fh:
-                json.dump(_json_safe(payload), fh, indent=2)
-                fh.write("\n")
-        except OSError as exc:
-            print(f"parley calibrate: error: cannot write {json_path}: {exc}", file=sys.stderr)
-            return 2
-    return 0
+    return results
+
+
+def calibration_payload(results: list[tuple[ProvocationFit, SimulatedStatistics]]) -> list:
+    """The fits and their checks as JSON-ready data (non-finite numbers as null)."""
+    return _json_safe([{"fit": fit.to_dict(), "quality": _quality_dict(sims)}
+                       for fit, sims in results])

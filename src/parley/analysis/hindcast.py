@@ -1,4 +1,4 @@
-"""``parley hindcast``: past administrations simulated beside what actually happened.
+"""Hindcast scoring: past administrations simulated beside what actually happened.
 
 Each scenario in ``scenarios/hindcast/`` takes its stances from policy
 statements of its time (cited), never from the outcome.  For each term the
@@ -11,26 +11,11 @@ A second pattern, missile tests per term, is checked against the CNS/NTI counts.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from parley.experiments.batch import add_batch_options, execute, new_batch, wrap_up
-from parley.results.store import atomic_write_json
 from parley.scenario import month_index, month_label
-
-DEFAULT_DIR = "scenarios/hindcast"
-
-
-def register(sub) -> None:
-    p = sub.add_parser("hindcast", help="simulate past administrations beside the record")
-    p.add_argument("scenarios", nargs="*", default=[DEFAULT_DIR],
-                   help=f"hindcast scenario files or folders (default {DEFAULT_DIR})")
-    add_batch_options(p, default_runs=5_000)
-    p.set_defaults(func=run_hindcast, precision=None, max_runs=0, resume=None,
-                   reference=None)
 
 
 def observed(start: str, months: int) -> dict[str, Any]:
@@ -89,15 +74,3 @@ def format_hindcast(table: dict[str, Any], runs: int) -> str:
                  f"naive leave-one-out base rate {table['brier_naive_loo']:.3f}; "
                  f"coin flip 0.5 {table['brier_coin']:.3f} (lower is better)")
     return "\n".join(lines)
-
-
-def run_hindcast(args) -> int:
-    if args.runs < 1:
-        print("error: --runs must be positive", file=sys.stderr)
-        return 2
-    batch, manifest = new_batch(args, compare=True, kind="hindcast")
-    summary = execute(batch, manifest, args)
-    table = hindcast_table(summary)
-    atomic_write_json(Path(batch.store.folder) / "hindcast.json", table)
-    print(format_hindcast(table, batch.done_runs))
-    return wrap_up(batch, args)

@@ -1,47 +1,75 @@
 """The ``parley`` command: parses arguments, calls the library, maps errors to exit codes.
 
-Each concern module adds its own subcommand through ``register(subparsers)``;
-process-wide settings (logging, multiprocessing) are set here, never at import.
+The only place for argparse, exit codes, terminal output, signal handling and
+process-wide settings (warnings, logging, tqdm, the multiprocessing start
+method).  One module per command adds its subcommand through
+``register(subparsers)``; only the invoked command's module is imported, so
+start-up stays short (no Mesa, scipy, matplotlib or pandas before they are needed).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
-from parley.results.store import ResultsFolderError
-from parley.scenario import ScenarioError
+MAX_ERROR_LINES = 50  # bounded output, however many problems a file has
 
 # subcommand -> the module that registers and runs it (in the order shown by --help);
 # only the invoked command's module is imported, so start-up stays short
 COMMANDS = {
-    "validate": "parley.cli.validate", "chronicle": "parley.cli.validate",
-    "run": "parley.experiments.batch", "compare": "parley.experiments.batch",
-    "sweep": "parley.experiments.sweep",
-    "calibrate": "parley.analysis.calibration", "hindcast": "parley.analysis.hindcast",
-    "plot": "parley.outputs.plotting", "report": "parley.outputs.report", "viz": "parley.viz",
+    "validate": "parley.cli.validate", "chronicle": "parley.cli.chronicle",
+    "run": "parley.cli.run", "compare": "parley.cli.run", "sweep": "parley.cli.sweep",
+    "calibrate": "parley.cli.calibrate", "hindcast": "parley.cli.hindcast",
+    "plot": "parley.cli.plot", "report": "parley.cli.report", "viz": "parley.viz",
 }
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (not the whole usage block), exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser: every subcommand, or only ``command``'s module."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="parley",
         description="Simulate US-North Korea negotiations from scenario files.")
     parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="also log progress details (to stderr)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     names = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
     for name in dict.fromkeys(names):
         importlib.import_module(name).register(sub)
     return parser
 
 
-def _process_settings() -> None:
+class _LevelFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+def _process_settings(verbose: bool = False) -> None:
     """Process-wide settings, made here and never at import time."""
     import warnings
 
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="mesa")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LevelFormatter())
+    root = logging.getLogger("parley")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    root.propagate = False
+    try:
+        import tqdm
+    except ImportError:
+        pass
+    else:
+        tqdm.tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
 
 
 def _version() -> str:
@@ -50,24 +78,27 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _process_settings()
+    from parley.errors import ParleyError
+
     argv = sys.argv[1:] if argv is None else argv
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(command)
     args = parser.parse_args(argv)
+    _process_settings(args.verbose)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
         return int(args.func(args) or 0)
-    except ScenarioError as exc:
-        for line in exc.problems:
+    except ParleyError as exc:
+        for line in exc.problems[:MAX_ERROR_LINES]:
             print(f"error: {line}", file=sys.stderr)
+        if len(exc.problems) > MAX_ERROR_LINES:
+            print(f"error: ... and {len(exc.problems) - MAX_ERROR_LINES} more", file=sys.stderr)
         return 2
-    except (ResultsFolderError, OSError) as exc:
+    except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: completed runs are kept; resume with --resume DIR", file=sys.stderr)
         return 130
-

@@ -1,30 +1,27 @@
-"""The single-run subcommands: ``validate`` and ``chronicle``."""
+"""``parley validate``: check scenario files and sweep files; exit 2 on any error."""
 
 from __future__ import annotations
 
 import sys
-
-from parley.scenario import ScenarioError, load_scenario, require_runnable, scenario_files
+from pathlib import Path
 
 
 def register(sub) -> None:
-    p = sub.add_parser("validate", help="check scenario files; exit 2 on any error")
-    p.add_argument("files", nargs="+", help="scenario YAML files or directories")
+    p = sub.add_parser("validate", help="check scenario and sweep files; exit 2 on any error")
+    p.add_argument("files", nargs="+", help="scenario or sweep YAML files, or directories")
     p.set_defaults(func=run_validate)
-    p = sub.add_parser("chronicle", help="tell one run month by month")
-    p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--seed", type=int, default=1, help="run seed (as in runs.csv); default 1")
-    p.set_defaults(func=run_chronicle)
 
 
 def run_validate(args) -> int:
+    from parley.errors import ParleyError
+    from parley.scenario import scenario_files
+
     problems: list[str] = []
     files = scenario_files(args.files)
     for path in files:
         try:
-            scenario = load_scenario(path)
-            print(f"ok: {path} ({scenario.title})")
-        except ScenarioError as exc:
+            print(f"ok: {path} ({_check(Path(path))})")
+        except ParleyError as exc:
             problems += exc.problems
     for line in problems:
         print(f"error: {line}", file=sys.stderr)
@@ -34,18 +31,14 @@ def run_validate(args) -> int:
     return 2 if problems else 0
 
 
-def run_chronicle(args) -> int:
-    from parley.model import NegotiationModel
+def _check(path: Path) -> str:
+    """Load one file as what it is (a sweep file or a scenario); a short description."""
+    from parley.experiments.sweep import build_spec, check_spec, is_sweep_file
+    from parley.scenario import load_scenario
 
-    if not 0 <= args.seed < 2**63:
-        print("error: --seed must be an integer in [0, 2**63)", file=sys.stderr)
-        return 2
-    scenario = require_runnable(load_scenario(args.scenario))
-    model = NegotiationModel(scenario=scenario, seed=args.seed).run()
-    print(f"{model.spec.title} - seed {args.seed}")
-    for line in model.narrator.lines():
-        print(line)
-    print("\nOutcome record:")
-    for key, value in model.outcome_record().items():
-        print(f"  {key}: {'' if value is None else value}")
-    return 0
+    if is_sweep_file(path):
+        spec = build_spec(path)
+        check_spec(spec, load_scenario(spec.scenario))
+        return f"sweep of {Path(spec.scenario).name}: {len(spec.parameters)} parameter(s), " \
+               f"{spec.method}"
+    return load_scenario(path).title

@@ -1,4 +1,4 @@
-"""``parley run`` and ``parley compare``: a batch into a results folder, then summaries.
+"""Run, compare and hindcast batches: scenarios on the engine into a results folder, summarised.
 
 Folder contents: ``runs.csv`` (one row per run), ``chunks.jsonl`` (progress
 log for ``--resume``), ``summary.json``, ``manifest.json`` (everything needed
@@ -8,16 +8,24 @@ to replay), ``comparison.csv`` (compare) and ``figures/``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shlex
-import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from parley.analysis.stats import Z95, paired_difference
 from parley.experiments.engine import DEFAULT_CHUNK, Batch, runs_for_precision
-from parley.experiments.executors import add_executor_options, make_executor
+from parley.experiments.executors import Executor
 from parley.outcomes import DEFAULT_SEED
-from parley.results.manifest import draw_figures, git_commit, now, progress, versions
+from parley.results.manifest import (
+    close_manifest,
+    new_manifest,
+    read_manifest,
+    resume_manifest,
+    write_manifest,
+)
 from parley.results.store import ResultsStore, atomic_write_json, atomic_write_text
 from parley.scenario import (
     Scenario,
@@ -28,71 +36,128 @@ from parley.scenario import (
     scenario_files,
 )
 
-
-def add_batch_options(p, default_runs: int = 10_000) -> None:
-    p.add_argument("--runs", type=int, default=default_runs,
-                   help=f"runs per scenario (default {default_runs:,})")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="master seed")
-    add_executor_options(p)
-    p.add_argument("--out", type=Path, default=None, help="results folder")
-    p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help="worlds per task")
-    p.add_argument("--no-plots", action="store_true", help="do not draw figures at the end")
+MAX_RUNS = 10_000_000  # runs per scenario: far beyond any precision parley reports
+JOBS_PER_CORE = 4
 
 
-def register(sub) -> None:
-    p = sub.add_parser("run", help="Monte Carlo runs of one scenario")
-    p.add_argument("scenario", nargs="?", help="scenario YAML file")
-    add_batch_options(p)
-    _adaptive_options(p)
-    p.set_defaults(func=lambda a: run_experiment(a, compare=False))
-    p = sub.add_parser("compare", help="run scenarios on the same seeds and rank them")
-    p.add_argument("scenarios", nargs="*", help="scenario files or folders")
-    p.add_argument("--reference", default=None,
-                   help="scenario the others are compared to (default trump_oh, else the first)")
-    add_batch_options(p)
-    _adaptive_options(p)
-    p.set_defaults(func=lambda a: run_experiment(a, compare=True))
+@dataclass
+class BatchOptions:
+    """How a batch is run: everything but the scenarios and the folder."""
 
+    runs: int = 10_000
+    seed: int = DEFAULT_SEED
+    chunk: int = DEFAULT_CHUNK
+    precision: float | None = None
+    max_runs: int = MAX_RUNS
+    reference: str | None = None
+    executor: str | Executor = "local"
+    jobs: int | None = None
+    scheduler: str | None = None
 
-def _adaptive_options(p) -> None:
-    p.add_argument("--precision", type=float, default=None,
-                   help="run until every 95%% interval half-width is at most this")
-    p.add_argument("--max-runs", type=int, default=200_000,
-                   help="cap on runs per scenario with --precision")
-    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
-                   help="complete an interrupted batch in DIR")
+    def check(self) -> None:
+        """Raise ScenarioError naming every option out of range."""
+        problems = []
+        if not 1 <= self.runs <= MAX_RUNS:
+            problems.append(f"--runs {self.runs}: allowed 1 to {MAX_RUNS:,}")
+        if self.chunk < 1:
+            problems.append(f"--chunk {self.chunk}: must be positive")
+        if self.jobs is not None and not 1 <= self.jobs <= max_jobs():
+            problems.append(f"--jobs {self.jobs}: allowed 1 to {max_jobs()}")
+        if self.precision is not None and not 0 < self.precision < 0.5:
+            problems.append("--precision must lie in (0, 0.5)")
+        if self.precision is not None and not 1 <= self.max_runs <= MAX_RUNS:
+            problems.append(f"--max-runs {self.max_runs}: allowed 1 to {MAX_RUNS:,}")
+        if not 0 <= self.seed < 2**63:
+            problems.append("--seed must be an integer in [0, 2**63)")
+        if problems:
+            raise ScenarioError(problems)
 
 
 # ---------------------------------------------------------------- driver
 
 
-def run_experiment(args, compare: bool) -> int:
-    problem = _check_args(args, compare)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
-    if args.resume:
-        batch, manifest = _resume(args.resume)
-    else:
-        batch, manifest = new_batch(args, compare)
-    summary = execute(batch, manifest, args)
-    print(format_table(summary, manifest))
-    if manifest["precision"]:
-        print(f"precision: widest 95% half-width {batch.max_half_width():.4f} "
-              f"(target {manifest['precision']}) after {batch.done_runs:,} runs per scenario")
-    return wrap_up(batch, args)
+def load_scenarios(items: Sequence[str | Path | Scenario]) -> list[Scenario]:
+    """Runnable scenarios from files, folders or Scenario objects; names must be unique."""
+    scenarios, problems = [], []
+    paths = [str(i) for i in items if not isinstance(i, Scenario)]
+    files = scenario_files(paths) if paths else []
+    if paths and not files:
+        raise ScenarioError([f"{', '.join(paths)}: no scenario files found"])
+    for item in [i for i in items if isinstance(i, Scenario)] + files:
+        try:
+            scenarios.append(require_runnable(item if isinstance(item, Scenario)
+                                              else load_scenario(item)))
+        except ScenarioError as exc:
+            problems += exc.problems
+    names = [s.name for s in scenarios]
+    problems += [f"{s.path or s.name}: name: scenario name {s.name!r} is used twice in this "
+                 "batch" for s in scenarios if names.count(s.name) > 1]
+    if problems:
+        raise ScenarioError(problems)
+    return scenarios
 
 
-def execute(batch: Batch, manifest: dict[str, Any], args) -> dict[str, Any]:
-    """Run the batch to its target (and on, with --precision); write summary and manifest."""
+def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | None,
+              kind: str, sources: Sequence[str] | None = None) -> tuple[Batch, dict[str, Any]]:
+    """A batch ready to run, its folder started and its manifest written.
+
+    ``kind`` is run, compare or hindcast; ``folder=None`` picks
+    ``results/<label>-<time>``; ``sources`` are the files or folders as the
+    user named them (for the replay command in the manifest).
+    """
+    options.check()
+    compare = kind != "run"
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    label = kind if compare else scenarios[0].name
+    folder = folder or Path("results") / f"{label}-{stamp}"
+    chunk = min(options.chunk, options.runs)
+    start_runs = options.runs if not options.precision else min(options.runs, 2000)
+    reference = None
+    if compare:
+        names = [s.name for s in scenarios]
+        reference = options.reference or ("trump_oh" if "trump_oh" in names else names[0])
+        if reference not in names:
+            raise ScenarioError([f"--reference: {reference!r} is not among the scenarios "
+                                 f"(allowed: {', '.join(names)})"])
+    store = ResultsStore(folder)
+    fields = {"runs": 0, "target_runs": start_runs, "precision": options.precision,
+              "max_runs": options.max_runs if options.precision else start_runs,
+              "chunk": chunk, "reference": reference}
+    inputs = {"scenarios": [{"name": s.name, "file": str(s.path) if s.path else None,
+                             "hash": s.hash, "resolved": s.resolved} for s in scenarios]}
+    sources = sources or [str(s.path or s.name) for s in scenarios]
+    manifest = new_manifest(kind, command_line(kind, sources, options, folder), options.seed,
+                            fields, inputs)
+    store.start()
+    write_manifest(folder, manifest)
+    return Batch(scenarios, options.seed, store, chunk), manifest
+
+
+def resume_batch(folder: Path) -> tuple[Batch, dict[str, Any]]:
+    """The batch of an interrupted run, compare or hindcast, ready to run on."""
+    manifest = read_manifest(folder, ("run", "compare", "hindcast"))
+    scenarios = [build_scenario(dict(s["resolved"]), s["file"] or s["name"])
+                 for s in manifest["scenarios"]]
+    store = ResultsStore(folder)
+    batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"])
+    batch.restore(store.recover())
+    return batch, resume_manifest(manifest)
+
+
+def execute(batch: Batch, manifest: dict[str, Any], executor: Executor,
+            progress: Callable[[int], None] | None = None,
+            set_total: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Run the batch to its target (and on, with a precision); write summary and manifest.
+
+    ``progress(n)`` is called as runs are written; ``set_total(n)`` when a
+    precision target raises the number of runs to do.
+    """
     folder = batch.store.folder
     target = manifest["target_runs"]
-    executor = make_executor(args.executor, args.jobs, args.scheduler)
     manifest["jobs"] = executor.workers
     try:
-        with executor, progress(len(batch.scenarios) * target, batch.done_runs
-                                 * len(batch.scenarios)) as bar:
-            batch.execute(executor, target, bar.update)
+        with executor:
+            batch.execute(executor, target, progress)
             while manifest["precision"] and batch.max_half_width() > manifest["precision"]:
                 if target >= manifest["max_runs"]:
                     break
@@ -100,110 +165,44 @@ def execute(batch: Batch, manifest: dict[str, Any], args) -> dict[str, Any]:
                                             manifest["precision"], batch.chunk,
                                             manifest["max_runs"])
                 manifest["target_runs"] = target
-                atomic_write_json(folder / "manifest.json", manifest)
-                bar.total = len(batch.scenarios) * target
-                batch.execute(executor, target, bar.update)
+                write_manifest(folder, manifest)
+                if set_total:
+                    set_total(len(batch.scenarios) * target)
+                batch.execute(executor, target, progress)
     except KeyboardInterrupt:
         _finish(batch, manifest, "interrupted")
         raise
     return _finish(batch, manifest, "complete")
 
 
-def wrap_up(batch: Batch, args) -> int:
-    """Report failed runs, draw figures, name the folder; exit 1 if any run failed."""
-    if batch.errors:
-        print(f"{len(batch.errors)} run(s) failed; see manifest.json", file=sys.stderr)
-    if not args.no_plots:
-        draw_figures(batch.store.folder)
-    print(f"results: {batch.store.folder}")
-    return 1 if batch.errors else 0
+def write_hindcast(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """The hindcast table of a finished hindcast batch, written to ``hindcast.json``."""
+    from parley.analysis.hindcast import hindcast_table
+
+    table = hindcast_table(summary)
+    atomic_write_json(folder / "hindcast.json", table)
+    return table
 
 
-def _check_args(args, compare: bool) -> str | None:
-    if args.resume:
-        return None if (args.resume / "manifest.json").is_file() else \
-            f"--resume {args.resume}: no manifest.json there"
-    if not (args.scenarios if compare else args.scenario):
-        return "give a scenario file" + (" or folder" if compare else "")
-    if args.runs < 1 or args.chunk < 1 or (args.jobs is not None and args.jobs < 1):
-        return "--runs, --chunk and --jobs must be positive"
-    if args.precision is not None and not 0 < args.precision < 0.5:
-        return "--precision must lie in (0, 0.5)"
-    if not 0 <= args.seed < 2**63:
-        return "--seed must be an integer in [0, 2**63)"
-    return None
-
-
-def _load_all(paths: list[str]) -> list[Scenario]:
-    files = scenario_files(paths)
-    if not files:
-        raise ScenarioError([f"{', '.join(paths)}: no scenario files found"])
-    scenarios, problems = [], []
-    for f in files:
+def scenario_changes(manifest: dict[str, Any]) -> list[str]:
+    """One line per scenario file that differs from (or is gone since) the batch's start."""
+    lines = []
+    for sc in manifest["scenarios"]:
+        if not sc.get("file"):
+            continue
         try:
-            scenarios.append(require_runnable(load_scenario(f)))
-        except ScenarioError as exc:
-            problems += exc.problems
-    names = [s.name for s in scenarios]
-    problems += [f"{f}: name: scenario name {n!r} is used twice in this batch"
-                 for f, n in zip(files, names, strict=False) if names.count(n) > 1]
-    if problems:
-        raise ScenarioError(problems)
-    return scenarios
+            changed = load_scenario(sc["file"]).hash != sc["hash"]
+        except (ScenarioError, OSError):
+            changed = True
+        if changed:
+            lines.append(f"{sc['file']} has changed since the batch began; the batch goes on "
+                         "with the scenario as it was then (kept in manifest.json)")
+    return lines
 
 
-def new_batch(args, compare: bool, kind: str | None = None) -> tuple[Batch, dict[str, Any]]:
-    scenarios = _load_all(args.scenarios if compare else [args.scenario])
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    kind = kind or ("compare" if compare else "run")
-    label = kind if compare else scenarios[0].name
-    folder = args.out or Path("results") / f"{label}-{stamp}"
-    chunk = min(args.chunk, args.runs)
-    start_runs = args.runs if not args.precision else min(args.runs, 2000)
-    reference = None
-    if compare:
-        names = [s.name for s in scenarios]
-        reference = args.reference or ("trump_oh" if "trump_oh" in names else names[0])
-        if reference not in names:
-            raise ScenarioError([f"--reference: {reference!r} is not among the scenarios "
-                                 f"(allowed: {', '.join(names)})"])
-    store = ResultsStore(folder)
-    store.start()
-    manifest = {
-        "command": _command_line(args, kind, folder),
-        "kind": kind,
-        "status": "running",
-        "master_seed": args.seed,
-        "runs": 0,
-        "target_runs": start_runs,
-        "precision": args.precision,
-        "max_runs": args.max_runs if args.precision else start_runs,
-        "chunk": chunk,
-        "reference": reference,
-        "started": now(),
-        "finished": None,
-        "git_commit": git_commit(),
-        "versions": versions(),
-        "scenarios": [{"name": s.name, "file": str(s.path) if s.path else None,
-                       "hash": s.hash, "resolved": s.resolved} for s in scenarios],
-        "errors": [],
-    }
-    atomic_write_json(folder / "manifest.json", manifest)
-    return Batch(scenarios, args.seed, store, chunk), manifest
-
-
-def _resume(folder: Path) -> tuple[Batch, dict[str, Any]]:
-    import json
-
-    manifest = json.loads((folder / "manifest.json").read_text())
-    scenarios = [build_scenario(dict(s["resolved"]), s["file"] or s["name"])
-                 for s in manifest["scenarios"]]
-    store = ResultsStore(folder)
-    batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"])
-    batch.restore(store.recover())
-    manifest["status"] = "running"
-    manifest.setdefault("resumed", []).append(now())
-    return batch, manifest
+def max_jobs() -> int:
+    """The most worker processes a batch may ask for: a few per core."""
+    return JOBS_PER_CORE * (os.cpu_count() or 1)
 
 
 def _finish(batch: Batch, manifest: dict[str, Any], status: str) -> dict[str, Any]:
@@ -212,9 +211,8 @@ def _finish(batch: Batch, manifest: dict[str, Any], status: str) -> dict[str, An
     atomic_write_json(folder / "summary.json", summary)
     if "comparison" in summary:
         atomic_write_text(folder / "comparison.csv", comparison_csv(summary["comparison"]))
-    manifest.update(status=status, finished=now(), errors=batch.errors,
-                    runs=min(a.n for a in batch.aggregates) if batch.aggregates else 0)
-    atomic_write_json(folder / "manifest.json", manifest)
+    close_manifest(folder, manifest, status, batch.errors,
+                   min(a.n for a in batch.aggregates) if batch.aggregates else 0)
     return summary
 
 
@@ -327,14 +325,15 @@ def format_table(summary: dict[str, Any], manifest: dict[str, Any]) -> str:
 # ----------------------------------------------------------------- misc
 
 
-def _command_line(args, kind: str, folder: Path) -> str:
-    parts = ["parley", kind]
-    parts += [str(s) for s in (args.scenarios if kind != "run" else [args.scenario])]
-    parts += ["--runs", str(args.runs), "--seed", str(args.seed), "--out", str(folder)]
-    if args.precision:
-        parts += ["--precision", str(args.precision), "--max-runs", str(args.max_runs)]
-    if getattr(args, "reference", None):
-        parts += ["--reference", args.reference]
-    if args.chunk != DEFAULT_CHUNK:
-        parts += ["--chunk", str(args.chunk)]
+def command_line(kind: str, sources: Sequence[str], options: BatchOptions,
+                 folder: Path) -> str:
+    """The ``parley`` command that replays this batch (recorded in the manifest)."""
+    parts = ["parley", kind, *map(str, sources)]
+    parts += ["--runs", str(options.runs), "--seed", str(options.seed), "--out", str(folder)]
+    if options.precision:
+        parts += ["--precision", str(options.precision), "--max-runs", str(options.max_runs)]
+    if options.reference:
+        parts += ["--reference", options.reference]
+    if options.chunk != DEFAULT_CHUNK:
+        parts += ["--chunk", str(options.chunk)]
     return shlex.join(parts)

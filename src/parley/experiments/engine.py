@@ -26,7 +26,6 @@ import numpy as np
 from parley import rules as R
 from parley.analysis.stats import Aggregate
 from parley.experiments.executors import Executor
-from parley.model import NegotiationModel
 from parley.outcomes import KINDS, OUTCOMES
 from parley.randomness import run_seeds
 from parley.results.store import ResultsStore
@@ -75,6 +74,8 @@ def scenario_from_resolved(resolved: dict[str, Any]) -> Scenario:
 def simulate(scenario: Scenario, seeds: np.ndarray,
              aggregate: Aggregate | None = None) -> dict[str, np.ndarray]:
     """Step one world per seed to the horizon; fold monthly levels into ``aggregate``."""
+    from parley.model import NegotiationModel  # here, so that importing the engine is cheap
+
     model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False)
     while model.running:
         model.step()

@@ -158,17 +158,6 @@ def _ignore_sigint() -> None:
 EXECUTORS = ("local", "dask", "serial")
 
 
-def add_executor_options(parser) -> None:
-    """The command-line options that choose an executor (shared by batches and sweeps)."""
-    parser.add_argument("--jobs", type=int, default=None,
-                        help="worker processes (default: all cores)")
-    parser.add_argument("--executor", choices=EXECUTORS, default="local",
-                        help="local worker processes (default), a Dask cluster, or serial")
-    parser.add_argument("--scheduler", default=None,
-                        help="Dask scheduler address (with --executor dask; default: start "
-                             "a local cluster)")
-
-
 def make_executor(kind: str = "local", jobs: int | None = None,
                   scheduler: str | None = None) -> Executor:
     """Build the executor named on the command line."""

@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import inspect
 import itertools
-import json
+import logging
 import math
 import shlex
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ import yaml
 
 from parley import params as P
 from parley.analysis.intervals import wilson
+from parley.errors import ResultsFolderError, ScenarioError, SweepSpecError
 from parley.experiments.engine import (
     DEFAULT_CHUNK,
     format_rows,
@@ -50,24 +51,30 @@ from parley.experiments.engine import (
     simulate_runs,
     write_in_order,
 )
-from parley.experiments.executors import add_executor_options, make_executor
+from parley.experiments.executors import Executor
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, DEFAULT_SEED
-from parley.results.manifest import now, versions
+from parley.results.manifest import (
+    close_manifest,
+    new_manifest,
+    read_manifest,
+    resume_manifest,
+    write_manifest,
+)
 from parley.results.store import (
     RUNS_HEADER,
-    ResultsFolderError,
     ResultsStore,
     append_durably,
     atomic_write_json,
 )
 from parley.scenario import (
     Scenario,
-    ScenarioError,
     build_scenario,
     load_scenario,
     split_path,
     with_values,
 )
+from parley.scenario import _UniqueKeyLoader as UniqueKeyLoader  # the duplicate-key check
+from parley.scenario import _yaml_where as yaml_where
 
 METHODS = ("grid", "lhs", "morris", "sobol")
 DEFAULT_SAMPLES = {"lhs": 100, "morris": 10, "sobol": 64}
@@ -83,6 +90,7 @@ STAT_COLUMNS = ("runs", "p_talks", "p_talks_lo", "p_talks_hi",
 SWEEP_RUNS_HEADER = "point" + RUNS_HEADER[len("scenario"):]
 FILE_KEYS = ("scenario", "parameters", "method", "samples", "runs_per_point", "seed", "outcome",
              "threshold", "title", "description")
+log = logging.getLogger("parley.experiments.sweep")
 VARY_HELP = "PATH=LOW:HIGH:STEPS, e.g. washington.outreach_rate=0:1:11"
 
 
@@ -120,7 +128,7 @@ def parse_vary(text: str) -> SweepParam:
     """``PATH=LOW:HIGH[:STEPS]`` -> SweepParam; a ScenarioError on bad syntax."""
     path, eq, rng = text.partition("=")
     parts = rng.split(":")
-    bad = ScenarioError([f"--vary {text}: expected {VARY_HELP}"])
+    bad = SweepSpecError([f"--vary {text}: expected {VARY_HELP}"])
     if not eq or not path.strip() or len(parts) not in (2, 3):
         raise bad
     try:
@@ -141,14 +149,18 @@ def read_sweep_file(path: Path) -> dict[str, Any]:
     """The settings a sweep file gives, checked for shape; the scenario path made absolute."""
     where = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
     except OSError as exc:
-        raise ScenarioError([f"{where}: cannot read sweep file ({exc.strerror})"]) from None
+        raise SweepSpecError([f"{where}: cannot read sweep file ({exc.strerror})"]) from None
+    except UnicodeDecodeError as exc:
+        raise SweepSpecError([f"{where}: byte {exc.start} is not valid UTF-8"]) from None
+    except yaml.constructor.ConstructorError as exc:
+        raise SweepSpecError([f"{where}: {yaml_where(exc)}{exc.problem}"]) from None
     except yaml.YAMLError as exc:
         msg = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError([f"{where}: YAML syntax error: {msg}"]) from None
+        raise SweepSpecError([f"{where}: YAML syntax error: {msg}"]) from None
     if not isinstance(data, dict):
-        raise ScenarioError([f"{where}: a sweep file must be a YAML mapping "
+        raise SweepSpecError([f"{where}: a sweep file must be a YAML mapping "
                              f"(fields: {', '.join(FILE_KEYS)})"])
     problems = [f"{where}: {k}: unknown field (allowed: {', '.join(FILE_KEYS)})"
                 for k in data if k not in FILE_KEYS]
@@ -190,22 +202,36 @@ def read_sweep_file(path: Path) -> dict[str, Any]:
             else:
                 out[key] = val
     if problems:
-        raise ScenarioError(problems)
+        raise SweepSpecError(problems)
     return out
 
 
-def build_spec(args) -> SweepSpec:
-    """Merge defaults, the sweep file and the command line (which wins)."""
+def is_sweep_file(path: str | Path) -> bool:
+    """Whether a YAML file is a sweep file (has ``parameters``) rather than a scenario."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "parameters" in data and "actors" not in data
+
+
+def build_spec(file: str | Path | None = None, vary: list[str] | None = None,
+               **settings: Any) -> SweepSpec:
+    """Merge defaults, a sweep file and explicit settings (which win; None means not given).
+
+    ``settings`` are SweepSpec fields (scenario, method, samples,
+    runs_per_point, seed, outcome, threshold); ``vary`` holds
+    ``PATH=LOW:HIGH[:STEPS]`` texts that replace the file's parameters.
+    """
+    unknown = set(settings) - set(SweepSpec.__dataclass_fields__)
+    if unknown:
+        raise TypeError(f"build_spec: unknown settings {sorted(unknown)}")
     spec = SweepSpec()
-    settings: dict[str, Any] = {}
-    if args.file:
-        settings.update(read_sweep_file(Path(args.file)))
-    cli = {"scenario": args.scenario, "method": args.method, "samples": args.samples,
-           "runs_per_point": args.runs_per_point, "seed": args.seed, "outcome": args.outcome,
-           "threshold": args.threshold}
-    settings.update({k: v for k, v in cli.items() if v is not None})
-    if args.vary:
-        settings["parameters"] = [parse_vary(v) for v in args.vary]
+    merged: dict[str, Any] = read_sweep_file(Path(file)) if file else {}
+    merged.update({k: v for k, v in settings.items() if v is not None})
+    if vary:
+        merged["parameters"] = [parse_vary(v) for v in vary]
+    settings = merged
     for key, val in settings.items():
         setattr(spec, key, val)
     if spec.samples is None and spec.method in DEFAULT_SAMPLES:
@@ -252,7 +278,7 @@ def check_spec(spec: SweepSpec, scenario: Scenario) -> None:
             problems.append(f"the grid has {n:,} points (at most {MAX_POINTS:,}); use fewer "
                             "steps or --method lhs")
     if problems:
-        raise ScenarioError(problems)
+        raise SweepSpecError(problems)
 
 
 def numeric_params(scenario: Scenario, head: str) -> list[str]:
@@ -633,17 +659,35 @@ def _tree_boxes(names, x, likely, ranges) -> list[dict[str, Any]]:
     return boxes
 
 
+def check_prim() -> dict[str, Any]:
+    """Check that EMA Workbench's PRIM can be used; the keyword arguments its Prim takes.
+
+    Called before a sweep starts, so that a missing package fails in a second,
+    not after the runs.  EMA Workbench 3 dropped ``Prim(threshold=...)``.
+    """
+    try:
+        from ema_workbench.analysis import prim
+    except Exception as exc:  # ImportError, or a broken install failing on import
+        raise SweepSpecError(["--boxes prim needs EMA Workbench (pip install ema_workbench): "
+                              f"{type(exc).__name__}: {exc}"]) from None
+    try:
+        params = inspect.signature(prim.Prim).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if params and not {"x", "y"} <= set(params):
+        raise SweepSpecError(["--boxes prim: this EMA Workbench's Prim takes "
+                              f"({', '.join(params)}); parley needs Prim(x, y, ...)"])
+    return {"threshold": 0.5} if "threshold" in params else {}
+
+
 def _prim_boxes(names, x, likely, ranges) -> list[dict[str, Any]]:
     """Up to three PRIM boxes (EMA Workbench), each the densest with coverage >= 0.5."""
     import pandas as pd
+    from ema_workbench.analysis import prim
 
-    try:
-        from ema_workbench.analysis import prim
-    except ImportError as exc:
-        raise ScenarioError(["--boxes prim needs EMA Workbench: pip install ema_workbench"]) \
-            from exc
+    options = check_prim()
     frame = pd.DataFrame(x, columns=[n.replace(".", "__") for n in names])
-    alg = prim.Prim(frame, likely.astype(int), threshold=0.5)
+    alg = prim.Prim(frame, likely.astype(int), **options)
     init = alg.box_init
     boxes = []
     for _ in range(3):
@@ -687,133 +731,53 @@ def box_sentence(box: dict[str, Any], ranges: dict[str, list[float]], threshold:
             "are such)")
 
 
-# ---------------------------------------------------------------- CLI
+# ------------------------------------------------------------ lifecycle
 
 
-def register(sub) -> None:
-    p = sub.add_parser(
-        "sweep", help="run a scenario over a design of parameter values",
-        description="Vary numeric stance or world parameters of a scenario over a grid, Latin "
-                    "hypercube, Morris or Sobol design; every point runs on the same seeds.")
-    p.add_argument("scenario", nargs="?", help="base scenario YAML file")
-    p.add_argument("--file", default=None, metavar="SWEEP.yaml",
-                   help="a sweep file (scenario, parameters, method, samples, ...)")
-    p.add_argument("--vary", action="append", default=None, metavar="PATH=LOW:HIGH:STEPS",
-                   help="a parameter to vary (repeat for more); STEPS only for a grid")
-    p.add_argument("--method", choices=METHODS, default=None, help="design (default grid)")
-    p.add_argument("--samples", type=int, default=None,
-                   help="lhs: points; morris: trajectories; sobol: base samples (power of 2)")
-    p.add_argument("--runs-per-point", type=int, default=None,
-                   help=f"runs at every point (default {DEFAULT_RUNS_PER_POINT:,})")
-    p.add_argument("--seed", type=int, default=None, help="master seed (runs and design)")
-    add_executor_options(p)
-    p.add_argument("--out", type=Path, default=None, help="results folder")
-    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
-                   help="complete an interrupted sweep in DIR")
-    p.add_argument("--save-runs", action="store_true", help="also write runs.csv (every run)")
-    p.add_argument("--no-plots", action="store_true", help="do not draw figures at the end")
-    p.add_argument("--outcome", choices=OUTCOMES, default=None,
-                   help="outcome the sensitivity indices analyse (default talks_resumed)")
-    p.add_argument("--threshold", type=float, default=None,
-                   help=f"P(talks) that makes a point 'likely' for the boxes "
-                        f"(default {DEFAULT_THRESHOLD})")
-    p.add_argument("--boxes", choices=("tree", "prim"), default="tree",
-                   help="scenario discovery: decision tree (default) or PRIM (ema_workbench)")
-    p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK,
-                   help="most runs per task (a point with more runs is split)")
-    p.set_defaults(func=run_sweep)
-
-
-def run_sweep(args) -> int:
-    from parley.results.manifest import draw_figures, progress
-
-    if (args.jobs is not None and args.jobs < 1) or args.chunk < 1:
-        print("error: --jobs and --chunk must be positive", file=sys.stderr)
-        return 2
-    if args.resume:
-        sweep, manifest = _resume(args.resume)
-    else:
-        sweep, manifest = _new_sweep(args)
-    executor = make_executor(args.executor, args.jobs, args.scheduler)
-    manifest.update(jobs=executor.workers, executor=args.executor)
-    total = sweep.n_points * sweep.spec.runs_per_point
-    try:
-        with executor, progress(total, sweep.done_runs()) as bar:
-            sweep.execute(executor, bar.update)
-    except KeyboardInterrupt:
-        manifest.update(status="interrupted", finished=now(), errors=sweep.errors)
-        atomic_write_json(sweep.folder / "manifest.json", manifest)
-        raise
-    results = _finish(sweep, manifest)
-    print(format_report(sweep, results))
-    if sweep.errors:
-        print(f"{len(sweep.errors)} run(s) failed; see manifest.json", file=sys.stderr)
-    if not args.no_plots:
-        draw_figures(sweep.folder)
-    print(f"results: {sweep.folder}")
-    return 1 if sweep.errors else 0
-
-
-def _new_sweep(args) -> tuple[Sweep, dict[str, Any]]:
-    from parley.results.manifest import git_commit
-
-    spec = build_spec(args)
+def new_sweep(spec: SweepSpec, folder: Path | None, chunk: int = DEFAULT_CHUNK,
+              save_runs: bool = False, boxes: str = "tree",
+              sweep_file: str | Path | None = None) -> tuple[Sweep, dict[str, Any]]:
+    """A sweep ready to run: spec checked, folder started, sweep.json and manifest written."""
     if not spec.scenario:
-        raise ScenarioError(["give a scenario file (parley sweep SCENARIO --vary ...) "
-                             "or a sweep file (--file SWEEP.yaml)"])
+        raise SweepSpecError(["give a scenario file (parley sweep SCENARIO --vary ...) "
+                              "or a sweep file (parley sweep SWEEP.yaml)"])
+    if chunk < 1:
+        raise SweepSpecError([f"--chunk {chunk}: must be positive"])
     base = load_scenario(spec.scenario)
     check_spec(spec, base)
+    if boxes == "prim":
+        check_prim()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = args.out or Path("results") / f"sweep-{base.name}-{stamp}"
+    folder = folder or Path("results") / f"sweep-{base.name}-{stamp}"
     if any((folder / f).exists() for f in ("manifest.json", "chunks.jsonl", "points.csv")):
-        raise ScenarioError([f"--out {folder}: already holds results "
-                             f"(use --resume {folder} or another --out)"])
-    sweep = Sweep(spec, base, folder, args.chunk, args.save_runs)
-    sweep.boxes_method = args.boxes
+        raise ResultsFolderError([f"--out {folder}: already holds results "
+                                  f"(use --resume {folder} or another --out)"])
+    sweep = Sweep(spec, base, folder, chunk, save_runs)
+    sweep.boxes_method = boxes
+    fields = {"method": spec.method, "samples": spec.samples,
+              "runs_per_point": spec.runs_per_point, "points": sweep.n_points,
+              "parameters": [p.to_json() for p in spec.parameters], "outcome": spec.outcome,
+              "threshold": spec.threshold, "boxes": boxes, "chunk": sweep.chunk,
+              "save_runs": save_runs, "design_sha256": design_hash(sweep.design),
+              "sweep_file": str(sweep_file) if sweep_file else None, "runs": 0}
+    inputs = {"scenario": {"name": base.name, "file": str(base.path) if base.path else None,
+                           "hash": base.hash, "resolved": base.resolved}}
+    command = command_line(spec, folder, save_runs, boxes, sweep.chunk)
+    manifest = new_manifest("sweep", command, spec.seed, fields, inputs,
+                            ("SALib", "scikit-learn"))
     sweep.start()
     sweep_json = {"parameters": [p.to_json() for p in spec.parameters], "method": spec.method,
                   "runs_per_point": spec.runs_per_point, "samples": spec.samples,
                   "points": sweep.n_points, "seed": spec.seed, "outcome": spec.outcome,
                   "scenario": base.name}
     atomic_write_json(folder / "sweep.json", sweep_json)
-    manifest = {
-        "command": _command_line(spec, args, folder),
-        "kind": "sweep",
-        "status": "running",
-        "master_seed": spec.seed,
-        "method": spec.method,
-        "samples": spec.samples,
-        "runs_per_point": spec.runs_per_point,
-        "points": sweep.n_points,
-        "parameters": [p.to_json() for p in spec.parameters],
-        "outcome": spec.outcome,
-        "threshold": spec.threshold,
-        "boxes": args.boxes,
-        "chunk": sweep.chunk,
-        "save_runs": args.save_runs,
-        "design_sha256": design_hash(sweep.design),
-        "sweep_file": str(args.file) if args.file else None,
-        "runs": 0,
-        "started": now(),
-        "finished": None,
-        "git_commit": git_commit(),
-        "versions": versions("SALib", "scikit-learn"),
-        "scenario": {"name": base.name, "file": str(base.path) if base.path else None,
-                     "hash": base.hash, "resolved": base.resolved},
-        "errors": [],
-    }
-    atomic_write_json(folder / "manifest.json", manifest)
+    write_manifest(folder, manifest)
     return sweep, manifest
 
 
-def _resume(folder: Path) -> tuple[Sweep, dict[str, Any]]:
-    path = folder / "manifest.json"
-    if not path.is_file():
-        raise ScenarioError([f"--resume {folder}: no manifest.json there"])
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("kind") != "sweep":
-        raise ScenarioError([f"--resume {folder}: not a sweep folder (kind "
-                             f"{manifest.get('kind')!r}); use parley run/compare --resume"])
+def resume_sweep(folder: Path) -> tuple[Sweep, dict[str, Any]]:
+    """The sweep of an interrupted ``parley sweep``, ready to run on."""
+    manifest = read_manifest(folder, ("sweep",))
     sc = manifest["scenario"]
     base = build_scenario(dict(sc["resolved"]), sc["file"] or sc["name"],
                           Path(sc["file"]) if sc["file"] else None)
@@ -825,12 +789,24 @@ def _resume(folder: Path) -> tuple[Sweep, dict[str, Any]]:
     sweep = Sweep(spec, base, folder, manifest["chunk"], manifest["save_runs"])
     sweep.boxes_method = manifest.get("boxes", "tree")
     if design_hash(sweep.design) != manifest["design_sha256"]:
-        raise ScenarioError([f"--resume {folder}: the design rebuilt here differs from the "
-                             "one started (another SALib version?); start a new sweep"])
+        raise ResultsFolderError([f"--resume {folder}: the design rebuilt here differs from "
+                                  "the one started (another SALib version?); start a new sweep"])
     sweep.restore(sweep.store.recover())
-    manifest["status"] = "running"
-    manifest.setdefault("resumed", []).append(now())
-    return sweep, manifest
+    return sweep, resume_manifest(manifest)
+
+
+def execute_sweep(sweep: Sweep, manifest: dict[str, Any], executor: Executor,
+                  progress: Callable[[int], None] | None = None,
+                  executor_name: str = "local") -> dict[str, Any]:
+    """Run the sweep's remaining tasks; sensitivity, boxes and manifest written at the end."""
+    manifest.update(jobs=executor.workers, executor=executor_name)
+    try:
+        with executor:
+            sweep.execute(executor, progress)
+    except KeyboardInterrupt:
+        close_manifest(sweep.folder, manifest, "interrupted", sweep.errors, manifest["runs"])
+        raise
+    return _finish(sweep, manifest)
 
 
 def _finish(sweep: Sweep, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -839,7 +815,7 @@ def _finish(sweep: Sweep, manifest: dict[str, Any]) -> dict[str, Any]:
     results: dict[str, Any] = {"sensitivity": None, "boxes": None}
     if spec.method in ("morris", "sobol"):
         if np.isnan(sweep.y).any():
-            print("warning: some points have no runs; no sensitivity indices", file=sys.stderr)
+            log.warning("some points have no runs; no sensitivity indices")
         else:
             results["sensitivity"] = sensitivity(spec, sweep.design, sweep.y)
             atomic_write_json(folder / "sensitivity.json", results["sensitivity"])
@@ -847,9 +823,7 @@ def _finish(sweep: Sweep, manifest: dict[str, Any]) -> dict[str, Any]:
     results["boxes"] = discover_boxes(spec.parameters, sweep.design[ok], sweep.p_talks[ok],
                                       spec.threshold, getattr(sweep, "boxes_method", "tree"))
     atomic_write_json(folder / "boxes.json", results["boxes"])
-    manifest.update(status="complete", finished=now(), errors=sweep.errors,
-                    runs=sweep.done_runs())
-    atomic_write_json(folder / "manifest.json", manifest)
+    close_manifest(folder, manifest, "complete", sweep.errors, sweep.done_runs())
     return results
 
 
@@ -918,7 +892,9 @@ def _top_points(sweep: Sweep, top: int) -> list[str]:
     return lines
 
 
-def _command_line(spec: SweepSpec, args, folder: Path) -> str:
+def command_line(spec: SweepSpec, folder: Path, save_runs: bool, boxes: str,
+                 chunk: int) -> str:
+    """The ``parley sweep`` command that replays this sweep (recorded in the manifest)."""
     parts = ["parley", "sweep", str(spec.scenario)]
     for p in spec.parameters:
         steps = f":{p.steps}" if p.steps is not None else ""
@@ -928,10 +904,10 @@ def _command_line(spec: SweepSpec, args, folder: Path) -> str:
         parts += ["--samples", str(spec.samples)]
     parts += ["--runs-per-point", str(spec.runs_per_point), "--seed", str(spec.seed),
               "--outcome", spec.outcome, "--threshold", str(spec.threshold), "--out", str(folder)]
-    if args.save_runs:
+    if save_runs:
         parts.append("--save-runs")
-    if args.boxes != "tree":
-        parts += ["--boxes", args.boxes]
-    if args.chunk != DEFAULT_CHUNK:
-        parts += ["--chunk", str(args.chunk)]
+    if boxes != "tree":
+        parts += ["--boxes", boxes]
+    if chunk != DEFAULT_CHUNK:
+        parts += ["--chunk", str(chunk)]
     return shlex.join(parts)

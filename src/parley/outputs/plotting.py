@@ -16,7 +16,6 @@ import json
 import math
 import os
 import re
-import sys
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -30,6 +29,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from parley.analysis.intervals import wilson
+from parley.errors import ResultsContentError
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, LABELS, MONTHLY_LEVELS
 from parley.results.store import atomic_open
 
@@ -47,8 +47,6 @@ __all__ = [
     "plot_sweep_1d",
     "plot_sweep_2d",
     "plot_time_to_talks",
-    "register",
-    "run_plot",
     "save_figure",
     "save_figures",
     "scenario_styles",
@@ -84,8 +82,7 @@ _COUNT_LABELS = {k: LABELS[k] for k in COUNT_OUTCOMES if k != "collapses"}
 _MONTHLY_LABELS = {k: LABELS[k] for k in MONTHLY_LEVELS}
 
 
-class ResultsError(ValueError):
-    """A results directory is missing or holds nothing that can be plotted."""
+ResultsError = ResultsContentError  # the name plotting and the report have always used
 
 
 # --------------------------------------------------------------------------- helpers
@@ -866,36 +863,3 @@ def save_figures(results_dir: str | os.PathLike[str], fmt: str = "png") -> list[
         written.append(save_figure(fig, out_dir / f"{name}.{fmt}", fmt))
         fig.clear()  # Figures built without pyplot need no plt.close; free the artists
     return written
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def register(subparsers: Any) -> None:
-    """Add the ``plot`` subcommand to an argparse subparsers object."""
-    p = subparsers.add_parser(
-        "plot", help="draw figures from a results directory",
-        description="Draw every applicable figure from a results directory into "
-                    "RESULTS_DIR/figures/.",
-    )
-    p.add_argument("results_dir", metavar="RESULTS_DIR", help="directory written by a run, "
-                   "compare or sweep command")
-    p.add_argument("--format", choices=FORMATS, default="png", dest="format",
-                   help="image format (default: png)")
-    p.set_defaults(func=run_plot)
-
-
-def run_plot(args: Any) -> int:
-    """Entry point of ``parley plot``: print the paths written; 2 on a bad directory."""
-    try:
-        paths = save_figures(args.results_dir, getattr(args, "format", "png") or "png")
-    except ResultsError as exc:
-        print(f"parley plot: error: {exc}", file=sys.stderr)
-        return 2
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
-        print(f"parley plot: error: malformed results in {args.results_dir}: {exc!r}",
-              file=sys.stderr)
-        return 1
-    for path in paths:
-        print(path)
-    return 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-import sys
 from collections.abc import Iterable, Mapping
 from html import escape
 from pathlib import Path
@@ -22,14 +21,13 @@ from typing import Any
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, LABELS
 from parley.outputs.plotting import (
     DPI,
-    ResultsError,
     iter_figures,
     load_results,
     sweep_parameters,
 )
 from parley.results.store import atomic_open
 
-__all__ = ["register", "render_report", "run_report", "write_report"]
+__all__ = ["render_report", "write_report"]
 
 _CAMP_LABELS = {"trump": "Trump", "progressive": "Progressive", "centrist": "Centrist"}
 _SHARES = [(k, LABELS[k]) for k in BINARY_OUTCOMES]
@@ -536,33 +534,3 @@ def write_report(results_dir: str | os.PathLike[str]) -> Path:
     with atomic_open(path) as fh:
         fh.write(html_text.encode("utf-8"))
     return path
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def register(subparsers: Any) -> None:
-    """Add the ``report`` subcommand to an argparse subparsers object."""
-    p = subparsers.add_parser(
-        "report", help="write a self-contained HTML report of a results directory",
-        description="Write RESULTS_DIR/report.html: one offline HTML file with the "
-                    "scenarios, their sources, the results, the figures and the manifest.",
-    )
-    p.add_argument("results_dir", metavar="RESULTS_DIR",
-                   help="directory written by a run, compare or sweep command")
-    p.set_defaults(func=run_report)
-
-
-def run_report(args: Any) -> int:
-    """Entry point of ``parley report``: print the path written; 2 on a bad directory."""
-    try:
-        path = write_report(args.results_dir)
-    except ResultsError as exc:
-        print(f"parley report: error: {exc}", file=sys.stderr)
-        return 2
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
-        print(f"parley report: error: malformed results in {args.results_dir}: {exc!r}",
-              file=sys.stderr)
-        return 1
-    print(path)
-    return 0

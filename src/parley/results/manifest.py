@@ -1,16 +1,25 @@
-"""What a results folder records about how it was made, and the terminal's progress bar.
+"""``manifest.json``: what a results folder records about how it was made, and its lifecycle.
 
-Shared by ``run``/``compare``/``hindcast`` (experiment.py) and ``sweep``.
+One lifecycle for every kind of job (run, compare, hindcast, sweep):
+:func:`new_manifest` (status ``running``), :func:`read_manifest` +
+:func:`resume_manifest` for ``--resume``, :func:`close_manifest`
+(``complete`` or ``interrupted``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import platform
 import subprocess
-import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
+
+from parley.errors import ResultsFolderError
+from parley.results.store import atomic_write_json
+
+MANIFEST = "manifest.json"
 
 
 def now() -> str:
@@ -46,33 +55,44 @@ def versions(*extra: str) -> dict[str, str]:
     return out
 
 
-class _NoBar:
-    def __init__(self, total: int):
-        self.total = total
-
-    def update(self, n: int) -> None:
-        """No progress bar when output is not a terminal."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
+def new_manifest(kind: str, command: str, master_seed: int, fields: dict[str, Any],
+                 inputs: dict[str, Any], extra_versions: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A new job's manifest: how it was asked for (``fields``), what it read (``inputs``)."""
+    return {"command": command, "kind": kind, "status": "running", "master_seed": master_seed,
+            **fields, "started": now(), "finished": None, "git_commit": git_commit(),
+            "versions": versions(*extra_versions), **inputs, "errors": []}
 
 
-def progress(total: int, initial: int = 0, unit: str = "run"):
-    """A tqdm bar on a terminal; a silent stand-in otherwise (logs, CI, pipes)."""
-    if not sys.stderr.isatty():
-        return _NoBar(total)
-    from tqdm import tqdm
-
-    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
-    return tqdm(total=total, initial=initial, unit=unit, unit_scale=True, file=sys.stderr)
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    atomic_write_json(folder / MANIFEST, manifest)
 
 
-def draw_figures(folder: Path) -> None:
-    """Draw every applicable figure of a results folder and name the files."""
-    from parley.outputs.plotting import save_figures
+def read_manifest(folder: Path, kinds: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The manifest of a results folder to resume, checked to be of one of ``kinds``."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise ResultsFolderError(f"--resume {folder}: no {MANIFEST} there")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ResultsFolderError(f"--resume {folder}: {MANIFEST} is unreadable ({exc})") from None
+    if kinds and manifest.get("kind") not in kinds:
+        raise ResultsFolderError(
+            f"--resume {folder}: kind {manifest.get('kind')!r} cannot be resumed here "
+            f"(allowed: {', '.join(kinds)})")
+    return manifest
 
-    for path in save_figures(folder):
-        print(f"figure: {path}")
+
+def resume_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Mark a manifest read back for ``--resume`` as running again."""
+    manifest["status"] = "running"
+    manifest.setdefault("resumed", []).append(now())
+    return manifest
+
+
+def close_manifest(folder: Path | None, manifest: dict[str, Any], status: str,
+                   errors: list[dict[str, Any]], runs: int) -> None:
+    """Record how a job ended (``complete`` or ``interrupted``) and write the manifest."""
+    manifest.update(status=status, finished=now(), errors=errors, runs=runs)
+    if folder is not None:
+        write_manifest(folder, manifest)

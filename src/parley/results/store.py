@@ -18,11 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from parley.errors import ResultsFolderError
 from parley.outcomes import RUNS_HEADER
-
-
-class ResultsFolderError(Exception):
-    """A results folder cannot be used as asked (already full, or not a batch)."""
 
 
 @contextmanager

@@ -1,0 +1,67 @@
+"""Options and endings shared by the commands that run batches and sweeps."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from parley.outcomes import DEFAULT_SEED
+
+EXECUTORS = ("local", "dask", "serial")  # as parley.experiments.executors.make_executor
+DEFAULT_CHUNK = 5000  # as parley.experiments.engine.DEFAULT_CHUNK (checked by a test)
+
+
+def out_folder(text: str) -> Path:
+    """``--out``: a folder path, never the empty string (which would mean this folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder (got an empty path)")
+    return Path(text)
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """The options that choose an executor (shared by batches and sweeps)."""
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="worker processes (default: all cores)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local",
+                        help="local worker processes (default), a Dask cluster, or serial")
+    parser.add_argument("--scheduler", default=None,
+                        help="Dask scheduler address (with --executor dask; default: start "
+                             "a local cluster)")
+
+
+def add_batch_options(p: argparse.ArgumentParser, default_runs: int = 10_000) -> None:
+    # --runs and --seed default to None so that --resume can tell whether they were given
+    p.add_argument("--runs", type=int, default=None,
+                   help=f"runs per scenario (default {default_runs:,})")
+    p.add_argument("--seed", type=int, default=None,
+                   help=f"master seed (default {DEFAULT_SEED})")
+    p.set_defaults(default_runs=default_runs)
+    add_executor_options(p)
+    p.add_argument("--out", type=out_folder, default=None, help="results folder")
+    p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help="worlds per task")
+    p.add_argument("--no-plots", action="store_true", help="do not draw figures at the end")
+
+
+def make_executor(args: argparse.Namespace):
+    from parley.experiments.executors import make_executor as make
+
+    return make(args.executor, args.jobs, args.scheduler)
+
+
+def draw_figures(folder: Path) -> None:
+    """Draw every applicable figure of a results folder and name the files."""
+    from parley.outputs.plotting import save_figures
+
+    for path in save_figures(folder):
+        print(f"figure: {path}")
+
+
+def finish(folder: Path, errors: list, no_plots: bool) -> int:
+    """Report failed runs, draw figures, name the folder; exit 1 if any run failed."""
+    if errors:
+        print(f"{len(errors)} run(s) failed; see manifest.json", file=sys.stderr)
+    if not no_plots:
+        draw_figures(folder)
+    print(f"results: {folder}")
+    return 1 if errors else 0

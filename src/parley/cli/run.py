@@ -1,0 +1,100 @@
+"""``parley run`` and ``parley compare``: a batch into a results folder, then the table."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from parley.cli.common import add_batch_options, finish, make_executor
+from parley.outcomes import DEFAULT_SEED
+
+log = logging.getLogger("parley.cli")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="Monte Carlo runs of one scenario")
+    p.add_argument("scenario", nargs="?", help="scenario YAML file")
+    add_batch_options(p)
+    _adaptive_options(p)
+    p.set_defaults(func=lambda a: run_experiment(a, compare=False))
+    p = sub.add_parser("compare", help="run scenarios on the same seeds and rank them")
+    p.add_argument("scenarios", nargs="*", help="scenario files or folders")
+    p.add_argument("--reference", default=None,
+                   help="scenario the others are compared to (default trump_oh, else the first)")
+    add_batch_options(p)
+    _adaptive_options(p)
+    p.set_defaults(func=lambda a: run_experiment(a, compare=True))
+
+
+def _adaptive_options(p) -> None:
+    p.add_argument("--precision", type=float, default=None,
+                   help="run until every 95%% interval half-width is at most this")
+    p.add_argument("--max-runs", type=int, default=200_000,
+                   help="cap on runs per scenario with --precision")
+    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+                   help="complete an interrupted batch in DIR")
+
+
+def batch_options(args: argparse.Namespace):
+    from parley.experiments.batch import BatchOptions
+
+    return BatchOptions(runs=args.default_runs if args.runs is None else args.runs,
+                        seed=DEFAULT_SEED if args.seed is None else args.seed, chunk=args.chunk,
+                        precision=getattr(args, "precision", None),
+                        max_runs=getattr(args, "max_runs", 0),
+                        reference=getattr(args, "reference", None), executor=args.executor,
+                        jobs=args.jobs, scheduler=args.scheduler)
+
+
+def start_or_resume(args: argparse.Namespace, sources: list[str], kind: str):
+    """The batch and manifest the command line asks for: new, or resumed with --resume."""
+    from parley.errors import ScenarioError
+    from parley.experiments.batch import load_scenarios, new_batch, resume_batch
+
+    options = batch_options(args)
+    if getattr(args, "resume", None):
+        batch, manifest = resume_batch(args.resume)
+        warn_resume_differences(args, sources, manifest)
+        return batch, manifest
+    if not sources:
+        raise ScenarioError("give a scenario file" + (" or folder" if kind != "run" else ""))
+    options.check()
+    return new_batch(load_scenarios(sources), options, args.out, kind, sources)
+
+
+def warn_resume_differences(args: argparse.Namespace, sources: list[str], manifest) -> None:
+    """--resume goes on with the batch as it began: refuse a different seed or run count,
+    warn that scenario arguments are ignored and when a scenario file has changed."""
+    from parley.errors import ResultsFolderError
+    from parley.experiments.batch import scenario_changes
+
+    folder = args.resume
+    if args.seed is not None and args.seed != manifest["master_seed"]:
+        raise ResultsFolderError(f"--resume {folder}: the batch began with --seed "
+                                 f"{manifest['master_seed']}; drop --seed or give that one")
+    if args.runs is not None and args.runs != manifest["target_runs"]:
+        raise ResultsFolderError(f"--resume {folder}: the batch began with --runs "
+                                 f"{manifest['target_runs']}; drop --runs or give that number")
+    if sources:
+        log.warning("--resume %s: scenario arguments ignored; the batch goes on with the "
+                    "scenarios in its manifest", folder)
+    for line in scenario_changes(manifest):
+        log.warning("--resume %s: %s", folder, line)
+
+
+def run_experiment(args: argparse.Namespace, compare: bool) -> int:
+    from parley.experiments.batch import execute, format_table
+    from parley.outputs.progress import progress
+
+    sources = list(args.scenarios) if compare else [args.scenario] if args.scenario else []
+    batch, manifest = start_or_resume(args, sources, "compare" if compare else "run")
+    n_scen = len(batch.scenarios)
+    with progress(n_scen * manifest["target_runs"], batch.done_runs * n_scen) as bar:
+        summary = execute(batch, manifest, make_executor(args), bar.update,
+                          lambda total: setattr(bar, "total", total))
+    print(format_table(summary, manifest))
+    if manifest["precision"]:
+        print(f"precision: widest 95% half-width {batch.max_half_width():.4f} "
+              f"(target {manifest['precision']}) after {batch.done_runs:,} runs per scenario")
+    return finish(batch.store.folder, batch.errors, args.no_plots)

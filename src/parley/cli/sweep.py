@@ -1,0 +1,94 @@
+"""``parley sweep``: a scenario over a design of parameter values."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from parley.cli.common import DEFAULT_CHUNK, add_executor_options, finish, make_executor, out_folder
+
+METHODS = ("grid", "lhs", "morris", "sobol")  # as parley.experiments.sweep.METHODS
+VARY_HELP = "PATH=LOW:HIGH:STEPS, e.g. washington.outreach_rate=0:1:11"
+MAX_SAMPLES = 1_000_000
+
+
+def register(sub) -> None:
+    from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, DEFAULT_SEED
+
+    p = sub.add_parser(
+        "sweep", help="run a scenario over a design of parameter values",
+        description="Vary numeric stance or world parameters of a scenario over a grid, Latin "
+                    "hypercube, Morris or Sobol design; every point runs on the same seeds.")
+    p.add_argument("scenario", nargs="?",
+                   help="base scenario YAML file, or a sweep file (scenarios/sweeps/*.yaml)")
+    p.add_argument("--file", default=None, metavar="SWEEP.yaml",
+                   help="a sweep file (scenario, parameters, method, samples, ...)")
+    p.add_argument("--vary", action="append", default=None, metavar="PATH=LOW:HIGH:STEPS",
+                   help="a parameter to vary (repeat for more); STEPS only for a grid")
+    p.add_argument("--method", choices=METHODS, default=None, help="design (default grid)")
+    p.add_argument("--samples", type=int, default=None,
+                   help="lhs: points; morris: trajectories; sobol: base samples (power of 2)")
+    p.add_argument("--runs-per-point", type=int, default=None,
+                   help="runs at every point (default 1,000)")
+    p.add_argument("--seed", type=int, default=None,
+                   help=f"master seed (runs and design; default {DEFAULT_SEED})")
+    add_executor_options(p)
+    p.add_argument("--out", type=out_folder, default=None, help="results folder")
+    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+                   help="complete an interrupted sweep in DIR")
+    p.add_argument("--save-runs", action="store_true", help="also write runs.csv (every run)")
+    p.add_argument("--no-plots", action="store_true", help="do not draw figures at the end")
+    p.add_argument("--outcome", choices=BINARY_OUTCOMES + COUNT_OUTCOMES, default=None,
+                   help="outcome the sensitivity indices analyse (default talks_resumed)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="P(talks) that makes a point 'likely' for the boxes (default 0.6)")
+    p.add_argument("--boxes", choices=("tree", "prim"), default="tree",
+                   help="scenario discovery: decision tree (default) or PRIM (ema_workbench)")
+    p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK,
+                   help="most runs per task (a point with more runs is split)")
+    p.set_defaults(func=run_sweep)
+
+
+def check_limits(args: argparse.Namespace) -> None:
+    from parley.errors import SweepSpecError
+    from parley.experiments.batch import MAX_RUNS, max_jobs
+
+    problems = []
+    if args.jobs is not None and not 1 <= args.jobs <= max_jobs():
+        problems.append(f"--jobs {args.jobs}: allowed 1 to {max_jobs()}")
+    if args.chunk < 1:
+        problems.append(f"--chunk {args.chunk}: must be positive")
+    if args.samples is not None and args.samples > MAX_SAMPLES:
+        problems.append(f"--samples {args.samples}: allowed 1 to {MAX_SAMPLES:,}")
+    if args.runs_per_point is not None and args.runs_per_point > MAX_RUNS:
+        problems.append(f"--runs-per-point {args.runs_per_point}: allowed 1 to {MAX_RUNS:,}")
+    if problems:
+        raise SweepSpecError(problems)
+
+
+def start_or_resume(args: argparse.Namespace):
+    from parley.experiments.sweep import build_spec, is_sweep_file, new_sweep, resume_sweep
+
+    if args.resume:
+        return resume_sweep(args.resume)
+    file, scenario = args.file, args.scenario
+    if scenario and not file and is_sweep_file(scenario):
+        file, scenario = scenario, None  # a sweep file given where files go
+    spec = build_spec(file, args.vary, scenario=scenario, method=args.method,
+                      samples=args.samples, runs_per_point=args.runs_per_point, seed=args.seed,
+                      outcome=args.outcome, threshold=args.threshold)
+    return new_sweep(spec, args.out, args.chunk, args.save_runs, args.boxes, file)
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from parley.experiments.sweep import execute_sweep, format_report
+    from parley.outputs.progress import progress
+
+    check_limits(args)
+    sweep, manifest = start_or_resume(args)
+    total = sweep.n_points * sweep.spec.runs_per_point
+    with progress(total, sweep.done_runs()) as bar:
+        results = execute_sweep(sweep, manifest, make_executor(args), bar.update,
+                                args.executor)
+    print(format_report(sweep, results))
+    return finish(sweep.folder, sweep.errors, args.no_plots)
