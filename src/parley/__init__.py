@@ -1,8 +1,9 @@
 """parley: an agent-based simulator of US-North Korea negotiations.
 
-``parley.NegotiationModel`` and the scenario loaders are imported on first use,
-so that modules which never touch the model (plotting, the report, the data
-loaders) do not load Mesa.
+``parley.NegotiationModel``, the scenario loaders and the Python API
+(``parley.run``, ``compare``, ``hindcast``, ``sweep``, ``calibrate``; see
+docs/API.md) are imported on first use, so that modules which never touch the
+model (plotting, the report, the data loaders) do not load Mesa.
 """
 
 from __future__ import annotations
@@ -10,14 +11,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["NegotiationModel", "Scenario", "ScenarioError", "__version__", "load_scenario"]
+__all__ = ["NegotiationModel", "ParleyError", "Scenario", "ScenarioError", "__version__",
+           "calibrate", "compare", "hindcast", "load_scenario", "run", "sweep"]
 
+_API = "parley.experiments.api"
 _LAZY = {"NegotiationModel": "parley.model", "Scenario": "parley.scenario",
-         "ScenarioError": "parley.scenario", "load_scenario": "parley.scenario"}
+         "ScenarioError": "parley.errors", "ParleyError": "parley.errors",
+         "load_scenario": "parley.scenario", "run": _API, "compare": _API, "hindcast": _API,
+         "sweep": _API, "calibrate": _API}
 
 if TYPE_CHECKING:
+    from parley.errors import ParleyError, ScenarioError
+    from parley.experiments.api import calibrate, compare, hindcast, run, sweep
     from parley.model import NegotiationModel
-    from parley.scenario import Scenario, ScenarioError, load_scenario
+    from parley.scenario import Scenario, load_scenario
 
 
 def __getattr__(name: str) -> Any:

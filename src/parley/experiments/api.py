@@ -1,0 +1,231 @@
+"""The Python API: every command as a plain function returning data frames.
+
+``parley.run``, ``parley.compare``, ``parley.hindcast``, ``parley.sweep`` and
+``parley.calibrate`` do what the commands of the same names do, on the same
+engine, and return result objects whose ``.runs`` and ``.summary`` are pandas
+DataFrames.  With ``out=None`` nothing is kept on disk: the engine writes to a
+temporary folder that is read back and removed, so the numbers are exactly
+those the command line writes to ``runs.csv`` for the same seed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from parley.experiments.batch import (
+    MAX_RUNS,
+    BatchOptions,
+    execute,
+    load_scenarios,
+    new_batch,
+    write_hindcast,
+)
+from parley.experiments.engine import DEFAULT_CHUNK
+from parley.experiments.executors import Executor, make_executor
+from parley.outcomes import BINARY_OUTCOMES, DEFAULT_SEED
+from parley.scenario import Scenario
+
+ScenarioLike = str | Path | Scenario
+ExecutorLike = str | Executor
+Progress = Callable[[int], None] | None
+
+
+@dataclass
+class BatchResult:
+    """What ``run``, ``compare`` and ``hindcast`` return.
+
+    ``runs``: one row per run (the columns of runs.csv); ``summary``: one row
+    per scenario (runs, P and 95% Wilson interval of every yes/no outcome,
+    median month of talks); ``comparison``: paired differences against the
+    reference (compare and hindcast); ``details``: summary.json as a dict;
+    ``folder``: the results folder, or None when nothing was kept.
+    """
+
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    comparison: pd.DataFrame | None
+    details: dict[str, Any]
+    manifest: dict[str, Any]
+    folder: Path | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class HindcastResult(BatchResult):
+    """``summary`` holds one row per past term beside the record; ``scores`` the Brier scores."""
+
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class SweepResult:
+    """``runs``: every run (runs.csv); ``summary``: one row per design point (points.csv)."""
+
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    sensitivity: dict[str, Any] | None
+    boxes: dict[str, Any] | None
+    manifest: dict[str, Any]
+    folder: Path | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class CalibrationResult:
+    """``summary``: one row per period (the fit); ``runs``: one row per period and statistic
+    (observed value, simulated interval, whether it lies within); ``fits``: the objects."""
+
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    fits: list[Any]
+
+
+# ------------------------------------------------------------------ batches
+
+
+def run(scenario: ScenarioLike, runs: int = 10_000, seed: int = DEFAULT_SEED,
+        out: str | Path | None = None, executor: ExecutorLike = "local",
+        jobs: int | None = None, chunk: int = DEFAULT_CHUNK, precision: float | None = None,
+        max_runs: int = 200_000, progress: Progress = None) -> BatchResult:
+    """Monte Carlo runs of one scenario (``parley run``)."""
+    options = BatchOptions(runs=runs, seed=seed, chunk=chunk, precision=precision,
+                           max_runs=max_runs, jobs=jobs)
+    return _batch([scenario], "run", options, out, executor, progress)
+
+
+def compare(scenarios: Sequence[ScenarioLike], runs: int = 10_000, seed: int = DEFAULT_SEED,
+            reference: str | None = None, out: str | Path | None = None,
+            executor: ExecutorLike = "local", jobs: int | None = None,
+            chunk: int = DEFAULT_CHUNK, precision: float | None = None,
+            max_runs: int = 200_000, progress: Progress = None) -> BatchResult:
+    """Scenarios (files, folders or Scenario objects) on the same seeds (``parley compare``)."""
+    options = BatchOptions(runs=runs, seed=seed, chunk=chunk, precision=precision,
+                           max_runs=max_runs, reference=reference, jobs=jobs)
+    return _batch(list(scenarios), "compare", options, out, executor, progress)
+
+
+def hindcast(scenarios: Sequence[ScenarioLike] = ("scenarios/hindcast",), runs: int = 5_000,
+             seed: int = DEFAULT_SEED, out: str | Path | None = None,
+             executor: ExecutorLike = "local", jobs: int | None = None,
+             chunk: int = DEFAULT_CHUNK, progress: Progress = None) -> HindcastResult:
+    """Past administrations simulated beside the record (``parley hindcast``)."""
+    options = BatchOptions(runs=runs, seed=seed, chunk=chunk, jobs=jobs)
+    return _batch(list(scenarios), "hindcast", options, out, executor, progress)
+
+
+def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
+           out: str | Path | None, executor: ExecutorLike, progress: Progress):
+    options.check()
+    scenarios = load_scenarios(items)
+    sources = [str(i) for i in items if not isinstance(i, Scenario)] or None
+    with _folder(out) as folder:
+        batch, manifest = new_batch(scenarios, options, folder, kind, sources)
+        details = execute(batch, manifest, _executor(executor, options.jobs), progress)
+        result_type = HindcastResult if kind == "hindcast" else BatchResult
+        result = result_type(
+            runs=pd.read_csv(folder / "runs.csv"), summary=_scenario_table(details),
+            comparison=(pd.DataFrame(details["comparison"]["rows"])
+                        if "comparison" in details else None),
+            details=details, manifest=manifest, folder=_kept(folder, out), errors=batch.errors)
+        if kind == "hindcast":
+            table = write_hindcast(folder, details)
+            result.summary = pd.DataFrame(table["rows"])
+            result.scores = {k: v for k, v in table.items() if k.startswith("brier")}
+    return result
+
+
+def _scenario_table(details: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for sc in details["scenarios"]:
+        row = {"scenario": sc["name"], "title": sc["title"], "camp": sc["camp"],
+               "runs": sc["runs"]}
+        for k in BINARY_OUTCOMES:
+            share = sc["shares"][k]
+            row.update({f"p_{k}": share["p"], f"{k}_lo": share["lo"], f"{k}_hi": share["hi"]})
+        row["median_first_talks_month"] = sc["time_to_talks"]["median"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------- sweeps
+
+
+def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
+          file: str | Path | None = None, method: str | None = None,
+          samples: int | None = None, runs_per_point: int | None = None,
+          seed: int | None = None, outcome: str | None = None, threshold: float | None = None,
+          out: str | Path | None = None, executor: ExecutorLike = "local",
+          jobs: int | None = None, chunk: int = DEFAULT_CHUNK, save_runs: bool = True,
+          boxes: str = "tree", progress: Progress = None) -> SweepResult:
+    """A scenario over a design of parameter values (``parley sweep``).
+
+    ``vary`` holds ``"PATH=LOW:HIGH[:STEPS]"`` texts, as ``--vary`` does;
+    ``file`` a sweep file whose settings the other arguments override.
+    """
+    from parley.experiments.sweep import build_spec, execute_sweep, new_sweep
+
+    spec = build_spec(file, list(vary) if vary else None, scenario=scenario, method=method,
+                      samples=samples, runs_per_point=runs_per_point, seed=seed,
+                      outcome=outcome, threshold=threshold)
+    with _folder(out) as folder:
+        job, manifest = new_sweep(spec, folder, chunk, save_runs, boxes, file)
+        found = execute_sweep(job, manifest, _executor(executor, jobs), progress,
+                              executor if isinstance(executor, str) else "custom")
+        runs_path = folder / "runs.csv"
+        return SweepResult(
+            runs=pd.read_csv(runs_path) if runs_path.exists() else pd.DataFrame(),
+            summary=pd.read_csv(folder / "points.csv"), sensitivity=found["sensitivity"],
+            boxes=found["boxes"], manifest=manifest, folder=_kept(folder, out),
+            errors=job.errors)
+
+
+# -------------------------------------------------------------- calibration
+
+
+def calibrate(periods: Sequence[str] | None = None, sims: int = 2000,
+              seed: int = DEFAULT_SEED) -> CalibrationResult:
+    """Baseline provocation rates fitted to periods of the record (``parley calibrate``)."""
+    from parley.analysis.calibration import calibrate_periods
+
+    fitted = calibrate_periods(list(periods) if periods else None, sims, seed)
+    summary = pd.DataFrame([fit.to_dict() for fit, _ in fitted])
+    checks = [{"period": fit.name, "statistic": name, **asdict(check)}
+              for fit, sims_ in fitted for name, check in sims_.quality.checks.items()]
+    return CalibrationResult(runs=pd.DataFrame(checks), summary=summary,
+                             fits=[fit for fit, _ in fitted])
+
+
+# ------------------------------------------------------------------ helpers
+
+
+@contextlib.contextmanager
+def _folder(out: str | Path | None) -> Iterator[Path]:
+    """The results folder asked for, or a temporary one removed afterwards."""
+    if out is not None:
+        if not str(out).strip():
+            from parley.errors import ResultsFolderError
+
+            raise ResultsFolderError("out: must name a folder (got an empty path)")
+        yield Path(out)
+        return
+    with tempfile.TemporaryDirectory(prefix="parley-") as tmp:
+        yield Path(tmp) / "results"
+
+
+def _kept(folder: Path, out: str | Path | None) -> Path | None:
+    return folder if out is not None else None
+
+
+def _executor(executor: ExecutorLike, jobs: int | None) -> Executor:
+    return executor if isinstance(executor, Executor) else make_executor(executor, jobs)
+
+
+__all__ = ["MAX_RUNS", "BatchResult", "CalibrationResult", "HindcastResult", "SweepResult",
+           "calibrate", "compare", "hindcast", "run", "sweep"]
