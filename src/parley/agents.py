@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import mesa
 import numpy as np
 
 from parley import rules as R
+from parley._mesa import mesa
 
 if TYPE_CHECKING:
     from parley.model import NegotiationModel

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import mesa
 import numpy as np
 
 from parley import params as P
 from parley import rules as R
+from parley._mesa import mesa
 from parley.agents import ROLE_CLASSES, Actor
 from parley.narrative import Narrator
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES  # noqa: F401 (re-exported)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 
 MAX_ERROR_LINES = 50  # bounded output, however many problems a file has
@@ -72,6 +73,14 @@ def _process_settings(verbose: bool = False) -> None:
         tqdm.tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
 
 
+def _on_sigint(signum: int, frame: object) -> None:
+    """Ctrl-C: a running batch stops at the next chunk boundary, with every result written;
+    anything else is interrupted at once."""
+    executors = sys.modules.get("parley.experiments.executors")
+    if executors is None or not executors.request_stop():
+        raise KeyboardInterrupt
+
+
 def _version() -> str:
     from parley import __version__
     return f"parley {__version__}"
@@ -88,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    old_handler = signal.signal(signal.SIGINT, _on_sigint) if _in_main_thread() else None
     try:
         return int(args.func(args) or 0)
     except ParleyError as exc:
@@ -102,3 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: completed runs are kept; resume with --resume DIR", file=sys.stderr)
         return 130
+    finally:
+        if old_handler is not None:
+            signal.signal(signal.SIGINT, old_handler)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()

@@ -16,38 +16,45 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+_STOP = threading.Event()
+_active = 0  # executors inside their ``with`` block
+
+
+def request_stop() -> bool:
+    """Ask the running executors to stop at the next task boundary.
+
+    For a signal handler (the CLI's Ctrl-C): ``imap`` then raises
+    KeyboardInterrupt after the caller has written every result handed to
+    it.  Python would otherwise raise it at any bytecode, including inside
+    weakref callbacks and destructors, where it is printed and swallowed, so a
+    batch would run on to the end.  False when no executor is running (the
+    handler should then interrupt at once).
+    """
+    if not _active:
+        return False
+    _STOP.set()
+    return True
+
 
 class Executor:
-    """Base class: a context manager with ``imap``.
-
-    Inside the ``with`` block, Ctrl-C (SIGINT) only sets a flag; ``imap``
-    raises KeyboardInterrupt at the next task boundary, after the caller has
-    written every result handed to it.  Python would otherwise raise it at any
-    bytecode, including inside weakref callbacks and destructors, where it is
-    printed and swallowed, so a batch would run on to the end.
-    """
+    """Base class: a context manager with ``imap`` that stops when asked (request_stop)."""
 
     workers = 1
-    _stop = False
-    _old_handler: Any = None
 
     def __enter__(self) -> Executor:
-        self._stop = False
-        if threading.current_thread() is threading.main_thread():
-            self._old_handler = signal.signal(signal.SIGINT, self._on_sigint)
+        global _active
+        if not _active:
+            _STOP.clear()
+        _active += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._old_handler is not None:
-            signal.signal(signal.SIGINT, self._old_handler)
-            self._old_handler = None
+        global _active
+        _active -= 1
         self.close()
 
-    def _on_sigint(self, signum: int, frame: Any) -> None:
-        self._stop = True
-
     def _check_stop(self) -> None:
-        if self._stop:
+        if _STOP.is_set():
             raise KeyboardInterrupt
 
     def close(self) -> None:

@@ -40,19 +40,20 @@ def git_commit() -> str | None:
 
 def versions(*extra: str) -> dict[str, str]:
     """Versions of parley, Mesa, numpy, Python and any ``extra`` distributions."""
-    import mesa
-    import numpy as np
-
     from parley import __version__
 
-    out = {"parley": __version__, "mesa": mesa.__version__, "numpy": np.__version__,
+    # read from the installed distributions, so that a manifest does not import Mesa
+    out = {"parley": __version__, "mesa": _version_of("mesa"), "numpy": _version_of("numpy"),
            "python": platform.python_version()}
-    for pkg in extra:
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
+    out.update({pkg: _version_of(pkg) for pkg in extra})
     return out
+
+
+def _version_of(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
 
 
 def new_manifest(kind: str, command: str, master_seed: int, fields: dict[str, Any],
