@@ -25,6 +25,19 @@ COMMANDS = {
     "calibrate": "parley.cli.calibrate", "hindcast": "parley.cli.hindcast",
     "plot": "parley.cli.plot", "report": "parley.cli.report", "viz": "parley.viz",
 }
+# the one-line help of each command in `parley --help`, which imports no command module
+SUMMARIES = {
+    "validate": "check scenario and sweep files; exit 2 on any error",
+    "chronicle": "tell one run month by month",
+    "run": "Monte Carlo runs of one scenario",
+    "compare": "run scenarios on the same seeds and rank them",
+    "sweep": "run a scenario over a design of parameter values",
+    "calibrate": "fit Pyongyang's baseline provocation rates to a period of the record",
+    "hindcast": "simulate past administrations beside the record",
+    "plot": "draw figures from a results directory",
+    "report": "write a self-contained HTML report of a results directory",
+    "viz": "interactive browser view of one scenario (Mesa SolaraViz)",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,9 +56,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="also log progress details (to stderr)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    names = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
-    for name in dict.fromkeys(names):
-        importlib.import_module(name).register(sub)
+    if command in COMMANDS:
+        importlib.import_module(COMMANDS[command]).register(sub)
+    else:  # the listing only: names and summaries
+        for name, summary in SUMMARIES.items():
+            sub.add_parser(name, help=summary)
     return parser
 
 

@@ -1,0 +1,232 @@
+"""The layers of the package (docs/ARCHITECTURE.md), enforced on the source.
+
+Every ``import`` in src/parley, including those inside functions, is read with
+``ast`` and checked against the allowed-import table below; process-wide
+settings may be made only under ``cli/``; the statistics and the outputs load
+without Mesa.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PKG = SRC / "parley"
+
+BASE = {"parley.params", "parley.errors", "parley.outcomes"}
+CORE = {"parley.rules", "parley.agents", "parley.model", "parley.narrative",
+        "parley.randomness", "parley._mesa"}
+
+# layer -> the layers it may import (a layer may always import itself)
+ALLOWED = {
+    "base": set(),
+    "scenario": {"base"},
+    "core": {"base", "scenario"},
+    "viz": {"base", "scenario", "core"},
+    "analysis": {"base", "scenario", "root"},  # scenario: its calendar helpers (no Mesa)
+    "results": {"base", "root"},  # root: parley.__version__ for the manifest
+    "experiments": {"base", "scenario", "core", "analysis", "results", "root"},
+    "outputs": {"base", "results", "analysis.intervals"},
+    "cli": {"base", "scenario", "core", "viz", "analysis", "results", "experiments", "outputs",
+            "root"},
+}
+
+# process-wide settings allowed outside cli/, each with its reason
+EXEMPT_SETTINGS = {
+    # worker processes of parley's own pools leave Ctrl-C to the parent
+    ("parley.experiments.executors", "signal.signal"),
+    # undoes the start method `import mesa` forces on the whole process
+    ("parley._mesa", "multiprocessing.set_start_method"),
+}
+SETTING_CALLS = {"signal.signal", "set_start_method", "filterwarnings", "simplefilter",
+                 "basicConfig", "setLevel", "addHandler", "dictConfig", "fileConfig"}
+SETTING_ATTRS = {"monitor_interval"}  # tqdm's process-wide monitor thread
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SRC).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer(module: str) -> str:
+    if module == "parley":
+        return "root"
+    if module in BASE:
+        return "base"
+    if module == "parley.scenario":
+        return "scenario"
+    if module in CORE:
+        return "core"
+    if module == "parley.viz":
+        return "viz"
+    if module == "parley.analysis.intervals":
+        return "analysis.intervals"
+    sub = module.split(".")[1]
+    assert sub in ALLOWED, f"{module}: not in any layer; add it to tests/test_architecture.py"
+    return sub
+
+
+def is_module(name: str) -> bool:
+    rel = Path(*name.split("."))
+    return (SRC / rel).with_suffix(".py").is_file() or (SRC / rel / "__init__.py").is_file()
+
+
+def parley_imports(tree: ast.AST) -> set[str]:
+    """Every parley module a file imports (``from parley import x`` names module x)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == "parley"}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] != "parley":
+                continue
+            subs = {f"{node.module}.{a.name}" for a in node.names}
+            found |= {s for s in subs if is_module(s)} or {node.module}
+    return found
+
+
+def external_imports(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def sources() -> list[tuple[str, ast.AST]]:
+    return [(module_name(p), ast.parse(p.read_text(encoding="utf-8")))
+            for p in sorted(PKG.rglob("*.py")) if p.name != "__main__.py"]
+
+
+def violations(files: list[tuple[str, ast.AST]]) -> list[str]:
+    bad = []
+    for module, tree in files:
+        if module == "parley":
+            continue  # the package's lazy re-exports (by name, on first use)
+        mine = layer(module)
+        for target in sorted(parley_imports(tree)):
+            theirs = layer(target)
+            if theirs != mine and theirs not in ALLOWED[mine] and not (
+                    theirs == "analysis.intervals" and "analysis" in ALLOWED[mine] | {mine}):
+                bad.append(f"{module} ({mine}) imports {target} ({theirs})")
+    return bad
+
+
+def settings_made(files: list[tuple[str, ast.AST]]) -> list[str]:
+    bad = []
+    for module, tree in files:
+        if layer(module) == "cli":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                last = name.rsplit(".", 1)[-1]
+                hit = name if name in SETTING_CALLS else last if last in SETTING_CALLS else None
+                if hit and (module, name) not in EXEMPT_SETTINGS:
+                    bad.append(f"{module}: {name}(...)")
+            elif isinstance(node, ast.Assign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                bad += [f"{module}: {ast.unparse(t)} = ..." for t in targets
+                        if isinstance(t, ast.Attribute) and t.attr in SETTING_ATTRS]
+    return bad
+
+
+def test_every_import_follows_the_layer_table():
+    assert violations(sources()) == []
+
+
+def test_a_deliberate_violation_is_caught():
+    """The checker itself: the core importing the CLI, analysis importing the model."""
+    fake = [("parley.rules", ast.parse("from parley.cli import main")),
+            ("parley.analysis.stats", ast.parse("def f():\n    from parley import model")),
+            ("parley.outputs.plotting", ast.parse("import parley.experiments.engine"))]
+    assert len(violations(fake)) == 3
+
+
+def test_process_wide_settings_are_made_only_by_the_cli():
+    assert settings_made(sources()) == []
+    fake = [("parley.experiments.batch", ast.parse("import warnings\n"
+                                                    "warnings.filterwarnings('ignore')")),
+            ("parley.outputs.progress", ast.parse("import tqdm\ntqdm.tqdm.monitor_interval = 0"))]
+    assert len(settings_made(fake)) == 2
+
+
+def test_library_modules_never_print():
+    printing = [module for module, tree in sources()
+                if layer(module) not in ("cli", "viz")  # viz: `parley viz` serves the page
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Call) and ast.unparse(node.func) == "print"]
+    assert printing == []
+
+
+@pytest.mark.parametrize("package", ["analysis", "outputs", "results"])
+def test_statistics_outputs_and_results_do_not_import_mesa_in_source(package):
+    for module, tree in sources():
+        if module.startswith(f"parley.{package}"):
+            assert "mesa" not in external_imports(tree), module
+
+
+def test_importing_analysis_and_outputs_leaves_mesa_unloaded():
+    modules = sorted(m for m, _ in sources()
+                     if m.startswith(("parley.analysis", "parley.outputs", "parley.results")))
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
+            + "print(sorted(m for m in ('mesa', 'parley.model') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"PYTHONPATH": str(SRC), "PATH": ""})
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_cli_starts_without_heavy_imports():
+    """`parley --help` and `parley validate FILE` load neither Mesa, scipy, matplotlib
+    nor pandas (start-up time is measured in benchmarks/, not here)."""
+    root = SRC.parent
+    for argv in (["--help"], ["validate", str(root / "scenarios" / "biden.yaml")]):
+        code = ("import sys\nfrom parley.cli import main\n"
+                f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+                "print('LOADED', sorted(m for m in ('mesa', 'scipy', 'matplotlib', 'pandas')"
+                " if m in sys.modules))")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env={"PYTHONPATH": str(SRC), "PATH": ""}, cwd=root)
+        assert out.stdout.strip().splitlines()[-1] == "LOADED []", argv
+
+
+def test_importing_the_model_keeps_the_multiprocessing_start_method():
+    code = ("import multiprocessing as mp\nbefore = mp.get_start_method(allow_none=True)\n"
+            "import parley.model\nprint(before == mp.get_start_method(allow_none=True))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"PYTHONPATH": str(SRC), "PATH": ""})
+    assert out.stdout.strip() == "True"
+
+
+def test_cli_copies_of_library_constants_agree():
+    """The CLI spells a few choices itself so that --help loads no library module."""
+    from parley.cli import common, plot, sweep
+    from parley.experiments import engine, executors
+    from parley.experiments import sweep as sweep_lib
+    from parley.outputs import plotting
+
+    assert common.DEFAULT_CHUNK == engine.DEFAULT_CHUNK
+    assert common.EXECUTORS == executors.EXECUTORS
+    assert sweep.METHODS == sweep_lib.METHODS
+    assert sweep.VARY_HELP == sweep_lib.VARY_HELP
+    assert plot.FORMATS == plotting.FORMATS
+
+
+def test_the_top_level_help_lists_every_command_as_its_module_registers_it():
+    import argparse
+
+    from parley.cli import COMMANDS, SUMMARIES, build_parser
+
+    assert list(SUMMARIES) == list(COMMANDS)
+    for name in COMMANDS:
+        action = next(a for a in build_parser(name)._actions
+                      if isinstance(a, argparse._SubParsersAction))
+        helps = {c.dest: c.help for c in action._choices_actions}
+        assert helps[name] == SUMMARIES[name]
