@@ -19,6 +19,18 @@ def out_folder(text: str) -> Path:
     return Path(text)
 
 
+def is_sweep_file(path: str | Path) -> bool:
+    """Whether a YAML file is a sweep file (has ``parameters``) rather than a scenario,
+    so that sweep files are accepted where users put files."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "parameters" in data and "actors" not in data
+
+
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose an executor (shared by batches and sweeps)."""
     parser.add_argument("--jobs", type=int, default=None,
@@ -44,9 +56,24 @@ def add_batch_options(p: argparse.ArgumentParser, default_runs: int = 10_000) ->
 
 
 def make_executor(args: argparse.Namespace):
+    """The executor asked for, made before any folder is (so a failure leaves none)."""
+    from parley.errors import ParleyError
     from parley.experiments.executors import make_executor as make
 
-    return make(args.executor, args.jobs, args.scheduler)
+    try:
+        return make(args.executor, args.jobs, args.scheduler)
+    except (OSError, RuntimeError, TimeoutError) as exc:
+        raise ParleyError(f"--executor {args.executor}: cannot start ({exc})") from None
+
+
+def prepared(args: argparse.Namespace, start):
+    """``start()``'s job with its executor; the executor closed if starting fails."""
+    executor = make_executor(args)
+    try:
+        return executor, *start()
+    except BaseException:
+        executor.close()
+        raise
 
 
 def draw_figures(folder: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from parley.cli.common import add_batch_options, finish, make_executor
+from parley.cli.common import add_batch_options, finish, prepared
 
 DEFAULT_DIR = "scenarios/hindcast"
 
@@ -25,10 +25,11 @@ def run_hindcast(args: argparse.Namespace) -> int:
     from parley.experiments.batch import execute, write_hindcast
     from parley.outputs.progress import progress
 
-    batch, manifest = start_or_resume(args, list(args.scenarios), "hindcast")
+    executor, batch, manifest = prepared(
+        args, lambda: start_or_resume(args, list(args.scenarios), "hindcast"))
     n_scen = len(batch.scenarios)
     with progress(n_scen * manifest["target_runs"], 0) as bar:
-        summary = execute(batch, manifest, make_executor(args), bar.update)
+        summary = execute(batch, manifest, executor, bar.update)
     table = write_hindcast(Path(batch.store.folder), summary)
     print(format_hindcast(table, batch.done_runs))
     return finish(batch.store.folder, batch.errors, args.no_plots)

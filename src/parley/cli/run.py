@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from parley.cli.common import add_batch_options, finish, make_executor
+from parley.cli.common import add_batch_options, finish, prepared
 from parley.outcomes import DEFAULT_SEED
 
 log = logging.getLogger("parley.cli")
@@ -88,10 +88,11 @@ def run_experiment(args: argparse.Namespace, compare: bool) -> int:
     from parley.outputs.progress import progress
 
     sources = list(args.scenarios) if compare else [args.scenario] if args.scenario else []
-    batch, manifest = start_or_resume(args, sources, "compare" if compare else "run")
+    kind = "compare" if compare else "run"
+    executor, batch, manifest = prepared(args, lambda: start_or_resume(args, sources, kind))
     n_scen = len(batch.scenarios)
     with progress(n_scen * manifest["target_runs"], batch.done_runs * n_scen) as bar:
-        summary = execute(batch, manifest, make_executor(args), bar.update,
+        summary = execute(batch, manifest, executor, bar.update,
                           lambda total: setattr(bar, "total", total))
     print(format_table(summary, manifest))
     if manifest["precision"]:

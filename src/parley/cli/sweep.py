@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from parley.cli.common import DEFAULT_CHUNK, add_executor_options, finish, make_executor, out_folder
+from parley.cli.common import DEFAULT_CHUNK, add_executor_options, finish, out_folder, prepared
 
 METHODS = ("grid", "lhs", "morris", "sobol")  # as parley.experiments.sweep.METHODS
 VARY_HELP = "PATH=LOW:HIGH:STEPS, e.g. washington.outreach_rate=0:1:11"
@@ -67,7 +67,8 @@ def check_limits(args: argparse.Namespace) -> None:
 
 
 def start_or_resume(args: argparse.Namespace):
-    from parley.experiments.sweep import build_spec, is_sweep_file, new_sweep, resume_sweep
+    from parley.cli.common import is_sweep_file
+    from parley.experiments.sweep import build_spec, new_sweep, resume_sweep
 
     if args.resume:
         return resume_sweep(args.resume)
@@ -85,10 +86,10 @@ def run_sweep(args: argparse.Namespace) -> int:
     from parley.outputs.progress import progress
 
     check_limits(args)
-    sweep, manifest = start_or_resume(args)
+    executor, sweep, manifest = prepared(args, lambda: start_or_resume(args))
     total = sweep.n_points * sweep.spec.runs_per_point
     with progress(total, sweep.done_runs()) as bar:
-        results = execute_sweep(sweep, manifest, make_executor(args), bar.update,
+        results = execute_sweep(sweep, manifest, executor, bar.update,
                                 args.executor)
     print(format_report(sweep, results))
     return finish(sweep.folder, sweep.errors, args.no_plots)

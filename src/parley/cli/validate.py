@@ -33,10 +33,12 @@ def run_validate(args) -> int:
 
 def _check(path: Path) -> str:
     """Load one file as what it is (a sweep file or a scenario); a short description."""
-    from parley.experiments.sweep import build_spec, check_spec, is_sweep_file
+    from parley.cli.common import is_sweep_file
     from parley.scenario import load_scenario
 
     if is_sweep_file(path):
+        from parley.experiments.sweep import build_spec, check_spec
+
         spec = build_spec(path)
         check_spec(spec, load_scenario(spec.scenario))
         return f"sweep of {Path(spec.scenario).name}: {len(spec.parameters)} parameter(s), " \

@@ -125,9 +125,14 @@ def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
     options.check()
     scenarios = load_scenarios(items)
     sources = [str(i) for i in items if not isinstance(i, Scenario)] or None
+    runner = _executor(executor, options.jobs)  # first: a failure here leaves no folder
     with _folder(out) as folder:
-        batch, manifest = new_batch(scenarios, options, folder, kind, sources)
-        details = execute(batch, manifest, _executor(executor, options.jobs), progress)
+        try:
+            batch, manifest = new_batch(scenarios, options, folder, kind, sources)
+        except BaseException:
+            runner.close()
+            raise
+        details = execute(batch, manifest, runner, progress)
         result_type = HindcastResult if kind == "hindcast" else BatchResult
         result = result_type(
             runs=pd.read_csv(folder / "runs.csv"), summary=_scenario_table(details),
@@ -174,9 +179,14 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
     spec = build_spec(file, list(vary) if vary else None, scenario=scenario, method=method,
                       samples=samples, runs_per_point=runs_per_point, seed=seed,
                       outcome=outcome, threshold=threshold)
+    runner = _executor(executor, jobs)
     with _folder(out) as folder:
-        job, manifest = new_sweep(spec, folder, chunk, save_runs, boxes, file)
-        found = execute_sweep(job, manifest, _executor(executor, jobs), progress,
+        try:
+            job, manifest = new_sweep(spec, folder, chunk, save_runs, boxes, file)
+        except BaseException:
+            runner.close()
+            raise
+        found = execute_sweep(job, manifest, runner, progress,
                               executor if isinstance(executor, str) else "custom")
         runs_path = folder / "runs.csv"
         return SweepResult(

@@ -23,6 +23,7 @@ from parley.results.manifest import (
     close_manifest,
     new_manifest,
     read_manifest,
+    refuse_used_folder,
     resume_manifest,
     write_manifest,
 )
@@ -119,6 +120,7 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
         if reference not in names:
             raise ScenarioError([f"--reference: {reference!r} is not among the scenarios "
                                  f"(allowed: {', '.join(names)})"])
+    refuse_used_folder(folder)
     store = ResultsStore(folder)
     fields = {"runs": 0, "target_runs": start_runs, "precision": options.precision,
               "max_runs": options.max_runs if options.precision else start_runs,
@@ -162,8 +164,7 @@ def execute(batch: Batch, manifest: dict[str, Any], executor: Executor,
                 if target >= manifest["max_runs"]:
                     break
                 target = runs_for_precision(target, batch.max_half_width(),
-                                            manifest["precision"], batch.chunk,
-                                            manifest["max_runs"])
+                                            manifest["precision"], manifest["max_runs"])
                 manifest["target_runs"] = target
                 write_manifest(folder, manifest)
                 if set_total:

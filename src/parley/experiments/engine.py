@@ -263,9 +263,13 @@ class Batch:
         return max(a.max_half_width() for a in self.aggregates)
 
 
-def runs_for_precision(current: int, half_width: float, target: float, chunk: int,
-                       cap: int) -> int:
-    """Runs needed so the widest 95% interval shrinks to ``target`` (half-width ~ 1/sqrt(n))."""
+def runs_for_precision(current: int, half_width: float, target: float, cap: int) -> int:
+    """Runs needed so the widest 95% interval shrinks to ``target`` (half-width ~ 1/sqrt(n)).
+
+    Whole runs, not whole chunks: the last chunk is cut short.  At least 5%
+    (and 100 runs) more than ``current``, so that a near miss does not creep
+    on one run at a time.  The answer depends only on the runs written so
+    far, so it is the same for any number of workers.
+    """
     need = math.ceil(current * (half_width / target) ** 2 * 1.05)
-    need = math.ceil(need / chunk) * chunk
-    return int(min(max(need, current + chunk), cap))
+    return int(min(max(need, current + max(100, current // 20)), cap))

@@ -57,6 +57,7 @@ from parley.results.manifest import (
     close_manifest,
     new_manifest,
     read_manifest,
+    refuse_used_folder,
     resume_manifest,
     write_manifest,
 )
@@ -204,15 +205,6 @@ def read_sweep_file(path: Path) -> dict[str, Any]:
     if problems:
         raise SweepSpecError(problems)
     return out
-
-
-def is_sweep_file(path: str | Path) -> bool:
-    """Whether a YAML file is a sweep file (has ``parameters``) rather than a scenario."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return False
-    return isinstance(data, dict) and "parameters" in data and "actors" not in data
 
 
 def build_spec(file: str | Path | None = None, vary: list[str] | None = None,
@@ -749,9 +741,7 @@ def new_sweep(spec: SweepSpec, folder: Path | None, chunk: int = DEFAULT_CHUNK,
         check_prim()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = folder or Path("results") / f"sweep-{base.name}-{stamp}"
-    if any((folder / f).exists() for f in ("manifest.json", "chunks.jsonl", "points.csv")):
-        raise ResultsFolderError([f"--out {folder}: already holds results "
-                                  f"(use --resume {folder} or another --out)"])
+    refuse_used_folder(folder)
     sweep = Sweep(spec, base, folder, chunk, save_runs)
     sweep.boxes_method = boxes
     fields = {"method": spec.method, "samples": spec.samples,

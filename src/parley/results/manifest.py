@@ -20,6 +20,10 @@ from parley.errors import ResultsFolderError
 from parley.results.store import atomic_write_json
 
 MANIFEST = "manifest.json"
+# what a results folder holds; a new job refuses a folder holding any of them
+RESULT_FILES = (MANIFEST, "chunks.jsonl", "runs.csv", "points.csv", "summary.json",
+                "comparison.csv", "hindcast.json", "sweep.json", "sensitivity.json",
+                "boxes.json", "report.html")
 
 
 def now() -> str:
@@ -62,6 +66,16 @@ def new_manifest(kind: str, command: str, master_seed: int, fields: dict[str, An
     return {"command": command, "kind": kind, "status": "running", "master_seed": master_seed,
             **fields, "started": now(), "finished": None, "git_commit": git_commit(),
             "versions": versions(*extra_versions), **inputs, "errors": []}
+
+
+def refuse_used_folder(folder: Path) -> None:
+    """Refuse to start a job in a folder that already holds results (ours or anyone's)."""
+    if folder.exists() and not folder.is_dir():
+        raise ResultsFolderError(f"--out {folder}: is a file, not a folder")
+    used = [name for name in RESULT_FILES if (folder / name).exists()]
+    if used:
+        raise ResultsFolderError(f"--out {folder}: already holds results ({', '.join(used)}); "
+                                 f"give a new --out, or --resume {folder}")
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
