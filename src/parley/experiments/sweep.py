@@ -53,14 +53,7 @@ from parley.experiments.engine import (
 )
 from parley.experiments.executors import Executor
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, DEFAULT_SEED
-from parley.results.manifest import (
-    close_manifest,
-    new_manifest,
-    read_manifest,
-    refuse_used_folder,
-    resume_manifest,
-    write_manifest,
-)
+from parley.results import manifest as lifecycle
 from parley.results.store import (
     RUNS_HEADER,
     ResultsStore,
@@ -741,7 +734,7 @@ def new_sweep(spec: SweepSpec, folder: Path | None, chunk: int = DEFAULT_CHUNK,
         check_prim()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = folder or Path("results") / f"sweep-{base.name}-{stamp}"
-    refuse_used_folder(folder)
+    lifecycle.refuse_used_folder(folder)
     sweep = Sweep(spec, base, folder, chunk, save_runs)
     sweep.boxes_method = boxes
     fields = {"method": spec.method, "samples": spec.samples,
@@ -753,7 +746,7 @@ def new_sweep(spec: SweepSpec, folder: Path | None, chunk: int = DEFAULT_CHUNK,
     inputs = {"scenario": {"name": base.name, "file": str(base.path) if base.path else None,
                            "hash": base.hash, "resolved": base.resolved}}
     command = command_line(spec, folder, save_runs, boxes, sweep.chunk)
-    manifest = new_manifest("sweep", command, spec.seed, fields, inputs,
+    manifest = lifecycle.new_manifest("sweep", command, spec.seed, fields, inputs,
                             ("SALib", "scikit-learn"))
     sweep.start()
     sweep_json = {"parameters": [p.to_json() for p in spec.parameters], "method": spec.method,
@@ -761,13 +754,13 @@ def new_sweep(spec: SweepSpec, folder: Path | None, chunk: int = DEFAULT_CHUNK,
                   "points": sweep.n_points, "seed": spec.seed, "outcome": spec.outcome,
                   "scenario": base.name}
     atomic_write_json(folder / "sweep.json", sweep_json)
-    write_manifest(folder, manifest)
+    lifecycle.write_manifest(folder, manifest)
     return sweep, manifest
 
 
 def resume_sweep(folder: Path) -> tuple[Sweep, dict[str, Any]]:
     """The sweep of an interrupted ``parley sweep``, ready to run on."""
-    manifest = read_manifest(folder, ("sweep",))
+    manifest = lifecycle.read_manifest(folder, ("sweep",))
     sc = manifest["scenario"]
     base = build_scenario(dict(sc["resolved"]), sc["file"] or sc["name"],
                           Path(sc["file"]) if sc["file"] else None)
@@ -782,7 +775,7 @@ def resume_sweep(folder: Path) -> tuple[Sweep, dict[str, Any]]:
         raise ResultsFolderError([f"--resume {folder}: the design rebuilt here differs from "
                                   "the one started (another SALib version?); start a new sweep"])
     sweep.restore(sweep.store.recover())
-    return sweep, resume_manifest(manifest)
+    return sweep, lifecycle.resume_manifest(manifest)
 
 
 def execute_sweep(sweep: Sweep, manifest: dict[str, Any], executor: Executor,
@@ -794,7 +787,8 @@ def execute_sweep(sweep: Sweep, manifest: dict[str, Any], executor: Executor,
         with executor:
             sweep.execute(executor, progress)
     except KeyboardInterrupt:
-        close_manifest(sweep.folder, manifest, "interrupted", sweep.errors, manifest["runs"])
+        lifecycle.close_manifest(sweep.folder, manifest, "interrupted", sweep.errors,
+                                 sweep.done_runs())
         raise
     return _finish(sweep, manifest)
 
@@ -813,7 +807,7 @@ def _finish(sweep: Sweep, manifest: dict[str, Any]) -> dict[str, Any]:
     results["boxes"] = discover_boxes(spec.parameters, sweep.design[ok], sweep.p_talks[ok],
                                       spec.threshold, getattr(sweep, "boxes_method", "tree"))
     atomic_write_json(folder / "boxes.json", results["boxes"])
-    close_manifest(folder, manifest, "complete", sweep.errors, sweep.done_runs())
+    lifecycle.close_manifest(folder, manifest, "complete", sweep.errors, sweep.done_runs())
     return results
 
 
