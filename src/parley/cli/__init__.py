@@ -80,12 +80,6 @@ def _process_settings(verbose: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     root.propagate = False
-    try:
-        import tqdm
-    except ImportError:
-        pass
-    else:
-        tqdm.tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
 
 
 def _on_sigint(signum: int, frame: object) -> None:

@@ -55,6 +55,17 @@ def add_batch_options(p: argparse.ArgumentParser, default_runs: int = 10_000) ->
     p.add_argument("--no-plots", action="store_true", help="do not draw figures at the end")
 
 
+def progress_bar(total: int, initial: int = 0):
+    """The terminal's progress bar for a batch or sweep (silent when not on a terminal)."""
+    from parley.outputs.progress import progress
+
+    if sys.stderr.isatty():  # a tqdm bar will be drawn
+        import tqdm
+
+        tqdm.tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
+    return progress(total, initial)
+
+
 def make_executor(args: argparse.Namespace):
     """The executor asked for, made before any folder is (so a failure leaves none)."""
     from parley.errors import ParleyError

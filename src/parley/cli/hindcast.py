@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from parley.cli.common import add_batch_options, finish, prepared
+from parley.cli.common import add_batch_options, finish, prepared, progress_bar
 
 DEFAULT_DIR = "scenarios/hindcast"
 
@@ -23,12 +23,11 @@ def run_hindcast(args: argparse.Namespace) -> int:
     from parley.analysis.hindcast import format_hindcast
     from parley.cli.run import start_or_resume
     from parley.experiments.batch import execute, write_hindcast
-    from parley.outputs.progress import progress
 
     executor, batch, manifest = prepared(
         args, lambda: start_or_resume(args, list(args.scenarios), "hindcast"))
     n_scen = len(batch.scenarios)
-    with progress(n_scen * manifest["target_runs"], 0) as bar:
+    with progress_bar(n_scen * manifest["target_runs"], 0) as bar:
         summary = execute(batch, manifest, executor, bar.update)
     table = write_hindcast(Path(batch.store.folder), summary)
     print(format_hindcast(table, batch.done_runs))

@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from parley.cli.common import add_batch_options, finish, prepared
+from parley.cli.common import add_batch_options, finish, prepared, progress_bar
 from parley.outcomes import DEFAULT_SEED
 
 log = logging.getLogger("parley.cli")
@@ -85,13 +85,12 @@ def warn_resume_differences(args: argparse.Namespace, sources: list[str], manife
 
 def run_experiment(args: argparse.Namespace, compare: bool) -> int:
     from parley.experiments.batch import execute, format_table
-    from parley.outputs.progress import progress
 
     sources = list(args.scenarios) if compare else [args.scenario] if args.scenario else []
     kind = "compare" if compare else "run"
     executor, batch, manifest = prepared(args, lambda: start_or_resume(args, sources, kind))
     n_scen = len(batch.scenarios)
-    with progress(n_scen * manifest["target_runs"], batch.done_runs * n_scen) as bar:
+    with progress_bar(n_scen * manifest["target_runs"], batch.done_runs * n_scen) as bar:
         summary = execute(batch, manifest, executor, bar.update,
                           lambda total: setattr(bar, "total", total))
     print(format_table(summary, manifest))

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from parley.cli.common import DEFAULT_CHUNK, add_executor_options, finish, out_folder, prepared
+from parley.cli.common import (
+    DEFAULT_CHUNK,
+    add_executor_options,
+    finish,
+    out_folder,
+    prepared,
+    progress_bar,
+)
 
 METHODS = ("grid", "lhs", "morris", "sobol")  # as parley.experiments.sweep.METHODS
 VARY_HELP = "PATH=LOW:HIGH:STEPS, e.g. washington.outreach_rate=0:1:11"
@@ -83,12 +90,11 @@ def start_or_resume(args: argparse.Namespace):
 
 def run_sweep(args: argparse.Namespace) -> int:
     from parley.experiments.sweep import execute_sweep, format_report
-    from parley.outputs.progress import progress
 
     check_limits(args)
     executor, sweep, manifest = prepared(args, lambda: start_or_resume(args))
     total = sweep.n_points * sweep.spec.runs_per_point
-    with progress(total, sweep.done_runs()) as bar:
+    with progress_bar(total, sweep.done_runs()) as bar:
         results = execute_sweep(sweep, manifest, executor, bar.update,
                                 args.executor)
     print(format_report(sweep, results))
