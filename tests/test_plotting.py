@@ -605,8 +605,9 @@ def test_plotting_does_not_import_model_or_pyplot():
             imported |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module or "")
-    # atomic writing, the Wilson interval
-    allowed = {"parley.results.store", "parley.analysis.intervals", "parley.outcomes"}
+    # atomic writing, the Wilson interval, outcome labels, the error family
+    allowed = {"parley.results.store", "parley.analysis.intervals", "parley.outcomes",
+               "parley.errors"}
     assert not any(m.startswith(("parley", "mesa")) for m in imported - allowed)
     assert "matplotlib.pyplot" not in imported
 
