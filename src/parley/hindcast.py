@@ -1,103 +1,143 @@
-"""``parley hindcast``: past administrations simulated beside what actually happened.
+"""``parley hindcast``: every US term since 1993 simulated month by month beside the record.
 
-Each scenario in ``scenarios/hindcast/`` takes its stances from policy
-statements of its time (cited), never from the outcome.  For each term the
-simulated P(talks resume within the term) is set beside the record
-(``records.talks_months``: working-level talks, summits, Six-Party rounds or
-agreements), scored with the Brier score, and compared with a naive forecast:
-the leave-one-out base rate (the share of the *other* terms with talks).
-A second pattern, missile tests per term, is checked against the CNS/NTI counts.
+The work is done by library functions: :func:`parley.experiments.record_hindcast.load_hindcasts`
+(refuses any event that is a decision to talk, meet, sign or walk out),
+:func:`~parley.experiments.record_hindcast.hindcast_record` (simulate and score) and
+:func:`parley.outputs.record_figures.write_record_figures`.  This module only parses the
+command line, prints :func:`format_hindcast` and writes ``hindcast.json`` and the figures.
+Without arguments it runs the shipped scenarios (``scenarios/hindcast`` and
+``scenarios/live``, found beside the package source), from any working directory.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from parley.experiment import add_batch_options, execute, new_batch, wrap_up
-from parley.scenario import month_index, month_label
+from parley.analysis.record_scores import PATTERNS, brier
+from parley.experiments.record_hindcast import (
+    DEFAULT_RUNS,
+    DEFAULT_SEED,
+    hindcast_record,
+    load_hindcasts,
+)
+from parley.scenario import month_label
 from parley.store import atomic_write_json
 
-DEFAULT_DIR = "scenarios/hindcast"
+__all__ = ["brier", "format_hindcast", "register", "run_hindcast"]
+
+SHORT = {"first_talks_month": "first", "months_in_talks": "months", "spells": "spells",
+         "collapses": "collapses", "tests_per_month_in_talks": "tests/mo in",
+         "tests_per_month_out_of_talks": "tests/mo out"}
 
 
 def register(sub) -> None:
-    p = sub.add_parser("hindcast", help="simulate past administrations beside the record")
-    p.add_argument("scenarios", nargs="*", default=[DEFAULT_DIR],
-                   help=f"hindcast scenario files or folders (default {DEFAULT_DIR})")
-    add_batch_options(p, default_runs=5_000)
-    p.set_defaults(func=run_hindcast, precision=None, max_runs=0, resume=None,
-                   reference=None)
+    p = sub.add_parser("hindcast", help="simulate every US term since 1993 beside the record, "
+                       "score it, and forecast the current term")
+    p.add_argument("scenarios", nargs="*", default=[],
+                   help="hindcast scenario files or folders (default: the shipped "
+                   "scenarios/hindcast and scenarios/live)")
+    p.add_argument("--runs", type=int, default=DEFAULT_RUNS,
+                   help=f"simulated worlds per term (default {DEFAULT_RUNS:,})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="master seed")
+    p.add_argument("--out", type=Path, default=None,
+                   help="folder for hindcast.json and figures (default results/hindcast-STAMP)")
+    p.add_argument("--no-plots", action="store_true", help="do not draw figures")
+    p.set_defaults(func=run_hindcast)
 
 
-def observed(start: str, months: int) -> dict[str, Any]:
-    """What the record shows for a term: talks (and when), and missile tests."""
-    from parley import records
-
-    end = month_label(start, months)
-    talks = records.talks_months(start=start, end=end)
-    tests = records.missile_tests_between(start, min(end, "2026-04"))
-    first = month_index(start, str(talks[0])) if len(talks) else None
-    return {"talks": bool(len(talks)), "first_talks_month": first,
-            "tests": int(tests["tests"].sum()), "months_in_record": len(tests)}
+def _q(v: float | None) -> str:
+    return "  n/a" if v is None else f"{v:5.2f}"
 
 
-def brier(p: np.ndarray, o: np.ndarray) -> float:
-    return float(np.mean((p - o) ** 2))
-
-
-def hindcast_table(summary: dict[str, Any]) -> dict[str, Any]:
-    rows = []
-    for sc in summary["scenarios"]:
-        obs = observed(sc["start"], sc["months"])
-        sh = sc["shares"]["talks_resumed"]
-        tests = sc["counts"]["tests"]
-        rows.append({"scenario": sc["name"], "title": sc["title"], "start": sc["start"],
-                     "p_talks": sh["p"], "lo": sh["lo"], "hi": sh["hi"],
-                     "observed_talks": obs["talks"],
-                     "observed_first_talks_month": obs["first_talks_month"],
-                     "median_first_talks_month": sc["time_to_talks"]["median"],
-                     "sim_tests_q10": tests["q10"], "sim_tests_q50": tests["q50"],
-                     "sim_tests_q90": tests["q90"], "observed_tests": obs["tests"]})
-    p = np.array([r["p_talks"] for r in rows])
-    o = np.array([float(r["observed_talks"]) for r in rows])
-    loo = np.array([(o.sum() - o[i]) / (len(o) - 1) for i in range(len(o))]) if len(o) > 1 \
-        else np.full(len(o), 0.5)
-    for r, b in zip(rows, loo, strict=True):
-        r["naive_base_rate"] = float(b)
-    return {"rows": rows, "brier_model": brier(p, o), "brier_naive_loo": brier(loo, o),
-            "brier_coin": brier(np.full(len(o), 0.5), o), "n_terms": len(rows)}
-
-
-def format_hindcast(table: dict[str, Any], runs: int) -> str:
-    lines = [f"Hindcast: {runs:,} runs per term; P(talks resume within the term) vs the record",
-             f"{'term':<14} {'start':<8} {'simulated [95% CI]':<24} {'happened':<9} "
-             f"{'1st month sim/real':<19} {'tests sim 10-50-90%':<20} real"]
-    for r in table["rows"]:
+def _term_lines(result: dict[str, Any]) -> list[str]:
+    lines = [f"{'term':<13} {'start':<8} {'P(talks in term) [95% CI]':<27} {'happened':<9} "
+             f"{'1st month sim/real':<19} {'months in talks sim 10-50-90 / real':<37} "
+             "tests sim 10-50-90 / real"]
+    for r in result["rows"]:
         med = "-" if r["median_first_talks_month"] is None else int(r["median_first_talks_month"])
         real = r["observed_first_talks_month"] or "-"
+        happened = ("yes" if r["observed_talks_to_date"] else "not yet") if r["censored"] else (
+            "yes" if r["observed_talks"] else "no")
+        mt = r["patterns"]["months_in_talks"]
         lines.append(
-            f"{r['scenario']:<14} {r['start']:<8} {r['p_talks']:.3f} [{r['lo']:.3f}, "
-            f"{r['hi']:.3f}]   {'yes' if r['observed_talks'] else 'no':<9} "
-            f"{str(med) + ' / ' + str(real):<19} "
-            f"{r['sim_tests_q10']:>4} {r['sim_tests_q50']:>4} {r['sim_tests_q90']:>4}       "
-            f"{r['observed_tests']}")
-    lines.append(f"Brier score over {table['n_terms']} terms: model {table['brier_model']:.3f}; "
-                 f"naive leave-one-out base rate {table['brier_naive_loo']:.3f}; "
-                 f"coin flip 0.5 {table['brier_coin']:.3f} (lower is better)")
-    return "\n".join(lines)
+            f"{r['scenario']:<13} {r['start']:<8} {r['p_talks']:.3f} [{r['lo']:.3f}, "
+            f"{r['hi']:.3f}]{'':<6} {happened:<9} {str(med) + ' / ' + str(real):<19} "
+            f"{mt['q10']:>4.0f} {mt['q50']:>4.0f} {mt['q90']:>4.0f} / {mt['observed']:<4.0f}"
+            f"{'':<19} {r['sim_tests_q10']:>4} {r['sim_tests_q50']:>4} {r['sim_tests_q90']:>4} / "
+            f"{r['observed_tests']}"
+            + (f"   (censored: {r['months_observed']} of {r['months']} months)"
+               if r["censored"] else ""))
+    return lines
+
+
+def _score_lines(result: dict[str, Any]) -> list[str]:
+    m, roll = result["month"], result["rolling"]
+    lines = [
+        f"Term level over {result['n_terms']} completed terms ({result['n_censored']} censored "
+        f"term not scored): Brier model {result['brier_model']:.3f}; leave-one-out base rate "
+        f"{result['brier_naive_loo']:.3f}; coin flip {result['brier_coin']:.3f}",
+        f"  log loss model {result['log_model']:.3f}; base rate {result['log_naive_loo']:.3f}; "
+        f"coin flip {result['log_coin']:.3f} (nats; lower is better for both scores)",
+        f"Month level over {m['n_months']} months: log loss model {m['log_model']:.3f} vs "
+        f"climatology {m['log_climatology']:.3f} (leave-one-term-out share in talks); Brier "
+        f"{m['brier_model']:.3f} vs {m['brier_climatology']:.3f}",
+        "Patterns: quantile of the record among simulated worlds (0.5 typical; below 0.05 or "
+        "above 0.95 the model misses)",
+        f"  {'term':<13} " + " ".join(f"{SHORT[k]:>12}" for k in PATTERNS),
+    ]
+    for r in result["rows"]:
+        lines.append(f"  {r['scenario']:<13} " + " ".join(
+            f"{_q(r['patterns'][k]['quantile']):>12}" for k in PATTERNS))
+    if roll["n"]:
+        lines.append(
+            f"Rolling-origin forecasts of talks in the rest of the term (start, then every 6 "
+            f"months; {roll['n']} forecasts): Brier model {roll['brier_model']:.3f}; base rate "
+            f"{roll['brier_base_rate']:.3f}; coin {roll['brier_coin']:.3f}; log loss model "
+            f"{roll['log_model']:.3f}; base rate {roll['log_base_rate']:.3f}; coin "
+            f"{roll['log_coin']:.3f}")
+    return lines
+
+
+def _live_lines(result: dict[str, Any]) -> list[str]:
+    lines = []
+    for f in result["live"]:
+        first = month_label(f["start"], f["months_observed"] + 1)
+        last = month_label(f["start"], f["months"])
+        seen = month_label(f["start"], f["months_observed"])
+        so_far = "talks" if f["talks_so_far"] else "no talks"
+        lines.append(
+            f"Live forecast, {f['title']}: P(talks in {first}..{last} | record to {seen}: "
+            f"{so_far}, {f['tests_so_far']} missile tests) = {f['p']:.3f} "
+            f"[{f['lo']:.3f}, {f['hi']:.3f}] (effective sample {f['ess']:.0f} of "
+            f"{f['worlds']:,} worlds; {f['p_at_start']:.3f} at the start of the term)")
+    return lines
+
+
+def format_hindcast(result: dict[str, Any]) -> str:
+    """The printed hindcast: term table, scores, patterns, rolling and live forecasts."""
+    head = (f"Hindcast over the record 1993-01..{result['panel_last_month']}: "
+            f"{result['runs']:,} worlds per term, seed {result['seed']}")
+    return "\n".join([head, *_term_lines(result), *_score_lines(result), *_live_lines(result)])
 
 
 def run_hindcast(args) -> int:
-    if args.runs < 1:
-        print("error: --runs must be positive", file=sys.stderr)
+    if args.runs < 2:
+        print("error: --runs must be at least 2", file=sys.stderr)
         return 2
-    batch, manifest = new_batch(args, compare=True, kind="hindcast")
-    summary = execute(batch, manifest, args)
-    table = hindcast_table(summary)
-    atomic_write_json(Path(batch.store.folder) / "hindcast.json", table)
-    print(format_hindcast(table, batch.done_runs))
-    return wrap_up(batch, args)
+    scenarios = load_hindcasts(args.scenarios)
+    result = hindcast_record(scenarios, args.runs, args.seed)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = args.out or Path("results") / f"hindcast-{stamp}"
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(folder / "hindcast.json", result)
+    print(format_hindcast(result))
+    if not args.no_plots:
+        from parley.outputs.record_figures import write_record_figures
+
+        for path in write_record_figures(result, folder):
+            print(f"figure: {path}")
+    print(f"results: {folder / 'hindcast.json'}")
+    return 0
