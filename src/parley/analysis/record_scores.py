@@ -180,7 +180,9 @@ class TermPaths:
 def _term_row(term: TermPaths) -> dict[str, Any]:
     n, seen = term.talks.shape[0], term.observed
     any_talks = term.talks.any(axis=1)
+    p_talks = float(any_talks.mean())
     lo, hi = wilson(float(any_talks.sum()), n)
+    lo, hi = min(lo, p_talks), max(hi, p_talks)  # float rounding at 0 and 1
     sim = patterns(term.talks[:, :seen], term.tests[:, :seen])
     obs = patterns(term.obs_talks, term.obs_tests)
     tests = term.tests[:, :seen].sum(axis=1)
@@ -189,7 +191,7 @@ def _term_row(term: TermPaths) -> dict[str, Any]:
     return {
         "scenario": term.name, "title": term.title, "start": term.start,
         "months": term.months, "months_observed": seen, "censored": term.censored,
-        "p_talks": float(any_talks.mean()), "lo": lo, "hi": hi,
+        "p_talks": p_talks, "lo": lo, "hi": hi,
         "p_talks_to_date": float(term.talks[:, :seen].any(axis=1).mean()),
         "observed_talks": None if term.censored and not term.obs_talks.any()
         else bool(term.obs_talks.any()),
