@@ -52,24 +52,31 @@ def _q(v: float | None) -> str:
     return "  n/a" if v is None else f"{v:5.2f}"
 
 
+COLUMNS = (("term", 13), ("start", 8), ("P(talks in term) [95% CI]", 26), ("happened", 9),
+           ("1st month sim/real", 19), ("months in talks sim 10-50-90/real", 34),
+           ("tests sim 10-50-90/real", 24))
+
+
+def _row(cells: list[str]) -> str:
+    return " ".join(f"{c:<{w}}" for c, (_, w) in zip(cells, COLUMNS, strict=True)).rstrip()
+
+
 def _term_lines(result: dict[str, Any]) -> list[str]:
-    lines = [f"{'term':<13} {'start':<8} {'P(talks in term) [95% CI]':<27} {'happened':<9} "
-             f"{'1st month sim/real':<19} {'months in talks sim 10-50-90 / real':<37} "
-             "tests sim 10-50-90 / real"]
+    lines = [_row([name for name, _ in COLUMNS])]
     for r in result["rows"]:
         med = "-" if r["median_first_talks_month"] is None else int(r["median_first_talks_month"])
         real = r["observed_first_talks_month"] or "-"
         happened = ("yes" if r["observed_talks_to_date"] else "not yet") if r["censored"] else (
             "yes" if r["observed_talks"] else "no")
         mt = r["patterns"]["months_in_talks"]
-        lines.append(
-            f"{r['scenario']:<13} {r['start']:<8} {r['p_talks']:.3f} [{r['lo']:.3f}, "
-            f"{r['hi']:.3f}]{'':<6} {happened:<9} {str(med) + ' / ' + str(real):<19} "
-            f"{mt['q10']:>4.0f} {mt['q50']:>4.0f} {mt['q90']:>4.0f} / {mt['observed']:<4.0f}"
-            f"{'':<19} {r['sim_tests_q10']:>4} {r['sim_tests_q50']:>4} {r['sim_tests_q90']:>4} / "
-            f"{r['observed_tests']}"
-            + (f"   (censored: {r['months_observed']} of {r['months']} months)"
-               if r["censored"] else ""))
+        share = f"{r['p_talks']:.3f} [{r['lo']:.3f}, {r['hi']:.3f}]"
+        line = _row([r["scenario"], r["start"], share, happened, f"{med} / {real}",
+                     f"{mt['q10']:.0f}-{mt['q50']:.0f}-{mt['q90']:.0f} / {mt['observed']:.0f}",
+                     f"{r['sim_tests_q10']}-{r['sim_tests_q50']}-{r['sim_tests_q90']} / "
+                     f"{r['observed_tests']}"])
+        if r["censored"]:
+            line += f"  (censored: {r['months_observed']} of {r['months']} months)"
+        lines.append(line)
     return lines
 
 
