@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from parley.analysis.record_scores import PATTERNS, brier
+from parley.analysis.record_scores import LOW_ESS, PATTERNS, brier
 from parley.experiments.record_hindcast import (
     DEFAULT_RUNS,
     DEFAULT_SEED,
@@ -104,7 +104,8 @@ def _score_lines(result: dict[str, Any]) -> list[str]:
             f"months; {roll['n']} forecasts): Brier model {roll['brier_model']:.3f}; base rate "
             f"{roll['brier_base_rate']:.3f}; coin {roll['brier_coin']:.3f}; log loss model "
             f"{roll['log_model']:.3f}; base rate {roll['log_base_rate']:.3f}; coin "
-            f"{roll['log_coin']:.3f}")
+            f"{roll['log_coin']:.3f}; {roll['n_low_ess']} forecasts rest on an effective "
+            f"sample below {LOW_ESS} worlds")
     return lines
 
 

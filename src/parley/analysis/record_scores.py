@@ -30,6 +30,8 @@ PATTERNS: tuple[str, ...] = ("first_talks_month", "months_in_talks", "spells", "
 MISMATCH_WEIGHT = 0.25
 #: Bandwidth of the kernel on the square root of cumulative tests (about two Poisson sd).
 TESTS_BANDWIDTH = 1.0
+#: Effective sample size below which a conditioned forecast is flagged as thin.
+LOW_ESS = 30
 #: Months between rolling forecast origins.
 ORIGIN_STEP = 6
 
@@ -258,6 +260,7 @@ def _rolling(terms: list[TermPaths]) -> dict[str, Any]:
     b = clip(np.array([f["base_rate"] for f in forecasts]), n)
     o = np.array([f["observed"] for f in forecasts])
     return {"forecasts": forecasts, "n": len(forecasts),
+            "n_low_ess": sum(f["ess"] < LOW_ESS for f in forecasts),
             "brier_model": brier(p, o), "brier_base_rate": brier(b, o),
             "brier_coin": brier(np.full(len(o), 0.5), o),
             "log_model": log_loss(p, o), "log_base_rate": log_loss(b, o),
