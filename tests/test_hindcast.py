@@ -228,3 +228,38 @@ def test_hindcast_command_outside_the_repository(tmp_path):
     assert live["lo"] <= live["p"] <= live["hi"] and live["ess"] > 10
     for name in ("hindcast_reliability.png", "hindcast_patterns.png", "hindcast_rolling.png"):
         assert (out / name).stat().st_size > 1000
+
+
+def test_a_year_without_talks_lowers_the_live_forecast():
+    # pinned direction: conditioning on the talk-less 2025 record lowers P(talks later);
+    # 400 worlds give a standard error near 0.03 on each share, the gap is about 0.2
+    from parley.experiments.record_hindcast import term_paths
+
+    sc = load_scenario(ROOT / "scenarios" / "live" / "trump_2025.yaml")
+    live = S.live_forecast(term_paths(sc, 400, seed=11))
+    assert not live["talks_so_far"]
+    assert live["p"] < live["p_at_start"] - 0.08
+    assert 50 < live["ess"] < 400
+
+
+def test_one_censored_term_alone_is_scored_without_base_rates():
+    c = _term("c", [[0, 0], [1, 1]], [0])
+    res = S.score_record([c])
+    assert res["n_terms"] == 0 and res["brier_model"] is None
+    assert res["month"]["log_climatology"] is None
+    assert len(res["live"]) == 1
+    from parley.hindcast import format_hindcast
+
+    res.update(runs=2, seed=1, panel_last_month="2025-12")
+    text = format_hindcast(res)
+    assert "no completed term to score" in text and "Live forecast" in text
+
+
+@pytest.mark.parametrize("runs", ["1", "0"])
+def test_too_few_runs_is_one_clear_error(tmp_path, runs):
+    proc = subprocess.run([sys.executable, "-m", "parley.cli", "hindcast", "--runs", runs,
+                           "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: --runs must be at least 2"
+    assert not (tmp_path / "out").exists()

@@ -48,6 +48,10 @@ def register(sub) -> None:
     p.set_defaults(func=run_hindcast)
 
 
+def _num(v: float | None) -> str:
+    return "n/a (one term)" if v is None else f"{v:.3f}"
+
+
 def _q(v: float | None) -> str:
     return "  n/a" if v is None else f"{v:5.2f}"
 
@@ -80,17 +84,24 @@ def _term_lines(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _score_lines(result: dict[str, Any]) -> list[str]:
-    m, roll = result["month"], result["rolling"]
-    lines = [
+def _term_score_lines(result: dict[str, Any]) -> list[str]:
+    if not result["n_terms"]:
+        return ["Term level: no completed term to score"]
+    return [
         f"Term level over {result['n_terms']} completed terms ({result['n_censored']} censored "
         f"term not scored): Brier model {result['brier_model']:.3f}; leave-one-out base rate "
         f"{result['brier_naive_loo']:.3f}; coin flip {result['brier_coin']:.3f}",
         f"  log loss model {result['log_model']:.3f}; base rate {result['log_naive_loo']:.3f}; "
-        f"coin flip {result['log_coin']:.3f} (nats; lower is better for both scores)",
+        f"coin flip {result['log_coin']:.3f} (nats; lower is better for both scores)"]
+
+
+def _score_lines(result: dict[str, Any]) -> list[str]:
+    m, roll = result["month"], result["rolling"]
+    lines = [
+        *_term_score_lines(result),
         f"Month level over {m['n_months']} months: log loss model {m['log_model']:.3f} vs "
-        f"climatology {m['log_climatology']:.3f} (leave-one-term-out share in talks); Brier "
-        f"{m['brier_model']:.3f} vs {m['brier_climatology']:.3f}",
+        f"climatology {_num(m['log_climatology'])} (leave-one-term-out share in talks); Brier "
+        f"{m['brier_model']:.3f} vs {_num(m['brier_climatology'])}",
         "Patterns: quantile of the record among simulated worlds (0.5 typical; below 0.05 or "
         "above 0.95 the model misses)",
         f"  {'term':<13} " + " ".join(f"{SHORT[k]:>12}" for k in PATTERNS),

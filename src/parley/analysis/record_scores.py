@@ -236,9 +236,10 @@ def _month_scores(terms: list[TermPaths], rows: list[dict[str, Any]]) -> dict[st
         os_.append(o)
     p, o = np.concatenate(ps), np.concatenate(os_)
     c = clip(np.concatenate(cs), min(t.talks.shape[0] for t in terms))
+    several = len(terms) > 1  # climatology leaves each term out: it needs another term
     return {"n_months": len(o), "log_model": log_loss(p, o),
-            "log_climatology": log_loss(c, o),
-            "brier_model": brier(p, o), "brier_climatology": brier(c, o),
+            "log_climatology": log_loss(c, o) if several else None,
+            "brier_model": brier(p, o), "brier_climatology": brier(c, o) if several else None,
             "share_in_talks": float(o.mean()), "reliability": _reliability(p, o)}
 
 
@@ -256,14 +257,14 @@ def _rolling(terms: list[TermPaths]) -> dict[str, Any]:
     if not forecasts:
         return {"forecasts": [], "n": 0}
     n = min(t.talks.shape[0] for t in done)
-    p = clip(np.array([f["p"] for f in forecasts]), n)
-    b = clip(np.array([f["base_rate"] for f in forecasts]), n)
+    p = np.array([f["p"] for f in forecasts])
+    b = np.array([f["base_rate"] for f in forecasts])
     o = np.array([f["observed"] for f in forecasts])
     return {"forecasts": forecasts, "n": len(forecasts),
             "n_low_ess": sum(f["ess"] < LOW_ESS for f in forecasts),
             "brier_model": brier(p, o), "brier_base_rate": brier(b, o),
             "brier_coin": brier(np.full(len(o), 0.5), o),
-            "log_model": log_loss(p, o), "log_base_rate": log_loss(b, o),
+            "log_model": log_loss(clip(p, n), o), "log_base_rate": log_loss(clip(b, n), o),
             "log_coin": float(np.log(2.0))}
 
 
@@ -280,21 +281,33 @@ def live_forecast(term: TermPaths) -> dict[str, Any]:
             "p_at_start": start.p, "worlds": int(term.talks.shape[0])}
 
 
-def score_record(terms: list[TermPaths]) -> dict[str, Any]:
-    """Term-level, month-level, pattern and rolling-origin scores of every term."""
-    rows = [_term_row(t) for t in terms]
-    done = [i for i, t in enumerate(terms) if not t.censored]
+def _term_scores(rows: list[dict[str, Any]], done: list[int], n: int) -> dict[str, Any]:
+    if not done:
+        return {key: None for key in ("brier_model", "brier_naive_loo", "brier_coin",
+                                      "log_model", "log_naive_loo", "log_coin")}
     o = np.array([float(rows[i]["observed_talks"]) for i in done])
-    n = min(t.talks.shape[0] for t in terms)
-    p = clip(np.array([rows[i]["p_talks"] for i in done]), n)
+    p = np.array([rows[i]["p_talks"] for i in done])
     loo = leave_one_out([np.array([v]) for v in o]) if len(o) > 1 else np.full(len(o), 0.5)
     for i, b in zip(done, loo, strict=True):
         rows[i]["naive_base_rate"] = float(b)
-    lb = clip(loo, n)
-    return {"rows": rows, "n_terms": len(done), "n_censored": len(terms) - len(done),
-            "brier_model": brier(p, o), "brier_naive_loo": brier(loo, o),
+    return {"brier_model": brier(p, o), "brier_naive_loo": brier(loo, o),
             "brier_coin": brier(np.full(len(o), 0.5), o),
-            "log_model": log_loss(p, o), "log_naive_loo": log_loss(lb, o),
-            "log_coin": float(np.log(2.0)),
+            "log_model": log_loss(clip(p, n), o), "log_naive_loo": log_loss(clip(loo, n), o),
+            "log_coin": float(np.log(2.0))}
+
+
+def score_record(terms: list[TermPaths]) -> dict[str, Any]:
+    """Term-level, month-level, pattern and rolling-origin scores of every term.
+
+    Term-level scores cover completed terms only (``None`` when there is none); censored
+    terms get a live forecast instead.
+    """
+    if not terms:
+        raise ValueError("no terms to score")
+    rows = [_term_row(t) for t in terms]
+    done = [i for i, t in enumerate(terms) if not t.censored]
+    n = min(t.talks.shape[0] for t in terms)
+    return {"rows": rows, "n_terms": len(done), "n_censored": len(terms) - len(done),
+            **_term_scores(rows, done, n),
             "month": _month_scores(terms, rows), "rolling": _rolling(terms),
             "live": [live_forecast(t) for t in terms if t.censored]}

@@ -45,9 +45,10 @@ def reliability_figure(result: dict[str, Any], path: Path) -> Path:
         ax.annotate(str(b["n"]), (b["mean_p"], b["observed"]), textcoords="offset points",
                     xytext=(5, -10), fontsize=7, color="0.3")
     m = result["month"]
-    ax.set_title(f"Months in talks, {m['n_months']} months since 1993\n"
-                 f"log loss model {m['log_model']:.3f} vs climatology "
-                 f"{m['log_climatology']:.3f} (nats, lower is better)", fontsize=9)
+    clim = "n/a" if m["log_climatology"] is None else f"{m['log_climatology']:.3f}"
+    ax.set_title(f"Months in talks, {m['n_months']} months of the record\n"
+                 f"log loss model {m['log_model']:.3f} vs climatology {clim} "
+                 "(nats, lower is better)", fontsize=9)
     ax.set_xlabel("predicted P(in talks that month)")
     ax.set_ylabel("share of those months in talks (record)")
     ax.set_xlim(0, 1)
