@@ -263,3 +263,12 @@ def test_too_few_runs_is_one_clear_error(tmp_path, runs):
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: --runs must be at least 2"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_term_outside_the_record_is_refused(tmp_path):
+    path = tmp_path / "future.yaml"
+    path.write_text(f"extends: {ROOT / 'scenarios' / 'base.yaml'}\ntitle: Future term\n"
+                    "camp: hindcast\nhorizon: {start: \"2029-01\", months: 48}\nevents: []\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_hindcasts([path])
+    assert "horizon.start: 2029-01 has no record" in exc.value.problems[0]

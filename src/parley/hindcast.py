@@ -128,7 +128,7 @@ def _live_lines(result: dict[str, Any]) -> list[str]:
         seen = month_label(f["start"], f["months_observed"])
         so_far = "talks" if f["talks_so_far"] else "no talks"
         lines.append(
-            f"Live forecast, {f['title']}: P(talks in {first}..{last} | record to {seen}: "
+            f"Live forecast ({f['scenario']}): P(talks in {first}..{last} | record to {seen}: "
             f"{so_far}, {f['tests_so_far']} missile tests) = {f['p']:.3f} "
             f"[{f['lo']:.3f}, {f['hi']:.3f}] (effective sample {f['ess']:.0f} of "
             f"{f['worlds']:,} worlds; {f['p_at_start']:.3f} at the start of the term)")

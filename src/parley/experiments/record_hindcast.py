@@ -59,6 +59,14 @@ def leak_problems(scenario: Scenario) -> list[str]:
     return problems
 
 
+def _record_problems(scenario: Scenario) -> list[str]:
+    start, first, last = scenario.horizon.start, "1993-01", str(records.panel_last_month())
+    if first <= start <= last:
+        return []
+    return [f"{scenario.path or scenario.name}: horizon.start: {start} has no record to score "
+            f"against (the talks panel covers {first}..{last})"]
+
+
 def load_hindcasts(paths: list[str | Path] | None = None) -> list[Scenario]:
     """Hindcast scenarios from files or folders (default: the shipped ones), in term order.
 
@@ -72,7 +80,7 @@ def load_hindcasts(paths: list[str | Path] | None = None) -> list[Scenario]:
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue
-        problems.extend(leak_problems(sc))
+        problems.extend(leak_problems(sc) + _record_problems(sc))
         scenarios.append(sc)
     if not files:
         problems.append(f"hindcast: no scenario files in {', '.join(map(str, paths or []))}")
