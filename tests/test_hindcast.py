@@ -272,3 +272,27 @@ def test_a_term_outside_the_record_is_refused(tmp_path):
     with pytest.raises(ScenarioError) as exc:
         load_hindcasts([path])
     assert "horizon.start: 2029-01 has no record" in exc.value.problems[0]
+
+
+def _imports(module_path: Path) -> set[str]:
+    import ast
+
+    tree = ast.parse(module_path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_new_modules_keep_the_layer_rules():
+    src = ROOT / "src" / "parley"
+    scores = _imports(src / "analysis" / "record_scores.py")
+    assert not {n for n in scores if n.startswith(("mesa", "parley.model", "parley.experiments",
+                                                   "parley.agents", "parley.rules"))}
+    figures = _imports(src / "outputs" / "record_figures.py")
+    assert not {n for n in figures if n.startswith(("mesa", "parley.model", "parley.experiments",
+                                                    "parley.analysis"))}
+    assert not {n for n in _imports(src / "records.py") if n.startswith(("mesa", "parley"))}

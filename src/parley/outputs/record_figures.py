@@ -1,7 +1,7 @@
-"""Figures of the hindcast over the whole record (never imports the model).
+"""Figures of the hindcast over the whole record (never imports the model or analysis).
 
 Each function takes the dict written by ``parley hindcast`` (``hindcast.json``) and writes
-one PNG atomically, returning its path.
+one PNG atomically, returning its path.  Pattern names and their order come from the dict.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from parley.analysis.record_scores import PATTERNS
 from parley.store import atomic_open
 
 DPI = 120
@@ -60,19 +59,21 @@ def reliability_figure(result: dict[str, Any], path: Path) -> Path:
 def pattern_figure(result: dict[str, Any], path: Path) -> Path:
     """Where the record falls in the simulated distribution: quantile per term and pattern."""
     rows = result["rows"]
-    grid = np.full((len(rows), len(PATTERNS)), np.nan)
+    patterns = list(rows[0]["patterns"])
+    grid = np.full((len(rows), len(patterns)), np.nan)
     for i, r in enumerate(rows):
-        for j, k in enumerate(PATTERNS):
+        for j, k in enumerate(patterns):
             q = r["patterns"][k]["quantile"]
             grid[i, j] = np.nan if q is None else q
     fig = Figure(figsize=(8.0, 0.45 * len(rows) + 1.8))
     ax = fig.add_subplot()
     im = ax.imshow(grid, cmap="RdBu_r", vmin=0, vmax=1, aspect="auto")
     for i in range(len(rows)):
-        for j in range(len(PATTERNS)):
+        for j in range(len(patterns)):
             text = "n/a" if np.isnan(grid[i, j]) else f"{grid[i, j]:.2f}"
             ax.text(j, i, text, ha="center", va="center", fontsize=8)
-    ax.set_xticks(range(len(PATTERNS)), [PATTERN_LABELS[k] for k in PATTERNS], fontsize=8)
+    ax.set_xticks(range(len(patterns)), [PATTERN_LABELS.get(k, k) for k in patterns],
+                  fontsize=8)
     labels = [f"{r['scenario']}{' (to date)' if r['censored'] else ''}" for r in rows]
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.set_title("Quantile of the record among simulated worlds (0.5 = typical; "
