@@ -195,3 +195,93 @@ def test_talks_month_indicator():
     assert int(flags.sum()) == 7
     assert flags[pd.Period("2018-06", "M")]
     assert not flags[pd.Period("2018-07", "M")]
+
+
+# ---------------------------------------------------------------- monthly panel
+
+
+def test_panel_has_every_month_from_1993_once():
+    panel = records.load_talks_panel()
+    last = records.panel_last_month()
+    assert last >= pd.Period("2025-12", "M")
+    assert list(panel["month"]) == list(pd.period_range("1993-01", last, freq="M"))
+    assert panel["month"].is_unique
+
+
+def test_panel_states_are_valid_and_in_talks_follows_them():
+    panel = records.load_talks_panel()
+    assert set(panel["state"]) <= set(records.TALKS_STATES)
+    assert (panel["in_talks"] == (panel["state"] != "none")).all()
+    assert set(panel["state"]) == set(records.TALKS_STATES)  # every state is used
+
+
+@pytest.mark.parametrize("month,state", [
+    ("1993-05", "none"),          # before the first New York round (1993-06)
+    ("1993-06", "contact"),
+    ("1994-10", "agreement"),     # Agreed Framework, 1994-10-21
+    ("1999-01", "agreement"),
+    ("2003-01", "none"),          # NPT exit, no talks
+    ("2003-08", "multilateral"),  # first Six-Party round
+    ("2005-09", "multilateral"),  # Joint Statement round
+    ("2006-06", "none"),          # boycott over Banco Delta Asia
+    ("2007-05", "agreement"),     # initial actions in force
+    ("2012-02", "agreement"),     # Leap Day deal
+    ("2012-04", "none"),
+    ("2015-06", "none"),
+    ("2018-06", "summit"),        # Singapore
+    ("2019-02", "summit"),        # Hanoi
+    ("2019-06", "summit"),        # Panmunjom
+    ("2019-10", "contact"),       # Stockholm
+    ("2019-11", "none"),
+    ("2022-06", "none"),
+    ("2025-06", "none"),
+])
+def test_known_dates_sit_where_they_belong(month, state):
+    panel = records.load_talks_panel().set_index("month")
+    assert panel.loc[pd.Period(month, "M"), "state"] == state
+
+
+def test_episodes_match_the_panel_and_cite_a_source():
+    panel = records.load_talks_panel()
+    episodes = records.load_talks_episodes()
+    assert episodes["episode"].is_unique
+    assert set(episodes["ended"]) <= records.EPISODE_ENDINGS
+    in_episode = set()
+    for ep in episodes.itertuples():
+        rows = panel[panel["episode"] == ep.episode]
+        assert list(rows["month"]) == list(pd.period_range(ep.start, ep.end, freq="M"))
+        assert rows["in_talks"].all()
+        assert ep.end_month == ep.end + 1
+        assert len(ep.source) > 20 and len(ep.coding_note) > 20
+        in_episode |= set(rows["month"])
+    assert in_episode == set(panel.loc[panel["in_talks"], "month"])
+    # an episode that ended leaves the month after it out of talks or in a new episode
+    nxt = panel.set_index("month")
+    for ep in episodes.itertuples():
+        if ep.end_month <= records.panel_last_month():
+            assert nxt.loc[ep.end_month, "episode"] != ep.episode
+
+
+def test_panel_agrees_with_the_event_timeline():
+    months = records.talks_months()
+    panel = records.load_talks_panel().set_index("month")
+    for m in months:
+        if m <= records.panel_last_month():
+            assert panel.loc[m, "in_talks"], m
+
+
+def test_term_record_is_cut_at_the_sourced_end():
+    full = records.term_record("2017-01", 48)
+    assert len(full) == 48 and full["in_talks"].sum() == 17
+    assert int(full["tests"].sum()) == 21 + 0 + 27 + 9
+    live = records.term_record("2025-01", 48)
+    assert len(live) == (records.panel_last_month() - pd.Period("2025-01", "M")).n + 1
+    assert not live["in_talks"].any()
+    assert records.state_before("1997-01") == "agreement"
+    assert records.state_before("2005-01") == "none"
+    assert records.state_before("1993-01") == "none"
+
+
+def test_terms_are_the_nine_since_1993():
+    assert [t.start[:4] for t in records.TERMS] == [
+        "1993", "1997", "2001", "2005", "2009", "2013", "2017", "2021", "2025"]

@@ -13,7 +13,7 @@ from parley.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
-FOLDERS = (SCENARIOS, SCENARIOS / "hindcast", SCENARIOS / "examples")
+FOLDERS = (SCENARIOS, SCENARIOS / "hindcast", SCENARIOS / "live", SCENARIOS / "examples")
 FILES = sorted(f for folder in FOLDERS for f in folder.glob("*.yaml"))
 SEED_DIRS = (ROOT.parent / "shared" / "seeds", Path("/work/shared/seeds"))
 WINDOW = 12  # words: a `says` must not share a run this long with a seed text
@@ -24,8 +24,9 @@ REQUIRED_CAMPS = {
     "biden": "centrist", "bloomberg": "centrist", "buttigieg": "centrist",
     "klobuchar": "centrist",
 }
-HINDCASTS = {"trump_2017": "2017-01", "biden_2021": "2021-01", "obama_2009": "2009-01",
-             "obama_2013": "2013-01", "bush_2005": "2005-01"}
+HINDCASTS = {"clinton_1993": "1993-01", "clinton_1997": "1997-01", "bush_2001": "2001-01",
+             "bush_2005": "2005-01", "obama_2009": "2009-01", "obama_2013": "2013-01",
+             "trump_2017": "2017-01", "biden_2021": "2021-01"}
 
 
 def ids(files: list[Path]) -> list[str]:
@@ -157,11 +158,11 @@ def test_hindcasts(name):
     assert len(outside) >= 5, "hindcasts cite the public record"
 
 
-def test_trump_2017_turns_to_summitry_in_march_2018():
+def test_trump_2017_does_not_schedule_its_turn_to_summitry():
+    # the 2018 summit invitation is an outcome the hindcast must produce (issue 10)
     sc = load_scenario(SCENARIOS / "hindcast" / "trump_2017.yaml")
     assert sc.actors["washington"].value("personal_diplomacy") is False
-    (ev,) = [e for e in sc.events if e.month == "2018-03"]
-    assert ev.actor == "washington" and ev.set["personal_diplomacy"] is True
+    assert not [e for e in sc.events if e.actor == "washington"]
 
 
 # ------------------------------------------------------ (d) stances the texts fix

@@ -27,6 +27,14 @@ from parley.errors import ScenarioError
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TEXTS = ("oh2020", "yeo2020", "data", "outside")
 
+#: Event kinds: changes no party chose as a step toward or away from talks ...
+EXOGENOUS_EVENT_KINDS = ("new_government", "leader_death", "war_elsewhere", "pandemic",
+                         "crisis_elsewhere")
+#: ... decisions to talk, meet, sign or walk out (never allowed in a hindcast) ...
+DECISION_EVENT_KINDS = ("talk", "meet", "sign", "walk_out")
+#: ... and other chosen policy changes (allowed in forward scenarios only).
+EVENT_KINDS = (*EXOGENOUS_EVENT_KINDS, *DECISION_EVENT_KINDS, "policy")
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
@@ -66,6 +74,7 @@ class Event(_Provenanced):
     actor: str
     set: dict[str, Any]
     note: str = Field(min_length=5)
+    kind: Literal[EVENT_KINDS] | None = None  # type: ignore[valid-type]
 
 
 class Horizon(_Strict):

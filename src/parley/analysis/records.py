@@ -8,6 +8,9 @@ Two files are shipped as package data (see ``refdata/README.md`` for sources):
   Space launches are included; nuclear tests are *not* (see :data:`NUCLEAR_TEST_DATES`).
 * ``us_dprk_talks_timeline.csv`` -- dated US-DPRK (and Six-Party) negotiation events,
   1994-2021.
+* ``us_dprk_talks_monthly.csv`` and ``us_dprk_talks_episodes.csv`` -- the record as a
+  monthly panel from 1993-01 (the talks state of every month) and its episodes (start,
+  end, how each ended, source, coding note); see :func:`load_talks_panel`.
 
 All loaders return fresh :class:`pandas.DataFrame` objects (safe to mutate); the CSV
 files are parsed once and cached.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -24,23 +28,43 @@ import pandas as pd
 
 __all__ = [
     "CLASS_COLUMNS",
+    "EPISODES_FILE",
+    "EPISODE_ENDINGS",
     "MISSILE_FILE",
     "NON_TALKS_KINDS",
     "NUCLEAR_TEST_DATES",
+    "PANEL_FILE",
     "TALKS_FILE",
     "TALKS_KINDS",
+    "TALKS_STATES",
+    "TERMS",
+    "Term",
     "load_missile_tests",
+    "load_talks_episodes",
+    "load_talks_panel",
     "load_talks_timeline",
     "missile_tests_between",
     "nuclear_test_dates",
     "nuclear_tests_monthly",
+    "panel_last_month",
     "parse_month",
+    "state_before",
     "talks_month_indicator",
     "talks_months",
+    "term_record",
 ]
 
 MISSILE_FILE = "dprk_missile_tests_monthly.csv"
 TALKS_FILE = "us_dprk_talks_timeline.csv"
+PANEL_FILE = "us_dprk_talks_monthly.csv"
+EPISODES_FILE = "us_dprk_talks_episodes.csv"
+
+#: Monthly talks states of the panel; every state but ``none`` counts as being in talks.
+TALKS_STATES: tuple[str, ...] = ("none", "contact", "multilateral", "summit", "agreement")
+#: How an episode ended (``ongoing`` for one still open at the end of the panel).
+EPISODE_ENDINGS: frozenset[str] = frozenset(
+    {"agreement", "collapse", "walkout", "suspension", "lapsed", "ongoing"}
+)
 
 #: Missile classes in the monthly file; they sum to ``tests`` in every row.
 CLASS_COLUMNS: tuple[str, ...] = ("srbm", "irbm_mrbm", "icbm", "slbm", "slv", "other")
@@ -206,3 +230,120 @@ def talks_month_indicator(
     months = pd.period_range(p0, p1, freq="M", name="month")
     talks = talks_months(administration, p0, p1)
     return pd.Series(months.isin(talks), index=months, name="talks")
+
+
+# ------------------------------------------------------------------ monthly panel
+
+
+@dataclass(frozen=True)
+class Term:
+    """A US presidential term as the hindcast reads it: first month and length."""
+
+    name: str
+    start: str
+    months: int = 48
+
+
+#: The nine terms since 1993 (the month of the inauguration is the term's first month).
+TERMS: tuple[Term, ...] = (
+    Term("clinton_1993", "1993-01"), Term("clinton_1997", "1997-01"),
+    Term("bush_2001", "2001-01"), Term("bush_2005", "2005-01"),
+    Term("obama_2009", "2009-01"), Term("obama_2013", "2013-01"),
+    Term("trump_2017", "2017-01"), Term("biden_2021", "2021-01"),
+    Term("trump_2025", "2025-01"),
+)
+
+
+def _check_panel(panel: pd.DataFrame, episodes: pd.DataFrame) -> list[str]:
+    """Problems with the panel and episode files (an empty list when consistent)."""
+    problems = []
+    expected = pd.period_range(panel["month"].iloc[0], panel["month"].iloc[-1], freq="M")
+    if panel["month"].iloc[0] != pd.Period("1993-01", "M") or list(panel["month"]) != list(
+            expected):
+        problems.append(f"{PANEL_FILE}: months must run from 1993-01 without gaps or repeats")
+    bad = sorted(set(panel["state"]) - set(TALKS_STATES))
+    if bad:
+        problems.append(f"{PANEL_FILE}: state {bad} not one of {', '.join(TALKS_STATES)}")
+    if ((panel["state"] == "none") != (panel["episode"] == "")).any():
+        problems.append(f"{PANEL_FILE}: a month has an episode exactly when it is in talks")
+    bad = sorted(set(episodes["ended"]) - EPISODE_ENDINGS)
+    if bad:
+        problems.append(f"{EPISODES_FILE}: ended {bad} not one of {sorted(EPISODE_ENDINGS)}")
+    for ep in episodes.itertuples():
+        months = panel.loc[panel["episode"] == ep.episode, "month"]
+        span = pd.period_range(ep.start, ep.end, freq="M")
+        if list(months) != list(span):
+            problems.append(f"{EPISODES_FILE}: episode {ep.episode} does not cover "
+                            f"{ep.start}..{ep.end} in {PANEL_FILE} exactly")
+        if not ep.source.strip():
+            problems.append(f"{EPISODES_FILE}: episode {ep.episode} has no source")
+    unknown = set(panel["episode"]) - set(episodes["episode"]) - {""}
+    if unknown:
+        problems.append(f"{PANEL_FILE}: episodes {sorted(unknown)} missing in {EPISODES_FILE}")
+    return problems
+
+
+@lru_cache(maxsize=1)
+def _panel_cached() -> tuple[pd.DataFrame, pd.DataFrame]:
+    panel = pd.read_csv(io.StringIO(_read_refdata_text(PANEL_FILE)), dtype=str,
+                        keep_default_na=False)
+    episodes = pd.read_csv(io.StringIO(_read_refdata_text(EPISODES_FILE)), dtype=str,
+                           keep_default_na=False)
+    panel["month"] = pd.PeriodIndex(panel["month"], freq="M")
+    for col in ("start", "end", "end_month"):
+        episodes[col] = pd.PeriodIndex(episodes[col], freq="M")
+    problems = _check_panel(panel, episodes)
+    if problems:  # pragma: no cover - guards against an edited data file
+        raise ValueError("; ".join(problems))
+    panel["in_talks"] = panel["state"] != "none"
+    return panel, episodes
+
+
+def load_talks_panel() -> pd.DataFrame:
+    """The record month by month from 1993-01 to :func:`panel_last_month`.
+
+    Columns: ``month`` (``period[M]``), ``state`` (one of :data:`TALKS_STATES`),
+    ``episode`` (the episode id, ``""`` when not in talks), ``us_administration`` and
+    ``in_talks`` (bool: ``state != "none"``).  When several things happened in one month
+    the state is the highest by the precedence summit > multilateral > agreement > contact
+    (refdata/README.md).
+    """
+    return _panel_cached()[0].copy()
+
+
+def load_talks_episodes() -> pd.DataFrame:
+    """Episodes of talks: ``episode``, ``start``, ``end`` (last month in talks),
+    ``end_month`` (first month out of talks), ``ended`` (one of :data:`EPISODE_ENDINGS`),
+    ``us_administration``, ``source`` and ``coding_note``."""
+    return _panel_cached()[1].copy()
+
+
+def panel_last_month() -> pd.Period:
+    """The latest month the panel is sourced to (terms running past it are censored)."""
+    return _panel_cached()[0]["month"].iloc[-1]
+
+
+def term_record(start: str, months: int) -> pd.DataFrame:
+    """Panel rows and missile tests of a term, cut at the last month both are sourced.
+
+    Columns: ``month``, ``state``, ``in_talks`` and ``tests`` (missiles that month).
+    Fewer than ``months`` rows means the term is right-censored.  The month before the
+    term is left out; :func:`state_before` gives it.
+    """
+    panel = _panel_cached()[0]
+    tests = _missile_tests_cached()
+    p0 = parse_month(start)
+    p1 = min(p0 + (months - 1), panel["month"].iloc[-1], tests["month"].iloc[-1])
+    rows = panel[(panel["month"] >= p0) & (panel["month"] <= p1)]
+    counts = tests.set_index("month")["tests"]
+    out = rows[["month", "state", "in_talks"]].reset_index(drop=True)
+    out["tests"] = counts.reindex(out["month"]).to_numpy()
+    return out
+
+
+def state_before(start: str) -> str:
+    """The panel's talks state in the month before ``start`` (``none`` before 1993-01)."""
+    panel = _panel_cached()[0]
+    prev = parse_month(start) - 1
+    row = panel[panel["month"] == prev]
+    return "none" if row.empty else str(row["state"].iloc[0])

@@ -1,34 +1,160 @@
-"""``parley hindcast``: past administrations simulated beside what actually happened."""
+"""``parley hindcast``: every US term since 1993 simulated month by month beside the record.
+
+The work is done by library functions: :func:`parley.experiments.record_hindcast.load_hindcasts`
+(refuses any event that is a decision to talk, meet, sign or walk out),
+:func:`~parley.experiments.record_hindcast.hindcast_record` (simulate and score) and
+:func:`parley.outputs.record_figures.write_record_figures`.  Without arguments it runs the
+shipped scenarios (``scenarios/hindcast`` and ``scenarios/live``), from any working directory.
+"""
 
 from __future__ import annotations
 
-import argparse
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from parley.cli.common import add_batch_options, finish, prepared, progress_bar
+from parley.analysis.record_scores import LOW_ESS, PATTERNS
+from parley.cli.common import out_folder
+from parley.scenario import month_label
 
-DEFAULT_DIR = "scenarios/hindcast"
+DEFAULT_RUNS = 2_000  # as parley.experiments.record_hindcast.DEFAULT_RUNS
 
 
 def register(sub) -> None:
-    p = sub.add_parser("hindcast", help="simulate past administrations beside the record")
-    p.add_argument("scenarios", nargs="*", default=[DEFAULT_DIR],
-                   help=f"hindcast scenario files or folders (default {DEFAULT_DIR})")
-    add_batch_options(p, default_runs=5_000)
-    p.set_defaults(func=run_hindcast, precision=None, max_runs=0, resume=None,
-                   reference=None)
+    from parley.outcomes import DEFAULT_SEED
+
+    p = sub.add_parser("hindcast", help="simulate every US term since 1993 beside the record, "
+                       "score it, and forecast the current term")
+    p.add_argument("scenarios", nargs="*", default=[],
+                   help="hindcast scenario files or folders (default: the shipped "
+                   "scenarios/hindcast and scenarios/live)")
+    p.add_argument("--runs", type=int, default=DEFAULT_RUNS,
+                   help=f"simulated worlds per term (default {DEFAULT_RUNS:,})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"master seed (default {DEFAULT_SEED})")
+    p.add_argument("--out", type=out_folder, default=None,
+                   help="folder for hindcast.json and figures (default results/hindcast-STAMP)")
+    p.add_argument("--no-plots", action="store_true", help="do not draw figures")
+    p.set_defaults(func=run_hindcast)
 
 
-def run_hindcast(args: argparse.Namespace) -> int:
-    from parley.analysis.hindcast import format_hindcast
-    from parley.cli.run import start_or_resume
-    from parley.experiments.batch import execute, write_hindcast
+def run_hindcast(args) -> int:
+    from parley.errors import ParleyError
+    from parley.experiments.record_hindcast import hindcast_record, load_hindcasts
+    from parley.results.store import atomic_write_json
 
-    executor, batch, manifest = prepared(
-        args, lambda: start_or_resume(args, list(args.scenarios), "hindcast"))
-    n_scen = len(batch.scenarios)
-    with progress_bar(n_scen * manifest["target_runs"], 0) as bar:
-        summary = execute(batch, manifest, executor, bar.update)
-    table = write_hindcast(Path(batch.store.folder), summary)
-    print(format_hindcast(table, batch.done_runs))
-    return finish(batch.store.folder, batch.errors, args.no_plots)
+    if args.runs < 2:
+        raise ParleyError("--runs must be at least 2")
+    scenarios = load_hindcasts(args.scenarios)
+    result = hindcast_record(scenarios, args.runs, args.seed)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = args.out or Path("results") / f"hindcast-{stamp}"
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(folder / "hindcast.json", result)
+    print(format_hindcast(result))
+    if not args.no_plots:
+        from parley.outputs.record_figures import write_record_figures
+
+        for path in write_record_figures(result, folder):
+            print(f"figure: {path}")
+    print(f"results: {folder / 'hindcast.json'}")
+    return 0
+
+
+SHORT = {"first_talks_month": "first", "months_in_talks": "months", "spells": "spells",
+         "collapses": "collapses", "tests_per_month_in_talks": "tests/mo in",
+         "tests_per_month_out_of_talks": "tests/mo out"}
+
+
+def _num(v: float | None) -> str:
+    return "n/a (one term)" if v is None else f"{v:.3f}"
+
+
+def _q(v: float | None) -> str:
+    return "  n/a" if v is None else f"{v:5.2f}"
+
+
+COLUMNS = (("term", 13), ("start", 8), ("P(talks in term) [95% CI]", 26), ("happened", 9),
+           ("1st month sim/real", 19), ("months in talks sim 10-50-90/real", 34),
+           ("tests sim 10-50-90/real", 24))
+
+
+def _row(cells: list[str]) -> str:
+    return " ".join(f"{c:<{w}}" for c, (_, w) in zip(cells, COLUMNS, strict=True)).rstrip()
+
+
+def _term_lines(result: dict[str, Any]) -> list[str]:
+    lines = [_row([name for name, _ in COLUMNS])]
+    for r in result["rows"]:
+        med = "-" if r["median_first_talks_month"] is None else int(r["median_first_talks_month"])
+        real = r["observed_first_talks_month"] or "-"
+        happened = ("yes" if r["observed_talks_to_date"] else "not yet") if r["censored"] else (
+            "yes" if r["observed_talks"] else "no")
+        mt = r["patterns"]["months_in_talks"]
+        share = f"{r['p_talks']:.3f} [{r['lo']:.3f}, {r['hi']:.3f}]"
+        line = _row([r["scenario"], r["start"], share, happened, f"{med} / {real}",
+                     f"{mt['q10']:.0f}-{mt['q50']:.0f}-{mt['q90']:.0f} / {mt['observed']:.0f}",
+                     f"{r['sim_tests_q10']}-{r['sim_tests_q50']}-{r['sim_tests_q90']} / "
+                     f"{r['observed_tests']}"])
+        if r["censored"]:
+            line += f"  (censored: {r['months_observed']} of {r['months']} months)"
+        lines.append(line)
+    return lines
+
+
+def _term_score_lines(result: dict[str, Any]) -> list[str]:
+    if not result["n_terms"]:
+        return ["Term level: no completed term to score"]
+    return [
+        f"Term level over {result['n_terms']} completed terms ({result['n_censored']} censored "
+        f"term not scored): Brier model {result['brier_model']:.3f}; leave-one-out base rate "
+        f"{result['brier_naive_loo']:.3f}; coin flip {result['brier_coin']:.3f}",
+        f"  log loss model {result['log_model']:.3f}; base rate {result['log_naive_loo']:.3f}; "
+        f"coin flip {result['log_coin']:.3f} (nats; lower is better for both scores)"]
+
+
+def _score_lines(result: dict[str, Any]) -> list[str]:
+    m, roll = result["month"], result["rolling"]
+    lines = [
+        *_term_score_lines(result),
+        f"Month level over {m['n_months']} months: log loss model {m['log_model']:.3f} vs "
+        f"climatology {_num(m['log_climatology'])} (leave-one-term-out share in talks); Brier "
+        f"{m['brier_model']:.3f} vs {_num(m['brier_climatology'])}",
+        "Patterns: quantile of the record among simulated worlds (0.5 typical; below 0.05 or "
+        "above 0.95 the model misses)",
+        f"  {'term':<13} " + " ".join(f"{SHORT[k]:>12}" for k in PATTERNS),
+    ]
+    for r in result["rows"]:
+        lines.append(f"  {r['scenario']:<13} " + " ".join(
+            f"{_q(r['patterns'][k]['quantile']):>12}" for k in PATTERNS))
+    if roll["n"]:
+        lines.append(
+            f"Rolling-origin forecasts of talks in the rest of the term (start, then every 6 "
+            f"months; {roll['n']} forecasts): Brier model {roll['brier_model']:.3f}; base rate "
+            f"{roll['brier_base_rate']:.3f}; coin {roll['brier_coin']:.3f}; log loss model "
+            f"{roll['log_model']:.3f}; base rate {roll['log_base_rate']:.3f}; coin "
+            f"{roll['log_coin']:.3f}; {roll['n_low_ess']} forecasts rest on an effective "
+            f"sample below {LOW_ESS} worlds")
+    return lines
+
+
+def _live_lines(result: dict[str, Any]) -> list[str]:
+    lines = []
+    for f in result["live"]:
+        first = month_label(f["start"], f["months_observed"] + 1)
+        last = month_label(f["start"], f["months"])
+        seen = month_label(f["start"], f["months_observed"])
+        so_far = "talks" if f["talks_so_far"] else "no talks"
+        lines.append(
+            f"Live forecast ({f['scenario']}): P(talks in {first}..{last} | record to {seen}: "
+            f"{so_far}, {f['tests_so_far']} missile tests) = {f['p']:.3f} "
+            f"[{f['lo']:.3f}, {f['hi']:.3f}] (effective sample {f['ess']:.0f} of "
+            f"{f['worlds']:,} worlds; {f['p_at_start']:.3f} at the start of the term)")
+    return lines
+
+
+def format_hindcast(result: dict[str, Any]) -> str:
+    """The printed hindcast: term table, scores, patterns, rolling and live forecasts."""
+    head = (f"Hindcast over the record 1993-01..{result['panel_last_month']}: "
+            f"{result['runs']:,} worlds per term, seed {result['seed']}")
+    return "\n".join([head, *_term_lines(result), *_score_lines(result), *_live_lines(result)])

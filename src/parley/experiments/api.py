@@ -25,7 +25,6 @@ from parley.experiments.batch import (
     execute,
     load_scenarios,
     new_batch,
-    write_hindcast,
 )
 from parley.experiments.engine import DEFAULT_CHUNK
 from parley.experiments.executors import Executor, make_executor
@@ -58,10 +57,16 @@ class BatchResult:
 
 
 @dataclass
-class HindcastResult(BatchResult):
-    """``summary`` holds one row per past term beside the record; ``scores`` the Brier scores."""
+class HindcastResult:
+    """``terms``: one row per term beside the record; ``live``: the forecasts of terms still
+    running; ``scores``: term-level Brier and log scores against the baselines; ``details``:
+    hindcast.json as a dict (month-level, patterns, rolling-origin forecasts)."""
 
-    scores: dict[str, float] = field(default_factory=dict)
+    terms: pd.DataFrame
+    live: pd.DataFrame
+    scores: dict[str, Any]
+    details: dict[str, Any]
+    folder: Path | None
 
 
 @dataclass
@@ -111,13 +116,28 @@ def compare(scenarios: Sequence[ScenarioLike], runs: int = 10_000, seed: int = D
     return _batch(list(scenarios), "compare", options, out, executor, progress)
 
 
-def hindcast(scenarios: Sequence[ScenarioLike] = ("scenarios/hindcast",), runs: int = 5_000,
-             seed: int = DEFAULT_SEED, out: str | Path | None = None,
-             executor: ExecutorLike = "local", jobs: int | None = None,
-             chunk: int = DEFAULT_CHUNK, progress: Progress = None) -> HindcastResult:
-    """Past administrations simulated beside the record (``parley hindcast``)."""
-    options = BatchOptions(runs=runs, seed=seed, chunk=chunk, jobs=jobs)
-    return _batch(list(scenarios), "hindcast", options, out, executor, progress)
+def hindcast(scenarios: Sequence[ScenarioLike] = (), runs: int = 2_000,
+             seed: int = DEFAULT_SEED, out: str | Path | None = None) -> HindcastResult:
+    """Every US term since 1993 beside the record, scored, and the live forecast
+    (``parley hindcast``); ``scenarios`` defaults to the shipped hindcast and live files."""
+    from parley.experiments.record_hindcast import hindcast_record, load_hindcasts
+    from parley.results.store import atomic_write_json
+
+    loaded = [s for s in scenarios if isinstance(s, Scenario)]
+    paths = [str(s) for s in scenarios if not isinstance(s, Scenario)]
+    if paths or not loaded:
+        loaded += load_hindcasts(paths)
+    table = hindcast_record(loaded, runs, seed)
+    folder = None
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(folder / "hindcast.json", table)
+    scores = {k: v for k, v in table.items() if k.startswith(("brier", "log"))}
+    return HindcastResult(terms=pd.DataFrame([{k: v for k, v in r.items() if k != "patterns"}
+                                              for r in table["rows"]]),
+                          live=pd.DataFrame(table["live"]), scores=scores, details=table,
+                          folder=folder)
 
 
 def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
@@ -133,16 +153,11 @@ def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
             runner.close()
             raise
         details = execute(batch, manifest, runner, progress)
-        result_type = HindcastResult if kind == "hindcast" else BatchResult
-        result = result_type(
+        result = BatchResult(
             runs=pd.read_csv(folder / "runs.csv"), summary=_scenario_table(details),
             comparison=(pd.DataFrame(details["comparison"]["rows"])
                         if "comparison" in details else None),
             details=details, manifest=manifest, folder=_kept(folder, out), errors=batch.errors)
-        if kind == "hindcast":
-            table = write_hindcast(folder, details)
-            result.summary = pd.DataFrame(table["rows"])
-            result.scores = {k: v for k, v in table.items() if k.startswith("brier")}
     return result
 
 

@@ -176,15 +176,6 @@ def execute(batch: Batch, manifest: dict[str, Any], executor: Executor,
     return _finish(batch, manifest, "complete")
 
 
-def write_hindcast(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
-    """The hindcast table of a finished hindcast batch, written to ``hindcast.json``."""
-    from parley.analysis.hindcast import hindcast_table
-
-    table = hindcast_table(summary)
-    atomic_write_json(folder / "hindcast.json", table)
-    return table
-
-
 def scenario_changes(manifest: dict[str, Any]) -> list[str]:
     """One line per scenario file that differs from (or is gone since) the batch's start."""
     lines = []
