@@ -120,3 +120,15 @@ def test_precision_asks_for_whole_runs_not_whole_chunks():
     assert runs_for_precision(2000, 0.0105, 0.01, cap=200_000) == 2316
     assert runs_for_precision(2000, 0.0099, 0.01, cap=200_000) == 2100  # at least 5% more
     assert runs_for_precision(2000, 0.05, 0.01, cap=10_000) == 10_000  # the cap
+
+
+def test_precision_runs_are_the_same_for_any_worker_count(tmp_path):
+    folders = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        assert main(["run", str(ROOT / "scenarios" / "trump_oh.yaml"), "--precision", "0.015",
+                     "--chunk", "700", "--jobs", jobs, "--no-plots", "--out", str(out)]) == 0
+        folders.append(out)
+    runs = [json.loads((f / "manifest.json").read_text())["target_runs"] for f in folders]
+    assert runs[0] == runs[1] and runs[0] % 700 != 0  # whole runs, not whole chunks
+    assert (folders[0] / "runs.csv").read_bytes() == (folders[1] / "runs.csv").read_bytes()
