@@ -33,7 +33,7 @@ SUMMARIES = {
     "compare": "run scenarios on the same seeds and rank them",
     "sweep": "run a scenario over a design of parameter values",
     "calibrate": "fit Pyongyang's baseline provocation rates to a period of the record",
-    "hindcast": "simulate every US term since 1993 beside the record, score it, and forecast the current term",
+    "hindcast": "simulate every US term since 1993 beside the record; forecast the current one",
     "plot": "draw figures from a results directory",
     "report": "write a self-contained HTML report of a results directory",
     "viz": "interactive browser view of one scenario (Mesa SolaraViz)",

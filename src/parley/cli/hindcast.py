@@ -23,8 +23,8 @@ DEFAULT_RUNS = 2_000  # as parley.experiments.record_hindcast.DEFAULT_RUNS
 def register(sub) -> None:
     from parley.outcomes import DEFAULT_SEED
 
-    p = sub.add_parser("hindcast", help="simulate every US term since 1993 beside the record, "
-                       "score it, and forecast the current term")
+    p = sub.add_parser("hindcast", help="simulate every US term since 1993 beside the record; "
+                       "forecast the current one")
     p.add_argument("scenarios", nargs="*", default=[],
                    help="hindcast scenario files or folders (default: the shipped "
                    "scenarios/hindcast and scenarios/live)")
