@@ -45,6 +45,12 @@ class Narrator:
         changes = ", ".join(f"{k} = {v}" for k, v in event.set.items())
         self._pending.append(f"Scheduled: {event.actor.capitalize()}: {event.note} ({changes}).")
 
+    def condition(self, cond: Any, worlds: Any) -> None:
+        if worlds[self.i]:
+            changes = ", ".join(f"{k} = {v}" for k, v in cond.set.items())
+            self._pending.append(f"Condition met ({cond.when.kind}): "
+                                 f"{cond.actor.capitalize()}: {cond.note} ({changes}).")
+
     def month(self, old: Any) -> None:
         m, a, s, i = self.model, self.model.acts, self.model.state, self.i
         out = self._pending
