@@ -87,7 +87,8 @@ class Pyongyang(Actor):
         away = R.sits_out(m.draws.uniform(f"{self.name}.sit_out", 0), st)
         gap = R.concession_gap(us, st, dyn, s.bold_credit)
         margin = R.engagement_margin(
-            st, us, dyn, flexibility=a["flexibility"], press=s.press, pressure=s.pressure,
+            st, us, dyn, flexibility=a["flexibility"], press=s.press,
+            pressure_change=s.pressure - m.start_pressure,
             gap=gap, lifeline=s.lifeline, capability_gain=s.capability - m.world["capability"],
             tension_rise=s.tension - m.world["tension"], bold_credit=s.bold_credit,
             dialogue=s.dialogue)

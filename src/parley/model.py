@@ -143,6 +143,7 @@ class NegotiationModel(mesa.Model):
         loss, lifeline = self._patrons_at_start()
         self.state.pressure = self._pressure(loss)
         self.state.lifeline = lifeline
+        self.start_pressure = self.state.pressure.copy()
         self.acts: dict[str, Any] = {}
         self.events = {m: [e for e in scenario.events if scenario.month_index(e.month) == m]
                        for m in range(1, self.horizon + 1)}

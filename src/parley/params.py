@@ -287,8 +287,8 @@ DYNAMICS: dict[str, Dynamic] = {d.name: d for d in (
     # Pyongyang: engagement (docs/MODEL.md, 'Engagement rule')
     _dyn("accept_willing", 0.5, 0.2, 1.0,
          "Chance a willing Pyongyang (engagement margin >= 0) takes up a given offer."),
-    _dyn("engage_pressure", 0.2, 0.0, 0.5,
-         "Weight of enforced pressure in the engagement margin (no-deal hurts more).",
+    _dyn("engage_pressure", 1.0, 0.25, 2.0,
+         "Weight of the change in enforced pressure since the start in the engagement margin.",
          "Fearon 1995 / outside options: pressure lowers the value of no agreement"),
     _dyn("engage_relief_value", 0.5, 0.0, 1.0,
          "Weight of the relief on offer (if within reach) in the engagement margin.",
@@ -361,3 +361,31 @@ def dynamics_defaults() -> dict[str, float]:
 # Numerical guard (not behaviour): floor of a divisor or a log argument, and the
 # tolerance of a comparison on the LADDER scale.
 TINY = 1e-12
+
+
+# The neutral alternative of a stance: what the model assumes when no text speaks
+# (the base.yaml default, or "the mechanism off").  tests/test_claims.py switches a
+# cited value to it and checks that the declared outcome moves the declared way.
+# A parameter without an entry is a level, not a switch: its citations claim nil.
+NEUTRAL: dict[str, object] = {
+    "personal_diplomacy": False,
+    "summit_requires_working_level": True,
+    "relief_precondition": "nuclear_and_missile_freeze",
+    "relief_form": "package",
+    "sequencing": "all_upfront",
+    "sanctions_policy": "hold",
+    "red_line": "icbm",
+    "military_option": False,
+    "no_reelection_pressure": False,
+    "peace_regime_goal": False,
+    "sanctions_linkage": "nuclear_and_missiles",
+    "links_inter_korean_dialogue": False,
+    "bold_move_rate": 0.0,
+    "flattery_outreach": 0.0,
+    "evasion_growth": 0.0,
+    "capability_growth": 0.0,
+    "un_easing_push": 0.0,
+    "spoiler_threshold": 1.0,
+    "phased_affinity": 0.0,
+    "us_china_drift": 0.0,
+}

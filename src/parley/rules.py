@@ -323,7 +323,7 @@ def deal_possible(us: Stance, dprk: Stance, dyn: Dyn, bold_credit: np.ndarray) -
 
 
 def engagement_margin(dprk: Stance, us: Stance, dyn: Dyn, *, flexibility: np.ndarray,
-                      press: np.ndarray, pressure: np.ndarray, gap: np.ndarray,
+                      press: np.ndarray, pressure_change: np.ndarray, gap: np.ndarray,
                       lifeline: np.ndarray, capability_gain: np.ndarray,
                       tension_rise: np.ndarray, bold_credit: np.ndarray,
                       dialogue: np.ndarray) -> np.ndarray:
@@ -339,11 +339,11 @@ def engagement_margin(dprk: Stance, us: Stance, dyn: Dyn, *, flexibility: np.nda
     a spoiler patron's lifeline (Oh, 'Second': China's own diplomacy),
     capability gained since the start of the term (Oh, 'Third'), and tension
     risen since the start (Jervis's spiral; a fall adds).  The threshold is
-    Pyongyang's stance at the start of the term, so its own state enters as a
-    change from then.  Weights: ``dyn``.
+    Pyongyang's stance at the start of the term, so the state of the world
+    (pressure, capability, tension) enters as a change from then.  Weights: ``dyn``.
     """
     within_reach = gap <= TINY
-    return (flexibility + press + dyn["engage_pressure"] * pressure
+    return (flexibility + press + dyn["engage_pressure"] * pressure_change
             + dyn["engage_relief_value"] * relief_on_offer(us, dyn) * within_reach
             + dyn["engage_bold_opener"] * (bold_credit > 0)
             + dyn["dialogue_engagement"] * dialogue

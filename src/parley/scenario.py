@@ -61,7 +61,8 @@ class _Provenanced(_Strict):
 
 
 OUTCOME_NAMES = ("talks_resumed", "engaged", "summit_held", "freeze_deal", "relief_granted",
-                 "crisis")
+                 "crisis", "tests", "months_in_talks", "final_tension",
+                 "final_sanctions_pressure")
 
 
 class Claim(_Strict):
@@ -72,7 +73,8 @@ class Claim(_Strict):
     """
 
     outcome: Literal["talks_resumed", "engaged", "summit_held", "freeze_deal", "relief_granted",
-                     "crisis"] | None = None
+                     "crisis", "tests", "months_in_talks", "final_tension",
+                     "final_sanctions_pressure"] | None = None
     direction: Literal["up", "down"] | None = None
     nil: str | None = Field(default=None, min_length=10)
 
