@@ -326,7 +326,7 @@ DYNAMICS: dict[str, Dynamic] = {d.name: d for d in (
          "Multiple of Seoul's dialogue propensity while US talks run, when Washington ties "
          "the two tracks.",
          "Yeo, Progressive: Warren ties inter-Korean dialogue to the nuclear talks; size assumed"),
-    _dyn("linked_dialogue_outside", 0.5, 0.0, 1.0,
+    _dyn("linked_dialogue_outside", 1.0, 0.5, 1.0,
          "Multiple of Seoul's dialogue propensity outside talks when the tracks are tied."),
     _dyn("dialogue_engagement", 0.05, 0.0, 0.2,
          "Engagement an inter-Korean contact last month adds to Pyongyang's margin."),

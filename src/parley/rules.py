@@ -475,8 +475,8 @@ def inter_korean_dialogue(u: np.ndarray, st: Stance, us: Stance, dyn: Dyn,
 
     Seoul's propensity is an assumption (the texts say little of Seoul).  Yeo,
     'Progressive': Warren ties inter-Korean dialogue to the nuclear talks; when
-    Washington does, Seoul's dialogue paces with them (more while they run,
-    less outside them).
+    Washington does, Seoul's dialogue moves in step with them (more while
+    they run; outside them as usual unless ``linked_dialogue_outside`` < 1).
     """
     if not us["links_inter_korean_dialogue"]:
         return u < st["engagement"]
