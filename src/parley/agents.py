@@ -56,7 +56,8 @@ class Washington(Actor):
     role = "washington"
 
     def step(self) -> None:
-        m, s, a, st, dyn = self.model, self.model.state, self.model.acts, self.stance, self.model.dyn
+        m, s, a, st = self.model, self.model.state, self.model.acts, self.stance
+        dyn = m.dyn
         a["attention"] = R.attention(st, dyn, s.crisis_left, m.month, m.horizon)
         a["bold"] = R.bold_move(self.draw("bold_move"), st, s.talks, a["attention"])
         a["bold_kind"] = R.bold_move_kind(self.draw("bold_kind"))
@@ -73,7 +74,8 @@ class Pyongyang(Actor):
     role = "pyongyang"
 
     def step(self) -> None:
-        m, s, a, st, dyn = self.model, self.model.state, self.model.acts, self.stance, self.model.dyn
+        m, s, a, st = self.model, self.model.state, self.model.acts, self.stance
+        dyn = m.dyn
         us = m.washington.stance
         mult = R.provocation_multiplier(st, dyn, s.tension, s.talks, s.pressure)
         rate = np.clip(st["test_month_rate"] * mult, 0.0, 1.0)
@@ -107,7 +109,8 @@ class Patron(Actor):
     role = "patron"
 
     def step(self) -> None:
-        m, s, a, st, dyn = self.model, self.model.state, self.model.acts, self.stance, self.model.dyn
+        m, s, a, st = self.model, self.model.state, self.model.acts, self.stance
+        dyn = m.dyn
         spoiler = R.is_spoiler(st, s.us_china)
         a.setdefault("spoilers", []).append((self.name, spoiler))
         a["unenforced"] = a.get("unenforced", 0.0) + R.unenforced(st, dyn, spoiler, s.talks)

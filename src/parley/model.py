@@ -27,7 +27,8 @@ OUTCOMES = ("talks_resumed", "engaged", "first_talks_month", "summit_held", "fre
             "relief_granted", "crisis", "tests", "icbm_tests", "nuclear_tests",
             "months_in_talks", "collapses", "final_tension", "final_sanctions_pressure",
             "final_us_china_tension", "final_talks_state")
-BINARY_OUTCOMES = ("talks_resumed", "engaged", "summit_held", "freeze_deal", "relief_granted", "crisis")
+BINARY_OUTCOMES = ("talks_resumed", "engaged", "summit_held", "freeze_deal", "relief_granted",
+                   "crisis")
 COUNT_OUTCOMES = ("tests", "icbm_tests", "nuclear_tests", "months_in_talks", "collapses")
 
 

@@ -223,9 +223,9 @@ def provocation_multiplier(st: Stance, dyn: Dyn, tension: np.ndarray, talks: np.
     them Pyongyang tests at the calibrated base rate; neutral points:
     assumption).
     """
-    above = (dyn["leverage_tension_weight"] * np.maximum(tension - dyn["leverage_neutral_tension"], 0)
-             + dyn["leverage_pressure_weight"]
-             * np.maximum(pressure - dyn["leverage_neutral_pressure"], 0))
+    over_t = np.maximum(tension - dyn["leverage_neutral_tension"], 0)
+    over_p = np.maximum(pressure - dyn["leverage_neutral_pressure"], 0)
+    above = dyn["leverage_tension_weight"] * over_t + dyn["leverage_pressure_weight"] * over_p
     lever = np.minimum(1.0 + st["leverage_sensitivity"] * above, dyn["leverage_cap"])
     return np.where(in_talks(talks), 1.0 - st["restraint_in_talks"], lever)
 
