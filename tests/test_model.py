@@ -111,7 +111,156 @@ def test_extra_actors_join_the_schedule(trump_oh):
     from parley.scenario import build_scenario
 
     sc = build_scenario(raw)
-    model = NegotiationModel(scenario=sc, seed=3).run()
+    seeds = run_seeds(3, range(400))
+    model = NegotiationModel(scenario=sc, seeds=seeds).run()
     roles = [a.role for a in model.order]
     assert roles == ["washington", "pyongyang", "patron", "patron", "ally", "ally"]
-    assert R.Talks(model.state.talks[0]) in R.Talks
+    # the second patron's lax enforcement and the second ally's dialogue reach the world
+    alone = NegotiationModel(scenario=trump_oh, seeds=seeds).run()
+    assert (model.state.pressure < alone.state.pressure).mean() > 0.5
+    assert [n for n, _ in model.acts["spoilers"]] == ["beijing", "moscow"]
+    assert [n for n, _ in model.acts["dialogues"]] == ["seoul", "tokyo"]
+
+
+# ------------------------------------------------ bookkeeping on hand-built worlds
+
+T = R.Talks
+
+
+def _world(scenario, n=4, **stance):
+    """A model before its first month, with every world's draws fixed by seed."""
+    model = NegotiationModel(scenario=scenario, seeds=run_seeds(11, range(n)), **stance)
+    model.month = 1
+    model.acts = {"bold": np.zeros(n, bool), "bold_kind": np.zeros(n, np.int64),
+                  "tests": np.zeros(n, np.int64), "icbm": np.zeros(n, np.int64),
+                  "irbm": np.zeros(n, np.int64), "nuclear": np.zeros(n, np.int64),
+                  "military": np.zeros(n, bool), "breach": np.zeros(n, bool),
+                  "willing": np.zeros(n, bool)}
+    return model
+
+
+def test_a_new_deal_grants_its_relief(trump_oh):
+    m = _world(trump_oh, washington__relief_form="targeted_reversible")
+    s = m.state
+    before = s.sanctions.copy()
+    old = np.array([T.WORKING, T.SUMMIT, T.WORKING, T.AGREEMENT])
+    s.talks = np.array([T.AGREEMENT, T.AGREEMENT, T.WORKING, T.AGREEMENT])
+    m._apply_deal_and_relief(old)
+    size = m.dyn["relief_targeted"]
+    assert m.acts["new_deal"].tolist() == [True, True, False, False]
+    assert s.deal.tolist() == [True, True, False, False]
+    assert s.relief.tolist() == [True, True, False, False]
+    assert s.sanctions == pytest.approx(before - size * np.array([1, 1, 0, 0]))
+
+
+def test_collapse_snaps_reversible_relief_back_but_not_a_package(trump_oh):
+    for form, snaps in (("targeted_reversible", True), ("package", False)):
+        m = _world(trump_oh, n=2, washington__relief_form=form)
+        s = m.state
+        s.deal[:], s.relief[:] = True, True
+        s.relief_size[:] = 0.3
+        s.sanctions[:] = 0.4
+        old = np.array([T.AGREEMENT, T.AGREEMENT])
+        s.talks = np.array([T.COLLAPSE, T.AGREEMENT])
+        m._apply_deal_and_relief(old)
+        assert m.acts["snap_back"].tolist() == [snaps, False], form
+        assert s.sanctions[0] == pytest.approx(0.7 if snaps else 0.4), form
+        assert s.deal.tolist() == [False, True] and s.relief.tolist() == [False, True]
+
+
+def test_time_limited_relief_lapses_after_a_test_and_is_renewed_otherwise(trump_oh):
+    m = _world(trump_oh, n=2, washington__relief_form="partial_time_limited")
+    s = m.state
+    due = int(m.dyn["relief_renewal_months"])
+    s.talks = old = np.array([T.AGREEMENT, T.AGREEMENT])
+    s.deal[:], s.relief[:] = True, True
+    s.relief_size[:] = 0.3
+    s.sanctions[:] = 0.5
+    s.relief_months[:] = due - 1  # becomes due this month
+    s.tests_since_relief[:] = [0, 2]
+    m._apply_deal_and_relief(old)
+    assert m.acts["lapse"].tolist() == [False, True]
+    assert s.relief.tolist() == [True, False]
+    assert s.sanctions == pytest.approx([0.5, 0.8])
+    assert s.relief_months[0] == 0  # renewed: the clock restarts
+
+
+def test_a_bold_relief_move_grants_unilateral_relief_once(trump_oh):
+    m = _world(trump_oh, n=3)
+    s = m.state
+    m.acts["bold"] = np.array([True, True, False])
+    m.acts["bold_kind"] = np.array([0, 1, 0])  # 0 = sanctions_relief
+    before = s.sanctions.copy()
+    s.talks = old = np.array([T.WORKING, T.WORKING, T.WORKING])
+    m._apply_deal_and_relief(old)
+    assert m.acts["bold_relief"].tolist() == [True, False, False]
+    assert s.sanctions[0] == pytest.approx(before[0] - m.dyn["bold_relief"])
+    assert s.relief.tolist() == [True, False, False] and not s.deal.any()
+
+
+def test_tallies_count_entries_months_and_firsts(trump_oh):
+    m = _world(trump_oh, n=3)
+    s = m.state
+    m.month = 5
+    old = np.array([T.NO_CONTACT, T.WORKING, T.SUMMIT])
+    s.talks = np.array([T.WORKING, T.SUMMIT, T.COLLAPSE])
+    s.talks_months[:] = [0, 3, 6]
+    m.acts["tests"] = np.array([2, 0, 1])
+    m._tally(old)
+    assert s.first_talks_month.tolist() == [5, 5, 0]
+    assert s.talks_months.tolist() == [0, 4, 0]
+    assert s.months_in_talks.tolist() == [1, 1, 0]
+    assert s.summit_held.tolist() == [False, True, False]
+    assert s.collapses.tolist() == [0, 0, 1]
+    assert s.engaged.tolist() == [True, False, False]  # entering talks is engagement
+    assert s.tests.tolist() == [2, 0, 1]
+    m.month = 6
+    s.talks = np.array([T.WORKING, T.SUMMIT, T.COLLAPSE])
+    m._tally(s.talks.copy())
+    assert s.first_talks_month.tolist() == [5, 5, 0]  # the first month stays
+    assert s.collapses.tolist() == [0, 0, 1]  # staying in COLLAPSE is not a new collapse
+
+
+def test_crisis_from_force_or_top_tension(trump_oh):
+    m = _world(trump_oh, n=3)
+    s = m.state
+    s.talks = old = np.zeros(3, np.int64)
+    m.acts["military"] = np.array([True, False, False])
+    s.tension = np.array([0.1, m.dyn["crisis_tension"], 0.5])
+    m._tally(old)
+    assert s.crisis.tolist() == [True, True, False]
+
+
+def test_monthly_order_and_lags(trump_oh):
+    """Washington moves before Pyongyang; patron press acts from the next month."""
+    m = NegotiationModel(scenario=trump_oh, seeds=run_seeds(2, range(200)),
+                         washington__sequencing="phased")
+    assert [a.role for a in m.order][:2] == ["washington", "pyongyang"]
+    assert not m.state.press.any()
+    m.step()
+    assert m.state.press.any()  # computed in month 1, read by Pyongyang in month 2
+    assert np.array_equal(m.state.press, np.broadcast_to(m.acts["press"], (200,)))
+
+
+def test_a_bold_opener_is_an_offer(trump_oh):
+    m = NegotiationModel(scenario=trump_oh, seeds=run_seeds(4, range(500)),
+                         washington__bold_move_rate=1.0, washington__outreach_rate=0.0,
+                         shocks__us_crisis_rate=0.0)
+    m.step()
+    assert m.acts["bold"].all() and m.acts["offer"].all()
+    assert (m.state.bold_credit > 0).all()
+
+
+def test_conditions_fire_per_world_once_from_the_next_month(trump_oh):
+    seeds = run_seeds(6, range(3000))
+    sc = with_values(trump_oh, {"pyongyang.icbm_share": 0.5, "world.capability": 0.95})
+    m = NegotiationModel(scenario=sc, seeds=seeds)
+    rate = m.washington.stance["bold_move_rate"].copy()
+    m.step()
+    fired = m.fired[0].copy()
+    mirv = (m.acts["icbm"] > 0) & (m.state.capability >= m.dyn["multiple_warhead_capability"])
+    assert fired.any() and np.array_equal(fired, mirv)
+    now = m.washington.stance["bold_move_rate"]
+    assert (now[fired] == 0).all() and np.array_equal(now[~fired], rate[~fired])
+    m.run()
+    assert not m.acts["bold"][m.fired[0]].any()
