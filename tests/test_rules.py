@@ -322,11 +322,11 @@ def test_every_engagement_term_points_the_documented_way(term, value, sign):
     assert sign * (_margin(**{term: value}) - base) > 0
 
 
-def test_relief_counts_only_within_reach_and_upfront_costs():
+def test_relief_counts_only_within_reach_and_nothing_counts_twice():
     within = _margin()
     short = _margin(gap=1e-6)
-    assert within - short == pytest.approx(
-        DYN["engage_relief_value"] * DYN["relief_partial"] + DYN["engage_gap"] * 1e-6)
+    assert within - short == pytest.approx(DYN["engage_relief_value"] * DYN["relief_partial"])
+    assert _margin(gap=0.5) == short  # beyond reach, the size of the gap does not count twice
     dprk = {"attitude_threshold": np.full(1, 0.5)}
     zero = {k: np.zeros(1) for k in ("press", "pressure_change", "gap", "lifeline",
                                      "capability_gain", "tension_rise", "bold_credit")}
@@ -334,7 +334,7 @@ def test_relief_counts_only_within_reach_and_upfront_costs():
                                   flexibility=np.full(1, 0.5), dialogue=np.zeros(1, bool), **zero)
     phased = R.engagement_margin(dprk, _us(sequencing="phased"), DYN,
                                  flexibility=np.full(1, 0.5), dialogue=np.zeros(1, bool), **zero)
-    assert phased[0] - upfront[0] == pytest.approx(DYN["engage_upfront"])
+    assert phased[0] == upfront[0]  # sequencing acts through F (flex_phased), not again here
     higher = {"attitude_threshold": np.full(1, 0.7)}
     assert R.engagement_margin(higher, _us(), DYN, flexibility=np.full(1, 0.5),
                                dialogue=np.zeros(1, bool), **zero)[0] < phased[0]

@@ -334,21 +334,21 @@ def engagement_margin(dprk: Stance, us: Stance, dyn: Dyn, *, flexibility: np.nda
     the change in US attitude it reads (Yeo, 'Trump'), patron press (Yeo,
     'Prospects'), pressure as actually enforced (no deal hurts more), relief
     within reach of what it is willing to give (Yeo, 'Prospects'), a bold
-    opener's goodwill (Oh, 'First'), inter-Korean contact.  Against: the gap
-    between what is asked and what it will give, an all-upfront sequencing,
-    a spoiler patron's lifeline (Oh, 'Second': China's own diplomacy),
+    opener's goodwill (Oh, 'First'), inter-Korean contact.  Against: a
+    spoiler patron's lifeline (Oh, 'Second': China's own diplomacy),
     capability gained since the start of the term (Oh, 'Third'), and tension
     risen since the start (Jervis's spiral; a fall adds).  The threshold is
     Pyongyang's stance at the start of the term, so the state of the world
-    (pressure, capability, tension) enters as a change from then.  Weights: ``dyn``.
+    (pressure, capability, tension) enters as a change from then.  What
+    Washington asks enters through ``flexibility`` (its precondition and
+    sequencing terms) and through ``gap``, which decides whether the relief
+    on offer is within reach; it is not counted a second time.  Weights: ``dyn``.
     """
     within_reach = gap <= TINY
     return (flexibility + press + dyn["engage_pressure"] * pressure_change
             + dyn["engage_relief_value"] * relief_on_offer(us, dyn) * within_reach
             + dyn["engage_bold_opener"] * (bold_credit > 0)
             + dyn["dialogue_engagement"] * dialogue
-            - dyn["engage_gap"] * gap
-            - dyn["engage_upfront"] * (us["sequencing"] == "all_upfront")
             - dyn["engage_outside_option"] * lifeline
             - dyn["engage_capability"] * capability_gain
             - dyn["engage_tension"] * tension_rise
