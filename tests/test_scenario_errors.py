@@ -250,6 +250,8 @@ CONDITION_CASES = {
     "claim_without_direction": (stance("0.5", 'assumption: "a reason that is long enough", '
                                        "claims: [{outcome: crisis}]"),
                                 ("claims", "'nil' with a reason")),
+    "condition_unknown_field": (condition(when="{kind: summit, colour: red}"),
+                                ("conditions.0.when.colour", "kind, test_class, level, from")),
     "claim_unknown_outcome": (stance("0.5", 'assumption: "a reason that is long enough", '
                                      "claims: [{outcome: happiness, direction: up}]"),
                               ("claims.0.outcome", "talks_resumed", "'happiness'")),

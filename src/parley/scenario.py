@@ -343,16 +343,15 @@ def _allowed_fields(loc: tuple) -> list[str]:
     for step in loc[:-1]:
         if isinstance(step, int) or model is None:
             continue
-        if step in ("world", "shocks") and model is ScenarioDoc:
+        if step in ("world", "shocks", "dynamics") and model is ScenarioDoc:
             model = None  # next step is a parameter name, then a Stance
             continue
         field_ = model.model_fields.get(step) if model else None
-        model = {"horizon": Horizon, "events": Event, "source": Source}.get(step, Stance
-                                                                             if field_ is None
-                                                                             else None)
+        model = {"horizon": Horizon, "events": Event, "source": Source, "conditions": Condition,
+                 "when": Trigger, "claims": Claim}.get(step, Stance if field_ is None else None)
     if model is None:
         model = Stance
-    return [n for n in model.model_fields if n != "abstract"] if model else []
+    return [f.alias or n for n, f in model.model_fields.items() if n != "abstract"]
 
 
 def _check_block(where: str, prefix: str, block: dict[str, Stance],
