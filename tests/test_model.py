@@ -264,3 +264,55 @@ def test_conditions_fire_per_world_once_from_the_next_month(trump_oh):
     assert (now[fired] == 0).all() and np.array_equal(now[~fired], rate[~fired])
     m.run()
     assert not m.acts["bold"][m.fired[0]].any()
+
+
+def test_a_fired_condition_is_narrated(trump_oh):
+    sc = with_values(trump_oh, {"pyongyang.icbm_share": 1.0, "world.capability": 0.95,
+                                "pyongyang.test_month_rate": 1.0})
+    model = NegotiationModel(scenario=sc, seed=3).run()
+    assert model.fired[0][0]
+    assert any("Condition met (test)" in line for line in model.narrator.lines())
+
+
+def test_release_forgets_the_model_in_mesas_registry(trump_oh):
+    import mesa
+
+    model = NegotiationModel(scenario=trump_oh, seed=1)
+    ids = getattr(mesa.Agent, "_ids", None)
+    model.release()
+    if isinstance(ids, dict):
+        assert model not in ids
+
+
+@pytest.mark.parametrize("when,expected", [
+    ({"kind": "test"}, [True, True, False, False]),
+    ({"kind": "test", "test_class": "irbm"}, [False, True, False, False]),
+    ({"kind": "test", "test_class": "icbm"}, [True, False, False, False]),
+    ({"kind": "test", "test_class": "multiple_warhead_icbm"}, [True, False, False, False]),
+    ({"kind": "nuclear_test"}, [False, False, True, False]),
+    ({"kind": "summit"}, [False, True, False, False]),
+    ({"kind": "collapse"}, [False, False, True, False]),
+    ({"kind": "deal"}, [False, False, False, True]),
+    ({"kind": "relief_granted"}, [True, False, False, True]),
+    ({"kind": "bold_move"}, [True, False, False, False]),
+    ({"kind": "tension_above", "level": 0.5}, [False, False, True, True]),
+    ({"kind": "months", "from": "2021-05"}, [True, True, True, True]),
+    ({"kind": "months", "from": "2021-06"}, [False, False, False, False]),
+    ({"kind": "test", "until": "2021-04"}, [False, False, False, False]),
+])
+def test_every_trigger_kind_reads_the_month(trump_oh, when, expected):
+    from parley.scenario import Trigger
+
+    m = _world(trump_oh, n=4)
+    m.month = 5  # 2021-05
+    s, a = m.state, m.acts
+    old = np.array([T.WORKING, T.WORKING, T.SUMMIT, T.WORKING])
+    s.talks = np.array([T.WORKING, T.SUMMIT, T.COLLAPSE, T.AGREEMENT])
+    a["tests"], a["icbm"] = np.array([1, 2, 0, 0]), np.array([1, 0, 0, 0])
+    a["irbm"], a["nuclear"] = np.array([0, 2, 0, 0]), np.array([0, 0, 1, 0])
+    s.capability = np.full(4, 0.99)
+    a["new_deal"] = np.array([False, False, False, True])
+    a["bold_relief"] = a["bold"] = np.array([True, False, False, False])
+    s.tension = np.array([0.2, 0.5, 0.7, 0.9])
+    got = m._triggered(Trigger.model_validate(when), old)
+    assert got.tolist() == expected
