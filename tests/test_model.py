@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -316,3 +318,32 @@ def test_every_trigger_kind_reads_the_month(trump_oh, when, expected):
     s.tension = np.array([0.2, 0.5, 0.7, 0.9])
     got = m._triggered(Trigger.model_validate(when), old)
     assert got.tolist() == expected
+
+
+# ------------------------------------ direction checks of issue 9 (common random numbers)
+
+
+def _paired(scenario, n, **kw):
+    return NegotiationModel(scenario=scenario, seeds=run_seeds(13, range(n)), narrate=False,
+                            **kw).run().outcomes()
+
+
+def test_more_leverage_sensitivity_never_lowers_tests_or_crises(scenario_dir):
+    """Issue 9: the old symmetric multiplier made sensitivity lower Biden's tests and crises."""
+    biden = scenario_dir / "biden.yaml"
+    low = _paired(biden, 3000, pyongyang__leverage_sensitivity=0.0)
+    high = _paired(biden, 3000, pyongyang__leverage_sensitivity=3.0)
+    # the multiplier is >= 1 and grows with sensitivity, so every world tests at least as
+    # often month by month until histories part; in the mean the rise is large (~+10 tests)
+    assert high["tests"].mean() > low["tests"].mean() + 5
+    diff = high["crisis"].astype(float) - low["crisis"].astype(float)
+    assert diff.mean() - 3.29 * diff.std(ddof=1) / np.sqrt(len(diff)) > 0
+
+
+def test_a_less_demanding_precondition_never_lowers_talks(trump_oh):
+    """More US flexibility on the ladder: P(talks) does not fall (paired, 3000 worlds)."""
+    rates = [_paired(trump_oh, 3000, washington__relief_precondition=w)["talks_resumed"].mean()
+             for w in ("substantial_disarmament", "verifiable_irreversible_steps",
+                       "nuclear_and_missile_freeze", "fissile_freeze")]
+    assert all(b >= a for a, b in itertools.pairwise(rates)), rates
+    assert rates[-1] > rates[0] + 0.1
