@@ -1,8 +1,9 @@
-"""Print the Markdown tables of docs/SCENARIOS.md: every parameter, and the shipped scenarios.
+"""Print the generated Markdown tables of the docs.
 
-``python docs/gen_param_table.py`` prints both tables; ``--write`` replaces the text
-between the ``<!-- BEGIN ... -->`` / ``<!-- END ... -->`` markers of docs/SCENARIOS.md
-(the tables are generated, not hand-edited).
+docs/SCENARIOS.md: every parameter, and the shipped scenarios; docs/MODEL.md:
+every modelling constant (``params.DYNAMICS``).  ``python docs/gen_param_table.py``
+prints them; ``--write`` replaces the text between the ``<!-- BEGIN ... -->`` /
+``<!-- END ... -->`` markers (the tables are generated, not hand-edited).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from parley.scenario import load_scenario, scenario_files
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "SCENARIOS.md"
+MODEL_DOC = ROOT / "docs" / "MODEL.md"
 KEY_STANCES = ("relief_precondition", "sequencing", "sanctions_policy", "personal_diplomacy",
                "red_line")
 
@@ -39,6 +41,14 @@ def param_table() -> str:
     return "\n".join(lines)
 
 
+def dynamics_table() -> str:
+    lines = ["| constant | default | plausible range | meaning | basis |", "|---|---|---|---|---|"]
+    for d in P.DYNAMICS.values():
+        lines.append(f"| `{d.name}` | {d.default:g} | [{d.low:g}, {d.high:g}] | {d.doc} "
+                     f"| {d.basis} |")
+    return "\n".join(lines)
+
+
 def fmt(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -51,7 +61,7 @@ def scenario_table() -> str:
     files = scenario_files([ROOT / "scenarios", ROOT / "scenarios" / "hindcast"])
     for path in files:
         sc = load_scenario(path)
-        us = sc.actors_of("washington")[0]
+        us = next(a for a in sc.actors.values() if a.role == "washington")
         changes = [f"{ev.month}: " + ", ".join(f"{k}={v}" for k, v in ev.set.items())
                    for ev in sc.events if ev.actor == us.name]
         cells = [f"`{sc.name}`", sc.camp, *(fmt(us.value(k)) for k in KEY_STANCES),
@@ -60,14 +70,24 @@ def scenario_table() -> str:
     return "\n".join(lines)
 
 
-def write_doc() -> None:
-    text = DOC.read_text(encoding="utf-8")
-    for name, table in (("parameter table", param_table()), ("scenario table", scenario_table())):
+def tables() -> dict[Path, dict[str, str]]:
+    return {DOC: {"parameter table": param_table(), "scenario table": scenario_table()},
+            MODEL_DOC: {"dynamics table": dynamics_table()}}
+
+
+def replace_tables(text: str, named: dict[str, str], where: Path) -> str:
+    for name, table in named.items():
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.S)
         if not pattern.search(text):
-            raise SystemExit(f"{DOC}: markers for the {name} not found")
+            raise SystemExit(f"{where}: markers for the {name} not found")
         text = pattern.sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), text)
-    DOC.write_text(text, encoding="utf-8")
+    return text
+
+
+def write_doc() -> None:
+    for path, named in tables().items():
+        text = path.read_text(encoding="utf-8")
+        path.write_text(replace_tables(text, named, path), encoding="utf-8")
 
 
 if __name__ == "__main__":
@@ -77,3 +97,5 @@ if __name__ == "__main__":
         print(param_table())
         print()
         print(scenario_table())
+        print()
+        print(dynamics_table())

@@ -35,3 +35,22 @@ def test_ci_runs_the_readme_test_command():
     assert len(commands) == 2  # one installs and runs the main job, one runs the tests
     assert "parley compare scenarios/" in commands[0]
     assert commands[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_generated_tables_are_current():
+    """docs/MODEL.md's constants and docs/SCENARIOS.md's tables match the declarations."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen", ROOT / "docs" / "gen_param_table.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    for path, named in gen.tables().items():
+        text = path.read_text(encoding="utf-8")
+        assert gen.replace_tables(text, named, path) == text, (
+            f"{path.name} is stale: run python docs/gen_param_table.py --write")
+
+
+def test_every_modelling_constant_is_in_model_md():
+    text = (ROOT / "docs" / "MODEL.md").read_text()
+    missing = sorted(n for n in P.DYNAMICS if f"`{n}`" not in text)
+    assert not missing, f"constants missing from docs/MODEL.md: {missing}"

@@ -215,3 +215,58 @@ def test_missing_file(tmp_path):
     path = tmp_path / "absent.yaml"
     for command in ("validate", "chronicle"):
         assert_clean(cli(command, path), path, ("cannot read",))
+
+
+def condition(when: str = "{kind: nuclear_test}", actor: str = "washington",
+              sets: str = "{outreach_rate: 0.1}", extra: str = "") -> str:
+    return (f"{HEAD}conditions:\n  - {{when: {when}, actor: {actor}, set: {sets}, "
+            f"note: a test condition, assumption: \"a reason that is long enough\"{extra}}}\n")
+
+
+CONDITION_CASES = {
+    "unknown_trigger_kind": (condition(when="{kind: eclipse}"),
+                             ("conditions.0.when.kind", "nuclear_test", "'eclipse'")),
+    "unknown_test_class": (condition(when="{kind: test, test_class: sling}"),
+                           ("conditions.0.when.test_class", "multiple_warhead_icbm")),
+    "level_missing": (condition(when="{kind: tension_above}"),
+                      ("conditions.0.when.level", "required for kind tension_above")),
+    "level_out_of_range": (condition(when="{kind: tension_above, level: 1.5}"),
+                           ("conditions.0.when.level", "1.5")),
+    "month_outside_horizon": (condition(when='{kind: months, from: "2030-01"}'),
+                              ("conditions.0.when.from", "outside the horizon")),
+    "unknown_actor": (condition(actor="paris"), ("conditions.0.actor", "'paris'", "washington")),
+    "unknown_stance": (condition(sets="{charm: 0.5}"),
+                       ("conditions.0.set.charm", "unknown field", "outreach_rate")),
+    "stance_not_numeric": (condition(sets="{red_line: none}"),
+                           ("conditions.0.set.red_line", "only numeric stances")),
+    "value_out_of_range": (condition(sets="{outreach_rate: 2.0}"),
+                           ("conditions.0.set.outreach_rate", "[0.0, 1.0]")),
+    "dynamics_unknown": (f"{HEAD}dynamics:\n  charm: {{value: 0.5, assumption: \"a reason "
+                         "that is long enough\"}\n", ("dynamics.charm", "unknown field",
+                                                       "derail_p")),
+    "dynamics_out_of_range": (f"{HEAD}dynamics:\n  derail_p: {{value: 3, assumption: \"a "
+                              "reason that is long enough\"}\n",
+                              ("dynamics.derail_p.value", "must lie in")),
+    "claim_without_direction": (stance("0.5", 'assumption: "a reason that is long enough", '
+                                       "claims: [{outcome: crisis}]"),
+                                ("claims", "'nil' with a reason")),
+    "condition_unknown_field": (condition(when="{kind: summit, colour: red}"),
+                                ("conditions.0.when.colour", "kind, test_class, level, from")),
+    "claim_unknown_outcome": (stance("0.5", 'assumption: "a reason that is long enough", '
+                                     "claims: [{outcome: happiness, direction: up}]"),
+                              ("claims.0.outcome", "talks_resumed", "'happiness'")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONDITION_CASES))
+def test_bad_condition_dynamics_or_claim_gives_one_clean_error(folder, case):
+    text, needles = CONDITION_CASES[case]
+    path = write(folder, f"{case}.yaml", text)
+    assert_clean(cli("validate", path), path, needles)
+
+
+def test_a_valid_condition_validates(folder):
+    when = '{kind: test, test_class: icbm, from: "2021-06", until: "2023-01"}'
+    path = write(folder, "good_condition.yaml", condition(when=when))
+    result = cli("validate", path)
+    assert result.returncode == 0, result.stderr

@@ -46,7 +46,10 @@ class WorldState:
     bold_credit: np.ndarray
     ally_push: np.ndarray
     press: np.ndarray
+    lifeline: np.ndarray
+    dialogue: np.ndarray
     # tallies over the run
+    engaged: np.ndarray
     tests: np.ndarray
     icbm_tests: np.ndarray
     nuclear_tests: np.ndarray
@@ -72,7 +75,8 @@ class WorldState:
             deal=zeros_b.copy(), relief=zeros_b.copy(), relief_size=zeros_f.copy(),
             relief_months=zeros_i.copy(), tests_since_relief=zeros_i.copy(),
             crisis_left=zeros_f.copy(), bold_credit=zeros_f.copy(), ally_push=zeros_f.copy(),
-            press=zeros_f.copy(), tests=zeros_i.copy(), icbm_tests=zeros_i.copy(),
+            press=zeros_f.copy(), lifeline=zeros_f.copy(), dialogue=zeros_b.copy(),
+            engaged=zeros_b.copy(), tests=zeros_i.copy(), icbm_tests=zeros_i.copy(),
             nuclear_tests=zeros_i.copy(), months_in_talks=zeros_i.copy(),
             first_talks_month=zeros_i.copy(), summit_held=zeros_b.copy(),
             freeze_deal=zeros_b.copy(), relief_granted=zeros_b.copy(), crisis=zeros_b.copy(),
@@ -128,11 +132,17 @@ class NegotiationModel(mesa.Model):
         self.shocks = {k: self._value(f"shocks.{k}", v.value)
                        for k, v in scenario.shocks.items()}
         self.world = {k: self._value(f"world.{k}", v.value) for k, v in scenario.world.items()}
+        self.dyn = self._dynamics(scenario)
         self.state = WorldState.initial(self.world, self.n_worlds)
-        self.state.pressure = self._pressure(self._enforcement_loss())
+        loss, lifeline = self._patrons_at_start()
+        self.state.pressure = self._pressure(loss)
+        self.state.lifeline = lifeline
+        self.start_pressure = self.state.pressure.copy()
         self.acts: dict[str, Any] = {}
         self.events = {m: [e for e in scenario.events if scenario.month_index(e.month) == m]
                        for m in range(1, self.horizon + 1)}
+        self.conditions = scenario.conditions
+        self.fired = [np.zeros(self.n_worlds, dtype=bool) for _ in self.conditions]
         self.narrator = Narrator(self) if (narrate if narrate is not None
                                            else self.n_worlds == 1) else None
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -156,13 +166,26 @@ class NegotiationModel(mesa.Model):
             return value[0] + u * (value[1] - value[0])
         return np.full(self.n_worlds, float(value))
 
+    def _dynamics(self, scenario: Scenario) -> dict[str, Any]:
+        """Modelling constants: declared defaults, overridden by the scenario's ``dynamics:``.
+
+        A default or a single value stays a float (cheap to broadcast); a range
+        is sampled once per world like any stance range.
+        """
+        dyn: dict[str, Any] = P.dynamics_defaults()
+        for name, stance in scenario.dynamics.items():
+            value = stance.value
+            dyn[name] = (self._value(f"dynamics.{name}", value) if isinstance(value, list)
+                         else float(value))
+        return dyn
+
     def _stance_arrays(self, actor) -> dict[str, Any]:
         return {k: self._value(f"{actor.name}.{k}", s.value) for k, s in actor.stances.items()}
 
     def _schedule(self) -> list[Actor]:
         """Fixed activation order: Washington, Pyongyang, patrons, allies (by name)."""
-        rank = {"washington": 0, "pyongyang": 1, "patron": 2, "ally": 3}
-        return sorted(self.actors.values(), key=lambda a: (rank[a.role], a.name))
+        roles = ("washington", "pyongyang", "patron", "ally")
+        return sorted(self.actors.values(), key=lambda a: (roles.index(a.role), a.name))
 
     # -------------------------------------------------------------- step
 
@@ -188,29 +211,33 @@ class NegotiationModel(mesa.Model):
         s.crisis_left = R.us_crisis_starts(d.uniform("world.us_crisis", m), sh["us_crisis_rate"],
                                            sh["us_crisis_months"], s.crisis_left)
         self.acts["crisis_started"] = (s.crisis_left > 0) & ~was
-        s.us_china = R.drift_us_china(s.us_china, self.world["us_china_drift"],
+        drift = self.world["us_china_drift"] + R.us_china_friction(self.washington.stance,
+                                                                   self.dyn)
+        s.us_china = R.drift_us_china(s.us_china, drift,
                                       d.uniform("world.us_china_shock", m),
                                       sh["us_china_shock_rate"], sh["us_china_shock_size"])
 
     def _resolve(self) -> None:
         """Apply the month's moves: red lines, the talks machine, relief, tension, tallies."""
-        s, a, m = self.state, self.acts, self.month
+        s, a, m, dyn = self.state, self.acts, self.month, self.dyn
         us, dprk = self.washington.stance, self.pyongyang.stance
         u = lambda key: self.draws.uniform(f"talks.{key}", m)  # noqa: E731
-        a["breach"] = R.red_line_breached(us, a["icbm"], a["nuclear"], s.capability)
-        a["military"] = R.military_response(self.washington.draw("military"), us, a["breach"],
-                                            a["nuclear"])
+        a["breach"] = R.red_line_breached(us, dyn, a["icbm"], a["nuclear"], s.capability)
+        a["military"] = R.military_response(self.washington.draw("military"), us, dyn,
+                                            a["breach"], a["nuclear"])
         working_first = us["summit_requires_working_level"]
-        a["derail"] = (s.talks == R.Talks.WORKING) & (a["tests"] > 0) & (u("derail") < 0.5)
+        a["derail"] = ((s.talks == R.Talks.WORKING) & (a["tests"] > 0)
+                       & (u("derail") < dyn["derail_p"]))
         a["deal_broken"] = (s.talks == R.Talks.AGREEMENT) & self._freeze_violated(a)
         calm = ~a["breach"] & ~a["military"]  # no new talks in a month of crisis
         invite = a["flatter"] & (not working_first) & calm
         opened = (a["accept"] | (a["flatter"] & working_first)) & calm
-        summit_p = 0.25 * us["legacy_drive"] * a["attention"]
-        ready = s.talks_months >= (3 if working_first else 1)
+        summit_p = dyn["summit_p"] * us["legacy_drive"] * a["attention"]
+        ready = s.talks_months >= (dyn["summit_ready_working"] if working_first
+                                   else dyn["summit_ready_direct"])
         a["to_summit"] = ready & (u("summit") < summit_p) & ~a["derail"]
-        a["deal_ok"] = R.deal_possible(us, dprk, s.bold_credit)
-        deal_p = np.where(s.talks == R.Talks.SUMMIT, 0.25, 0.10)
+        a["deal_ok"] = R.deal_possible(us, dprk, dyn, s.bold_credit)
+        deal_p = np.where(s.talks == R.Talks.SUMMIT, dyn["deal_p_summit"], dyn["deal_p_working"])
         a["to_deal"] = a["deal_ok"] & (u("deal") < deal_p) & ~a["derail"] & ~a["walkout"]
         old = s.talks
         a["months_in_episode"] = s.talks_months
@@ -221,23 +248,56 @@ class NegotiationModel(mesa.Model):
         self._apply_deal_and_relief(old)
         self._update_levels()
         self._tally(old)
+        self._apply_conditions(old)
         if self.narrator:
             self.narrator.month(old)
 
+    def _triggered(self, trig, old: np.ndarray) -> np.ndarray:
+        """Worlds where a condition's trigger holds at the end of this month."""
+        s, a, sc = self.state, self.acts, self.spec
+        start = sc.month_index(trig.from_month) if trig.from_month else 1
+        until = sc.month_index(trig.until_month) if trig.until_month else self.horizon
+        if not start <= self.month <= until:
+            return np.zeros(self.n_worlds, dtype=bool)
+        tests = {"any": a["tests"] > 0, "irbm": a["irbm"] > 0, "icbm": a["icbm"] > 0,
+                 "multiple_warhead_icbm": R.multiple_warhead_test(self.dyn, a["icbm"],
+                                                                  s.capability)}
+        by_kind = {
+            "test": lambda: tests[trig.test_class or "any"],
+            "nuclear_test": lambda: a["nuclear"] > 0,
+            "summit": lambda: (s.talks == R.Talks.SUMMIT) & (old != R.Talks.SUMMIT),
+            "collapse": lambda: (s.talks == R.Talks.COLLAPSE) & (old != R.Talks.COLLAPSE),
+            "deal": lambda: a["new_deal"],
+            "relief_granted": lambda: a["new_deal"] | a["bold_relief"],
+            "bold_move": lambda: a["bold"],
+            "tension_above": lambda: s.tension > trig.level,
+            "months": lambda: np.ones(self.n_worlds, dtype=bool),
+        }
+        return np.asarray(by_kind[trig.kind](), dtype=bool)
+
+    def _apply_conditions(self, old: np.ndarray) -> None:
+        """Conditional stances: each fires once per world, its change holding from next month."""
+        for i, cond in enumerate(self.conditions):
+            now = self._triggered(cond.when, old) & ~self.fired[i]
+            if now.any():
+                self.actors[cond.actor].set_stance_where(now, cond.set)
+                self.fired[i] |= now
+                if self.narrator:
+                    self.narrator.condition(cond, now)
+
     def _freeze_violated(self, a: dict[str, Any]) -> np.ndarray:
         """A freeze covers nuclear tests; from the missile-freeze rung up, missile tests too."""
-        covers_missiles = P.LADDER[self.washington.stance["relief_precondition"]] >= 0.5
-        return (a["nuclear"] > 0) | ((a["tests"] > 0) if covers_missiles else (a["icbm"] > 0))
+        rung = P.LADDER[self.washington.stance["relief_precondition"]]
+        covers_missiles = rung >= self.dyn["freeze_covers_missiles_rung"]
+        return (a["nuclear"] > 0) | np.where(covers_missiles, a["tests"] > 0, a["icbm"] > 0)
 
     def _apply_deal_and_relief(self, old: np.ndarray) -> None:
         """Relief: granted with a deal or as a bold move; lapses, renews or snaps back."""
-        s, a, us = self.state, self.acts, self.washington.stance
+        s, a, us, dyn = self.state, self.acts, self.washington.stance, self.dyn
         new_deal = (s.talks == R.Talks.AGREEMENT) & (old != R.Talks.AGREEMENT)
-        deal_size = R.RELIEF_SIZE[us["relief_form"]] * (0.5 if us["sanctions_linkage"] == "broad"
-                                                          else 1.0)
         bold_relief = a["bold"] & (a["bold_kind"] == 0) & ~s.relief & ~new_deal
         granted = new_deal | bold_relief
-        size = np.where(new_deal, deal_size, R.BOLD_RELIEF)
+        size = np.where(new_deal, R.relief_on_offer(us, dyn), dyn["bold_relief"])
         s.deal |= new_deal
         s.relief_size = np.where(granted, s.relief_size * s.relief + size, s.relief_size)
         s.sanctions = np.where(granted, np.maximum(s.sanctions - size, 0.0), s.sanctions)
@@ -249,25 +309,27 @@ class NegotiationModel(mesa.Model):
         reversible = (us["relief_form"] != "package") | ~s.deal
         snap_back = ended & s.relief & reversible
         # time-limited relief (and a unilateral bold relief) lapses unless renewed
-        lapse = R.relief_lapses(us, s.relief & ~ended, s.deal, s.relief_months,
+        lapse = R.relief_lapses(us, dyn, s.relief & ~ended, s.deal, s.relief_months,
                                 s.tests_since_relief)
         back = snap_back | lapse
         s.sanctions = np.where(back, np.minimum(s.sanctions + s.relief_size, 1.0), s.sanctions)
-        s.relief_months = np.where(s.relief & ~back, s.relief_months % R.PARTIAL_RELIEF_MONTHS,
-                                   0)
+        s.relief_months = np.where(s.relief & ~back,
+                                   s.relief_months % dyn["relief_renewal_months"], 0)
         s.deal &= ~ended
         s.relief &= ~(ended | back)
         a["new_deal"], a["snap_back"], a["lapse"] = new_deal, snap_back, lapse
         a["bold_relief"] = bold_relief
 
-    def _enforcement_loss(self) -> np.ndarray:
-        """Sanctions left unenforced by the patrons at the start (before any month)."""
+    def _patrons_at_start(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sanctions left unenforced, and spoilers' lifeline, before any month."""
         s = self.state
-        loss = np.zeros(self.n_worlds)
+        loss, lifeline = np.zeros(self.n_worlds), np.zeros(self.n_worlds)
         for patron in self.actors_of("patron"):
             st = patron.stance
-            loss = loss + R.unenforced(st, R.is_spoiler(st, s.us_china), s.talks)
-        return loss
+            spoiler = R.is_spoiler(st, s.us_china)
+            loss = loss + R.unenforced(st, self.dyn, spoiler, s.talks)
+            lifeline = lifeline + R.lifeline(st, spoiler)
+        return loss, lifeline
 
     def actors_of(self, role: str) -> list[Actor]:
         return [a for a in self.order if a.role == role]
@@ -282,13 +344,16 @@ class NegotiationModel(mesa.Model):
         return s.sanctions * np.clip(1.0 + enforcement_loss, 0.0, 1.0) * (1.0 - s.evasion)
 
     def _update_levels(self) -> None:
-        s, a = self.state, self.acts
-        s.sanctions = np.clip(s.sanctions + 0.1 * a["breach"], 0.0, 1.0)
+        s, a, dyn = self.state, self.acts, self.dyn
+        s.sanctions = np.clip(s.sanctions + dyn["breach_sanctions"] * a["breach"], 0.0, 1.0)
         s.pressure = self._pressure(a.get("unenforced", 0.0))
-        s.press = np.broadcast_to(a.get("press", 0.0), s.tension.shape).astype(float)
-        s.ally_push = np.broadcast_to(a.get("ally_push", 0.0), s.tension.shape).astype(float)
-        s.bold_credit = R.decay_bold_credit(s.bold_credit)
-        s.tension = R.update_tension(s.tension, a["tests"], a["icbm"], a["nuclear"],
+        shape = s.tension.shape
+        s.press = np.broadcast_to(a.get("press", 0.0), shape).astype(float)
+        s.lifeline = np.broadcast_to(a.get("lifeline", 0.0), shape).astype(float)
+        s.dialogue = np.broadcast_to(a.get("dialogue", False), shape).astype(bool)
+        s.ally_push = np.broadcast_to(a.get("ally_push", 0.0), shape).astype(float)
+        s.bold_credit = R.decay_bold_credit(s.bold_credit, dyn)
+        s.tension = R.update_tension(s.tension, dyn, a["tests"], a["icbm"], a["nuclear"],
                                      R.in_talks(s.talks), a.get("dialogue", False), a["bold"],
                                      a["military"])
 
@@ -300,10 +365,11 @@ class NegotiationModel(mesa.Model):
         s.first_talks_month = np.where((s.first_talks_month == 0) & talking, m,
                                        s.first_talks_month)
         s.months_in_talks += talking
+        s.engaged |= a["willing"] | entered
         s.summit_held |= s.talks == R.Talks.SUMMIT
         s.freeze_deal |= s.talks == R.Talks.AGREEMENT
         s.relief_granted |= s.relief
-        s.crisis |= a["military"] | (s.tension >= 0.95)
+        s.crisis |= a["military"] | (s.tension >= self.dyn["crisis_tension"])
         s.collapses += (s.talks == R.Talks.COLLAPSE) & (old != R.Talks.COLLAPSE)
         s.tests += a["tests"]
         s.icbm_tests += a["icbm"]
@@ -334,6 +400,7 @@ class NegotiationModel(mesa.Model):
         s = self.state
         return {
             "talks_resumed": s.first_talks_month > 0,
+            "engaged": s.engaged.copy(),
             "first_talks_month": s.first_talks_month,
             "summit_held": s.summit_held.copy(),
             "freeze_deal": s.freeze_deal.copy(),

@@ -45,6 +45,12 @@ class Narrator:
         changes = ", ".join(f"{k} = {v}" for k, v in event.set.items())
         self._pending.append(f"Scheduled: {event.actor.capitalize()}: {event.note} ({changes}).")
 
+    def condition(self, cond: Any, worlds: Any) -> None:
+        if worlds[self.i]:
+            changes = ", ".join(f"{k} = {v}" for k, v in cond.set.items())
+            self._pending.append(f"Condition met ({cond.when.kind}): "
+                                 f"{cond.actor.capitalize()}: {cond.note} ({changes}).")
+
     def month(self, old: Any) -> None:
         m, a, s, i = self.model, self.model.acts, self.model.state, self.i
         out = self._pending
@@ -73,20 +79,24 @@ class Narrator:
     def _diplomacy(self, a, s, old, us, dprk) -> list[str]:
         i, out = self.i, []
         if a["offer"][i]:
-            flex, need = a["flexibility"][i], dprk["attitude_threshold"][i]
+            margin, need = a["margin"][i], dprk["attitude_threshold"][i]
             if a["accept"][i]:
-                out.append(f"Washington offers working-level talks and Pyongyang accepts "
-                           f"(US flexibility {flex:.2f} against its threshold {need:.2f}).")
+                out.append(f"Washington offers talks and Pyongyang accepts (engagement margin "
+                           f"{margin:+.2f} over its threshold {need:.2f}).")
+            elif margin >= 0:
+                out.append("Washington offers talks; Pyongyang is willing but takes its time "
+                           f"(margin {margin:+.2f}).")
             else:
-                out.append(f"Washington offers talks; Pyongyang refuses, seeing no change in "
-                           f"US attitude (flexibility {flex:.2f} against {need:.2f}).")
+                out.append("Washington offers talks; Pyongyang refuses: talks offer it less "
+                           f"than it asks (margin {margin:+.2f}, threshold {need:.2f}).")
         if a["flatter"][i]:
             out.append("Kim reaches out to the President, betting he can be flattered into "
                        "partial relief for a minimal freeze.")
         if a["bold"][i]:
             kind = R.BOLD_MOVES[int(a["bold_kind"][i])].replace("_", " ")
-            out.append(f"Free of re-election pressure, the President makes a bold move: {kind}"
-                       + (" (sanctions eased)." if a["bold_relief"][i] else "."))
+            opener = " to reopen contact" if old[i] == R.Talks.NO_CONTACT else ""
+            out.append(f"Free of re-election pressure, the President makes a bold move{opener}: "
+                       f"{kind}" + (" (sanctions eased)." if a["bold_relief"][i] else "."))
         return out
 
     def _provocations(self, a, s) -> list[str]:

@@ -7,7 +7,9 @@ the report.  Mesa-free and numpy-free, so importing it costs nothing.
 from __future__ import annotations
 
 # one 0/1 column per run; reported as shares with Wilson intervals
-BINARY_OUTCOMES = ("talks_resumed", "summit_held", "freeze_deal", "relief_granted", "crisis")
+# ("engaged": Pyongyang was willing to talk in some month of the term; see docs/MODEL.md)
+BINARY_OUTCOMES = ("talks_resumed", "engaged", "summit_held", "freeze_deal", "relief_granted",
+                   "crisis")
 # non-negative integer counts per run; reported as distributions
 COUNT_OUTCOMES = ("tests", "icbm_tests", "nuclear_tests", "months_in_talks", "collapses")
 # levels in [0, 1] at the horizon
@@ -32,6 +34,7 @@ KINDS = {**dict.fromkeys(BINARY_OUTCOMES, "binary"), **dict.fromkeys(COUNT_OUTCO
 
 LABELS = {
     "talks_resumed": "Talks resumed",
+    "engaged": "Pyongyang engaged",
     "summit_held": "Summit held",
     "freeze_deal": "Freeze deal",
     "relief_granted": "Sanctions relief granted",

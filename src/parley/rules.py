@@ -6,7 +6,9 @@ draws; it returns arrays.  The same code steps one world (SolaraViz,
 ``parley chronicle``, ``mesa.batch_run``) or ten thousand (batches).
 Docstrings cite the text each rule stands on: Oh = Oh (2020), Yeo = Yeo (2020),
 see ``docs/MODEL.md`` for the full table.  Weights marked *assumption* are
-the modellers' own and are listed in ``docs/MODEL.md``.
+the modellers' own; every number that shapes behaviour is a declared
+modelling constant in :data:`parley.params.DYNAMICS`, passed in as ``dyn``
+(name -> float or per-world array) and listed in ``docs/MODEL.md``.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from enum import IntEnum
 
 import numpy as np
 
-from parley.params import LADDER
+from parley.params import LADDER, TINY
 
 Stance = dict  # parameter name -> float array, str or bool
+Dyn = dict  # modelling constant name -> float or float array (params.DYNAMICS)
 
 
 class Talks(IntEnum):
@@ -30,12 +33,9 @@ class Talks(IntEnum):
     COLLAPSE = 4
 
 
-MULTIPLE_WARHEAD_CAPABILITY = 0.8  # capability at which ICBM tests count as MIRV tests
-RELIEF_SIZE = {"partial_time_limited": 0.3, "targeted_reversible": 0.3, "package": 0.6}
-PARTIAL_RELIEF_MONTHS = 12  # a time-limited relief lapses unless renewed (assumption)
 BOLD_MOVES = ("sanctions_relief", "end_of_war_declaration", "troop_posture")
-BOLD_RELIEF = 0.15  # sanctions eased by a unilateral bold relief (assumption)
-BOLD_CREDIT = 0.15  # flexibility a bold move adds while its credit lasts (assumption)
+RELIEF_SIZE_KEY = {"partial_time_limited": "relief_partial",
+                   "targeted_reversible": "relief_targeted", "package": "relief_package"}
 
 
 def in_talks(talks: np.ndarray) -> np.ndarray:
@@ -68,31 +68,35 @@ def drift_us_china(level: np.ndarray, drift: np.ndarray, u: np.ndarray,
 # ------------------------------------------------------------- Washington
 
 
-def attention(st: Stance, crisis_left: np.ndarray, month: int, horizon: int) -> np.ndarray:
+def attention(st: Stance, dyn: Dyn, crisis_left: np.ndarray, month: int,
+              horizon: int) -> np.ndarray:
     """Share of Washington's attention left for North Korea this month.
 
     Yeo, 'Prospects': other crises and the election year crowd out talks.  Oh,
     'First': a second-term president faces no re-election pressure.
     """
     a = 1.0 - st["crisis_distraction"] * (crisis_left > 0)
-    election_year = (not st["no_reelection_pressure"]) and month > horizon - 12
-    return a * (1.0 - st["election_year_drag"]) if election_year else a
+    if st["no_reelection_pressure"]:
+        return a
+    election_year = month > horizon - dyn["election_year_months"]
+    return a * (1.0 - st["election_year_drag"] * election_year)
 
 
-def us_flexibility(st: Stance, bold_credit: np.ndarray, ally_push: np.ndarray) -> np.ndarray:
+def us_flexibility(st: Stance, dyn: Dyn, bold_credit: np.ndarray,
+                   ally_push: np.ndarray) -> np.ndarray:
     """How much change in US attitude Pyongyang can read in Washington's offer (0-1).
 
     Yeo, 'Prospects': Pyongyang finds a president more promising who is open to
     dialogue without stressing preconditions; Yeo, 'Progressive': step-by-step
     sequencing, partial relief and no tightening.  Weights: assumption.
     """
-    f = (0.35 * (1.0 - LADDER[st["relief_precondition"]])
-         + 0.15 * (st["sequencing"] == "phased")
-         + 0.15 * st["personal_diplomacy"]
-         + 0.10 * (st["relief_form"] != "package")
-         + 0.10 * (st["sanctions_policy"] != "tighten")
-         + 0.05 * st["peace_regime_goal"]
-         - 0.05 * (st["sanctions_linkage"] == "broad"))
+    f = (dyn["flex_precondition"] * (1.0 - LADDER[st["relief_precondition"]])
+         + dyn["flex_phased"] * (st["sequencing"] == "phased")
+         + dyn["flex_personal"] * st["personal_diplomacy"]
+         + dyn["flex_relief_form"] * (st["relief_form"] != "package")
+         + dyn["flex_no_tightening"] * (st["sanctions_policy"] != "tighten")
+         + dyn["flex_peace_regime"] * st["peace_regime_goal"]
+         - dyn["flex_broad_linkage"] * (st["sanctions_linkage"] == "broad"))
     return np.clip(f + bold_credit + ally_push, 0.0, 1.0)
 
 
@@ -105,7 +109,7 @@ def offers_talks(u: np.ndarray, st: Stance, att: np.ndarray, talks: np.ndarray) 
     return (talks == Talks.NO_CONTACT) & (u < st["outreach_rate"] * att)
 
 
-def sanctions_change(st: Stance, talks: np.ndarray, deal: np.ndarray) -> np.ndarray:
+def sanctions_change(st: Stance, dyn: Dyn, talks: np.ndarray, deal: np.ndarray) -> np.ndarray:
     """Monthly change of nominal sanctions under Washington's sanctions policy.
 
     Yeo, 'Centrist': Biden backs tighter sanctions, Bloomberg would not add
@@ -113,11 +117,12 @@ def sanctions_change(st: Stance, talks: np.ndarray, deal: np.ndarray) -> np.ndar
     assumption.
     """
     policy = st["sanctions_policy"]
+    zero = np.zeros_like(talks, dtype=float)
     if policy == "tighten":
-        return np.where(deal, 0.0, 0.02)
+        return np.where(deal, zero, zero + dyn["tighten_step"])
     if policy == "ease_with_progress":
-        return np.where(in_talks(talks), -0.01, 0.0)
-    return np.zeros_like(talks, dtype=float)
+        return np.where(in_talks(talks), zero - dyn["ease_step"], zero)
+    return zero
 
 
 def bold_move(u: np.ndarray, st: Stance, talks: np.ndarray, att: np.ndarray) -> np.ndarray:
@@ -125,42 +130,51 @@ def bold_move(u: np.ndarray, st: Stance, talks: np.ndarray, att: np.ndarray) -> 
 
     Oh, 'First': free of re-election pressure, Trump could withdraw US forces,
     declare an end to the war or relieve sanctions, short of a red-line test.
+    A bold move can come while talks run or, as an opener, while there is no
+    contact (an end-of-war declaration offered to bring Pyongyang back); not
+    in the cooling-off month after a collapse.
     """
     if not st["no_reelection_pressure"]:
         return np.zeros_like(u, dtype=bool)
-    return in_talks(talks) & (u < st["bold_move_rate"] * att)
+    possible = in_talks(talks) | (talks == Talks.NO_CONTACT)
+    return possible & (u < st["bold_move_rate"] * att)
 
 
 def bold_move_kind(u: np.ndarray) -> np.ndarray:
     """Which of Oh's three bold moves it is (index into BOLD_MOVES), equally likely.
 
-    Equal odds are an assumption; a relief move eases sanctions by BOLD_RELIEF.
+    Equal odds are an assumption; a relief move eases sanctions by ``bold_relief``.
     """
     return np.minimum((u * len(BOLD_MOVES)).astype(np.int64), len(BOLD_MOVES) - 1)
 
 
-def decay_bold_credit(credit: np.ndarray) -> np.ndarray:
-    """A bold move's goodwill fades by 10% a month and is gone below 0.05 (~11 months)."""
-    credit = credit * 0.9
-    return np.where(credit < 0.05, 0.0, credit)
+def decay_bold_credit(credit: np.ndarray, dyn: Dyn) -> np.ndarray:
+    """A bold move's goodwill fades (``bold_credit_decay``) and is gone below a floor."""
+    credit = credit * dyn["bold_credit_decay"]
+    return np.where(credit < dyn["bold_credit_floor"], 0.0, credit)
 
 
-def relief_lapses(us: Stance, relief: np.ndarray, deal: np.ndarray, months: np.ndarray,
-                  tests_since: np.ndarray) -> np.ndarray:
+def relief_lapses(us: Stance, dyn: Dyn, relief: np.ndarray, deal: np.ndarray,
+                  months: np.ndarray, tests_since: np.ndarray) -> np.ndarray:
     """Whether relief in force runs out this month.
 
     Yeo, 'Progressive': Warren offers partial, time-limited relief for a
     verifiable freeze.  Time-limited relief, and any relief with no deal in
     force (a unilateral bold relief), comes up for renewal every
-    PARTIAL_RELIEF_MONTHS; it is renewed only under a deal in force with no
+    ``relief_renewal_months``; it is renewed only under a deal in force with no
     missile test since it was granted (assumption).
     """
-    due = relief & (months >= PARTIAL_RELIEF_MONTHS)
+    due = relief & (months >= dyn["relief_renewal_months"])
     limited = (us["relief_form"] == "partial_time_limited") | ~deal
     return due & limited & ~(deal & (tests_since == 0))
 
 
-def red_line_breached(st: Stance, icbm: np.ndarray, nuclear: np.ndarray,
+def multiple_warhead_test(dyn: Dyn, icbm: np.ndarray, capability: np.ndarray) -> np.ndarray:
+    """An ICBM test once capability has reached multiple warheads (Oh, 'Third')."""
+    return (icbm > 0) & (capability >= dyn["multiple_warhead_capability"])
+
+
+def red_line_breached(st: Stance, dyn: Dyn, icbm: np.ndarray, nuclear: np.ndarray,
                       capability: np.ndarray) -> np.ndarray:
     """Whether this month's tests cross Washington's red line.
 
@@ -174,29 +188,29 @@ def red_line_breached(st: Stance, icbm: np.ndarray, nuclear: np.ndarray,
         return nuclear > 0
     if line == "icbm":
         return (icbm > 0) | (nuclear > 0)
-    return ((icbm > 0) & (capability >= MULTIPLE_WARHEAD_CAPABILITY)) | (nuclear > 0)
+    return multiple_warhead_test(dyn, icbm, capability) | (nuclear > 0)
 
 
-def military_response(u: np.ndarray, st: Stance, breach: np.ndarray,
+def military_response(u: np.ndarray, st: Stance, dyn: Dyn, breach: np.ndarray,
                       nuclear: np.ndarray) -> np.ndarray:
     """Whether Washington brandishes force after a test (a military crisis).
 
     Yeo, 'Centrist': force to pre-empt a nuclear or missile test stayed an
     option for Biden and Bloomberg.  The model sees tests, not preparations, so
     the option is exercised in answer: an option, not a commitment, taken with
-    probability 0.2 in a month with a red-line breach or a nuclear test
-    (assumption).
+    probability ``military_response_p`` in a month with a red-line breach or a
+    nuclear test (assumption).
     """
     if not st["military_option"]:
         return np.zeros_like(u, dtype=bool)
     provoked = breach | (nuclear > 0)
-    return provoked & (u < 0.2)
+    return provoked & (u < dyn["military_response_p"])
 
 
 # -------------------------------------------------------------- Pyongyang
 
 
-def provocation_multiplier(st: Stance, tension: np.ndarray, talks: np.ndarray,
+def provocation_multiplier(st: Stance, dyn: Dyn, tension: np.ndarray, talks: np.ndarray,
                            pressure: np.ndarray) -> np.ndarray:
     """How the state of the world scales Pyongyang's baseline test rates.
 
@@ -204,22 +218,28 @@ def provocation_multiplier(st: Stance, tension: np.ndarray, talks: np.ndarray,
     talks, tension and sanctions pressure raise them: tests as leverage and the
     Jervis (1976) spiral -- theory and assumption, the texts only say a test
     could derail talks (Oh, headline).  In talks Pyongyang restrains itself (the
-    record: no missile test in 2018).  The neutral point (tension 0.5,
-    pressure 0.5, multiplier 1) is an assumption.
+    record: no missile test in 2018).  Only tension and pressure *above* their
+    neutral points raise the rate, so more sensitivity never lowers it (below
+    them Pyongyang tests at the calibrated base rate; neutral points:
+    assumption).
     """
-    lever = 1.0 + st["leverage_sensitivity"] * (0.5 * (tension - 0.5) + 0.5 * (pressure - 0.5))
-    return np.where(in_talks(talks), 1.0 - st["restraint_in_talks"], np.clip(lever, 0.2, 3.0))
+    over_t = np.maximum(tension - dyn["leverage_neutral_tension"], 0)
+    over_p = np.maximum(pressure - dyn["leverage_neutral_pressure"], 0)
+    above = dyn["leverage_tension_weight"] * over_t + dyn["leverage_pressure_weight"] * over_p
+    lever = np.minimum(1.0 + st["leverage_sensitivity"] * above, dyn["leverage_cap"])
+    return np.where(in_talks(talks), 1.0 - st["restraint_in_talks"], lever)
 
 
 def missile_tests(u_month: np.ndarray, u_count: np.ndarray, rate: np.ndarray,
-                  mean_count: np.ndarray) -> np.ndarray:
+                  mean_count: np.ndarray, dyn: Dyn) -> np.ndarray:
     """Number of missiles launched this month: 1 + geometric in a test month.
 
     Generative form fitted by :mod:`parley.calibration` on the CNS/NTI counts.
     """
-    q = np.clip((mean_count - 1.0) / mean_count, 0.0, 0.999)
-    extra = np.where(q > 0, np.floor(np.log1p(-u_count) / np.log(np.maximum(q, 1e-12))), 0.0)
-    return np.where(u_month < rate, 1 + np.minimum(extra, 30), 0).astype(np.int64)
+    q = np.clip((mean_count - 1.0) / mean_count, 0.0, dyn["max_geometric_q"])
+    extra = np.where(q > 0, np.floor(np.log1p(-u_count) / np.log(np.maximum(q, TINY))), 0.0)
+    return np.where(u_month < rate, 1 + np.minimum(extra, dyn["max_extra_tests"]),
+                    0).astype(np.int64)
 
 
 def classify_tests(u_icbm: np.ndarray, u_irbm: np.ndarray, n: np.ndarray,
@@ -232,7 +252,7 @@ def classify_tests(u_icbm: np.ndarray, u_irbm: np.ndarray, n: np.ndarray,
     """
     icbm = _binomial_inverse(u_icbm, n, st["icbm_share"])
     rest = n - icbm
-    share = np.clip(st["irbm_share"] / np.maximum(1.0 - st["icbm_share"], 1e-9), 0.0, 1.0)
+    share = np.clip(st["irbm_share"] / np.maximum(1.0 - st["icbm_share"], TINY), 0.0, 1.0)
     return icbm, _binomial_inverse(u_irbm, rest, share)
 
 
@@ -251,7 +271,7 @@ def _binomial_inverse(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray
             break
         idx, nn, pp, uu, pmf, cdf = (x[more] for x in (idx, nn, pp, uu, pmf, cdf))
         k[idx] += 1
-        pmf = pmf * (nn - i) / (i + 1) * pp / np.maximum(1.0 - pp, 1e-12)
+        pmf = pmf * (nn - i) / (i + 1) * pp / np.maximum(1.0 - pp, TINY)
         cdf = cdf + pmf
         i += 1
     return k
@@ -262,59 +282,128 @@ def nuclear_test(u: np.ndarray, st: Stance, mult: np.ndarray) -> np.ndarray:
     return (u < st["nuclear_test_rate"] * mult).astype(np.int64)
 
 
-def evasion_growth(st: Stance, evasion: np.ndarray, pressure: np.ndarray) -> np.ndarray:
+def evasion_growth(st: Stance, dyn: Dyn, evasion: np.ndarray,
+                   pressure: np.ndarray) -> np.ndarray:
     """Growth of sanctions evasion; faster under heavier pressure.
 
     Oh, 'Third', citing the UN Panel of Experts (Aug 2020): evasion through
     illicit maritime trade of oil and coal and through cyber theft.
     """
-    return st["evasion_growth"] * (0.5 + pressure) * (1.0 - evasion)
+    return st["evasion_growth"] * (dyn["evasion_base"] + pressure) * (1.0 - evasion)
 
 
-def accepts_talks(u: np.ndarray, st: Stance, offer: np.ndarray, flexibility: np.ndarray,
-                  press: np.ndarray, pressure: np.ndarray) -> np.ndarray:
-    """Pyongyang accepts an offer only if it reads a change in US attitude.
+def relief_on_offer(us: Stance, dyn: Dyn) -> float | np.ndarray:
+    """Sanctions a deal would lift: the size of the relief form, less under broad linkage.
+
+    Yeo, 'Progressive': partial, time-limited relief (Warren) against a package
+    (Yeo, 'Trump'); Bloomberg ties sanctions also to human rights and cyber.
+    """
+    size = dyn[RELIEF_SIZE_KEY[us["relief_form"]]]
+    return size * (dyn["broad_linkage_relief_share"] if us["sanctions_linkage"] == "broad"
+                   else 1.0)
+
+
+def concession_gap(us: Stance, dprk: Stance, dyn: Dyn, bold_credit: np.ndarray) -> np.ndarray:
+    """How far what Washington asks before relief exceeds Pyongyang's furthest step (>= 0).
+
+    Fearon's bargaining range: a deal exists only where offers overlap.  Yeo,
+    'Progressive'/'Centrist': the precondition ladder; Oh, 'First': a bold move
+    lowers what is asked by ``bold_rung`` while its credit lasts; broad linkage
+    (Yeo, Bloomberg) adds ``broad_linkage_rung``.
+    """
+    need = (LADDER[us["relief_precondition"]]
+            + dyn["broad_linkage_rung"] * (us["sanctions_linkage"] == "broad")
+            - dyn["bold_rung"] * (bold_credit > 0))
+    return np.maximum(need - dprk["max_concession"], 0.0)
+
+
+def deal_possible(us: Stance, dprk: Stance, dyn: Dyn, bold_credit: np.ndarray) -> np.ndarray:
+    """A freeze-for-relief deal needs Pyongyang's furthest step to meet the precondition."""
+    return concession_gap(us, dprk, dyn, bold_credit) <= TINY
+
+
+def engagement_margin(dprk: Stance, us: Stance, dyn: Dyn, *, flexibility: np.ndarray,
+                      press: np.ndarray, pressure_change: np.ndarray, gap: np.ndarray,
+                      lifeline: np.ndarray, capability_gain: np.ndarray,
+                      tension_rise: np.ndarray, bold_credit: np.ndarray,
+                      dialogue: np.ndarray) -> np.ndarray:
+    """Pyongyang's net value of talking this month, against its attitude threshold.
+
+    Bargaining with outside options (Fearon 1995; Powell 2002): Pyongyang
+    talks when what talks can bring beats what it has without them.  For:
+    the change in US attitude it reads (Yeo, 'Trump'), patron press (Yeo,
+    'Prospects'), pressure as actually enforced (no deal hurts more), relief
+    within reach of what it is willing to give (Yeo, 'Prospects'), a bold
+    opener's goodwill (Oh, 'First'), inter-Korean contact.  Against: a
+    spoiler patron's lifeline (Oh, 'Second': China's own diplomacy),
+    capability gained since the start of the term (Oh, 'Third'), and tension
+    risen since the start (Jervis's spiral; a fall adds).  The threshold is
+    Pyongyang's stance at the start of the term, so the state of the world
+    (pressure, capability, tension) enters as a change from then.  What
+    Washington asks enters through ``flexibility`` (its precondition and
+    sequencing terms) and through ``gap``, which decides whether the relief
+    on offer is within reach; it is not counted a second time.  Weights: ``dyn``.
+    """
+    within_reach = gap <= TINY
+    return (flexibility + press + dyn["engage_pressure"] * pressure_change
+            + dyn["engage_relief_value"] * relief_on_offer(us, dyn) * within_reach
+            + dyn["engage_bold_opener"] * (bold_credit > 0)
+            + dyn["dialogue_engagement"] * dialogue
+            - dyn["engage_outside_option"] * lifeline
+            - dyn["engage_capability"] * capability_gain
+            - dyn["engage_tension"] * tension_rise
+            - dprk["attitude_threshold"])
+
+
+def engages(margin: np.ndarray) -> np.ndarray:
+    """Pyongyang is willing to talk this month: even or better odds of accepting an offer."""
+    return margin >= 0.0
+
+
+def accepts_talks(u: np.ndarray, dyn: Dyn, offer: np.ndarray, margin: np.ndarray) -> np.ndarray:
+    """Pyongyang accepts an offer in a month it is willing, with chance ``accept_willing``.
 
     Yeo, 'Trump': after Stockholm the North refused talks without a change in
-    attitude.  Patron pressure (Yeo, 'Prospects') and sanctions pressure add to
-    its willingness; a logistic with scale 0.1 (assumption) turns the margin
-    into a probability.
+    attitude; a willing Pyongyang may still take its time over an offer.
     """
-    margin = flexibility + press + 0.2 * pressure - st["attitude_threshold"]
-    return offer & (u < 1.0 / (1.0 + np.exp(-margin / 0.1)))
+    return offer & engages(margin) & (u < dyn["accept_willing"])
 
 
 def sits_out(u0: np.ndarray, st: Stance) -> np.ndarray:
-    """Whether Pyongyang has chosen, for this whole run, to stay away from diplomacy.
+    """Whether Pyongyang stays away from diplomacy for this whole run.
 
-    Yeo's forecasts are conditional on the North returning to the table at all
-    ('Introduction', 'Prospects'); Oh, 'Third': it keeps building capabilities.
-    Drawn once per run from the set-up slot; the share is an assumption.
+    Retired from the administration scenarios (base value 0; engagement is now
+    :func:`engagement_margin`); kept for hindcasts of terms where an outside
+    fact (e.g. the 2020-2022 border closure) says it refused from the start.
     """
     return u0 < st["sit_out_share"]
 
 
-def flatters_leader(u: np.ndarray, st: Stance, us: Stance, talks: np.ndarray) -> np.ndarray:
+def flatters_leader(u: np.ndarray, st: Stance, us: Stance, talks: np.ndarray,
+                    within_reach: np.ndarray) -> np.ndarray:
     """Kim reaches out to a president he thinks can be flattered into partial relief.
 
     Yeo, 'Prospects': Kim may contact a re-elected Trump if he believes Trump
-    can be flattered into partial relief for a minimal freeze.  Yeo says it of
-    Trump; extending it to any president open to leader-level diplomacy, scaled
-    by that president's appetite for a legacy, is an assumption.
+    can be flattered into partial relief for a minimal freeze.  Kept to the
+    text's scope and condition: a president doing leader-level diplomacy, and
+    relief within reach of what Pyongyang is willing to give (no gap); the
+    monthly rate scales with that president's appetite for a legacy.
     """
     if not us["personal_diplomacy"]:
         return np.zeros_like(u, dtype=bool)
-    return (talks == Talks.NO_CONTACT) & (u < st["flattery_outreach"] * us["legacy_drive"])
+    return ((talks == Talks.NO_CONTACT) & within_reach
+            & (u < st["flattery_outreach"] * us["legacy_drive"]))
 
 
-def walks_out(u: np.ndarray, st: Stance, talks: np.ndarray, talks_months: np.ndarray,
+def walks_out(u: np.ndarray, st: Stance, dyn: Dyn, talks: np.ndarray, talks_months: np.ndarray,
               relief: np.ndarray) -> np.ndarray:
     """Pyongyang walks out of talks that bring no relief.
 
     Yeo, 'Trump': Stockholm ended abruptly; two summits brought no relief.
-    Hazard 0.15 x (months in talks / patience), capped at 0.3: assumption.
+    Hazard ``walkout_hazard`` x (months in talks / patience), capped.
     """
-    hazard = np.minimum(0.15 * talks_months / st["walkout_patience"], 0.3)
+    hazard = np.minimum(dyn["walkout_hazard"] * talks_months / st["walkout_patience"],
+                        dyn["walkout_cap"])
     talking = (talks == Talks.WORKING) | (talks == Talks.SUMMIT)
     return talking & ~relief & (u < hazard)
 
@@ -331,69 +420,82 @@ def is_spoiler(st: Stance, us_china: np.ndarray) -> np.ndarray:
     return us_china > st["spoiler_threshold"]
 
 
-def enforcement_share(st: Stance, spoiler: np.ndarray, talks: np.ndarray) -> np.ndarray:
+def us_china_friction(us: Stance, dyn: Dyn) -> float:
+    """Extra monthly US-China tension while Washington tightens sanctions.
+
+    Oh, 'Second': China condemns US unilateral sanctions on Chinese firms;
+    tightening reaches those firms.
+    """
+    return dyn["secondary_sanctions_friction"] * (us["sanctions_policy"] == "tighten")
+
+
+def enforcement_share(st: Stance, dyn: Dyn, spoiler: np.ndarray, talks: np.ndarray) -> np.ndarray:
     """Share of sanctions this patron enforces.
 
     Oh, 'Second': China broadly backed maximum pressure while talks moved
-    forward; a spoiler enforces a third of it (assumption).
+    forward; a spoiler keeps ``spoiler_enforcement_share`` of it outside talks.
     """
     moving = in_talks(talks)
-    return st["enforcement"] * np.where(spoiler & ~moving, 1.0 / 3.0, 1.0)
+    return st["enforcement"] * np.where(spoiler & ~moving, dyn["spoiler_enforcement_share"], 1.0)
 
 
-def unenforced(st: Stance, spoiler: np.ndarray, talks: np.ndarray) -> np.ndarray:
+def unenforced(st: Stance, dyn: Dyn, spoiler: np.ndarray, talks: np.ndarray) -> np.ndarray:
     """This patron's dent in effective pressure: its influence times what it leaves unenforced.
 
     Early (2015): sanctions fail when third parties keep trading with the target.
     """
-    return st["influence"] * (enforcement_share(st, spoiler, talks) - 1.0)
+    return st["influence"] * (enforcement_share(st, dyn, spoiler, talks) - 1.0)
 
 
-def presses_pyongyang(st: Stance, us: Stance, spoiler: np.ndarray) -> np.ndarray:
+def lifeline(st: Stance, spoiler: np.ndarray) -> np.ndarray:
+    """A spoiler patron's own diplomacy with Pyongyang: an outside option worth its influence.
+
+    Oh, 'Second': China may pursue its own diplomacy with the North.
+    """
+    return st["influence"] * spoiler
+
+
+def presses_pyongyang(st: Stance, us: Stance, dyn: Dyn, spoiler: np.ndarray) -> np.ndarray:
     """Pressure on Pyongyang to return to talks when the US offer fits the patron's aims.
 
     Yeo, 'Prospects': Beijing favours a phased approach and a peace regime and
     may push Pyongyang back to talks if the US position is closer to its own.
     """
-    fit = (us["sequencing"] == "phased") * (0.6 + 0.4 * us["peace_regime_goal"])
-    return st["influence"] * st["phased_affinity"] * fit * 0.3 * ~spoiler
+    fit = (us["sequencing"] == "phased") * (dyn["press_phased_fit"]
+                                            + dyn["press_peace_fit"] * us["peace_regime_goal"])
+    return st["influence"] * st["phased_affinity"] * fit * dyn["press_scale"] * ~spoiler
 
 
 # ----------------------------------------------------------------- allies
 
 
-def inter_korean_dialogue(u: np.ndarray, st: Stance) -> np.ndarray:
+def inter_korean_dialogue(u: np.ndarray, st: Stance, us: Stance, dyn: Dyn,
+                          talks: np.ndarray) -> np.ndarray:
     """An inter-Korean contact this month (lowers tension).
 
-    Yeo, 'Progressive': Warren links inter-Korean dialogue with the nuclear
-    talks.  Seoul's propensity is an assumption (the texts say little of Seoul).
+    Seoul's propensity is an assumption (the texts say little of Seoul).  Yeo,
+    'Progressive': Warren ties inter-Korean dialogue to the nuclear talks; when
+    Washington does, Seoul's dialogue moves in step with them (more while
+    they run; outside them as usual unless ``linked_dialogue_outside`` < 1).
     """
-    return u < st["engagement"]
+    if not us["links_inter_korean_dialogue"]:
+        return u < st["engagement"]
+    pace = np.where(in_talks(talks), dyn["linked_dialogue_in_talks"],
+                    dyn["linked_dialogue_outside"])
+    return u < st["engagement"] * pace
 
 
-def ally_push(st: Stance, us: Stance) -> float | np.ndarray:
+def ally_push(st: Stance, us: Stance, dyn: Dyn) -> float | np.ndarray:
     """How an ally's lobbying shifts Washington's flexibility, weighted by coordination.
 
     Yeo, 'Progressive' and 'Prospects': Sanders would consult closely with
-    Seoul; every Democrat stressed working with allies.  Scale 0.1: assumption.
+    Seoul; every Democrat stressed working with allies.  Scale: ``ally_push_scale``.
     """
-    return 0.1 * st["presses_flexibility"] * st["consultation"] * us["alliance_coordination"]
+    return (dyn["ally_push_scale"] * st["presses_flexibility"] * st["consultation"]
+            * us["alliance_coordination"])
 
 
 # ------------------------------------------------------ talks and tension
-
-
-def deal_possible(us: Stance, dprk: Stance, bold_credit: np.ndarray) -> np.ndarray:
-    """A freeze-for-relief deal needs Pyongyang's furthest step to meet the precondition.
-
-    Fearon's bargaining range: a deal exists only where offers overlap.  Yeo,
-    'Progressive'/'Centrist': the precondition ladder; Oh, 'First': bold moves
-    lower what is asked (one rung, assumption); broad linkage (Yeo, Bloomberg
-    on human rights and cyber) adds a tenth of a rung (assumption).
-    """
-    need = LADDER[us["relief_precondition"]] + 0.1 * (us["sanctions_linkage"] == "broad")
-    need = need - 0.25 * (bold_credit > 0)
-    return dprk["max_concession"] >= need - 1e-9
 
 
 def advance_talks(talks: np.ndarray, *, opened: np.ndarray,
@@ -423,13 +525,15 @@ def advance_talks(talks: np.ndarray, *, opened: np.ndarray,
     return new
 
 
-def update_tension(tension: np.ndarray, tests: np.ndarray, icbm: np.ndarray,
+def update_tension(tension: np.ndarray, dyn: Dyn, tests: np.ndarray, icbm: np.ndarray,
                    nuclear: np.ndarray, talking: np.ndarray, dialogue: np.ndarray,
                    bold: np.ndarray, military: np.ndarray) -> np.ndarray:
     """Tension decays, rises with tests, falls with contact (the Jervis spiral).
 
-    Coefficients are assumptions, documented in docs/MODEL.md.
+    Coefficients are declared modelling constants (``tension_*``).
     """
-    t = (0.9 * tension + 0.02 * tests + 0.08 * icbm + 0.25 * nuclear
-         - 0.04 * talking - 0.03 * dialogue - 0.1 * bold + 0.02)
+    t = (dyn["tension_retention"] * tension + dyn["tension_per_test"] * tests
+         + dyn["tension_per_icbm"] * icbm + dyn["tension_per_nuclear"] * nuclear
+         - dyn["tension_talks_relief"] * talking - dyn["tension_dialogue_relief"] * dialogue
+         - dyn["tension_bold_relief"] * bold + dyn["tension_drift"])
     return np.where(military, 1.0, np.clip(t, 0.0, 1.0))

@@ -61,10 +61,36 @@ class _Provenanced(_Strict):
         return self
 
 
+OUTCOME_NAMES = ("talks_resumed", "engaged", "summit_held", "freeze_deal", "relief_granted",
+                 "crisis", "tests", "months_in_talks", "final_tension",
+                 "final_sanctions_pressure")
+
+
+class Claim(_Strict):
+    """What a cited value claims: the outcome it moves and the direction, or nil with a reason.
+
+    Checked by tests/test_claims.py against the parameter's neutral alternative
+    (params.NEUTRAL) on common random numbers.
+    """
+
+    outcome: Literal["talks_resumed", "engaged", "summit_held", "freeze_deal", "relief_granted",
+                     "crisis", "tests", "months_in_talks", "final_tension",
+                     "final_sanctions_pressure"] | None = None
+    direction: Literal["up", "down"] | None = None
+    nil: str | None = Field(default=None, min_length=10)
+
+    @model_validator(mode="after")
+    def _claim_or_nil(self) -> Claim:
+        if (self.nil is None) == (self.outcome is None or self.direction is None):
+            raise ValueError("give 'outcome' and 'direction', or 'nil' with a reason")
+        return self
+
+
 class Stance(_Provenanced):
-    """A parameter value with its provenance."""
+    """A parameter value with its provenance (and, if cited, what it claims)."""
 
     value: Any
+    claims: list[Claim] = []
 
 
 class Event(_Provenanced):
@@ -75,6 +101,38 @@ class Event(_Provenanced):
     set: dict[str, Any]
     note: str = Field(min_length=5)
     kind: Literal[EVENT_KINDS] | None = None  # type: ignore[valid-type]
+
+
+TRIGGER_KINDS = ("test", "nuclear_test", "summit", "collapse", "deal", "relief_granted",
+                 "bold_move", "tension_above", "months")
+TEST_CLASSES = ("any", "irbm", "icbm", "multiple_warhead_icbm")
+
+
+class Trigger(_Strict):
+    """When a condition fires: an event of the month, a tension level, or a month range.
+
+    ``from``/``until`` (YYYY-MM, inclusive) arm the trigger only within a range;
+    kind ``months`` fires at the start of that range.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    kind: Literal["test", "nuclear_test", "summit", "collapse", "deal", "relief_granted",
+                  "bold_move", "tension_above", "months"]
+    test_class: Literal["any", "irbm", "icbm", "multiple_warhead_icbm"] | None = None
+    level: float | None = Field(default=None, ge=0.0, le=1.0)
+    from_month: str | None = Field(default=None, alias="from")
+    until_month: str | None = Field(default=None, alias="until")
+
+
+class Condition(_Provenanced):
+    """A stance that changes when something happens (per world, once, from the next month)."""
+
+    when: Trigger
+    actor: str
+    set: dict[str, Any]
+    note: str = Field(min_length=5)
+    claims: list[Claim] = []
 
 
 class Horizon(_Strict):
@@ -96,6 +154,8 @@ class ScenarioDoc(_Strict):
     shocks: dict[str, Stance]
     actors: dict[str, dict[str, Any]]
     events: list[Event] = []
+    dynamics: dict[str, Stance] = {}
+    conditions: list[Condition] = []
 
 
 @dataclass(frozen=True)
@@ -123,6 +183,8 @@ class Scenario:
     events: list[Event]
     resolved: dict[str, Any] = field(repr=False)
     abstract: bool = False
+    dynamics: dict[str, Stance] = field(default_factory=dict)
+    conditions: list[Condition] = field(default_factory=list)
 
     @property
     def hash(self) -> str:
@@ -253,12 +315,16 @@ def build_scenario(raw: dict[str, Any], where: str = "<scenario>",
         problems += _check_block(where, section, getattr(doc, section), decls)
     actors = _check_actors(where, doc, problems)
     problems += _check_events(where, doc, actors)
+    problems += _check_block(where, "dynamics", doc.dynamics, tuple(P.DYNAMICS.values()),
+                             optional=True)
+    problems += _check_conditions(where, doc, actors)
     if problems:
         raise ScenarioError(problems)
-    resolved = doc.model_dump(mode="json", exclude_none=True)
+    resolved = doc.model_dump(mode="json", exclude_none=True, by_alias=True)
     return Scenario(name=doc.name, title=doc.title, camp=doc.camp, path=path,
                     horizon=doc.horizon, world=doc.world, shocks=doc.shocks, actors=actors,
-                    events=doc.events, resolved=resolved, abstract=doc.abstract)
+                    events=doc.events, resolved=resolved, abstract=doc.abstract,
+                    dynamics=doc.dynamics, conditions=doc.conditions)
 
 
 def _pydantic_line(where: str, err: dict[str, Any]) -> str:
@@ -279,25 +345,26 @@ def _allowed_fields(loc: tuple) -> list[str]:
     for step in loc[:-1]:
         if isinstance(step, int) or model is None:
             continue
-        if step in ("world", "shocks") and model is ScenarioDoc:
+        if step in ("world", "shocks", "dynamics") and model is ScenarioDoc:
             model = None  # next step is a parameter name, then a Stance
             continue
         field_ = model.model_fields.get(step) if model else None
-        model = {"horizon": Horizon, "events": Event, "source": Source}.get(step, Stance
-                                                                             if field_ is None
-                                                                             else None)
+        model = {"horizon": Horizon, "events": Event, "source": Source, "conditions": Condition,
+                 "when": Trigger, "claims": Claim}.get(step, Stance if field_ is None else None)
     if model is None:
         model = Stance
-    return [n for n in model.model_fields if n != "abstract"] if model else []
+    return [f.alias or n for n, f in model.model_fields.items() if n != "abstract"]
 
 
 def _check_block(where: str, prefix: str, block: dict[str, Stance],
-                 decls: tuple[P.Param, ...], skip: set[str] = frozenset()) -> list[str]:
+                 decls: tuple[P.Param, ...], skip: set[str] = frozenset(),
+                 optional: bool = False) -> list[str]:
     table = P.by_name(decls)
     problems = [f"{where}: {prefix}.{key}: unknown field (allowed: {', '.join(table)})"
                 for key in (*block, *skip) if key not in table]
-    problems += [f"{where}: {prefix}.{name}: required field is missing"
-                 for name in table if name not in block and name not in skip]
+    if not optional:
+        problems += [f"{where}: {prefix}.{name}: required field is missing"
+                     for name in table if name not in block and name not in skip]
     for name, stance in block.items():
         if name in table:
             msg = check_value(table[name], stance.value, allow_range=True)
@@ -388,6 +455,52 @@ def _check_events(where: str, doc: ScenarioDoc, actors: dict[str, Actor]) -> lis
     return problems
 
 
+def _check_conditions(where: str, doc: ScenarioDoc, actors: dict[str, Actor]) -> list[str]:
+    problems = []
+    for i, cond in enumerate(doc.conditions):
+        loc = f"{where}: conditions.{i}"
+        problems += _check_trigger(f"{loc}.when", cond.when, doc.horizon)
+        if cond.actor not in actors:
+            problems.append(f"{loc}.actor: unknown actor {cond.actor!r} "
+                            f"(allowed: {', '.join(actors)})")
+            continue
+        table = P.by_name(P.ROLES[actors[cond.actor].role])
+        numeric = [n for n, d in table.items() if isinstance(d, P.Real)]
+        if not cond.set:
+            problems.append(f"{loc}.set: name at least one stance to change")
+        for key, val in cond.set.items():
+            if key not in table:
+                problems.append(f"{loc}.set.{key}: unknown field for role "
+                                f"{actors[cond.actor].role} (allowed: {', '.join(numeric)})")
+            elif not isinstance(table[key], P.Real):
+                problems.append(f"{loc}.set.{key}: only numeric stances can change on a "
+                                f"condition (allowed: {', '.join(numeric)})")
+            elif msg := check_value(table[key], val, allow_range=False):
+                problems.append(f"{loc}.set.{key}: {msg}")
+    return problems
+
+
+def _check_trigger(loc: str, trig: Trigger, horizon: Horizon) -> list[str]:
+    problems = []
+    if trig.kind == "tension_above" and trig.level is None:
+        problems.append(f"{loc}.level: required for kind tension_above (a number in [0, 1])")
+    if trig.kind != "tension_above" and trig.level is not None:
+        problems.append(f"{loc}.level: only allowed for kind tension_above")
+    if trig.kind != "test" and trig.test_class is not None:
+        problems.append(f"{loc}.test_class: only allowed for kind test")
+    if trig.kind == "months" and trig.from_month is None:
+        problems.append(f"{loc}.from: required for kind months (YYYY-MM)")
+    for name, label in (("from", trig.from_month), ("until", trig.until_month)):
+        if label is None:
+            continue
+        if not MONTH_RE.match(label):
+            problems.append(f"{loc}.{name}: {label!r} must be YYYY-MM")
+        elif not 1 <= month_index(horizon.start, label) <= horizon.months:
+            problems.append(f"{loc}.{name}: {label} lies outside the horizon "
+                            f"({horizon.start} + {horizon.months} months)")
+    return problems
+
+
 def require_runnable(scenario: Scenario) -> Scenario:
     """Refuse an abstract scenario (such as base.yaml) where a run is asked for."""
     if scenario.abstract:
@@ -431,15 +544,18 @@ def split_path(scenario: Scenario, path: str) -> tuple[tuple[str, ...], P.Param]
     if parts[0] == "actors":
         parts = parts[1:]
     if len(parts) != 2:
-        raise ScenarioError([f"{path}: a parameter path is ACTOR.PARAM, world.PARAM "
-                             f"or shocks.PARAM (actors: {', '.join(scenario.actors)})"])
+        raise ScenarioError([f"{path}: a parameter path is ACTOR.PARAM, world.PARAM, "
+                             f"shocks.PARAM or dynamics.NAME "
+                             f"(actors: {', '.join(scenario.actors)})"])
     head, name = parts
-    if head in P.SECTIONS:
+    if head == "dynamics":
+        decls, keys = P.by_name(tuple(P.DYNAMICS.values())), ("dynamics", name)
+    elif head in P.SECTIONS:
         decls, keys = P.by_name(P.SECTIONS[head]), (head, name)
     elif head in scenario.actors:
         decls, keys = P.by_name(P.ROLES[scenario.actors[head].role]), ("actors", head, name)
     else:
-        allowed = ", ".join([*scenario.actors, *P.SECTIONS])
+        allowed = ", ".join([*scenario.actors, *P.SECTIONS, "dynamics"])
         raise ScenarioError([f"{path}: unknown actor or section {head!r} (allowed: {allowed})"])
     if name not in decls:
         raise ScenarioError([f"{path}: unknown parameter {name!r} for {head} "
@@ -457,7 +573,7 @@ def with_values(scenario: Scenario, values: dict[str, Any],
             val = P.ladder_word(val)  # a ladder stance set by its number (sweeps, sliders)
         node = raw
         for k in keys[:-1]:
-            node = node[k]
+            node = node.setdefault(k, {})
         node[keys[-1]] = {"value": val, "assumption": f"{why} ({path} = {val})"}
     return build_scenario(raw, f"{scenario.path or scenario.name} with {sorted(values)}",
                           scenario.path)

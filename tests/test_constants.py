@@ -1,0 +1,90 @@
+"""Every modelling constant is declared in params.DYNAMICS, not written inline (issue 11.1)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from parley import NegotiationModel
+from parley import params as P
+from parley.randomness import run_seeds
+from parley.scenario import ScenarioError, with_values
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "parley"
+MODEL_CORE = ("rules.py", "model.py", "agents.py", "narrative.py")
+# Structural numbers: identities, empty counts, flags.  Months in a year are a
+# declared constant too (election_year_months, relief_renewal_months).
+STRUCTURAL = {0, 1}
+
+
+def _inline_numbers(path: Path) -> list[tuple[int, object]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    enum_values = {id(n) for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)
+                   and any(getattr(b, "id", "") == "IntEnum" for b in cls.bases)
+                   for n in ast.walk(cls)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, int | float)
+            and not isinstance(node.value, bool) and node.value not in STRUCTURAL
+            and id(node) not in enum_values]
+
+
+@pytest.mark.parametrize("name", MODEL_CORE)
+def test_no_behavioural_number_inline(name):
+    found = _inline_numbers(SRC / name)
+    assert not found, f"{name}: numbers outside params.DYNAMICS at (line, value) {found}"
+
+
+def test_the_check_catches_an_inline_constant(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f(x):\n    return x * 0.9 + 1\n")
+    assert _inline_numbers(bad) == [(2, 0.9)]
+
+
+def test_every_declaration_is_complete_and_in_range():
+    for name, d in P.DYNAMICS.items():
+        assert d.name == name
+        assert d.low <= d.default <= d.high, name
+        assert d.low < d.high, name
+        assert len(d.doc) > 15 and d.basis, name
+
+
+def test_dynamics_are_used_by_the_model_core():
+    text = "".join((SRC / f).read_text() for f in MODEL_CORE)
+    unused = [n for n in P.DYNAMICS if f'"{n}"' not in text]
+    assert not unused, f"declared but never read: {unused}"
+
+
+def test_keyword_override_changes_behaviour(trump_oh):
+    seeds = run_seeds(3, range(2000))
+    low = NegotiationModel(scenario=trump_oh, seeds=seeds, dynamics__summit_p=0.1).run()
+    high = NegotiationModel(scenario=trump_oh, seeds=seeds, dynamics__summit_p=0.5).run()
+    assert low.dyn["summit_p"] == 0.1 and high.dyn["summit_p"] == 0.5
+    # same worlds (common random numbers): the difference is the constant's alone
+    assert high.outcomes()["summit_held"].mean() > low.outcomes()["summit_held"].mean() + 0.05
+
+
+def test_scenario_dynamics_section_sets_a_value_per_world(trump_oh):
+    sc = with_values(trump_oh, {"dynamics.derail_p": [0.2, 0.9]})
+    model = NegotiationModel(scenario=sc, seeds=run_seeds(1, range(500)))
+    assert model.dyn["derail_p"].shape == (500,)
+    assert 0.2 <= model.dyn["derail_p"].min() < model.dyn["derail_p"].max() <= 0.9
+    assert model.dyn["summit_p"] == P.DYNAMICS["summit_p"].default
+
+
+def test_dynamics_are_validated(trump_oh):
+    with pytest.raises(ScenarioError, match=r"dynamics.derail_p.value: must lie in"):
+        with_values(trump_oh, {"dynamics.derail_p": 2.0})
+    with pytest.raises(ScenarioError, match="unknown parameter 'no_such'"):
+        with_values(trump_oh, {"dynamics.no_such": 0.5})
+
+
+def test_defaults_reproduce_the_declared_model(trump_oh):
+    seeds = run_seeds(4, range(300))
+    a = NegotiationModel(scenario=trump_oh, seeds=seeds).run().outcomes()
+    explicit = {f"dynamics__{k}": v for k, v in P.dynamics_defaults().items()}
+    b = NegotiationModel(scenario=trump_oh, seeds=seeds, **explicit).run().outcomes()
+    for key in a:
+        assert np.array_equal(a[key], b[key]), key

@@ -1,0 +1,94 @@
+"""Pinned reference table: exact outcome counts of every shipped scenario (issue 13).
+
+A behaviour change anywhere in the model moves these counts and fails this test
+loudly.  If the change is intended, regenerate the table in the same commit:
+
+    PYTHONPATH=src python tests/test_reference.py --update
+
+and say in the commit message, in a sentence, why the numbers moved.  Hindcast
+files (scenarios/hindcast/) are left out: they are pinned by their own tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from parley import NegotiationModel
+from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
+from parley.randomness import run_seeds
+from parley.scenario import scenario_files
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = ROOT / "tests" / "reference" / "outcomes.csv"
+SEED, RUNS = 20201130, 500
+HEADER = f"""\
+# Pinned outcome counts: master seed {SEED}, {RUNS} runs per scenario (run seeds
+# parley.randomness.run_seeds(SEED, range(RUNS)), all worlds stepped together).
+# Binary outcomes: number of runs where true.  Count outcomes: sum over runs.
+# A reviewer who changes behaviour on purpose regenerates this file in the same
+# commit (PYTHONPATH=src python tests/test_reference.py --update) and says why.
+"""
+
+
+def shipped() -> list[Path]:
+    return scenario_files([ROOT / "scenarios", ROOT / "scenarios" / "examples"])
+
+
+def counts(path: Path) -> dict[str, int]:
+    out = NegotiationModel(scenario=path, seeds=run_seeds(SEED, range(RUNS)),
+                           narrate=False).run().outcomes()
+    row = {k: int(np.count_nonzero(out[k])) for k in BINARY_OUTCOMES}
+    row.update({k: int(out[k].sum()) for k in COUNT_OUTCOMES})
+    return row
+
+
+def current() -> dict[str, dict[str, int]]:
+    return {p.relative_to(ROOT).as_posix(): counts(p) for p in shipped()}
+
+
+def read_table() -> dict[str, dict[str, int]]:
+    lines = [ln for ln in TABLE.read_text(encoding="utf-8").splitlines()
+             if ln and not ln.startswith("#")]
+    return {r["scenario"]: {k: int(v) for k, v in r.items() if k != "scenario"}
+            for r in csv.DictReader(lines)}
+
+
+def write_table(table: dict[str, dict[str, int]]) -> None:
+    fields = ["scenario", *BINARY_OUTCOMES, *COUNT_OUTCOMES]
+    with TABLE.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(HEADER)
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        for name, row in table.items():
+            writer.writerow({"scenario": name, **row})
+
+
+@pytest.fixture(scope="module")
+def pinned() -> dict[str, dict[str, int]]:
+    return read_table()
+
+
+def test_every_shipped_scenario_is_pinned(pinned):
+    assert sorted(pinned) == sorted(p.relative_to(ROOT).as_posix() for p in shipped())
+
+
+@pytest.mark.parametrize("path", shipped(), ids=lambda p: p.stem)
+def test_outcome_counts_match_the_reviewed_table(path, pinned):
+    name = path.relative_to(ROOT).as_posix()
+    got, want = counts(path), pinned[name]
+    moved = {k: f"{want[k]} -> {got[k]}" for k in want if got.get(k) != want[k]}
+    assert not moved, (f"{name}: behaviour changed {moved}. If intended, run "
+                       "PYTHONPATH=src python tests/test_reference.py --update and say why "
+                       "in the commit message.")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--update"]:
+        raise SystemExit("usage: python tests/test_reference.py --update")
+    write_table(current())
+    print(f"wrote {TABLE}")
