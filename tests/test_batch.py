@@ -197,6 +197,8 @@ def test_compare_ranks_scenarios_with_paired_differences(tmp_path):
                        "title: Trump with no outreach at all\ncamp: other\nactors:\n"
                        "  washington:\n    outreach_rate: {value: 0.0, assumption: "
                        "'a test variant with no US outreach'}\n"
+                       "    bold_move_rate: {value: 0.0, assumption: "
+                       "'a test variant with no bold openers'}\n"
                        "  pyongyang:\n    flattery_outreach: {value: 0.0, assumption: "
                        "'a test variant with no DPRK outreach'}\n")
     proc = parley("compare", files[0], str(variant), "--runs", "1000", "--jobs", "1",
