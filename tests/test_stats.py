@@ -106,3 +106,30 @@ def test_runs_header_is_spelled_from_the_outcome_schema():
     assert STORE_HEADER == RUNS_HEADER
     assert RUNS_HEADER.rstrip("\n").split(",")[3:] == list(OUTCOMES)
     assert set(BINARY_OUTCOMES) | set(COUNT_OUTCOMES) < set(OUTCOMES)
+
+
+def _outcomes(talks, engaged, horizon=4):
+    talks, engaged = np.array(talks, bool), np.array(engaged, bool)
+    n = len(talks)
+    zeros = np.zeros(n, np.int64)
+    out = {k: zeros.copy() for k in ("tests", "icbm_tests", "nuclear_tests", "months_in_talks",
+                                      "collapses")}
+    out.update({k: np.zeros(n, bool) for k in ("summit_held", "freeze_deal", "relief_granted",
+                                               "crisis")})
+    out.update(talks_resumed=talks, engaged=engaged, first_talks_month=np.where(talks, 2, 0),
+               final_tension=np.zeros(n), final_sanctions_pressure=np.zeros(n),
+               final_us_china_tension=np.zeros(n))
+    return out
+
+
+def test_talks_given_engaged_counts_joint_runs_and_merges():
+    # 5 worlds engaged, 2 of them with talks; one world with talks but not engaged (not counted)
+    a = Aggregate(horizon=4)
+    a.add_outcomes(_outcomes([1, 1, 0, 0, 0, 1], [1, 1, 1, 1, 1, 0]))
+    s = a.summary()["talks_given_engaged"]
+    assert (s["k"], s["n"], s["p"]) == (2, 5, pytest.approx(0.4))
+    b = Aggregate(horizon=4)
+    b.add_outcomes(_outcomes([1, 0], [1, 1]))
+    a.merge(b)
+    again = Aggregate.from_json(a.to_json()).summary()["talks_given_engaged"]
+    assert (again["k"], again["n"]) == (3, 7)

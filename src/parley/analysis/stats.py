@@ -93,6 +93,7 @@ class Aggregate:
     final_sum: dict[str, int] = field(default_factory=dict)  # in units of UNIT
     monthly: np.ndarray | None = None  # (len(LEVELS), H, BINS)
     in_talks: np.ndarray | None = None  # (H,)
+    talks_engaged: int = 0  # runs with talks resumed among those where Pyongyang engaged
 
     def __post_init__(self):
         h = self.horizon
@@ -110,6 +111,7 @@ class Aggregate:
         self.n += len(out["talks_resumed"])
         for k in BINARY_OUTCOMES:
             self.binary[k] += int(np.count_nonzero(out[k]))
+        self.talks_engaged += int(np.count_nonzero(out["talks_resumed"] & out["engaged"]))
         self.first_talks += np.bincount(out["first_talks_month"], minlength=self.horizon + 1)
         for k in COUNT_OUTCOMES:
             self.counts[k] = _add_padded(self.counts[k], np.bincount(out[k]))
@@ -135,19 +137,21 @@ class Aggregate:
             self.final_sum[k] += other.final_sum[k]
         self.monthly += other.monthly
         self.in_talks += other.in_talks
+        self.talks_engaged += other.talks_engaged
 
     def to_json(self) -> dict[str, Any]:
         return {"horizon": self.horizon, "n": self.n, "binary": self.binary,
                 "first_talks": self.first_talks.tolist(),
                 "counts": {k: v.tolist() for k, v in self.counts.items()},
                 "final_sum": self.final_sum, "monthly": self.monthly.tolist(),
-                "in_talks": self.in_talks.tolist()}
+                "in_talks": self.in_talks.tolist(), "talks_engaged": self.talks_engaged}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Aggregate:
         return cls(horizon=d["horizon"], n=d["n"], binary=d["binary"],
                    first_talks=d["first_talks"], counts=d["counts"], final_sum=d["final_sum"],
-                   monthly=d["monthly"], in_talks=d["in_talks"])
+                   monthly=d["monthly"], in_talks=d["in_talks"],
+                   talks_engaged=d.get("talks_engaged", 0))
 
     def max_half_width(self) -> float:
         """Largest 95% interval half-width among the yes/no outcomes."""
@@ -163,6 +167,8 @@ class Aggregate:
         return {
             "runs": self.n,
             "shares": {k: share(v, self.n) for k, v in self.binary.items()},
+            # Yeo's rankings assume the North returns at all: P(talks | Pyongyang engaged)
+            "talks_given_engaged": share(self.talks_engaged, self.binary["engaged"]),
             "time_to_talks": kaplan_meier(events, censored),
             "counts": {k: freq_summary(v) for k, v in self.counts.items()},
             "final_means": {k: v * UNIT / max(self.n, 1) for k, v in self.final_sum.items()},
