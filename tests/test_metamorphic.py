@@ -1,0 +1,1 @@
+"""Metamorphic relations of the model (docs/MONOTONE.md)."""
