@@ -20,6 +20,7 @@ COMMANDS = {
     "run": "parley.experiment", "compare": "parley.experiment", "sweep": "parley.sweep",
     "calibrate": "parley.calibration", "hindcast": "parley.hindcast",
     "plot": "parley.plotting", "report": "parley.report", "viz": "parley.viz",
+    "drivers": "parley.attribution_cli", "explain": "parley.attribution_cli",
 }
 
 
