@@ -71,13 +71,13 @@ def test_group_share_is_one_for_a_label_that_decides_the_outcome_and_zero_for_no
 
 @pytest.fixture(scope="module")
 def oh_table(trump_oh):
-    return drivers(trump_oh, runs=300, seed=5, outcomes=("talks_resumed", "crisis"))
+    return drivers(trump_oh, runs=200, seed=5, outcomes=("talks_resumed", "crisis"))
 
 
 def test_drivers_reproduce_exactly_for_a_seed(trump_oh, oh_table):
-    again = drivers(trump_oh, runs=300, seed=5, outcomes=("talks_resumed", "crisis"))
+    again = drivers(trump_oh, runs=200, seed=5, outcomes=("talks_resumed", "crisis"))
     pd.testing.assert_frame_equal(oh_table, again)
-    other = drivers(trump_oh, runs=300, seed=6, outcomes=("talks_resumed", "crisis"))
+    other = drivers(trump_oh, runs=200, seed=6, outcomes=("talks_resumed", "crisis"))
     assert not other["total"].equals(oh_table["total"])
 
 
@@ -125,3 +125,22 @@ def test_the_drivers_command_prints_a_table_and_rejects_a_bad_outcome(capsys, sc
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "tallks" in err and "talks_resumed" in err
+
+
+def test_a_group_of_streams_explains_what_its_members_explain_jointly():
+    # "product" needs both x and y: together they explain all of it, x alone a third
+    table = pick_freeze(toy, {"x": ("x",), "x+y": ("x", "y")}, SEEDS_A, SEEDS_B)
+    rows = table[table["outcome"] == "product"].set_index("element")
+    assert rows.loc["x+y", "first_order"] == pytest.approx(1.0, abs=0.05)
+    assert rows.loc["x", "first_order"] == pytest.approx(1 / 3, abs=0.05)
+
+
+def test_each_decision_is_also_grouped_with_its_ranged_rate(oh_table):
+    rows = oh_table[oh_table["outcome"] == "talks_resumed"].set_index("element")
+    grouped = rows[rows["kind"] == "decision+range"]
+    assert len(grouped) >= 1
+    for name in grouped.index:
+        assert name.endswith("+") and name[:-1] in rows.index
+        # a group explains at least what its decision does alone (within the noise)
+        assert rows.loc[name, "total"] >= rows.loc[name[:-1], "total"] - 3 * rows.loc[
+            name, "total_se"]

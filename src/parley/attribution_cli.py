@@ -98,12 +98,12 @@ def _print_drivers(rows: pd.DataFrame, outcome: str, top: int) -> None:
     mean = rows["mean"].iloc[0]
     print(f"\n{outcome} (mean {mean:.3f})")
     streams = rows[rows["kind"] != "route"].sort_values("total", ascending=False).head(top)
-    print(f"  {'element':42} {'kind':8} {'provenance':15} {'first-order':>16} {'total':>16}")
+    print(f"  {'element':42} {'kind':14} {'provenance':15} {'first-order':>16} {'total':>16}")
     for r in streams.itertuples():
-        print(f"  {r.element:42} {r.kind:8} {r.provenance:15} "
+        print(f"  {r.element:42} {r.kind:14} {r.provenance:15} "
               f"{r.first_order:7.3f} +- {r.first_order_se:.3f} {r.total:7.3f} +- {r.total_se:.3f}")
     for r in rows[rows["kind"] == "route"].itertuples():
-        print(f"  {r.element:42} {r.kind:8} {r.provenance:15} "
+        print(f"  {r.element:42} {r.kind:14} {r.provenance:15} "
               f"{'between-group share':>16} {r.group_share:7.3f} +- {r.group_share_se:.3f}")
 
 

@@ -19,7 +19,9 @@ Sobol decomposition, estimated by pick-freeze (Saltelli et al. 2010):
   all interactions, V the variance over A and B.  Monte Carlo error: the
   standard error of each mean over the N worlds, divided by the variance.
 
-Cost: N (k + 2) worlds for k streams.
+A decision is also shown together with the per-world draws of its ranged
+parameters (``pyongyang.sit_out+``: the coin and its share re-seeded at once),
+the decision as a whole.  Cost: N (k + 2) worlds for k elements.
 
 *Switches* are per-world labels read off a run: the route by which talks first
 opened (the month's boolean act, e.g. ``accept`` or ``flatter``, that was true
@@ -77,7 +79,7 @@ class Element:
     """A random element or a switch, with the parameters it stands on and their provenance."""
 
     name: str
-    kind: str  # "decision", "setup", "range" or "route"
+    kind: str  # "decision", "range", "decision+range" (both re-seeded together) or "route"
     params: tuple[str, ...]
     provenance: str
 
@@ -85,19 +87,22 @@ class Element:
 # ------------------------------------------------------------ estimators
 
 
-def pick_freeze(evaluate: Evaluate, keys: Sequence[str], seeds_a: np.ndarray,
-                seeds_b: np.ndarray) -> pd.DataFrame:
-    """First-order and total Sobol indices of every output of ``evaluate`` over ``keys``.
+def pick_freeze(evaluate: Evaluate, elements: Sequence[str] | dict[str, Sequence[str]],
+                seeds_a: np.ndarray, seeds_b: np.ndarray) -> pd.DataFrame:
+    """First-order and total Sobol indices of every output of ``evaluate`` per element.
 
     ``evaluate(seeds, stream_seeds)`` returns output name -> float array over worlds.
-    Returns one row per (output, key): first_order, first_order_se, total, total_se.
+    An element is one stream key, or a name mapped to several keys re-seeded
+    together (a group's indices: what the streams explain jointly).
+    Returns one row per (output, element): first_order, first_order_se, total, total_se.
     """
+    groups = elements if isinstance(elements, dict) else {k: (k,) for k in elements}
     f_a, f_b = evaluate(seeds_a, None), evaluate(seeds_b, None)
     rows = []
-    for key in keys:
-        f_ab = evaluate(seeds_a, {key: seeds_b})
+    for name, keys in groups.items():
+        f_ab = evaluate(seeds_a, dict.fromkeys(keys, seeds_b))
         for out in f_a:
-            rows.append({"outcome": out, "element": key,
+            rows.append({"outcome": out, "element": name,
                          **sobol_from_samples(f_a[out], f_b[out], f_ab[out])})
     return pd.DataFrame(rows)
 
@@ -184,8 +189,28 @@ def stream_keys(scenario: Scenario, seeds: np.ndarray,
     return keys, routes
 
 
+def decision_groups(scenario: Scenario, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Each decision together with the per-world draws of its ranged parameters.
+
+    ``pyongyang.sit_out+`` re-seeds the coin and the draw of ``sit_out_share``
+    at once: the decision as a whole, whatever its rate turns out to be.
+    """
+    groups = {}
+    for key in keys:
+        if key.startswith(("range:", "route:")):
+            continue
+        ranged = tuple(f"range:{p}" for p in describe(scenario, key).params
+                       if f"range:{p}" in keys)
+        if ranged:
+            groups[f"{key}+"] = (key, *ranged)
+    return groups
+
+
 def describe(scenario: Scenario, key: str) -> Element:
     """The element behind a stream key or route name, with its provenance in ``scenario``."""
+    if key.endswith("+"):
+        inner = describe(scenario, key[:-1])
+        return Element(key, "decision+range", inner.params, inner.provenance)
     if key.startswith("route:"):
         act = key.removeprefix("route:")
         params = _decision_params(scenario, scenario_pyongyang(scenario), act)
@@ -195,8 +220,7 @@ def describe(scenario: Scenario, key: str) -> Element:
         return Element(key, "range", (path,), provenance(scenario, (path,)))
     owner, _, decision = key.partition(".")
     params = _decision_params(scenario, owner, decision)
-    kind = "setup" if decision in ("sit_out",) else "decision"
-    return Element(key, kind, params, provenance(scenario, params))
+    return Element(key, "decision", params, provenance(scenario, params))
 
 
 def scenario_pyongyang(scenario: Scenario) -> str:
@@ -246,7 +270,8 @@ def drivers(scenario: Scenario, runs: int = 2000, seed: int = 0,
     seeds_b = run_seeds(seed, range(runs, 2 * runs))
     keys, routes = stream_keys(scenario, seeds_a, overrides)
     evaluate = model_evaluator(scenario, outcomes, overrides)
-    table = pick_freeze(evaluate, keys, seeds_a, seeds_b)
+    table = pick_freeze(evaluate, {**{k: (k,) for k in keys}, **decision_groups(scenario, keys)},
+                        seeds_a, seeds_b)
     base = evaluate(seeds_a, None)
     route_rows = []
     for act, opened in routes.items():
