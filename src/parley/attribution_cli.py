@@ -81,7 +81,7 @@ def run_drivers(args) -> int:
     if args.csv:
         _write_csv(table, args.csv)
     print(f"{scenario.title}: share of between-world variance by random element "
-          f"({args.runs} worlds x {table['element'].nunique()} streams, seed {args.seed}; "
+          f"({args.runs} worlds x {table['element'].nunique()} elements, seed {args.seed}; "
           "+- one standard error)")
     for outcome in outcomes:
         _print_drivers(table[table["outcome"] == outcome], outcome, args.top)
