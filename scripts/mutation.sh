@@ -3,6 +3,7 @@
 #
 #   scripts/mutation.sh                    # every mutant of rules, model, agents, stats, scenario
 #   scripts/mutation.sh 'parley.rules*'    # only the mutants of one module
+#   scripts/mutation.sh --report 'parley.rules*'   # print the score of the last run only
 #
 # Needs `pip install -e .[mutation]`.  Mutants and their results live in ./mutants
 # (git-ignored; delete it to start afresh, keep it to resume).  MUTMUT_CHILDREN sets
@@ -12,7 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 unset PYTHONPATH  # mutmut puts mutants/src first on sys.path; an outer src/ would hide it
 start=$(date +%s)
-python3 -m mutmut run --max-children "${MUTMUT_CHILDREN:-2}" "$@" >mutants-run.log 2>&1 || true
+if [[ "${1:-}" == "--report" ]]; then
+  shift
+else
+  python3 -m mutmut run --max-children "${MUTMUT_CHILDREN:-2}" "$@" >mutants-run.log 2>&1 || true
+fi
 elapsed=$(( $(date +%s) - start ))
 python3 -m mutmut export-cicd-stats >/dev/null
 python3 - "$elapsed" "$@" <<'PY'
@@ -30,7 +35,7 @@ caught = count.get("killed", 0) + count.get("timeout", 0)
 tested = len(rows) - count.get("skipped", 0) - count.get("not checked", 0)
 score = 100.0 * caught / tested if tested else 0.0
 print(f"mutants: {len(rows)}  " + "  ".join(f"{k}: {v}" for k, v in sorted(count.items())))
-print(f"mutation score: {score:.1f}% ({caught} of {tested} caught) in {elapsed} s")
+print(f"mutation score: {score:.1f}% ({caught} of {tested} caught); this call took {elapsed} s")
 for name, status in rows:
     if status == "survived":
         print(f"  survived: {name}   (python3 -m mutmut show {name})")
