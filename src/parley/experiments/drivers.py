@@ -165,10 +165,11 @@ def model_evaluator(scenario: Scenario, outcomes: Sequence[str],
 
 def stream_keys(scenario: Scenario, seeds: np.ndarray,
                 overrides: dict[str, Any] | None = None) -> tuple[list[str], dict[str, np.ndarray]]:
-    """The decision streams a run draws, and the route to talks of every world.
+    """The decision streams a run draws, and the routes by which each world's talks opened.
 
-    Steps the model month by month; a world's route is the boolean act that
-    was true in the month its talks first opened ("none" if they never did).
+    Steps the model month by month; for each route act present (a boolean
+    array in ``model.acts``, see ROUTE_ACTS), whether it was true in the month
+    the world's talks first opened (False where they never did).
     """
     model = NegotiationModel(scenario=scenario, seeds=seeds, overrides=overrides,
                              narrate=False)
