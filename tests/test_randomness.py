@@ -42,3 +42,24 @@ def test_run_seeds_do_not_depend_on_chunking():
     assert len(set(whole.tolist())) == 1000
     assert (whole >= 0).all()
     assert not np.array_equal(run_seeds(12, range(10)), whole[:10])
+
+
+def test_stream_seeds_reseed_one_decision_and_leave_the_others_bit_identical():
+    seeds, other = run_seeds(5, range(200)), run_seeds(5, range(200, 400))
+    plain = Draws(seeds)
+    mixed = Draws(seeds, stream_seeds={"pyongyang.accept": other})
+    for month in (0, 1, 17):
+        assert np.array_equal(mixed.uniform("washington.offer", month),
+                              plain.uniform("washington.offer", month))
+        assert np.array_equal(mixed.uniform("pyongyang.accept", month),
+                              Draws(other).uniform("pyongyang.accept", month))
+        assert not np.array_equal(mixed.uniform("pyongyang.accept", month),
+                                  plain.uniform("pyongyang.accept", month))
+    assert mixed.keys == ["washington.offer", "pyongyang.accept"]
+
+
+def test_stream_seeds_must_give_one_seed_per_world():
+    import pytest
+
+    with pytest.raises(ValueError, match="one non-negative seed per world"):
+        Draws(run_seeds(1, range(3)), stream_seeds={"x": run_seeds(1, range(2))})

@@ -94,6 +94,8 @@ class NegotiationModel(mesa.Model):
         overrides: stance values by path, e.g. ``{"washington.outreach_rate": 0.5}``.
         narrate: keep a month-by-month log of world 0 (default: when one world).
         rng: an integer seed under Mesa's newer name (used when ``seed`` is None).
+        stream_seeds: decision name -> alternative seeds (one per world) for that
+            decision's draws only (pick-freeze designs; see parley.randomness).
 
     The validated scenario is kept as ``model.spec``.
         **stance: overrides written ``actor__param=value`` (for SolaraViz sliders
@@ -103,7 +105,8 @@ class NegotiationModel(mesa.Model):
     def __init__(self, scenario: str | Path | Scenario = "scenarios/trump_oh.yaml",
                  seed: int | None = None, seeds: np.ndarray | None = None,
                  overrides: dict[str, Any] | None = None, narrate: bool | None = None,
-                 rng: int | None = None, **stance: Any):
+                 rng: int | None = None, stream_seeds: dict[str, Any] | None = None,
+                 **stance: Any):
         if seed is None and isinstance(rng, int | np.integer):
             seed = int(rng)  # Mesa >= 3.5 passes the seed as ``rng``
         super().__init__(seed=seed)
@@ -121,7 +124,7 @@ class NegotiationModel(mesa.Model):
         self.n_worlds = len(self.seeds)
         self.horizon = scenario.horizon.months
         self.month = 0
-        self.draws = Draws(self.seeds)
+        self.draws = Draws(self.seeds, stream_seeds)
         self.actors: dict[str, Actor] = {}
         for actor in scenario.actors.values():
             cls = ROLE_CLASSES[actor.role]

@@ -12,6 +12,13 @@ The generator is the SplitMix64 finaliser (Steele, Lea & Flood 2014) applied
 twice, over numpy ``uint64`` arrays, so thousands of worlds draw at once.
 Run seeds are derived from a master seed the same way: run *i* gets
 ``run_seeds(master, [i])``, independent of how runs are chunked.
+
+A stream (every month of one decision) can be re-seeded on its own:
+``Draws(seeds, stream_seeds={"pyongyang.accept": other_seeds})`` gives each
+world the draws of ``other_seeds`` for that decision and of ``seeds`` for all
+others.  This is the "pick-freeze" mix of Sobol-Saltelli estimators
+(:mod:`parley.experiments.drivers`).  Without ``stream_seeds`` every draw is
+unchanged.
 """
 
 from __future__ import annotations
@@ -52,14 +59,23 @@ def run_seeds(master: int, runs: np.ndarray | range) -> np.ndarray:
 class Draws:
     """Uniform draws in [0, 1) for a vector of worlds, addressed by decision name."""
 
-    def __init__(self, seeds: np.ndarray):
+    def __init__(self, seeds: np.ndarray,
+                 stream_seeds: dict[str, np.ndarray] | None = None):
         self.seeds = np.asarray(seeds, dtype=np.int64)
+        self.stream_seeds = {key: _check_seeds(val, self.seeds.shape, key)
+                             for key, val in (stream_seeds or {}).items()}
         self._base: dict[str, np.ndarray] = {}
+
+    @property
+    def keys(self) -> list[str]:
+        """The decisions drawn so far, in first-use order."""
+        return list(self._base)
 
     def _stream(self, key: str) -> np.ndarray:
         base = self._base.get(key)
         if base is None:
-            base = mix(self.seeds.astype(np.uint64) ^ key_id(key))
+            seeds = self.stream_seeds.get(key, self.seeds)
+            base = mix(seeds.astype(np.uint64) ^ key_id(key))
             self._base[key] = base
         return base
 
@@ -67,3 +83,11 @@ class Draws:
         """The draw of decision ``key`` in ``month`` (0 = set-up) for every world."""
         h = mix(self._stream(key) + np.uint64(month * int(_GOLDEN) % 2**64))
         return (h >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+
+def _check_seeds(seeds: np.ndarray, shape: tuple[int, ...], key: str) -> np.ndarray:
+    out = np.asarray(seeds, dtype=np.int64)
+    if out.shape != shape or np.any(out < 0):
+        raise ValueError(f"stream_seeds[{key!r}]: needs one non-negative seed per world "
+                         f"(shape {shape}), got shape {out.shape}")
+    return out

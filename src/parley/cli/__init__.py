@@ -24,6 +24,7 @@ COMMANDS = {
     "run": "parley.cli.run", "compare": "parley.cli.run", "sweep": "parley.cli.sweep",
     "calibrate": "parley.cli.calibrate", "hindcast": "parley.cli.hindcast",
     "plot": "parley.cli.plot", "report": "parley.cli.report", "viz": "parley.viz",
+    "drivers": "parley.cli.attribution", "explain": "parley.cli.attribution",
 }
 # the one-line help of each command in `parley --help`, which imports no command module
 SUMMARIES = {
@@ -37,6 +38,8 @@ SUMMARIES = {
     "plot": "draw figures from a results directory",
     "report": "write a self-contained HTML report of a results directory",
     "viz": "interactive browser view of one scenario (Mesa SolaraViz)",
+    "drivers": "variance of each outcome explained by each random element (Sobol indices)",
+    "explain": "attribute the gap between two scenarios to the stances that differ (Shapley)",
 }
 
 

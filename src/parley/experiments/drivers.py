@@ -1,0 +1,298 @@
+"""What drives a headline: variance shares of the binary outcomes by random element.
+
+Every random element of a run is a *stream* of the counter-based randomness
+(:mod:`parley.randomness`): one decision's draws in every month
+(``pyongyang.accept``), a set-up slot (``pyongyang.sit_out``) or the per-world
+draw of a ranged stance value (``range:washington.outreach_rate``).  The
+streams are independent, so the variance of an outcome splits over them as a
+Sobol decomposition, estimated by pick-freeze (Saltelli et al. 2010):
+
+* two independent sets of worlds A and B (run seeds ``0..N-1`` and ``N..2N-1``
+  of the master seed; A is the batch ``parley run --seed S --runs N`` makes);
+* for each stream i, the mix AB_i: the worlds of A with stream i re-seeded from B
+  (``NegotiationModel(stream_seeds=...)``);
+* first-order index S_i = mean((f(B) - m) (f(AB_i) - f(A))) / V, the share of
+  variance stream i explains alone (Saltelli et al. 2010, with f(B) centred on
+  the mean m over A and B: same expectation, much smaller error for a binary
+  outcome, since f(AB_i) - f(A) is zero wherever stream i does not matter);
+  total index ST_i = mean((f(A) - f(AB_i))^2) / (2V) (Jansen 1999), its share with
+  all interactions, V the variance over A and B.  Monte Carlo error: the
+  standard error of each mean over the N worlds, divided by the variance.
+
+A decision is also shown together with the per-world draws of its ranged
+parameters (``pyongyang.sit_out+``: the coin and its share re-seeded at once),
+the decision as a whole.  Cost: N (k + 2) worlds for k elements.
+
+*Switches* are per-world labels read off a run: the route by which talks first
+opened (the month's boolean act, e.g. ``accept`` or ``flatter``, that was true
+when talks started).  Their share is the between-group variance share
+(correlation ratio, eta squared) of the outcome over the label, with a
+jackknife standard error over 20 blocks of worlds.
+
+Each element is labelled by its provenance in the scenario: the texts its
+governing parameters cite (``oh2020``, ``yeo2020``, ``data``, ``outside``), or
+``assumption`` when any of them is the modellers' own or the decision has no
+declared parameter (a constant in the code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from parley.model import BINARY_OUTCOMES, NegotiationModel
+from parley.randomness import run_seeds
+from parley.scenario import Scenario
+
+Evaluate = Callable[[np.ndarray, dict[str, np.ndarray] | None], dict[str, np.ndarray]]
+
+# decision name -> the stance parameters that set its probability (same actor unless dotted);
+# a decision not listed falls back to the actor's parameters named like it
+DECISION_PARAMS: dict[str, tuple[str, ...]] = {
+    "offer": ("outreach_rate",),
+    "bold_move": ("bold_move_rate",),
+    "bold_kind": (),
+    "military": ("military_option",),
+    "test_month": ("test_month_rate",),
+    "test_count": ("tests_per_test_month",),
+    "icbm": ("icbm_share",),
+    "irbm": ("irbm_share",),
+    "nuclear": ("nuclear_test_rate",),
+    "sit_out": ("sit_out_share",),
+    "accept": ("attitude_threshold",),
+    "flatter": ("flattery_outreach",),
+    "walkout": ("walkout_patience",),
+    "dialogue": ("engagement",),
+    "us_crisis": ("shocks.us_crisis_rate",),
+    "us_china_shock": ("shocks.us_china_shock_rate",),
+}
+ROUTE_ACTS = ("accept", "flatter", "engage", "invite", "outreach")  # those present are used
+JACKKNIFE_BLOCKS = 20
+
+
+@dataclass(frozen=True)
+class Element:
+    """A random element or a switch, with the parameters it stands on and their provenance."""
+
+    name: str
+    kind: str  # "decision", "range", "decision+range" (both re-seeded together) or "route"
+    params: tuple[str, ...]
+    provenance: str
+
+
+# ------------------------------------------------------------ estimators
+
+
+def pick_freeze(evaluate: Evaluate, elements: Sequence[str] | dict[str, Sequence[str]],
+                seeds_a: np.ndarray, seeds_b: np.ndarray) -> pd.DataFrame:
+    """First-order and total Sobol indices of every output of ``evaluate`` per element.
+
+    ``evaluate(seeds, stream_seeds)`` returns output name -> float array over worlds.
+    An element is one stream key, or a name mapped to several keys re-seeded
+    together (a group's indices: what the streams explain jointly).
+    Returns one row per (output, element): first_order, first_order_se, total, total_se.
+    """
+    groups = elements if isinstance(elements, dict) else {k: (k,) for k in elements}
+    f_a, f_b = evaluate(seeds_a, None), evaluate(seeds_b, None)
+    rows = []
+    for name, keys in groups.items():
+        f_ab = evaluate(seeds_a, dict.fromkeys(keys, seeds_b))
+        for out in f_a:
+            rows.append({"outcome": out, "element": name,
+                         **sobol_from_samples(f_a[out], f_b[out], f_ab[out])})
+    return pd.DataFrame(rows)
+
+
+def sobol_from_samples(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray) -> dict[str, float]:
+    """Saltelli (2010, centred) first-order and Jansen total index from pick-freeze samples."""
+    y_a, y_b, y_ab = (np.asarray(y, dtype=float) for y in (y_a, y_b, y_ab))
+    both = np.concatenate([y_a, y_b])
+    mean, var = float(both.mean()), float(both.var())
+    n = len(y_a)
+    if var <= 0.0:
+        nan = float("nan")
+        return {"first_order": nan, "first_order_se": nan, "total": nan, "total_se": nan}
+    first = (y_b - mean) * (y_ab - y_a)
+    total = 0.5 * (y_a - y_ab) ** 2
+    return {"first_order": float(first.mean() / var),
+            "first_order_se": float(first.std(ddof=1) / np.sqrt(n) / var),
+            "total": float(total.mean() / var),
+            "total_se": float(total.std(ddof=1) / np.sqrt(n) / var)}
+
+
+def group_share(y: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Between-group share of the variance of ``y`` (eta squared) and its jackknife SE."""
+    y = np.asarray(y, dtype=float)
+
+    def eta2(idx: np.ndarray) -> float:
+        yy, ll = y[idx], labels[idx]
+        var = yy.var()
+        if var <= 0.0:
+            return float("nan")
+        groups, inverse, counts = np.unique(ll, return_inverse=True, return_counts=True)
+        means = np.bincount(inverse, weights=yy, minlength=len(groups)) / counts
+        return float(np.sum(counts * (means - yy.mean()) ** 2) / len(yy) / var)
+
+    everything = np.arange(len(y))
+    full = eta2(everything)
+    blocks = np.array_split(everything, JACKKNIFE_BLOCKS)
+    loo = np.array([eta2(np.setdiff1d(everything, b)) for b in blocks])
+    g = len(blocks)
+    se = float(np.sqrt((g - 1) / g * np.sum((loo - loo.mean()) ** 2)))
+    return full, se
+
+
+# ------------------------------------------------------------ the model
+
+
+def model_evaluator(scenario: Scenario, outcomes: Sequence[str],
+                    overrides: dict[str, Any] | None = None) -> Evaluate:
+    """``evaluate(seeds, stream_seeds)`` over the model: outcomes as float arrays."""
+
+    def evaluate(seeds: np.ndarray, stream_seeds: dict[str, np.ndarray] | None):
+        model = NegotiationModel(scenario=scenario, seeds=seeds, overrides=overrides,
+                                 narrate=False, stream_seeds=stream_seeds).run()
+        out = model.outcomes()
+        model.release()
+        return {k: np.asarray(out[k], dtype=float) for k in outcomes}
+
+    return evaluate
+
+
+def stream_keys(scenario: Scenario, seeds: np.ndarray,
+                overrides: dict[str, Any] | None = None) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The decision streams a run draws, and the routes by which each world's talks opened.
+
+    Steps the model month by month; for each route act present (a boolean
+    array in ``model.acts``, see ROUTE_ACTS), whether it was true in the month
+    the world's talks first opened (False where they never did).
+    """
+    model = NegotiationModel(scenario=scenario, seeds=seeds, overrides=overrides,
+                             narrate=False)
+    routes = {}
+    first_seen = np.zeros(model.n_worlds, dtype=bool)
+    while model.running:
+        model.step()
+        talked = model.outcomes()["first_talks_month"] > 0
+        new = talked & ~first_seen
+        for act in ROUTE_ACTS:
+            val = model.acts.get(act)
+            if isinstance(val, np.ndarray) and val.dtype == bool:
+                routes.setdefault(act, np.zeros(model.n_worlds, dtype=bool))
+                routes[act] |= new & val
+        first_seen |= talked
+    keys = model.draws.keys
+    model.release()
+    return keys, routes
+
+
+def decision_groups(scenario: Scenario, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Each decision together with the per-world draws of its ranged parameters.
+
+    ``pyongyang.sit_out+`` re-seeds the coin and the draw of ``sit_out_share``
+    at once: the decision as a whole, whatever its rate turns out to be.
+    """
+    groups = {}
+    for key in keys:
+        if key.startswith(("range:", "route:")):
+            continue
+        ranged = tuple(f"range:{p}" for p in describe(scenario, key).params
+                       if f"range:{p}" in keys)
+        if ranged:
+            groups[f"{key}+"] = (key, *ranged)
+    return groups
+
+
+def describe(scenario: Scenario, key: str) -> Element:
+    """The element behind a stream key or route name, with its provenance in ``scenario``."""
+    if key.endswith("+"):
+        inner = describe(scenario, key[:-1])
+        return Element(key, "decision+range", inner.params, inner.provenance)
+    if key.startswith("route:"):
+        act = key.removeprefix("route:")
+        params = _decision_params(scenario, scenario_pyongyang(scenario), act)
+        return Element(key, "route", params, provenance(scenario, params))
+    if key.startswith("range:"):
+        path = key.removeprefix("range:")
+        return Element(key, "range", (path,), provenance(scenario, (path,)))
+    owner, _, decision = key.partition(".")
+    params = _decision_params(scenario, owner, decision)
+    return Element(key, "decision", params, provenance(scenario, params))
+
+
+def scenario_pyongyang(scenario: Scenario) -> str:
+    return next(a.name for a in scenario.actors.values() if a.role == "pyongyang")
+
+
+def _decision_params(scenario: Scenario, owner: str, decision: str) -> tuple[str, ...]:
+    known = DECISION_PARAMS.get(decision)
+    actor = scenario.actors.get(owner)
+    if known is None:
+        names = actor.stances if actor else {}
+        known = tuple(p for p in names if p.startswith(decision))
+    return tuple(p if "." in p else f"{owner}.{p}" for p in known
+                 if "." in p or (actor is not None and p in actor.stances))
+
+
+def provenance(scenario: Scenario, params: Sequence[str]) -> str:
+    """The texts the parameters cite, or 'assumption' if any is the modellers' own."""
+    texts = []
+    for path in params:
+        stance = _stance(scenario, path)
+        if stance is None or stance.source is None:
+            return "assumption"
+        texts.append(stance.source.text)
+    return "+".join(sorted(set(texts))) if texts else "assumption"
+
+
+def _stance(scenario: Scenario, path: str):
+    head, _, name = path.partition(".")
+    if head in scenario.actors:
+        return scenario.actors[head].stances.get(name)
+    block = getattr(scenario, head, None)
+    return block.get(name) if isinstance(block, dict) else None
+
+
+def drivers(scenario: Scenario, runs: int = 2000, seed: int = 0,
+            outcomes: Sequence[str] = BINARY_OUTCOMES,
+            overrides: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Variance shares of each binary outcome by random element and route to talks.
+
+    One row per (outcome, element): kind, params, provenance, first_order,
+    first_order_se, total, total_se (streams), group_share, group_share_se
+    (routes; for streams the route columns are NaN and vice versa), and the
+    outcome's mean over the A worlds.  Costs ``runs * (k + 2)`` worlds.
+    """
+    seeds_a = run_seeds(seed, range(runs))
+    seeds_b = run_seeds(seed, range(runs, 2 * runs))
+    keys, routes = stream_keys(scenario, seeds_a, overrides)
+    evaluate = model_evaluator(scenario, outcomes, overrides)
+    table = pick_freeze(evaluate, {**{k: (k,) for k in keys}, **decision_groups(scenario, keys)},
+                        seeds_a, seeds_b)
+    base = evaluate(seeds_a, None)
+    route_rows = []
+    for act, opened in routes.items():
+        for out in outcomes:
+            share_, se = group_share(base[out], opened)
+            route_rows.append({"outcome": out, "element": f"route:{act}",
+                               "group_share": share_, "group_share_se": se})
+    table = pd.concat([table, pd.DataFrame(route_rows)], ignore_index=True)
+    info = {k: describe(scenario, k) for k in table["element"].unique()}
+    table.insert(2, "kind", [info[k].kind for k in table["element"]])
+    table.insert(3, "params", [", ".join(info[k].params) for k in table["element"]])
+    table.insert(4, "provenance", [info[k].provenance for k in table["element"]])
+    table["mean"] = [float(base[o].mean()) for o in table["outcome"]]
+    return table
+
+
+def largest_uncited(table: pd.DataFrame, outcome: str = "talks_resumed") -> pd.Series | None:
+    """The uncited element with the largest total index (or route share) for ``outcome``."""
+    rows = table[(table["outcome"] == outcome) & (table["provenance"] == "assumption")]
+    if rows.empty:
+        return None
+    score = rows["total"].fillna(rows["group_share"])
+    return rows.loc[score.idxmax()]

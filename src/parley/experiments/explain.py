@@ -1,0 +1,229 @@
+"""What explains the gap between two scenarios: Shapley values over the stances that differ.
+
+Scenario A and scenario B differ in some stance values (``washington.legacy_drive``),
+whole actors (a patron only B has), or other sections (``events``, ``horizon``):
+each such difference is a *group*.  A coalition S of groups is the scenario A
+with the groups in S taken from B (values and provenance; re-validated).  Every
+coalition is run on the same worlds (common random numbers: the same run seeds,
+and every decision meets the same draw under every coalition), and the value
+v(S) of an outcome is its per-world result.  The Shapley value of group i is
+
+    phi_i = sum over S without i of |S|! (n - |S| - 1)! / n! * (v(S + i) - v(S)),
+
+computed per world, so the parts add up *exactly*, world by world, to the paired
+difference v(all) - v(none) = B - A, whatever the number of worlds; their
+standard errors are those of per-world means.  Shapley values are the one
+attribution that is order-independent, additive, symmetric (groups with equal
+effects get equal shares) and gives zero to a group that changes nothing
+(Shapley 1953; Lundberg & Lee 2017 for the per-instance use).
+
+With more than ``EXACT_MAX`` groups (2^n coalitions) the values are estimated
+by permutation sampling (Castro, Gomez & Tejada 2009) with antithetic pairs (an
+order and its reverse): each order's marginal contributions still add up
+exactly to B - A; the standard error adds the spread over orders to the one
+over worlds (an approximation: orders and worlds are treated as independent).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import factorial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from parley.model import NegotiationModel
+from parley.randomness import run_seeds
+from parley.scenario import Scenario, build_scenario
+
+HEADLINE = ("talks_resumed", "summit_held", "freeze_deal", "relief_granted", "crisis")
+EXACT_MAX = 8  # 2^8 = 256 coalitions; beyond, permutation sampling
+DESCRIPTIVE = frozenset({"name", "title", "camp", "description", "disagreement", "abstract"})
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class Group:
+    """One difference between A and B: where it sits, both values and both citations."""
+
+    path: tuple[str, ...]
+    value_a: str
+    cite_a: str
+    value_b: str
+    cite_b: str
+
+    @property
+    def label(self) -> str:
+        return ".".join(self.path[1:] if self.path[0] == "actors" else self.path)
+
+
+def differing_groups(a: Scenario, b: Scenario) -> list[Group]:
+    """The stance values, actors and sections in which the two scenarios differ."""
+    paths: list[tuple[str, ...]] = []
+    keys = sorted((set(a.resolved) | set(b.resolved)) - DESCRIPTIVE)
+    for key in keys:
+        _walk(a.resolved.get(key, _ABSENT), b.resolved.get(key, _ABSENT), (key,), paths)
+    return [Group(p, *_shown(_get(a.resolved, p)), *_shown(_get(b.resolved, p))) for p in paths]
+
+
+def _walk(x: Any, y: Any, path: tuple[str, ...], out: list[tuple[str, ...]]) -> None:
+    if _is_stance(x) and _is_stance(y):
+        if x["value"] != y["value"]:
+            out.append(path)
+        return
+    if (isinstance(x, dict) and isinstance(y, dict) and not _is_stance(x) and not _is_stance(y)
+            and x.get("role") == y.get("role")):
+        for key in sorted(set(x) | set(y)):
+            _walk(x.get(key, _ABSENT), y.get(key, _ABSENT), (*path, key), out)
+        return
+    if x != y:
+        out.append(path)
+
+
+def _is_stance(node: Any) -> bool:
+    return isinstance(node, dict) and "value" in node
+
+
+def _get(raw: dict[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = raw
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return _ABSENT
+        node = node[key]
+    return node
+
+
+def _shown(node: Any) -> tuple[str, str]:
+    """A value for the table, and its citation."""
+    if node is _ABSENT:
+        return "(absent)", "-"
+    if _is_stance(node):
+        src = node.get("source")
+        cite = f"{src['text']}, {src['section']}" if src else "assumption"
+        return _short(node["value"]), cite
+    return _short(node), "several" if isinstance(node, dict | list) else "-"
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def hybrid(a: Scenario, b: Scenario, groups: Sequence[Group]) -> Scenario:
+    """Scenario A with the given groups taken from B (validated like any scenario)."""
+    raw = copy.deepcopy(a.resolved)
+    for group in groups:
+        *parents, last = group.path
+        node = raw
+        for key in parents:
+            node = node.setdefault(key, {})
+        value = _get(b.resolved, group.path)
+        if value is _ABSENT:
+            node.pop(last, None)
+        else:
+            node[last] = copy.deepcopy(value)
+    labels = ", ".join(g.label for g in groups) or "nothing"
+    return build_scenario(raw, f"{a.path or a.name} with {labels} from {b.path or b.name}",
+                          a.path)
+
+
+def _values(scenario: Scenario, seeds: np.ndarray,
+            outcomes: Sequence[str]) -> dict[str, np.ndarray]:
+    model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False).run()
+    out = model.outcomes()
+    model.release()
+    return {k: np.asarray(out[k], dtype=float) for k in outcomes}
+
+
+def explain(a: Scenario, b: Scenario, runs: int = 4000, seed: int = 0,
+            outcomes: Sequence[str] = HEADLINE, permutations: int = 64) -> pd.DataFrame:
+    """Shapley attribution of B - A, per outcome, to each differing group.
+
+    One row per (outcome, group) with both values and citations, ``shapley``
+    (its share of the mean paired difference) and ``se``; plus one row per
+    outcome with group ``(total)``: the paired difference, its SE, and the two
+    means in ``value_a``/``value_b``.  Empty when nothing differs.
+    """
+    groups = differing_groups(a, b)
+    if not groups:
+        return pd.DataFrame()
+    seeds = run_seeds(seed, range(runs))
+    cache: dict[int, dict[str, np.ndarray]] = {}
+
+    def value(mask: int) -> dict[str, np.ndarray]:
+        if mask not in cache:
+            chosen = [g for i, g in enumerate(groups) if mask >> i & 1]
+            cache[mask] = _values(hybrid(a, b, chosen), seeds, outcomes)
+        return cache[mask]
+
+    n = len(groups)
+    if n <= EXACT_MAX:
+        phi, extra_se = _exact(value, n, outcomes), None
+        method = f"exact Shapley over {n} groups ({2 ** n} coalitions)"
+    else:
+        phi, extra_se = _sampled(value, n, outcomes, permutations, seed)
+        method = (f"Shapley by {2 * max(permutations // 2, 1)} sampled orders "
+                  f"over {n} groups")
+    full = value(2**n - 1)
+    none = value(0)
+    rows = []
+    for out in outcomes:
+        diff = full[out] - none[out]
+        rows.append({"outcome": out, "group": "(total)", "value_a": f"{none[out].mean():.4f}",
+                     "cite_a": "", "value_b": f"{full[out].mean():.4f}", "cite_b": "",
+                     "shapley": float(diff.mean()), "se": _se(diff), "method": method})
+        for i, g in enumerate(groups):
+            se = _se(phi[out][i])
+            if extra_se is not None:
+                se = float(np.hypot(se, extra_se[out][i]))
+            rows.append({"outcome": out, "group": g.label, "value_a": g.value_a,
+                         "cite_a": g.cite_a, "value_b": g.value_b, "cite_b": g.cite_b,
+                         "shapley": float(phi[out][i].mean()), "se": se, "method": method})
+    return pd.DataFrame(rows)
+
+
+def _se(x: np.ndarray) -> float:
+    return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
+
+
+def _exact(value, n: int, outcomes: Sequence[str]) -> dict[str, list[np.ndarray]]:
+    """Per-world exact Shapley values: the weighted sum over every coalition."""
+    weight = [factorial(s) * factorial(n - s - 1) / factorial(n) for s in range(n)]
+    phi = {out: [0.0] * n for out in outcomes}
+    for mask in range(2**n):
+        size = bin(mask).count("1")
+        for i in range(n):
+            if mask >> i & 1:
+                continue
+            with_i, without = value(mask | 1 << i), value(mask)
+            for out in outcomes:
+                phi[out][i] = phi[out][i] + weight[size] * (with_i[out] - without[out])
+    return phi
+
+
+def _sampled(value, n: int, outcomes: Sequence[str], permutations: int, seed: int):
+    """Per-world Shapley estimates from antithetic orders, and the SE over orders."""
+    rng = np.random.default_rng([seed, n])
+    orders = []
+    for _ in range(max(permutations // 2, 1)):
+        order = rng.permutation(n)
+        orders += [order, order[::-1]]
+    per_order = {out: np.zeros((len(orders), n)) for out in outcomes}
+    phi = {out: [0.0] * n for out in outcomes}
+    for k, order in enumerate(orders):
+        mask, prev = 0, value(0)
+        for i in order:
+            mask |= 1 << int(i)
+            cur = value(mask)
+            for out in outcomes:
+                step = cur[out] - prev[out]
+                phi[out][i] = phi[out][i] + step / len(orders)
+                per_order[out][k, i] = step.mean()
+            prev = cur
+    pairs = {out: (m[0::2] + m[1::2]) / 2 for out, m in per_order.items()}
+    order_se = {out: p.std(axis=0, ddof=1) / np.sqrt(len(p)) if len(p) > 1
+                else np.zeros(n) for out, p in pairs.items()}
+    return phi, order_se
