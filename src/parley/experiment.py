@@ -16,6 +16,7 @@ from typing import Any
 from parley.batch import DEFAULT_CHUNK, Batch, runs_for_precision
 from parley.executors import add_executor_options, make_executor
 from parley.provenance import DEFAULT_SEED, draw_figures, git_commit, now, progress, versions
+from parley.results.load import read_manifest
 from parley.scenario import (
     Scenario,
     ScenarioError,
@@ -25,7 +26,12 @@ from parley.scenario import (
     scenario_files,
 )
 from parley.stats import Z95, paired_difference
-from parley.store import ResultsStore, atomic_write_json, atomic_write_text
+from parley.store import (
+    ResultsFolderError,
+    ResultsStore,
+    atomic_write_json,
+    atomic_write_text,
+)
 
 
 def add_batch_options(p, default_runs: int = 10_000) -> None:
@@ -102,10 +108,12 @@ def execute(batch: Batch, manifest: dict[str, Any], args) -> dict[str, Any]:
                 atomic_write_json(folder / "manifest.json", manifest)
                 bar.total = len(batch.scenarios) * target
                 batch.execute(executor, target, bar.update)
+        return _finish(batch, manifest, "complete")
     except KeyboardInterrupt:
         _finish(batch, manifest, "interrupted")
         raise
-    return _finish(batch, manifest, "complete")
+    finally:
+        batch.store.close()  # the folder's lock; kept until summary and manifest are written
 
 
 def wrap_up(batch: Batch, args) -> int:
@@ -192,14 +200,17 @@ def new_batch(args, compare: bool, kind: str | None = None) -> tuple[Batch, dict
 
 
 def _resume(folder: Path) -> tuple[Batch, dict[str, Any]]:
-    import json
-
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = read_manifest(folder)
     scenarios = [build_scenario(dict(s["resolved"]), s["file"] or s["name"])
                  for s in manifest["scenarios"]]
     store = ResultsStore(folder)
     batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"])
-    batch.restore(store.recover())
+    records = store.recover()
+    try:
+        batch.restore(records)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ResultsFolderError(f"{store.log_path}: a chunk record does not fit this "
+                                 f"batch ({type(exc).__name__}); the log is corrupted") from None
     manifest["status"] = "running"
     manifest.setdefault("resumed", []).append(now())
     return batch, manifest

@@ -28,9 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-import json
 import math
-import os
 import shlex
 import sys
 from collections.abc import Iterator
@@ -53,6 +51,7 @@ from parley.executors import add_executor_options, make_executor
 from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
 from parley.provenance import now, versions
 from parley.randomness import run_seeds
+from parley.results.load import SWEEP_RECORD_FIELDS, read_manifest
 from parley.scenario import (
     Scenario,
     ScenarioError,
@@ -62,7 +61,14 @@ from parley.scenario import (
     with_values,
 )
 from parley.stats import wilson
-from parley.store import RUNS_HEADER, ResultsFolderError, ResultsStore, atomic_write_json
+from parley.store import (
+    RUNS_HEADER,
+    ResultsFolderError,
+    ResultsStore,
+    append_durably,
+    atomic_write_json,
+    cut_file,
+)
 
 METHODS = ("grid", "lhs", "morris", "sobol")
 DEFAULT_SAMPLES = {"lhs": 100, "morris": 10, "sobol": 64}
@@ -442,7 +448,8 @@ class Sweep:
         self.save_runs = save_runs
         header = "point," + ",".join([p.path for p in spec.parameters]) + "," + ",".join(
             STAT_COLUMNS) + "\n"
-        self.store = ResultsStore(folder, header=header, runs_name="points.csv")
+        self.store = ResultsStore(folder, header=header, runs_name="points.csv",
+                                  fields=SWEEP_RECORD_FIELDS)
         self.runs_path = folder / "runs.csv"
         self.next_seq = 0
         self.partial = empty_tally()
@@ -490,8 +497,7 @@ class Sweep:
         self.next_seq = len(records)
         if self.save_runs:
             end = records[-1]["runs_end"] if records else len(SWEEP_RUNS_HEADER.encode())
-            with open(self.runs_path, "r+b") as fh:
-                fh.truncate(end)
+            cut_file(self.runs_path, end)
 
     def _tally(self, point: int, first_run: int, n: int,
                tally: dict[str, Any]) -> dict[str, Any] | None:
@@ -521,13 +527,8 @@ class Sweep:
                                   "first_run": res.first_run, "n": res.n, "tally": res.tally,
                                   "errors": res.errors}
         if self.save_runs:
-            fd = os.open(self.runs_path, os.O_WRONLY | os.O_APPEND)
-            try:
-                os.write(fd, res.rows)
-                os.fsync(fd)
-                record["runs_end"] = os.fstat(fd).st_size
-            finally:
-                os.close(fd)
+            record["runs_end"] = append_durably(self.runs_path, res.rows,
+                                                f"the runs of chunk {res.seq}")[1]
         done = self._tally(res.point, res.first_run, res.n, res.tally)
         row = point_row(res.point, self.design[res.point], done) if done else b""
         self.store.append(row, record)
@@ -826,15 +827,17 @@ def _resume(folder: Path) -> tuple[Sweep, dict[str, Any]]:
     path = folder / "manifest.json"
     if not path.is_file():
         raise ScenarioError([f"--resume {folder}: no manifest.json there"])
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("kind") != "sweep":
-        raise ScenarioError([f"--resume {folder}: not a sweep folder (kind "
-                             f"{manifest.get('kind')!r}); use parley run/compare --resume"])
+    manifest = read_manifest(folder, kinds=("sweep",))
     sc = manifest["scenario"]
     base = build_scenario(dict(sc["resolved"]), sc["file"] or sc["name"],
                           Path(sc["file"]) if sc["file"] else None)
+    try:
+        params = [SweepParam(**p) for p in manifest["parameters"]]
+    except TypeError:
+        raise ResultsFolderError(f"{path}: parameters: each must be an object with path, "
+                                 "low, high and steps") from None
     spec = SweepSpec(scenario=sc["file"], method=manifest["method"],
-                     parameters=[SweepParam(**p) for p in manifest["parameters"]],
+                     parameters=params,
                      samples=manifest["samples"], runs_per_point=manifest["runs_per_point"],
                      seed=manifest["master_seed"], outcome=manifest["outcome"],
                      threshold=manifest["threshold"])
@@ -843,7 +846,12 @@ def _resume(folder: Path) -> tuple[Sweep, dict[str, Any]]:
     if design_hash(sweep.design) != manifest["design_sha256"]:
         raise ScenarioError([f"--resume {folder}: the design rebuilt here differs from the "
                              "one started (another SALib version?); start a new sweep"])
-    sweep.restore(sweep.store.recover())
+    records = sweep.store.recover()
+    try:
+        sweep.restore(records)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ResultsFolderError(f"{sweep.store.log_path}: a chunk record does not fit this "
+                                 f"sweep ({type(exc).__name__}); the log is corrupted") from None
     manifest["status"] = "running"
     manifest.setdefault("resumed", []).append(now())
     return sweep, manifest
