@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from parley.batch import DEFAULT_CHUNK, Batch, runs_for_precision
-from parley.executors import add_executor_options, make_executor
+from parley.executors import add_executor_options, jobs_problem, make_executor
 from parley.provenance import DEFAULT_SEED, draw_figures, git_commit, now, progress, versions
 from parley.results.load import read_manifest
 from parley.scenario import (
@@ -126,14 +126,21 @@ def wrap_up(batch: Batch, args) -> int:
     return 1 if batch.errors else 0
 
 
+MAX_RUNS = 10**9  # per scenario; beyond it the task list alone would not fit in memory
+
+
 def _check_args(args, compare: bool) -> str | None:
+    if problem := jobs_problem(args.jobs):
+        return problem
     if args.resume:
         return None if (args.resume / "manifest.json").is_file() else \
             f"--resume {args.resume}: no manifest.json there"
     if not (args.scenarios if compare else args.scenario):
         return "give a scenario file" + (" or folder" if compare else "")
-    if args.runs < 1 or args.chunk < 1 or (args.jobs is not None and args.jobs < 1):
-        return "--runs, --chunk and --jobs must be positive"
+    if args.runs < 1 or args.chunk < 1:
+        return "--runs and --chunk must be positive"
+    if args.runs > MAX_RUNS or args.max_runs > MAX_RUNS:
+        return f"--runs and --max-runs must be at most {MAX_RUNS:,} per scenario"
     if args.precision is not None and not 0 < args.precision < 0.5:
         return "--precision must lie in (0, 0.5)"
     if not 0 <= args.seed < 2**63:

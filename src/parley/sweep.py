@@ -47,7 +47,7 @@ from parley.batch import (
     scenario_from_resolved,
     simulate,
 )
-from parley.executors import add_executor_options, make_executor
+from parley.executors import add_executor_options, jobs_problem, make_executor
 from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
 from parley.provenance import now, versions
 from parley.randomness import run_seeds
@@ -744,8 +744,11 @@ def register(sub) -> None:
 def run_sweep(args) -> int:
     from parley.provenance import draw_figures, progress
 
-    if (args.jobs is not None and args.jobs < 1) or args.chunk < 1:
-        print("error: --jobs and --chunk must be positive", file=sys.stderr)
+    if args.chunk < 1:
+        print("error: --chunk must be positive", file=sys.stderr)
+        return 2
+    if problem := jobs_problem(args.jobs):
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     if args.resume:
         sweep, manifest = _resume(args.resume)
