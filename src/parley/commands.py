@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from parley.scenario import ScenarioError, load_scenario, require_runnable, scenario_files
+from parley.scenario import (
+    ScenarioError,
+    load_scenario,
+    printable,
+    require_runnable,
+    scenario_files,
+)
 
 
 def register(sub) -> None:
@@ -23,7 +29,7 @@ def run_validate(args) -> int:
     for path in files:
         try:
             scenario = load_scenario(path)
-            print(f"ok: {path} ({scenario.title})")
+            print(printable(f"ok: {path} ({scenario.title})"))
         except ScenarioError as exc:
             problems += exc.problems
     for line in problems:
@@ -42,9 +48,9 @@ def run_chronicle(args) -> int:
         return 2
     scenario = require_runnable(load_scenario(args.scenario))
     model = NegotiationModel(scenario=scenario, seed=args.seed).run()
-    print(f"{model.spec.title} - seed {args.seed}")
+    print(printable(f"{model.spec.title} - seed {args.seed}"))
     for line in model.narrator.lines():
-        print(line)
+        print(printable(line, limit=2000))
     print("\nOutcome record:")
     for key, value in model.outcome_record().items():
         print(f"  {key}: {'' if value is None else value}")

@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from parley import params as P
 from parley.batch import (
@@ -57,6 +56,7 @@ from parley.scenario import (
     ScenarioError,
     build_scenario,
     load_scenario,
+    read_yaml_mapping,
     split_path,
     with_values,
 )
@@ -141,13 +141,7 @@ def _is_number(v: Any) -> bool:
 def read_sweep_file(path: Path) -> dict[str, Any]:
     """The settings a sweep file gives, checked for shape; the scenario path made absolute."""
     where = str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError([f"{where}: cannot read sweep file ({exc.strerror})"]) from None
-    except yaml.YAMLError as exc:
-        msg = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError([f"{where}: YAML syntax error: {msg}"]) from None
+    data = read_yaml_mapping(path, f"a sweep file (fields: {', '.join(FILE_KEYS)})")
     if not isinstance(data, dict):
         raise ScenarioError([f"{where}: a sweep file must be a YAML mapping "
                              f"(fields: {', '.join(FILE_KEYS)})"])
