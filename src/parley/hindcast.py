@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 
 from parley.experiment import add_batch_options, execute, new_batch, wrap_up
-from parley.scenario import month_index, month_label
+from parley.scenario import (
+    ScenarioError,
+    load_scenario,
+    month_index,
+    month_label,
+    scenario_files,
+)
 from parley.store import atomic_write_json
 
 DEFAULT_DIR = "scenarios/hindcast"
@@ -43,6 +49,23 @@ def observed(start: str, months: int) -> dict[str, Any]:
     first = month_index(start, str(talks[0])) if len(talks) else None
     return {"talks": bool(len(talks)), "first_talks_month": first,
             "tests": int(tests["tests"].sum()), "months_in_record": len(tests)}
+
+
+def check_terms(paths: list[str]) -> None:
+    """Refuse, before anything is written, a term the record cannot score."""
+    problems = []
+    for path in scenario_files(paths):
+        try:
+            horizon = load_scenario(path).horizon
+        except ScenarioError:
+            continue  # reported with the others when the batch loads them
+        try:
+            observed(horizon.start, horizon.months)
+        except (ValueError, OverflowError) as exc:
+            problems.append(f"{path}: horizon: {horizon.start} + {horizon.months} months lies "
+                            f"outside the record, so it cannot be scored ({exc})")
+    if problems:
+        raise ScenarioError(problems)
 
 
 def brier(p: np.ndarray, o: np.ndarray) -> float:
@@ -95,6 +118,7 @@ def run_hindcast(args) -> int:
     if args.runs < 1:
         print("error: --runs must be positive", file=sys.stderr)
         return 2
+    check_terms(args.scenarios)
     batch, manifest = new_batch(args, compare=True, kind="hindcast")
     summary = execute(batch, manifest, args)
     table = hindcast_table(summary)

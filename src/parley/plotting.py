@@ -12,7 +12,6 @@ applicable figure to ``results_dir/figures/<name>.<fmt>``.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -30,6 +29,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from parley.intervals import wilson
+from parley.results.load import ResultsFolderError, check_summary, excerpt, read_json
 from parley.store import atomic_open
 
 __all__ = [
@@ -761,9 +761,12 @@ def load_results(results_dir: str | os.PathLike[str]) -> dict[str, Any]:
         if not f.is_file():
             return None
         try:
-            return json.loads(f.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ResultsError(f"cannot read {f}: {exc}") from exc
+            data = read_json(f, f.stem)
+            if not isinstance(data, dict):
+                raise ResultsFolderError(f"{f}: must be a JSON object (got {excerpt(data)})")
+            return check_summary(data, str(f)) if name == "summary.json" else data
+        except ResultsFolderError as exc:
+            raise ResultsError(str(exc)) from None
 
     out: dict[str, Any] = {
         "summary": _json("summary.json"),
@@ -912,10 +915,10 @@ def run_plot(args: Any) -> int:
     except ResultsError as exc:
         print(f"parley plot: error: {exc}", file=sys.stderr)
         return 2
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
-        print(f"parley plot: error: malformed results in {args.results_dir}: {exc!r}",
-              file=sys.stderr)
-        return 1
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        print(f"parley plot: error: malformed results in {args.results_dir}: "
+              f"{type(exc).__name__} {excerpt(str(exc))}", file=sys.stderr)
+        return 2
     for path in paths:
         print(path)
     return 0

@@ -26,6 +26,7 @@ from parley.plotting import (
     load_results,
     sweep_parameters,
 )
+from parley.results.load import excerpt
 from parley.store import atomic_open
 
 __all__ = ["register", "render_report", "run_report", "write_report"]
@@ -570,9 +571,9 @@ def run_report(args: Any) -> int:
     except ResultsError as exc:
         print(f"parley report: error: {exc}", file=sys.stderr)
         return 2
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
-        print(f"parley report: error: malformed results in {args.results_dir}: {exc!r}",
-              file=sys.stderr)
-        return 1
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        print(f"parley report: error: malformed results in {args.results_dir}: "
+              f"{type(exc).__name__} {excerpt(str(exc))}", file=sys.stderr)
+        return 2
     print(path)
     return 0
