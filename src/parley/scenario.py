@@ -316,8 +316,9 @@ def read_yaml_mapping(path: Path, what: str = "a scenario") -> dict[str, Any]:
     """A YAML file loaded safely and within bounds, as a mapping; else one ScenarioError."""
     where = str(path)
     text = _read_text(path, where)
-    loader = _UniqueKeyLoader(text)
+    loader = None
     try:
+        loader = _UniqueKeyLoader(text)  # its reader refuses control characters at once
         node = loader.get_single_node()
         if node is not None:
             _measure(node)
@@ -337,7 +338,8 @@ def read_yaml_mapping(path: Path, what: str = "a scenario") -> dict[str, Any]:
         raise ScenarioError([f"{where}: a value cannot be read ({type(exc).__name__})"]
                             ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         raise ScenarioError([f"{where}: file is empty; {what} must be a YAML mapping"])
     if not isinstance(data, dict):
