@@ -162,13 +162,18 @@ MAX_INT_CHARS = 64  # digits of one integer literal
 MAX_LINE = 400  # characters of one error line
 MAX_PROBLEMS = 40  # error lines of one ScenarioError
 PACKAGE_PREFIX = "parley:"  # extends: parley:base.yaml names a shipped scenario
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def printable(text: str, limit: int = MAX_LINE) -> str:
-    """``text`` safe for a terminal line: control characters escaped, length bounded."""
-    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    """``text`` safe for a terminal line: every non-printable character (control,
+    format, separator, unassigned) escaped, length bounded."""
+    text = text[: 2 * limit]
+    text = "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _escape(ch: str) -> str:
+    return ch.encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 def _bounded(problems: list[str]) -> list[str]:

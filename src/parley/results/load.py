@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 from pathlib import Path
 from typing import Any
 
 MAX_JSON_BYTES = 256 * 2**20
 _EXCERPT = 40
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 RUN_KINDS = ("run", "compare", "hindcast")
 
@@ -30,7 +28,9 @@ class ResultsFolderError(Exception):
 def excerpt(value: Any, limit: int = _EXCERPT) -> str:
     """A short printable rendering of untrusted content for an error message."""
     text = value if isinstance(value, str) else type(value).__name__
-    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    text = text[: 2 * limit]
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace")
+                   .decode("ascii") for ch in text)
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
