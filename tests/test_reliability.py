@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 
+import parley
 from parley import store as store_mod
-from parley.results.load import ResultsFolderError
-from parley.store import ResultsStore, atomic_write_json
+from parley.store import ResultsFolderError, ResultsStore, atomic_write_json
 
 ROOT = Path(__file__).resolve().parents[1]
+SRC = Path(parley.__file__).resolve().parents[1]  # the parley under test, also in subprocesses
 TRUMP = ROOT / "scenarios" / "trump_oh.yaml"
 SHORT = ('extends: parley:trump_oh.yaml\ntitle: A short test horizon\n'
          'horizon: {start: "2021-01", months: 2}\nevents: []\n')
@@ -32,7 +33,7 @@ RECORD = {"scenario_index": 0, "first_run": 0, "n": 1, "aggregate": {}, "errors"
 
 
 def cli(*args, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
     return subprocess.run([sys.executable, "-m", "parley.cli", *map(str, args)], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -69,8 +70,12 @@ def filled_store(folder: Path, chunks: int = 3) -> ResultsStore:
         rows = "".join(f"s,{seq * 10 + i},1,0,,0,0,0,0,0,0,0,0,0,0.1,0.1,0.1,none\n"
                        for i in range(10)).encode()
         st.append(rows, {"seq": seq, **RECORD, "first_run": seq * 10, "n": 10})
-    st.close()
+    release(st)
     return st
+
+
+def release(st: ResultsStore) -> None:
+    getattr(st, "close", lambda: None)()  # (stores without a lock have no close)
 
 
 # ------------------------------------------------------------ full disk, short writes
@@ -267,7 +272,7 @@ def test_resume_while_running_exits_2_and_a_killed_writer_leaves_no_stale_lock(t
     proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "run", str(scenario),
                              "--runs", "2000000", "--chunk", "2000", "--jobs", "1",
                              "--no-plots", "--out", str(out)], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+                            env={**os.environ, "PYTHONPATH": str(SRC)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_for_a_chunk(out, proc)
@@ -325,7 +330,7 @@ def test_killing_the_main_process_leaves_no_worker(tmp_path, sig):
     proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "run", str(scenario),
                              "--runs", "2000000", "--chunk", "2000", "--jobs", "2",
                              "--no-plots", "--out", str(out)], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+                            env={**os.environ, "PYTHONPATH": str(SRC)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     workers: list[int] = []
     try:
