@@ -433,8 +433,9 @@ def test_plot_and_report_on_a_malformed_summary_exit_2(tmp_path, command, name):
 
 @pytest.mark.parametrize("args", [["--runs", "1000000000000"], ["--jobs", "1000"],
                                   ["--max-runs", "1000000000000", "--precision", "0.01"]])
-def test_resource_limits_exit_2_at_once(args):
-    one_error(cli("run", TRUMP, *args, timeout=60))
+def test_resource_limits_exit_2_at_once(args, tmp_path):
+    one_error(cli("run", TRUMP, *args, "--out", tmp_path / "out", timeout=60))
+    assert not (tmp_path / "out").exists()
 
 
 def test_sweep_jobs_limit(tmp_path):
