@@ -384,12 +384,8 @@ def _parent_path(path: Path, ref: str, top: Path) -> Path:
     shipped = shipped_scenarios_dir().resolve()
     if ref.startswith(PACKAGE_PREFIX):
         target = (shipped / ref[len(PACKAGE_PREFIX):]).resolve()
-    elif Path(ref).is_absolute():
-        raise ScenarioError([f"{path}: extends: must be a relative file name such as "
-                             "base.yaml, or parley:NAME for a shipped scenario "
-                             f"(got {printable(repr(ref), 60)})"])
     else:
-        target = (path.parent / ref).resolve()
+        target = (path.parent / ref).resolve()  # an absolute ref replaces the folder
     roots = (top.parent.resolve(), shipped)
     if not any(_is_within(target, root) for root in roots):
         raise ScenarioError([f"{path}: extends: {printable(repr(ref), 60)} lies outside this "
