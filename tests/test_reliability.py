@@ -432,15 +432,20 @@ def test_plot_and_report_on_a_malformed_summary_exit_2(tmp_path, command, name):
 
 
 @pytest.mark.parametrize("args", [["--runs", "1000000000000"], ["--jobs", "1000"],
-                                  ["--max-runs", "1000000000000", "--precision", "0.01"]])
+                                  ["--max-runs", "1000000000000", "--precision", "0.01"],
+                                  ["--runs", "100000000", "--chunk", "1"]])
 def test_resource_limits_exit_2_at_once(args, tmp_path):
     one_error(cli("run", TRUMP, *args, "--out", tmp_path / "out", timeout=60))
     assert not (tmp_path / "out").exists()
 
 
-def test_sweep_jobs_limit(tmp_path):
-    one_error(cli("sweep", TRUMP, "--vary", "washington.outreach_rate=0:1:2", "--jobs",
-                  "1000", "--out", tmp_path / "s", timeout=60), "--jobs")
+@pytest.mark.parametrize("args", [["--jobs", "1000"], ["--method", "lhs", "--samples",
+                                                    "1000000000000"],
+                                  ["--runs-per-point", "1000000000000"]])
+def test_sweep_limits(tmp_path, args):
+    one_error(cli("sweep", TRUMP, "--vary", "washington.outreach_rate=0:1:2", *args,
+                  "--out", tmp_path / "s", timeout=60), args[-2])
+    assert not (tmp_path / "s").exists()
 
 
 @pytest.mark.parametrize("start", ["0001-01", "9999-12"])

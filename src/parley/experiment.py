@@ -127,6 +127,7 @@ def wrap_up(batch: Batch, args) -> int:
 
 
 MAX_RUNS = 10**9  # per scenario; beyond it the task list alone would not fit in memory
+MAX_TASKS = 10**6  # chunks per scenario (each task is an object held until it is written)
 
 
 def _check_args(args, compare: bool) -> str | None:
@@ -141,6 +142,8 @@ def _check_args(args, compare: bool) -> str | None:
         return "--runs and --chunk must be positive"
     if args.runs > MAX_RUNS or args.max_runs > MAX_RUNS:
         return f"--runs and --max-runs must be at most {MAX_RUNS:,} per scenario"
+    if max(args.runs, args.max_runs if args.precision else 0) > MAX_TASKS * args.chunk:
+        return f"--runs / --chunk gives more than {MAX_TASKS:,} chunks; raise --chunk"
     if args.precision is not None and not 0 < args.precision < 0.5:
         return "--precision must lie in (0, 0.5)"
     if not 0 <= args.seed < 2**63:

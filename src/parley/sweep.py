@@ -216,13 +216,17 @@ def _default_seed() -> int:
     return DEFAULT_SEED
 
 
+MAX_SAMPLES = 1_000_000
+MAX_RUNS = 10**9
+
+
 def check_spec(spec: SweepSpec, scenario: Scenario) -> None:
     """Every problem with the sweep as one line; raises ScenarioError if there is any."""
     problems: list[str] = []
     if spec.method not in METHODS:
         problems.append(f"--method {spec.method}: unknown design (allowed: {', '.join(METHODS)})")
-    if spec.runs_per_point < 1:
-        problems.append("--runs-per-point must be a positive whole number")
+    if not 1 <= spec.runs_per_point <= MAX_RUNS:
+        problems.append(f"--runs-per-point must be a whole number from 1 to {MAX_RUNS:,}")
     if not 0 <= spec.seed < 2**63:
         problems.append("--seed must be an integer in [0, 2**63)")
     if spec.outcome not in OUTCOMES:
@@ -232,6 +236,9 @@ def check_spec(spec: SweepSpec, scenario: Scenario) -> None:
         problems.append(f"--threshold {spec.threshold}: must lie in (0, 1]")
     if spec.samples is not None and spec.samples < 1:
         problems.append("--samples must be a positive whole number")
+    elif spec.samples is not None and spec.samples > MAX_SAMPLES:
+        problems.append(f"--samples {spec.samples}: at most {MAX_SAMPLES:,} (the design is "
+                        "built in memory)")
     elif spec.method == "sobol" and spec.samples & (spec.samples - 1):
         problems.append(f"--samples {spec.samples}: a Sobol design needs a power of 2 "
                         "(e.g. 16, 64, 256)")
