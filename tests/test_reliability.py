@@ -197,7 +197,8 @@ def _corrupt_rows(kind: str, runs: Path) -> None:
         cut = data.index(b"\n", len(data) // 2) + 1
         runs.write_bytes(data[:cut] + b"garbage,line\n" + data[cut:])
     elif kind == "nuls":
-        runs.write_bytes(data[:60] + b"\0" * 10 + data[70:])
+        mid = len(data) - 100  # inside the rows, past the header
+        runs.write_bytes(data[:mid] + b"\0" * 10 + data[mid + 10:])
     elif kind == "no_header":
         runs.write_bytes(data[data.index(b"\n") + 1:])
     elif kind == "changed_digit":
@@ -226,6 +227,21 @@ def test_a_chunk_log_line_of_the_wrong_shape_is_an_error(tmp_path, line):
     with pytest.raises(ResultsFolderError, match="line 3"):
         ResultsStore(st.folder).recover()
     assert snapshot(st.folder) == before
+
+
+@pytest.mark.parametrize("damage", [False, True])
+def test_a_folder_from_before_checksums_still_resumes_and_is_still_checked(tmp_path, damage):
+    st = filled_store(tmp_path / "r", chunks=3)
+    old_style = [{k: v for k, v in json.loads(line).items()
+                  if k not in ("offset_start", "bytes", "sha256")}
+                 for line in st.log_path.read_text().splitlines()]
+    st.log_path.write_text("".join(json.dumps(r) + "\n" for r in old_style))
+    if damage:
+        _corrupt_rows("nuls", st.runs_path)
+        with pytest.raises(ResultsFolderError, match="nothing was changed"):
+            ResultsStore(st.folder).recover()
+    else:
+        assert len(ResultsStore(st.folder).recover()) == 3
 
 
 def test_a_record_cut_by_a_kill_is_dropped_with_its_rows(tmp_path):
