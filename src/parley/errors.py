@@ -7,14 +7,43 @@ option, the field and what is allowed.  The CLI prints each line after
 
 from __future__ import annotations
 
+MAX_LINE = 400  # characters of one error line
+MAX_PROBLEMS = 40  # error lines of one error
+
 
 class ParleyError(Exception):
-    """Bad input to parley: a scenario, a sweep specification or a results folder."""
+    """Bad input to parley: a scenario, a sweep specification or a results folder.
+
+    Every line is made printable and short, and there are at most MAX_PROBLEMS of
+    them, whatever the input (a hostile file cannot flood or forge terminal lines).
+    """
 
     def __init__(self, problems: str | list[str]):
-        lines = [problems] if isinstance(problems, str) else list(problems)
+        lines = _bounded([problems] if isinstance(problems, str) else list(problems))
         super().__init__("\n".join(lines))
         self.problems = lines
+
+
+def printable(text: str, limit: int = MAX_LINE) -> str:
+    """``text`` safe for a terminal line: every non-printable character (control,
+    format, separator, unassigned) escaped, length bounded."""
+    text = text[: 2 * limit]
+    text = "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _escape(ch: str) -> str:
+    return ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
+def _bounded(problems: list[str]) -> list[str]:
+    lines = [printable(str(p)) for p in problems]
+    if len(lines) > MAX_PROBLEMS:
+        more = len(lines) - MAX_PROBLEMS + 1
+        lines = [*lines[: MAX_PROBLEMS - 1], f"... and {more} more problems not shown"]
+    return lines
+
+
 
 
 class ScenarioError(ParleyError):

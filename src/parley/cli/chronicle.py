@@ -14,16 +14,16 @@ def register(sub) -> None:
 
 def run_chronicle(args) -> int:
     from parley.model import NegotiationModel
-    from parley.scenario import load_scenario, require_runnable
+    from parley.scenario import load_scenario, printable, require_runnable
 
     if not 0 <= args.seed < 2**63:
         print("error: --seed must be an integer in [0, 2**63)", file=sys.stderr)
         return 2
     scenario = require_runnable(load_scenario(args.scenario))
     model = NegotiationModel(scenario=scenario, seed=args.seed).run()
-    print(f"{model.spec.title} - seed {args.seed}")
+    print(printable(f"{model.spec.title} - seed {args.seed}"))
     for line in model.narrator.lines():
-        print(line)
+        print(printable(line, limit=2000))
     print("\nOutcome record:")
     for key, value in model.outcome_record().items():
         print(f"  {key}: {'' if value is None else value}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from parley.errors import printable
+
 
 def register(sub) -> None:
     p = sub.add_parser("validate", help="check scenario and sweep files; exit 2 on any error")
@@ -20,7 +22,7 @@ def run_validate(args) -> int:
     files = scenario_files(args.files)
     for path in files:
         try:
-            print(f"ok: {path} ({_check(Path(path))})")
+            print(printable(f"ok: {path} ({_check(Path(path))})"))
         except ParleyError as exc:
             problems += exc.problems
     for line in problems:

@@ -7,6 +7,7 @@ to replay), ``comparison.csv`` (compare) and ``figures/``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shlex
@@ -142,7 +143,7 @@ def resume_batch(folder: Path) -> tuple[Batch, dict[str, Any]]:
                  for s in manifest["scenarios"]]
     store = ResultsStore(folder)
     batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"])
-    batch.restore(store.recover())
+    store.recover_into(batch.restore)
     return batch, resume_manifest(manifest)
 
 
@@ -158,7 +159,7 @@ def execute(batch: Batch, manifest: dict[str, Any], executor: Executor,
     target = manifest["target_runs"]
     manifest["jobs"] = executor.workers
     try:
-        with executor:
+        with executor, contextlib.closing(batch.store):  # the folder's lock, held to the end
             batch.execute(executor, target, progress)
             while manifest["precision"] and batch.max_half_width() > manifest["precision"]:
                 if target >= manifest["max_runs"]:
@@ -170,10 +171,10 @@ def execute(batch: Batch, manifest: dict[str, Any], executor: Executor,
                 if set_total:
                     set_total(len(batch.scenarios) * target)
                 batch.execute(executor, target, progress)
+            return _finish(batch, manifest, "complete")
     except KeyboardInterrupt:
         _finish(batch, manifest, "interrupted")
         raise
-    return _finish(batch, manifest, "complete")
 
 
 def scenario_changes(manifest: dict[str, Any]) -> list[str]:

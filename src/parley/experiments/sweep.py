@@ -25,6 +25,7 @@ Folder contents: ``points.csv``, ``runs.csv`` (``--save-runs``),
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
@@ -37,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from parley import params as P
 from parley.analysis.discovery import DEFAULT_THRESHOLD, box_sentence, check_prim, discover_boxes
@@ -55,21 +55,22 @@ from parley.experiments.engine import (
 from parley.experiments.executors import Executor
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, DEFAULT_SEED
 from parley.results import manifest as lifecycle
+from parley.results.load import SWEEP_RECORD_FIELDS
 from parley.results.store import (
     RUNS_HEADER,
     ResultsStore,
     append_durably,
     atomic_write_json,
+    cut_file,
 )
 from parley.scenario import (
     Scenario,
     build_scenario,
     load_scenario,
+    read_yaml_mapping,
     split_path,
     with_values,
 )
-from parley.scenario import _UniqueKeyLoader as UniqueKeyLoader  # the duplicate-key check
-from parley.scenario import _yaml_where as yaml_where
 
 METHODS = ("grid", "lhs", "morris", "sobol")
 DEFAULT_SAMPLES = {"lhs": 100, "morris": 10, "sobol": 64}
@@ -141,17 +142,10 @@ def _is_number(v: Any) -> bool:
 def read_sweep_file(path: Path) -> dict[str, Any]:
     """The settings a sweep file gives, checked for shape; the scenario path made absolute."""
     where = str(path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
-    except OSError as exc:
-        raise SweepSpecError([f"{where}: cannot read sweep file ({exc.strerror})"]) from None
-    except UnicodeDecodeError as exc:
-        raise SweepSpecError([f"{where}: byte {exc.start} is not valid UTF-8"]) from None
-    except yaml.constructor.ConstructorError as exc:
-        raise SweepSpecError([f"{where}: {yaml_where(exc)}{exc.problem}"]) from None
-    except yaml.YAMLError as exc:
-        msg = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SweepSpecError([f"{where}: YAML syntax error: {msg}"]) from None
+    try:  # the scenario loader's bounded, duplicate-key-checking reader
+        data = read_yaml_mapping(path, f"a sweep file (fields: {', '.join(FILE_KEYS)})")
+    except ScenarioError as exc:
+        raise SweepSpecError(exc.problems) from None
     if not isinstance(data, dict):
         raise SweepSpecError([f"{where}: a sweep file must be a YAML mapping "
                              f"(fields: {', '.join(FILE_KEYS)})"])
@@ -441,7 +435,8 @@ class Sweep:
         self.save_runs = save_runs
         header = "point," + ",".join([p.path for p in spec.parameters]) + "," + ",".join(
             STAT_COLUMNS) + "\n"
-        self.store = ResultsStore(folder, header=header, runs_name="points.csv")
+        self.store = ResultsStore(folder, header=header, runs_name="points.csv",
+                                  fields=SWEEP_RECORD_FIELDS)
         self.runs_path = folder / "runs.csv"
         self.next_seq = 0
         self.partial = empty_tally()
@@ -489,8 +484,7 @@ class Sweep:
         self.next_seq = len(records)
         if self.save_runs:
             end = records[-1]["runs_end"] if records else len(SWEEP_RUNS_HEADER.encode())
-            with open(self.runs_path, "r+b") as fh:
-                fh.truncate(end)
+            cut_file(self.runs_path, end)
 
     def _tally(self, point: int, first_run: int, n: int,
                tally: dict[str, Any]) -> dict[str, Any] | None:
@@ -518,7 +512,8 @@ class Sweep:
                                   "first_run": res.first_run, "n": res.n, "tally": res.tally,
                                   "errors": res.errors}
         if self.save_runs:
-            record["runs_end"] = append_durably(self.runs_path, res.rows)
+            record["runs_end"] = append_durably(self.runs_path, res.rows,
+                                                f"the runs of chunk {res.seq}")[1]
         done = self._tally(res.point, res.first_run, res.n, res.tally)
         row = point_row(res.point, self.design[res.point], done) if done else b""
         self.store.append(row, record)
@@ -592,7 +587,7 @@ def resume_sweep(folder: Path) -> tuple[Sweep, dict[str, Any]]:
     if design_hash(sweep.design) != manifest["design_sha256"]:
         raise ResultsFolderError([f"--resume {folder}: the design rebuilt here differs from "
                                   "the one started (another SALib version?); start a new sweep"])
-    sweep.restore(sweep.store.recover())
+    sweep.store.recover_into(sweep.restore)
     return sweep, lifecycle.resume_manifest(manifest)
 
 
@@ -602,13 +597,13 @@ def execute_sweep(sweep: Sweep, manifest: dict[str, Any], executor: Executor,
     """Run the sweep's remaining tasks; sensitivity, boxes and manifest written at the end."""
     manifest.update(jobs=executor.workers, executor=executor_name)
     try:
-        with executor:
+        with executor, contextlib.closing(sweep.store):  # the folder's lock, held to the end
             sweep.execute(executor, progress)
+            return _finish(sweep, manifest)
     except KeyboardInterrupt:
         lifecycle.close_manifest(sweep.folder, manifest, "interrupted", sweep.errors,
                                  sweep.done_runs())
         raise
-    return _finish(sweep, manifest)
 
 
 def _finish(sweep: Sweep, manifest: dict[str, Any]) -> dict[str, Any]:

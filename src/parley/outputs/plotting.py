@@ -12,7 +12,6 @@ applicable figure to ``results_dir/figures/<name>.<fmt>``.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -31,6 +30,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from parley.analysis.intervals import wilson
 from parley.errors import ResultsContentError
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, LABELS, MONTHLY_LEVELS
+from parley.results.load import ResultsFolderError, check_summary, excerpt, read_json
 from parley.results.store import atomic_open
 
 __all__ = [
@@ -738,9 +738,12 @@ def load_results(results_dir: str | os.PathLike[str]) -> dict[str, Any]:
         if not f.is_file():
             return None
         try:
-            return json.loads(f.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ResultsError(f"cannot read {f}: {exc}") from exc
+            data = read_json(f, f.stem)
+            if not isinstance(data, dict):
+                raise ResultsFolderError(f"{f}: must be a JSON object (got {excerpt(data)})")
+            return check_summary(data, str(f)) if name == "summary.json" else data
+        except ResultsFolderError as exc:
+            raise ResultsError(str(exc)) from None
 
     out: dict[str, Any] = {
         "summary": _json("summary.json"),

@@ -9,7 +9,6 @@ One lifecycle for every kind of job (run, compare, hindcast, sweep):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import platform
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
@@ -83,19 +82,13 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 
 
 def read_manifest(folder: Path, kinds: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """The manifest of a results folder to resume, checked to be of one of ``kinds``."""
-    path = folder / MANIFEST
-    if not path.is_file():
+    """The manifest of a results folder to resume, validated (parley.results.load) and
+    checked to be of one of ``kinds``."""
+    from parley.results import load
+
+    if not (folder / MANIFEST).is_file():
         raise ResultsFolderError(f"--resume {folder}: no {MANIFEST} there")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ResultsFolderError(f"--resume {folder}: {MANIFEST} is unreadable ({exc})") from None
-    if kinds and manifest.get("kind") not in kinds:
-        raise ResultsFolderError(
-            f"--resume {folder}: kind {manifest.get('kind')!r} cannot be resumed here "
-            f"(allowed: {', '.join(kinds)})")
-    return manifest
+    return load.read_manifest(folder, kinds or (*load.RUN_KINDS, "sweep"))
 
 
 def resume_manifest(manifest: dict[str, Any]) -> dict[str, Any]:

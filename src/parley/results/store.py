@@ -1,25 +1,108 @@
-"""The results folder on disk: crash-safe appends, atomic JSON, resumable state.
+"""The results folder on disk: verified appends, atomic JSON, an exclusive lock.
 
-``runs.csv`` grows by whole chunks, each written with a single ``write`` and
-flushed to disk *before* its record (byte offset and additive aggregates) is
-appended to ``chunks.jsonl``.  A chunk counts as done only once its record
-exists; on resume ``runs.csv`` is cut back to the last recorded offset, so a
-kill mid-write loses at most the chunk in flight and never duplicates runs.
+``runs.csv`` grows by whole chunks.  Each chunk's rows are written completely
+(a short write is continued, a full disk is an error) and flushed to disk
+*before* its record is appended to ``chunks.jsonl``; the record carries where
+the rows lie (``offset_start``, ``offset_end``, ``bytes``) and their
+``sha256``.  A chunk counts as done only once its record exists.  A failed
+write is rolled back in both files and is never logged.
+
+On resume, every record is checked against ``runs.csv`` (header, sizes and
+checksums) *before* anything is changed; when they disagree the resume stops
+with one :class:`ResultsFolderError` and leaves both files as they were.  When
+they agree, the half-written tail (a kill mid-chunk) is cut off.
+
+A writer holds an exclusive ``flock`` on ``.lock`` in the folder from
+``start``/``recover`` until it closes the store or its process ends (the
+kernel releases it even after SIGKILL, so a stale lock never blocks).
 ``manifest.json`` and ``summary.json`` are replaced atomically.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import json
 import os
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from parley.errors import ResultsFolderError
 from parley.outcomes import RUNS_HEADER
+from parley.results.load import (
+    BATCH_RECORD_FIELDS,
+    ResultsFolderError,
+    parse_chunk_record,
+)
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["RUNS_HEADER", "ResultsFolderError", "ResultsStore", "atomic_open",
+           "atomic_write_json", "atomic_write_text", "cut_file", "write_all"]
+
+LOCK_NAME = ".lock"
+_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+_HASH_BLOCK = 2**20
+
+
+def _write_error(path: Path, exc: OSError, what: str) -> ResultsFolderError:
+    if exc.errno in _FULL:
+        return ResultsFolderError(f"{path}: disk full or quota exceeded while writing {what}; "
+                                  "it was not recorded: free space, then --resume")
+    return ResultsFolderError(f"{path}: cannot write {what} ({exc.strerror or exc})")
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd``, continuing short writes.
+
+    A write that makes no progress raises ``OSError(ENOSPC)``: the disk is full.
+    """
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
+
+
+def append_durably(path: Path, data: bytes, what: str) -> tuple[int, int]:
+    """Append ``data`` to ``path`` and fsync; return (start, end) offsets.
+
+    On any failure the file is cut back to ``start`` and ResultsFolderError is raised.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        start = os.fstat(fd).st_size
+        try:
+            write_all(fd, data)
+            os.fsync(fd)
+            end = os.fstat(fd).st_size
+            if end != start + len(data):
+                raise OSError(errno.EIO, f"{end - start} of {len(data)} bytes written")
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)
+            raise _write_error(path, exc, what) from None
+    finally:
+        os.close(fd)
+    return start, end
+
+
+def cut_file(path: Path, end: int) -> None:
+    """Truncate ``path`` to ``end`` bytes; refuse (never pad with NULs) if it is shorter."""
+    size = path.stat().st_size
+    if size < end:
+        raise ResultsFolderError(f"{path}: {size:,} bytes, but the chunk log records "
+                                 f"{end:,}: runs were lost; nothing was changed")
+    with open(path, "r+b") as fh:
+        fh.truncate(end)
 
 
 @contextmanager
@@ -27,7 +110,7 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """A temp file beside ``path`` for binary writing, moved onto ``path`` on success.
 
     Readers see the old or the new content, never a mix; the temp file is
-    removed if writing fails.
+    removed if writing fails (a full disk included), leaving the old file intact.
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
@@ -43,78 +126,197 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write a text file atomically (see :func:`atomic_open`)."""
-    with atomic_open(path) as fh:
-        fh.write(text.encode("utf-8"))
+    """Write a text file atomically (see :func:`atomic_open`); a full disk is one clear error."""
+    try:
+        with atomic_open(path) as fh:
+            fh.write(text.encode("utf-8"))
+    except OSError as exc:
+        raise _write_error(Path(path), exc, Path(path).name) from None
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(data, indent=1, sort_keys=False) + "\n")
 
 
-def append_durably(path: Path, data: bytes) -> int:
-    """Append ``data`` to ``path`` and make it durable; the file's new size."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-        return os.fstat(fd).st_size
-    finally:
-        os.close(fd)
-
-
 class ResultsStore:
-    """Appends chunks to ``runs.csv`` + ``chunks.jsonl`` in one results folder."""
+    """Appends chunks to ``runs.csv`` + ``chunks.jsonl`` in one results folder.
 
-    def __init__(self, folder: Path, header: str = RUNS_HEADER, runs_name: str = "runs.csv"):
+    ``fields`` are the record fields (besides ``seq`` and the offsets) whose
+    types ``recover`` checks, so a wrongly shaped record is an error, not a crash.
+    """
+
+    def __init__(self, folder: Path, header: str = RUNS_HEADER, runs_name: str = "runs.csv",
+                 fields: dict[str, Any] | None = None):
         self.folder = folder
         self.runs_path = folder / runs_name
         self.log_path = folder / "chunks.jsonl"
         self.header = header
+        self.fields = BATCH_RECORD_FIELDS if fields is None else fields
+        self._lock_fd: int | None = None
+        self._release: weakref.finalize | None = None
+
+    # ------------------------------------------------------------- locking
+
+    def lock(self) -> None:
+        """Take the folder's exclusive lock, or raise ResultsFolderError if another holds it."""
+        if self._lock_fd is not None or fcntl is None:
+            return
+        path = self.folder / LOCK_NAME
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                who = f" (pid {holder})" if holder.isdigit() else ""
+                raise ResultsFolderError(f"{self.folder}: another parley process{who} is "
+                                         "writing this folder; wait for it to end") from None
+            raise ResultsFolderError(f"{path}: cannot lock ({exc.strerror})") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._lock_fd = fd
+        self._release = weakref.finalize(self, os.close, fd)
+
+    def close(self) -> None:
+        """Release the lock (also done when the store is collected or the process ends)."""
+        if self._release is not None:
+            self._release()
+        self._lock_fd = None
+        self._release = None
+
+    # ------------------------------------------------------------ writing
 
     def start(self) -> None:
-        """Begin a new batch in an empty (or new) folder."""
+        """Begin a new batch in an empty (or new) folder, holding its lock."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.lock()
         if self.log_path.exists() or self.runs_path.exists():
             raise ResultsFolderError(f"--out {self.folder}: the folder already holds results; "
                                      "give a new --out, or --resume it")
-        self.runs_path.write_text(self.header, encoding="utf-8")
-        self.log_path.write_text("", encoding="utf-8")
+        try:
+            for path, text in ((self.runs_path, self.header), (self.log_path, "")):
+                with open(path, "xb") as fh:
+                    fh.write(text.encode("utf-8"))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        except OSError as exc:
+            self.runs_path.unlink(missing_ok=True)
+            self.log_path.unlink(missing_ok=True)
+            raise _write_error(self.folder, exc, "the new results files") from None
+
+    def append(self, rows: bytes, record: dict[str, Any]) -> None:
+        """Append one chunk's rows, make them durable, then log the chunk as done.
+
+        A short write or a full disk rolls both files back and raises
+        ResultsFolderError: a chunk is logged only when all its bytes are on disk.
+        """
+        start, end = append_durably(self.runs_path, rows, f"chunk {record.get('seq')}")
+        line = json.dumps({**record, "offset_start": start, "offset_end": end,
+                           "bytes": len(rows), "sha256": hashlib.sha256(rows).hexdigest()},
+                          separators=(",", ":")) + "\n"
+        try:
+            append_durably(self.log_path, line.encode("utf-8"),
+                           f"the record of chunk {record.get('seq')}")
+        except ResultsFolderError:
+            cut_file(self.runs_path, start)
+            raise
+
+    # ----------------------------------------------------------- resuming
+
+    def recover_into(self, restore) -> None:
+        """Verify the folder (:meth:`recover`) and hand its chunk records to ``restore``;
+        records that do not fit the job (valid JSON of the wrong shape) are one error."""
+        records = self.recover()
+        try:
+            restore(records)
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise ResultsFolderError(f"{self.log_path}: a chunk record does not fit this job "
+                                     f"({type(exc).__name__}); the log is corrupted") from None
 
     def recover(self) -> list[dict[str, Any]]:
-        """Records of the completed chunks; cut any half-written tail off both files."""
-        records: list[dict[str, Any]] = []
-        good_bytes = 0
-        raw = self.log_path.read_bytes() if self.log_path.exists() else b""
-        for line in raw.splitlines(keepends=True):
-            if not line.endswith(b"\n"):
-                break
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                break
-            good_bytes += len(line)
+        """Records of the completed chunks, verified against the rows file.
+
+        Takes the lock; checks every record first and changes nothing if one
+        disagrees; then cuts the half-written tail (after the last record) off both files.
+        """
+        self.lock()
+        if not self.runs_path.is_file():
+            raise ResultsFolderError(f"--resume {self.folder}: {self.runs_path.name} is "
+                                     "missing, so this is not a resumable batch")
+        if not self.log_path.is_file():
+            raise ResultsFolderError(f"--resume {self.folder}: chunks.jsonl is missing, so "
+                                     "this is not a resumable batch")
+        records, good_bytes = self._read_log()
+        self._verify_rows(records)
         with open(self.log_path, "r+b") as fh:
             fh.truncate(good_bytes)
         end = records[-1]["offset_end"] if records else len(self.header.encode())
-        if not self.runs_path.exists():
-            raise ResultsFolderError(f"--resume {self.folder}: {self.runs_path.name} is missing, "
-                                     "so this is not a resumable batch")
-        with open(self.runs_path, "r+b") as fh:
-            fh.truncate(end)
+        cut_file(self.runs_path, end)
         return records
 
-    def append(self, rows: bytes, record: dict[str, Any]) -> None:
-        """Append one chunk's rows, make them durable, then log the chunk as done."""
-        fd = os.open(self.runs_path, os.O_WRONLY | os.O_APPEND)
-        try:
-            os.write(fd, rows)
-            os.fsync(fd)
-            end = os.fstat(fd).st_size
-        finally:
-            os.close(fd)
-        line = json.dumps({**record, "offset_end": end}, separators=(",", ":")) + "\n"
-        with open(self.log_path, "a", encoding="utf-8") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+    def _read_log(self) -> tuple[list[dict[str, Any]], int]:
+        raw = self.log_path.read_bytes()
+        lines = raw.split(b"\n")
+        records: list[dict[str, Any]] = []
+        good_bytes = 0
+        # the last piece has no newline: a record cut by a kill, dropped
+        for number, line in enumerate(lines[:-1], 1):
+            where = f"{self.log_path}: line {number}"
+            rec = parse_chunk_record(line, where, self.fields)
+            if rec["seq"] != len(records):
+                raise ResultsFolderError(f"{where}: chunk {rec['seq']} where chunk "
+                                         f"{len(records)} was expected (corrupted log)")
+            records.append(rec)
+            good_bytes += len(line) + 1
+        return records, good_bytes
+
+    def _verify_rows(self, records: list[dict[str, Any]]) -> None:
+        """Header, offsets, sizes and checksums of ``runs.csv`` against the records."""
+        header = self.header.encode()
+        size = self.runs_path.stat().st_size
+        with open(self.runs_path, "rb") as fh:
+            if fh.read(len(header)) != header:
+                raise ResultsFolderError(f"{self.runs_path}: the header line is missing or "
+                                         "damaged; nothing was changed")
+            prev_end = len(header)
+            for rec in records:
+                where = f"{self.log_path}: chunk {rec['seq']}"
+                start = rec.get("offset_start", prev_end)
+                if start != prev_end or rec["offset_end"] < start or (
+                        "bytes" in rec and rec["offset_end"] - start != rec["bytes"]):
+                    raise ResultsFolderError(f"{where}: its offsets do not follow the previous "
+                                             "chunk (corrupted log); nothing was changed")
+                if rec["offset_end"] > size:
+                    raise ResultsFolderError(
+                        f"{self.runs_path}: {size:,} bytes, but the chunk log records "
+                        f"{records[-1]['offset_end']:,}: runs were lost; nothing was changed")
+                if not _range_matches(fh, start, rec["offset_end"], rec.get("sha256")):
+                    raise ResultsFolderError(
+                        f"{self.runs_path}: the rows of chunk {rec['seq']} (bytes {start:,} to "
+                        f"{rec['offset_end']:,}) do not match their checksum in chunks.jsonl "
+                        "(corrupted); nothing was changed")
+                prev_end = rec["offset_end"]
+
+
+def _range_matches(fh: BinaryIO, start: int, end: int, sha256: str | None) -> bool:
+    """Whether bytes ``start..end`` of ``fh`` hash to ``sha256``.
+
+    Records written before checksums existed have none: then whole lines without NULs.
+    """
+    fh.seek(start)
+    digest = hashlib.sha256()
+    last = b""
+    left = end - start
+    while left > 0:
+        block = fh.read(min(left, _HASH_BLOCK))
+        if not block:
+            return False
+        if sha256 is None and b"\0" in block:
+            return False
+        digest.update(block)
+        last = block
+        left -= len(block)
+    if sha256 is None:
+        return end == start or last.endswith(b"\n")
+    return digest.hexdigest() == sha256

@@ -1,0 +1,186 @@
+"""Validated readers of a results folder's files: one clear error, never a traceback.
+
+``manifest.json``, ``summary.json`` and each line of ``chunks.jsonl`` are read
+here and checked for shape before any code indexes into them, so a garbage,
+truncated, empty or wrongly shaped file ends in one :class:`ResultsFolderError`
+naming the file and the field, whatever its content.  Messages quote at most a
+short, sanitised excerpt of what was found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from parley.errors import ResultsFolderError
+
+MAX_JSON_BYTES = 256 * 2**20
+_EXCERPT = 40
+
+RUN_KINDS = ("run", "compare", "hindcast")
+
+
+def excerpt(value: Any, limit: int = _EXCERPT) -> str:
+    """A short printable rendering of untrusted content for an error message."""
+    text = value if isinstance(value, str) else type(value).__name__
+    text = text[: 2 * limit]
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace")
+                   .decode("ascii") for ch in text)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def read_json(path: Path, what: str) -> Any:
+    """The parsed content of a JSON file, or ResultsFolderError (missing, not a file,
+    too large, not UTF-8, not JSON)."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ResultsFolderError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ResultsFolderError(f"{path}: the {what} is not a regular file")
+    if st.st_size > MAX_JSON_BYTES:
+        raise ResultsFolderError(f"{path}: the {what} is {st.st_size:,} bytes "
+                                 f"(at most {MAX_JSON_BYTES:,} allowed)")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ResultsFolderError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ResultsFolderError(f"{path}: the {what} is not UTF-8 text "
+                                 f"(byte {exc.start})") from None
+    if not text.strip():
+        raise ResultsFolderError(f"{path}: the {what} is empty (truncated?)")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        where = (f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+                 if isinstance(exc, json.JSONDecodeError) else "nested too deeply")
+        raise ResultsFolderError(f"{path}: the {what} is not valid JSON ({where}; "
+                                 "truncated or corrupted?)") from None
+
+
+def _require(where: str, data: dict[str, Any], fields: dict[str, Any]) -> None:
+    """Check that each field is present with one of the allowed types."""
+    for name, types in fields.items():
+        if name not in data:
+            raise ResultsFolderError(f"{where}: field '{name}' is missing")
+        val = data[name]
+        if isinstance(val, bool) and bool not in (types if isinstance(types, tuple)
+                                                  else (types,)):
+            ok = False
+        else:
+            ok = isinstance(val, types)
+        if not ok:
+            raise ResultsFolderError(f"{where}: field '{name}' has the wrong type "
+                                     f"(got {excerpt(val)})")
+
+
+_MANIFEST_COMMON = {"kind": str, "master_seed": int, "chunk": int}
+_MANIFEST_RUN = {"target_runs": int, "max_runs": int, "precision": (int, float, type(None)),
+                 "scenarios": list}
+_MANIFEST_SWEEP = {"scenario": dict, "method": str, "parameters": list,
+                   "samples": (int, type(None)), "runs_per_point": int, "outcome": str,
+                   "threshold": (int, float), "save_runs": bool, "design_sha256": str}
+
+
+def read_manifest(folder: Path, kinds: tuple[str, ...] = RUN_KINDS) -> dict[str, Any]:
+    """``folder/manifest.json`` checked for what resuming a batch of ``kinds`` needs."""
+    path = folder / "manifest.json"
+    data = read_json(path, "manifest")
+    if not isinstance(data, dict):
+        raise ResultsFolderError(f"{path}: the manifest must be a JSON object "
+                                 f"(got {excerpt(data)})")
+    _require(str(path), data, _MANIFEST_COMMON)
+    kind = data["kind"]
+    if kind not in kinds:
+        other = "parley sweep --resume" if kind == "sweep" else "parley run/compare --resume"
+        raise ResultsFolderError(f"{path}: this is a {excerpt(kind)} folder, not one of "
+                                 f"{', '.join(kinds)}; use {other}")
+    if data["chunk"] < 1:
+        raise ResultsFolderError(f"{path}: field 'chunk' must be positive")
+    if kind == "sweep":
+        _require(str(path), data, _MANIFEST_SWEEP)
+        _require(f"{path}: scenario", data["scenario"], {"resolved": dict, "name": str,
+                                                        "file": (str, type(None))})
+        return data
+    _require(str(path), data, _MANIFEST_RUN)
+    if not data["scenarios"]:
+        raise ResultsFolderError(f"{path}: field 'scenarios' is empty")
+    for i, sc in enumerate(data["scenarios"]):
+        if not isinstance(sc, dict):
+            raise ResultsFolderError(f"{path}: scenarios.{i} must be an object")
+        _require(f"{path}: scenarios.{i}", sc, {"name": str, "resolved": dict,
+                                                 "file": (str, type(None))})
+    return data
+
+
+_SHARE = {"p": (int, float), "lo": (int, float), "hi": (int, float)}
+
+
+def read_summary(folder: Path) -> dict[str, Any]:
+    """``folder/summary.json`` checked for the fields the figures and report read."""
+    path = folder / "summary.json"
+    data = read_json(path, "summary")
+    return check_summary(data, str(path))
+
+
+def check_summary(data: Any, where: str) -> dict[str, Any]:
+    """``data`` if it has the shape of a summary; ResultsFolderError naming the field if not."""
+    if not isinstance(data, dict):
+        raise ResultsFolderError(f"{where}: a summary must be a JSON object "
+                                 f"(got {excerpt(data)})")
+    _require(where, data, {"scenarios": list})
+    for i, sc in enumerate(data["scenarios"]):
+        loc = f"{where}: scenarios.{i}"
+        if not isinstance(sc, dict):
+            raise ResultsFolderError(f"{loc} must be an object (got {excerpt(sc)})")
+        _require(loc, sc, {"name": str, "shares": dict})
+        for key, share in sc["shares"].items():
+            if not isinstance(share, dict):
+                raise ResultsFolderError(f"{loc}.shares.{excerpt(key)} must be an object")
+            _require(f"{loc}.shares.{excerpt(key)}", share, _SHARE)
+    comp = data.get("comparison")
+    if comp is not None:
+        if not isinstance(comp, dict):
+            raise ResultsFolderError(f"{where}: comparison must be an object")
+        _require(f"{where}: comparison", comp, {"rows": list, "reference": str})
+        for i, row in enumerate(comp["rows"]):
+            if not isinstance(row, dict):
+                raise ResultsFolderError(f"{where}: comparison.rows.{i} must be an object")
+    if data.get("camps") is not None and not isinstance(data["camps"], dict):
+        raise ResultsFolderError(f"{where}: camps must be an object")
+    return data
+
+
+# one chunk-log record: where its rows lie in the appended file and their checksum
+CHUNK_FIELDS = {"seq": int, "offset_end": int}
+BATCH_RECORD_FIELDS = {"scenario_index": int, "first_run": int, "n": int, "aggregate": dict,
+                       "errors": list}
+SWEEP_RECORD_FIELDS = {"point": int, "first_run": int, "n": int, "tally": dict,
+                       "errors": list}
+
+
+def parse_chunk_record(line: bytes, where: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """One complete line of ``chunks.jsonl`` as a checked record."""
+    try:
+        rec = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raise ResultsFolderError(f"{where}: not a JSON record (corrupted; "
+                                 f"starts {excerpt(line[:_EXCERPT].decode('utf-8', 'replace'))})"
+                                 ) from None
+    if not isinstance(rec, dict):
+        raise ResultsFolderError(f"{where}: a record must be a JSON object "
+                                 f"(got {excerpt(rec)})")
+    _require(where, rec, {**CHUNK_FIELDS, **fields})
+    for name in ("offset_start", "bytes"):
+        if name in rec and (not isinstance(rec[name], int) or isinstance(rec[name], bool)):
+            raise ResultsFolderError(f"{where}: field '{name}' has the wrong type")
+    if "sha256" in rec and not (isinstance(rec["sha256"], str) and len(rec["sha256"]) == 64):
+        raise ResultsFolderError(f"{where}: field 'sha256' is not a sha256 hex digest")
+    for name in ("first_run", "n", "offset_end"):
+        if name in rec and rec[name] < 0:
+            raise ResultsFolderError(f"{where}: field '{name}' is negative")
+    return rec
