@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 import pytest
-from parley.results.store import ResultsFolderError, ResultsStore, atomic_write_json
 
 import parley
 from parley.results import store as store_mod
+from parley.results.store import ResultsFolderError, ResultsStore, atomic_write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = Path(parley.__file__).resolve().parents[1]  # the parley under test, also in subprocesses

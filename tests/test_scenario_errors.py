@@ -241,9 +241,9 @@ CONDITION_CASES = {
                            ("conditions.0.set.red_line", "only numeric stances")),
     "value_out_of_range": (condition(sets="{outreach_rate: 2.0}"),
                            ("conditions.0.set.outreach_rate", "[0.0, 1.0]")),
-    "dynamics_unknown": (f"{HEAD}dynamics:\n  charm: {{value: 0.5, assumption: \"a reason "
-                         "that is long enough\"}\n", ("dynamics.charm", "unknown field",
-                                                       "derail_p")),
+    "dynamics_unknown": (f"{HEAD}dynamics:\n  derail_pr: {{value: 0.5, assumption: \"a "
+                         "reason that is long enough\"}\n", ("dynamics.derail_pr",
+                                                              "unknown field", "derail_p")),
     "dynamics_out_of_range": (f"{HEAD}dynamics:\n  derail_p: {{value: 3, assumption: \"a "
                               "reason that is long enough\"}\n",
                               ("dynamics.derail_p.value", "must lie in")),

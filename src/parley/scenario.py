@@ -11,12 +11,14 @@ field path and what is allowed; :class:`ScenarioError` carries all of them.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import os
 import re
 import reprlib
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -525,11 +527,23 @@ def _allowed_fields(loc: tuple) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items() if n != "abstract"]
 
 
+def _allowed_hint(key: str, names: Iterable[str]) -> str:
+    """'allowed: a, b, c', or for a long list the closest names and where all are listed
+    (an error line is bounded, so a list of 66 names would be cut)."""
+    names = list(names)
+    listed = ", ".join(names)
+    if len(listed) <= 200:
+        return f"allowed: {listed}"
+    close = difflib.get_close_matches(key, names, n=3, cutoff=0.0)
+    return (f"did you mean {' or '.join(close)}? {len(names)} names are allowed; "
+            "docs/SCENARIOS.md and docs/MODEL.md list them")
+
+
 def _check_block(where: str, prefix: str, block: dict[str, Stance],
                  decls: tuple[P.Param, ...], skip: set[str] = frozenset(),
                  optional: bool = False) -> list[str]:
     table = P.by_name(decls)
-    problems = [f"{where}: {prefix}.{key}: unknown field (allowed: {', '.join(table)})"
+    problems = [f"{where}: {prefix}.{key}: unknown field ({_allowed_hint(str(key), table)})"
                 for key in (*block, *skip) if key not in table]
     if not optional:
         problems += [f"{where}: {prefix}.{name}: required field is missing"

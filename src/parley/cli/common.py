@@ -21,12 +21,15 @@ def out_folder(text: str) -> Path:
 
 def is_sweep_file(path: str | Path) -> bool:
     """Whether a YAML file is a sweep file (has ``parameters``) rather than a scenario,
-    so that sweep files are accepted where users put files."""
-    import yaml
+    so that sweep files are accepted where users put files.  Read with the scenario
+    loader's bounds; a file that cannot be read is not a sweep file (its scenario
+    loading then reports why)."""
+    from parley.errors import ParleyError
+    from parley.scenario import read_yaml_mapping
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = read_yaml_mapping(Path(path))
+    except ParleyError:
         return False
     return isinstance(data, dict) and "parameters" in data and "actors" not in data
 
@@ -73,6 +76,8 @@ def make_executor(args: argparse.Namespace):
 
     try:
         return make(args.executor, args.jobs, args.scheduler)
+    except ValueError as exc:  # --jobs out of range
+        raise ParleyError(str(exc)) from None
     except (OSError, RuntimeError, TimeoutError) as exc:
         raise ParleyError(f"--executor {args.executor}: cannot start ({exc})") from None
 

@@ -58,11 +58,12 @@ def register(sub) -> None:
 
 def check_limits(args: argparse.Namespace) -> None:
     from parley.errors import SweepSpecError
-    from parley.experiments.batch import MAX_RUNS, max_jobs
+    from parley.experiments.batch import MAX_RUNS
+    from parley.experiments.executors import jobs_problem
 
     problems = []
-    if args.jobs is not None and not 1 <= args.jobs <= max_jobs():
-        problems.append(f"--jobs {args.jobs}: allowed 1 to {max_jobs()}")
+    if problem := jobs_problem(args.jobs):
+        problems.append(problem)
     if args.chunk < 1:
         problems.append(f"--chunk {args.chunk}: must be positive")
     if args.samples is not None and args.samples > MAX_SAMPLES:

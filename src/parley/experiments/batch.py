@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 
 from parley.analysis.stats import Z95, paired_difference
 from parley.experiments.engine import DEFAULT_CHUNK, Batch, runs_for_precision
-from parley.experiments.executors import Executor
+from parley.experiments.executors import Executor, jobs_problem
 from parley.outcomes import DEFAULT_SEED
 from parley.results.manifest import (
     close_manifest,
@@ -39,7 +38,6 @@ from parley.scenario import (
 )
 
 MAX_RUNS = 10_000_000  # runs per scenario: far beyond any precision parley reports
-JOBS_PER_CORE = 4
 
 
 @dataclass
@@ -63,8 +61,8 @@ class BatchOptions:
             problems.append(f"--runs {self.runs}: allowed 1 to {MAX_RUNS:,}")
         if self.chunk < 1:
             problems.append(f"--chunk {self.chunk}: must be positive")
-        if self.jobs is not None and not 1 <= self.jobs <= max_jobs():
-            problems.append(f"--jobs {self.jobs}: allowed 1 to {max_jobs()}")
+        if problem := jobs_problem(self.jobs):
+            problems.append(problem)
         if self.precision is not None and not 0 < self.precision < 0.5:
             problems.append("--precision must lie in (0, 0.5)")
         if self.precision is not None and not 1 <= self.max_runs <= MAX_RUNS:
@@ -191,11 +189,6 @@ def scenario_changes(manifest: dict[str, Any]) -> list[str]:
             lines.append(f"{sc['file']} has changed since the batch began; the batch goes on "
                          "with the scenario as it was then (kept in manifest.json)")
     return lines
-
-
-def max_jobs() -> int:
-    """The most worker processes a batch may ask for: a few per core."""
-    return JOBS_PER_CORE * (os.cpu_count() or 1)
 
 
 def _finish(batch: Batch, manifest: dict[str, Any], status: str) -> dict[str, Any]:

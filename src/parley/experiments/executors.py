@@ -231,7 +231,7 @@ def max_jobs() -> int:
 def jobs_problem(jobs: int | None) -> str | None:
     """Why ``--jobs`` cannot be used, or None."""
     if jobs is not None and not 1 <= jobs <= max_jobs():
-        return f"--jobs must be between 1 and {max_jobs()} (4 per core, at least 16)"
+        return f"--jobs {jobs}: allowed 1 to {max_jobs()} (4 per core, at least 16)"
     return None
 
 
