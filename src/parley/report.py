@@ -269,7 +269,7 @@ def _camps_section(summary: Mapping[str, Any]) -> str:
     for camp, c in sorted(camps.items(), key=lambda kv: -kv[1]["p"]):
         names = ", ".join(c.get("scenarios", []))
         rows.append(f"<tr><td>{_camp_badge(camp)}</td><td>{_e(names)}</td>"
-                    f"<td class=num>{_share_cell(c)}</td></tr>")
+                    f"{_share_cell(c)}</tr>")
     return ("<h3>By camp</h3><p class='muted'>Equal-weight average of each camp's scenarios; "
             "the 95% interval is built from the per-run camp average, because the scenarios "
             "share seeds (common random numbers).</p>"
@@ -284,7 +284,7 @@ def _hindcast_section(hindcast: Mapping[str, Any] | None) -> str:
     for r in hindcast["rows"]:
         share = {"p": r["p_talks"], "lo": r["lo"], "hi": r["hi"]}
         rows.append(f"<tr><td>{_e(r['title'])}</td><td>{_e(r['start'])}</td>"
-                    f"<td class=num>{_share_cell(share)}</td>"
+                    f"{_share_cell(share)}"
                     f"<td>{'yes' if r['observed_talks'] else 'no'}</td>"
                     f"<td class=num>{_e(r['sim_tests_q50'])} ({_e(r['sim_tests_q10'])}–"
                     f"{_e(r['sim_tests_q90'])})</td><td class=num>{_e(r['observed_tests'])}</td>"
