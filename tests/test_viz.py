@@ -265,6 +265,7 @@ def test_page_in_headless_chromium(viz_server):
             log_lines = page.locator(f".{viz.LOG_CLASS}")
             stance = page.locator(f".{viz.STANCE_CLASS}")
             expect(month).to_have_attribute("data-month", "0")
+            expect(page.get_by_text("Page 0", exact=True)).not_to_be_visible()
             expect(stance).to_contain_text("washington.outreach_rate = 0.225,")
             # the stance sliders are on the page
             for key in REQUIRED:
@@ -294,6 +295,7 @@ def test_page_in_headless_chromium(viz_server):
             page.get_by_role("button", name="❚❚").click()
             expect(page.get_by_role("button", name="▶")).to_be_visible()
             assert log_lines.count() >= 6
+            page.screenshot(path=os.environ.get("PARLEY_VIZ_SCREENSHOT", "/dev/null"))
         finally:
             browser.close()
 

@@ -49,6 +49,9 @@ TALKS_LABELS = ("no contact", "working", "summit", "agreement", "collapse")
 LEVEL_COLORS = {"tension": "tab:red", "sanctions_pressure": "tab:blue",
                 "us_china_tension": "tab:gray"}
 
+# SolaraViz labels its page tabs "Page 0", "Page 1", ...; this app has one page, so no tabs
+ONE_PAGE_CSS = ".v-tabs { display: none !important; }"
+
 LOG_CLASS = "parley-log-line"
 LOG_HEIGHT_PX = 250
 MONTH_CLASS = "parley-month"
@@ -217,6 +220,7 @@ def event_log_component():
             for a in model.actors.values() for k in MAIN_STANCES.get(a.role, ())
             if k in a.stance and not isinstance(a.stance[k], bool | str))
         with solara.Column(gap="4px"):
+            solara.Style(ONE_PAGE_CSS)  # a <style> element applies to the whole page
             solara.v.Html(tag="div", class_=MONTH_CLASS,
                           attributes={"data-month": str(model.month)},
                           children=[f"{model.spec.title}: month {model.month} of "
