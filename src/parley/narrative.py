@@ -74,12 +74,7 @@ class Narrator:
         i, out = self.i, []
         if a["offer"][i]:
             flex, need = a["flexibility"][i], dprk["attitude_threshold"][i]
-            if a["accept"][i]:
-                out.append(f"Washington offers working-level talks and Pyongyang accepts "
-                           f"(US flexibility {flex:.2f} against its threshold {need:.2f}).")
-            else:
-                out.append(f"Washington offers talks; Pyongyang refuses, seeing no change in "
-                           f"US attitude (flexibility {flex:.2f} against {need:.2f}).")
+            out.append(offer_sentence(bool(a["accept"][i]), float(flex), float(need)))
         if a["flatter"][i]:
             out.append("Kim reaches out to the President, betting he can be flattered into "
                        "partial relief for a minimal freeze.")
@@ -133,3 +128,21 @@ class Narrator:
 
     def lines(self) -> list[str]:
         return [e.text() for e in self.entries]
+
+
+def offer_sentence(accepted: bool, flexibility: float, threshold: float) -> str:
+    """A US offer and Pyongyang's answer, said to be a draw.
+
+    Acceptance is a chance that grows with the margin of US flexibility over
+    Pyongyang's threshold (patron and sanctions pressure add to it), so a
+    refusal above the threshold and an acceptance below it both happen; saying
+    so keeps two such months from reading as a contradiction.
+    """
+    numbers = (f"US flexibility {flexibility:.2f} against its threshold {threshold:.2f}; "
+               "its answer is a draw, more often yes the wider the margin")
+    short = flexibility < threshold
+    if accepted:
+        return ("Washington offers working-level talks and Pyongyang accepts"
+                f"{' although US flexibility falls short' if short else ''} ({numbers}).")
+    return ("Washington offers talks; Pyongyang refuses"
+            f"{', seeing too little change in US attitude' if short else ''} ({numbers}).")
