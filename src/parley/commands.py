@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from parley.outputs.tables import format_value
 from parley.scenario import ScenarioError, load_scenario, require_runnable, scenario_files
 
 
@@ -47,5 +48,5 @@ def run_chronicle(args) -> int:
         print(line)
     print("\nOutcome record:")
     for key, value in model.outcome_record().items():
-        print(f"  {key}: {'' if value is None else value}")
+        print(f"  {key}: {format_value(value)}")
     return 0

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from parley.experiment import add_batch_options, execute, new_batch, wrap_up
+from parley.outputs.tables import hindcast_brier_line
 from parley.scenario import month_index, month_label
 from parley.store import atomic_write_json
 
@@ -85,9 +86,7 @@ def format_hindcast(table: dict[str, Any], runs: int) -> str:
             f"{str(med) + ' / ' + str(real):<19} "
             f"{r['sim_tests_q10']:>4} {r['sim_tests_q50']:>4} {r['sim_tests_q90']:>4}       "
             f"{r['observed_tests']}")
-    lines.append(f"Brier score over {table['n_terms']} terms: model {table['brier_model']:.3f}; "
-                 f"naive leave-one-out base rate {table['brier_naive_loo']:.3f}; "
-                 f"coin flip 0.5 {table['brier_coin']:.3f} (lower is better)")
+    lines.append(hindcast_brier_line(table))
     return "\n".join(lines)
 
 

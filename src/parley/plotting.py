@@ -398,7 +398,8 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
         _runs_phrase(runs), f"{_level_pct(level)} Wilson intervals",
         f"from {start}" if start else "",
     ] if x)
-    fig.suptitle(f"How often do US–DPRK talks resume? Scenarios ranked\n{sub}", fontsize=12)
+    ranked = " Scenarios ranked" if len(scenarios) > 1 else ""
+    fig.suptitle(f"How often do US–DPRK talks resume?{ranked}\n{sub}", fontsize=12)
     return fig
 
 

@@ -19,6 +19,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from parley.outputs.tables import percent, whole_if_integral
 from parley.plotting import (
     DPI,
     ResultsError,
@@ -86,9 +87,7 @@ def _e(value: Any) -> str:
 
 
 def _pct(p: Any, digits: int = 1) -> str:
-    if p is None:
-        return "—"
-    return f"{float(p) * 100:.{digits}f}%"
+    return percent(p, digits)  # a non-zero share never shows as 0.0%
 
 
 def _pp(d: Any) -> str:
@@ -328,7 +327,7 @@ def _sweep_section(results: Mapping[str, Any]) -> str:
             ci = ""
             if "p_talks_lo" in r and "p_talks_hi" in r:
                 ci = f"<br><small>{_pct(r['p_talks_lo'])}–{_pct(r['p_talks_hi'])}</small>"
-            rows.append(f"<tr><td class='num'>{_e(r.get('point', ''))}</td>{vals}"
+            rows.append(f"<tr><td class='num'>{_e(whole_if_integral(r.get('point')))}</td>{vals}"
                         f"<td class='num'>{_pct(r['p_talks'])}{ci}</td></tr>")
         out.append("<h3>Design points with the highest chance of talks</h3>")
         out.append(_table(["Point", *params, "P(talks resume)"], rows,
