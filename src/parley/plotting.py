@@ -470,7 +470,7 @@ def plot_count_distributions(
     styles = scenario_styles(scenarios)
     n, m = len(scenarios), len(metrics)
     fig, grid = _small_multiples(n, m, panel_in=(2.9, 1.25), header_in=0.75, footer_in=0.55,
-                                 row_gap_in=0.95)
+                                 row_gap_in=0.75)
     first_ax: dict[str, Any] = {}
     for i, s in enumerate(scenarios):
         _row_title(fig, grid[i, 0], s.get("title") or s["name"])
@@ -491,6 +491,8 @@ def plot_count_distributions(
                 else:
                     span = f" over {horizon} months" if horizon else ""
                     ax.set_xlabel(f"{label} per run{span}")
+            else:
+                ax.tick_params(labelbottom=False)  # shared x: numbered on the bottom row
             if not c:
                 ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center")
                 continue
