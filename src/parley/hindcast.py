@@ -25,9 +25,16 @@ from parley.store import atomic_write_json
 DEFAULT_DIR = "scenarios/hindcast"
 
 
+def default_scenarios(cwd: Path | None = None) -> list[str]:
+    """``scenarios/hindcast`` here, else the project's own copy (run from any folder)."""
+    here = (cwd or Path.cwd()) / DEFAULT_DIR
+    project = Path(__file__).resolve().parents[2] / DEFAULT_DIR  # a source checkout
+    return [str(here if here.is_dir() or not project.is_dir() else project)]
+
+
 def register(sub) -> None:
     p = sub.add_parser("hindcast", help="simulate past administrations beside the record")
-    p.add_argument("scenarios", nargs="*", default=[DEFAULT_DIR],
+    p.add_argument("scenarios", nargs="*", default=None,
                    help=f"hindcast scenario files or folders (default {DEFAULT_DIR})")
     add_batch_options(p, default_runs=5_000)
     p.set_defaults(func=run_hindcast, precision=None, max_runs=0, resume=None,
@@ -94,6 +101,7 @@ def run_hindcast(args) -> int:
     if args.runs < 1:
         print("error: --runs must be positive", file=sys.stderr)
         return 2
+    args.scenarios = args.scenarios or default_scenarios()
     batch, manifest = new_batch(args, compare=True, kind="hindcast")
     summary = execute(batch, manifest, args)
     table = hindcast_table(summary)
