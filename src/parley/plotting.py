@@ -949,8 +949,9 @@ def save_figures(results_dir: str | os.PathLike[str], fmt: str = "png") -> list[
     out_dir = Path(results_dir) / "figures"
     written: list[Path] = []
     for name, _caption, fig in iter_figures(results):
+        # no fig.clear(): it rebuilds every axes' ticks (a sixth of the time here), and a
+        # Figure made without pyplot is freed once the loop drops it
         written.append(save_figure(fig, out_dir / f"{name}.{fmt}", fmt))
-        fig.clear()  # Figures built without pyplot need no plt.close; free the artists
     return written
 
 

@@ -489,8 +489,7 @@ def _figure_pngs(results: Mapping[str, Any], results_dir: Path) -> list[tuple[st
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
             png = buf.getvalue()
-        fig.clear()
-        out.append((name, caption, png))
+        out.append((name, caption, png))  # no fig.clear(): dropping the Figure frees it
     return out
 
 
