@@ -358,6 +358,45 @@ def test_count_distributions_bar_heights_are_shares():
         assert words in text
 
 
+
+def test_count_distributions_many_values_are_one_outline_of_the_same_shares():
+    summary = make_summary()
+    s = summary["scenarios"][0]
+    values = [v for v in range(60) if v != 17]  # a gap: no run had 17 tests
+    freq = [10 + (v % 7) for v in values]
+    s["counts"]["tests"].update(values=values, freq=freq)
+    fig = plotting.plot_count_distributions(summary)
+    (stairs,) = _gid(fig, f"counts_{s['name']}_tests")
+    heights, edges, _baseline = stairs.get_data()
+    share = dict(zip(values, np.array(freq) / sum(freq), strict=True))
+    np.testing.assert_allclose(edges, np.arange(0, 61) - 0.5)
+    np.testing.assert_allclose(heights, [share.get(v, 0.0) for v in range(60)])
+    assert heights[17] == 0
+
+
+@pytest.mark.parametrize(("ticks", "labels"), [
+    ([0, 0.005, 0.01, 0.015, 0.02], ["0.0%", "0.5%", "1.0%", "1.5%", "2.0%"]),
+    ([0, 0.1, 0.2, 0.3], ["0%", "10%", "20%", "30%"]),
+    ([0, 0.0025, 0.005], ["0.00%", "0.25%", "0.50%"]),
+    ([0.3], ["30%"]),
+])
+def test_step_percent_formatter_gives_every_tick_its_own_label(ticks, labels):
+    assert plotting.StepPercentFormatter().format_ticks(ticks) == labels
+
+
+def test_count_distribution_y_labels_of_two_scenarios_are_distinct():
+    summary = make_summary(with_comparison=False)
+    summary["scenarios"] = summary["scenarios"][:2]
+    for s in summary["scenarios"]:  # small shares spread over many values, as in real runs
+        s["counts"]["months_in_talks"].update(values=list(range(49)),
+                                              freq=[300] + [200] * 47 + [300])
+    fig = plotting.plot_count_distributions(summary)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert len(labels) == len(set(labels)) >= 3, labels
+
+
 def _bars(ax, gid: str):
     """The BarContainer on ``ax`` whose rectangles carry ``gid``."""
     return next(c for c in ax.containers

@@ -208,3 +208,95 @@ def test_report_renders_in_headless_chromium(built: tuple[Path, Path]):
     assert all(complete and width > 0 for complete, width in widths), widths
     assert "US–DPRK" in title
     assert all(u.startswith(("file:", "data:")) for u in requested), requested
+
+
+# ----------------------------------------------------- table shape of real reports
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class _TableShapes(HTMLParser):
+    """Per table: the header's cell count and each body row's cell count (nesting kept)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[dict[str, list[int]]] = []
+        self.depth = 0  # open <td>/<th> elements: a cell inside a cell counts here
+        self.nested = 0
+        self._row: list[int] | None = None
+        self._in_head = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append({"head": [], "rows": []})
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "tr":
+            self._row = [0]
+        elif tag in ("td", "th"):
+            self.nested += self.depth > 0
+            self.depth += 1
+            if self._row is not None:
+                self._row[0] += 1
+
+    def handle_endtag(self, tag):
+        if tag == "thead":
+            self._in_head = False
+        elif tag in ("td", "th"):
+            self.depth = max(0, self.depth - 1)
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1]["head" if self._in_head else "rows"].append(self._row[0])
+            self._row = None
+
+
+def _cli_results(folder: Path, *args: str) -> Path:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "parley.cli", *args, "--executor", "serial",
+                           "--no-plots", "--out", str(folder)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return folder
+
+
+@pytest.fixture(scope="module")
+def real_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Small real results folders of each kind the report knows."""
+    d = tmp_path_factory.mktemp("real")
+    return {
+        "single batch": _cli_results(d / "one", "run", "scenarios/biden.yaml", "--runs", "60"),
+        "comparison with camps": _cli_results(d / "cmp", "compare", "scenarios/", "--runs",
+                                              "60"),
+        "hindcast": _cli_results(d / "hc", "hindcast", "--runs", "60"),
+        "sweep": _cli_results(d / "sw", "sweep", "scenarios/biden.yaml", "--vary",
+                              "washington.outreach_rate=0:1:3", "--vary",
+                              "pyongyang.attitude_threshold=0.2:0.8:2",
+                              "--runs-per-point", "40"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["single batch", "comparison with camps", "hindcast", "sweep"])
+def test_every_table_row_has_as_many_cells_as_its_header(real_folders, kind, monkeypatch):
+    monkeypatch.setattr(report, "_figure_pngs", lambda results, d: [])  # tables only
+    text = report.render_report(real_folders[kind])
+    shapes = _TableShapes()
+    shapes.feed(text)
+    assert shapes.nested == 0, "a table cell inside another cell"
+    assert len(shapes.tables) >= 3
+    for i, t in enumerate(shapes.tables):
+        assert len(t["head"]) <= 1 and t["rows"], f"table {i}: one header row at most, a body"
+        width = t["head"] or t["rows"][:1]  # a key-value table has no header
+        assert set(t["rows"]) == set(width), f"table {i}: {t['head']} vs {t['rows']}"
+    if kind == "hindcast":
+        assert 'id="hindcast"' in text
+    if kind == "comparison with camps":
+        assert "<h3>By camp</h3>" in text
+
+
+def test_table_shape_parser_sees_a_nested_cell():
+    shapes = _TableShapes()
+    shapes.feed("<table><thead><tr><th>a</th><th>b</th></tr></thead>"
+                "<tbody><tr><td>1</td><td><td>2</td></td></tr></tbody></table>")
+    assert shapes.nested == 1
+    assert shapes.tables[0]["rows"] == [3]

@@ -21,6 +21,7 @@ from parley.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUMP_OH = ROOT / "scenarios" / "trump_oh.yaml"
+BIDEN = ROOT / "scenarios" / "biden.yaml"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--disable-background-networking", "--disable-component-update",
@@ -64,23 +65,49 @@ def test_sliders_cover_main_stances_with_scenario_defaults_and_bounds():
     assert inputs["washington__legacy_drive"].value == pytest.approx(0.8)
 
 
+def _reset(model, kwargs: dict):
+    """What SolaraViz's Reset does with the model parameters, for the installed Mesa."""
+    from mesa.visualization import solara_viz
+
+    build = getattr(solara_viz, "_build_model_init_kwargs", None)  # Mesa >= 3.5
+    if build is not None:
+        kwargs = build(model, kwargs, add_scenario_when_empty=True,
+                       require_model_accepts_scenario=True)
+    return type(model)(**kwargs)
+
+
 def test_reset_recreates_the_model_with_the_slider_value():
     from mesa.visualization.solara_viz import _check_model_params
 
-    params = viz.model_params(TRUMP_OH)
-    _check_model_params(viz.VizModel.__init__, params)  # what SolaraViz checks on first render
+    params = viz.model_params(BIDEN)
+    model_class = viz.page_model_class(BIDEN)
+    _check_model_params(model_class.__init__, params)  # what SolaraViz checks on first render
     kwargs = viz.initial_kwargs(params)
-    model = viz.VizModel(**kwargs)
-    assert model.washington.stance["outreach_rate"][0] == pytest.approx(0.225)
-    assert model.actors["beijing"].stance["spoiler_threshold"][0] == pytest.approx(0.725)
+    model = model_class(**kwargs)
+    assert model.spec.name == "biden"
+    outreach = model.washington.stance["outreach_rate"][0]
     # ModelCreator.on_change, then ModelController.do_reset
     kwargs = {**kwargs, "washington__outreach_rate": 0.9, "seed": "7"}
-    again = model.__class__(**kwargs)
-    assert type(again) is viz.VizModel
-    assert again.washington.stance["outreach_rate"][0] == pytest.approx(0.9)
+    again = _reset(model, kwargs)
+    assert type(again) is model_class
+    assert again.spec.name == "biden"  # not the default scenario, whatever Mesa passes
+    assert outreach != 0.9 and again.washington.stance["outreach_rate"][0] == pytest.approx(0.9)
     assert again.seeds.tolist() == [7]
     again.step()
     assert len(again.narrator.lines()) == 1
+
+
+def test_a_mesa_scenario_object_falls_back_to_the_page_scenario():
+    model_class = viz.page_model_class(BIDEN)
+    for not_a_path in (None, object()):
+        assert model_class(scenario=not_a_path, seed=1).spec.name == "biden"
+
+
+def test_viz_model_defaults_match_slider_defaults():
+    params = viz.model_params(TRUMP_OH)
+    model = viz.page_model_class(TRUMP_OH)(**viz.initial_kwargs(params))
+    assert model.washington.stance["outreach_rate"][0] == pytest.approx(0.225)
+    assert model.actors["beijing"].stance["spoiler_threshold"][0] == pytest.approx(0.725)
 
 
 def test_seed_text():
@@ -238,6 +265,7 @@ def test_page_in_headless_chromium(viz_server):
             log_lines = page.locator(f".{viz.LOG_CLASS}")
             stance = page.locator(f".{viz.STANCE_CLASS}")
             expect(month).to_have_attribute("data-month", "0")
+            expect(page.get_by_text("Page 0", exact=True)).not_to_be_visible()
             expect(stance).to_contain_text("washington.outreach_rate = 0.225,")
             # the stance sliders are on the page
             for key in REQUIRED:
@@ -267,6 +295,8 @@ def test_page_in_headless_chromium(viz_server):
             page.get_by_role("button", name="❚❚").click()
             expect(page.get_by_role("button", name="▶")).to_be_visible()
             assert log_lines.count() >= 6
+            if os.environ.get("PARLEY_VIZ_SCREENSHOT"):  # a PNG path, to look at the page
+                page.screenshot(path=os.environ["PARLEY_VIZ_SCREENSHOT"])
         finally:
             browser.close()
 

@@ -109,7 +109,8 @@ class NegotiationModel(mesa.Model):
                  **stance: Any):
         if seed is None and isinstance(rng, int | np.integer):
             seed = int(rng)  # Mesa >= 3.5 passes the seed as ``rng``
-        super().__init__(seed=seed)
+        # rng=, not seed=: Mesa 3.5 warns (FutureWarning) on seed=; 3.3 takes either the same way
+        super().__init__(rng=seed if seed is not None else rng)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         extra = {k.replace("__", "."): v for k, v in stance.items()}

@@ -143,3 +143,21 @@ class Narrator:
 
     def lines(self) -> list[str]:
         return [e.text() for e in self.entries]
+
+
+def offer_sentence(accepted: bool, flexibility: float, threshold: float) -> str:
+    """A US offer and Pyongyang's answer, said to be a draw.
+
+    Acceptance is a chance that grows with the margin of US flexibility over
+    Pyongyang's threshold (patron and sanctions pressure add to it), so a
+    refusal above the threshold and an acceptance below it both happen; saying
+    so keeps two such months from reading as a contradiction.
+    """
+    numbers = (f"US flexibility {flexibility:.2f} against its threshold {threshold:.2f}; "
+               "its answer is a draw, more often yes the wider the margin")
+    short = flexibility < threshold
+    if accepted:
+        return ("Washington offers working-level talks and Pyongyang accepts"
+                f"{' although US flexibility falls short' if short else ''} ({numbers}).")
+    return ("Washington offers talks; Pyongyang refuses"
+            f"{', seeing too little change in US attitude' if short else ''} ({numbers}).")

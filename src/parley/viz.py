@@ -49,6 +49,9 @@ TALKS_LABELS = ("no contact", "working", "summit", "agreement", "collapse")
 LEVEL_COLORS = {"tension": "tab:red", "sanctions_pressure": "tab:blue",
                 "us_china_tension": "tab:gray"}
 
+# SolaraViz labels its page tabs "Page 0", "Page 1", ...; this app has one page, so no tabs
+ONE_PAGE_CSS = ".v-tabs { display: none !important; }"
+
 LOG_CLASS = "parley-log-line"
 LOG_HEIGHT_PX = 250
 MONTH_CLASS = "parley-month"
@@ -66,13 +69,21 @@ class VizModel(NegotiationModel):
     An empty seed draws a fresh one; so does text that is not a whole number >= 0,
     which is noted in ``seed_problem`` (shown on the page) rather than raised, as an
     exception in Reset would replace the whole page with a traceback.
-    SolaraViz's Reset re-creates the model as ``model.__class__(**params)``.  The
-    stance overrides are named ``**kwargs`` here because mesa 3.3.1's parameter
+    SolaraViz's Reset re-creates the model as ``model.__class__(**params)``; Mesa 3.5
+    first swaps the ``scenario`` parameter for an empty Mesa ``Scenario`` object, so
+    each page uses a subclass (:func:`page_model_class`) that knows its scenario file.
+    The stance overrides are named ``**kwargs`` here because mesa 3.3.1's parameter
     check (``_check_model_params``) accepts extra keywords only under that name.
     """
 
-    def __init__(self, scenario: str | Path | Scenario = DEFAULT_SCENARIO,
-                 seed: int | str | None = None, **kwargs: Any):
+    #: the page's scenario file; Reset falls back to it (see ``__init__``)
+    scenario_path: str = DEFAULT_SCENARIO
+
+    def __init__(self, scenario: Any = None, seed: int | str | None = None, **kwargs: Any):
+        if not isinstance(scenario, str | os.PathLike | Scenario):
+            # None, or Mesa >= 3.5's Reset, which replaces the page's scenario path by a
+            # fresh ``mesa.experimental.scenarios.Scenario`` (it holds none of our values)
+            scenario = self.scenario_path
         self.seed_problem: str | None = None
         try:
             value = parse_seed(seed)
@@ -82,6 +93,12 @@ class VizModel(NegotiationModel):
             problem = None
         super().__init__(scenario=scenario, seed=value, **kwargs)
         self.seed_problem = problem
+
+
+def page_model_class(scenario_path: str | Path) -> type[VizModel]:
+    """A VizModel subclass whose default scenario (and Reset fallback) is ``scenario_path``."""
+    path = str(Path(scenario_path).resolve())
+    return type("VizModel", (VizModel,), {"scenario_path": path, "__module__": __name__})
 
 
 def parse_seed(seed: int | str | None) -> int | None:
@@ -203,6 +220,7 @@ def event_log_component():
             for a in model.actors.values() for k in MAIN_STANCES.get(a.role, ())
             if k in a.stance and not isinstance(a.stance[k], bool | str))
         with solara.Column(gap="4px"):
+            solara.Style(ONE_PAGE_CSS)  # a <style> element applies to the whole page
             solara.v.Html(tag="div", class_=MONTH_CLASS,
                           attributes={"data-month": str(model.month)},
                           children=[f"{model.spec.title}: month {model.month} of "
@@ -258,14 +276,16 @@ def make_page(scenario_path: str | Path):
     params = model_params(scenario_path)
     parts = components()
     title = load_scenario(scenario_path).title
+    model_class = page_model_class(scenario_path)
 
     @solara.component
     def Page():  # noqa: N802 (a component)
-        model = solara.use_memo(lambda: VizModel(**initial_kwargs(params)), [])
+        model = solara.use_memo(lambda: model_class(**initial_kwargs(params)), [])
         return SolaraViz(model, components=parts, model_params=params,
                          name=f"parley: {title}", play_interval=150)
 
     Page.model_params = params  # for tests and notebooks
+    Page.model_class = model_class
     return Page
 
 

@@ -498,7 +498,8 @@ def _format_one(fit: ProvocationFit, sims: SimulatedStatistics) -> list[str]:
         f"  IRBM/MRBM share          {fit.irbm_share:7.3f}  "
         f"{_ci(fit.irbm_share_ci, 3):16s}  {fit.n_irbm} of {fit.n_tests}",
         f"  nuclear test rate        {fit.nuclear_test_rate:7.4f}  "
-        f"{_ci(fit.nuclear_test_rate_ci, 4):16s}  {fit.n_nuclear_tests} nuclear tests",
+        f"{_ci(fit.nuclear_test_rate_ci, 4):16s}  {fit.n_nuclear_tests} nuclear "
+        f"test{'' if fit.n_nuclear_tests == 1 else 's'}",
         "  statistic                         observed  simulated mean [95%]     pct  p(2-sided)",
     ]
     for key, label in STATISTIC_LABELS.items():

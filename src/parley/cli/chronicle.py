@@ -14,6 +14,7 @@ def register(sub) -> None:
 
 def run_chronicle(args) -> int:
     from parley.model import NegotiationModel
+    from parley.outputs.tables import format_value
     from parley.scenario import load_scenario, printable, require_runnable
 
     if not 0 <= args.seed < 2**63:
@@ -26,5 +27,5 @@ def run_chronicle(args) -> int:
         print(printable(line, limit=2000))
     print("\nOutcome record:")
     for key, value in model.outcome_record().items():
-        print(f"  {key}: {'' if value is None else value}")
+        print(f"  {key}: {format_value(value)}")
     return 0

@@ -84,7 +84,8 @@ def warn_resume_differences(args: argparse.Namespace, sources: list[str], manife
 
 
 def run_experiment(args: argparse.Namespace, compare: bool) -> int:
-    from parley.experiments.batch import execute, format_table
+    from parley.experiments.batch import execute
+    from parley.outputs.tables import comparison_table
 
     sources = list(args.scenarios) if compare else [args.scenario] if args.scenario else []
     kind = "compare" if compare else "run"
@@ -93,7 +94,7 @@ def run_experiment(args: argparse.Namespace, compare: bool) -> int:
     with progress_bar(n_scen * manifest["target_runs"], batch.done_runs * n_scen) as bar:
         summary = execute(batch, manifest, executor, bar.update,
                           lambda total: setattr(bar, "total", total))
-    print(format_table(summary, manifest))
+    print(comparison_table(summary, manifest))
     if manifest["precision"]:
         print(f"precision: widest 95% half-width {batch.max_half_width():.4f} "
               f"(target {manifest['precision']}) after {batch.done_runs:,} runs per scenario")

@@ -274,43 +274,6 @@ def comparison_csv(comparison: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_table(summary: dict[str, Any], manifest: dict[str, Any]) -> str:
-    """The terminal table: one line per scenario, ranked by P(talks resume)."""
-    comp = summary.get("comparison")
-    order = ([r["scenario"] for r in comp["rows"]] if comp
-             else [s["name"] for s in summary["scenarios"]])
-    by_name = {s["name"]: s for s in summary["scenarios"]}
-    diffs = {r["scenario"]: r for r in comp["rows"]} if comp else {}
-    head = f"{'scenario':<14} {'camp':<12} {'P(talks resume) [95% CI]':<26} "
-    head += f"{'vs ' + comp['reference'] + ' (paired)':<26}" if comp else ""
-    head += " summit  freeze  relief  crisis  median month"
-    lines = [f"{manifest['target_runs']:,} runs per scenario, master seed "
-             f"{manifest['master_seed']}", head, "-" * len(head)]
-    for name in order:
-        s = by_name[name]
-        sh = s["shares"]
-        t = sh["talks_resumed"]
-        line = f"{name:<14} {s['camp']:<12} {t['p']:6.3f} [{t['lo']:.3f}, {t['hi']:.3f}]"
-        line = f"{line:<54}"
-        if comp:
-            d = diffs[name]
-            line += f"{d['diff']:+.3f} [{d['diff_lo']:+.3f}, {d['diff_hi']:+.3f}]"
-            line = f"{line:<80}"
-        med = s["time_to_talks"]["median"]
-        line += "".join(f" {sh[k]['p']:6.3f} " for k in ("summit_held", "freeze_deal",
-                                                          "relief_granted", "crisis"))
-        line += f"  {'-' if med is None else int(med)}"
-        lines.append(line)
-    if summary.get("camps"):
-        lines.append("by camp: " + "; ".join(
-            f"{c} {v['p']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]"
-            for c, v in sorted(summary["camps"].items(), key=lambda kv: -kv[1]["p"])))
-    return "\n".join(lines)
-
-
-# ----------------------------------------------------------------- misc
-
-
 def command_line(kind: str, sources: Sequence[str], options: BatchOptions,
                  folder: Path) -> str:
     """The ``parley`` command that replays this batch (recorded in the manifest)."""

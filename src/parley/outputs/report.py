@@ -25,6 +25,7 @@ from parley.outputs.plotting import (
     load_results,
     sweep_parameters,
 )
+from parley.outputs.tables import percent, whole_if_integral
 from parley.results.store import atomic_open
 
 __all__ = ["render_report", "write_report"]
@@ -74,9 +75,7 @@ def _e(value: Any) -> str:
 
 
 def _pct(p: Any, digits: int = 1) -> str:
-    if p is None:
-        return "—"
-    return f"{float(p) * 100:.{digits}f}%"
+    return percent(p, digits)  # a non-zero share never shows as 0.0%
 
 
 def _pp(d: Any) -> str:
@@ -257,7 +256,7 @@ def _camps_section(summary: Mapping[str, Any]) -> str:
     for camp, c in sorted(camps.items(), key=lambda kv: -kv[1]["p"]):
         names = ", ".join(c.get("scenarios", []))
         rows.append(f"<tr><td>{_camp_badge(camp)}</td><td>{_e(names)}</td>"
-                    f"<td class=num>{_share_cell(c)}</td></tr>")
+                    f"{_share_cell(c)}</tr>")
     return ("<h3>By camp</h3><p class='muted'>Equal-weight average of each camp's scenarios; "
             "the 95% interval is built from the per-run camp average, because the scenarios "
             "share seeds (common random numbers).</p>"
@@ -272,7 +271,7 @@ def _hindcast_section(hindcast: Mapping[str, Any] | None) -> str:
     for r in hindcast["rows"]:
         share = {"p": r["p_talks"], "lo": r["lo"], "hi": r["hi"]}
         rows.append(f"<tr><td>{_e(r['title'])}</td><td>{_e(r['start'])}</td>"
-                    f"<td class=num>{_share_cell(share)}</td>"
+                    f"{_share_cell(share)}"
                     f"<td>{'yes' if r['observed_talks'] else 'no'}</td>"
                     f"<td class=num>{_e(r['sim_tests_q50'])} ({_e(r['sim_tests_q10'])}–"
                     f"{_e(r['sim_tests_q90'])})</td><td class=num>{_e(r['observed_tests'])}</td>"
@@ -316,7 +315,7 @@ def _sweep_section(results: Mapping[str, Any]) -> str:
             ci = ""
             if "p_talks_lo" in r and "p_talks_hi" in r:
                 ci = f"<br><small>{_pct(r['p_talks_lo'])}–{_pct(r['p_talks_hi'])}</small>"
-            rows.append(f"<tr><td class='num'>{_e(r.get('point', ''))}</td>{vals}"
+            rows.append(f"<tr><td class='num'>{_e(whole_if_integral(r.get('point')))}</td>{vals}"
                         f"<td class='num'>{_pct(r['p_talks'])}{ci}</td></tr>")
         out.append("<h3>Design points with the highest chance of talks</h3>")
         out.append(_table(["Point", *params, "P(talks resume)"], rows,
@@ -478,8 +477,7 @@ def _figure_pngs(results: Mapping[str, Any], results_dir: Path) -> list[tuple[st
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
             png = buf.getvalue()
-        fig.clear()
-        out.append((name, caption, png))
+        out.append((name, caption, png))  # no fig.clear(): dropping the Figure frees it
     return out
 
 

@@ -1,0 +1,119 @@
+"""Plain-text formatting of numbers and tables for the terminal (and the report's cells).
+
+Pure functions of plain data (dicts from ``summary.json`` and friends): no I/O,
+no Mesa, no model.  The commands print what these return.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+DASH = "-"
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 nuclear test``, ``2 nuclear tests``, ``0 nuclear tests``."""
+    word = noun if count == 1 else (plural_form or noun + "s")
+    return f"{count:,} {word}"
+
+
+def format_value(value: Any, decimals: int = 6) -> str:
+    """A value of an outcome record as ``runs.csv`` writes it: floats to 6 decimals.
+
+    ``0.4420427400000001`` -> ``0.442043``, the same text as the run's row in
+    ``runs.csv``; None is empty; booleans, integers and text as they are.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.{decimals}f}" if math.isfinite(value) else str(value)
+    if hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f":  # numpy float
+        return format_value(float(value), decimals)
+    return str(value)
+
+
+def whole_if_integral(value: Any) -> str:
+    """``3.0`` (a point number read back as a float) -> ``3``; anything else as it is."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def percent(p: Any, digits: int = 1) -> str:
+    """A share as a percentage; a non-zero share never prints as zero.
+
+    ``percent(0.25) == "25.0%"``; ``percent(0.000384) == "0.038%"`` (two significant
+    digits when ``digits`` decimals would round it to 0); ``percent(None) == "—"``.
+    """
+    if p is None:
+        return "—"
+    pct = float(p) * 100
+    if pct != 0 and round(pct, digits) == 0:
+        decimals = digits + 1 - math.floor(math.log10(abs(pct) * 10**digits))
+        return f"{pct:.{decimals}f}%"
+    return f"{pct:.{digits}f}%"
+
+
+def percent_range(lo: Any, hi: Any, digits: int = 1, sep: str = "–") -> str:
+    """An interval of shares: ``0.0%–0.038%`` for 0 of 10,000, not ``0.0%–0.0%``."""
+    return f"{percent(lo, digits)}{sep}{percent(hi, digits)}"
+
+
+def _runs_line(summary: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
+    runs = int(manifest["target_runs"])
+    per = " per scenario" if len(summary["scenarios"]) > 1 else ""
+    return f"{plural(runs, 'run')}{per}, master seed {manifest['master_seed']}"
+
+
+def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
+    """The terminal table of a run or comparison: one line per scenario, ranked.
+
+    Column widths follow the content, so long scenario or camp names keep the
+    columns aligned; a single scenario reads "runs", not "runs per scenario".
+    """
+    comp = summary.get("comparison")
+    by_name = {s["name"]: s for s in summary["scenarios"]}
+    order = [r["scenario"] for r in comp["rows"]] if comp else list(by_name)
+    diffs = {r["scenario"]: r for r in comp["rows"]} if comp else {}
+    header = ["scenario", "camp", "P(talks resume) [95% CI]"]
+    if comp:
+        header.append(f"vs {comp['reference']} (paired)")
+    header += ["summit", "freeze", "relief", "crisis", "median month"]
+    rows = []
+    for name in order:
+        s = by_name[name]
+        shares = s["shares"]
+        t = shares["talks_resumed"]
+        row = [name, str(s.get("camp") or ""), f"{t['p']:.3f} [{t['lo']:.3f}, {t['hi']:.3f}]"]
+        if comp:
+            d = diffs[name]
+            row.append(f"{d['diff']:+.3f} [{d['diff_lo']:+.3f}, {d['diff_hi']:+.3f}]")
+        row += [f"{shares[k]['p']:.3f}" for k in ("summit_held", "freeze_deal",
+                                                   "relief_granted", "crisis")]
+        median = (s.get("time_to_talks") or {}).get("median")
+        row.append(DASH if median is None else str(int(median)))
+        rows.append(row)
+    left = 3 if comp else 2  # text columns flush left, numbers flush right
+    lines = [_runs_line(summary, manifest), *_aligned(header, rows, left)]
+    camps = summary.get("camps")
+    if camps:
+        lines.append("by camp: " + "; ".join(
+            f"{c} {v['p']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]"
+            for c, v in sorted(camps.items(), key=lambda kv: -kv[1]["p"])))
+    return "\n".join(lines)
+
+
+def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], left: int) -> list[str]:
+    """Header, rule and rows with each column as wide as its widest cell."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) if i < left else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    head = line(header)
+    return [head, "-" * len(head), *(line(r) for r in rows)]
