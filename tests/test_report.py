@@ -208,3 +208,51 @@ def test_report_renders_in_headless_chromium(built: tuple[Path, Path]):
     assert all(complete and width > 0 for complete, width in widths), widths
     assert "US–DPRK" in title
     assert all(u.startswith(("file:", "data:")) for u in requested), requested
+
+
+class _Rows(HTMLParser):
+    """Cells per row of every table: (header cells, [body row cell counts])."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[int]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append(0)
+        elif tag in ("td", "th"):
+            self.tables[-1][-1] += 1
+
+
+def test_report_of_a_hindcast_folder(tmp_path: Path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "hc"
+    files = [str(root / "scenarios" / "hindcast" / f"{n}.yaml")
+             for n in ("bush_2005", "obama_2013")]
+    proc = subprocess.run([sys.executable, "-m", "parley.cli", "hindcast", *files,
+                           str(root / "scenarios" / "live" / "trump_2025.yaml"),
+                           "--runs", "40", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert not (out / "summary.json").exists()
+    from parley.cli import main
+
+    assert main(["report", str(out)]) == 0
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "hindcast of 3 US terms" in text
+    for title in ("Bush second term", "Obama second term", "Live: Trump second term"):
+        assert title in text
+    assert "Term level, Brier" in text and "Month level, log loss" in text
+    assert "Live forecast" in text and "not yet" in text
+    assert text.count("<img ") == 3
+    assert "manifest.json was not found" not in text
+    rows = _Rows()
+    rows.feed(text)
+    assert len(rows.tables) == 3  # terms, scores, patterns
+    for cells in rows.tables:
+        assert all(n == cells[0] for n in cells), cells
