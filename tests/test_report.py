@@ -249,11 +249,12 @@ class _TableShapes(HTMLParser):
             self._row = None
 
 
-def _cli_results(folder: Path, *args: str) -> Path:
+def _cli_results(folder: Path, *args: str, executor: bool = True) -> Path:
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "parley.cli", *args, "--executor", "serial",
+    serial = ["--executor", "serial"] if executor else []
+    proc = subprocess.run([sys.executable, "-m", "parley.cli", *args, *serial,
                            "--no-plots", "--out", str(folder)], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -268,7 +269,7 @@ def real_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "single batch": _cli_results(d / "one", "run", "scenarios/biden.yaml", "--runs", "60"),
         "comparison with camps": _cli_results(d / "cmp", "compare", "scenarios/", "--runs",
                                               "60"),
-        "hindcast": _cli_results(d / "hc", "hindcast", "--runs", "60"),
+        "hindcast": _cli_results(d / "hc", "hindcast", "--runs", "60", executor=False),
         "sweep": _cli_results(d / "sw", "sweep", "scenarios/biden.yaml", "--vary",
                               "washington.outreach_rate=0:1:3", "--vary",
                               "pyongyang.attitude_threshold=0.2:0.8:2",
@@ -300,3 +301,49 @@ def test_table_shape_parser_sees_a_nested_cell():
                 "<tbody><tr><td>1</td><td><td>2</td></td></tr></tbody></table>")
     assert shapes.nested == 1
     assert shapes.tables[0]["rows"] == [3]
+class _Rows(HTMLParser):
+    """Cells per row of every table: (header cells, [body row cell counts])."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[int]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append(0)
+        elif tag in ("td", "th"):
+            self.tables[-1][-1] += 1
+
+
+def test_report_of_a_hindcast_folder(tmp_path: Path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "hc"
+    files = [str(root / "scenarios" / "hindcast" / f"{n}.yaml")
+             for n in ("bush_2005", "obama_2013")]
+    proc = subprocess.run([sys.executable, "-m", "parley.cli", "hindcast", *files,
+                           str(root / "scenarios" / "live" / "trump_2025.yaml"),
+                           "--runs", "40", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert not (out / "summary.json").exists()
+    from parley.cli import main
+
+    assert main(["report", str(out)]) == 0
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "hindcast of 3 US terms" in text
+    for title in ("Bush second term", "Obama second term", "Live: Trump second term"):
+        assert title in text
+    assert "Term level, Brier" in text and "Month level, log loss" in text
+    assert "Live forecast" in text and "not yet" in text
+    assert text.count("<img ") == 3
+    assert "manifest.json was not found" not in text
+    rows = _Rows()
+    rows.feed(text)
+    assert len(rows.tables) == 3  # terms, scores, patterns
+    for cells in rows.tables:
+        assert all(n == cells[0] for n in cells), cells

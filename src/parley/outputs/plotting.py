@@ -792,8 +792,8 @@ def load_results(results_dir: str | os.PathLike[str]) -> dict[str, Any]:
 
     Returns a dict with keys ``summary``, ``manifest``, ``points`` (DataFrame),
     ``sensitivity``, ``boxes``, ``sweep`` and ``hindcast``; absent files map to ``None``.
-    Raises :class:`ResultsError` if the directory is missing or holds neither
-    ``summary.json`` nor ``points.csv``.
+    Raises :class:`ResultsError` if the directory is missing or holds none of
+    ``summary.json``, ``points.csv`` and ``hindcast.json``.
     """
     d = Path(results_dir)
     if not d.is_dir():
@@ -825,8 +825,8 @@ def load_results(results_dir: str | os.PathLike[str]) -> dict[str, Any]:
             out["points"] = pd.read_csv(d / "points.csv")
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise ResultsError(f"cannot read {d / 'points.csv'}: {exc}") from exc
-    if out["summary"] is None and out["points"] is None:
-        raise ResultsError(f"{d} holds neither summary.json nor points.csv")
+    if out["summary"] is None and out["points"] is None and out["hindcast"] is None:
+        raise ResultsError(f"{d} holds none of summary.json, points.csv, hindcast.json")
     return out
 
 

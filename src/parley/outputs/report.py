@@ -263,28 +263,105 @@ def _camps_section(summary: Mapping[str, Any]) -> str:
             + _table(["Camp", "Scenarios", "P(talks resume)"], rows, num=[2]))
 
 
-def _hindcast_section(hindcast: Mapping[str, Any] | None) -> str:
-    """Past terms: simulated P(talks within the term) beside the record, with Brier scores."""
-    if not hindcast:
-        return ""
+_PATTERNS = [("first_talks_month", "First talks"), ("months_in_talks", "Months in talks"),
+             ("spells", "Spells"), ("collapses", "Collapses"),
+             ("tests_per_month_in_talks", "Tests/month in talks"),
+             ("tests_per_month_out_of_talks", "Tests/month out of talks")]
+#: Figures ``parley hindcast`` writes beside hindcast.json, with their captions.
+HINDCAST_FIGURES = [
+    ("hindcast_reliability", "Month-level reliability: predicted share of worlds in talks "
+     "against the share of months in talks in the record."),
+    ("hindcast_patterns", "Where the record falls among the simulated worlds, per term and "
+     "pattern (0.5 typical; below 0.05 or above 0.95 a miss)."),
+    ("hindcast_rolling", "Rolling-origin forecasts of talks in the rest of each term."),
+]
+
+
+def _num(x: Any, digits: int = 3) -> str:
+    return "n/a" if x is None else f"{float(x):.{digits}f}"
+
+
+def _hindcast_terms(hindcast: Mapping[str, Any]) -> str:
     rows = []
     for r in hindcast["rows"]:
         share = {"p": r["p_talks"], "lo": r["lo"], "hi": r["hi"]}
+        happened = "yes" if r["observed_talks"] else ("not yet" if r["censored"] else "no")
+        first = r.get("median_first_talks_month")
+        real_first = r.get("observed_first_talks_month")
         rows.append(f"<tr><td>{_e(r['title'])}</td><td>{_e(r['start'])}</td>"
-                    f"{_share_cell(share)}"
-                    f"<td>{'yes' if r['observed_talks'] else 'no'}</td>"
+                    f"{_share_cell(share)}<td>{_e(happened)}</td>"
+                    f"<td class=num>{_e('–' if first is None else int(first))} / "
+                    f"{_e('–' if real_first is None else real_first)}</td>"
                     f"<td class=num>{_e(r['sim_tests_q50'])} ({_e(r['sim_tests_q10'])}–"
-                    f"{_e(r['sim_tests_q90'])})</td><td class=num>{_e(r['observed_tests'])}</td>"
-                    "</tr>")
-    note = (f"<p>Brier score over {_e(hindcast['n_terms'])} terms: model "
-            f"{hindcast['brier_model']:.3f}; naive leave-one-out base rate "
-            f"{hindcast['brier_naive_loo']:.3f}; coin flip {hindcast['brier_coin']:.3f} "
-            "(lower is better). Five realised terms cannot tell a good model from a lucky "
-            "one; see docs/VALIDATION.md.</p>")
-    return ('<h2 id="hindcast">Hindcast against the record</h2>'
-            + _table(["Term", "Start", "Simulated P(talks)", "Talks happened",
-                      "Missile tests, simulated median (10–90%)", "Real tests"], rows,
-                     num=[2, 4, 5]) + note)
+                    f"{_e(r['sim_tests_q90'])})</td><td class=num>{_e(r['observed_tests'])}"
+                    f"{' (to date)' if r['censored'] else ''}</td></tr>")
+    return _table(["Term", "Start", "Simulated P(talks in term)", "Talks happened",
+                   "First month of talks, simulated median / real",
+                   "Missile tests, simulated median (10–90%)", "Real tests"], rows,
+                  num=[2, 4, 5, 6])
+
+
+def _hindcast_scores(hindcast: Mapping[str, Any]) -> str:
+    month, rolling = hindcast.get("month") or {}, hindcast.get("rolling") or {}
+    lines = [("Term level, Brier", hindcast.get("brier_model"), hindcast.get("brier_naive_loo"),
+              hindcast.get("brier_coin")),
+             ("Term level, log loss (nats)", hindcast.get("log_model"),
+              hindcast.get("log_naive_loo"), hindcast.get("log_coin")),
+             ("Month level, Brier (vs climatology)", month.get("brier_model"),
+              month.get("brier_climatology"), None),
+             ("Month level, log loss (vs climatology)", month.get("log_model"),
+              month.get("log_climatology"), None),
+             ("Rolling origins, Brier", rolling.get("brier_model"),
+              rolling.get("brier_base_rate"), rolling.get("brier_coin")),
+             ("Rolling origins, log loss", rolling.get("log_model"),
+              rolling.get("log_base_rate"), rolling.get("log_coin"))]
+    rows = [f"<tr><td>{_e(name)}</td><td class=num>{_num(m)}</td><td class=num>{_num(b)}</td>"
+            f"<td class=num>{_num(c)}</td></tr>" for name, m, b, c in lines]
+    note = (f"<p>{_e(hindcast.get('n_terms'))} completed terms scored "
+            f"({_e(hindcast.get('n_censored'))} censored term kept apart); "
+            f"{_e(month.get('n_months', 'n/a'))} months; {_e(rolling.get('n', 'n/a'))} "
+            "rolling-origin forecasts. Lower is better for both scores. The reference is the "
+            "leave-one-out base rate at term level and for rolling origins, climatology at "
+            "month level; see docs/VALIDATION.md.</p>")
+    return _table(["Score", "Model", "Base rate or climatology", "Coin flip"], rows,
+                  num=[1, 2, 3]) + note
+
+
+def _hindcast_patterns(hindcast: Mapping[str, Any]) -> str:
+    rows = []
+    for r in hindcast["rows"]:
+        pats = r.get("patterns") or {}
+        cells = "".join(f"<td class=num>{_num((pats.get(k) or {}).get('quantile'), 2)}</td>"
+                        for k, _ in _PATTERNS)
+        rows.append(f"<tr><td>{_e(r['scenario'])}</td>{cells}</tr>")
+    return ("<h3>Patterns: quantile of the record among the simulated worlds</h3>"
+            + _table(["Term"] + [label for _, label in _PATTERNS], rows,
+                     num=range(1, len(_PATTERNS) + 1)))
+
+
+def _hindcast_live(hindcast: Mapping[str, Any]) -> str:
+    out = []
+    for lv in hindcast.get("live") or []:
+        out.append(f"<p>Live forecast, {_e(lv['title'])}: P(talks in the rest of the term | "
+                   f"record of {_e(lv['months_observed'])} months: "
+                   f"{'talks' if lv['talks_so_far'] else 'no talks'}, "
+                   f"{_e(lv['tests_so_far'])} missile tests) = {_pct(lv['p'])} "
+                   f"[{_pct(lv['lo'])}–{_pct(lv['hi'])}] "
+                   f"(effective sample {float(lv['ess']):.0f} of {_e(lv['worlds'])} worlds; "
+                   f"{_pct(lv['p_at_start'])} at the start of the term).</p>")
+    return "".join(out)
+
+
+def _hindcast_section(hindcast: Mapping[str, Any] | None) -> str:
+    """Every term beside the record (``parley hindcast``): terms, scores, patterns, live."""
+    if not hindcast:
+        return ""
+    head = (f"<p>{_e(hindcast.get('runs'))} simulated worlds per term, master seed "
+            f"{_e(hindcast.get('seed'))}, record to {_e(hindcast.get('panel_last_month'))}."
+            "</p>")
+    return ('<h2 id="hindcast">Hindcast against the record</h2>' + head
+            + _hindcast_terms(hindcast) + "<h3>Scores</h3>" + _hindcast_scores(hindcast)
+            + _hindcast_patterns(hindcast) + _hindcast_live(hindcast))
 
 
 def _sweep_section(results: Mapping[str, Any]) -> str:
@@ -460,7 +537,8 @@ def _manifest_section(manifest: Mapping[str, Any] | None) -> str:
 
 
 def _newest_input(results_dir: Path) -> float:
-    names = ("summary.json", "points.csv", "sensitivity.json", "boxes.json", "sweep.json")
+    names = ("summary.json", "points.csv", "sensitivity.json", "boxes.json", "sweep.json",
+             "hindcast.json")
     times = [(results_dir / n).stat().st_mtime for n in names if (results_dir / n).is_file()]
     return max(times, default=0.0)
 
@@ -478,7 +556,46 @@ def _figure_pngs(results: Mapping[str, Any], results_dir: Path) -> list[tuple[st
             fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
             png = buf.getvalue()
         out.append((name, caption, png))  # no fig.clear(): dropping the Figure frees it
+    for name, caption in HINDCAST_FIGURES if results.get("hindcast") else ():
+        saved = results_dir / f"{name}.png"
+        if saved.is_file():
+            out.append((name, caption, saved.read_bytes()))
     return out
+
+
+def _page(title: str, body: list[str]) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+            + "\n".join(b for b in body if b) + "\n</body>\n</html>\n")
+
+
+def _nav(items: list[tuple[str, str]]) -> str:
+    return ("<nav><ul>" + "".join(f'<li><a href="#{a}">{_e(t)}</a></li>' for a, t in items)
+            + "</ul></nav>")
+
+
+def _hindcast_report(d: Path, hindcast: Mapping[str, Any],
+                     figures: list[tuple[str, str, bytes]]) -> str:
+    """The report of a folder written by ``parley hindcast`` (no summary.json)."""
+    n = len(hindcast.get("rows", []))
+    title = f"parley: hindcast of {n} US term{'s' if n != 1 else ''} against the record"
+    nav = [("question", "The question"), ("hindcast", "Hindcast")]
+    if figures:
+        nav.append(("figures", "Figures"))
+    nav.append(("reproduce", "How to reproduce"))
+    question = ("<p class='lead'><strong>The question:</strong> how well does the model, run "
+                "from what each administration said at the start of its term, match the record "
+                "of US–DPRK talks month by month, and what does it forecast for the current "
+                "term given the record so far?</p>")
+    command = (f"parley hindcast --runs {hindcast.get('runs')} --seed {hindcast.get('seed')}")
+    reproduce = ('<h2 id="reproduce">How to reproduce</h2><p>From the repository root:</p>'
+                 f"<pre><code>{_e(command)}</code></pre>")
+    return _page(title, [f"<h1>{_e(title)}</h1>",
+                         f"<p class='muted'>Results directory <code>{_e(d.resolve().name)}"
+                         "</code></p>", _nav(nav), '<h2 id="question">The question</h2>',
+                         question, _hindcast_section(hindcast), _figures_section(figures),
+                         reproduce])
 
 
 def render_report(results_dir: str | os.PathLike[str]) -> str:
@@ -487,6 +604,8 @@ def render_report(results_dir: str | os.PathLike[str]) -> str:
     results = load_results(d)
     summary, manifest = results.get("summary"), results.get("manifest")
     figures = _figure_pngs(results, d)
+    if not summary and results.get("points") is None:
+        return _hindcast_report(d, results["hindcast"], figures)
     if summary:
         n = len(summary.get("scenarios", []))
         title = f"parley: will US–DPRK talks resume? {n} scenario{'s' if n != 1 else ''}"
@@ -503,11 +622,10 @@ def render_report(results_dir: str | os.PathLike[str]) -> str:
         nav.append(("figures", "Figures"))
     nav += [("scenarios", "Scenarios, stances and sources"),
             ("reproduce", "Manifest and how to reproduce")]
-    body = [
+    return _page(title, [
         f"<h1>{_e(title)}</h1>",
         f"<p class='muted'>Results directory <code>{_e(d.resolve().name)}</code></p>",
-        "<nav><ul>" + "".join(f'<li><a href="#{a}">{_e(t)}</a></li>' for a, t in nav)
-        + "</ul></nav>",
+        _nav(nav),
         '<h2 id="question">The question</h2>',
         _question(summary, manifest),
         _summary_tables(summary) if summary else "",
@@ -517,11 +635,7 @@ def render_report(results_dir: str | os.PathLike[str]) -> str:
         _figures_section(figures),
         _scenarios_section(summary, manifest),
         _manifest_section(manifest),
-    ]
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-            + "\n".join(b for b in body if b) + "\n</body>\n</html>\n")
+    ])
 
 
 def write_report(results_dir: str | os.PathLike[str]) -> Path:
