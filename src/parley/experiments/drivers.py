@@ -2,8 +2,8 @@
 
 Every random element of a run is a *stream* of the counter-based randomness
 (:mod:`parley.randomness`): one decision's draws in every month
-(``pyongyang.accept``), a set-up slot (``pyongyang.sit_out``) or the per-world
-draw of a ranged stance value (``range:washington.outreach_rate``).  The
+(``pyongyang.accept``, ``washington.offer``), a set-up slot or the per-world
+draw of a ranged stance value (``range:pyongyang.attitude_threshold``).  The
 streams are independent, so the variance of an outcome splits over them as a
 Sobol decomposition, estimated by pick-freeze (Saltelli et al. 2010):
 
@@ -20,19 +20,22 @@ Sobol decomposition, estimated by pick-freeze (Saltelli et al. 2010):
   standard error of each mean over the N worlds, divided by the variance.
 
 A decision is also shown together with the per-world draws of its ranged
-parameters (``pyongyang.sit_out+``: the coin and its share re-seeded at once),
+parameters (``washington.offer+``: the offer draws and the outreach rate re-seeded
+at once),
 the decision as a whole.  Cost: N (k + 2) worlds for k elements.
 
 *Switches* are per-world labels read off a run: the route by which talks first
-opened (the month's boolean act, e.g. ``accept`` or ``flatter``, that was true
-when talks started).  Their share is the between-group variance share
+opened (the month's boolean act, ``accept``, ``flatter`` or a ``bold`` opener,
+that was true when talks started; see ROUTE_ACTS).  Their share is the between-group variance share
 (correlation ratio, eta squared) of the outcome over the label, with a
 jackknife standard error over 20 blocks of worlds.
 
 Each element is labelled by its provenance in the scenario: the texts its
 governing parameters cite (``oh2020``, ``yeo2020``, ``data``, ``outside``), or
 ``assumption`` when any of them is the modellers' own or the decision has no
-declared parameter (a constant in the code).
+declared parameter.  A modelling constant (``dynamics.*``) the scenario does not
+set is labelled from its declared basis in ``params.DYNAMICS``: cited only when
+the basis cites a text for its size, not only for the mechanism.
 """
 
 from __future__ import annotations
@@ -213,8 +216,8 @@ def stream_keys(scenario: Scenario, seeds: np.ndarray,
 def decision_groups(scenario: Scenario, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """Each decision together with the per-world draws of its ranged parameters.
 
-    ``pyongyang.sit_out+`` re-seeds the coin and the draw of ``sit_out_share``
-    at once: the decision as a whole, whatever its rate turns out to be.
+    ``washington.offer+`` re-seeds the offer draws and the draw of
+    ``outreach_rate`` at once: the decision as a whole, whatever its rate turns out to be.
     """
     groups = {}
     for key in keys:
