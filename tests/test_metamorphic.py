@@ -76,6 +76,17 @@ RELATIONS = [
     Relation("trump_oh", "pyongyang.flattery_outreach", 0.05, 0.5, "talks_resumed", +1, True),
     Relation("sanders", "pyongyang.flattery_outreach", 0.05, 0.5, "talks_resumed", +1, True),
     Relation("biden", "pyongyang.sit_out_share", 0.1, 0.5, "talks_resumed", -1, True),
+    # the engagement margin's other terms (docs/MODEL.md, 'Engagement rule'): relief within
+    # reach of what Pyongyang will give, a patron pressing for a phased deal and a peace
+    # regime enter the margin only, so before the first talks paths are shared
+    Relation("warren", "pyongyang.max_concession", 0.1, 0.6, "talks_resumed", +1, True),
+    Relation("trump_oh", "pyongyang.max_concession", 0.1, 0.6, "talks_resumed", +1, True),
+    Relation("warren", "beijing.phased_affinity", 0.0, 1.0, "talks_resumed", +1, True),
+    Relation("biden", "washington.peace_regime_goal", False, True, "talks_resumed", +1, True),
+    # Oh's bold opener, and a spoiler's lifeline as Pyongyang's outside option (bold relief
+    # and a spoiler's laxer enforcement change pressure, so paths diverge)
+    Relation("trump_oh", "washington.bold_move_rate", 0.0, 0.3, "talks_resumed", +1, False),
+    Relation("trump_oh", "beijing.spoiler_threshold", 0.3, 0.95, "talks_resumed", +1, False),
     # distraction crowds out talks (a crisis-free world is attention's upper bound)
     Relation("biden", "shocks.us_crisis_rate", 0.0, 0.2, "talks_resumed", -1, True),
     Relation("trump_yeo", "washington.crisis_distraction", 0.0, 1.0, "talks_resumed", -1, True),
