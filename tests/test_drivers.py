@@ -7,14 +7,23 @@ import pandas as pd
 import pytest
 
 from parley.experiments.drivers import (
+    DECISION_PARAMS,
+    ROUTE_ACTS,
     describe,
     drivers,
     group_share,
     largest_uncited,
     pick_freeze,
     provenance,
+    unknown_decisions,
 )
+from parley.model import NegotiationModel
+from parley.params import DYNAMICS
 from parley.randomness import Draws, run_seeds
+from parley.scenario import load_scenario
+
+ADMINISTRATIONS = ("sanders", "warren", "trump_oh", "trump_yeo", "biden", "bloomberg",
+                   "buttigieg", "klobuchar")
 
 N = 4000
 SEEDS_A, SEEDS_B = run_seeds(9, range(N)), run_seeds(9, range(N, 2 * N))
@@ -105,12 +114,68 @@ def test_a_decision_with_no_declared_parameter_is_an_assumption(trump_oh):
     assert provenance(trump_oh, ("washington.legacy_drive", "world.tension")) == "assumption"
 
 
-def test_largest_uncited_picks_the_biggest_assumption(oh_table):
-    top = largest_uncited(oh_table)
+def test_largest_uncited_picks_the_biggest_assumption_among_random_elements(oh_table):
     rows = oh_table[(oh_table["outcome"] == "talks_resumed")
-                    & (oh_table["provenance"] == "assumption")]
-    assert top["provenance"] == "assumption"
-    assert top["total"] == rows["total"].max()
+                    & (oh_table["provenance"] == "assumption") & (oh_table["kind"] != "route")]
+    for index in ("total", "first_order"):
+        top = largest_uncited(oh_table, index=index)
+        assert top["provenance"] == "assumption" and top["kind"] != "route"
+        assert top[index] == rows[index].max()
+
+
+def test_a_route_is_never_the_largest_uncited_element():
+    # a route that opens every world's talks has a share of exactly 1 (it restates the
+    # outcome); it must not be reported as an untexted driver
+    table = pd.DataFrame([
+        {"outcome": "talks_resumed", "element": "route:accept", "kind": "route",
+         "provenance": "assumption", "total": np.nan, "first_order": np.nan,
+         "group_share": 1.0},
+        {"outcome": "talks_resumed", "element": "pyongyang.accept", "kind": "decision",
+         "provenance": "assumption", "total": 0.2, "first_order": 0.01, "group_share": np.nan},
+    ])
+    assert largest_uncited(table)["element"] == "pyongyang.accept"
+    assert largest_uncited(table[table["kind"] == "route"]) is None
+
+
+@pytest.mark.parametrize("name", ADMINISTRATIONS)
+def test_drivers_knows_every_decision_the_model_draws(scenario_dir, name):
+    # a new random decision in the model must be given its parameters in DECISION_PARAMS,
+    # or drivers would label it without looking at its provenance
+    spec = load_scenario(scenario_dir / f"{name}.yaml")
+    model = NegotiationModel(scenario=spec, seeds=run_seeds(1, range(50)), narrate=False)
+    model.step()
+    keys = model.draws.keys
+    assert not unknown_decisions(keys), unknown_decisions(keys)
+    for act in ROUTE_ACTS:  # every route is a boolean act of the month
+        assert model.acts[act].dtype == bool, act
+
+
+def test_every_declared_decision_parameter_exists(trump_oh):
+    stances = {n: a.stances for n, a in trump_oh.actors.items()}
+    roles = {a.role: n for n, a in trump_oh.actors.items()}
+    for decision, params in DECISION_PARAMS.items():
+        for path in params:
+            head, _, name = path.partition(".")
+            if head == "dynamics":
+                assert name in DYNAMICS, path
+            elif head == "shocks":
+                assert name in trump_oh.shocks, path
+            elif name:
+                assert name in stances[roles.get(head, head)], path
+            else:  # the deciding actor's own: some actor has it
+                assert any(path in st for st in stances.values()), (decision, path)
+
+
+def test_modelling_constants_are_cited_only_where_their_size_is(trump_oh):
+    # accept_willing is the modellers' own; election_year_months cites Yeo for its size;
+    # engage_capability cites Oh for the mechanism but says its size is assumed
+    assert DYNAMICS["accept_willing"].basis == "ASSUMPTION"
+    assert provenance(trump_oh, ("dynamics.accept_willing",)) == "assumption"
+    assert provenance(trump_oh, ("dynamics.election_year_months",)) == "yeo2020"
+    assert provenance(trump_oh, ("dynamics.engage_capability",)) == "assumption"
+    assert describe(trump_oh, "pyongyang.accept").provenance == "assumption"
+    assert describe(trump_oh, "washington.bold_move").params == (
+        "washington.bold_move_rate", "washington.no_reelection_pressure")
 
 
 def test_the_drivers_command_prints_a_table_and_rejects_a_bad_outcome(capsys, scenario_dir):
@@ -121,6 +186,7 @@ def test_the_drivers_command_prints_a_table_and_rejects_a_bad_outcome(capsys, sc
     out = capsys.readouterr().out
     assert code == 0
     assert "talks_resumed" in out and "first-order" in out and "route:" in out
+    assert "largest uncited first-order index" in out and "largest uncited total index" in out
     code = main(["drivers", str(scenario_dir / "trump_oh.yaml"), "--outcome", "tallks"])
     err = capsys.readouterr().err
     assert code == 2

@@ -85,12 +85,12 @@ def run_drivers(args) -> int:
           "+- one standard error)")
     for outcome in outcomes:
         _print_drivers(table[table["outcome"] == outcome], outcome, args.top)
-        top = largest_uncited(table, outcome)
-        if top is not None:
-            share_ = top["total"] if pd.notna(top["total"]) else top["group_share"]
-            verdict = "MORE than" if share_ > 1 / 3 else "under"
-            print(f"  largest uncited element: {top['element']} ({share_:.3f}), "
-                  f"{verdict} one third")
+        for index in ("first_order", "total"):
+            top = largest_uncited(table, outcome, index)
+            if top is not None:
+                verdict = "MORE than" if top[index] > 1 / 3 else "under"
+                print(f"  largest uncited {index.replace('_', '-')} index: {top['element']} "
+                      f"({top[index]:.3f} +- {top[f'{index}_se']:.3f}), {verdict} one third")
     return 0
 
 

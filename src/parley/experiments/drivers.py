@@ -2,8 +2,8 @@
 
 Every random element of a run is a *stream* of the counter-based randomness
 (:mod:`parley.randomness`): one decision's draws in every month
-(``pyongyang.accept``), a set-up slot (``pyongyang.sit_out``) or the per-world
-draw of a ranged stance value (``range:washington.outreach_rate``).  The
+(``pyongyang.accept``, ``washington.offer``), a set-up slot or the per-world
+draw of a ranged stance value (``range:pyongyang.attitude_threshold``).  The
 streams are independent, so the variance of an outcome splits over them as a
 Sobol decomposition, estimated by pick-freeze (Saltelli et al. 2010):
 
@@ -20,19 +20,22 @@ Sobol decomposition, estimated by pick-freeze (Saltelli et al. 2010):
   standard error of each mean over the N worlds, divided by the variance.
 
 A decision is also shown together with the per-world draws of its ranged
-parameters (``pyongyang.sit_out+``: the coin and its share re-seeded at once),
+parameters (``washington.offer+``: the offer draws and the outreach rate re-seeded
+at once),
 the decision as a whole.  Cost: N (k + 2) worlds for k elements.
 
 *Switches* are per-world labels read off a run: the route by which talks first
-opened (the month's boolean act, e.g. ``accept`` or ``flatter``, that was true
-when talks started).  Their share is the between-group variance share
+opened (the month's boolean act, ``accept``, ``flatter`` or a ``bold`` opener,
+that was true when talks started; see ROUTE_ACTS).  Their share is the between-group variance share
 (correlation ratio, eta squared) of the outcome over the label, with a
 jackknife standard error over 20 blocks of worlds.
 
 Each element is labelled by its provenance in the scenario: the texts its
 governing parameters cite (``oh2020``, ``yeo2020``, ``data``, ``outside``), or
 ``assumption`` when any of them is the modellers' own or the decision has no
-declared parameter (a constant in the code).
+declared parameter.  A modelling constant (``dynamics.*``) the scenario does not
+set is labelled from its declared basis in ``params.DYNAMICS``: cited only when
+the basis cites a text for its size, not only for the mechanism.
 """
 
 from __future__ import annotations
@@ -45,32 +48,52 @@ import numpy as np
 import pandas as pd
 
 from parley.model import BINARY_OUTCOMES, NegotiationModel
+from parley.params import ASSUMPTION, DYNAMICS
 from parley.randomness import run_seeds
 from parley.scenario import Scenario
 
 Evaluate = Callable[[np.ndarray, dict[str, np.ndarray] | None], dict[str, np.ndarray]]
 
-# decision name -> the stance parameters that set its probability (same actor unless dotted);
-# a decision not listed falls back to the actor's parameters named like it
+# decision name (the part of a stream key after the actor) -> the parameters that set
+# its probability: the deciding actor's stances, or dotted paths (another actor by
+# role name, ``dynamics.*`` modelling constants, ``shocks.*``).  Every stream the
+# model draws must be listed (tests/test_drivers.py reads them off a run).
 DECISION_PARAMS: dict[str, tuple[str, ...]] = {
+    # Washington
     "offer": ("outreach_rate",),
-    "bold_move": ("bold_move_rate",),
-    "bold_kind": (),
-    "military": ("military_option",),
+    "bold_move": ("bold_move_rate", "no_reelection_pressure"),
+    "bold_kind": (),  # equal odds of Oh's three moves: the modellers' own
+    "military": ("military_option", "dynamics.military_response_p"),
+    # Pyongyang: tests
     "test_month": ("test_month_rate",),
     "test_count": ("tests_per_test_month",),
     "icbm": ("icbm_share",),
     "irbm": ("irbm_share",),
     "nuclear": ("nuclear_test_rate",),
-    "sit_out": ("sit_out_share",),
-    "accept": ("attitude_threshold",),
-    "flatter": ("flattery_outreach",),
-    "walkout": ("walkout_patience",),
+    # Pyongyang: engagement.  Whether it is willing is the engagement margin, a
+    # function of the state (no draw of its own); its ranged inputs show as
+    # ``range:`` elements.  The draw is whether a willing Pyongyang takes an offer.
+    "sit_out": ("sit_out_share",),  # retired coin (share 0 in the administration scenarios)
+    "accept": ("dynamics.accept_willing",),
+    "flatter": ("flattery_outreach", "washington.legacy_drive"),
+    "walkout": ("walkout_patience", "dynamics.walkout_hazard"),
+    # allies
     "dialogue": ("engagement",),
+    # the talks machine
+    "derail": ("dynamics.derail_p",),
+    "summit": ("dynamics.summit_p", "washington.legacy_drive"),
+    "deal": ("dynamics.deal_p_working", "dynamics.deal_p_summit"),
+    # the world
     "us_crisis": ("shocks.us_crisis_rate",),
     "us_china_shock": ("shocks.us_china_shock_rate",),
 }
-ROUTE_ACTS = ("accept", "flatter", "engage", "invite", "outreach")  # those present are used
+# route to talks (a boolean act true in the month talks first opened) -> (role, decision)
+ROUTE_ACTS: dict[str, tuple[str, str]] = {
+    "accept": ("pyongyang", "accept"),  # an offer taken up by a willing Pyongyang
+    "flatter": ("pyongyang", "flatter"),  # Kim's outreach (or a summit invitation)
+    "bold": ("washington", "bold_move"),  # a bold move offered as an opener that month
+}
+DECLARED_TEXTS = {"Oh": "oh2020", "Yeo": "yeo2020"}  # a DYNAMICS basis names its text first
 JACKKNIFE_BLOCKS = 20
 
 
@@ -193,8 +216,8 @@ def stream_keys(scenario: Scenario, seeds: np.ndarray,
 def decision_groups(scenario: Scenario, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """Each decision together with the per-world draws of its ranged parameters.
 
-    ``pyongyang.sit_out+`` re-seeds the coin and the draw of ``sit_out_share``
-    at once: the decision as a whole, whatever its rate turns out to be.
+    ``washington.offer+`` re-seeds the offer draws and the draw of
+    ``outreach_rate`` at once: the decision as a whole, whatever its rate turns out to be.
     """
     groups = {}
     for key in keys:
@@ -213,8 +236,8 @@ def describe(scenario: Scenario, key: str) -> Element:
         inner = describe(scenario, key[:-1])
         return Element(key, "decision+range", inner.params, inner.provenance)
     if key.startswith("route:"):
-        act = key.removeprefix("route:")
-        params = _decision_params(scenario, scenario_pyongyang(scenario), act)
+        role, decision = ROUTE_ACTS[key.removeprefix("route:")]
+        params = _decision_params(scenario, actor_of_role(scenario, role), decision)
         return Element(key, "route", params, provenance(scenario, params))
     if key.startswith("range:"):
         path = key.removeprefix("range:")
@@ -224,17 +247,20 @@ def describe(scenario: Scenario, key: str) -> Element:
     return Element(key, "decision", params, provenance(scenario, params))
 
 
-def scenario_pyongyang(scenario: Scenario) -> str:
-    return next(a.name for a in scenario.actors.values() if a.role == "pyongyang")
+def actor_of_role(scenario: Scenario, role: str) -> str:
+    return next(a.name for a in scenario.actors.values() if a.role == role)
+
+
+def unknown_decisions(keys: Sequence[str]) -> list[str]:
+    """Stream keys whose decision DECISION_PARAMS does not list (they would be mislabelled)."""
+    return [k for k in keys if not k.startswith(("range:", "route:"))
+            and k.partition(".")[2] not in DECISION_PARAMS]
 
 
 def _decision_params(scenario: Scenario, owner: str, decision: str) -> tuple[str, ...]:
-    known = DECISION_PARAMS.get(decision)
+    """The decision's parameters as paths; an unlisted decision has none (an assumption)."""
     actor = scenario.actors.get(owner)
-    if known is None:
-        names = actor.stances if actor else {}
-        known = tuple(p for p in names if p.startswith(decision))
-    return tuple(p if "." in p else f"{owner}.{p}" for p in known
+    return tuple(p if "." in p else f"{owner}.{p}" for p in DECISION_PARAMS.get(decision, ())
                  if "." in p or (actor is not None and p in actor.stances))
 
 
@@ -243,10 +269,25 @@ def provenance(scenario: Scenario, params: Sequence[str]) -> str:
     texts = []
     for path in params:
         stance = _stance(scenario, path)
-        if stance is None or stance.source is None:
+        text = (_declared_text(path) if stance is None and path.startswith("dynamics.")
+                else None if stance is None or stance.source is None else stance.source.text)
+        if text is None:
             return "assumption"
-        texts.append(stance.source.text)
+        texts.append(text)
     return "+".join(sorted(set(texts))) if texts else "assumption"
+
+
+def _declared_text(path: str) -> str | None:
+    """The text a modelling constant's declared basis cites for its size, if any.
+
+    A basis that cites a text for the mechanism but says its size is assumed (or
+    cites theory) is the modellers' own size: an assumption here.
+    """
+    decl = DYNAMICS.get(path.removeprefix("dynamics."))
+    basis = decl.basis if decl is not None else ASSUMPTION
+    if basis == ASSUMPTION or "assum" in basis.lower():
+        return None
+    return DECLARED_TEXTS.get(basis.split(",")[0].strip())
 
 
 def _stance(scenario: Scenario, path: str):
@@ -289,10 +330,17 @@ def drivers(scenario: Scenario, runs: int = 2000, seed: int = 0,
     return table
 
 
-def largest_uncited(table: pd.DataFrame, outcome: str = "talks_resumed") -> pd.Series | None:
-    """The uncited element with the largest total index (or route share) for ``outcome``."""
-    rows = table[(table["outcome"] == outcome) & (table["provenance"] == "assumption")]
-    if rows.empty:
+def largest_uncited(table: pd.DataFrame, outcome: str = "talks_resumed",
+                    index: str = "total") -> pd.Series | None:
+    """The random element not cited to a text or the data with the largest ``index``.
+
+    Random elements only (decision streams, ranged values and their groups):
+    a route is a label read off the outcome's own path, and where one route
+    opens nearly all talks its share restates the outcome (1.0 when it is the
+    only route), whatever its provenance.
+    """
+    rows = table[(table["outcome"] == outcome) & (table["provenance"] == "assumption")
+                 & (table["kind"] != "route")]
+    if rows.empty or rows[index].isna().all():
         return None
-    score = rows["total"].fillna(rows["group_share"])
-    return rows.loc[score.idxmax()]
+    return rows.loc[rows[index].idxmax()]
