@@ -26,6 +26,8 @@ __all__ = [
     "STATISTIC_SCALES",
     "TermRecord",
     "distance",
+    "format_predictive_check",
+    "predictive_check",
     "record_summary",
     "record_terms",
     "spell_counts",
@@ -185,3 +187,46 @@ def distance(simulated: Mapping[str, float], observed: Mapping[str, float]) -> f
     if count == 0:
         raise ValueError("no defined observed statistic to compare")
     return math.sqrt(total / count)
+
+
+def predictive_check(terms: Sequence[TermRecord],
+                     simulated: Mapping[str, tuple[np.ndarray, np.ndarray]]
+                     ) -> dict[str, dict[str, dict[str, float]]]:
+    """Where the record falls among simulated worlds, per term and statistic.
+
+    ``simulated`` maps a term to its talks and tests (worlds x months), e.g.
+    worlds pooled over posterior draws.  Each entry gives the observed value,
+    the simulated mean, 5% and 95% quantiles and the observed value's mid-rank
+    percentile (0-100) among the defined simulated values.
+    """
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for term in terms:
+        observed = term_statistics(term.talks, term.tests)
+        sims = term_statistics(*simulated[term.name])
+        rows = {}
+        for stat in STATISTICS:
+            obs, values = float(observed[stat][0]), sims[stat][~np.isnan(sims[stat])]
+            if values.size == 0:
+                rows[stat] = {"observed": obs, "mean": math.nan, "q05": math.nan,
+                              "q95": math.nan, "percentile": math.nan}
+                continue
+            below, equal = float(np.mean(values < obs)), float(np.mean(values == obs))
+            rows[stat] = {"observed": obs, "mean": float(values.mean()),
+                          "q05": float(np.quantile(values, 0.05)),
+                          "q95": float(np.quantile(values, 0.95)),
+                          "percentile": math.nan if math.isnan(obs)
+                          else 100 * (below + equal / 2)}
+        out[term.name] = rows
+    return out
+
+
+def format_predictive_check(check: Mapping[str, Mapping[str, Mapping[str, float]]]) -> str:
+    """The predictive check as a text table (one line per term and statistic)."""
+    lines = [f"{'term':<12} {'statistic':<19} {'record':>7} {'sim mean':>9} "
+             f"{'5%-95%':>15} {'pctile':>7}"]
+    for term, rows in check.items():
+        for stat, r in rows.items():
+            pct = "-" if math.isnan(r["percentile"]) else f"{r['percentile']:.0f}"
+            lines.append(f"{term:<12} {stat:<19} {r['observed']:>7.3g} {r['mean']:>9.3g} "
+                         f"{r['q05']:>7.3g}-{r['q95']:<7.3g} {pct:>7}")
+    return "\n".join(lines)

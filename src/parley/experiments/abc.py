@@ -302,3 +302,147 @@ def predictive_histories(terms: Sequence[S.TermRecord], draws: Sequence[dict[str
             stacked[name][0].append(talks)
             stacked[name][1].append(tests)
     return {k: (np.concatenate(v[0]), np.concatenate(v[1])) for k, v in stacked.items()}
+
+
+# ----------------------------------------------------- the whole calibration
+
+
+@dataclass
+class Calibration:
+    """A finished fit: the posterior, how it was reached, and its predictive check."""
+
+    parameters: list[UncertainParameter]
+    names: list[str]
+    particles: np.ndarray
+    weights: np.ndarray
+    generations: list[dict[str, float]]
+    total_simulations: int
+    check: dict[str, dict[str, dict[str, float]]]
+
+
+def calibrate(terms: Sequence[S.TermRecord], parameters: Sequence[UncertainParameter],
+              settings: AbcSettings, db_path: str | Path, *, executor: str = "serial",
+              workers: int = 1, client: Any = None, progress: Progress | None = None,
+              check_draws: int = 40) -> Calibration:
+    """Fit (resumably), then check the posterior predictive against the record."""
+    from parley.analysis.uncertainty import Posterior, parameter_draws
+
+    history = fit(terms, parameters, settings, db_path, executor=executor, workers=workers,
+                  client=client, progress=progress)
+    names, particles, weights = posterior_sample(history)
+    posterior = Posterior(tuple(names), particles, weights, {})
+    draws = parameter_draws(check_draws, settings.seed, posterior=posterior)
+    simulated = predictive_histories(terms, draws, settings.worlds, settings.seed)
+    return Calibration(list(parameters), names, particles, weights, generations_table(history),
+                       int(history.total_nr_simulations),
+                       S.predictive_check(terms, simulated))
+
+
+def _sha256_file(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def data_provenance(terms: Sequence[S.TermRecord]) -> dict[str, Any]:
+    """Hashes of the record files and of each term's scenario file."""
+    from importlib import resources
+
+    from parley import records
+
+    refdata = resources.files("parley") / "refdata"
+    return {
+        "record_files": {name: _sha256_file(Path(str(refdata / name)))
+                         for name in (records.MISSILE_FILE, records.TALKS_FILE)},
+        "terms": [{"name": t.name, "start": t.start, "months": t.months,
+                   "scenario": str(t.scenario), "scenario_sha256": _sha256_file(t.scenario)}
+                  for t in terms],
+    }
+
+
+def posterior_document(result: Calibration, terms: Sequence[S.TermRecord],
+                       settings: AbcSettings, executor: str) -> dict[str, Any]:
+    """The posterior file's content (format ``parley-posterior/1``)."""
+    import dataclasses
+    import datetime as dt
+
+    import pyabc
+
+    from parley import __version__
+    from parley.analysis.uncertainty import POSTERIOR_FORMAT
+
+    by_name = {p.name: p for p in result.parameters}
+    observed = S.record_summary(terms)
+    return {
+        "format": POSTERIOR_FORMAT,
+        "parameters": [{"name": n, "prior": "uniform", "low": by_name[n].low,
+                        "high": by_name[n].high, "default": by_name[n].default,
+                        "reason": by_name[n].reason} for n in result.names],
+        "particles": result.particles.round(6).tolist(),
+        "weights": result.weights.round(9).tolist(),
+        "posterior_mean": dict(zip(result.names, (result.weights @ result.particles).round(6)
+                                   .tolist(), strict=True)),
+        "provenance": {
+            "method": "ABC-SMC (pyabc), uniform priors, seeded mapping sampler",
+            "data": data_provenance(terms),
+            "summary_statistics": S.STATISTICS,
+            "statistic_scales": S.STATISTIC_SCALES,
+            "observed_summaries": {k: (None if np.isnan(v) else round(v, 6))
+                                   for k, v in observed.items()},
+            "distance": "root mean square over defined observed statistics of "
+                        "(simulated mean over worlds - observed) / scale",
+            "settings": dataclasses.asdict(settings),
+            "executor": executor,
+            "generations": result.generations,
+            "total_simulations": result.total_simulations,
+            "versions": {"parley": __version__, "pyabc": pyabc.__version__},
+            "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "predictive_check": result.check,
+    }
+
+
+# --------------------------------------------------- leave one term out
+
+
+@dataclass
+class FoldForecast:
+    """The out-of-sample forecast of one held-out term."""
+
+    term: str
+    p_talks: float
+    p_monthly: np.ndarray
+    talks_happened: bool
+    talks_monthly: np.ndarray
+    posterior_mean: dict[str, float]
+
+
+def forecast_term(term: S.TermRecord, draws: Sequence[dict[str, float]], worlds: int,
+                  seed: int) -> tuple[float, np.ndarray]:
+    """P(talks in the term) and P(in talks) per month, pooled over draws x worlds."""
+    talks, _ = predictive_histories([term], draws, worlds, seed)[term.name]
+    return float(talks.any(axis=1).mean()), talks.mean(axis=0)
+
+
+def leave_one_term_out(terms: Sequence[S.TermRecord], parameters: Sequence[UncertainParameter],
+                       settings: AbcSettings, workdir: str | Path, *,
+                       executor: str = "serial", workers: int = 1, client: Any = None,
+                       progress: Progress | None = None, draws: int = 40
+                       ) -> list[FoldForecast]:
+    """For each term: fit on the others (history ``workdir/loto_<term>.db``), forecast it."""
+    from parley.analysis.uncertainty import Posterior, parameter_draws
+
+    folds = []
+    for held in terms:
+        rest = [t for t in terms if t.name != held.name]
+        history = fit(rest, parameters, settings, Path(workdir) / f"loto_{held.name}.db",
+                      executor=executor, workers=workers, client=client, progress=progress)
+        names, particles, weights = posterior_sample(history)
+        posterior = Posterior(tuple(names), particles, weights, {})
+        p_term, p_months = forecast_term(
+            held, parameter_draws(draws, settings.seed, posterior=posterior), settings.worlds,
+            settings.seed)
+        folds.append(FoldForecast(held.name, p_term, p_months, bool(held.talks.any()),
+                                  held.talks.copy(), posterior.mean()))
+        log.info("fold %s: P(talks) %.3f, happened %s", held.name, p_term, held.talks.any())
+    return folds
