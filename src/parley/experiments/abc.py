@@ -216,15 +216,19 @@ def _prior(parameters: Sequence[UncertainParameter]):
 
 def fit(terms: Sequence[S.TermRecord], parameters: Sequence[UncertainParameter],
         settings: AbcSettings, db_path: str | Path, *, executor: str = "serial",
-        workers: int = 1, client: Any = None, progress: Progress | None = None):
+        workers: int = 1, client: Any = None, progress: Progress | None = None,
+        observed: dict[str, float] | None = None):
     """Run (or continue) the ABC-SMC fit; returns the pyabc ``History``.
 
     A history already in ``db_path`` for the same observed summaries is
     continued from its last complete generation up to ``settings.generations``.
+    ``observed`` replaces the record's summaries (synthetic data in tests).
     """
     import pyabc
 
-    observed = {k: v for k, v in S.record_summary(terms).items() if not np.isnan(v)}
+    if observed is None:
+        observed = S.record_summary(terms)
+    observed = {k: v for k, v in observed.items() if not np.isnan(v)}
     simulator = TermSimulator(list(terms), settings.worlds)
     db_url = f"sqlite:///{Path(db_path).resolve()}"
     with executor_map(executor, workers, client) as map_:
