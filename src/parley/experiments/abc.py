@@ -200,7 +200,7 @@ class AbcSettings:
     """How big a fit is: particles per generation, generations, worlds per simulation."""
 
     particles: int = 120
-    generations: int = 6
+    generations: int = 5
     worlds: int = 100
     seed: int = 20261126
     quantile: float = 0.5  # epsilon of generation t+1 = this quantile of generation t
