@@ -187,3 +187,16 @@ def test_per_draw_means_and_rank_shares_and_figure(tmp_path):
     assert (tmp_path / "rank.png").stat().st_size > 1000
     assert len(fig.axes[0].patches) == 9  # 3 scenarios x 3 ranks
     assert not math.isnan(shares.values.sum())
+
+
+def test_the_shipped_posterior_loads_with_its_provenance():
+    post = U.load_posterior(ROOT / "scenarios" / "posteriors" / "dynamics.json")
+    assert "pyongyang__sit_out_share" in post.names
+    assert len(post.weights) == post.provenance["settings"]["particles"]
+    prov = post.provenance
+    assert set(prov["data"]["record_files"]) == {"dprk_missile_tests_monthly.csv",
+                                                 "us_dprk_talks_timeline.csv"}
+    assert prov["generations"] and prov["settings"]["seed"] == 20201130
+    assert set(prov["summary_statistics"]) == {
+        "talks", "time_to_talks", "months_in_talks", "spells", "collapses",
+        "tests_in_talks", "tests_out_of_talks"}
