@@ -1,13 +1,12 @@
 """Simulation-based calibration of the untexted values on the record (pyabc's ABC-SMC).
 
-Why pyabc rather than ELFI: pyabc's ABC-SMC needs only a simulator returning a
-dict of summaries and a distance; it keeps every generation in an SQLite
-history, so a killed run continues from its last complete generation
-(``ABCSMC.load``); its sampler interface lets us keep parley's reproducibility
-rule (same seed, same posterior, whatever the workers or executor), and it
-runs on a Dask cluster.  ELFI builds a graph of NumPy-batched nodes around the
-simulator, has no resumable on-disk history of SMC populations, and its
-parallel back end is ipyparallel; it has seen no release since 2023.
+Why pyabc rather than ELFI: pyabc is installed here and needs only a simulator
+returning a dict of summaries and a distance; it keeps every generation of an
+ABC-SMC run in an SQLite history, so a killed run continues from its last
+complete generation (``ABCSMC.load``), whereas an ELFI SMC run keeps its
+populations in the Python process (its output pools store simulations, not
+the state of the SMC); and pyabc's sampler interface let us keep parley's
+reproducibility rule while running on a process pool or a Dask cluster.
 
 Reproducibility: pyabc's own parallel samplers accept the first particles to
 finish, so their output depends on timing.  :class:`SeededMappingSampler`
@@ -36,7 +35,7 @@ from parley.analysis import abc_summary as S
 from parley.analysis.uncertainty import UncertainParameter
 from parley.model import NegotiationModel
 from parley.randomness import SEED_MAX
-from parley.scenario import Scenario, load_scenario, with_values
+from parley.scenario import Scenario, load_scenario
 
 log = logging.getLogger("parley.experiments.abc")
 
@@ -54,10 +53,7 @@ def term_histories(scenario: Scenario, values: dict[str, float], seeds: np.ndarr
     ``values`` are keyword overrides (``actor__param``); ``months`` cuts the
     run to the observed part of a right-censored term.
     """
-    if values:
-        scenario = with_values(scenario, {k.replace("__", "."): v for k, v in values.items()},
-                               why="drawn by the calibration")
-    model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False)
+    model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False, **values)
     horizon = months or model.horizon
     talks = np.zeros((len(seeds), horizon), dtype=bool)
     tests = np.zeros((len(seeds), horizon), dtype=np.int64)
