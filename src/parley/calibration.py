@@ -725,6 +725,11 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
                                                                         settings)))
             return 0
         result = abc.calibrate(terms, parameters, settings, args.db, **run)
+    except KeyboardInterrupt:
+        close()
+        print(f"interrupted: completed generations are kept in {args.db}; rerun the same "
+              "command to continue", file=sys.stderr)
+        return 130
     finally:
         close()
     doc = abc.posterior_document(result, terms, settings, args.executor)
