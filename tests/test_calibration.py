@@ -312,3 +312,45 @@ def test_cli_runs_and_writes_json(tmp_path, capsys):
     assert data[0]["fit"]["n_tests"] == 123
     assert data[0]["fit"]["test_month_rate"] == pytest.approx(40 / 108)
     assert data[0]["quality"]["n_sims"] == 100
+
+
+# ------------------------------------------------------ calibrate --dynamics
+
+HINDCAST_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "hindcast"
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--particles", "0"], "--particles must be a positive integer"),
+    (["--worlds", "-1"], "--worlds must be a positive integer"),
+    (["--terms", "/nonexistent/terms"], "no hindcast scenario files"),
+])
+def test_dynamics_bad_input_is_one_line_and_exit_2(argv, says, tmp_path, capsys):
+    out = tmp_path / "post.json"
+    code = _main(["calibrate", "--dynamics", "--out", str(out), *argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert says in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_dynamics_writes_a_posterior_file_that_draws_can_use(tmp_path, capsys):
+    from parley.analysis.uncertainty import load_posterior, parameter_draws
+
+    out, fig = tmp_path / "post.json", tmp_path / "ppc.png"
+    code = _main(["calibrate", "--dynamics", "--particles", "4", "--generations", "1",
+                  "--worlds", "5", "--executor", "serial", "--terms", str(HINDCAST_DIR),
+                  "--db", str(tmp_path / "fit.db"), "--out", str(out),
+                  "--figure", str(fig), "--seed", "11"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "pyongyang__sit_out_share" in text and "trump_2017" in text
+    post = load_posterior(out)
+    assert len(post.weights) == 4 and "pyongyang__sit_out_share" in post.names
+    prov = post.provenance
+    assert prov["settings"]["seed"] == 11 and prov["settings"]["particles"] == 4
+    assert len(prov["data"]["record_files"]) == 2
+    assert {t["name"] for t in prov["data"]["terms"]} >= {"trump_2017", "biden_2021"}
+    assert prov["observed_summaries"]["obama_2013.talks"] == 0.0
+    assert fig.stat().st_size > 1000
+    draws = parameter_draws(3, seed=1, posterior=post)
+    assert set(draws[0]) == set(post.names)

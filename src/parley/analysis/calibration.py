@@ -103,6 +103,14 @@ SHIPPED_PERIOD = "kim_jong_un_2012_2020"
 
 DEFAULT_SIMS = 2000
 
+#: ``--dynamics`` defaults, sized to finish within 30 minutes on 2 cores
+#: (benchmarks/bench_calibrate.py).
+DYNAMICS_TERMS_DIR = "scenarios/hindcast"
+DYNAMICS_POSTERIOR = "scenarios/posteriors/dynamics.json"
+DYNAMICS_PARTICLES = 150
+DYNAMICS_GENERATIONS = 5
+DYNAMICS_WORLDS = 100
+
 _Z95 = float(stats.norm.ppf(0.975))
 _HIST_LABELS = ("0", "1", "2", "3+")
 

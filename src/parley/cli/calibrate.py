@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+
+import numpy as np
+
+from parley.analysis.calibration import (
+    DYNAMICS_GENERATIONS,
+    DYNAMICS_PARTICLES,
+    DYNAMICS_POSTERIOR,
+    DYNAMICS_TERMS_DIR,
+    DYNAMICS_WORLDS,
+    _json_safe,
+)
 
 
 def register(sub) -> None:
@@ -28,7 +40,31 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED,
                    help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--json", metavar="FILE", default=None, help="also write the fits as JSON")
+    _register_dynamics(p)
     p.set_defaults(func=run_calibrate)
+
+
+def _register_dynamics(p: argparse.ArgumentParser) -> None:
+    """Options of ``parley calibrate --dynamics`` (ABC-SMC on the record)."""
+    g = p.add_argument_group("dynamics (simulation-based inference on the talks record)")
+    g.add_argument("--dynamics", action="store_true",
+                   help="fit the declared dynamics and shared assumptions by ABC-SMC")
+    g.add_argument("--terms", default=DYNAMICS_TERMS_DIR, metavar="DIR",
+                   help=f"hindcast scenarios of the terms (default {DYNAMICS_TERMS_DIR})")
+    g.add_argument("--particles", type=int, default=DYNAMICS_PARTICLES)
+    g.add_argument("--generations", type=int, default=DYNAMICS_GENERATIONS)
+    g.add_argument("--worlds", type=int, default=DYNAMICS_WORLDS,
+                   help="worlds per term per simulation")
+    g.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes")
+    g.add_argument("--workers", type=int, default=2)
+    g.add_argument("--db", default="parley-calibration/dynamics.db", metavar="FILE",
+                   help="pyabc history; a rerun continues it (resume after a kill)")
+    g.add_argument("--out", default=DYNAMICS_POSTERIOR, metavar="FILE",
+                   help=f"posterior file to write (default {DYNAMICS_POSTERIOR})")
+    g.add_argument("--figure", default=None, metavar="PNG",
+                   help="also plot the posterior predictive check")
+    g.add_argument("--loto", default=None, metavar="JSON",
+                   help="run the leave-one-term-out validation instead and write its scores")
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
@@ -40,6 +76,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
     )
     from parley.errors import ParleyError
 
+    if args.dynamics:
+        return run_calibrate_dynamics(args)
     try:
         results = calibrate_periods(args.period, args.sims, args.seed)
     except ValueError as exc:
@@ -53,3 +91,130 @@ def run_calibrate(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise ParleyError(f"cannot write {args.json}: {exc}") from None
     return 0
+
+
+def _progress_bar():
+    """A tqdm bar per generation, shown only on a terminal; returns (callback, close)."""
+    from tqdm import tqdm
+
+    state: dict = {}
+
+    def update(generation: int, done: int, total: int) -> None:
+        if state.get("t") != generation:
+            if "bar" in state:
+                state["bar"].close()
+            label = "calibration sample" if generation < 0 else f"generation {generation}"
+            state["t"] = generation
+            state["bar"] = tqdm(total=total, desc=label, unit="particle", leave=False,
+                                disable=not sys.stderr.isatty())
+        state["bar"].update(1)
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].close()
+
+    return update, close
+
+
+def run_calibrate_dynamics(args: argparse.Namespace) -> int:
+    """``parley calibrate --dynamics``: fit, write the posterior, print and plot the check."""
+    import logging
+    from pathlib import Path
+
+    from parley.analysis import abc_summary as S
+    from parley.analysis.forecast_scores import score_forecasts
+    from parley.analysis.uncertainty import assumption_envelope
+    from parley.errors import ParleyError
+    from parley.experiments import abc
+    from parley.results.store import atomic_write_json
+    from parley.scenario import load_scenario
+
+    for name in ("particles", "generations", "worlds", "workers"):
+        if getattr(args, name) < 1:
+            raise ParleyError(f"--{name} must be a positive integer")
+    try:
+        terms = S.record_terms(args.terms)
+    except ValueError as exc:
+        raise ParleyError(str(exc)) from None
+    import pyabc  # noqa: F401 - imported first: it sets its loggers' levels on import
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
+    parameters = assumption_envelope([load_scenario(t.scenario) for t in terms])
+    settings = abc.AbcSettings(particles=args.particles, generations=args.generations,
+                               worlds=args.worlds, seed=args.seed)
+    Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+    update, close = _progress_bar()
+    run = {"executor": args.executor, "workers": args.workers, "progress": update}
+    try:
+        if args.loto:
+            folds = abc.leave_one_term_out(terms, parameters, settings, Path(args.db).parent,
+                                           **run)
+            scores = score_forecasts([f.p_talks for f in folds],
+                                     [f.talks_happened for f in folds],
+                                     [f.p_monthly for f in folds],
+                                     [f.talks_monthly for f in folds])
+            close()
+            print(format_loto(folds, scores))
+            atomic_write_json(Path(args.loto), _json_safe(loto_document(folds, scores,
+                                                                        settings)))
+            return 0
+        result = abc.calibrate(terms, parameters, settings, args.db, **run)
+    except KeyboardInterrupt:
+        close()
+        print(f"interrupted: completed generations are kept in {args.db}; rerun the same "
+              "command to continue", file=sys.stderr)
+        return 130
+    finally:
+        close()
+    doc = abc.posterior_document(result, terms, settings, args.executor)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(Path(args.out), _json_safe(doc))
+    print(format_dynamics(result))
+    print(S.format_predictive_check(result.check))
+    print(f"posterior written to {args.out}")
+    if args.figure:
+        from parley.outputs.calibration_plots import plot_predictive_check
+
+        plot_predictive_check(result.check, args.figure)
+        print(f"predictive check plotted to {args.figure}")
+    return 0
+
+
+def format_dynamics(result) -> str:
+    """Generations and the posterior of each parameter beside its prior range."""
+    lines = ["generation  epsilon  particles  simulations  acceptance"]
+    for g in result.generations:
+        lines.append(f"{g['generation']:>10}  {g['epsilon']:7.4f}  {g['particles']:>9}  "
+                     f"{g['simulations']:>11}  {g['acceptance']:10.3f}")
+    lines.append(f"{'parameter':<34} {'prior':>15} {'posterior mean':>15} {'5%-95%':>17}")
+    by_name = {p.name: p for p in result.parameters}
+    for j, name in enumerate(result.names):
+        values, w = result.particles[:, j], result.weights
+        order = np.argsort(values)
+        cdf = np.cumsum(w[order])
+        q05, q95 = values[order][np.searchsorted(cdf, [0.05, 0.95])]
+        p = by_name[name]
+        lines.append(f"{name:<34} {p.low:>7.3g}-{p.high:<7.3g} {float(w @ values):>15.4g} "
+                     f"{q05:>8.3g}-{q95:<8.3g}")
+    return "\n".join(lines)
+
+
+def format_loto(folds, scores) -> str:
+    """Out-of-sample forecasts per held-out term, then the scores beside the baselines."""
+    lines = [f"{'held-out term':<14} {'P(talks)':>8}  happened"]
+    for f in folds:
+        lines.append(f"{f.term:<14} {f.p_talks:>8.3f}  {'yes' if f.talks_happened else 'no'}")
+    lines.append(f"{'forecast':<12} {'term Brier':>10} {'term log':>9} {'month log':>10}")
+    for name, s in scores.items():
+        lines.append(f"{name:<12} {s['term_brier']:>10.3f} {s['term_log']:>9.3f} "
+                     f"{s['month_log']:>10.3f}")
+    return "\n".join(lines)
+
+
+def loto_document(folds, scores, settings) -> dict:
+    import dataclasses
+
+    return {"settings": dataclasses.asdict(settings), "scores": scores,
+            "folds": [{"term": f.term, "p_talks": f.p_talks, "talks_happened": f.talks_happened,
+                       "p_monthly": [round(float(x), 5) for x in f.p_monthly],
+                       "posterior_mean": f.posterior_mean} for f in folds]}

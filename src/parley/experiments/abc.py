@@ -1,0 +1,448 @@
+"""Simulation-based calibration of the untexted values on the record (pyabc's ABC-SMC).
+
+Why pyabc rather than ELFI: pyabc is installed here and needs only a simulator
+returning a dict of summaries and a distance; it keeps every generation of an
+ABC-SMC run in an SQLite history, so a killed run continues from its last
+complete generation (``ABCSMC.load``), whereas an ELFI SMC run keeps its
+populations in the Python process (its output pools store simulations, not
+the state of the SMC); and pyabc's sampler interface let us keep parley's
+reproducibility rule while running on a process pool or a Dask cluster.
+
+Reproducibility: pyabc's own parallel samplers accept the first particles to
+finish, so their output depends on timing.  :class:`SeededMappingSampler`
+instead maps ``n`` tasks per generation, each seeded from ``(seed, generation,
+task)`` and run until it has one accepted particle; results are gathered in
+task order.  The serial, process-pool and Dask executors therefore give the
+same posterior for a seed (and a resumed run the same as an uninterrupted one).
+Each task saves and restores NumPy's global random state, which pyabc's
+proposals use, so the calling process's state is left as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from parley import rules as R
+from parley.analysis import abc_summary as S
+from parley.analysis.uncertainty import UncertainParameter
+from parley.model import NegotiationModel
+from parley.randomness import SEED_MAX
+from parley.scenario import Scenario, load_scenario
+
+log = logging.getLogger("parley.experiments.abc")
+
+EXECUTORS = ("serial", "processes", "dask")
+Progress = Callable[[int, int, int], None]  # (generation, particles done, particles wanted)
+
+
+# ------------------------------------------------------------------ simulator
+
+
+def term_histories(scenario: Scenario, values: dict[str, float], seeds: np.ndarray,
+                   months: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Talks (bool) and missile tests (int), worlds x months, of one term.
+
+    ``values`` are keyword overrides (``actor__param``); ``months`` cuts the
+    run to the observed part of a right-censored term.
+    """
+    model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False, **values)
+    horizon = months or model.horizon
+    talks = np.zeros((len(seeds), horizon), dtype=bool)
+    tests = np.zeros((len(seeds), horizon), dtype=np.int64)
+    for m in range(horizon):
+        model.step()
+        talks[:, m] = R.in_talks(model.state.talks)
+        tests[:, m] = model.acts["tests"]
+    model.release()
+    return talks, tests
+
+
+@dataclass
+class TermSimulator:
+    """The pyabc model: parameter values -> summaries of every term (fresh worlds each call).
+
+    World seeds are drawn from NumPy's global generator, which pyabc seeds per
+    task (see :class:`SeededMappingSampler`).
+    """
+
+    terms: list[S.TermRecord]
+    worlds: int
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for term in self.terms:
+            self.scenarios.setdefault(term.name, load_scenario(term.scenario))
+
+    def histories(self, values: dict[str, float], seeds: np.ndarray
+                  ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return {t.name: term_histories(self.scenarios[t.name], values, seeds, t.months)
+                for t in self.terms}
+
+    def __call__(self, parameter: Any) -> dict[str, float]:
+        values = {k: float(v) for k, v in dict(parameter).items()}
+        # pyabc's randomness is NumPy's global state, seeded per task by the sampler
+        seeds = np.random.randint(0, SEED_MAX, size=self.worlds, dtype=np.int64)  # noqa: NPY002
+        out: dict[str, float] = {}
+        for name, (talks, tests) in self.histories(values, seeds).items():
+            out.update(S.summarise(name, talks, tests))
+        return out
+
+
+# -------------------------------------------------------------------- sampler
+
+
+def _seeded_task(payload: bytes, task_seed: int):
+    """Run pyabc's ``simulate_one`` until one particle is accepted, seeded by the task."""
+    import cloudpickle
+
+    simulate_one = cloudpickle.loads(payload)
+    np_state, py_state = np.random.get_state(), random.getstate()  # noqa: NPY002
+    np.random.seed(task_seed)  # noqa: NPY002 - pyabc draws from the global state
+    random.seed(task_seed)
+    try:
+        from pyabc.population import Sample
+        sample, n_sims = Sample(record_rejected=False), 0
+        while True:
+            particle = simulate_one()
+            n_sims += 1
+            sample.append(particle)
+            if particle.accepted:
+                return sample, n_sims
+    finally:
+        np.random.set_state(np_state)  # noqa: NPY002
+        random.setstate(py_state)
+
+
+def _make_sampler_class():
+    from pyabc.sampler import Sampler
+
+    class SeededMappingSampler(Sampler):
+        """pyabc sampler mapping seeded tasks over any ordered ``map`` (see the module doc)."""
+
+        def __init__(self, seed: int, map_: Callable = map, progress: Progress | None = None):
+            super().__init__()
+            self.seed, self.map_, self.progress = seed, map_, progress
+
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
+                                    all_accepted=False, ana_vars=None):
+            import functools
+
+            import cloudpickle
+
+            seq = np.random.SeedSequence(self.seed, spawn_key=(t + 2, int(all_accepted)))
+            seeds = [int(s) for s in seq.generate_state(n, dtype=np.uint32)]
+            task = functools.partial(_seeded_task, cloudpickle.dumps(simulate_one))
+            sample, total = self._create_empty_sample(), 0
+            for done, (part, n_sims) in enumerate(self.map_(task, seeds), start=1):
+                sample += part
+                total += n_sims
+                if self.progress:
+                    self.progress(t, done, n)
+            self.nr_evaluations_ = total
+            return sample
+
+    return SeededMappingSampler
+
+
+def seeded_sampler(seed: int, map_: Callable = map, progress: Progress | None = None):
+    """A :class:`SeededMappingSampler` (built lazily so importing this module stays light)."""
+    return _make_sampler_class()(seed, map_, progress)
+
+
+@contextlib.contextmanager
+def executor_map(executor: str, workers: int, client: Any = None) -> Iterator[Callable]:
+    """An ordered ``map`` for the executor: built-in, a process pool, or a Dask client."""
+    if executor == "serial":
+        yield map
+    elif executor == "processes":
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            yield lambda f, xs: pool.imap(f, xs)
+    elif executor == "dask":
+        own = client is None
+        if own:
+            from distributed import Client, LocalCluster
+
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        try:
+            def dask_map(f, xs):
+                futures = client.map(f, list(xs), pure=False)
+                return (fut.result() for fut in futures)
+            yield dask_map
+        finally:
+            if own:
+                client.close()
+                cluster.close()
+    else:
+        raise ValueError(f"unknown executor {executor!r} (allowed: {', '.join(EXECUTORS)})")
+
+
+# ---------------------------------------------------------------------- ABC run
+
+
+@dataclass(frozen=True)
+class AbcSettings:
+    """How big a fit is: particles per generation, generations, worlds per simulation."""
+
+    particles: int = 120
+    generations: int = 5
+    worlds: int = 100
+    seed: int = 20261126
+    quantile: float = 0.5  # epsilon of generation t+1 = this quantile of generation t
+    min_acceptance: float = 0.02  # stop a fit whose acceptance rate falls below this
+
+
+def _prior(parameters: Sequence[UncertainParameter]):
+    import pyabc
+
+    return pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low)
+                                 for p in parameters})
+
+
+def fit(terms: Sequence[S.TermRecord], parameters: Sequence[UncertainParameter],
+        settings: AbcSettings, db_path: str | Path, *, executor: str = "serial",
+        workers: int = 1, client: Any = None, progress: Progress | None = None,
+        observed: dict[str, float] | None = None):
+    """Run (or continue) the ABC-SMC fit; returns the pyabc ``History``.
+
+    A history already in ``db_path`` for the same observed summaries is
+    continued from its last complete generation up to ``settings.generations``.
+    ``observed`` replaces the record's summaries (synthetic data in tests).
+    """
+    import pyabc
+
+    if observed is None:
+        observed = S.record_summary(terms)
+    observed = {k: v for k, v in observed.items() if not np.isnan(v)}
+    simulator = TermSimulator(list(terms), settings.worlds)
+    db_url = f"sqlite:///{Path(db_path).resolve()}"
+    with executor_map(executor, workers, client) as map_:
+        abc = pyabc.ABCSMC(
+            simulator, _prior(parameters), S.distance,
+            population_size=settings.particles,
+            sampler=seeded_sampler(settings.seed, map_, progress),
+            eps=pyabc.QuantileEpsilon(alpha=settings.quantile))
+        done = _completed_generations(db_path, observed)
+        if done:
+            abc.load(db_url, 1)
+            log.info("continuing %s after %d generation(s)", db_path, done)
+        else:
+            Path(db_path).unlink(missing_ok=True)
+            abc.new(db_url, observed)
+        left = settings.generations - done
+        if left > 0:
+            abc.run(max_nr_populations=left, min_acceptance_rate=settings.min_acceptance)
+        return abc.history
+
+
+def _completed_generations(db_path: str | Path, observed: dict[str, float]) -> int:
+    """Generations stored in a history of the same data (0 if none or another fit's)."""
+    import pyabc
+
+    if not Path(db_path).exists():
+        return 0
+    try:
+        history = pyabc.History(f"sqlite:///{Path(db_path).resolve()}", _id=1)
+        stored = history.observed_sum_stat()
+        n = history.max_t + 1
+    except Exception:  # an unreadable or empty history is started afresh
+        return 0
+    same = set(stored) == set(observed) and all(
+        abs(float(stored[k]) - observed[k]) < 1e-12 for k in observed)
+    return max(n, 0) if same else 0
+
+
+def generations_table(history) -> list[dict[str, float]]:
+    """Per generation: epsilon, particles, simulations, acceptance rate."""
+    pops = history.get_all_populations()
+    rows = []
+    for _, row in pops[pops["t"] >= 0].iterrows():
+        n = history.get_nr_particles_per_population()[int(row["t"])]
+        rows.append({"generation": int(row["t"]), "epsilon": float(row["epsilon"]),
+                     "particles": int(n), "simulations": int(row["samples"]),
+                     "acceptance": float(n / row["samples"]) if row["samples"] else float("nan")})
+    return rows
+
+
+def posterior_sample(history) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Parameter names, particles (n x d) and normalised weights of the last generation."""
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    names = sorted(frame.columns)
+    w = np.asarray(weights, dtype=float)
+    return names, frame[names].to_numpy(dtype=float), w / w.sum()
+
+
+# ---------------------------------------------------------- predictive checks
+
+
+def predictive_histories(terms: Sequence[S.TermRecord], draws: Sequence[dict[str, float]],
+                         worlds: int, seed: int
+                         ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Simulated histories of every term: ``worlds`` worlds for each parameter draw, stacked.
+
+    World seeds come from ``seed`` and are the same for every draw (common
+    random numbers across draws).
+    """
+    simulator = TermSimulator(list(terms), worlds)
+    seeds = np.random.default_rng(seed).integers(0, SEED_MAX, size=worlds, dtype=np.int64)
+    stacked: dict[str, list] = {t.name: [[], []] for t in terms}
+    for values in draws:
+        for name, (talks, tests) in simulator.histories(values, seeds).items():
+            stacked[name][0].append(talks)
+            stacked[name][1].append(tests)
+    return {k: (np.concatenate(v[0]), np.concatenate(v[1])) for k, v in stacked.items()}
+
+
+# ----------------------------------------------------- the whole calibration
+
+
+@dataclass
+class Calibration:
+    """A finished fit: the posterior, how it was reached, and its predictive check."""
+
+    parameters: list[UncertainParameter]
+    names: list[str]
+    particles: np.ndarray
+    weights: np.ndarray
+    generations: list[dict[str, float]]
+    total_simulations: int
+    check: dict[str, dict[str, dict[str, float]]]
+
+
+def calibrate(terms: Sequence[S.TermRecord], parameters: Sequence[UncertainParameter],
+              settings: AbcSettings, db_path: str | Path, *, executor: str = "serial",
+              workers: int = 1, client: Any = None, progress: Progress | None = None,
+              check_draws: int = 40) -> Calibration:
+    """Fit (resumably), then check the posterior predictive against the record."""
+    from parley.analysis.uncertainty import Posterior, parameter_draws
+
+    history = fit(terms, parameters, settings, db_path, executor=executor, workers=workers,
+                  client=client, progress=progress)
+    names, particles, weights = posterior_sample(history)
+    posterior = Posterior(tuple(names), particles, weights, {})
+    draws = parameter_draws(check_draws, settings.seed, posterior=posterior)
+    simulated = predictive_histories(terms, draws, settings.worlds, settings.seed)
+    return Calibration(list(parameters), names, particles, weights, generations_table(history),
+                       int(history.total_nr_simulations),
+                       S.predictive_check(terms, simulated))
+
+
+def _sha256_file(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def data_provenance(terms: Sequence[S.TermRecord]) -> dict[str, Any]:
+    """Hashes of the record files and of each term's scenario file."""
+    from importlib import resources
+
+    from parley.analysis import records
+
+    refdata = resources.files("parley") / "refdata"
+    return {
+        "record_files": {name: _sha256_file(Path(str(refdata / name)))
+                         for name in (records.MISSILE_FILE, records.TALKS_FILE)},
+        "terms": [{"name": t.name, "start": t.start, "months": t.months,
+                   "scenario": str(t.scenario), "scenario_sha256": _sha256_file(t.scenario)}
+                  for t in terms],
+    }
+
+
+def posterior_document(result: Calibration, terms: Sequence[S.TermRecord],
+                       settings: AbcSettings, executor: str) -> dict[str, Any]:
+    """The posterior file's content (format ``parley-posterior/1``)."""
+    import dataclasses
+    import datetime as dt
+
+    import pyabc
+
+    from parley import __version__
+    from parley.analysis.uncertainty import POSTERIOR_FORMAT
+
+    by_name = {p.name: p for p in result.parameters}
+    observed = S.record_summary(terms)
+    return {
+        "format": POSTERIOR_FORMAT,
+        "parameters": [{"name": n, "prior": "uniform", "low": by_name[n].low,
+                        "high": by_name[n].high, "default": by_name[n].default,
+                        "reason": by_name[n].reason} for n in result.names],
+        "particles": result.particles.round(6).tolist(),
+        "weights": result.weights.round(9).tolist(),
+        "posterior_mean": dict(zip(result.names, (result.weights @ result.particles).round(6)
+                                   .tolist(), strict=True)),
+        "provenance": {
+            "method": "ABC-SMC (pyabc), uniform priors, seeded mapping sampler",
+            "data": data_provenance(terms),
+            "summary_statistics": S.STATISTICS,
+            "statistic_scales": S.STATISTIC_SCALES,
+            "observed_summaries": {k: (None if np.isnan(v) else round(v, 6))
+                                   for k, v in observed.items()},
+            "distance": "root mean square over defined observed statistics of "
+                        "(simulated mean over worlds - observed) / scale",
+            "settings": dataclasses.asdict(settings),
+            "executor": executor,
+            "generations": result.generations,
+            "total_simulations": result.total_simulations,
+            "versions": {"parley": __version__, "pyabc": pyabc.__version__},
+            "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "predictive_check": result.check,
+    }
+
+
+# --------------------------------------------------- leave one term out
+
+
+@dataclass
+class FoldForecast:
+    """The out-of-sample forecast of one held-out term."""
+
+    term: str
+    p_talks: float
+    p_monthly: np.ndarray
+    talks_happened: bool
+    talks_monthly: np.ndarray
+    posterior_mean: dict[str, float]
+
+
+def forecast_term(term: S.TermRecord, draws: Sequence[dict[str, float]], worlds: int,
+                  seed: int) -> tuple[float, np.ndarray]:
+    """P(talks in the term) and P(in talks) per month, pooled over draws x worlds."""
+    talks, _ = predictive_histories([term], draws, worlds, seed)[term.name]
+    return float(talks.any(axis=1).mean()), talks.mean(axis=0)
+
+
+def leave_one_term_out(terms: Sequence[S.TermRecord], parameters: Sequence[UncertainParameter],
+                       settings: AbcSettings, workdir: str | Path, *,
+                       executor: str = "serial", workers: int = 1, client: Any = None,
+                       progress: Progress | None = None, draws: int = 40
+                       ) -> list[FoldForecast]:
+    """For each term: fit on the others (history ``workdir/loto_<term>.db``), forecast it."""
+    from parley.analysis.uncertainty import Posterior, parameter_draws
+
+    folds = []
+    for held in terms:
+        rest = [t for t in terms if t.name != held.name]
+        history = fit(rest, parameters, settings, Path(workdir) / f"loto_{held.name}.db",
+                      executor=executor, workers=workers, client=client, progress=progress)
+        names, particles, weights = posterior_sample(history)
+        posterior = Posterior(tuple(names), particles, weights, {})
+        p_term, p_months = forecast_term(
+            held, parameter_draws(draws, settings.seed, posterior=posterior), settings.worlds,
+            settings.seed)
+        folds.append(FoldForecast(held.name, p_term, p_months, bool(held.talks.any()),
+                                  held.talks.copy(), posterior.mean()))
+        log.info("fold %s: P(talks) %.3f, happened %s", held.name, p_term, held.talks.any())
+    return folds

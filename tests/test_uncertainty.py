@@ -1,0 +1,202 @@
+"""Parameter uncertainty: the envelope, parameter draws, intervals and ordering shares."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from parley.analysis import uncertainty as U
+from parley.scenario import load_scenario, with_values
+
+ROOT = Path(__file__).resolve().parents[1]
+HINDCAST = sorted((ROOT / "scenarios" / "hindcast").glob("*.yaml"))
+
+
+# --------------------------------------------------------------- envelope
+
+
+@pytest.fixture(scope="module")
+def hindcast_scenarios():
+    return [load_scenario(p) for p in HINDCAST]
+
+
+def test_shared_assumptions_are_the_values_every_term_assumes_alike(hindcast_scenarios):
+    env = {p.name: p for p in U.shared_assumptions(hindcast_scenarios)}
+    sit_out = env["pyongyang__sit_out_share"]
+    # [0.1, 0.4] widened by half each side: [0.05, 0.6]
+    assert (sit_out.low, sit_out.high) == pytest.approx((0.05, 0.6))
+    assert sit_out.default == pytest.approx(0.25)
+    assert sit_out.path == "pyongyang.sit_out_share"
+    # a sourced value is never drawn; nor is one the terms set differently
+    assert "pyongyang.test_month_rate".replace(".", "__") not in env
+    assert "washington__outreach_rate" not in env
+    for p in env.values():
+        assert p.low < p.high
+
+
+def test_an_assumption_one_term_changes_is_no_longer_shared(hindcast_scenarios):
+    changed = with_values(hindcast_scenarios[0], {"pyongyang.sit_out_share": 0.3})
+    env = U.shared_assumptions([changed, *hindcast_scenarios[1:]])
+    assert "pyongyang__sit_out_share" not in {p.name for p in env}
+
+
+def test_envelope_is_clipped_to_the_declared_bounds(hindcast_scenarios):
+    env = {p.name: p for p in U.assumption_envelope(hindcast_scenarios)}
+    influence = env["beijing__influence"]  # 0.8, declared in [0, 1]
+    assert (influence.low, influence.high) == pytest.approx((0.4, 1.0))
+
+
+# ------------------------------------------------------------------ draws
+
+
+ENV = [U.UncertainParameter("a__x", 0.0, 1.0, 0.5, "r"),
+       U.UncertainParameter("b__y", 10.0, 20.0, 15.0, "r")]
+
+
+def test_envelope_draws_are_deterministic_in_range_and_stratified():
+    draws = U.parameter_draws(10, seed=5, envelope=ENV)
+    assert draws == U.parameter_draws(10, seed=5, envelope=ENV)
+    assert draws != U.parameter_draws(10, seed=6, envelope=ENV)
+    x = np.array([d["a__x"] for d in draws])
+    y = np.array([d["b__y"] for d in draws])
+    assert ((x >= 0) & (x <= 1)).all() and ((y >= 10) & (y <= 20)).all()
+    # Latin hypercube: one draw in each tenth of each range
+    assert sorted(np.floor(x * 10).astype(int)) == list(range(10))
+    assert sorted(np.floor(y - 10).astype(int)) == list(range(10))
+
+
+def _posterior_file(tmp_path, weights, particles=((0.1, 1.0), (0.9, 2.0))):
+    doc = {"format": U.POSTERIOR_FORMAT,
+           "parameters": [{"name": "a__x"}, {"name": "b__y"}],
+           "particles": [list(p) for p in particles], "weights": list(weights),
+           "provenance": {"seed": 1}}
+    path = tmp_path / "post.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_posterior_draws_follow_the_weights(tmp_path):
+    post = U.load_posterior(_posterior_file(tmp_path, [0.0, 2.0]))
+    assert post.weights.tolist() == [0.0, 1.0]  # normalised
+    draws = U.parameter_draws(20, seed=1, posterior=post)
+    assert all(d == {"a__x": 0.9, "b__y": 2.0} for d in draws)
+    post = U.load_posterior(_posterior_file(tmp_path, [1.0, 3.0]))
+    draws = U.parameter_draws(4000, seed=2, posterior=post)
+    share = np.mean([d["a__x"] == 0.9 for d in draws])
+    assert share == pytest.approx(0.75, abs=0.03)  # 4,000 draws: SE 0.007
+    assert post.mean()["a__x"] == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: d.update(format="other"), "format"),
+    (lambda d: d.update(weights=[1.0]), "particles"),
+    (lambda d: d.update(weights=[-1.0, 2.0]), "weights"),
+    (lambda d: d.pop("parameters"), "parameters"),
+])
+def test_a_bad_posterior_file_gives_one_line_naming_file_and_field(tmp_path, mutate, field):
+    path = _posterior_file(tmp_path, [1.0, 1.0])
+    doc = json.loads(path.read_text())
+    mutate(doc)
+    path.write_text(json.dumps(doc))
+    with pytest.raises(U.PosteriorError) as err:
+        U.load_posterior(path)
+    message = str(err.value)
+    assert str(path) in message and field in message and "\n" not in message
+
+
+def test_draws_need_a_source():
+    with pytest.raises(ValueError):
+        U.parameter_draws(3, seed=1)
+    with pytest.raises(ValueError):
+        U.parameter_draws(0, seed=1, envelope=ENV)
+
+
+# ------------------------------------------------- intervals over a batch
+
+
+def _runs(shares: dict[str, list[float]], worlds: int = 100) -> pd.DataFrame:
+    """Runs whose per-draw share of ones is exactly as given (first worlds are ones)."""
+    rows = []
+    for scenario, per_draw in shares.items():
+        for draw, p in enumerate(per_draw):
+            ones = round(p * worlds)
+            for world in range(worlds):
+                rows.append({"scenario": scenario, "draw": draw, "world": world,
+                             "talks": float(world < ones)})
+    return pd.DataFrame(rows)
+
+
+def test_parameter_interval_is_the_spread_of_per_draw_shares():
+    runs = _runs({"a": [0.1, 0.3, 0.5, 0.7, 0.9]})
+    s = U.uncertainty_summary(runs, ["talks"], level=0.5)["a"]["talks"]
+    assert s["mean"] == pytest.approx(0.5)
+    assert (s["param_lo"], s["param_hi"]) == pytest.approx((0.3, 0.7))  # quartiles of 5 draws
+    # the Monte Carlo interval of 500 pooled runs is far narrower
+    assert s["mc_hi"] - s["mc_lo"] < 0.1 < s["param_hi"] - s["param_lo"]
+    assert s["draws"] == 5 and s["worlds"] == 100
+    # between-draw variance 0.05 against noise of about 0.0017: mostly parameters
+    assert s["mc_share"] < 0.05
+
+
+def test_mc_share_is_one_when_draws_differ_only_by_noise():
+    rng = np.random.default_rng(0)
+    runs = pd.DataFrame({"scenario": "a", "draw": np.repeat(np.arange(50), 40),
+                         "talks": (rng.random(2000) < 0.5).astype(float)})
+    s = U.uncertainty_summary(runs, ["talks"])["a"]["talks"]
+    # 50 draws of pure noise: the ratio's sampling error is about 0.2
+    assert s["mc_share"] > 0.6
+
+
+def test_ordering_shares_count_above_below_and_tied_draws():
+    runs = _runs({"a": [0.8, 0.9, 0.5, 0.2], "b": [0.2, 0.1, 0.5, 0.8]})
+    (row,) = U.ordering_shares(runs, "talks")
+    assert (row["a"], row["b"], row["draws"]) == ("a", "b", 4)
+    assert (row["above"], row["tied"], row["below"]) == (0.5, 0.25, 0.25)
+    # the direction is pinned: with the labels swapped, above and below swap
+    swapped = runs.replace({"scenario": {"a": "z"}})
+    (row,) = U.ordering_shares(swapped, "talks")
+    assert (row["a"], row["b"]) == ("b", "z")
+    assert (row["above"], row["below"]) == (0.25, 0.5)
+
+
+def test_a_small_difference_within_monte_carlo_error_is_a_tie():
+    runs = _runs({"a": [0.52, 0.9], "b": [0.50, 0.1]})
+    (row,) = U.ordering_shares(runs, "talks")
+    assert (row["above"], row["tied"], row["below"]) == (0.5, 0.5, 0.0)
+    (unpaired,) = U.ordering_shares(runs, "talks", world_col=None)
+    assert unpaired["tied"] == 0.5
+
+
+def test_per_draw_means_and_rank_shares_and_figure(tmp_path):
+    from parley.outputs.ranking_plots import plot_ranking_stability, rank_shares
+
+    runs = _runs({"a": [0.8, 0.9, 0.5], "b": [0.2, 0.95, 0.1], "c": [0.0, 0.0, 0.0]})
+    means = U.per_draw_means(runs, "talks")
+    assert means.loc["a"].tolist() == pytest.approx([0.8, 0.9, 0.5])
+    shares = rank_shares(means)
+    assert shares.loc["a", 1] == pytest.approx(2 / 3)
+    assert shares.loc["b", 1] == pytest.approx(1 / 3)
+    assert shares.loc["c", 3] == 1.0
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    fig = plot_ranking_stability(means, "P(talks)", tmp_path / "rank.png")
+    assert (tmp_path / "rank.png").stat().st_size > 1000
+    assert len(fig.axes[0].patches) == 9  # 3 scenarios x 3 ranks
+    assert not math.isnan(shares.values.sum())
+
+
+def test_the_shipped_posterior_loads_with_its_provenance():
+    post = U.load_posterior(ROOT / "scenarios" / "posteriors" / "dynamics.json")
+    assert "pyongyang__sit_out_share" in post.names
+    assert len(post.weights) == post.provenance["settings"]["particles"]
+    prov = post.provenance
+    assert set(prov["data"]["record_files"]) == {"dprk_missile_tests_monthly.csv",
+                                                 "us_dprk_talks_timeline.csv"}
+    assert prov["generations"] and prov["settings"]["seed"] == 20201130
+    assert set(prov["summary_statistics"]) == {
+        "talks", "time_to_talks", "months_in_talks", "spells", "collapses",
+        "tests_in_talks", "tests_out_of_talks"}
