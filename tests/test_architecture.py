@@ -31,7 +31,7 @@ ALLOWED = {
     "analysis": {"base", "scenario", "root"},  # scenario: its calendar helpers (no Mesa)
     "results": {"base", "root"},  # root: parley.__version__ for the manifest
     "experiments": {"base", "scenario", "core", "analysis", "results", "root"},
-    "outputs": {"base", "results", "analysis.intervals"},
+    "outputs": {"base", "results", "analysis", "analysis.intervals"},  # analysis: Mesa-free
     "cli": {"base", "scenario", "core", "viz", "analysis", "results", "experiments", "outputs",
             "root"},
 }
