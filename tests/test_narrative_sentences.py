@@ -1,4 +1,4 @@
-"""The chronicle's offer sentences say that Pyongyang's answer is a draw."""
+"""The chronicle's offer sentences: accepted, willing but not this month (a draw), refused."""
 
 from __future__ import annotations
 
@@ -7,25 +7,23 @@ import pytest
 from parley.narrative import offer_sentence
 
 
-@pytest.mark.parametrize(("accepted", "flexibility", "start", "extra"), [
-    (True, 0.43, "Washington offers working-level talks and Pyongyang accepts (", None),
-    (True, 0.40, "Washington offers working-level talks and Pyongyang accepts although",
-     "falls short"),
-    (False, 0.43, "Washington offers talks; Pyongyang refuses (", None),
-    (False, 0.40, "Washington offers talks; Pyongyang refuses, seeing too little", "too little"),
+@pytest.mark.parametrize(("accepted", "margin", "start", "draw"), [
+    (True, 0.12, "Washington offers talks and Pyongyang accepts (", False),
+    (False, 0.12, "Washington offers talks; Pyongyang is willing (", True),
+    (False, 0.0, "Washington offers talks; Pyongyang is willing (", True),
+    (False, -0.3, "Washington offers talks; Pyongyang refuses: talks offer it less", False),
 ])
-def test_offer_sentence_says_the_answer_is_a_draw(accepted, flexibility, start, extra):
-    text = offer_sentence(accepted, flexibility, 0.42)
+def test_offer_sentence_says_when_the_answer_is_a_draw(accepted, margin, start, draw):
+    text = offer_sentence(accepted, margin, 0.42)
     assert text.startswith(start)
-    assert f"US flexibility {flexibility:.2f} against its threshold 0.42" in text
-    assert "draw" in text
-    # the short-of-threshold remark appears exactly when flexibility is below the threshold
-    assert ("falls short" in text or "too little" in text) == (extra is not None)
+    assert f"engagement margin {margin:+.2f}, threshold 0.42" in text
+    # only a willing Pyongyang's refusal is a draw; an acceptance or a refusal below zero is not
+    assert ("a draw" in text) == draw
 
 
 def test_chronicle_uses_the_offer_sentence(trump_oh):
     from parley.model import NegotiationModel
 
     model = NegotiationModel(scenario=trump_oh, seed=1).run()
-    offers = [ln for ln in model.narrator.lines() if "offers" in ln and "Pyongyang" in ln]
-    assert offers and all("its answer is a draw" in ln for ln in offers)
+    offers = [ln for ln in model.narrator.lines() if "offers talks" in ln]
+    assert offers and all("engagement margin" in ln for ln in offers)

@@ -80,15 +80,7 @@ class Narrator:
         i, out = self.i, []
         if a["offer"][i]:
             margin, need = a["margin"][i], dprk["attitude_threshold"][i]
-            if a["accept"][i]:
-                out.append(f"Washington offers talks and Pyongyang accepts (engagement margin "
-                           f"{margin:+.2f} over its threshold {need:.2f}).")
-            elif margin >= 0:
-                out.append("Washington offers talks; Pyongyang is willing but takes its time "
-                           f"(margin {margin:+.2f}).")
-            else:
-                out.append("Washington offers talks; Pyongyang refuses: talks offer it less "
-                           f"than it asks (margin {margin:+.2f}, threshold {need:.2f}).")
+            out.append(offer_sentence(bool(a["accept"][i]), float(margin), float(need)))
         if a["flatter"][i]:
             out.append("Kim reaches out to the President, betting he can be flattered into "
                        "partial relief for a minimal freeze.")
@@ -145,19 +137,19 @@ class Narrator:
         return [e.text() for e in self.entries]
 
 
-def offer_sentence(accepted: bool, flexibility: float, threshold: float) -> str:
-    """A US offer and Pyongyang's answer, said to be a draw.
+def offer_sentence(accepted: bool, margin: float, threshold: float) -> str:
+    """A US offer and Pyongyang's answer.
 
-    Acceptance is a chance that grows with the margin of US flexibility over
-    Pyongyang's threshold (patron and sanctions pressure add to it), so a
-    refusal above the threshold and an acceptance below it both happen; saying
-    so keeps two such months from reading as a contradiction.
+    Pyongyang is willing when its engagement margin is at least zero; a willing
+    Pyongyang then accepts an offer with a fixed monthly chance (``accept_willing``),
+    so a willing month without talks is a draw, not a contradiction, and the
+    sentence says so.  Below zero it refuses.
     """
-    numbers = (f"US flexibility {flexibility:.2f} against its threshold {threshold:.2f}; "
-               "its answer is a draw, more often yes the wider the margin")
-    short = flexibility < threshold
+    numbers = f"engagement margin {margin:+.2f}, threshold {threshold:.2f}"
     if accepted:
-        return ("Washington offers working-level talks and Pyongyang accepts"
-                f"{' although US flexibility falls short' if short else ''} ({numbers}).")
-    return ("Washington offers talks; Pyongyang refuses"
-            f"{', seeing too little change in US attitude' if short else ''} ({numbers}).")
+        return f"Washington offers talks and Pyongyang accepts ({numbers})."
+    if margin >= 0:
+        return (f"Washington offers talks; Pyongyang is willing ({numbers}) but does not take "
+                "them up this month: its answer is a draw each month.")
+    return (f"Washington offers talks; Pyongyang refuses: talks offer it less than it asks "
+            f"({numbers}).")
