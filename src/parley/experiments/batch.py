@@ -302,13 +302,17 @@ def summarise_draws(runs_path: Path, uncertainty: dict[str, Any]) -> dict[str, A
     for name, per_outcome in by_scenario.items():
         if name in given:
             per_outcome["talks_given_engaged"] = given[name]["talks_resumed"]
+    per_draw = runs.groupby(["scenario", "draw"])["talks_resumed"].mean()
     names = runs["scenario"].unique()
     orderings = (ordering_shares(runs, "talks_resumed", world_col="run")
                  if len(names) > 1 else [])
     return _nan_to_none({"draws": uncertainty["draws"], "source": uncertainty["source"],
                          "posterior": uncertainty.get("posterior"),
                          "worlds": int(runs.groupby(["scenario", "draw"]).size().min()),
-                         "scenarios": by_scenario, "orderings": orderings})
+                         "scenarios": by_scenario, "orderings": orderings,
+                         # P(talks) of each draw, per scenario (the ranking-stability figure)
+                         "per_draw_talks": {str(name): per_draw[name].tolist()
+                                            for name in sorted(names)}})
 
 
 def _nan_to_none(value: Any) -> Any:
