@@ -342,7 +342,7 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
     horizon = _horizon(summary)
     within = f" within {horizon} months" if horizon else ""
     ax.set_title(f"Share of runs in which talks resume{within}", fontsize=10)
-    ax.set_xlabel("P(talks resume) ●, and P(talks resume | Pyongyang engaged) □")
+    ax.set_xlabel("share of runs: P(talks resume) ●, P(talks resume | Pyongyang engaged) □")
     ax.set_ylabel("Scenario (ranked)")
 
     if axd is not None:

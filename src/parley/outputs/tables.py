@@ -107,7 +107,7 @@ def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) ->
         median = (s.get("time_to_talks") or {}).get("median")
         row.append(DASH if median is None else str(int(median)))
         rows.append(row)
-    left = 2  # text columns flush left, numbers flush right
+    left = 3  # names and the headline flush left, the other numbers flush right
     lines = [_runs_line(summary, manifest), *_aligned(header, rows, left)]
     camps = summary.get("camps")
     if camps:
