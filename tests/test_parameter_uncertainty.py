@@ -164,6 +164,7 @@ def test_ordering_shares_cover_every_pair_and_sum_to_one(tmp_path):
 def test_the_table_prints_both_intervals_and_the_orderings(tmp_path):
     summary, manifest = batch(tmp_path / "t", parameter_draws=4, runs=200)
     text = comparison_table(summary, manifest)
+    assert text.startswith("200 worlds x 4 parameter draws = 800 runs per scenario, master seed")
     assert "over 4 parameter draws [95%]" in text
     assert "P(talks | engaged) [95% CI]" in text
     assert "sanders above biden in 100% of draws, tied in 0%, below in 0%" in text

@@ -66,6 +66,11 @@ def percent_range(lo: Any, hi: Any, digits: int = 1, sep: str = "–") -> str:
 def _runs_line(summary: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
     runs = int(manifest["target_runs"])
     per = " per scenario" if len(summary["scenarios"]) > 1 else ""
+    params = summary.get("parameter_uncertainty")
+    if params:
+        k = int(params["draws"])
+        return (f"{plural(runs, 'world')} x {plural(k, 'parameter draw')} = "
+                f"{plural(runs * k, 'run')}{per}, master seed {manifest['master_seed']}")
     return f"{plural(runs, 'run')}{per}, master seed {manifest['master_seed']}"
 
 
