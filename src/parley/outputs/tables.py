@@ -141,9 +141,10 @@ def ordering_lines(params: Mapping[str, Any], order: Sequence[str]) -> list[str]
     lines = [f"parameter uncertainty: {params['draws']} draws from the "
              f"{params['source']} x {params['worlds']:,} worlds each, the same worlds in "
              "every draw; the 95% CI is Monte Carlo noise, the interval over draws is what "
-             "the uncertain values allow",
-             "P(talks) ordering over parameter draws (tied: within the draw's paired "
-             "95% noise):"]
+             "the uncertain values allow"]
+    if params.get("orderings"):
+        lines.append("P(talks) ordering over parameter draws (tied: within the draw's paired "
+                     "95% noise):")
     pairs = []
     for pair in params.get("orderings", []):
         a, b, above, below = pair["a"], pair["b"], pair["above"], pair["below"]
