@@ -71,3 +71,23 @@ def test_library_functions_take_no_namespace():
             if fn.__module__ == module.__name__:
                 params = inspect.signature(fn).parameters
                 assert "args" not in params, f"{module.__name__}.{name} takes args"
+
+
+def test_summary_frame_has_talks_given_engaged_and_with_draws_the_interval_over_draws():
+    sources = [str(ROOT / "scenarios" / "sanders.yaml"), str(ROOT / "scenarios" / "biden.yaml")]
+    plain = parley.compare(sources, runs=100, executor="serial")
+    cols = list(plain.summary.columns)
+    assert cols.index("p_talks_given_engaged") == cols.index("talks_resumed_hi") + 1
+    assert "talks_resumed_param_lo" not in cols and "draw" not in plain.runs.columns
+    engaged = plain.runs[plain.runs.engaged == 1]
+    for _, row in plain.summary.iterrows():
+        mine = engaged[engaged.scenario == row["scenario"]]["talks_resumed"]
+        assert row["p_talks_given_engaged"] == pytest.approx(mine.mean())
+    drawn = parley.compare(sources, runs=100, executor="serial", parameter_draws=3)
+    assert sorted(drawn.runs["draw"].unique()) == [0, 1, 2]
+    for _, row in drawn.summary.iterrows():
+        per_draw = drawn.runs[drawn.runs.scenario == row["scenario"]].groupby("draw")[
+            "talks_resumed"].mean()
+        assert row["talks_resumed_param_lo"] >= per_draw.min() - 1e-12
+        assert row["talks_resumed_param_hi"] <= per_draw.max() + 1e-12
+        assert row["runs"] == 300

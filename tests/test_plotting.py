@@ -236,7 +236,7 @@ def _all_errorbars(ax) -> dict[float, tuple[float, float, float]]:
         xs, ys = line.get_xdata(), line.get_ydata()
         segs = bars[0].get_segments()
         for x, y, seg in zip(xs, ys, segs, strict=True):
-            out[float(y)] = (float(x), float(seg[0][0]), float(seg[1][0]))
+            out[round(float(y), 9)] = (float(x), float(seg[0][0]), float(seg[1][0]))
     return out
 
 
@@ -293,6 +293,63 @@ def test_comparison_values_ranks_and_labels():
     colours = {c.get_label(): c.lines[0].get_color() for c in _errorbar_container(ax)}
     assert colours["Trump camp"] == plotting.CAMP_COLOURS["trump"]
     assert colours["Progressive camp"] == plotting.CAMP_COLOURS["progressive"]
+
+
+def _with_draws(summary: dict) -> dict:
+    """The summary with P(talks | engaged) and a parameter-uncertainty block added."""
+    names = [s["name"] for s in summary["scenarios"]]
+    for i, s in enumerate(summary["scenarios"]):
+        s["talks_given_engaged"] = _share(round(0.5 + 0.05 * i, 4), 5000)
+    summary["parameter_uncertainty"] = {
+        "draws": 4, "worlds": 2500, "source": "envelope", "orderings": [],
+        "scenarios": {s["name"]: {"talks_resumed": {
+            "param_lo": round(s["shares"]["talks_resumed"]["p"] - 0.1, 4),
+            "param_hi": round(s["shares"]["talks_resumed"]["p"] + 0.05, 4)}}
+            for s in summary["scenarios"]},
+        "per_draw_talks": {n: [0.1 * i, 0.1 * i + 0.01, 0.5, 0.1 * i] for i, n in
+                           enumerate(names)},
+    }
+    return summary
+
+
+def test_comparison_shows_talks_given_engaged_and_the_interval_over_draws():
+    summary = _with_draws(make_summary())
+    fig = plotting.plot_comparison(summary)
+    ax = fig.axes[0]
+    rows = summary["comparison"]["rows"]
+    n = len(rows)
+    bars = _all_errorbars(ax)
+    by_name = {s["name"]: s for s in summary["scenarios"]}
+    band = [c for c in ax.collections if c.get_gid() == "parameter_interval"]
+    assert len(band) == 1
+    segs = {float(sg[0][1]): (float(sg[0][0]), float(sg[1][0]))
+            for sg in band[0].get_segments()}
+    for rank, row in enumerate(rows):
+        y = float(n - 1 - rank)
+        given = by_name[row["scenario"]]["talks_given_engaged"]
+        # the hollow square sits just below its scenario's P(talks)
+        x, lo, hi = bars[round(y - plotting.ENGAGED_OFFSET, 9)]
+        assert (x, lo, hi) == pytest.approx((given["p"], given["lo"], given["hi"]))
+        spread = summary["parameter_uncertainty"]["scenarios"][row["scenario"]]
+        assert segs[y] == pytest.approx((spread["talks_resumed"]["param_lo"],
+                                         spread["talks_resumed"]["param_hi"]))
+    texts = _texts(fig)
+    assert "P(talks | engaged)" in texts and "over 4 parameter draws" in texts
+    assert "4 parameter draws × 2,500 worlds" in texts
+    # and the ranking-stability figure comes with it
+    names = [name for name, _, _ in plotting.iter_figures({"summary": summary})]
+    assert "ranking_stability" in names
+    means = plotting.ranking_means(summary)
+    assert means.shape == (len(rows), 4)
+
+
+def test_without_draws_there_is_no_band_and_no_ranking_figure():
+    summary = make_summary()
+    fig = plotting.plot_comparison(summary)
+    assert not [c for c in fig.axes[0].collections if c.get_gid() == "parameter_interval"]
+    assert plotting.ranking_means(summary) is None
+    assert "ranking_stability" not in [n for n, _, _ in plotting.iter_figures(
+        {"summary": summary})]
 
 
 def test_comparison_without_comparison_block_has_one_ranked_panel():
@@ -646,7 +703,8 @@ def test_plotting_does_not_import_model_or_pyplot():
             imported.add(node.module or "")
     # atomic writing, the Wilson interval, outcome labels, the error family
     allowed = {"parley.results.store", "parley.analysis.intervals", "parley.outcomes",
-               "parley.errors", "parley.results.load"}  # + validated reading of result files
+               "parley.errors", "parley.results.load",  # + validated reading of result files
+               "parley.outputs.ranking_plots"}  # a sibling figure, Mesa-free like this one
     assert not any(m.startswith(("parley", "mesa")) for m in imported - allowed)
     assert "matplotlib.pyplot" not in imported
 

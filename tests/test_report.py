@@ -269,6 +269,9 @@ def real_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "single batch": _cli_results(d / "one", "run", "scenarios/biden.yaml", "--runs", "60"),
         "comparison with camps": _cli_results(d / "cmp", "compare", "scenarios/", "--runs",
                                               "60"),
+        "parameter draws": _cli_results(d / "pd", "compare", "scenarios/sanders.yaml",
+                                        "scenarios/biden.yaml", "--runs", "40",
+                                        "--parameter-draws", "3"),
         "hindcast": _cli_results(d / "hc", "hindcast", "--runs", "60", executor=False),
         "sweep": _cli_results(d / "sw", "sweep", "scenarios/biden.yaml", "--vary",
                               "washington.outreach_rate=0:1:3", "--vary",
@@ -277,7 +280,8 @@ def real_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-@pytest.mark.parametrize("kind", ["single batch", "comparison with camps", "hindcast", "sweep"])
+@pytest.mark.parametrize("kind", ["single batch", "comparison with camps", "parameter draws",
+                                  "hindcast", "sweep"])
 def test_every_table_row_has_as_many_cells_as_its_header(real_folders, kind, monkeypatch):
     monkeypatch.setattr(report, "_figure_pngs", lambda results, d: [])  # tables only
     text = report.render_report(real_folders[kind])
@@ -293,6 +297,11 @@ def test_every_table_row_has_as_many_cells_as_its_header(real_folders, kind, mon
         assert 'id="hindcast"' in text
     if kind == "comparison with camps":
         assert "<h3>By camp</h3>" in text
+    if kind in ("single batch", "comparison with camps", "parameter draws"):
+        assert "<th class=num>P(talks resume | Pyongyang engaged)</th>" in text
+    if kind == "parameter draws":
+        assert "<h3>Parameter uncertainty</h3>" in text
+        assert "<td>sanders vs biden</td><td class='num'>100%</td>" in text
 
 
 def test_table_shape_parser_sees_a_nested_cell():

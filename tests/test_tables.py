@@ -83,3 +83,26 @@ def test_single_scenario_says_runs_not_runs_per_scenario():
     assert "per scenario" not in text and "vs " not in text
 
 
+
+
+def test_comparison_table_puts_talks_given_engaged_beside_talks():
+    summary = _summary(["a", "b"], True)
+    summary["scenarios"][0]["talks_given_engaged"] = {"p": 0.8, "lo": 0.79, "hi": 0.81}
+    summary["scenarios"][1]["talks_given_engaged"] = {"p": float("nan"), "lo": 0.0,
+                                                      "hi": 1.0}  # no run engaged
+    header, _, first, second = T.comparison_table(summary, MANIFEST).splitlines()[1:5]
+    start = header.index("P(talks | engaged) [95% CI]")
+    assert header.index("P(talks resume)") < start < header.index("vs a (paired)")
+    cell = first[start:start + len("P(talks | engaged) [95% CI]")]
+    assert cell.strip() == "0.800 [0.790, 0.810]"
+    assert second[start:start + len("P(talks | engaged) [95% CI]")].strip() == "-"
+
+
+def test_ordering_lines_follow_the_ranking_and_flip_pairs_to_match():
+    params = {"draws": 10, "source": "envelope", "worlds": 500, "orderings": [
+        {"a": "sanders", "b": "warren", "above": 0.4, "below": 0.1, "tied": 0.5},
+        {"a": "biden", "b": "sanders", "above": 0.0, "below": 1.0, "tied": 0.0}]}
+    lines = T.ordering_lines(params, ["sanders", "warren", "biden"])
+    assert lines[-2:] == ["  sanders above warren in 40% of draws, tied in 50%, below in 10%",
+                          "  sanders above biden in 100% of draws, tied in 0%, below in 0%"]
+    assert "10 draws from the envelope x 500 worlds" in lines[0]

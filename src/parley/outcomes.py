@@ -28,6 +28,10 @@ OUTCOMES = ("talks_resumed", FIRST_TALKS, *BINARY_OUTCOMES[1:], *COUNT_OUTCOMES,
 RUN_KEYS = ("scenario", "run", "seed")
 RUNS_COLUMNS = (*RUN_KEYS, *OUTCOMES)
 RUNS_HEADER = ",".join(RUNS_COLUMNS) + "\n"
+# with parameter uncertainty on (``--parameter-draws``), each row also names its draw
+DRAW = "draw"
+RUNS_COLUMNS_WITH_DRAW = ("scenario", DRAW, "run", "seed", *OUTCOMES)
+RUNS_HEADER_WITH_DRAW = ",".join(RUNS_COLUMNS_WITH_DRAW) + "\n"
 
 KINDS = {**dict.fromkeys(BINARY_OUTCOMES, "binary"), **dict.fromkeys(COUNT_OUTCOMES, "count"),
          **dict.fromkeys(FINAL_LEVELS, "level"), FIRST_TALKS: "month", FINAL_STATE: "state"}

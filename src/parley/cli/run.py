@@ -34,6 +34,12 @@ def _adaptive_options(p) -> None:
                    help="cap on runs per scenario with --precision")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
                    help="complete an interrupted batch in DIR")
+    p.add_argument("--parameter-draws", type=int, default=0, metavar="K",
+                   help="carry parameter uncertainty: K parameter draws, each on the same "
+                        "runs (default 0: off)")
+    p.add_argument("--posterior", type=Path, default=None, metavar="FILE",
+                   help="draw the parameters from this posterior file (default: the "
+                        "assumption envelope of the scenarios)")
 
 
 def batch_options(args: argparse.Namespace):
@@ -44,7 +50,9 @@ def batch_options(args: argparse.Namespace):
                         precision=getattr(args, "precision", None),
                         max_runs=getattr(args, "max_runs", 0),
                         reference=getattr(args, "reference", None), executor=args.executor,
-                        jobs=args.jobs, scheduler=args.scheduler)
+                        jobs=args.jobs, scheduler=args.scheduler,
+                        parameter_draws=getattr(args, "parameter_draws", 0),
+                        posterior=getattr(args, "posterior", None))
 
 
 def start_or_resume(args: argparse.Namespace, sources: list[str], kind: str):
@@ -76,6 +84,10 @@ def warn_resume_differences(args: argparse.Namespace, sources: list[str], manife
     if args.runs is not None and args.runs != manifest["target_runs"]:
         raise ResultsFolderError(f"--resume {folder}: the batch began with --runs "
                                  f"{manifest['target_runs']}; drop --runs or give that number")
+    began = (manifest.get("parameter_uncertainty") or {}).get("draws", 0)
+    if getattr(args, "parameter_draws", 0) not in (0, began):
+        raise ResultsFolderError(f"--resume {folder}: the batch began with --parameter-draws "
+                                 f"{began}; drop --parameter-draws or give that number")
     if sources:
         log.warning("--resume %s: scenario arguments ignored; the batch goes on with the "
                     "scenarios in its manifest", folder)

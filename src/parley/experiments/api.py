@@ -98,10 +98,16 @@ class CalibrationResult:
 def run(scenario: ScenarioLike, runs: int = 10_000, seed: int = DEFAULT_SEED,
         out: str | Path | None = None, executor: ExecutorLike = "local",
         jobs: int | None = None, chunk: int = DEFAULT_CHUNK, precision: float | None = None,
-        max_runs: int = 200_000, progress: Progress = None) -> BatchResult:
-    """Monte Carlo runs of one scenario (``parley run``)."""
+        max_runs: int = 200_000, progress: Progress = None, parameter_draws: int = 0,
+        posterior: str | Path | None = None) -> BatchResult:
+    """Monte Carlo runs of one scenario (``parley run``).
+
+    ``parameter_draws=K`` runs every world under K parameter draws (from
+    ``posterior``, else from the assumption envelope): ``runs`` worlds per draw.
+    """
     options = BatchOptions(runs=runs, seed=seed, chunk=chunk, precision=precision,
-                           max_runs=max_runs, jobs=jobs)
+                           max_runs=max_runs, jobs=jobs, parameter_draws=parameter_draws,
+                           posterior=posterior)
     return _batch([scenario], "run", options, out, executor, progress)
 
 
@@ -109,10 +115,15 @@ def compare(scenarios: Sequence[ScenarioLike], runs: int = 10_000, seed: int = D
             reference: str | None = None, out: str | Path | None = None,
             executor: ExecutorLike = "local", jobs: int | None = None,
             chunk: int = DEFAULT_CHUNK, precision: float | None = None,
-            max_runs: int = 200_000, progress: Progress = None) -> BatchResult:
-    """Scenarios (files, folders or Scenario objects) on the same seeds (``parley compare``)."""
+            max_runs: int = 200_000, progress: Progress = None, parameter_draws: int = 0,
+            posterior: str | Path | None = None) -> BatchResult:
+    """Scenarios (files, folders or Scenario objects) on the same seeds (``parley compare``).
+
+    ``parameter_draws`` and ``posterior`` as in :func:`run`.
+    """
     options = BatchOptions(runs=runs, seed=seed, chunk=chunk, precision=precision,
-                           max_runs=max_runs, reference=reference, jobs=jobs)
+                           max_runs=max_runs, reference=reference, jobs=jobs,
+                           parameter_draws=parameter_draws, posterior=posterior)
     return _batch(list(scenarios), "compare", options, out, executor, progress)
 
 
@@ -162,13 +173,22 @@ def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
 
 
 def _scenario_table(details: dict[str, Any]) -> pd.DataFrame:
+    """One row per scenario: shares with their intervals, P(talks | engaged) beside
+    P(talks), and with parameter draws each share's interval over the draws."""
+    params = (details.get("parameter_uncertainty") or {}).get("scenarios", {})
     rows = []
     for sc in details["scenarios"]:
         row = {"scenario": sc["name"], "title": sc["title"], "camp": sc["camp"],
                "runs": sc["runs"]}
-        for k in BINARY_OUTCOMES:
-            share = sc["shares"][k]
+        given = sc["talks_given_engaged"]
+        shares = {**sc["shares"], "talks_given_engaged": given}
+        for k in (BINARY_OUTCOMES[0], "talks_given_engaged", *BINARY_OUTCOMES[1:]):
+            share = shares[k]
             row.update({f"p_{k}": share["p"], f"{k}_lo": share["lo"], f"{k}_hi": share["hi"]})
+            spread = params.get(sc["name"], {}).get(k)
+            if spread:
+                row.update({f"{k}_param_lo": spread["param_lo"],
+                            f"{k}_param_hi": spread["param_hi"]})
         row["median_first_talks_month"] = sc["time_to_talks"]["median"]
         rows.append(row)
     return pd.DataFrame(rows)

@@ -16,9 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from parley.analysis.stats import Z95, paired_difference
-from parley.experiments.engine import DEFAULT_CHUNK, Batch, runs_for_precision
+from parley.experiments.engine import DEFAULT_CHUNK, Batch, draw_variants, runs_for_precision
 from parley.experiments.executors import Executor, jobs_problem
-from parley.outcomes import DEFAULT_SEED
+from parley.outcomes import (
+    BINARY_OUTCOMES,
+    DEFAULT_SEED,
+    RUNS_HEADER,
+    RUNS_HEADER_WITH_DRAW,
+)
 from parley.results.manifest import (
     close_manifest,
     new_manifest,
@@ -38,6 +43,7 @@ from parley.scenario import (
 )
 
 MAX_RUNS = 10_000_000  # runs per scenario: far beyond any precision parley reports
+MAX_DRAWS = 10_000  # parameter draws: far more than the ordering shares need
 
 
 @dataclass
@@ -53,6 +59,9 @@ class BatchOptions:
     executor: str | Executor = "local"
     jobs: int | None = None
     scheduler: str | None = None
+    #: K parameter draws on the same worlds (0: off); from ``posterior`` or the envelope
+    parameter_draws: int = 0
+    posterior: str | Path | None = None
 
     def check(self) -> None:
         """Raise ScenarioError naming every option out of range."""
@@ -69,6 +78,11 @@ class BatchOptions:
             problems.append(f"--max-runs {self.max_runs}: allowed 1 to {MAX_RUNS:,}")
         if not 0 <= self.seed < 2**63:
             problems.append("--seed must be an integer in [0, 2**63)")
+        if not 0 <= self.parameter_draws <= MAX_DRAWS:
+            problems.append(f"--parameter-draws {self.parameter_draws}: allowed 0 (off) to "
+                            f"{MAX_DRAWS:,}")
+        if self.posterior is not None and not self.parameter_draws:
+            problems.append("--posterior: give --parameter-draws K as well (K draws from it)")
         if problems:
             raise ScenarioError(problems)
 
@@ -119,11 +133,16 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
         if reference not in names:
             raise ScenarioError([f"--reference: {reference!r} is not among the scenarios "
                                  f"(allowed: {', '.join(names)})"])
+    uncertainty = parameter_uncertainty(scenarios, options)
+    draws = uncertainty["values"] if uncertainty else []
+    draw_variants(scenarios, draws)  # a draw a scenario cannot take fails before the folder
     refuse_used_folder(folder)
-    store = ResultsStore(folder)
+    store = ResultsStore(folder, header=RUNS_HEADER_WITH_DRAW if draws else RUNS_HEADER)
     fields = {"runs": 0, "target_runs": start_runs, "precision": options.precision,
               "max_runs": options.max_runs if options.precision else start_runs,
               "chunk": chunk, "reference": reference}
+    if uncertainty:
+        fields["parameter_uncertainty"] = uncertainty
     inputs = {"scenarios": [{"name": s.name, "file": str(s.path) if s.path else None,
                              "hash": s.hash, "resolved": s.resolved} for s in scenarios]}
     sources = sources or [str(s.path or s.name) for s in scenarios]
@@ -131,7 +150,43 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
                             fields, inputs)
     store.start()
     write_manifest(folder, manifest)
-    return Batch(scenarios, options.seed, store, chunk), manifest
+    return Batch(scenarios, options.seed, store, chunk, draws=draws), manifest
+
+
+def parameter_uncertainty(scenarios: list[Scenario], options: BatchOptions
+                          ) -> dict[str, Any] | None:
+    """The K parameter draws of a batch and where they come from (None when off).
+
+    Drawn from the posterior file, or else from the assumption envelope of the
+    scenarios, with the batch's master seed: the same command draws the same values.
+    """
+    from parley.analysis.uncertainty import (
+        PosteriorError,
+        assumption_envelope,
+        load_posterior,
+        parameter_draws,
+    )
+
+    k = options.parameter_draws
+    if not k:
+        return None
+    if options.posterior is not None:
+        try:
+            posterior = load_posterior(options.posterior)
+        except PosteriorError as exc:
+            raise ScenarioError([f"--posterior {exc}"]) from None
+        values = parameter_draws(k, options.seed, posterior=posterior)
+        return {"draws": k, "source": "posterior", "posterior": str(options.posterior),
+                "posterior_sha256": posterior.sha256, "seed": options.seed,
+                "parameters": list(posterior.names), "values": values}
+    envelope = assumption_envelope(scenarios)
+    if not envelope:
+        raise ScenarioError(["--parameter-draws: these scenarios share no uncertain value to "
+                             "draw (give --posterior FILE)"])
+    return {"draws": k, "source": "envelope", "posterior": None, "seed": options.seed,
+            "parameters": [{"name": p.name, "low": p.low, "high": p.high,
+                            "default": p.default} for p in envelope],
+            "values": parameter_draws(k, options.seed, envelope=envelope)}
 
 
 def resume_batch(folder: Path) -> tuple[Batch, dict[str, Any]]:
@@ -139,8 +194,9 @@ def resume_batch(folder: Path) -> tuple[Batch, dict[str, Any]]:
     manifest = read_manifest(folder, ("run", "compare", "hindcast"))
     scenarios = [build_scenario(dict(s["resolved"]), s["file"] or s["name"])
                  for s in manifest["scenarios"]]
-    store = ResultsStore(folder)
-    batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"])
+    draws = (manifest.get("parameter_uncertainty") or {}).get("values", [])
+    store = ResultsStore(folder, header=RUNS_HEADER_WITH_DRAW if draws else RUNS_HEADER)
+    batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"], draws=draws)
     store.recover_into(batch.restore)
     return batch, resume_manifest(manifest)
 
@@ -217,6 +273,9 @@ def build_summary(batch: Batch, manifest: dict[str, Any]) -> dict[str, Any]:
         summary["scenarios"].append({"name": sc.name, "title": sc.title, "camp": sc.camp,
                                      "start": sc.horizon.start, "months": sc.horizon.months,
                                      **agg.summary()})
+    if batch.draws:
+        summary["parameter_uncertainty"] = summarise_draws(batch.store.runs_path,
+                                                           manifest["parameter_uncertainty"])
     if manifest.get("kind") != "run" and len(batch.scenarios) > 1:
         wide = talks_by_run(batch.store.runs_path)
         summary["comparison"] = compare_scenarios(wide, summary, manifest["reference"])
@@ -224,23 +283,76 @@ def build_summary(batch: Batch, manifest: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+def summarise_draws(runs_path: Path, uncertainty: dict[str, Any]) -> dict[str, Any]:
+    """Monte Carlo beside parameter intervals, and pairwise ordering shares over draws.
+
+    Per scenario and yes/no outcome (and P(talks | engaged)): the Monte Carlo
+    interval of all K x M runs, the interval over the K per-draw means and the
+    share of their spread that is Monte Carlo noise.  Per pair of scenarios:
+    the share of draws in which P(talks) of the first is above, below or tied
+    with the second's (paired over the same worlds).
+    """
+    import pandas as pd
+
+    from parley.analysis.uncertainty import ordering_shares, uncertainty_summary
+
+    runs = pd.read_csv(runs_path, usecols=["scenario", "draw", "run", *BINARY_OUTCOMES])
+    by_scenario = uncertainty_summary(runs, BINARY_OUTCOMES)
+    given = uncertainty_summary(runs[runs["engaged"] == 1], ["talks_resumed"])
+    for name, per_outcome in by_scenario.items():
+        if name in given:
+            per_outcome["talks_given_engaged"] = given[name]["talks_resumed"]
+    per_draw = runs.groupby(["scenario", "draw"])["talks_resumed"].mean()
+    names = runs["scenario"].unique()
+    orderings = (ordering_shares(runs, "talks_resumed", world_col="run")
+                 if len(names) > 1 else [])
+    return _nan_to_none({"draws": uncertainty["draws"], "source": uncertainty["source"],
+                         "posterior": uncertainty.get("posterior"),
+                         "worlds": int(runs.groupby(["scenario", "draw"]).size().min()),
+                         "scenarios": by_scenario, "orderings": orderings,
+                         # P(talks) of each draw, per scenario (the ranking-stability figure)
+                         "per_draw_talks": {str(name): per_draw[name].tolist()
+                                            for name in sorted(names)}})
+
+
+def _nan_to_none(value: Any) -> Any:
+    """NaN (an undefined share: no spread, no engaged run) as JSON null, not bare NaN."""
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nan_to_none(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
 def talks_by_run(runs_path: Path, outcome: str = "talks_resumed"):
     """One row per run index, one column per scenario: the outcome (0/1) of that run."""
     import pandas as pd
 
-    runs = pd.read_csv(runs_path, usecols=["scenario", "run", outcome])
-    return runs.pivot(index="run", columns="scenario", values=outcome).dropna()
+    with open(runs_path, encoding="utf-8") as fh:
+        keys = ["draw", "run"] if "draw" in fh.readline().strip().split(",") else ["run"]
+    runs = pd.read_csv(runs_path, usecols=["scenario", *keys, outcome])
+    return runs.pivot(index=keys, columns="scenario", values=outcome).dropna()
 
 
 def compare_scenarios(wide, summary: dict[str, Any], reference: str,
                       outcome: str = "talks_resumed") -> dict[str, Any]:
     """Rank scenarios by P(outcome); paired differences against the reference."""
     rows = []
+    params = (summary.get("parameter_uncertainty") or {}).get("scenarios", {})
     for sc in summary["scenarios"]:
         sh = sc["shares"][outcome]
+        given = sc["talks_given_engaged"]
         diff = paired_difference(wide[sc["name"]].to_numpy(), wide[reference].to_numpy())
-        rows.append({"scenario": sc["name"], "title": sc["title"], "camp": sc["camp"],
-                     "p": sh["p"], "lo": sh["lo"], "hi": sh["hi"], **diff})
+        row = {"scenario": sc["name"], "title": sc["title"], "camp": sc["camp"],
+               "p": sh["p"], "lo": sh["lo"], "hi": sh["hi"],
+               "p_given_engaged": given["p"], "given_engaged_lo": given["lo"],
+               "given_engaged_hi": given["hi"], **diff}
+        if sc["name"] in params:
+            spread = params[sc["name"]][outcome]
+            row.update(param_lo=spread["param_lo"], param_hi=spread["param_hi"])
+        rows.append(row)
     rows.sort(key=lambda r: -r["p"])
     return {"reference": reference, "outcome": outcome, "paired_runs": len(wide), "rows": rows}
 
@@ -265,8 +377,10 @@ def camp_shares(wide, scenarios: list[Scenario]) -> dict[str, Any]:
 
 
 def comparison_csv(comparison: dict[str, Any]) -> str:
-    cols = ["scenario", "camp", "p", "lo", "hi", "diff", "diff_lo", "diff_hi",
-            "unpaired_lo", "unpaired_hi"]
+    cols = ["scenario", "camp", "p", "lo", "hi", "p_given_engaged", "given_engaged_lo",
+            "given_engaged_hi", "diff", "diff_lo", "diff_hi", "unpaired_lo", "unpaired_hi"]
+    if comparison["rows"] and "param_lo" in comparison["rows"][0]:
+        cols += ["param_lo", "param_hi"]
     lines = [",".join(cols)]
     for r in comparison["rows"]:
         lines.append(",".join(str(r[c]) if isinstance(r[c], str) else f"{r[c]:.6f}"
@@ -285,4 +399,8 @@ def command_line(kind: str, sources: Sequence[str], options: BatchOptions,
         parts += ["--reference", options.reference]
     if options.chunk != DEFAULT_CHUNK:
         parts += ["--chunk", str(options.chunk)]
+    if options.parameter_draws:
+        parts += ["--parameter-draws", str(options.parameter_draws)]
+    if options.posterior is not None:
+        parts += ["--posterior", str(options.posterior)]
     return shlex.join(parts)

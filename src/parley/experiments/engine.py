@@ -29,7 +29,7 @@ from parley.experiments.executors import Executor
 from parley.outcomes import KINDS, OUTCOMES
 from parley.randomness import run_seeds
 from parley.results.store import ResultsStore
-from parley.scenario import Scenario, build_scenario
+from parley.scenario import Scenario, build_scenario, with_values
 
 DEFAULT_CHUNK = 5000
 
@@ -46,6 +46,7 @@ class ChunkTask:
     first_run: int
     n: int
     master_seed: int
+    draw: int | None = None  # the parameter draw (its overrides are in ``resolved``)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class ChunkResult:
     rows: bytes
     aggregate: Aggregate
     errors: list[dict[str, Any]] = field(default_factory=list)
+    draw: int | None = None
 
 
 _SCENARIO_CACHE: dict[str, Scenario] = {}
@@ -115,8 +117,12 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     scenario = scenario_from_resolved(task.resolved)
     runs, seeds, out, agg, errors = simulate_runs(scenario, task.first_run, task.n,
                                                   task.master_seed)
+    for err in errors:
+        if task.draw is not None:
+            err["draw"] = task.draw
     return ChunkResult(task.seq, task.scenario_index, task.first_run, task.n,
-                       format_rows(scenario.name, runs, seeds, out), agg, errors)
+                       format_rows(scenario.name, runs, seeds, out, task.draw), agg, errors,
+                       task.draw)
 
 
 def write_in_order(executor: Executor, worker: Callable[[Any], Any], tasks: Iterable[Any],
@@ -161,11 +167,18 @@ def run_one_by_one(scenario, runs, seeds):
 
 
 def format_rows(name: str, runs: np.ndarray, seeds: np.ndarray,
-                out: dict[str, np.ndarray]) -> bytes:
-    """The chunk's lines of runs.csv (see store.RUNS_HEADER), as bytes."""
+                out: dict[str, np.ndarray], draw: int | None = None) -> bytes:
+    """The chunk's lines of runs.csv (see outcomes.RUNS_HEADER), as bytes.
+
+    With a parameter ``draw``, its number follows the scenario's name
+    (outcomes.RUNS_HEADER_WITH_DRAW); without one the row has no draw column.
+    """
     if not len(runs):
         return b""
-    cols = [np.full(len(runs), name), runs.astype(str), seeds.astype(str),
+    keys = [np.full(len(runs), name)]
+    if draw is not None:
+        keys.append(np.full(len(runs), str(draw)))
+    cols = [*keys, runs.astype(str), seeds.astype(str),
             *(_csv_column(k, out[k]) for k in OUTCOMES)]
     lines = map(",".join, zip(*(c.tolist() for c in cols), strict=True))
     return ("\n".join(lines) + "\n").encode()
@@ -199,10 +212,18 @@ class Batch:
     errors: list[dict[str, Any]] = field(default_factory=list)
     next_seq: int = 0
     _skip: int = 0  # tasks of a half-done chunk row already on disk (after restore)
+    # parameter draws (keyword overrides, ``actor__param``); empty: the scenarios as they are
+    draws: list[dict[str, float]] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.aggregates:
             self.aggregates = [Aggregate(s.horizon.months) for s in self.scenarios]
+        self._variants = draw_variants(self.scenarios, self.draws)
+
+    @property
+    def tasks_per_chunk_row(self) -> int:
+        """Tasks per block of worlds: one per scenario and parameter draw."""
+        return len(self.scenarios) * max(1, len(self.draws))
 
     def tasks(self, target_runs: int) -> Iterator[ChunkTask]:
         """The chunks not yet written, up to ``target_runs``, chunk-major, made lazily."""
@@ -213,25 +234,26 @@ class Batch:
                first_unwritten: int) -> Iterator[ChunkTask]:
         for first in range(done_runs, target_runs, self.chunk):
             n = min(self.chunk, target_runs - first)
-            for i, sc in enumerate(self.scenarios):
-                if seq >= first_unwritten:
-                    yield ChunkTask(seq, i, sc.resolved, first, n, self.master_seed)
-                seq += 1
+            for draw, resolved in self._variants:
+                for i, mapping in enumerate(resolved):
+                    if seq >= first_unwritten:
+                        yield ChunkTask(seq, i, mapping, first, n, self.master_seed, draw)
+                    seq += 1
 
     def restore(self, records: list[dict[str, Any]]) -> None:
         """Rebuild progress from the chunk records of an interrupted batch.
 
-        Records are a prefix of the task order (chunk-major, then scenario),
-        because chunks are written strictly in that order.
+        Records are a prefix of the task order (chunk-major, then draw, then
+        scenario), because chunks are written strictly in that order.
         """
         for rec in records:
             self.aggregates[rec["scenario_index"]].merge(Aggregate.from_json(rec["aggregate"]))
             self.errors += rec.get("errors", [])
         self.next_seq = len(records)
-        n_scen = len(self.scenarios)
-        complete = records[: len(records) - len(records) % n_scen]
+        per_row = self.tasks_per_chunk_row
+        complete = records[: len(records) - len(records) % per_row]
         self.done_runs = max((r["first_run"] + r["n"] for r in complete), default=0)
-        self._skip = len(records) % n_scen
+        self._skip = len(records) % per_row
 
     def execute(self, executor: Executor, target_runs: int,
                 progress: Callable[[int], None] | None = None) -> None:
@@ -253,6 +275,8 @@ class Batch:
                   "scenario": self.scenarios[res.scenario_index].name,
                   "first_run": res.first_run, "n": res.n,
                   "aggregate": res.aggregate.to_json(), "errors": res.errors}
+        if res.draw is not None:
+            record["draw"] = res.draw
         self.store.append(res.rows, record)
         self.aggregates[res.scenario_index].merge(res.aggregate)
         self.next_seq = res.seq + 1
@@ -261,6 +285,23 @@ class Batch:
 
     def max_half_width(self) -> float:
         return max(a.max_half_width() for a in self.aggregates)
+
+
+def draw_variants(scenarios: list[Scenario], draws: list[dict[str, float]]
+                  ) -> list[tuple[int | None, list[dict[str, Any]]]]:
+    """Per parameter draw, every scenario's resolved mapping with the draw's values set.
+
+    Without draws: one entry, draw None, the scenarios as they are.  A value
+    a scenario does not have is a ScenarioError naming the draw's parameter.
+    """
+    if not draws:
+        return [(None, [sc.resolved for sc in scenarios])]
+    out = []
+    for k, overrides in enumerate(draws):
+        values = {name.replace("__", "."): v for name, v in overrides.items()}
+        out.append((k, [with_values(sc, values, f"parameter draw {k}").resolved
+                        for sc in scenarios]))
+    return out
 
 
 def runs_for_precision(current: int, half_width: float, target: float, cap: int) -> int:

@@ -254,7 +254,9 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
     """Forest plot of P(talks resume) per scenario, ranked, with paired differences.
 
     The left panel shows each scenario's share of runs in which talks resumed,
-    with its Wilson interval, coloured by camp.  When ``summary["comparison"]``
+    with its Wilson interval, coloured by camp, and below it (hollow square)
+    P(talks | Pyongyang engaged); with parameter draws a faint band behind
+    P(talks) is its interval over the draws.  When ``summary["comparison"]``
     is present a right panel shows the paired difference from the reference
     scenario (unpaired interval drawn faintly behind it).
     """
@@ -291,6 +293,22 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
     hi = _floats(r["hi"] for r in rows)
     row_camps = [_camp(r.get("camp") or camps.get(r["scenario"])) for r in rows]
     present = [c for c in CAMP_COLOURS if c in row_camps]
+    given = _given_engaged(summary, rows)
+    spread = _parameter_spread(summary, rows)
+    if spread is not None:
+        ok = np.isfinite(spread[0]) & np.isfinite(spread[1])
+        ax.hlines(ys[ok], spread[0][ok], spread[1][ok], colors=PARAMETER_BAND, linewidth=9,
+                  alpha=0.3, zorder=1, gid="parameter_interval")
+    for camp in present:
+        idx = np.array([i for i, c in enumerate(row_camps) if c == camp])
+        gp, glo, ghi = (g[idx] for g in given)
+        ok = np.isfinite(gp)
+        if ok.any():
+            ax.errorbar(gp[ok], ys[idx][ok] - ENGAGED_OFFSET,
+                        xerr=_xerr(gp[ok], glo[ok], ghi[ok]), fmt="s",
+                        color=CAMP_COLOURS[camp], ecolor=CAMP_COLOURS[camp],
+                        markerfacecolor="white", elinewidth=1, capsize=3, markersize=6,
+                        zorder=3, gid=f"given_engaged_{camp}")
     for camp in present:
         idx = np.array([i for i, c in enumerate(row_camps) if c == camp])
         ax.errorbar(
@@ -313,8 +331,10 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
         labels.append(_wrap(label, 38))
     ax.set_yticks(ys, labels)
     ax.set_ylim(-0.7, n - 0.3)
-    left = max(0.0, float(np.nanmin(lo)) - 0.05)
-    right = min(1.0, float(np.nanmax(hi)) + 0.09)
+    lows = [lo, given[1]] + ([spread[0]] if spread is not None else [])
+    highs = [hi, given[2]] + ([spread[1]] if spread is not None else [])
+    left = max(0.0, float(np.nanmin(np.concatenate(lows))) - 0.05)
+    right = min(1.0, float(np.nanmax(np.concatenate(highs))) + 0.09)
     ax.set_xlim(left, right if right > left else left + 0.1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
@@ -322,7 +342,7 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
     horizon = _horizon(summary)
     within = f" within {horizon} months" if horizon else ""
     ax.set_title(f"Share of runs in which talks resume{within}", fontsize=10)
-    ax.set_xlabel("P(talks resume): share of runs")
+    ax.set_xlabel("share of runs: P(talks resume) ●, P(talks resume | Pyongyang engaged) □")
     ax.set_ylabel("Scenario (ranked)")
 
     if axd is not None:
@@ -366,13 +386,22 @@ def plot_comparison(summary: Mapping[str, Any]) -> Figure:
 
     handles = [Line2D([], [], marker="o", color=CAMP_COLOURS[c], linestyle="none",
                       label=_CAMP_LABELS[c]) for c in present]
+    handles.append(Line2D([], [], marker="s", color="#555555", markerfacecolor="white",
+                          linestyle="none", label="P(talks | engaged)"))
+    if spread is not None:
+        handles.append(Patch(color=PARAMETER_BAND, alpha=0.3, label="P(talks) over "
+                             f"{summary['parameter_uncertainty']['draws']} parameter draws"))
     if axd is not None and has_unpaired:
         handles.append(Patch(color="#999999", alpha=0.3, label="Unpaired interval (faint)"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
+               frameon=False)
     runs = [s.get("runs") for s in scenarios]
     start = summary.get("start")
+    params = summary.get("parameter_uncertainty")
     sub = " · ".join(x for x in [
-        _runs_phrase(runs), f"{_level_pct(level)} Wilson intervals",
+        _runs_phrase(runs),
+        (f"{params['draws']} parameter draws × {params['worlds']:,} worlds" if params else ""),
+        f"{_level_pct(level)} Wilson intervals",
         f"from {start}" if start else "",
     ] if x)
     ranked = " Scenarios ranked" if len(scenarios) > 1 else ""
@@ -865,6 +894,39 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "-", text).strip("-")
 
 
+PARAMETER_BAND = "#d4a017"  # the interval over parameter draws, behind P(talks)
+ENGAGED_OFFSET = 0.24  # P(talks | engaged) sits this far below its scenario's P(talks)
+
+
+def _given_engaged(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P(talks | engaged) with its interval per row (NaN where undefined or not reported)."""
+    by_name = {s["name"]: s.get("talks_given_engaged") or {} for s in summary["scenarios"]}
+    cells = [by_name.get(r["scenario"], {}) for r in rows]
+    return tuple(_floats(np.nan if c.get(k) is None else c[k] for c in cells)
+                 for k in ("p", "lo", "hi"))
+
+
+def _parameter_spread(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
+                      ) -> tuple[np.ndarray, np.ndarray] | None:
+    """P(talks)'s interval over parameter draws per row; None without parameter draws."""
+    params = summary.get("parameter_uncertainty")
+    if not params:
+        return None
+    cells = [params["scenarios"].get(r["scenario"], {}).get("talks_resumed", {})
+             for r in rows]
+    return (_floats(c.get("param_lo", np.nan) for c in cells),
+            _floats(c.get("param_hi", np.nan) for c in cells))
+
+
+def ranking_means(summary: Mapping[str, Any]) -> pd.DataFrame | None:
+    """P(talks) per scenario (rows) and parameter draw (columns); None without draws."""
+    per_draw = (summary.get("parameter_uncertainty") or {}).get("per_draw_talks")
+    if not per_draw or len(per_draw) < 2:
+        return None
+    return pd.DataFrame.from_dict(per_draw, orient="index")
+
+
 def iter_figures(results: Mapping[str, Any] | str | os.PathLike[str]) -> Iterator[
         tuple[str, str, Figure]]:
     """Yield ``(name, caption, figure)`` for every figure the results support.
@@ -885,6 +947,12 @@ def iter_figures(results: Mapping[str, Any] | str | os.PathLike[str]) -> Iterato
         if any(s.get("counts") for s in scen):
             yield ("count_distributions", "Distributions of missile tests, ICBM tests and "
                    "months in talks per run.", plot_count_distributions(summary))
+        means = ranking_means(summary)
+        if means is not None:
+            from parley.outputs.ranking_plots import plot_ranking_stability
+
+            yield ("ranking_stability", "Share of parameter draws in which each scenario "
+                   "takes each rank of P(talks resume).", plot_ranking_stability(means))
         if any(s.get("monthly") for s in scen):
             yield ("monthly_fans", "Tension, sanctions pressure and share of runs in talks, "
                    "month by month (median and 10–90% of runs).", plot_monthly_fans(summary))

@@ -32,6 +32,7 @@ __all__ = ["render_report", "write_report"]
 
 _CAMP_LABELS = {"trump": "Trump", "progressive": "Progressive", "centrist": "Centrist"}
 _SHARES = [(k, LABELS[k]) for k in BINARY_OUTCOMES]
+_GIVEN_ENGAGED = "P(talks resume | Pyongyang engaged)"
 _COUNTS = [(k, LABELS[k]) for k in COUNT_OUTCOMES if k != "collapses"]
 
 _CSS = """
@@ -189,10 +190,12 @@ def _summary_tables(summary: Mapping[str, Any]) -> str:
         cells = "".join(_share_cell(shares.get(k)) for k, _ in _SHARES)
         rows.append(f"<tr><td>{_e(titles[s['name']])}<br><code>{_e(s['name'])}</code></td>"
                     f"<td>{_camp_badge(s.get('camp'))}</td>"
-                    f"<td class='num'>{int(s.get('runs', 0)):,}</td>{cells}</tr>")
-    out.append(_table(["Scenario", "Camp", "Runs", *[h for _, h in _SHARES]], rows,
-                      num=range(2, 3 + len(_SHARES))))
+                    f"<td class='num'>{int(s.get('runs', 0)):,}</td>"
+                    f"{_share_cell(s.get('talks_given_engaged'))}{cells}</tr>")
+    out.append(_table(["Scenario", "Camp", "Runs", _GIVEN_ENGAGED, *[h for _, h in _SHARES]],
+                      rows, num=range(2, 4 + len(_SHARES))))
 
+    given = {s["name"]: s.get("talks_given_engaged") for s in scen}
     comp = summary.get("comparison")
     if comp and comp.get("rows"):
         ref = comp.get("reference")
@@ -213,10 +216,15 @@ def _summary_tables(summary: Mapping[str, Any]) -> str:
                 f"<tr{' class=reference' if is_ref else ''}><td class='num'>{i}</td>"
                 f"<td>{_e(titles.get(r['scenario'], r['scenario']))}</td>"
                 f"<td>{_camp_badge(r.get('camp'))}</td>{_share_cell(r)}"
+                f"{_share_cell(given.get(r['scenario']))}"
                 f"<td class='num'>{diff}</td><td class='num'>{unpaired}</td></tr>")
-        out.append(_table(["Rank", "Scenario", "Camp", "P(talks resume)",
+        out.append(_table(["Rank", "Scenario", "Camp", "P(talks resume)", _GIVEN_ENGAGED,
                            "Difference (paired interval)", "Unpaired interval"], rows,
-                          num=[0, 3, 4, 5]))
+                          num=[0, 3, 4, 5, 6]))
+    if summary.get("parameter_uncertainty"):
+        out.append(_parameter_section(summary["parameter_uncertainty"], titles,
+                                      [r["scenario"] for r in (comp or {}).get("rows", [])]
+                                      or list(titles)))
 
     horizon = summary.get("horizon")
     rows = []
@@ -244,6 +252,49 @@ def _summary_tables(summary: Mapping[str, Any]) -> str:
     out.append(_table(["Scenario", "Median time to first talks",
                        "No talks by horizon", *[h for _, h in _COUNTS]], rows,
                       num=range(1, 3 + len(_COUNTS))))
+    return "\n".join(out)
+
+
+def _parameter_section(params: Mapping[str, Any], titles: Mapping[str, str],
+                       order: list[str]) -> str:
+    """Monte Carlo beside parameter intervals per scenario, and the pairwise ordering shares."""
+    out = [f"<h3>Parameter uncertainty</h3><p class='muted'>{int(params['draws'])} parameter "
+           f"draws from the {_e(params['source'])}, each run on the same "
+           f"{int(params['worlds']):,} worlds (common random numbers). The Monte Carlo "
+           "interval is the noise of the runs; the interval over draws (2.5th–97.5th "
+           "percentile of the per-draw shares) is what the uncertain values allow; the "
+           "noise share is how much of that spread Monte Carlo noise explains.</p>"]
+    rows = []
+    for name in order:
+        cells = params["scenarios"].get(name, {})
+        row = f"<td>{_e(titles.get(name, name))}</td>"
+        for key in ("talks_resumed", "talks_given_engaged"):
+            c = cells.get(key) or {}
+            row += (_share_cell({"p": c.get("mean"), "lo": c.get("mc_lo"),
+                                 "hi": c.get("mc_hi")} if c else None)
+                    + (f"<td class='num'>{_pct(c.get('param_lo'))}–{_pct(c.get('param_hi'))}"
+                       "</td>" if c else "<td class='num'>—</td>"))
+        share = (cells.get("talks_resumed") or {}).get("mc_share")
+        row += f"<td class='num'>{_pct(share)}</td>"
+        rows.append(f"<tr>{row}</tr>")
+    out.append(_table(["Scenario", "P(talks resume), Monte Carlo interval", "over draws",
+                       _GIVEN_ENGAGED + ", Monte Carlo interval", "over draws",
+                       "Noise share of P(talks) spread"], rows, num=range(1, 6)))
+    rank = {n: i for i, n in enumerate(order)}
+    rows = []
+    for pair in sorted(params.get("orderings", []),
+                       key=lambda q: sorted((rank.get(q["a"], 0), rank.get(q["b"], 0)))):
+        a, b, above, below = pair["a"], pair["b"], pair["above"], pair["below"]
+        if rank.get(a, 0) > rank.get(b, 0):
+            a, b, above, below = b, a, below, above
+        rows.append(f"<tr><td>{_e(a)} vs {_e(b)}</td><td class='num'>{_pct(above, 0)}</td>"
+                    f"<td class='num'>{_pct(pair['tied'], 0)}</td>"
+                    f"<td class='num'>{_pct(below, 0)}</td></tr>")
+    if rows:
+        out.append("<p class='muted'>Share of parameter draws in which the first scenario's "
+                   "P(talks resume) is above, tied with (within the draw's paired 95% noise) "
+                   "or below the second's.</p>")
+        out.append(_table(["Pair", "Above", "Tied", "Below"], rows, num=[1, 2, 3]))
     return "\n".join(out)
 
 

@@ -66,20 +66,32 @@ def percent_range(lo: Any, hi: Any, digits: int = 1, sep: str = "–") -> str:
 def _runs_line(summary: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
     runs = int(manifest["target_runs"])
     per = " per scenario" if len(summary["scenarios"]) > 1 else ""
+    params = summary.get("parameter_uncertainty")
+    if params:
+        k = int(params["draws"])
+        return (f"{plural(runs, 'world')} x {plural(k, 'parameter draw')} = "
+                f"{plural(runs * k, 'run')}{per}, master seed {manifest['master_seed']}")
     return f"{plural(runs, 'run')}{per}, master seed {manifest['master_seed']}"
 
 
 def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
     """The terminal table of a run or comparison: one line per scenario, ranked.
 
+    Beside P(talks) stands P(talks | Pyongyang engaged).  With parameter draws
+    the P(talks) interval over the draws follows the Monte Carlo one, and the
+    lines under the table give the ordering shares of every pair of scenarios.
     Column widths follow the content, so long scenario or camp names keep the
     columns aligned; a single scenario reads "runs", not "runs per scenario".
     """
     comp = summary.get("comparison")
+    params = summary.get("parameter_uncertainty")
     by_name = {s["name"]: s for s in summary["scenarios"]}
     order = [r["scenario"] for r in comp["rows"]] if comp else list(by_name)
     diffs = {r["scenario"]: r for r in comp["rows"]} if comp else {}
     header = ["scenario", "camp", "P(talks resume) [95% CI]"]
+    if params:
+        header.append(f"over {params['draws']} parameter draws [95%]")
+    header.append("P(talks | engaged) [95% CI]")
     if comp:
         header.append(f"vs {comp['reference']} (paired)")
     header += ["summit", "freeze", "relief", "crisis", "median month"]
@@ -87,8 +99,11 @@ def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) ->
     for name in order:
         s = by_name[name]
         shares = s["shares"]
-        t = shares["talks_resumed"]
-        row = [name, str(s.get("camp") or ""), f"{t['p']:.3f} [{t['lo']:.3f}, {t['hi']:.3f}]"]
+        row = [name, str(s.get("camp") or ""), _share_cell(shares["talks_resumed"])]
+        if params:
+            spread = params["scenarios"][name]["talks_resumed"]
+            row.append(f"[{spread['param_lo']:.3f}, {spread['param_hi']:.3f}]")
+        row.append(_share_cell(s.get("talks_given_engaged")))
         if comp:
             d = diffs[name]
             row.append(f"{d['diff']:+.3f} [{d['diff_lo']:+.3f}, {d['diff_hi']:+.3f}]")
@@ -97,14 +112,49 @@ def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) ->
         median = (s.get("time_to_talks") or {}).get("median")
         row.append(DASH if median is None else str(int(median)))
         rows.append(row)
-    left = 3 if comp else 2  # text columns flush left, numbers flush right
+    left = 3  # names and the headline flush left, the other numbers flush right
     lines = [_runs_line(summary, manifest), *_aligned(header, rows, left)]
     camps = summary.get("camps")
     if camps:
         lines.append("by camp: " + "; ".join(
             f"{c} {v['p']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]"
             for c, v in sorted(camps.items(), key=lambda kv: -kv[1]["p"])))
+    if params:
+        lines += ordering_lines(params, order)
     return "\n".join(lines)
+
+
+def _share_cell(share: Mapping[str, Any] | None) -> str:
+    """``0.748 [0.739, 0.756]``; a dash when undefined (no run in the condition)."""
+    if not share or share.get("p") is None or not math.isfinite(share["p"]):
+        return DASH
+    return f"{share['p']:.3f} [{share['lo']:.3f}, {share['hi']:.3f}]"
+
+
+def ordering_lines(params: Mapping[str, Any], order: Sequence[str]) -> list[str]:
+    """Parameter uncertainty in words: what the intervals mean, then every pair's ordering.
+
+    Pairs follow the ranking (``order``): "sanders above warren in 41% of
+    draws, tied in 53%, below in 6%".
+    """
+    rank = {name: i for i, name in enumerate(order)}
+    lines = [f"parameter uncertainty: {params['draws']} draws from the "
+             f"{params['source']} x {params['worlds']:,} worlds each, the same worlds in "
+             "every draw; the 95% CI is Monte Carlo noise, the interval over draws is what "
+             "the uncertain values allow"]
+    if params.get("orderings"):
+        lines.append("P(talks) ordering over parameter draws (tied: within the draw's paired "
+                     "95% noise):")
+    pairs = []
+    for pair in params.get("orderings", []):
+        a, b, above, below = pair["a"], pair["b"], pair["above"], pair["below"]
+        if rank.get(a, 0) > rank.get(b, 0):
+            a, b, above, below = b, a, below, above
+        pairs.append((rank.get(a, 0), rank.get(b, 0), a, b, above, below, pair["tied"]))
+    for _, _, a, b, above, below, tied in sorted(pairs):
+        lines.append(f"  {a} above {b} in {percent(above, 0)} of draws, tied in "
+                     f"{percent(tied, 0)}, below in {percent(below, 0)}")
+    return lines
 
 
 def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], left: int) -> list[str]:
