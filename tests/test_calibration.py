@@ -343,12 +343,15 @@ def test_dynamics_writes_a_posterior_file_that_draws_can_use(tmp_path, capsys):
                   "--figure", str(fig), "--seed", "11"])
     assert code == 0
     text = capsys.readouterr().out
-    assert "pyongyang__sit_out_share" in text and "trump_2017" in text
+    assert "dynamics__accept_willing" in text and "trump_2017" in text
     post = load_posterior(out)
-    assert len(post.weights) == 4 and "pyongyang__sit_out_share" in post.names
+    assert len(post.weights) == 4 and "dynamics__accept_willing" in post.names
+    # the screened constants are fitted, the rest named as left at their defaults
+    assert "dynamics__bold_rung" not in post.names
     prov = post.provenance
+    assert "dynamics__bold_rung" in prov["fixed_at_default"]
     assert prov["settings"]["seed"] == 11 and prov["settings"]["particles"] == 4
-    assert len(prov["data"]["record_files"]) == 2
+    assert len(prov["data"]["record_files"]) == 3  # missile counts, talks panel, episodes
     assert {t["name"] for t in prov["data"]["terms"]} >= {"trump_2017", "biden_2021"}
     assert prov["observed_summaries"]["obama_2013.talks"] == 0.0
     assert fig.stat().st_size > 1000

@@ -27,22 +27,31 @@ def hindcast_scenarios():
 
 def test_shared_assumptions_are_the_values_every_term_assumes_alike(hindcast_scenarios):
     env = {p.name: p for p in U.shared_assumptions(hindcast_scenarios)}
-    sit_out = env["pyongyang__sit_out_share"]
-    # [0.1, 0.4] widened by half each side: [0.05, 0.6]
-    assert (sit_out.low, sit_out.high) == pytest.approx((0.05, 0.6))
-    assert sit_out.default == pytest.approx(0.25)
-    assert sit_out.path == "pyongyang.sit_out_share"
+    # what the eight hindcast terms inherit alike from scenarios/base.yaml
+    assert set(env) == {
+        "beijing__influence", "pyongyang__leverage_sensitivity",
+        "shocks__us_china_shock_rate", "shocks__us_china_shock_size",
+        "shocks__us_crisis_months", "shocks__us_crisis_rate"}
+    leverage = env["pyongyang__leverage_sensitivity"]
+    # [0.5, 1.5] widened by half each side: [0.25, 2.25]
+    assert (leverage.low, leverage.high) == pytest.approx((0.25, 2.25))
+    assert leverage.default == pytest.approx(1.0)
+    assert leverage.path == "pyongyang.leverage_sensitivity"
+    crisis = env["shocks__us_crisis_rate"]  # a single value 0.04: [0.02, 0.06]
+    assert (crisis.low, crisis.high, crisis.default) == pytest.approx((0.02, 0.06, 0.04))
     # a sourced value is never drawn; nor is one the terms set differently
-    assert "pyongyang.test_month_rate".replace(".", "__") not in env
+    assert "pyongyang__test_month_rate" not in env
     assert "washington__outreach_rate" not in env
+    assert "pyongyang__sit_out_share" not in env  # the retired coin is set by no file
     for p in env.values():
         assert p.low < p.high
 
 
 def test_an_assumption_one_term_changes_is_no_longer_shared(hindcast_scenarios):
-    changed = with_values(hindcast_scenarios[0], {"pyongyang.sit_out_share": 0.3})
+    changed = with_values(hindcast_scenarios[0], {"pyongyang.leverage_sensitivity": 1.2})
     env = U.shared_assumptions([changed, *hindcast_scenarios[1:]])
-    assert "pyongyang__sit_out_share" not in {p.name for p in env}
+    assert "pyongyang__leverage_sensitivity" not in {p.name for p in env}
+    assert "beijing__influence" in {p.name for p in env}
 
 
 def test_envelope_is_clipped_to_the_declared_bounds(hindcast_scenarios):
@@ -190,12 +199,24 @@ def test_per_draw_means_and_rank_shares_and_figure(tmp_path):
 
 
 def test_the_shipped_posterior_loads_with_its_provenance():
+    from parley.experiments.abc import FITTED_DYNAMICS
+
     post = U.load_posterior(ROOT / "scenarios" / "posteriors" / "dynamics.json")
-    assert "pyongyang__sit_out_share" in post.names
+    fitted = {f"dynamics__{n}" for n in FITTED_DYNAMICS}
+    assert fitted <= set(post.names)
+    assert "pyongyang__leverage_sensitivity" in post.names
     assert len(post.weights) == post.provenance["settings"]["particles"]
     prov = post.provenance
     assert set(prov["data"]["record_files"]) == {"dprk_missile_tests_monthly.csv",
-                                                 "us_dprk_talks_timeline.csv"}
+                                                 "us_dprk_talks_monthly.csv",
+                                                 "us_dprk_talks_episodes.csv"}
+    # fitted on the eight completed terms, never on the censored 2025 term
+    terms = [t["name"] for t in prov["data"]["terms"]]
+    assert len(terms) == 8 and "trump_2025" not in terms
+    assert all(t["months"] == 48 for t in prov["data"]["terms"])
+    # what was not fitted is named, and nothing is both
+    assert not fitted & set(prov["fixed_at_default"])
+    assert len(prov["fixed_at_default"]) + len(FITTED_DYNAMICS) == len(U.declared_dynamics())
     assert prov["generations"] and prov["settings"]["seed"] == 20201130
     assert set(prov["summary_statistics"]) == {
         "talks", "time_to_talks", "months_in_talks", "spells", "collapses",

@@ -7,8 +7,9 @@ world by :func:`term_statistics`; :func:`summarise` averages them over worlds
 (a share for the yes/no statistic), so the record and a simulated batch give
 summaries with the same keys, ``"<term>.<statistic>"``.
 
-:func:`record_terms` is the single place that says what the record is: switch
-it to the monthly panel of the record issue and everything downstream follows.
+:func:`record_terms` is the single place that says what the record is: the
+monthly talks panel 1993- (``parley.analysis.records``), one term per hindcast
+scenario, completed terms only.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ STATISTICS: dict[str, str] = {
     "time_to_talks": "months before the first month of talks, as a share of the term "
                      "(1 if no talks)",
     "months_in_talks": "share of the term's months in talks",
-    "spells": "number of separate runs of months in talks",
+    "spells": "number of separate runs of months in talks (any panel state but none)",
     "collapses": "spells that ended before the term's last month",
     "tests_in_talks": "missile tests per month in months of talks (undefined without talks)",
     "tests_out_of_talks": "missile tests per month in months without talks",
@@ -51,13 +52,15 @@ STATISTICS: dict[str, str] = {
 
 #: Scale of each statistic in the distance: a difference of one scale counts as much
 #: as the difference between talks and no talks.  Fixed (not adapted to the sample) so
-#: the distance is the same function in every generation, run and fold.
+#: the distance is the same function in every generation, run and fold.  Spells and
+#: collapses are counted from the panel's states (0-2 per term in the record), so one
+#: spell more or less counts as much as talks or none.
 STATISTIC_SCALES: dict[str, float] = {
     "talks": 1.0,
     "time_to_talks": 1.0,
     "months_in_talks": 0.5,
-    "spells": 4.0,
-    "collapses": 4.0,
+    "spells": 1.0,
+    "collapses": 1.0,
     "tests_in_talks": 3.0,
     "tests_out_of_talks": 3.0,
 }
@@ -69,46 +72,58 @@ class TermRecord:
 
     name: str
     start: str  # YYYY-MM, month 1 of the term
-    talks: np.ndarray  # bool, one per observed month
+    talks: np.ndarray  # bool, one per observed month: the panel's state is not "none"
     tests: np.ndarray  # int, one per observed month
     scenario: Path  # the term's leak-free hindcast scenario
+    start_state: str = "none"  # the panel's state in the month before the term
+    horizon: int = 0  # the scenario's months (more than ``months`` if censored)
 
     @property
     def months(self) -> int:
         return len(self.talks)
 
+    @property
+    def censored(self) -> bool:
+        return self.months < self.horizon
+
 
 def record_terms(terms_dir: str | Path = DEFAULT_TERMS_DIR,
-                 names: Sequence[str] | None = None) -> list[TermRecord]:
-    """Every term of the record with its hindcast scenario, in start order.
+                 names: Sequence[str] | None = None, *,
+                 include_censored: bool = False) -> list[TermRecord]:
+    """Every completed term of the record with its hindcast scenario, in start order.
 
-    Today: the terms are the scenario files of ``terms_dir``; their talks months
-    come from ``records.talks_month_indicator`` (the 1994-2021 timeline) and
-    their tests from the CNS monthly file, cut at the last month of the data
-    (right-censored terms keep only their observed months).  When the monthly
-    panel lands, only this function changes.
+    The terms are the scenario files of ``terms_dir``; each term's months come
+    from the monthly talks panel (``records.term_record``: in talks when the
+    panel's state is not ``none``, so a continuous process is one spell) and
+    its tests from the CNS monthly file.  A term the data do not yet cover to
+    its end (the live 2025 term) is right-censored and left out unless
+    ``include_censored``: the fit never sees it.
     """
     from parley.analysis import records
-    from parley.scenario import load_scenario, month_label
+    from parley.scenario import load_scenario
 
     paths = sorted(Path(terms_dir).glob("*.yaml"))
     if not paths:
         raise ValueError(f"{terms_dir}: no hindcast scenario files (*.yaml)")
-    last = str(records.load_missile_tests()["month"].iloc[-1])
     terms = []
     for path in paths:
         sc = load_scenario(path)
         if names is not None and sc.name not in names:
             continue
-        start = sc.horizon.start
-        end = min(month_label(start, sc.horizon.months), last)
-        talks = records.talks_month_indicator(start, end).to_numpy(dtype=bool)
-        tests = records.missile_tests_between(start, end)["tests"].to_numpy(dtype=np.int64)
-        terms.append(TermRecord(sc.name, start, talks, tests, path))
+        start, horizon = sc.horizon.start, sc.horizon.months
+        observed = records.term_record(start, horizon)
+        term = TermRecord(sc.name, start, observed["in_talks"].to_numpy(dtype=bool),
+                          observed["tests"].to_numpy(dtype=np.int64), path,
+                          records.state_before(start), horizon)
+        if term.months and (include_censored or not term.censored):
+            terms.append(term)
     if names is not None:
         missing = sorted(set(names) - {t.name for t in terms})
         if missing:
-            raise ValueError(f"{terms_dir}: no hindcast term named {', '.join(missing)}")
+            raise ValueError(f"{terms_dir}: no completed hindcast term named "
+                             f"{', '.join(missing)}")
+    if not terms:
+        raise ValueError(f"{terms_dir}: no completed term (every term is censored)")
     return sorted(terms, key=lambda t: t.start)
 
 

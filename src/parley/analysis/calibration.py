@@ -107,8 +107,8 @@ DEFAULT_SIMS = 2000
 #: (benchmarks/bench_calibrate.py).
 DYNAMICS_TERMS_DIR = "scenarios/hindcast"
 DYNAMICS_POSTERIOR = "scenarios/posteriors/dynamics.json"
-DYNAMICS_PARTICLES = 150
-DYNAMICS_GENERATIONS = 5
+DYNAMICS_PARTICLES = 120
+DYNAMICS_GENERATIONS = 4
 DYNAMICS_WORLDS = 100
 
 _Z95 = float(stats.norm.ppf(0.975))

@@ -123,7 +123,6 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
 
     from parley.analysis import abc_summary as S
     from parley.analysis.forecast_scores import score_forecasts
-    from parley.analysis.uncertainty import assumption_envelope
     from parley.errors import ParleyError
     from parley.experiments import abc
     from parley.results.store import atomic_write_json
@@ -139,7 +138,7 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
     import pyabc  # noqa: F401 - imported first: it sets its loggers' levels on import
 
     logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
-    parameters = assumption_envelope([load_scenario(t.scenario) for t in terms])
+    parameters = abc.fitted_parameters([load_scenario(t.scenario) for t in terms])
     settings = abc.AbcSettings(particles=args.particles, generations=args.generations,
                                worlds=args.worlds, seed=args.seed)
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)
