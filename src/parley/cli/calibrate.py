@@ -1,4 +1,5 @@
-"""``parley calibrate``: Pyongyang's baseline provocation rates fitted to the record."""
+"""``parley calibrate``: Pyongyang's provocation rates fitted to the record (closed form), and
+with ``--dynamics`` the untexted constants fitted by ABC-SMC on the talks record."""
 
 from __future__ import annotations
 
