@@ -282,14 +282,19 @@ def test_a_second_writer_is_refused_and_a_closed_lock_frees_the_folder(tmp_path)
     ResultsStore(st.folder).recover()
 
 
+def _long_run(scenario: Path, out: Path, jobs: int, stderr: int) -> subprocess.Popen:
+    """A batch far longer than any test waits for, started in the background."""
+    return subprocess.Popen([sys.executable, "-m", "parley.cli", "run", str(scenario),
+                             "--runs", "2000000", "--chunk", "2000", "--jobs", str(jobs),
+                             "--no-plots", "--out", str(out)], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(SRC)},
+                            stdout=subprocess.DEVNULL, stderr=stderr)
+
+
 def test_resume_while_running_exits_2_and_a_killed_writer_leaves_no_stale_lock(tmp_path):
     scenario = short_scenario(tmp_path / "sc")
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "run", str(scenario),
-                             "--runs", "2000000", "--chunk", "2000", "--jobs", "1",
-                             "--no-plots", "--out", str(out)], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(SRC)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _long_run(scenario, out, jobs=1, stderr=subprocess.DEVNULL)
     try:
         _wait_for_a_chunk(out, proc)
         for _ in range(2):  # a resume, and a second one at the same time
@@ -343,11 +348,7 @@ def _running(pid: int) -> bool:
 def test_killing_the_main_process_leaves_no_worker(tmp_path, sig):
     scenario = short_scenario(tmp_path / "sc")
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "run", str(scenario),
-                             "--runs", "2000000", "--chunk", "2000", "--jobs", "2",
-                             "--no-plots", "--out", str(out)], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(SRC)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = _long_run(scenario, out, jobs=2, stderr=subprocess.PIPE)
     workers: list[int] = []
     try:
         _wait_for_a_chunk(out, proc)
