@@ -87,6 +87,42 @@ def test_outcome_counts_match_the_reviewed_table(path, pinned):
                        "in the commit message.")
 
 
+# The README's comparison table (10,000 runs, the same master seed) must agree with the
+# pinned counts: its first 500 runs are exactly the pinned runs, so a README share p and the
+# pinned share q differ by sampling alone, with standard deviation
+# sqrt(p (1 - p) (1/500 - 1/10000)) (at most 0.022).  Five standard deviations, plus the
+# README's rounding to three digits, leave a deterministic check that fails when a behaviour
+# change moved a headline by more than about 0.1 and the README was not regenerated.
+README_RUNS = 10_000
+README_COLUMNS = {"talks_resumed": 2, "summit_held": 11, "freeze_deal": 12,
+                  "relief_granted": 13, "crisis": 14}
+
+
+def readme_table() -> dict[str, dict[str, float]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## What the main job prints", 1)[1].split("```", 2)[1]
+    rows = {}
+    for line in block.splitlines():
+        cells = line.split()
+        if len(cells) > 14 and Path(ROOT / "scenarios" / f"{cells[0]}.yaml").is_file():
+            rows[cells[0]] = {k: float(cells[i]) for k, i in README_COLUMNS.items()}
+    return rows
+
+
+def test_readme_table_agrees_with_the_pinned_counts(pinned):
+    table = readme_table()
+    assert sorted(table) == sorted(Path(n).stem for n in pinned if n.count("/") == 1)
+    far = {}
+    for name, shares in table.items():
+        for outcome, readme_share in shares.items():
+            pinned_share = pinned[f"scenarios/{name}.yaml"][outcome] / RUNS
+            var = readme_share * (1 - readme_share) * (1 / RUNS - 1 / README_RUNS)
+            if abs(readme_share - pinned_share) > 5 * var ** 0.5 + 0.0005 + 1 / RUNS:
+                far[f"{name}.{outcome}"] = (readme_share, pinned_share)
+    assert not far, (f"README table disagrees with tests/reference/outcomes.csv {far}: "
+                     "regenerate it with the README's first command")
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["--update"]:
         raise SystemExit("usage: python tests/test_reference.py --update")
