@@ -16,7 +16,7 @@ from parley.scenario import with_values
 
 def test_runs_48_months_and_stops(trump_oh):
     model = NegotiationModel(scenario=trump_oh, seed=5).run()
-    assert model.month == 48 and not model.running
+    assert model.month == 48 and model.running is False
     frame = model.datacollector.get_model_vars_dataframe()
     assert len(frame) == 48
     assert {"tension", "sanctions_pressure", "us_china_tension", "talks_state",
@@ -314,6 +314,7 @@ def test_release_forgets_the_model_in_mesas_registry(trump_oh):
     ({"kind": "months", "from": "2021-05"}, [True, True, True, True]),
     ({"kind": "months", "from": "2021-06"}, [False, False, False, False]),
     ({"kind": "test", "until": "2021-04"}, [False, False, False, False]),
+    ({"kind": "test", "until": "2021-05"}, [True, True, False, False]),  # until is inclusive
 ])
 def test_every_trigger_kind_reads_the_month(trump_oh, when, expected):
     from parley.scenario import Trigger
@@ -324,13 +325,13 @@ def test_every_trigger_kind_reads_the_month(trump_oh, when, expected):
     old = np.array([T.WORKING, T.WORKING, T.SUMMIT, T.WORKING])
     s.talks = np.array([T.WORKING, T.SUMMIT, T.COLLAPSE, T.AGREEMENT])
     a["tests"], a["icbm"] = np.array([1, 2, 0, 0]), np.array([1, 0, 0, 0])
-    a["irbm"], a["nuclear"] = np.array([0, 2, 0, 0]), np.array([0, 0, 1, 0])
+    a["irbm"], a["nuclear"] = np.array([0, 1, 0, 0]), np.array([0, 0, 1, 0])
     s.capability = np.full(4, 0.99)
     a["new_deal"] = np.array([False, False, False, True])
     a["bold_relief"] = a["bold"] = np.array([True, False, False, False])
     s.tension = np.array([0.2, 0.5, 0.7, 0.9])
     got = m._triggered(Trigger.model_validate(when), old)
-    assert got.tolist() == expected
+    assert got.tolist() == expected and got.dtype == bool
 
 
 # ------------------------------------ direction checks of issue 9 (common random numbers)
@@ -360,3 +361,95 @@ def test_a_less_demanding_precondition_never_lowers_talks(trump_oh):
                        "nuclear_and_missile_freeze", "fissile_freeze")]
     assert all(b >= a for a, b in itertools.pairwise(rates)), rates
     assert rates[-1] > rates[0] + 0.1
+
+
+def test_a_crisis_elsewhere_is_started_only_in_its_first_month(trump_oh):
+    m = _world(trump_oh, n=4)
+    s = m.state
+    m.shocks = {**m.shocks, "us_crisis_rate": np.array([1.0, 1.0, 1.0, 0.0]),
+                "us_crisis_months": np.array([1.0, 4.0, 4.0, 4.0])}
+    s.crisis_left = np.array([0.0, 2.0, 1.0, 0.0])
+    m._world_shocks()
+    # a one-month crisis starts in world 0; 1 and 2 only count down; world 3 has no crises
+    assert s.crisis_left.tolist() == [1.0, 1.0, 0.0, 0.0]
+    assert m.acts["crisis_started"].tolist() == [True, False, False, False]
+
+
+def test_a_freeze_is_broken_by_a_nuclear_test_and_by_missiles_from_its_rung(trump_oh):
+    a = {"nuclear": np.array([1, 0, 0, 0]), "tests": np.array([0, 1, 1, 0]),
+         "icbm": np.array([0, 0, 1, 0])}
+    below = _world(trump_oh, washington__relief_precondition="fissile_freeze")
+    assert below._freeze_violated(a).tolist() == [True, False, True, False]
+    above = _world(trump_oh, washington__relief_precondition="nuclear_and_missile_freeze")
+    assert above._freeze_violated(a).tolist() == [True, True, True, False]
+
+
+def test_a_fired_condition_stays_fired_in_later_months(trump_oh):
+    m = _world(trump_oh, n=2)
+    s, a = m.state, m.acts
+    s.capability = np.full(2, 0.99)
+    a["tests"], a["icbm"] = np.array([1, 0]), np.array([1, 0])
+    old = s.talks.copy()
+    m._apply_conditions(old)
+    assert m.fired[0].tolist() == [True, False]
+    m.month = 2
+    a["tests"], a["icbm"] = np.array([0, 0]), np.array([0, 0])
+    m._apply_conditions(old)
+    assert m.fired[0].tolist() == [True, False]
+    assert m.washington.stance["bold_move_rate"][0] == 0.0
+
+
+def test_a_summit_condition_fires_on_a_new_summit_only(trump_oh):
+    from parley.scenario import Condition
+
+    m = _world(trump_oh, n=3)
+    m.conditions = [Condition.model_validate(
+        {"when": {"kind": "summit"}, "actor": "washington", "set": {"outreach_rate": 0.0},
+         "note": "test condition", "assumption": "a hand-built condition"})]
+    m.fired = np.zeros((1, 3), bool)
+    old = np.array([T.SUMMIT, T.WORKING, T.WORKING])
+    m.state.talks = np.array([T.SUMMIT, T.SUMMIT, T.WORKING])
+    m._apply_conditions(old)
+    assert m.fired[0].tolist() == [False, True, False]
+
+
+def _without_patrons_and_allies(scenario):
+    from parley.scenario import build_scenario
+
+    raw = dict(scenario.resolved)
+    keep = ("washington", "pyongyang")
+    raw["actors"] = {k: v for k, v in raw["actors"].items() if k in keep}
+    raw["events"] = [e for e in raw.get("events", []) if e["actor"] in keep]
+    raw["conditions"] = [c for c in raw.get("conditions", []) if c["actor"] in keep]
+    return build_scenario(raw)
+
+
+def test_without_patrons_or_allies_their_channels_are_empty(trump_oh):
+    m = NegotiationModel(scenario=_without_patrons_and_allies(trump_oh),
+                         seeds=run_seeds(3, range(50)))
+    m.step()
+    s = m.state
+    assert s.press.dtype == float and not s.press.any()
+    assert s.lifeline.dtype == float and not s.lifeline.any()
+    assert s.ally_push.dtype == float and not s.ally_push.any()
+    assert s.dialogue.dtype == bool and not s.dialogue.any()
+    # nothing left unenforced: pressure is the nominal sanctions less evasion
+    assert s.pressure == pytest.approx(s.sanctions * (1.0 - s.evasion))
+
+
+def test_release_can_be_called_twice(trump_oh):
+    model = NegotiationModel(scenario=trump_oh, seed=1)
+    model.release()
+    model.release()
+
+
+def test_outcome_record_gives_plain_values_and_none_without_talks(trump_oh):
+    m = NegotiationModel(scenario=trump_oh, seeds=run_seeds(5, range(40))).run()
+    out = m.outcomes()
+    talked = int(np.flatnonzero(out["talks_resumed"])[0])
+    silent = int(np.flatnonzero(~out["talks_resumed"])[0])
+    rec = m.outcome_record(talked)
+    assert rec["first_talks_month"] == int(out["first_talks_month"][talked]) > 0
+    assert rec["final_talks_state"] == R.Talks(out["final_talks_state"][talked]).name.lower()
+    assert rec["final_talks_state"] in {t.name.lower() for t in R.Talks}
+    assert m.outcome_record(silent)["first_talks_month"] is None

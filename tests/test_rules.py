@@ -524,3 +524,109 @@ def test_red_line_breach_ends_talks_where_the_stance_says_so(trump_oh):
             else:
                 assert not model.acts["breach"].any()
         assert breaches_in_talks > 50
+
+
+# ------------------------------------------- conventions every draw follows
+
+# Every stochastic rule fires when its uniform draw u is *below* its probability, so a
+# probability of 0 never fires, even on the smallest draw numpy can give (u = 0.0).
+ZERO = np.zeros(2)
+IDLE = np.full(2, T.NO_CONTACT, dtype=np.int64)
+TALKING = np.full(2, T.WORKING, dtype=np.int64)
+
+ZERO_RATE_RULES = {
+    "us_crisis_starts": lambda: R.us_crisis_starts(ZERO, 0.0, np.full(2, 4.0), np.zeros(2)),
+    "drift_us_china": lambda: R.drift_us_china(np.full(2, 0.5), 0.0, ZERO, 0.0, 0.3) - 0.5,
+    "offers_talks": lambda: R.offers_talks(ZERO, {"outreach_rate": 0.0}, np.ones(2), IDLE),
+    "bold_move": lambda: R.bold_move(ZERO, _us(no_reelection_pressure=True, bold_move_rate=0.0),
+                                     IDLE, np.ones(2)),
+    "military_response": lambda: R.military_response(
+        ZERO, _us(military_option=True), {**DYN, "military_response_p": 0.0},
+        np.ones(2, bool), np.ones(2)),
+    "missile_tests": lambda: R.missile_tests(ZERO, np.full(2, 0.5), 0.0, np.full(2, 3.0), DYN),
+    "nuclear_test": lambda: R.nuclear_test(ZERO, {"nuclear_test_rate": 0.0}, np.ones(2)),
+    "accepts_talks": lambda: R.accepts_talks(ZERO, {**DYN, "accept_willing": 0.0},
+                                             np.ones(2, bool), np.ones(2)),
+    "flatters_leader": lambda: R.flatters_leader(ZERO, {"flattery_outreach": 0.0},
+                                                 _us(legacy_drive=np.ones(2)), IDLE,
+                                                 np.ones(2, bool)),
+    "walks_out": lambda: R.walks_out(ZERO, {"walkout_patience": 6.0}, DYN, TALKING,
+                                     np.zeros(2), np.zeros(2, bool)),
+    "inter_korean_dialogue": lambda: R.inter_korean_dialogue(ZERO, {"engagement": 0.0}, _us(),
+                                                             DYN, IDLE),
+    "inter_korean_dialogue linked": lambda: R.inter_korean_dialogue(
+        ZERO, {"engagement": 0.0}, _us(links_inter_korean_dialogue=True), DYN, TALKING),
+}
+
+
+@pytest.mark.parametrize("rule", ZERO_RATE_RULES)
+def test_a_zero_probability_never_fires_even_on_the_draw_zero(rule):
+    assert not np.any(ZERO_RATE_RULES[rule]())
+
+
+def test_the_same_rules_fire_on_the_draw_zero_when_the_probability_is_positive():
+    # the control for the test above: the guards were open, only the probability was 0
+    assert R.offers_talks(ZERO, {"outreach_rate": 0.1}, np.ones(2), IDLE).all()
+    assert R.nuclear_test(ZERO, {"nuclear_test_rate": 0.1}, np.ones(2)).tolist() == [1, 1]
+    assert R.walks_out(ZERO, {"walkout_patience": 6.0}, DYN, TALKING, np.ones(2),
+                       np.zeros(2, bool)).all()
+    assert R.inter_korean_dialogue(ZERO, {"engagement": 0.1}, _us(), DYN, IDLE).all()
+
+
+def test_no_op_rules_still_return_one_value_per_world():
+    for policy in ("hold", "tighten", "ease_with_progress"):
+        got = R.sanctions_change(_us(sanctions_policy=policy), DYN, IDLE, np.zeros(2, bool))
+        assert got.shape == (2,) and got.dtype == np.float64
+    assert R.flatters_leader(ZERO, {"flattery_outreach": 1.0}, _us(personal_diplomacy=False),
+                             IDLE, np.ones(2, bool)).shape == (2,)
+    assert R.bold_move(ZERO, _us(), IDLE, np.ones(2)).shape == (2,)
+
+
+def test_bold_move_kind_stays_a_valid_index_at_the_top_of_the_draw():
+    kinds = R.bold_move_kind(_arr(0.0, 0.34, 0.67, 0.999999, 1.0))
+    assert kinds.tolist() == [0, 1, 2, 2, len(R.BOLD_MOVES) - 1]
+
+
+def test_a_patron_at_exactly_its_threshold_is_not_yet_a_spoiler():
+    st = {"spoiler_threshold": 0.6}
+    assert R.is_spoiler(st, _arr(0.6, 0.6000001)).tolist() == [False, True]
+
+
+def test_a_spoiler_enforces_in_full_while_talks_move():
+    st = {"enforcement": 0.9, "influence": 0.8}
+    spoiler = np.ones(2, bool)
+    assert R.unenforced(st, DYN, spoiler, TALKING) == pytest.approx([0.8 * (0.9 - 1.0)] * 2)
+    assert R.unenforced(st, DYN, spoiler, IDLE) == pytest.approx(
+        [0.8 * (0.9 * DYN["spoiler_enforcement_share"] - 1.0)] * 2)
+
+
+def test_binomial_inverse_is_the_smallest_k_whose_cdf_reaches_u():
+    # Binomial(1, 0.5): CDF(0) = 0.5 exactly, so u = 0.5 gives k = 0 and u just above gives 1
+    got = R._binomial_inverse(_arr(0.5, 0.5000001, 0.25, 0.75), np.full(4, 1), np.full(4, 0.5))
+    assert got.tolist() == [0, 1, 0, 1]
+    # Binomial(2, 0.5): CDF = 0.25, 0.75, 1
+    got = R._binomial_inverse(_arr(0.25, 0.26, 0.75, 0.76), np.full(4, 2), np.full(4, 0.5))
+    assert got.tolist() == [0, 1, 1, 2]
+
+
+@pytest.mark.parametrize("icbm_share,irbm_share", [(0.3, 0.35), (0.2, 0.1), (0.6, 0.6)])
+def test_classify_tests_splits_icbm_then_the_rest(icbm_share, irbm_share):
+    rng = np.random.default_rng(7)
+    u_icbm, u_irbm, n = rng.random(2000), rng.random(2000), rng.integers(0, 12, 2000)
+    icbm, irbm = R.classify_tests(u_icbm, u_irbm, n,
+                                  {"icbm_share": icbm_share, "irbm_share": irbm_share})
+    want_icbm = stats.binom.ppf(u_icbm, n, icbm_share).astype(int)
+    # intermediate-range among the rest, at the conditional share (capped at all of them)
+    rest_share = min(irbm_share / (1 - icbm_share), 1.0)
+    want_irbm = stats.binom.ppf(u_irbm, n - want_icbm, rest_share).astype(int)
+    assert np.array_equal(icbm, want_icbm)
+    assert np.array_equal(irbm, want_irbm)
+    assert (icbm + irbm <= n).all()
+
+
+def test_missile_counts_are_capped_by_the_geometric_q_cap():
+    # a huge mean count would make q ~ 1 and the count explode; the cap keeps q at
+    # max_geometric_q, so the extra count is floor(log(1 - u) / log(q_cap))
+    dyn = {**DYN, "max_geometric_q": 0.9}
+    got = R.missile_tests(np.zeros(1), np.full(1, 0.5), 1.0, np.full(1, 1e6), dyn)
+    assert got.tolist() == [1 + int(np.floor(np.log(0.5) / np.log(0.9)))]
