@@ -5,7 +5,7 @@
 #   scripts/mutation.sh 'parley.rules*'    # only the mutants of one module
 #   scripts/mutation.sh --report 'parley.rules*'   # print the score of the last run only
 #
-# Needs `pip install -e .[mutation]`.  Mutants and their results live in ./mutants
+# Needs `pip install -e ".[test,mutation]"`.  Mutants and their results live in ./mutants
 # (git-ignored; delete it to start afresh, keep it to resume).  MUTMUT_CHILDREN sets
 # the number of parallel workers (default: 2, the cores of the reference machine).
 # Prints the score: (killed + timeout) / (total - skipped), and the survivors.

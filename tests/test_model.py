@@ -392,11 +392,12 @@ def test_a_fired_condition_stays_fired_in_later_months(trump_oh):
     old = s.talks.copy()
     m._apply_conditions(old)
     assert m.fired[0].tolist() == [True, False]
-    m.month = 2
-    a["tests"], a["icbm"] = np.array([0, 0]), np.array([0, 0])
+    m.month = 2  # now the other world fires: the first stays fired, and is not re-applied
+    m.washington.stance["bold_move_rate"][0] = 0.25
+    a["tests"], a["icbm"] = np.array([1, 1]), np.array([1, 1])
     m._apply_conditions(old)
-    assert m.fired[0].tolist() == [True, False]
-    assert m.washington.stance["bold_move_rate"][0] == 0.0
+    assert m.fired[0].tolist() == [True, True]
+    assert m.washington.stance["bold_move_rate"].tolist() == [0.25, 0.0]
 
 
 def test_a_summit_condition_fires_on_a_new_summit_only(trump_oh):
@@ -453,3 +454,95 @@ def test_outcome_record_gives_plain_values_and_none_without_talks(trump_oh):
     assert rec["final_talks_state"] == R.Talks(out["final_talks_state"][talked]).name.lower()
     assert rec["final_talks_state"] in {t.name.lower() for t in R.Talks}
     assert m.outcome_record(silent)["first_talks_month"] is None
+
+
+# ------------------------------------------------------ actors on hand-built worlds
+
+
+def test_an_event_sets_numbers_per_world_and_keeps_choices_as_they_are(trump_oh):
+    m = _world(trump_oh, n=3)
+    m.washington.set_stance({"outreach_rate": 1, "personal_diplomacy": False,
+                             "sanctions_policy": "tighten"})
+    st = m.washington.stance
+    assert isinstance(st["outreach_rate"], np.ndarray) and st["outreach_rate"].tolist() == [1.0] * 3
+    assert st["personal_diplomacy"] is False and st["sanctions_policy"] == "tighten"
+
+
+def test_washington_tightens_up_to_full_sanctions_and_not_under_a_deal(trump_oh):
+    m = _world(trump_oh, n=3, washington__sanctions_policy="tighten")
+    s = m.state
+    s.sanctions = np.array([1.0, 0.5, 0.5])
+    s.deal = np.array([False, False, True])
+    m.washington.step()
+    assert s.sanctions == pytest.approx([1.0, 0.5 + m.dyn["tighten_step"], 0.5])
+
+
+def test_washington_eases_with_progress_only_in_talks_and_not_below_zero(trump_oh):
+    m = _world(trump_oh, n=3, washington__sanctions_policy="ease_with_progress")
+    s = m.state
+    s.sanctions = np.array([0.0, 0.5, 0.5])
+    s.talks = np.array([T.WORKING, T.SUMMIT, T.NO_CONTACT])
+    m.washington.step()
+    assert s.sanctions == pytest.approx([0.0, 0.5 - m.dyn["ease_step"], 0.5])
+
+
+def test_pyongyang_draws_each_decision_from_its_named_stream(trump_oh):
+    # the stream names are public: `parley drivers` reports each decision by this name
+    m = _world(trump_oh, n=300, pyongyang__test_month_rate=1.0)
+    m.washington.step()
+    m.pyongyang.step()
+    a = m.acts
+    want_icbm, want_irbm = R.classify_tests(m.draws.uniform("pyongyang.icbm", 1),
+                                            m.draws.uniform("pyongyang.irbm", 1),
+                                            a["tests"], m.pyongyang.stance)
+    assert a["irbm"].sum() > 0
+    assert np.array_equal(a["icbm"], want_icbm) and np.array_equal(a["irbm"], want_irbm)
+
+
+def test_a_pyongyang_that_sits_out_is_never_willing_whatever_the_month(trump_oh):
+    m = _world(trump_oh, n=400, pyongyang__sit_out_share=0.5,
+               washington__relief_precondition="nothing_upfront")
+    away = m.draws.uniform("pyongyang.sit_out", 0) < 0.5  # drawn once, at set-up
+    for month in (1, 2, 3):
+        m.month = month
+        m.washington.step()
+        m.pyongyang.step()
+        assert not m.acts["willing"][away].any()
+        assert not (m.acts["accept"] | m.acts["flatter"])[away].any()
+    assert m.acts["willing"][~away].any()
+
+
+def _two_patrons(scenario):
+    from parley.scenario import build_scenario
+
+    raw = dict(scenario.resolved)
+    raw["actors"] = {**raw["actors"], "moscow": {**raw["actors"]["beijing"]}}
+    return build_scenario(raw)
+
+
+def test_patrons_add_up_and_a_spoiler_enforces_in_full_while_talks_move(trump_oh):
+    m = _world(_two_patrons(trump_oh), n=2, washington__sequencing="phased")
+    s, dyn = m.state, m.dyn
+    s.us_china = np.full(2, 1.0)  # both patrons are spoilers
+    s.talks = np.array([T.WORKING, T.NO_CONTACT])
+    s.sanctions = np.array([0.0, 0.5])
+    patrons = [p.stance for p in m.actors_of("patron")]
+    for patron in m.actors_of("patron"):
+        patron.step()
+    spoiler = np.ones(2, bool)
+    # in talks a spoiler still enforces in full; outside it keeps only its spoiler share
+    assert m.acts["unenforced"][0] == pytest.approx(
+        sum(st["influence"][0] * (st["enforcement"][0] - 1.0) for st in patrons))
+    assert m.acts["unenforced"] == pytest.approx(
+        sum(R.unenforced(st, dyn, spoiler, s.talks) for st in patrons))
+    assert m.acts["lifeline"] == pytest.approx(sum(st["influence"] for st in patrons))
+    # a spoiler's UN easing never takes nominal sanctions below zero
+    push = sum(st["un_easing_push"] for st in patrons)
+    assert s.sanctions[0] == 0.0 and s.sanctions[1] == pytest.approx(max(0.5 - push[1], 0.0))
+    m2 = _world(_two_patrons(trump_oh), n=2, washington__sequencing="phased")
+    for patron in m2.actors_of("patron"):
+        patron.step()  # not spoilers at the start: both press Pyongyang
+    press = [R.presses_pyongyang(p.stance, m2.washington.stance, dyn, np.zeros(2, bool))
+             for p in m2.actors_of("patron")]
+    assert (press[0] > 0).all() and (press[1] > 0).all()
+    assert m2.acts["press"] == pytest.approx(press[0] + press[1])
