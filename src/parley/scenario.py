@@ -514,12 +514,15 @@ def _allowed_fields(loc: tuple) -> list[str]:
     """Field names allowed at the parent of ``loc`` (for 'unknown field' errors)."""
     model: type[BaseModel] = ScenarioDoc
     for step in loc[:-1]:
-        if isinstance(step, int) or model is None:
+        if isinstance(step, int):
+            continue
+        if model is None:  # this step is a parameter name; its entry is a Stance
+            model = Stance
             continue
         if step in ("world", "shocks", "dynamics") and model is ScenarioDoc:
             model = None  # next step is a parameter name, then a Stance
             continue
-        field_ = model.model_fields.get(step) if model else None
+        field_ = model.model_fields.get(step)
         model = {"horizon": Horizon, "events": Event, "source": Source, "conditions": Condition,
                  "when": Trigger, "claims": Claim}.get(step, Stance if field_ is None else None)
     if model is None:
