@@ -6,12 +6,24 @@ names the file and the field path and, where it applies, what is allowed.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from parley.scenario import (
+    MAX_FILE_BYTES,
+    ScenarioError,
+    build_scenario,
+    load_scenario,
+    read_yaml_mapping,
+    require_runnable,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "base.yaml"
@@ -270,3 +282,213 @@ def test_a_valid_condition_validates(folder):
     path = write(folder, "good_condition.yaml", condition(when=when))
     result = cli("validate", path)
     assert result.returncode == 0, result.stderr
+
+
+# ------------------------------------------------------------------- in process
+# The cases above run the command line in a subprocess, which mutation testing cannot
+# see; these call the loader in this process and pin each error line exactly: the file,
+# the field path, what is allowed and, for YAML problems, the line and column.
+
+A = "a reason long enough"
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    return info.value.problems
+
+
+def schema_problems(raw, where: str = "w.yaml") -> list[str]:
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(raw, where)
+    return info.value.problems
+
+
+@pytest.mark.parametrize("case", sorted({**CASES, **MORE_CASES, **CONDITION_CASES}))
+def test_each_bad_file_gives_one_line_in_process(folder, case):
+    text, needles = {**CASES, **MORE_CASES, **CONDITION_CASES}[case]
+    path = write(folder, f"{case}.yaml", text)
+    (line,) = problems(path)
+    assert line.startswith(f"{path}: "), line
+    for needle in needles:
+        assert needle in line, f"{needle!r} not in {line!r}"
+
+
+def test_a_valid_condition_loads_in_process(folder):
+    when = '{kind: test, test_class: icbm, from: "2021-06", until: "2023-01"}'
+    sc = load_scenario(write(folder, "good_condition.yaml", condition(when=when)))
+    assert sc.conditions[0].when.test_class == "icbm"
+    assert sc.conditions[0].when.until_month == "2023-01"
+
+
+# ----------------------------------------------- YAML: line and column of the problem
+
+
+YAML_CASES = {
+    # file text after HEAD (lines 1-3) -> the error line after "<path>: "
+    "syntax": ("world: [unclosed\n", "line 5, column 1: YAML syntax error: expected ',' or "
+                                     "']', but got '<stream end>'"),
+    "bad_date": ("description: 2021-13-45\n",
+                 "line 4, column 14: '2021-13-45' is not a valid date"),
+    "long_bad_date": ("description: 2021-13-01T00:00:00.1234567890123456789012345\n",
+                      "line 4, column 14: '2021-13-01T00:00:00.1234567890123456... is not a "
+                      "valid date"),  # the value's excerpt is cut to 40 characters
+    "duplicate_key": ("camp: other\n", "line 4, column 1: duplicate key 'camp' (a later "
+                                       "value would silently win)"),
+    "deep": ("x: " + "[" * 40 + "\n", "line 4, column 35: nested more than 32 levels deep"),
+    "long_int": ("x: " + "9" * 70 + "\n",
+                 "line 4, column 4: an integer of 70 characters (at most 64 allowed)"),
+    "list_key": ("? [a]\n: 1\n",
+                 "line 4, column 3: a mapping key must be a plain value, not a list"),
+    "bad_merge": ("<<: [1, 2]\n", "line 4, column 6: merge key '<<': expected a mapping for "
+                                  "merging, but found scalar"),
+    "python_tag": ("description: !!python/object/apply:os.system [ls]\n",
+                   "line 4, column 14: unsupported YAML tag (could not determine a constructor "
+                   "for the tag 'tag:yaml.org,2002:python/object/apply:os.system'); only plain "
+                   "YAML data is allowed"),
+    "control_char": ("description: a\x07b\n",  # the reader gives no line and column
+                     "YAML syntax error: unacceptable character #x0007: special characters "
+                     "are not allowed"),
+    "unknown_field": ("colour: red\n", "colour: unknown field (allowed here: name, title, "
+                                       "camp, description, disagreement, horizon, world, "
+                                       "shocks, actors, events, dynamics, conditions)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(YAML_CASES))
+def test_yaml_problem_is_located(folder, case):
+    text, expected = YAML_CASES[case]
+    path = write(folder, f"{case}.yaml", HEAD + text)
+    assert problems(path) == [f"{path}: {expected}"]
+
+
+def test_alias_bomb_is_refused_before_it_grows(tmp_path):
+    text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for name, prev in zip("bcd", "abc", strict=True):
+        text += f"{name}: &{name} [{', '.join([f'*{prev}'] * 10)}]\n"
+    text += f"e: [{', '.join(['*d'] * 10)}]\n"  # 10**5 values once expanded
+    path = write(tmp_path, "bomb.yaml", text)
+    assert problems(path) == [
+        f"{path}: line 5, column 4: more than 50,000 values once aliases are expanded"]
+    small = write(tmp_path, "small.yaml", text.rsplit("\n", 2)[0] + "\n")  # 10**4: fine
+    assert len(read_yaml_mapping(small)["d"]) == 10
+
+
+def test_nesting_through_aliases_is_bounded(tmp_path):
+    inner = "[" * 20 + "1" + "]" * 20
+    text = f"a: &a {inner}\nb: {'[' * 20}*a{']' * 20}\n"
+    path = write(tmp_path, "deep_alias.yaml", text)
+    (line,) = problems(path)
+    assert line.startswith(f"{path}: line ") and line.endswith(
+        "nested more than 32 levels deep (aliases followed)"), line
+    ok = write(tmp_path, "ok_alias.yaml", f"a: &a {inner}\nb: [[*a]]\n")
+    assert read_yaml_mapping(ok)["b"][0][0] == read_yaml_mapping(ok)["a"]
+
+
+def test_loader_bounds_are_inclusive(tmp_path):
+    path = write(tmp_path, "ok.yaml", "x: " + "9" * 64 + "\nd: 2021-02-03\n"
+                 "<<: {title: merged}\nn: " + "[" * 30 + "]" * 30 + "\n")
+    data = read_yaml_mapping(path)
+    assert data["x"] == int("9" * 64)
+    assert str(data["d"]) == "2021-02-03"
+    assert data["title"] == "merged"
+
+
+def test_empty_file_and_non_mapping(tmp_path):
+    empty = write(tmp_path, "empty.yaml", "")
+    assert problems(empty) == [f"{empty}: file is empty; a scenario must be a YAML mapping"]
+    listed = write(tmp_path, "list.yaml", "- a\n- b\n")
+    assert problems(listed) == [
+        f"{listed}: top level is a list; a scenario must be a YAML mapping of fields"]
+    with pytest.raises(ScenarioError) as info:
+        read_yaml_mapping(write(tmp_path, "s.yaml", "just text\n"), what="a sweep file")
+    assert info.value.problems == [
+        f"{tmp_path / 's.yaml'}: top level is a str; a sweep file must be a YAML mapping "
+        "of fields"]
+
+
+# ---------------------------------------------------------- reading the file itself
+
+
+def test_unreadable_paths(tmp_path):
+    missing = tmp_path / "absent.yaml"
+    assert problems(missing) == [f"{missing}: cannot read the file (No such file or directory)"]
+    assert problems(tmp_path) == [f"{tmp_path}: is a folder; give a scenario file"]
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert problems(fifo) == [f"{fifo}: not a regular file (a device, FIFO or socket); "
+                              "give a scenario file"]
+
+
+def test_size_bound_and_encoding(tmp_path):
+    # exactly the bound is read (and then fails on its last byte); one byte more is refused
+    at_bound = write(tmp_path, "at.yaml", b"#" * (MAX_FILE_BYTES - 1) + b"\xff")
+    assert problems(at_bound) == [f"{at_bound}: byte {MAX_FILE_BYTES - 1} is not valid "
+                                  "UTF-8; save the file as UTF-8 text"]
+    over = write(tmp_path, "over.yaml", b"#" * (MAX_FILE_BYTES + 1))
+    assert problems(over) == [f"{over}: larger than 1,000,000 bytes; a scenario file is a "
+                              "few kB of YAML"]
+    latin = write(tmp_path, "latin.yaml", b"title: caf\xe9\n")
+    assert problems(latin) == [f"{latin}: byte 10 is not valid UTF-8; save the file as "
+                               "UTF-8 text"]
+
+
+# ----------------------------------------------------------------------- extends
+
+
+def test_extends_problems(folder):
+    child = "title: A test scenario\ncamp: test\n"
+    bad_type = write(folder, "bad_type.yaml", "extends: [base.yaml]\n" + child)
+    assert problems(bad_type) == [f"{bad_type}: extends: must be a file name such as "
+                                  "base.yaml"]
+    nowhere = write(folder, "nowhere.yaml", "extends: nowhere.yaml\n" + child)
+    assert problems(nowhere) == [f"{nowhere}: extends: no such scenario file 'nowhere.yaml'"]
+    sub = folder / "sub"
+    sub.mkdir()
+    outside = write(sub, "outside.yaml", "extends: ../base.yaml\n" + child)
+    assert problems(outside) == [
+        f"{outside}: extends: '../base.yaml' lies outside this scenario's folder and the "
+        "shipped scenarios; copy it next to the scenario, or write parley:NAME for a "
+        "shipped scenario"]
+    abstract = write(folder, "abstract.yaml", HEAD + "abstract: 'no'\n")
+    assert problems(abstract) == [f"{abstract}: abstract: must be true or false, unquoted "
+                                  "(got 'no')"]
+
+
+def test_circular_extends_in_process(tmp_path):
+    a = write(tmp_path, "a.yaml", "extends: b.yaml\ntitle: A test scenario\ncamp: test\n")
+    write(tmp_path, "b.yaml", "extends: c.yaml\n")
+    write(tmp_path, "c.yaml", "extends: a.yaml\n")
+    assert problems(a) == [f"{a}: extends: circular inheritance "
+                           "(a.yaml -> b.yaml -> c.yaml -> a.yaml)"]
+    itself = write(tmp_path, "self.yaml", "extends: self.yaml\n")
+    assert problems(itself) == [f"{itself}: extends: circular inheritance "
+                                "(self.yaml -> self.yaml)"]
+
+
+def test_extends_merges_mappings_and_replaces_stances_whole(folder):
+    path = write(folder, "child.yaml", HEAD + "horizon: {months: 24}\nworld:\n"
+                 "  tension: {value: 0.3, assumption: a reason long enough}\n")
+    sc = load_scenario(path)
+    assert sc.name == "child" and not sc.abstract
+    assert (sc.horizon.start, sc.horizon.months) == ("2021-01", 24)  # start kept
+    assert sc.resolved["world"]["tension"] == {"value": 0.3, "assumption": A}  # no source
+    named = load_scenario(write(folder, "named.yaml", HEAD + "name: other_name\n"))
+    assert named.name == "other_name"
+    shipped = load_scenario(write(folder / "..", "from_package.yaml",
+                                  HEAD.replace("base.yaml", "parley:base.yaml")))
+    assert shipped.world["tension"] == load_scenario(path.with_name("base.yaml")).world[
+        "tension"]
+
+
+def test_require_runnable_refuses_an_abstract_scenario(scenario_dir):
+    base = load_scenario(scenario_dir / "base.yaml")
+    assert base.abstract
+    with pytest.raises(ScenarioError) as info:
+        require_runnable(base)
+    assert info.value.problems == [f"{scenario_dir / 'base.yaml'}: abstract: this file only "
+                                   "holds shared defaults; run a scenario that extends it"]
+    with pytest.raises(ScenarioError) as info:
+        require_runnable(dataclasses.replace(base, path=None))
+    assert info.value.problems == [f"{base.name}: abstract: this file only holds shared "
+                                   "defaults; run a scenario that extends it"]

@@ -339,13 +339,18 @@ def _read_text(path: Path, where: str) -> str:
         fd = os.open(path, flags)
     except OSError as exc:
         raise ScenarioError([f"{where}: cannot read the file ({exc.strerror})"]) from None
-    with os.fdopen(fd, "rb") as fh:
+    try:  # checked before os.fdopen, which refuses a folder with IsADirectoryError
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
             raise ScenarioError([f"{where}: is a folder; give a scenario file"])
         if not stat.S_ISREG(mode):
             raise ScenarioError([f"{where}: not a regular file (a device, FIFO or socket); "
                                  "give a scenario file"])
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
         try:
             data = fh.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
