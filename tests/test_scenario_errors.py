@@ -19,10 +19,15 @@ import pytest
 from parley.scenario import (
     MAX_FILE_BYTES,
     ScenarioError,
+    _allowed_fields,
+    _allowed_hint,
+    _pydantic_line,
     build_scenario,
     load_scenario,
     read_yaml_mapping,
     require_runnable,
+    split_path,
+    with_values,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -413,11 +418,14 @@ def test_empty_file_and_non_mapping(tmp_path):
 def test_unreadable_paths(tmp_path):
     missing = tmp_path / "absent.yaml"
     assert problems(missing) == [f"{missing}: cannot read the file (No such file or directory)"]
-    assert problems(tmp_path) == [f"{tmp_path}: is a folder; give a scenario file"]
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
     assert problems(fifo) == [f"{fifo}: not a regular file (a device, FIFO or socket); "
                               "give a scenario file"]
+
+
+def test_a_folder_is_not_a_scenario_file(tmp_path):
+    assert problems(tmp_path) == [f"{tmp_path}: is a folder; give a scenario file"]
 
 
 def test_size_bound_and_encoding(tmp_path):
@@ -441,7 +449,7 @@ def test_extends_problems(folder):
     bad_type = write(folder, "bad_type.yaml", "extends: [base.yaml]\n" + child)
     assert problems(bad_type) == [f"{bad_type}: extends: must be a file name such as "
                                   "base.yaml"]
-    nowhere = write(folder, "nowhere.yaml", "extends: nowhere.yaml\n" + child)
+    nowhere = write(folder, "child.yaml", "extends: nowhere.yaml\n" + child)
     assert problems(nowhere) == [f"{nowhere}: extends: no such scenario file 'nowhere.yaml'"]
     sub = folder / "sub"
     sub.mkdir()
@@ -472,7 +480,8 @@ def test_extends_merges_mappings_and_replaces_stances_whole(folder):
     sc = load_scenario(path)
     assert sc.name == "child" and not sc.abstract
     assert (sc.horizon.start, sc.horizon.months) == ("2021-01", 24)  # start kept
-    assert sc.resolved["world"]["tension"] == {"value": 0.3, "assumption": A}  # no source
+    assert sc.resolved["world"]["tension"] == {"value": 0.3, "assumption": A,
+                                                "claims": []}  # no source kept
     named = load_scenario(write(folder, "named.yaml", HEAD + "name: other_name\n"))
     assert named.name == "other_name"
     shipped = load_scenario(write(folder / "..", "from_package.yaml",
@@ -492,3 +501,285 @@ def test_require_runnable_refuses_an_abstract_scenario(scenario_dir):
         require_runnable(dataclasses.replace(base, path=None))
     assert info.value.problems == [f"{base.name}: abstract: this file only holds shared "
                                    "defaults; run a scenario that extends it"]
+
+
+# -------------------------------------------------- the schema, on resolved mappings
+
+
+@pytest.fixture
+def raw(trump_oh) -> dict:
+    """A valid resolved scenario to break one field at a time."""
+    return copy.deepcopy(trump_oh.resolved)
+
+
+def test_pydantic_lines(raw):
+    no_title = {k: v for k, v in raw.items() if k != "title"}
+    assert schema_problems(no_title) == ["w.yaml: title: required field is missing"]
+    assert schema_problems({**raw, "horizon": {"months": 0}}) == [
+        "w.yaml: horizon.months: Input should be greater than or equal to 1 (got 0)"]
+    assert schema_problems([]) == [
+        "w.yaml: (top level): Input should be a valid dictionary or instance of ScenarioDoc "
+        "(got [])"]
+    raw["world"]["tension"] = {"value": 0.3}  # pydantic's "Value error, " prefix is dropped
+    assert schema_problems(raw) == ["w.yaml: world.tension: give exactly one of 'source' or "
+                                    "'assumption' (got {'value': 0.3})"]
+
+
+def test_a_long_value_is_shown_as_an_excerpt(raw):
+    raw["title"] = ["x" * 100, 2, 3, 4, 5, 6]
+    (line,) = schema_problems(raw)
+    # reprlib: a string cut to 60 characters around '...', a list to its first four items
+    excerpt = "'" + "x" * 27 + "..." + "x" * 28 + "'"
+    assert line == f"w.yaml: title: Input should be a valid string (got [{excerpt}, 2, 3, 4, ...])"
+
+
+@pytest.mark.parametrize(("loc", "allowed"), [
+    (("colour",), "name, title, camp, description, disagreement, horizon, world, shocks, "
+                  "actors, events, dynamics, conditions"),  # never 'abstract'
+    (("horizon", "colour"), "start, months"),
+    (("world", "tension", "colour"), "source, assumption, value, claims"),
+    (("shocks", "us_crisis_rate", "source", "colour"), "text, section, says"),
+    (("dynamics", "derail_p", "claims", 0, "colour"), "outcome, direction, nil"),
+    (("events", 0, "colour"), "source, assumption, month, actor, set, note, kind"),
+    (("events", 1, "source", "colour"), "text, section, says"),
+    (("conditions", 0, "colour"), "source, assumption, when, actor, set, note, claims"),
+    (("conditions", 2, "when", "colour"), "kind, test_class, level, from, until"),
+    (("actors.washington", "outreach_rate", "colour"), "source, assumption, value, claims"),
+    (("actors.washington", "outreach_rate", "source", "colour"), "text, section, says"),
+    (("actors.washington", "outreach_rate", "claims", 0, "colour"),
+     "outcome, direction, nil"),
+])
+def test_unknown_field_lists_the_fields_allowed_there(loc, allowed):
+    err = {"loc": loc, "type": "extra_forbidden", "msg": "Extra inputs are not permitted",
+           "input": "red"}
+    where = ".".join(map(str, loc))
+    assert _pydantic_line("f.yaml", err) == (f"f.yaml: {where}: unknown field "
+                                             f"(allowed here: {allowed})")
+    assert ", ".join(_allowed_fields(loc)) == allowed
+
+
+def test_unknown_field_in_a_file_is_located_by_its_path(folder):
+    path = write(folder, "src.yaml", HEAD + "world:\n  tension: {value: 0.3, source: {text: "
+                 "data, section: x, says: a paraphrase long enough, colour: red}}\n")
+    assert problems(path) == [f"{path}: world.tension.source.colour: unknown field "
+                              "(allowed here: text, section, says)"]
+
+
+def test_allowed_hint_lists_short_lists_and_suggests_from_long_ones():
+    assert _allowed_hint("x", ["a", "b"]) == "allowed: a, b"
+    assert _allowed_hint("x", iter(["a", "b"])) == "allowed: a, b"
+    names = [f"name_{i:03d}" for i in range(20)]  # 20 names of 8 + 19 separators = 198
+    assert len(", ".join(names)) == 198
+    assert _allowed_hint("x", names) == "allowed: " + ", ".join(names)
+    names[0] = "name_00000"  # 200 characters: still listed
+    assert _allowed_hint("x", names) == "allowed: " + ", ".join(names)
+    names[1] = "name_0010"  # 201: the three closest instead (ties: the later name first)
+    assert _allowed_hint("name_012", names) == (
+        "did you mean name_012 or name_019 or name_018? 20 names are allowed; "
+        "docs/SCENARIOS.md and docs/MODEL.md list them")
+    # even a name like none of them gets three suggestions
+    assert _allowed_hint("???", names).startswith("did you mean name_019 or name_018 or "
+                                                  "name_017? 20 names")
+
+
+def test_block_problems(raw):
+    raw["world"]["tensionn"] = raw["world"].pop("tension")
+    raw["actors"]["washington"]["outreach_rte"] = raw["actors"]["washington"].pop(
+        "outreach_rate")
+    raw["dynamics"] = {"derail_pr": {"value": 0.5, "assumption": A}}
+    assert schema_problems(raw) == [
+        "w.yaml: world.tensionn: unknown field (allowed: tension, sanctions, evasion, "
+        "us_china_tension, us_china_drift, capability)",
+        "w.yaml: world.tension: required field is missing",
+        "w.yaml: actors.washington.outreach_rte: unknown field (did you mean outreach_rate or "
+        "legacy_drive or bold_move_rate? 18 names are allowed; docs/SCENARIOS.md and "
+        "docs/MODEL.md list them)",
+        "w.yaml: actors.washington.outreach_rate: required field is missing",
+        "w.yaml: dynamics.derail_pr: unknown field (did you mean derail_p or deal_p_working "
+        "or deal_p_summit? 66 names are allowed; docs/SCENARIOS.md and docs/MODEL.md list "
+        "them)",
+    ]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("personal_diplomacy", "yes", "must be true or false (got 'yes')"),
+    ("sanctions_policy", "loosen",
+     "'loosen' is not allowed (allowed: tighten, hold, ease_with_progress)"),
+    ("outreach_rate", [0.1, 0.2, 0.3],
+     "a range must be [low, high] with two numbers (got [0.1, 0.2, 0.3])"),
+    ("outreach_rate", [0.1, "x"], "a range must be [low, high] with two numbers "
+                                  "(got [0.1, 'x'])"),
+    ("outreach_rate", [0.6, 0.2], "range low 0.6 exceeds high 0.2"),
+    ("outreach_rate", [0.2, 1.6], "must lie in [0.0, 1.0]"),
+    ("outreach_rate", [-0.2, 0.6], "must lie in [0.0, 1.0]"),
+    ("outreach_rate", "high",
+     "must be a number or a [low, high] range in [0.0, 1.0] (got 'high')"),
+    ("outreach_rate", True, "must be a number or a [low, high] range in [0.0, 1.0] (got True)"),
+])
+def test_value_problems(raw, name, value, message):
+    raw["actors"]["washington"][name]["value"] = value
+    assert schema_problems(raw) == [f"w.yaml: actors.washington.{name}.value: {message}"]
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("personal_diplomacy", False), ("sanctions_policy", "hold"), ("outreach_rate", [0.2, 0.2]),
+    ("outreach_rate", [0, 1]), ("outreach_rate", 1), ("outreach_rate", 0.0)])
+def test_values_at_the_edges_are_accepted(raw, name, value):
+    raw["actors"]["washington"][name]["value"] = value
+    assert build_scenario(raw).actors["washington"].value(name) == value
+
+
+def test_actor_problems(raw):
+    raw["actors"]["tokyo"] = {"role": "friend"}
+    raw["actors"]["osaka"] = {"role": ["ally"]}
+    assert schema_problems(raw) == [
+        "w.yaml: actors.tokyo.role: 'friend' is not a known role (allowed: washington, "
+        "pyongyang, patron, ally)",
+        "w.yaml: actors.osaka.role: ['ally'] is not a known role (allowed: washington, "
+        "pyongyang, patron, ally)"]
+
+
+def test_each_side_needs_exactly_one_actor(raw):
+    two = copy.deepcopy(raw)
+    two["actors"]["dc"] = copy.deepcopy(two["actors"]["washington"])
+    assert schema_problems(two) == [
+        "w.yaml: actors: needs exactly one actor with role 'washington' (found 2)"]
+    del raw["actors"]["pyongyang"]
+    assert schema_problems(raw) == [
+        "w.yaml: actors: needs exactly one actor with role 'pyongyang' (found 0)"]
+
+
+def test_a_stance_that_fails_its_schema_is_not_also_missing(raw):
+    raw["actors"]["washington"]["outreach_rate"] = {"value": 0.3}
+    raw["actors"]["washington"]["legacy_drive"] = {"value": 0.3, "assumption": A,
+                                                   "colour": "red"}
+    assert schema_problems(raw) == [
+        "w.yaml: actors.washington.outreach_rate: give exactly one of 'source' or "
+        "'assumption' (got {'value': 0.3})",
+        "w.yaml: actors.washington.legacy_drive.colour: unknown field (allowed here: source, "
+        "assumption, value, claims)"]
+
+
+def event_(**changes) -> dict:
+    return {"month": "2022-05", "actor": "seoul", "set": {"engagement": 0.1},
+            "note": "a test event", "assumption": A, **changes}
+
+
+@pytest.mark.parametrize(("event", "lines"), [
+    (event_(month="2022-13"), ["events.1.month: '2022-13' must be YYYY-MM"]),
+    (event_(month="2020-12"),
+     ["events.1.month: 2020-12 lies outside the horizon (2021-01 + 48 months)"]),
+    (event_(month="2025-01", actor="paris"),
+     ["events.1.month: 2025-01 lies outside the horizon (2021-01 + 48 months)",
+      "events.1.actor: unknown actor 'paris' (allowed: washington, pyongyang, beijing, "
+      "seoul, moscow)"]),
+    (event_(set={"engagment": 0.1, "consultation": 2}),
+     ["events.1.set.engagment: unknown field for role ally (allowed: engagement, "
+      "presses_flexibility, consultation)",
+      "events.1.set.consultation: must lie in [0.0, 1.0]"]),
+    (event_(set={"engagement": [0.1, 0.2]}),
+     ["events.1.set.engagement: must be a number in [0.0, 1.0] (got [0.1, 0.2])"]),
+])
+def test_event_problems(raw, event, lines):
+    raw["events"] = [event_(), event]
+    assert schema_problems(raw) == [f"w.yaml: {line}" for line in lines]
+
+
+def test_events_at_the_ends_of_the_horizon_are_accepted(raw):
+    raw["events"] = [event_(month="2021-01"), event_(month="2024-12")]
+    assert [e.month for e in build_scenario(raw).events] == ["2021-01", "2024-12"]
+
+
+def condition_(when: dict | None = None, **changes) -> dict:
+    return {"when": when or {"kind": "summit"}, "actor": "washington",
+            "set": {"outreach_rate": 0.1}, "note": "a test condition", "assumption": A,
+            **changes}
+
+
+NUMERIC = ("outreach_rate, legacy_drive, bold_move_rate, alliance_coordination, "
+           "crisis_distraction, election_year_drag")
+
+
+@pytest.mark.parametrize(("cond", "lines"), [
+    (condition_(actor="paris"), ["actor: unknown actor 'paris' (allowed: washington, "
+                                 "pyongyang, beijing, seoul, moscow)"]),
+    (condition_(set={}), ["set: name at least one stance to change"]),
+    (condition_(set={"charm": 0.5, "red_line": "none", "outreach_rate": 2.0,
+                     "legacy_drive": [0.1, 0.2]}),
+     [f"set.charm: unknown field for role washington (allowed: {NUMERIC})",
+      f"set.red_line: only numeric stances can change on a condition (allowed: {NUMERIC})",
+      "set.outreach_rate: must lie in [0.0, 1.0]",
+      "set.legacy_drive: must be a number in [0.0, 1.0] (got [0.1, 0.2])"]),
+    (condition_({"kind": "tension_above"}),
+     ["when.level: required for kind tension_above (a number in [0, 1])"]),
+    (condition_({"kind": "summit", "level": 0.5}),
+     ["when.level: only allowed for kind tension_above"]),
+    (condition_({"kind": "summit", "test_class": "icbm"}),
+     ["when.test_class: only allowed for kind test"]),
+    (condition_({"kind": "months"}), ["when.from: required for kind months (YYYY-MM)"]),
+    (condition_({"kind": "months", "level": 0.2, "test_class": "any"}),
+     ["when.level: only allowed for kind tension_above",
+      "when.test_class: only allowed for kind test",
+      "when.from: required for kind months (YYYY-MM)"]),
+    (condition_({"kind": "summit", "from": "2021-13", "until": "21-01"}),
+     ["when.from: '2021-13' must be YYYY-MM", "when.until: '21-01' must be YYYY-MM"]),
+    (condition_({"kind": "summit", "until": "2025-01"}),
+     ["when.until: 2025-01 lies outside the horizon (2021-01 + 48 months)"]),
+    (condition_({"kind": "summit", "from": "2020-12", "until": "2024-12"}),
+     ["when.from: 2020-12 lies outside the horizon (2021-01 + 48 months)"]),
+    (condition_({"kind": "months", "from": "2021-01", "until": "2025-01"}, actor="paris"),
+     ["when.until: 2025-01 lies outside the horizon (2021-01 + 48 months)",
+      "actor: unknown actor 'paris' (allowed: washington, pyongyang, beijing, seoul, moscow)"]),
+])
+def test_condition_problems(raw, cond, lines):
+    raw["conditions"] = [condition_(), cond]
+    assert schema_problems(raw) == [f"w.yaml: conditions.1.{line}" for line in lines]
+
+
+def test_trigger_months_are_checked_against_the_scenarios_own_horizon(raw):
+    raw["horizon"] = {"start": "2020-06", "months": 6}
+    raw["events"] = []
+    raw["conditions"] = [condition_({"kind": "months", "from": "2020-06", "until": "2020-11"}),
+                         condition_({"kind": "months", "from": "2020-12"})]
+    assert schema_problems(raw) == ["w.yaml: conditions.1.when.from: 2020-12 lies outside the "
+                                    "horizon (2020-06 + 6 months)"]
+
+
+# ------------------------------------------------------------ split_path, with_values
+
+
+def test_split_path_problems(trump_oh):
+    actors = "washington, pyongyang, beijing, seoul, moscow"
+    for path in ("outreach_rate", "a.b.c", "actors.washington"):
+        with pytest.raises(ScenarioError) as info:
+            split_path(trump_oh, path)
+        assert info.value.problems == [
+            f"{path}: a parameter path is ACTOR.PARAM, world.PARAM, shocks.PARAM or "
+            f"dynamics.NAME (actors: {actors})"]
+    with pytest.raises(ScenarioError) as info:
+        split_path(trump_oh, "tokyo.outreach_rate")
+    assert info.value.problems == ["tokyo.outreach_rate: unknown actor or section 'tokyo' "
+                                   f"(allowed: {actors}, world, shocks, dynamics)"]
+    with pytest.raises(ScenarioError) as info:
+        split_path(trump_oh, "world.charm")
+    assert info.value.problems == ["world.charm: unknown parameter 'charm' for world (allowed: "
+                                   "tension, sanctions, evasion, us_china_tension, "
+                                   "us_china_drift, capability)"]
+    with pytest.raises(ScenarioError) as info:
+        split_path(trump_oh, "moscow.outreach_rate")
+    assert info.value.problems == ["moscow.outreach_rate: unknown parameter 'outreach_rate' "
+                                   "for moscow (allowed: enforcement, influence, "
+                                   "spoiler_threshold, un_easing_push, phased_affinity)"]
+
+
+def test_with_values_names_the_override_in_its_errors(trump_oh):
+    with pytest.raises(ScenarioError) as info:
+        with_values(trump_oh, {"washington.outreach_rate": 1.5, "world.tension": 0.2})
+    assert info.value.problems == [
+        f"{trump_oh.path} with ['washington.outreach_rate', 'world.tension']: "
+        "actors.washington.outreach_rate.value: must lie in [0.0, 1.0]"]
+    unnamed = dataclasses.replace(trump_oh, path=None)
+    with pytest.raises(ScenarioError) as info:
+        with_values(unnamed, {"world.tension": -1})
+    assert info.value.problems == [
+        "trump_oh with ['world.tension']: world.tension.value: must lie in [0.0, 1.0]"]
