@@ -517,17 +517,16 @@ _SHORT.maxdict = _SHORT.maxlist = 4
 
 def _allowed_fields(loc: tuple) -> list[str]:
     """Field names allowed at the parent of ``loc`` (for 'unknown field' errors)."""
-    model: type[BaseModel] = ScenarioDoc
+    model: type[BaseModel] | None = ScenarioDoc
     for step in loc[:-1]:
         if isinstance(step, int):
             continue
-        if model is None:  # this step is a parameter name; its entry is a Stance
+        if model is None:  # a parameter name in world, shocks or dynamics: a Stance follows
             model = Stance
             continue
-        if step in ("world", "shocks", "dynamics") and model is ScenarioDoc:
-            model = None  # next step is a parameter name, then a Stance
-            continue
         field_ = model.model_fields.get(step)
+        # a field that holds stances by name (world, ...) gives None; an actor's name or a
+        # parameter name (not a field) is followed by a Stance
         model = {"horizon": Horizon, "events": Event, "source": Source, "conditions": Condition,
                  "when": Trigger, "claims": Claim}.get(step, Stance if field_ is None else None)
     if model is None:
