@@ -340,7 +340,6 @@ YAML_CASES = {
                       "valid date"),  # the value's excerpt is cut to 40 characters
     "duplicate_key": ("camp: other\n", "line 4, column 1: duplicate key 'camp' (a later "
                                        "value would silently win)"),
-    "deep": ("x: " + "[" * 40 + "\n", "line 4, column 35: nested more than 32 levels deep"),
     "long_int": ("x: " + "9" * 70 + "\n",
                  "line 4, column 4: an integer of 70 characters (at most 64 allowed)"),
     "list_key": ("? [a]\n: 1\n",
@@ -379,24 +378,39 @@ def test_alias_bomb_is_refused_before_it_grows(tmp_path):
     assert len(read_yaml_mapping(small)["d"]) == 10
 
 
+def xs(n: int) -> str:
+    return ", ".join(["x"] * n)
+
+
+def test_node_count_bound_is_inclusive(tmp_path):
+    # mapping 1 + key 1 + list 1 + 499 copies of a 100-node list + 97 or 98 scalars
+    text = "k: [&a [" + xs(99) + "], " + ", ".join(["*a"] * 498) + ", {}]\n"
+    at_bound = write(tmp_path, "at.yaml", text.format(xs(97)))  # 50,000 values
+    assert len(read_yaml_mapping(at_bound)["k"]) == 499 + 97
+    over = write(tmp_path, "over.yaml", text.format(xs(98)))
+    assert problems(over) == [
+        f"{over}: line 1, column 1: more than 50,000 values once aliases are expanded"]
+
+
 def test_nesting_through_aliases_is_bounded(tmp_path):
-    inner = "[" * 20 + "1" + "]" * 20
-    text = f"a: &a {inner}\nb: {'[' * 20}*a{']' * 20}\n"
-    path = write(tmp_path, "deep_alias.yaml", text)
-    (line,) = problems(path)
-    assert line.startswith(f"{path}: line ") and line.endswith(
-        "nested more than 32 levels deep (aliases followed)"), line
-    ok = write(tmp_path, "ok_alias.yaml", f"a: &a {inner}\nb: [[*a]]\n")
-    assert read_yaml_mapping(ok)["b"][0][0] == read_yaml_mapping(ok)["a"]
+    # the anchored list reaches 15 levels below its own; 'b' puts it k lists deeper
+    anchor = "a: &a " + "[" * 15 + "1" + "]" * 15 + "\n"
+    ok = write(tmp_path, "ok.yaml", anchor + "b: " + "[" * 15 + "*a" + "]" * 15 + "\n")
+    assert read_yaml_mapping(ok)["a"] == [[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]
+    deep = write(tmp_path, "deep.yaml", anchor + "b: " + "[" * 16 + "*a" + "]" * 16 + "\n")
+    assert problems(deep) == [  # located at the anchor, where the aliased value is written
+        f"{deep}: line 1, column 4: nested more than 32 levels deep (aliases followed)"]
 
 
 def test_loader_bounds_are_inclusive(tmp_path):
     path = write(tmp_path, "ok.yaml", "x: " + "9" * 64 + "\nd: 2021-02-03\n"
-                 "<<: {title: merged}\nn: " + "[" * 30 + "]" * 30 + "\n")
+                 "<<: {title: merged}\nn: " + "[" * 30 + "1" + "]" * 30 + "\n")
     data = read_yaml_mapping(path)
     assert data["x"] == int("9" * 64)
     assert str(data["d"]) == "2021-02-03"
     assert data["title"] == "merged"
+    deep = write(tmp_path, "deep.yaml", "n: " + "[" * 31 + "1" + "]" * 31 + "\n")
+    assert problems(deep) == [f"{deep}: line 1, column 35: nested more than 32 levels deep"]
 
 
 def test_empty_file_and_non_mapping(tmp_path):
