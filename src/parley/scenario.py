@@ -589,6 +589,7 @@ def _is_number(v: Any) -> bool:
 
 def _check_actors(where: str, doc: ScenarioDoc, problems: list[str]) -> dict[str, Actor]:
     actors: dict[str, Actor] = {}
+    bad_role = False  # then a count of roles below would only repeat that problem
     for name, body in doc.actors.items():
         loc = f"actors.{name}"
         if not isinstance(body, dict):
@@ -596,6 +597,7 @@ def _check_actors(where: str, doc: ScenarioDoc, problems: list[str]) -> dict[str
             continue
         role = body.get("role")
         if not isinstance(role, str) or role not in P.ROLES:
+            bad_role = True
             problems.append(f"{where}: {loc}.role: {role!r} is not a known role "
                             f"(allowed: {', '.join(P.ROLES)})")
             continue
@@ -614,7 +616,7 @@ def _check_actors(where: str, doc: ScenarioDoc, problems: list[str]) -> dict[str
         actors[name] = Actor(name, role, stances)
     for role in ("washington", "pyongyang"):
         count = sum(a.role == role for a in actors.values())
-        if count != 1 and not any(p.endswith(".role") for p in problems):
+        if count != 1 and not bad_role:
             problems.append(f"{where}: actors: needs exactly one actor with role '{role}' "
                             f"(found {count})")
     return actors
