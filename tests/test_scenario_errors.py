@@ -797,3 +797,41 @@ def test_with_values_names_the_override_in_its_errors(trump_oh):
         with_values(unnamed, {"world.tension": -1})
     assert info.value.problems == [
         "trump_oh with ['world.tension']: world.tension.value: must lie in [0.0, 1.0]"]
+
+
+def test_a_bad_role_is_not_reported_again_as_a_missing_actor(raw):
+    raw["actors"]["washington"]["role"] = "superpower"
+    raw["events"] = raw["conditions"] = []  # (they name washington)
+    assert schema_problems(raw) == [
+        "w.yaml: actors.washington.role: 'superpower' is not a known role (allowed: "
+        "washington, pyongyang, patron, ally)"]
+
+
+def test_every_event_and_condition_is_checked_after_a_bad_one(raw):
+    raw["events"] = [event_(month="May 2022"), event_(actor="paris"), event_(month="2030-01")]
+    raw["conditions"] = [condition_(actor="paris"), condition_(set={}),
+                         condition_({"kind": "months"})]
+    actors = "washington, pyongyang, beijing, seoul, moscow"
+    assert schema_problems(raw) == [
+        "w.yaml: events.0.month: 'May 2022' must be YYYY-MM",
+        f"w.yaml: events.1.actor: unknown actor 'paris' (allowed: {actors})",
+        "w.yaml: events.2.month: 2030-01 lies outside the horizon (2021-01 + 48 months)",
+        f"w.yaml: conditions.0.actor: unknown actor 'paris' (allowed: {actors})",
+        "w.yaml: conditions.1.set: name at least one stance to change",
+        "w.yaml: conditions.2.when.from: required for kind months (YYYY-MM)"]
+
+
+def test_build_scenario_names_an_unnamed_source(raw):
+    del raw["camp"]
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(raw)
+    assert info.value.problems == ["<scenario>: camp: required field is missing"]
+
+
+def test_a_long_extends_reference_is_cut_in_the_message(folder):
+    ref = "../" + "x" * 80 + ".yaml"
+    path = write(folder, "far.yaml", f"extends: {ref}\n")
+    assert problems(path) == [
+        f"{path}: extends: {repr(ref)[:57]}... lies outside this scenario's folder and the "
+        "shipped scenarios; copy it next to the scenario, or write parley:NAME for a "
+        "shipped scenario"]

@@ -425,3 +425,19 @@ def test_condition_triggers_accepted(oh, when):
     assert cond.when.until_month == when.get("until")
     assert cond.when.level == when.get("level")
     assert sc.resolved["conditions"][0]["when"] == when
+
+
+def test_build_scenario_keeps_every_part_of_the_document(oh):
+    raw = copy.deepcopy(oh.resolved)
+    sc = build_scenario(raw, "w.yaml", Path("w.yaml"))
+    assert (sc.name, sc.title, sc.camp, sc.path) == ("trump_oh", raw["title"], "trump",
+                                                     Path("w.yaml"))
+    assert sc.abstract is False and sc.horizon == oh.horizon
+    assert sc.world == oh.world and sc.shocks == oh.shocks and sc.dynamics == oh.dynamics
+    assert sc.events == oh.events and len(sc.events) == 1
+    assert sc.conditions == oh.conditions and len(sc.conditions) == 1
+    assert {n: (a.role, a.stances) for n, a in sc.actors.items()} == {
+        n: (a.role, a.stances) for n, a in oh.actors.items()}
+    assert sc.resolved == raw and sc.hash == oh.hash
+    assert build_scenario({**raw, "abstract": True}).abstract is True
+    assert build_scenario(raw).path is None
