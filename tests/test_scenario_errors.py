@@ -835,3 +835,39 @@ def test_a_long_extends_reference_is_cut_in_the_message(folder):
         f"{path}: extends: {repr(ref)[:57]}... lies outside this scenario's folder and the "
         "shipped scenarios; copy it next to the scenario, or write parley:NAME for a "
         "shipped scenario"]
+
+
+def test_extends_through_a_subfolder_stays_within_the_top_files_folder(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    shutil.copy(BASE, tmp_path / "base.yaml")
+    write(sub, "middle.yaml", "extends: ../base.yaml\nname: middle_name\n")
+    top = write(tmp_path, "top.yaml", "extends: sub/middle.yaml\ntitle: A test scenario\n"
+                "camp: test\n")
+    sc = load_scenario(top)
+    assert sc.name == "top"  # a parent's name is never inherited
+    assert not sc.abstract
+    # the middle file alone may not reach above its own folder
+    assert problems(sub / "middle.yaml")[0].endswith("lies outside this scenario's folder "
+                                                     "and the shipped scenarios; copy it next "
+                                                     "to the scenario, or write parley:NAME for "
+                                                     "a shipped scenario")
+
+
+def test_long_values_in_loader_messages_are_cut(folder):
+    long_text = "x" * 70
+    abstract = write(folder, "abstract_long.yaml", HEAD + f"abstract: {long_text}\n")
+    assert problems(abstract) == [f"{abstract}: abstract: must be true or false, unquoted "
+                                  f"(got {repr(long_text)[:37]}...)"]
+    key = "k" * 70
+    dup = write(folder, "dup_long.yaml", f"{key}: 1\n{key}: 2\n")
+    assert problems(dup) == [f"{dup}: line 2, column 1: duplicate key {repr(key)[:57]}... "
+                             "(a later value would silently win)"]
+
+
+def test_a_duplicate_after_a_merge_key_is_found(tmp_path):
+    path = write(tmp_path, "merge_dup.yaml", "<<: {a: 1}\nb: 1\nb: 2\n")
+    assert problems(path) == [f"{path}: line 3, column 1: duplicate key 'b' (a later value "
+                              "would silently win)"]
+    ok = write(tmp_path, "merge_ok.yaml", "<<: {a: 1, b: 0}\nb: 2\n")
+    assert read_yaml_mapping(ok) == {"a": 1, "b": 2}  # the mapping's own key wins
