@@ -1,7 +1,9 @@
-"""Malformed scenario files, each checked through the command line.
+"""Malformed scenario files, checked through the command line and in process.
 
 Every case must end with exit code 2, no traceback, and one line per problem that
-names the file and the field path and, where it applies, what is allowed.
+names the file and the field path and, where it applies, what is allowed.  The
+in-process tests (second half) pin each line exactly, including the YAML line and
+column; they are the ones mutation testing can see.
 """
 
 from __future__ import annotations
