@@ -517,20 +517,13 @@ _SHORT.maxdict = _SHORT.maxlist = 4
 
 def _allowed_fields(loc: tuple) -> list[str]:
     """Field names allowed at the parent of ``loc`` (for 'unknown field' errors)."""
-    model: type[BaseModel] | None = ScenarioDoc
+    model: type[BaseModel] = ScenarioDoc
     for step in loc[:-1]:
-        if isinstance(step, int):
-            continue
-        if model is None:  # a parameter name in world, shocks or dynamics: a Stance follows
-            model = Stance
-            continue
-        field_ = model.model_fields.get(step)
-        # a field that holds stances by name (world, ...) gives None; an actor's name or a
-        # parameter name (not a field) is followed by a Stance
-        model = {"horizon": Horizon, "events": Event, "source": Source, "conditions": Condition,
-                 "when": Trigger, "claims": Claim}.get(step, Stance if field_ is None else None)
-    if model is None:
-        model = Stance
+        if not isinstance(step, int):  # list positions keep the model
+            # a field holding a sub-model; any other step (world, shocks or dynamics, an
+            # actor's or a parameter's name) leads to a stance entry
+            model = {"horizon": Horizon, "events": Event, "source": Source,
+                     "conditions": Condition, "when": Trigger, "claims": Claim}.get(step, Stance)
     return [f.alias or n for n, f in model.model_fields.items() if n != "abstract"]
 
 
