@@ -392,6 +392,10 @@ def test_node_count_bound_is_inclusive(tmp_path):
     over = write(tmp_path, "over.yaml", text.format(xs(98)))
     assert problems(over) == [
         f"{over}: line 1, column 1: more than 50,000 values once aliases are expanded"]
+    # the count reaches the bound before the last key and value: still counted
+    last = write(tmp_path, "last.yaml", text.format(xs(97)) + "z: 1\n")
+    assert problems(last) == [
+        f"{last}: line 1, column 1: more than 50,000 values once aliases are expanded"]
 
 
 def test_nesting_through_aliases_is_bounded(tmp_path):
@@ -833,6 +837,10 @@ def test_build_scenario_names_an_unnamed_source(raw):
 def test_a_long_extends_reference_is_cut_in_the_message(folder):
     ref = "../" + "x" * 80 + ".yaml"
     path = write(folder, "far.yaml", f"extends: {ref}\n")
+    missing = "y" * 80 + ".yaml"
+    nowhere = write(folder, "nowhere_long.yaml", f"extends: {missing}\n")
+    assert problems(nowhere) == [f"{nowhere}: extends: no such scenario file "
+                                 f"{repr(missing)[:57]}..."]
     assert problems(path) == [
         f"{path}: extends: {repr(ref)[:57]}... lies outside this scenario's folder and the "
         "shipped scenarios; copy it next to the scenario, or write parley:NAME for a "
