@@ -3,13 +3,26 @@ set exists, the stances the texts fix are what the texts say, and extra actors w
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 import parley
-from parley.scenario import load_scenario
+from parley import params as P
+from parley.scenario import (
+    build_scenario,
+    load_scenario,
+    month_index,
+    month_label,
+    require_runnable,
+    scenario_files,
+    split_path,
+    with_values,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -262,3 +275,169 @@ def test_example_adds_a_patron_and_an_ally_from_the_file_alone():
     assert model.month == 48
     assert [name for name, _ in model.acts["spoilers"]] == ["beijing", "moscow"]
     assert [name for name, _ in model.acts["dialogues"]] == ["seoul", "tokyo"]
+
+
+# ------------------------------------------------- (f) months, paths, overrides
+
+
+def calendar(start: str, month: int) -> str:
+    """month_label by counting forward one month at a time (an independent implementation)."""
+    year, mon = map(int, start.split("-"))
+    for _ in range(month - 1):
+        year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
+    return f"{year}-{mon:02d}"
+
+
+@pytest.mark.parametrize("start", ["2021-01", "1993-12", "2005-07", "0999-11"])
+def test_month_label_and_index_count_calendar_months(start):
+    for month in range(1, 150):
+        label = calendar(start, month)
+        assert month_label(start, month) == label, month
+        assert month_index(start, label) == month, label
+    assert month_index(start, calendar(start, 1)) == 1
+
+
+def test_month_label_examples():
+    assert month_label("2021-01", 1) == "2021-01"  # month 1 is the start
+    assert month_label("2021-01", 12) == "2021-12"
+    assert month_label("2021-01", 13) == "2022-01"
+    assert month_label("2020-11", 3) == "2021-01"
+    assert month_label("2021-01", 48) == "2024-12"
+    assert month_index("2021-01", "2020-12") == 0  # before the start
+    assert month_index("2021-01", "2025-01") == 49
+
+
+def test_scenario_month_methods_use_its_horizon():
+    sc = load_scenario(SCENARIOS / "hindcast" / "clinton_1997.yaml")
+    assert sc.horizon.start == "1997-01"
+    assert sc.month_label(1) == "1997-01" and sc.month_label(14) == "1998-02"
+    assert sc.month_index("1998-02") == 14
+
+
+@pytest.fixture(scope="module")
+def oh():
+    return load_scenario(SCENARIOS / "trump_oh.yaml")
+
+
+def test_split_path_addresses_actors_sections_and_dynamics(oh):
+    keys, decl = split_path(oh, "washington.outreach_rate")
+    assert keys == ("actors", "washington", "outreach_rate")
+    assert decl.name == "outreach_rate"
+    assert decl is P.by_name(P.ROLES["washington"])["outreach_rate"]
+    # an explicit 'actors.' prefix names the same place
+    assert split_path(oh, "actors.washington.outreach_rate") == (keys, decl)
+    assert split_path(oh, "moscow.influence") == (("actors", "moscow", "influence"),
+                                                  P.by_name(P.ROLES["patron"])["influence"])
+    assert split_path(oh, "world.tension") == (("world", "tension"),
+                                                P.by_name(P.SECTIONS["world"])["tension"])
+    assert split_path(oh, "shocks.us_crisis_rate") == (
+        ("shocks", "us_crisis_rate"), P.by_name(P.SECTIONS["shocks"])["us_crisis_rate"])
+    assert split_path(oh, "dynamics.derail_p") == (("dynamics", "derail_p"),
+                                                   P.DYNAMICS["derail_p"])
+
+
+def test_with_values_replaces_values_with_an_assumption(oh):
+    new = with_values(oh, {"washington.outreach_rate": 0.2, "world.tension": 0.4})
+    assert new.actors["washington"].value("outreach_rate") == 0.2
+    assert new.world["tension"].value == 0.4
+    assert new.resolved["actors"]["washington"]["outreach_rate"] == {
+        "value": 0.2, "assumption": "set for this run by an override or a sweep "
+                                    "(washington.outreach_rate = 0.2)"}
+    assert new.path == oh.path and new.name == oh.name
+    # the original is untouched
+    assert oh.actors["washington"].value("outreach_rate") != 0.2
+    mine = with_values(oh, {"dynamics.derail_p": 0.7}, why="my reason")
+    assert mine.dynamics["derail_p"].value == 0.7
+    assert mine.dynamics["derail_p"].assumption == "my reason (dynamics.derail_p = 0.7)"
+
+
+def test_with_values_sets_a_ladder_stance_by_its_number(oh):
+    for number, word in ((0.0, "nothing_upfront"), (0.3, "fissile_freeze"),
+                         (0.5, "nuclear_and_missile_freeze"), (1, "substantial_disarmament")):
+        new = with_values(oh, {"washington.relief_precondition": number})
+        assert new.actors["washington"].value("relief_precondition") == word
+        assert new.resolved["actors"]["washington"]["relief_precondition"]["assumption"] \
+            .endswith(f"(washington.relief_precondition = {word})")
+    word = with_values(oh, {"washington.relief_precondition": "fissile_freeze"})
+    assert word.actors["washington"].value("relief_precondition") == "fissile_freeze"
+
+
+def test_with_values_creates_a_missing_section(oh):
+    """A resolved mapping without a dynamics section (as older records hold) gains one."""
+    bare = dataclasses.replace(oh, resolved={k: v for k, v in oh.resolved.items()
+                                             if k != "dynamics"})
+    new = with_values(bare, {"dynamics.derail_p": 0.6})
+    assert new.dynamics["derail_p"].value == 0.6
+
+
+# ------------------------------------------------------- (g) files and conditions
+
+
+def test_scenario_files_expands_folders_in_name_order_without_abstract_files(tmp_path):
+    shutil.copy(SCENARIOS / "base.yaml", tmp_path / "base.yaml")  # abstract: true
+    for name in ("b.yaml", "a.yaml"):
+        (tmp_path / name).write_text("extends: base.yaml\ntitle: T t\ncamp: x\n")
+    (tmp_path / "quoted.yaml").write_text('abstract: "true"\n')  # not plainly true: kept
+    (tmp_path / "broken.yaml").write_text("abstract: [true\n")  # unreadable: kept
+    (tmp_path / "notes.txt").write_text("abstract: false\n")  # not a scenario file
+    single = tmp_path / "elsewhere.yml"
+    got = scenario_files([tmp_path, str(single)])
+    assert got == [tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "broken.yaml",
+                   tmp_path / "quoted.yaml", single]
+    assert all(isinstance(p, Path) for p in got)
+    # a file is kept as given, even an abstract one (loading it then says why)
+    assert scenario_files([tmp_path / "base.yaml"]) == [tmp_path / "base.yaml"]
+    assert scenario_files([]) == []
+
+
+def test_shipped_folder_expands_to_the_runnable_scenarios():
+    got = scenario_files([SCENARIOS])
+    assert SCENARIOS / "base.yaml" not in got
+    assert got == sorted(f for f in SCENARIOS.glob("*.yaml") if f.name != "base.yaml")
+
+
+def test_require_runnable_passes_a_concrete_scenario_through(oh):
+    assert require_runnable(oh) is oh
+
+
+def with_condition(oh, when: dict) -> dict:
+    raw = copy.deepcopy(oh.resolved)
+    raw["conditions"] = [{"when": when, "actor": "washington", "set": {"outreach_rate": 0.1},
+                          "note": "a test condition", "assumption": "a reason long enough"}]
+    return raw
+
+
+@pytest.mark.parametrize("when", [
+    {"kind": "test", "test_class": "icbm"},
+    {"kind": "test"},
+    {"kind": "nuclear_test", "from": "2021-01", "until": "2024-12"},  # the horizon's ends
+    {"kind": "tension_above", "level": 0.0},
+    {"kind": "tension_above", "level": 1.0, "until": "2022-06"},
+    {"kind": "months", "from": "2024-12"},
+    {"kind": "summit", "until": "2021-01"},
+    {"kind": "deal"}, {"kind": "collapse"}, {"kind": "relief_granted"}, {"kind": "bold_move"},
+])
+def test_condition_triggers_accepted(oh, when):
+    sc = build_scenario(with_condition(oh, when), "t.yaml")
+    (cond,) = sc.conditions
+    assert cond.when.kind == when["kind"]
+    assert cond.when.from_month == when.get("from")
+    assert cond.when.until_month == when.get("until")
+    assert cond.when.level == when.get("level")
+    assert sc.resolved["conditions"][0]["when"] == when
+
+
+def test_build_scenario_keeps_every_part_of_the_document(oh):
+    raw = copy.deepcopy(oh.resolved)
+    sc = build_scenario(raw, "w.yaml", Path("w.yaml"))
+    assert (sc.name, sc.title, sc.camp, sc.path) == ("trump_oh", raw["title"], "trump",
+                                                     Path("w.yaml"))
+    assert sc.abstract is False and sc.horizon == oh.horizon
+    assert sc.world == oh.world and sc.shocks == oh.shocks and sc.dynamics == oh.dynamics
+    assert sc.events == oh.events and len(sc.events) == 1
+    assert sc.conditions == oh.conditions and len(sc.conditions) == 1
+    assert {n: (a.role, a.stances) for n, a in sc.actors.items()} == {
+        n: (a.role, a.stances) for n, a in oh.actors.items()}
+    assert sc.resolved == raw and sc.hash == oh.hash
+    assert build_scenario({**raw, "abstract": True}).abstract is True
+    assert build_scenario(raw).path is None

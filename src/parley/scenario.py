@@ -339,13 +339,18 @@ def _read_text(path: Path, where: str) -> str:
         fd = os.open(path, flags)
     except OSError as exc:
         raise ScenarioError([f"{where}: cannot read the file ({exc.strerror})"]) from None
-    with os.fdopen(fd, "rb") as fh:
+    try:  # checked before os.fdopen, which refuses a folder with IsADirectoryError
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
             raise ScenarioError([f"{where}: is a folder; give a scenario file"])
         if not stat.S_ISREG(mode):
             raise ScenarioError([f"{where}: not a regular file (a device, FIFO or socket); "
                                  "give a scenario file"])
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
         try:
             data = fh.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
@@ -514,16 +519,11 @@ def _allowed_fields(loc: tuple) -> list[str]:
     """Field names allowed at the parent of ``loc`` (for 'unknown field' errors)."""
     model: type[BaseModel] = ScenarioDoc
     for step in loc[:-1]:
-        if isinstance(step, int) or model is None:
-            continue
-        if step in ("world", "shocks", "dynamics") and model is ScenarioDoc:
-            model = None  # next step is a parameter name, then a Stance
-            continue
-        field_ = model.model_fields.get(step) if model else None
-        model = {"horizon": Horizon, "events": Event, "source": Source, "conditions": Condition,
-                 "when": Trigger, "claims": Claim}.get(step, Stance if field_ is None else None)
-    if model is None:
-        model = Stance
+        if not isinstance(step, int):  # list positions keep the model
+            # a field holding a sub-model; any other step (world, shocks or dynamics, an
+            # actor's or a parameter's name) leads to a stance entry
+            model = {"horizon": Horizon, "events": Event, "source": Source,
+                     "conditions": Condition, "when": Trigger, "claims": Claim}.get(step, Stance)
     return [f.alias or n for n, f in model.model_fields.items() if n != "abstract"]
 
 
@@ -582,6 +582,7 @@ def _is_number(v: Any) -> bool:
 
 def _check_actors(where: str, doc: ScenarioDoc, problems: list[str]) -> dict[str, Actor]:
     actors: dict[str, Actor] = {}
+    bad_role = False  # then a count of roles below would only repeat that problem
     for name, body in doc.actors.items():
         loc = f"actors.{name}"
         if not isinstance(body, dict):
@@ -589,6 +590,7 @@ def _check_actors(where: str, doc: ScenarioDoc, problems: list[str]) -> dict[str
             continue
         role = body.get("role")
         if not isinstance(role, str) or role not in P.ROLES:
+            bad_role = True
             problems.append(f"{where}: {loc}.role: {role!r} is not a known role "
                             f"(allowed: {', '.join(P.ROLES)})")
             continue
@@ -607,7 +609,7 @@ def _check_actors(where: str, doc: ScenarioDoc, problems: list[str]) -> dict[str
         actors[name] = Actor(name, role, stances)
     for role in ("washington", "pyongyang"):
         count = sum(a.role == role for a in actors.values())
-        if count != 1 and not any(p.endswith(".role") for p in problems):
+        if count != 1 and not bad_role:
             problems.append(f"{where}: actors: needs exactly one actor with role '{role}' "
                             f"(found {count})")
     return actors
