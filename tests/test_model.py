@@ -546,3 +546,13 @@ def test_patrons_add_up_and_a_spoiler_enforces_in_full_while_talks_move(trump_oh
              for p in m2.actors_of("patron")]
     assert (press[0] > 0).all() and (press[1] > 0).all()
     assert m2.acts["press"] == pytest.approx(press[0] + press[1])
+
+
+def test_a_dynamics_range_is_sampled_once_per_world_and_a_value_stays_a_float(trump_oh):
+    sc = with_values(trump_oh, {"dynamics.summit_p": [0.1, 0.3], "dynamics.derail_p": 0.4})
+    m = NegotiationModel(scenario=sc, seeds=run_seeds(8, range(200)))
+    drawn = m.dyn["summit_p"]
+    assert drawn.shape == (200,) and ((drawn >= 0.1) & (drawn <= 0.3)).all()
+    assert len(np.unique(drawn)) == 200
+    assert drawn == pytest.approx(0.1 + 0.2 * m.draws.uniform("range:dynamics.summit_p", 0))
+    assert m.dyn["derail_p"] == 0.4 and isinstance(m.dyn["derail_p"], float)
