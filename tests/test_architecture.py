@@ -230,3 +230,9 @@ def test_the_top_level_help_lists_every_command_as_its_module_registers_it():
                       if isinstance(a, argparse._SubParsersAction))
         helps = {c.dest: c.help for c in action._choices_actions}
         assert helps[name] == SUMMARIES[name]
+
+
+def test_the_schema_imports_only_the_parameter_declarations_and_the_error_type():
+    tree = dict(sources())["parley.scenario"]
+    assert parley_imports(tree) == {"parley.params", "parley.errors"}
+    assert "mesa" not in external_imports(tree)
