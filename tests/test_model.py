@@ -428,8 +428,13 @@ def _without_patrons_and_allies(scenario):
 def test_without_patrons_or_allies_their_channels_are_empty(trump_oh):
     m = NegotiationModel(scenario=_without_patrons_and_allies(trump_oh),
                          seeds=run_seeds(3, range(50)))
+    before = m.state.tension.copy()
     m.step()
-    s = m.state
+    s, a = m.state, m.acts
+    # no ally: no inter-Korean contact enters this month's tension
+    assert s.tension == pytest.approx(R.update_tension(
+        before, m.dyn, a["tests"], a["icbm"], a["nuclear"], R.in_talks(s.talks),
+        np.zeros(50, bool), a["bold"], a["military"]))
     assert s.press.dtype == float and not s.press.any()
     assert s.lifeline.dtype == float and not s.lifeline.any()
     assert s.ally_push.dtype == float and not s.ally_push.any()
@@ -556,3 +561,26 @@ def test_a_dynamics_range_is_sampled_once_per_world_and_a_value_stays_a_float(tr
     assert len(np.unique(drawn)) == 200
     assert drawn == pytest.approx(0.1 + 0.2 * m.draws.uniform("range:dynamics.summit_p", 0))
     assert m.dyn["derail_p"] == 0.4 and isinstance(m.dyn["derail_p"], float)
+
+
+def test_a_summit_condition_from_a_month_ignores_a_summit_already_running(trump_oh):
+    from parley.scenario import build_scenario
+
+    raw = dict(trump_oh.resolved)
+    raw["conditions"] = [{"when": {"kind": "summit", "from": "2021-06"}, "actor": "washington",
+                          "set": {"outreach_rate": 0.0}, "note": "test condition",
+                          "assumption": "a hand-built condition"}]
+    m = NegotiationModel(scenario=build_scenario(raw), seeds=run_seeds(9, range(3000)),
+                         washington__summit_requires_working_level=False)
+    fired_at = np.zeros(3000, np.int64)
+    new_summit_at = np.zeros(3000, np.int64)
+    while m.running:
+        old = m.state.talks.copy()
+        m.step()
+        new = (m.state.talks == T.SUMMIT) & (old != T.SUMMIT) & (new_summit_at == 0)
+        new_summit_at[new & (m.month >= 6)] = m.month
+        fired_at[(fired_at == 0) & m.fired[0]] = m.month
+    ongoing = (fired_at == 0) & (new_summit_at == 0)
+    assert (fired_at > 0).any()
+    assert np.array_equal(fired_at, new_summit_at)  # only a summit that begins from June
+    assert ongoing.any()
