@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -584,3 +585,107 @@ def test_a_summit_condition_from_a_month_ignores_a_summit_already_running(trump_
     assert (fired_at > 0).any()
     assert np.array_equal(fired_at, new_summit_at)  # only a summit that begins from June
     assert ongoing.any()
+
+
+# ------------------------------------------------ construction and Mesa's contract
+
+
+def test_the_default_scenario_is_oh_s_second_trump_term(monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    assert NegotiationModel(seed=1).spec.name == "trump_oh"
+
+
+def test_an_unseeded_model_draws_its_run_seed_from_mesas_generator(trump_oh):
+    model = NegotiationModel(scenario=trump_oh)
+    assert model.seeds.shape == (1,) and 0 <= int(model.seeds[0]) < 2**63
+
+
+def test_the_seed_also_seeds_mesas_own_generator(trump_oh):
+    want = np.random.default_rng(5).random()
+    assert NegotiationModel(scenario=trump_oh, seed=5).rng.random() == want
+    assert NegotiationModel(scenario=trump_oh, rng=5).rng.random() == want
+
+
+def test_seed_zero_is_valid_and_a_negative_seed_is_refused_with_a_reason(trump_oh):
+    assert NegotiationModel(scenario=trump_oh, seeds=np.array([0, 1])).n_worlds == 2
+    with pytest.raises(ValueError, match=r"^seeds must be non-negative integers below 2\*\*63$"):
+        NegotiationModel(scenario=trump_oh, seeds=np.array([3, -1]))
+
+
+def test_only_a_single_world_is_narrated_unless_asked(trump_oh):
+    many = run_seeds(1, range(3))
+    assert NegotiationModel(scenario=trump_oh, seed=1).narrator is not None
+    assert NegotiationModel(scenario=trump_oh, seed=1, narrate=False).narrator is None
+    assert NegotiationModel(scenario=trump_oh, seeds=many).narrator is None
+    assert NegotiationModel(scenario=trump_oh, seeds=many, narrate=True).narrator is not None
+
+
+def test_stream_seeds_reach_the_models_draws(trump_oh):
+    seeds, other = run_seeds(1, range(5)), run_seeds(2, range(5))
+    plain = NegotiationModel(scenario=trump_oh, seeds=seeds)
+    frozen = NegotiationModel(scenario=trump_oh, seeds=seeds,
+                              stream_seeds={"pyongyang.accept": other})
+    assert not np.array_equal(plain.draws.uniform("pyongyang.accept", 1),
+                              frozen.draws.uniform("pyongyang.accept", 1))
+    assert np.array_equal(plain.draws.uniform("washington.offer", 1),
+                          frozen.draws.uniform("washington.offer", 1))
+
+
+def test_a_shock_range_is_sampled_from_its_named_stream(trump_oh):
+    sc = with_values(trump_oh, {"shocks.us_crisis_rate": [0.01, 0.05]})
+    m = NegotiationModel(scenario=sc, seeds=run_seeds(8, range(100)))
+    u = m.draws.uniform("range:shocks.us_crisis_rate", 0)
+    assert m.shocks["us_crisis_rate"] == pytest.approx(0.01 + u * (0.05 - 0.01))
+
+
+def test_the_collected_series_are_the_monthly_means_of_the_worlds(trump_oh):
+    m = NegotiationModel(scenario=trump_oh, seeds=run_seeds(4, range(300)))
+    for _ in range(3):
+        m.step()
+    row = m.datacollector.get_model_vars_dataframe().iloc[-1]
+    s = m.state
+    assert row["tension"] == pytest.approx(s.tension.mean())
+    assert row["sanctions_pressure"] == pytest.approx(s.pressure.mean())
+    assert row["us_china_tension"] == pytest.approx(s.us_china.mean())
+    assert row["talks_state"] == pytest.approx(s.talks.mean())
+    assert row["in_talks"] == pytest.approx(R.in_talks(s.talks).mean())
+    assert row["provocations"] == pytest.approx(m.acts["tests"].mean())
+
+
+def test_pressure_never_goes_negative_however_much_patrons_leave_unenforced(trump_oh):
+    m = _world(_two_patrons(trump_oh), n=2)
+    m.state.sanctions = np.full(2, 0.8)
+    m.state.evasion = np.zeros(2)
+    assert m._pressure(np.array([-1.6, -0.25])) == pytest.approx([0.0, 0.6])
+
+
+def test_relief_bookkeeping_counts_tests_resets_on_a_grant_and_leaves_others_at_zero(trump_oh):
+    m = _world(trump_oh, n=3, washington__relief_form="partial_time_limited")
+    s, a = m.state, m.acts
+    due = int(m.dyn["relief_renewal_months"])
+    # world 0: relief in force, 2 tests this month; world 1: a new deal; world 2: no relief,
+    # an old relief size and a clock that would be due
+    s.talks = np.array([T.AGREEMENT, T.AGREEMENT, T.NO_CONTACT])
+    old = np.array([T.AGREEMENT, T.SUMMIT, T.NO_CONTACT])
+    s.deal = np.array([True, False, False])
+    s.relief = np.array([True, False, False])
+    s.relief_size = np.array([0.2, 0.0, 0.3])
+    s.relief_months = np.array([1, 0, due])
+    s.tests_since_relief = np.array([1, 3, 1])
+    s.sanctions = np.array([0.5, 0.5, 0.5])
+    a["tests"] = np.array([2, 0, 0])
+    m._apply_deal_and_relief(old)
+    assert s.tests_since_relief.tolist() == [3, 0, 1]
+    assert s.relief_months.tolist() == [2, 0, 0]
+    assert not m.acts["lapse"][2] and s.sanctions[2] == 0.5
+
+
+def test_relief_that_snaps_back_never_lifts_sanctions_above_full(trump_oh):
+    m = _world(trump_oh, n=1, washington__relief_form="targeted_reversible")
+    s = m.state
+    s.deal[:], s.relief[:] = True, True
+    s.relief_size[:] = 0.3
+    s.sanctions[:] = 0.9
+    s.talks = np.array([T.COLLAPSE])
+    m._apply_deal_and_relief(np.array([T.AGREEMENT]))
+    assert m.acts["snap_back"][0] and s.sanctions[0] == 1.0
