@@ -660,23 +660,23 @@ def test_pressure_never_goes_negative_however_much_patrons_leave_unenforced(trum
 
 
 def test_relief_bookkeeping_counts_tests_resets_on_a_grant_and_leaves_others_at_zero(trump_oh):
-    m = _world(trump_oh, n=3, washington__relief_form="partial_time_limited")
+    m = _world(trump_oh, n=4, washington__relief_form="partial_time_limited")
     s, a = m.state, m.acts
     due = int(m.dyn["relief_renewal_months"])
     # world 0: relief in force, 2 tests this month; world 1: a new deal; world 2: no relief,
-    # an old relief size and a clock that would be due
-    s.talks = np.array([T.AGREEMENT, T.AGREEMENT, T.NO_CONTACT])
-    old = np.array([T.AGREEMENT, T.SUMMIT, T.NO_CONTACT])
-    s.deal = np.array([True, False, False])
-    s.relief = np.array([True, False, False])
-    s.relief_size = np.array([0.2, 0.0, 0.3])
-    s.relief_months = np.array([1, 0, due])
-    s.tests_since_relief = np.array([1, 3, 1])
-    s.sanctions = np.array([0.5, 0.5, 0.5])
-    a["tests"] = np.array([2, 0, 0])
+    # an old relief size and a clock that would be due; world 3: no relief, a stale clock
+    s.talks = np.array([T.AGREEMENT, T.AGREEMENT, T.NO_CONTACT, T.NO_CONTACT])
+    old = np.array([T.AGREEMENT, T.SUMMIT, T.NO_CONTACT, T.NO_CONTACT])
+    s.deal = np.array([True, False, False, False])
+    s.relief = np.array([True, False, False, False])
+    s.relief_size = np.array([0.2, 0.0, 0.3, 0.0])
+    s.relief_months = np.array([1, 0, due, 1])
+    s.tests_since_relief = np.array([1, 3, 1, 0])
+    s.sanctions = np.array([0.5, 0.5, 0.5, 0.5])
+    a["tests"] = np.array([2, 0, 0, 0])
     m._apply_deal_and_relief(old)
-    assert s.tests_since_relief.tolist() == [3, 0, 1]
-    assert s.relief_months.tolist() == [2, 0, 0]
+    assert s.tests_since_relief.tolist() == [3, 0, 1, 0]
+    assert s.relief_months.tolist() == [2, 0, 0, 0]  # no relief, no clock
     assert not m.acts["lapse"][2] and s.sanctions[2] == 0.5
 
 
