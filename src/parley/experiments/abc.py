@@ -33,7 +33,7 @@ import numpy as np
 from parley import rules as R
 from parley.analysis import abc_summary as S
 from parley.analysis.uncertainty import UncertainParameter
-from parley.experiments.monthly import _start_in as start_in
+from parley.experiments.monthly import start_in
 from parley.model import NegotiationModel
 from parley.randomness import SEED_MAX
 from parley.scenario import Scenario, load_scenario
@@ -91,14 +91,18 @@ class TermSimulator:
                                        t.start_state)
                 for t in self.terms}
 
-    def __call__(self, parameter: Any) -> dict[str, float]:
-        values = {k: float(v) for k, v in dict(parameter).items()}
-        # pyabc's randomness is NumPy's global state, seeded per task by the sampler
-        seeds = np.random.randint(0, SEED_MAX, size=self.worlds, dtype=np.int64)  # noqa: NPY002
+    def summaries(self, values: dict[str, float], seeds: np.ndarray) -> dict[str, float]:
+        """The summary statistics of every term, ``"<term>.<statistic>"``."""
         out: dict[str, float] = {}
         for name, (talks, tests) in self.histories(values, seeds).items():
             out.update(S.summarise(name, talks, tests))
         return out
+
+    def __call__(self, parameter: Any) -> dict[str, float]:
+        values = {k: float(v) for k, v in dict(parameter).items()}
+        # pyabc's randomness is NumPy's global state, seeded per task by the sampler
+        seeds = np.random.randint(0, SEED_MAX, size=self.worlds, dtype=np.int64)  # noqa: NPY002
+        return self.summaries(values, seeds)
 
 
 # ------------------------------------------------------ what is fitted
@@ -143,14 +147,8 @@ def sensitivity_screen(terms: Sequence[S.TermRecord],
     """
     simulator = TermSimulator(list(terms), worlds)
     seeds = np.random.default_rng(seed).integers(0, SEED_MAX, size=worlds, dtype=np.int64)
-
-    def summaries(values: dict[str, float]) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for name, (talks, tests) in simulator.histories(values, seeds).items():
-            out.update(S.summarise(name, talks, tests))
-        return out
-
-    swings = [(p.name, S.distance(summaries({p.name: p.high}), summaries({p.name: p.low})))
+    swings = [(p.name, S.distance(simulator.summaries({p.name: p.high}, seeds),
+                                  simulator.summaries({p.name: p.low}, seeds)))
               for p in parameters]
     return sorted(swings, key=lambda item: -item[1])
 

@@ -46,7 +46,8 @@ class Paths:
         return int(self.talks.shape[0])
 
 
-def _start_in(model: NegotiationModel, state: str) -> None:
+def start_in(model: NegotiationModel, state: str) -> None:
+    """Put every world in the record's talks state of the month before its term."""
     talks = START_STATES[state]
     if talks == R.Talks.NO_CONTACT:
         return
@@ -58,7 +59,7 @@ def _start_in(model: NegotiationModel, state: str) -> None:
 
 def _record_chunk(scenario: Scenario, seeds: np.ndarray, start_state: str) -> Paths:
     model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False)
-    _start_in(model, start_state)
+    start_in(model, start_state)
     months = scenario.horizon.months
     talks = np.zeros((len(seeds), months), dtype=bool)
     tests = np.zeros((len(seeds), months), dtype=np.int64)
