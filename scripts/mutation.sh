@@ -8,12 +8,13 @@
 # Needs `pip install -e ".[test,mutation]"`.  Mutants and their results live in ./mutants
 # (git-ignored; delete it to start afresh, keep it to resume).  MUTMUT_CHILDREN sets
 # the number of parallel workers (default: 2, the cores of the reference machine).
-# Prints the score: (killed + timeout) / (total - skipped), and the survivors.
+# Prints the score: (killed + timeout) / (total - skipped - not checked), and the survivors.
 #
 # Cost: mutmut runs, per mutant, only the selected tests that reach the mutated
 # function, and stops at the first failure, so survivors cost most.  On the 2-core
-# reference machine (shared) rules.py alone (650 mutants) took 43 min; the whole core
-# (~3,150 mutants) would take about 3.5 hours.  Faster: more cores (MUTMUT_CHILDREN),
+# reference machine (shared) 3,618 of the core's 4,031 mutants took 48 min (2026-11-26,
+# docs/TESTING.md).  mutmut limits CPU time only: a mutant that blocks (e.g. on a FIFO)
+# waits until its child is sent SIGXCPU, which mutmut counts as a timeout.  Faster: more cores (MUTMUT_CHILDREN),
 # `mutate_only_covered_lines = true`, or a slimmer pytest_add_cli_args_test_selection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
