@@ -18,7 +18,8 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PKG = SRC / "parley"
 
-BASE = {"parley.params", "parley.errors", "parley.outcomes"}
+BASE = {"parley.params", "parley.errors", "parley.outcomes", "parley.safe_yaml"}
+SCENARIO = {"parley.scenario", "parley.scenario_files"}
 CORE = {"parley.rules", "parley.agents", "parley.model", "parley.narrative",
         "parley.randomness", "parley._mesa"}
 
@@ -58,9 +59,9 @@ def layer(module: str) -> str:
         return "root"
     if module in BASE:
         return "base"
-    if module == "parley.scenario":
+    if module in SCENARIO:
         return "scenario"
-    if module in CORE:
+    if module in CORE or module.startswith("parley.rules."):
         return "core"
     if module == "parley.viz":
         return "viz"

@@ -18,15 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from parley.safe_yaml import MAX_FILE_BYTES, read_yaml_mapping
 from parley.scenario import (
-    MAX_FILE_BYTES,
     ScenarioError,
     _allowed_fields,
     _allowed_hint,
     _pydantic_line,
     build_scenario,
     load_scenario,
-    read_yaml_mapping,
     require_runnable,
     split_path,
     with_values,

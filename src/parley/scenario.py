@@ -1,9 +1,9 @@
-"""Scenario files: safe YAML loading, ``extends`` inheritance, one typed schema.
+"""The scenario schema: one typed declaration, validation, and addressing values by path.
 
 A scenario file states each actor's stance parameters with their provenance.
-Loading resolves ``extends`` (child keys override the parent's; a stance entry
-is replaced whole, so a value never keeps a source that was written for
-another value), then validates the result against the declarations in
+:func:`load_scenario` reads a file with everything it ``extends``
+(:mod:`parley.scenario_files`, through the bounded reader of
+:mod:`parley.safe_yaml`) and validates the result against the declarations in
 :mod:`parley.params`.  Every problem becomes one line naming the file, the
 field path and what is allowed; :class:`ScenarioError` carries all of them.
 """
@@ -14,20 +14,18 @@ import copy
 import difflib
 import hashlib
 import json
-import os
 import re
 import reprlib
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from parley import params as P
 from parley.errors import MAX_LINE, MAX_PROBLEMS, ScenarioError, printable  # noqa: F401 (re-exported)
+from parley.scenario_files import resolve_file, scenario_files  # noqa: F401 (re-exported)
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TEXTS = ("oh2020", "yeo2020", "data", "outside")
@@ -218,260 +216,10 @@ def month_index(start: str, label: str) -> int:
     return (y - y0) * 12 + (m - m0) + 1
 
 
-# ---------------------------------------------------------------- loading
-
-MAX_FILE_BYTES = 1_000_000  # a scenario is a few kB; anything larger is a mistake
-MAX_DEPTH = 32  # nesting levels (aliases followed)
-MAX_NODES = 50_000  # YAML nodes once aliases are expanded (alias bombs)
-MAX_INT_CHARS = 64  # digits of one integer literal
-PACKAGE_PREFIX = "parley:"  # extends: parley:base.yaml names a shipped scenario
-
-
-def shipped_scenarios_dir() -> Path:
-    """The shipped ``scenarios/`` folder: package data when installed, else the checkout's."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "scenarios", here.parents[1] / "scenarios"):
-        if (candidate / "base.yaml").is_file():
-            return candidate
-    return here / "scenarios"
-
-
-class _LimitError(yaml.MarkedYAMLError):
-    """The input exceeds a loader bound (depth, size, integer length) or is malformed."""
-
-    def __init__(self, problem: str, mark=None):
-        super().__init__(problem=problem, problem_mark=mark)
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe loading (no tags executed) with bounds, that refuses a key given twice.
-
-    Nesting is bounded while composing (so deep input never recurses far),
-    and the node graph is measured with aliases expanded before anything is
-    constructed, so a few hundred bytes of nested aliases cannot grow into
-    gigabytes.  Merge keys (``<<``) are supported.
-    """
-
-    _depth = 0
-
-    def compose_node(self, parent, index):
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _LimitError(f"nested more than {MAX_DEPTH} levels deep",
-                                  self.peek_event().start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                raise _LimitError(f"a mapping key must be a plain value, not a "
-                                  f"{type(key).__name__}", key_node.start_mark) from None
-            if key in seen:
-                raise _LimitError(f"duplicate key {printable(repr(key), 60)} (a later value "
-                                  "would silently win)", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
-    def construct_yaml_int(self, node):
-        if len(str(node.value)) > MAX_INT_CHARS:
-            raise _LimitError(f"an integer of {len(str(node.value)):,} characters (at most "
-                              f"{MAX_INT_CHARS} allowed)", node.start_mark)
-        return super().construct_yaml_int(node)
-
-    def construct_yaml_timestamp(self, node):
-        try:
-            return super().construct_yaml_timestamp(node)
-        except (ValueError, OverflowError):
-            raise _LimitError(f"{printable(repr(str(node.value)), 40)} is not a valid date",
-                              node.start_mark) from None
-
-
-_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _UniqueKeyLoader.construct_yaml_int)
-_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp",
-                                 _UniqueKeyLoader.construct_yaml_timestamp)
-
-
-def _measure(node, level: int = 1, memo: dict[int, tuple[int, int]] | None = None
-             ) -> tuple[int, int]:
-    """(nodes, height) of ``node`` with aliases expanded; _LimitError beyond the bounds."""
-    memo = {} if memo is None else memo
-    if level > MAX_DEPTH:
-        raise _LimitError(f"nested more than {MAX_DEPTH} levels deep (aliases followed)",
-                          node.start_mark)
-    known = memo.get(id(node))
-    if known is None:
-        if isinstance(node, yaml.MappingNode):
-            children = [n for pair in node.value for n in pair]
-        elif isinstance(node, yaml.SequenceNode):
-            children = node.value
-        else:
-            children = []
-        size, height = 1, 0
-        for child in children:
-            child_size, child_height = _measure(child, level + 1, memo)
-            size += child_size
-            height = max(height, child_height + 1)
-            if size > MAX_NODES:
-                break
-        known = memo[id(node)] = (size, height)
-    if known[0] > MAX_NODES:
-        raise _LimitError(f"more than {MAX_NODES:,} values once aliases are expanded",
-                          node.start_mark)
-    if level + known[1] > MAX_DEPTH:
-        raise _LimitError(f"nested more than {MAX_DEPTH} levels deep (aliases followed)",
-                          node.start_mark)
-    return known
-
-
-def _read_text(path: Path, where: str) -> str:
-    """The file's text: a regular file of bounded size, never a device or FIFO."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise ScenarioError([f"{where}: cannot read the file ({exc.strerror})"]) from None
-    try:  # checked before os.fdopen, which refuses a folder with IsADirectoryError
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise ScenarioError([f"{where}: is a folder; give a scenario file"])
-        if not stat.S_ISREG(mode):
-            raise ScenarioError([f"{where}: not a regular file (a device, FIFO or socket); "
-                                 "give a scenario file"])
-        fh = os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-    with fh:
-        try:
-            data = fh.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            raise ScenarioError([f"{where}: cannot read the file ({exc.strerror})"]) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError([f"{where}: larger than {MAX_FILE_BYTES:,} bytes; "
-                             "a scenario file is a few kB of YAML"])
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([f"{where}: byte {exc.start} is not valid UTF-8; "
-                             "save the file as UTF-8 text"]) from None
-
-
-def read_yaml_mapping(path: Path, what: str = "a scenario") -> dict[str, Any]:
-    """A YAML file loaded safely and within bounds, as a mapping; else one ScenarioError."""
-    where = str(path)
-    text = _read_text(path, where)
-    loader = None
-    try:
-        loader = _UniqueKeyLoader(text)  # its reader refuses control characters at once
-        node = loader.get_single_node()
-        if node is not None:
-            _measure(node)
-        data = None if node is None else loader.construct_document(node)
-    except _LimitError as exc:
-        raise ScenarioError([f"{where}: {_yaml_where(exc)}{exc.problem}"]) from None
-    except yaml.constructor.ConstructorError as exc:
-        if "merg" in str(exc.problem):
-            raise ScenarioError([f"{where}: {_yaml_where(exc)}merge key '<<': "
-                                 f"{exc.problem}"]) from None
-        raise ScenarioError([f"{where}: {_yaml_where(exc)}unsupported YAML tag "
-                             f"({exc.problem}); only plain YAML data is allowed"]) from None
-    except yaml.YAMLError as exc:
-        msg = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError([f"{where}: {_yaml_where(exc)}YAML syntax error: {msg}"]) from None
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        raise ScenarioError([f"{where}: a value cannot be read ({type(exc).__name__})"]
-                            ) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    if data is None:
-        raise ScenarioError([f"{where}: file is empty; {what} must be a YAML mapping"])
-    if not isinstance(data, dict):
-        raise ScenarioError([f"{where}: top level is a {type(data).__name__}; "
-                             f"{what} must be a YAML mapping of fields"])
-    return data
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    return read_yaml_mapping(path)
-
-
-def _yaml_where(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    return f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-
-
-def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    """Child keys override; mappings merge recursively except stance entries."""
-    out = dict(parent)
-    for key, val in child.items():
-        old = out.get(key)
-        if isinstance(val, dict) and isinstance(old, dict) and "value" not in val:
-            out[key] = _merge(old, val)
-        else:
-            out[key] = val
-    return out
-
-
-def _is_within(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
-
-
-def _parent_path(path: Path, ref: str, top: Path) -> Path:
-    """The file ``extends: ref`` of ``path`` names, confined to the top file's folder
-    tree and the shipped scenarios (``parley:NAME`` names a shipped one)."""
-    shipped = shipped_scenarios_dir().resolve()
-    if ref.startswith(PACKAGE_PREFIX):
-        target = (shipped / ref[len(PACKAGE_PREFIX):]).resolve()
-    else:
-        target = (path.parent / ref).resolve()  # an absolute ref replaces the folder
-    roots = (top.parent.resolve(), shipped)
-    if not any(_is_within(target, root) for root in roots):
-        raise ScenarioError([f"{path}: extends: {printable(repr(ref), 60)} lies outside this "
-                             "scenario's folder and the shipped scenarios; copy it next to "
-                             "the scenario, or write parley:NAME for a shipped scenario"])
-    if not target.is_file():
-        raise ScenarioError([f"{path}: extends: no such scenario file "
-                             f"{printable(repr(ref), 60)}"])
-    return target
-
-
-def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    if path.resolve() in {p.resolve() for p in chain}:
-        cycle = " -> ".join(p.name for p in (*chain, path))
-        raise ScenarioError([f"{chain[0]}: extends: circular inheritance ({cycle})"])
-    data = _read_yaml(path)
-    parent_ref = data.pop("extends", None)
-    abstract = data.setdefault("abstract", False)
-    if not isinstance(abstract, bool):
-        raise ScenarioError([f"{path}: abstract: must be true or false, unquoted "
-                             f"(got {printable(repr(abstract), 40)})"])
-    if parent_ref is None:
-        return data
-    if not isinstance(parent_ref, str):
-        raise ScenarioError([f"{path}: extends: must be a file name such as base.yaml"])
-    parent_path = _parent_path(path, parent_ref, chain[0] if chain else path)
-    parent = _resolve(parent_path, (*chain, path))
-    parent.pop("abstract", None)
-    parent.pop("name", None)
-    return _merge(parent, data)
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """Load, resolve and validate one scenario file, or raise ScenarioError."""
     path = Path(path)
-    raw = _resolve(path)
-    raw.setdefault("name", path.stem)
-    return build_scenario(raw, str(path), path)
+    return build_scenario(resolve_file(path), str(path), path)
 
 
 def build_scenario(raw: dict[str, Any], where: str = "<scenario>",
@@ -692,30 +440,6 @@ def require_runnable(scenario: Scenario) -> Scenario:
         raise ScenarioError([f"{scenario.path or scenario.name}: abstract: this file only "
                              "holds shared defaults; run a scenario that extends it"])
     return scenario
-
-
-def scenario_files(paths: list[str | Path]) -> list[Path]:
-    """Expand directories into their non-abstract scenario files, sorted by name.
-
-    A file that cannot be read, or whose ``abstract`` is not plainly true, is
-    kept, so that loading it reports the problem instead of dropping it silently.
-    """
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            for f in sorted(p.glob("*.yaml")):
-                if _peek(f).get("abstract") is not True:
-                    out.append(f)
-        else:
-            out.append(p)
-    return out
-
-
-def _peek(path: Path) -> dict[str, Any]:
-    try:
-        return _read_yaml(path)
-    except ScenarioError:
-        return {}
 
 
 # ------------------------------------------------------ addressing values

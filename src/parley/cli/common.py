@@ -25,7 +25,7 @@ def is_sweep_file(path: str | Path) -> bool:
     loader's bounds; a file that cannot be read is not a sweep file (its scenario
     loading then reports why)."""
     from parley.errors import ParleyError
-    from parley.scenario import read_yaml_mapping
+    from parley.safe_yaml import read_yaml_mapping
 
     try:
         data = read_yaml_mapping(Path(path))

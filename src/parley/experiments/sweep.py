@@ -63,11 +63,11 @@ from parley.results.store import (
     atomic_write_json,
     cut_file,
 )
+from parley.safe_yaml import read_yaml_mapping
 from parley.scenario import (
     Scenario,
     build_scenario,
     load_scenario,
-    read_yaml_mapping,
     split_path,
     with_values,
 )

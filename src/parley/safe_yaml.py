@@ -1,0 +1,198 @@
+"""The bounded YAML reader: safe loading of a file the user names, within fixed limits.
+
+A scenario or sweep file is a few kB of plain YAML.  :func:`read_yaml_mapping`
+reads one from a regular file of bounded size (never a device or FIFO),
+refuses a key given twice, bounds nesting while composing and the node graph
+with aliases expanded before anything is constructed (so a few hundred bytes
+of nested aliases cannot grow into gigabytes), and turns every problem into
+one :class:`~parley.errors.ScenarioError` line naming the file, the YAML line
+and column, and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from parley.errors import ScenarioError, printable
+
+MAX_FILE_BYTES = 1_000_000  # a scenario is a few kB; anything larger is a mistake
+MAX_DEPTH = 32  # nesting levels (aliases followed)
+MAX_NODES = 50_000  # YAML nodes once aliases are expanded (alias bombs)
+MAX_INT_CHARS = 64  # digits of one integer literal
+
+
+class _LimitError(yaml.MarkedYAMLError):
+    """The input exceeds a loader bound (depth, size, integer length) or is malformed."""
+
+    def __init__(self, problem: str, mark=None):
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loading (no tags executed) with bounds, that refuses a key given twice.
+
+    Nesting is bounded while composing (so deep input never recurses far),
+    and the node graph is measured with aliases expanded before anything is
+    constructed, so a few hundred bytes of nested aliases cannot grow into
+    gigabytes.  Merge keys (``<<``) are supported.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _LimitError(f"nested more than {MAX_DEPTH} levels deep",
+                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise _LimitError(f"a mapping key must be a plain value, not a "
+                                  f"{type(key).__name__}", key_node.start_mark) from None
+            if key in seen:
+                raise _LimitError(f"duplicate key {printable(repr(key), 60)} (a later value "
+                                  "would silently win)", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+    def construct_yaml_int(self, node):
+        if len(str(node.value)) > MAX_INT_CHARS:
+            raise _LimitError(f"an integer of {len(str(node.value)):,} characters (at most "
+                              f"{MAX_INT_CHARS} allowed)", node.start_mark)
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            raise _LimitError(f"{printable(repr(str(node.value)), 40)} is not a valid date",
+                              node.start_mark) from None
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _UniqueKeyLoader.construct_yaml_int)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                                 _UniqueKeyLoader.construct_yaml_timestamp)
+
+
+def _measure(node, level: int = 1, memo: dict[int, tuple[int, int]] | None = None
+             ) -> tuple[int, int]:
+    """(nodes, height) of ``node`` with aliases expanded; _LimitError beyond the bounds."""
+    memo = {} if memo is None else memo
+    if level > MAX_DEPTH:
+        raise _LimitError(f"nested more than {MAX_DEPTH} levels deep (aliases followed)",
+                          node.start_mark)
+    known = memo.get(id(node))
+    if known is None:
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        size, height = 1, 0
+        for child in children:
+            child_size, child_height = _measure(child, level + 1, memo)
+            size += child_size
+            height = max(height, child_height + 1)
+            if size > MAX_NODES:
+                break
+        known = memo[id(node)] = (size, height)
+    if known[0] > MAX_NODES:
+        raise _LimitError(f"more than {MAX_NODES:,} values once aliases are expanded",
+                          node.start_mark)
+    if level + known[1] > MAX_DEPTH:
+        raise _LimitError(f"nested more than {MAX_DEPTH} levels deep (aliases followed)",
+                          node.start_mark)
+    return known
+
+
+def _read_text(path: Path, where: str) -> str:
+    """The file's text: a regular file of bounded size, never a device or FIFO."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ScenarioError([f"{where}: cannot read the file ({exc.strerror})"]) from None
+    try:  # checked before os.fdopen, which refuses a folder with IsADirectoryError
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ScenarioError([f"{where}: is a folder; give a scenario file"])
+        if not stat.S_ISREG(mode):
+            raise ScenarioError([f"{where}: not a regular file (a device, FIFO or socket); "
+                                 "give a scenario file"])
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
+        try:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ScenarioError([f"{where}: cannot read the file ({exc.strerror})"]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError([f"{where}: larger than {MAX_FILE_BYTES:,} bytes; "
+                             "a scenario file is a few kB of YAML"])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"{where}: byte {exc.start} is not valid UTF-8; "
+                             "save the file as UTF-8 text"]) from None
+
+
+def read_yaml_mapping(path: Path, what: str = "a scenario") -> dict[str, Any]:
+    """A YAML file loaded safely and within bounds, as a mapping; else one ScenarioError."""
+    where = str(path)
+    text = _read_text(path, where)
+    loader = None
+    try:
+        loader = _UniqueKeyLoader(text)  # its reader refuses control characters at once
+        node = loader.get_single_node()
+        if node is not None:
+            _measure(node)
+        data = None if node is None else loader.construct_document(node)
+    except _LimitError as exc:
+        raise ScenarioError([f"{where}: {_yaml_where(exc)}{exc.problem}"]) from None
+    except yaml.constructor.ConstructorError as exc:
+        if "merg" in str(exc.problem):
+            raise ScenarioError([f"{where}: {_yaml_where(exc)}merge key '<<': "
+                                 f"{exc.problem}"]) from None
+        raise ScenarioError([f"{where}: {_yaml_where(exc)}unsupported YAML tag "
+                             f"({exc.problem}); only plain YAML data is allowed"]) from None
+    except yaml.YAMLError as exc:
+        msg = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError([f"{where}: {_yaml_where(exc)}YAML syntax error: {msg}"]) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise ScenarioError([f"{where}: a value cannot be read ({type(exc).__name__})"]
+                            ) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if data is None:
+        raise ScenarioError([f"{where}: file is empty; {what} must be a YAML mapping"])
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{where}: top level is a {type(data).__name__}; "
+                             f"{what} must be a YAML mapping of fields"])
+    return data
+
+
+
+def _yaml_where(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+
