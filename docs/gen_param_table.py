@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from parley import params as P
-from parley.scenario import load_scenario, scenario_files
+from parley.scenario_files import load_scenario, scenario_files
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "SCENARIOS.md"

@@ -110,7 +110,7 @@ def test_the_censored_live_term_is_never_fitted_on():
 
 def test_a_term_starts_from_the_record_state_before_it():
     from parley.experiments.abc import term_histories
-    from parley.scenario import load_scenario
+    from parley.scenario_files import load_scenario
 
     scenario = load_scenario(ROOT / "scenarios" / "hindcast" / "clinton_1997.yaml")
     seeds = np.arange(20)
@@ -242,7 +242,7 @@ def test_abc_recovers_a_known_parameter_from_synthetic_data(tmp_path):
 def test_the_fit_varies_the_screened_dynamics_and_the_shared_assumptions():
     from parley.analysis.uncertainty import shared_assumptions
     from parley.experiments import abc
-    from parley.scenario import load_scenario
+    from parley.scenario_files import load_scenario
 
     scenarios = [load_scenario(TRUMP_2017)]
     names = [p.name for p in abc.fitted_parameters(scenarios)]

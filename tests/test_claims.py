@@ -21,7 +21,8 @@ import pytest
 from parley import NegotiationModel
 from parley import params as P
 from parley.randomness import run_seeds
-from parley.scenario import Scenario, build_scenario, load_scenario, scenario_files, with_values
+from parley.scenario import Scenario, build_scenario, with_values
+from parley.scenario_files import load_scenario, scenario_files
 
 ROOT = Path(__file__).resolve().parents[1]
 WORLDS = 2000  # paired; a 1-point effect on a binary outcome has se <= 0.0035 here

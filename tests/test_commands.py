@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from parley.cli import main
-from parley.scenario import load_scenario, scenario_files
+from parley.scenario_files import load_scenario, scenario_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = scenario_files([ROOT / "scenarios"])

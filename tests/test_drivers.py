@@ -20,7 +20,7 @@ from parley.experiments.drivers import (
 from parley.model import NegotiationModel
 from parley.params import DYNAMICS
 from parley.randomness import Draws, run_seeds
-from parley.scenario import load_scenario
+from parley.scenario_files import load_scenario
 
 ADMINISTRATIONS = ("sanders", "warren", "trump_oh", "trump_yeo", "biden", "bloomberg",
                    "buttigieg", "klobuchar")

@@ -18,7 +18,8 @@ from parley.experiments.ema import (
     uncertainties_from_scenario,
 )
 from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
-from parley.scenario import ScenarioError, load_scenario
+from parley.scenario import ScenarioError
+from parley.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BIDEN = ROOT / "scenarios" / "biden.yaml"

@@ -8,7 +8,8 @@ import pytest
 from parley.experiments import explain as E
 from parley.model import NegotiationModel
 from parley.randomness import run_seeds
-from parley.scenario import ScenarioError, load_scenario, with_values
+from parley.scenario import ScenarioError, with_values
+from parley.scenario_files import load_scenario
 
 RUNS = 400
 

@@ -15,12 +15,8 @@ from parley.analysis import record_scores as S
 from parley.analysis import records
 from parley.experiments import monthly
 from parley.experiments.record_hindcast import leak_problems, load_hindcasts
-from parley.scenario import (
-    DECISION_EVENT_KINDS,
-    EXOGENOUS_EVENT_KINDS,
-    ScenarioError,
-    load_scenario,
-)
+from parley.scenario import DECISION_EVENT_KINDS, EXOGENOUS_EVENT_KINDS, ScenarioError
+from parley.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = [*sorted((ROOT / "scenarios" / "hindcast").glob("*.yaml")),

@@ -21,7 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parley.scenario import MAX_LINE, MAX_PROBLEMS, Scenario, ScenarioError, load_scenario
+from parley.scenario import MAX_LINE, MAX_PROBLEMS, Scenario, ScenarioError
+from parley.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILES = [ROOT / "scenarios" / name for name in ("trump_oh.yaml", "biden.yaml")]

@@ -31,7 +31,8 @@ import pytest
 
 from parley.model import NegotiationModel
 from parley.randomness import run_seeds
-from parley.scenario import ScenarioError, build_scenario, load_scenario, with_values
+from parley.scenario import ScenarioError, build_scenario, with_values
+from parley.scenario_files import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 N = 2000

@@ -22,7 +22,8 @@ from parley.experiments.engine import simulate
 from parley.experiments.executors import make_executor
 from parley.outcomes import BINARY_OUTCOMES, RUNS_HEADER, RUNS_HEADER_WITH_DRAW
 from parley.outputs.tables import comparison_table
-from parley.scenario import load_scenario, with_values
+from parley.scenario import with_values
+from parley.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCEN = ROOT / "scenarios"

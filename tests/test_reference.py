@@ -21,7 +21,7 @@ import pytest
 from parley import NegotiationModel
 from parley.model import BINARY_OUTCOMES, COUNT_OUTCOMES
 from parley.randomness import run_seeds
-from parley.scenario import scenario_files
+from parley.scenario_files import scenario_files
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "tests" / "reference" / "outcomes.csv"

@@ -25,11 +25,11 @@ from parley.scenario import (
     _allowed_hint,
     _pydantic_line,
     build_scenario,
-    load_scenario,
     require_runnable,
     split_path,
     with_values,
 )
+from parley.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "base.yaml"

@@ -15,14 +15,13 @@ import parley
 from parley import params as P
 from parley.scenario import (
     build_scenario,
-    load_scenario,
     month_index,
     month_label,
     require_runnable,
-    scenario_files,
     split_path,
     with_values,
 )
+from parley.scenario_files import load_scenario, scenario_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

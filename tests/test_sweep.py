@@ -20,7 +20,7 @@ import pytest
 
 from parley.cli import main
 from parley.experiments.sweep import SweepParam, SweepSpec, check_spec, make_design
-from parley.scenario import load_scenario
+from parley.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BIDEN = str(ROOT / "scenarios" / "biden.yaml")
@@ -165,7 +165,8 @@ def test_relief_ladder_sweep_visits_every_rung(tmp_path):
 
 
 def test_a_ladder_stance_set_by_its_number_snaps_to_the_nearest_rung():
-    from parley.scenario import load_scenario, with_values
+    from parley.scenario import with_values
+    from parley.scenario_files import load_scenario
 
     sc = load_scenario(BIDEN)
     for x, word in ((0.0, "nothing_upfront"), (0.3, "fissile_freeze"),

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from parley.analysis import uncertainty as U
-from parley.scenario import load_scenario, with_values
+from parley.scenario import with_values
+from parley.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 HINDCAST = sorted((ROOT / "scenarios" / "hindcast").glob("*.yaml"))

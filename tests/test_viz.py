@@ -17,7 +17,7 @@ import pytest
 
 from parley import params as P
 from parley import viz
-from parley.scenario import load_scenario
+from parley.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUMP_OH = ROOT / "scenarios" / "trump_oh.yaml"

@@ -17,14 +17,15 @@ __all__ = ["NegotiationModel", "ParleyError", "Scenario", "ScenarioError", "__ve
 _API = "parley.experiments.api"
 _LAZY = {"NegotiationModel": "parley.model", "Scenario": "parley.scenario",
          "ScenarioError": "parley.errors", "ParleyError": "parley.errors",
-         "load_scenario": "parley.scenario", "run": _API, "compare": _API, "hindcast": _API,
+         "load_scenario": "parley.scenario_files", "run": _API, "compare": _API, "hindcast": _API,
          "sweep": _API, "calibrate": _API}
 
 if TYPE_CHECKING:
     from parley.errors import ParleyError, ScenarioError
     from parley.experiments.api import calibrate, compare, hindcast, run, sweep
     from parley.model import NegotiationModel
-    from parley.scenario import Scenario, load_scenario
+    from parley.scenario import Scenario
+    from parley.scenario_files import load_scenario
 
 
 def __getattr__(name: str) -> Any:

@@ -22,7 +22,8 @@ from parley.agents import ROLE_CLASSES, Actor
 from parley.narrative import Narrator
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES  # noqa: F401 (re-exported)
 from parley.randomness import SEED_MAX, Draws
-from parley.scenario import Scenario, load_scenario, with_values
+from parley.scenario import Scenario, with_values
+from parley.scenario_files import load_scenario
 
 
 @dataclass

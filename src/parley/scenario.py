@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from parley import params as P
 from parley.errors import MAX_LINE, MAX_PROBLEMS, ScenarioError, printable  # noqa: F401 (re-exported)
-from parley.scenario_files import resolve_file, scenario_files  # noqa: F401 (re-exported)
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TEXTS = ("oh2020", "yeo2020", "data", "outside")
@@ -214,12 +213,6 @@ def month_index(start: str, label: str) -> int:
     y0, m0 = (int(x) for x in start.split("-"))
     y, m = (int(x) for x in label.split("-"))
     return (y - y0) * 12 + (m - m0) + 1
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Load, resolve and validate one scenario file, or raise ScenarioError."""
-    path = Path(path)
-    return build_scenario(resolve_file(path), str(path), path)
 
 
 def build_scenario(raw: dict[str, Any], where: str = "<scenario>",

@@ -14,6 +14,7 @@ from typing import Any
 
 from parley.errors import ScenarioError, printable
 from parley.safe_yaml import read_yaml_mapping
+from parley.scenario import Scenario, build_scenario
 
 PACKAGE_PREFIX = "parley:"  # extends: parley:base.yaml names a shipped scenario
 
@@ -66,6 +67,12 @@ def _parent_path(path: Path, ref: str, top: Path) -> Path:
         raise ScenarioError([f"{path}: extends: no such scenario file "
                              f"{printable(repr(ref), 60)}"])
     return target
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, resolve and validate one scenario file, or raise ScenarioError."""
+    path = Path(path)
+    return build_scenario(resolve_file(path), str(path), path)
 
 
 def resolve_file(path: Path) -> dict[str, Any]:

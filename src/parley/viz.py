@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from parley import params as P
 from parley.model import NegotiationModel
-from parley.scenario import Scenario, ScenarioError, load_scenario
+from parley.scenario import Scenario, ScenarioError
+from parley.scenario_files import load_scenario
 
 if TYPE_CHECKING:
     import argparse

@@ -100,7 +100,7 @@ def record_terms(terms_dir: str | Path = DEFAULT_TERMS_DIR,
     ``include_censored``: the fit never sees it.
     """
     from parley.analysis import records
-    from parley.scenario import load_scenario
+    from parley.scenario_files import load_scenario
 
     paths = sorted(Path(terms_dir).glob("*.yaml"))
     if not paths:

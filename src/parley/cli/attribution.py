@@ -13,7 +13,8 @@ import pandas as pd
 
 from parley.experiments.explain import HEADLINE
 from parley.outcomes import BINARY_OUTCOMES
-from parley.scenario import load_scenario, require_runnable
+from parley.scenario import require_runnable
+from parley.scenario_files import load_scenario
 
 MAX_RUNS = 1_000_000
 

@@ -127,7 +127,7 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
     from parley.errors import ParleyError
     from parley.experiments import abc
     from parley.results.store import atomic_write_json
-    from parley.scenario import load_scenario
+    from parley.scenario_files import load_scenario
 
     for name in ("particles", "generations", "worlds", "workers"):
         if getattr(args, name) < 1:

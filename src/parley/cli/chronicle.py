@@ -15,7 +15,8 @@ def register(sub) -> None:
 def run_chronicle(args) -> int:
     from parley.model import NegotiationModel
     from parley.outputs.tables import format_value
-    from parley.scenario import load_scenario, printable, require_runnable
+    from parley.scenario import printable, require_runnable
+    from parley.scenario_files import load_scenario
 
     if not 0 <= args.seed < 2**63:
         print("error: --seed must be an integer in [0, 2**63)", file=sys.stderr)

@@ -16,7 +16,7 @@ def register(sub) -> None:
 
 def run_validate(args) -> int:
     from parley.errors import ParleyError
-    from parley.scenario import scenario_files
+    from parley.scenario_files import scenario_files
 
     problems: list[str] = []
     files = scenario_files(args.files)
@@ -36,7 +36,7 @@ def run_validate(args) -> int:
 def _check(path: Path) -> str:
     """Load one file as what it is (a sweep file or a scenario); a short description."""
     from parley.cli.common import is_sweep_file
-    from parley.scenario import load_scenario
+    from parley.scenario_files import load_scenario
 
     if is_sweep_file(path):
         from parley.experiments.sweep import build_spec, check_spec

@@ -36,7 +36,8 @@ from parley.analysis.uncertainty import UncertainParameter
 from parley.experiments.monthly import start_in
 from parley.model import NegotiationModel
 from parley.randomness import SEED_MAX
-from parley.scenario import Scenario, load_scenario
+from parley.scenario import Scenario
+from parley.scenario_files import load_scenario
 
 log = logging.getLogger("parley.experiments.abc")
 

@@ -33,14 +33,8 @@ from parley.results.manifest import (
     write_manifest,
 )
 from parley.results.store import ResultsStore, atomic_write_json, atomic_write_text
-from parley.scenario import (
-    Scenario,
-    ScenarioError,
-    build_scenario,
-    load_scenario,
-    require_runnable,
-    scenario_files,
-)
+from parley.scenario import Scenario, ScenarioError, build_scenario, require_runnable
+from parley.scenario_files import load_scenario, scenario_files
 
 MAX_RUNS = 10_000_000  # runs per scenario: far beyond any precision parley reports
 MAX_DRAWS = 10_000  # parameter draws: far more than the ordering shares need

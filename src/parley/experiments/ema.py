@@ -25,7 +25,8 @@ import numpy as np
 
 from parley import params as P
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, DEFAULT_SEED
-from parley.scenario import Scenario, ScenarioError, load_scenario, split_path, with_values
+from parley.scenario import Scenario, ScenarioError, split_path, with_values
+from parley.scenario_files import load_scenario
 
 SEP = "__"
 

@@ -17,14 +17,8 @@ from parley.analysis import records
 from parley.analysis.record_scores import TermPaths, score_record
 from parley.experiments.monthly import record_paths
 from parley.outcomes import DEFAULT_SEED
-from parley.scenario import (
-    EXOGENOUS_EVENT_KINDS,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    require_runnable,
-    scenario_files,
-)
+from parley.scenario import EXOGENOUS_EVENT_KINDS, Scenario, ScenarioError, require_runnable
+from parley.scenario_files import load_scenario, scenario_files
 
 #: Folders of the shipped hindcast and live scenarios, relative to the repository root.
 SHIPPED_FOLDERS: tuple[str, ...] = ("scenarios/hindcast", "scenarios/live")

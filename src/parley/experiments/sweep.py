@@ -64,13 +64,8 @@ from parley.results.store import (
     cut_file,
 )
 from parley.safe_yaml import read_yaml_mapping
-from parley.scenario import (
-    Scenario,
-    build_scenario,
-    load_scenario,
-    split_path,
-    with_values,
-)
+from parley.scenario import Scenario, build_scenario, split_path, with_values
+from parley.scenario_files import load_scenario
 
 METHODS = ("grid", "lhs", "morris", "sobol")
 DEFAULT_SAMPLES = {"lhs": 100, "morris": 10, "sobol": 64}
