@@ -235,5 +235,5 @@ def test_the_top_level_help_lists_every_command_as_its_module_registers_it():
 
 def test_the_schema_imports_only_the_parameter_declarations_and_the_error_type():
     tree = dict(sources())["parley.scenario"]
-    assert parley_imports(tree) == {"parley.params", "parley.errors"}
+    assert parley_imports(tree) == {"parley.params", "parley.errors", "parley.outcomes"}
     assert "mesa" not in external_imports(tree)
