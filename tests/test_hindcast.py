@@ -6,6 +6,7 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +14,8 @@ import pytest
 
 from parley.analysis import record_scores as S
 from parley.analysis import records
-from parley.experiments import monthly
-from parley.experiments.record_hindcast import leak_problems, load_hindcasts
+from parley.analysis.terms import leak_problems, load_terms, term_of
+from parley.experiments.hindcast import simulate_term
 from parley.scenario import DECISION_EVENT_KINDS, EXOGENOUS_EVENT_KINDS, ScenarioError
 from parley.scenario_files import load_scenario
 
@@ -70,7 +71,7 @@ def test_hindcast_refuses_a_decision_event(tmp_path, kind, needle):
     path = tmp_path / "leaky.yaml"
     path.write_text(LEAKY.format(base=ROOT / "scenarios" / "base.yaml", kind=kind))
     with pytest.raises(ScenarioError) as exc:
-        load_hindcasts([path])
+        load_terms([path])
     assert any(needle in line for line in exc.value.problems)
     proc = subprocess.run([sys.executable, "-m", "parley.cli", "hindcast", str(path),
                            "--runs", "10", "--out", str(tmp_path / "out")],
@@ -150,8 +151,12 @@ def test_rolling_origins():
 def _term(name, sim_talks, obs_talks):
     sim_talks = np.asarray(sim_talks, bool)
     obs_talks = np.asarray(obs_talks, bool)
-    return S.TermPaths(name, name, "2001-01", sim_talks, np.zeros(sim_talks.shape, int),
-                       obs_talks, np.zeros(len(obs_talks), int))
+    base = load_scenario(ROOT / "scenarios" / "hindcast" / "bush_2001.yaml")
+    scenario = replace(base, name=name, title=name,
+                       horizon=base.horizon.model_copy(update={"months": sim_talks.shape[1]}))
+    term = replace(term_of(base), scenario=scenario, obs_talks=obs_talks,
+                   obs_tests=np.zeros(len(obs_talks), int))
+    return S.TermPaths(term, sim_talks, np.zeros(sim_talks.shape, int))
 
 
 def test_score_record_pools_completed_terms_and_keeps_the_censored_one_apart():
@@ -177,25 +182,24 @@ def test_score_record_pools_completed_terms_and_keeps_the_censored_one_apart():
 # ------------------------------------------------------------- the recorder
 
 
-def test_recorded_paths_do_not_depend_on_chunking(monkeypatch):
-    sc = load_scenario(ROOT / "scenarios" / "hindcast" / "trump_2017.yaml")
-    whole = monthly.record_paths(sc, 60, seed=3)
-    monkeypatch.setattr(monthly, "CHUNK", 7)
-    chunked = monthly.record_paths(sc, 60, seed=3)
+def test_recorded_paths_do_not_depend_on_chunking():
+    (term,) = load_terms([ROOT / "scenarios" / "hindcast" / "trump_2017.yaml"])
+    whole = simulate_term(term, 60, seed=3)
+    chunked = simulate_term(term, 60, seed=3, chunk=7)
     assert np.array_equal(whole.talks, chunked.talks)
     assert np.array_equal(whole.tests, chunked.tests)
     assert whole.talks.shape == (60, 48)
 
 
 def test_a_term_that_inherits_an_agreement_starts_in_talks():
-    sc = load_scenario(ROOT / "scenarios" / "hindcast" / "clinton_1997.yaml")
-    assert records.state_before("1997-01") == "agreement"
-    inherited = monthly.record_paths(sc, 50, seed=1, start_state="agreement")
-    fresh = monthly.record_paths(sc, 50, seed=1, start_state="none")
+    (term,) = load_terms([ROOT / "scenarios" / "hindcast" / "clinton_1997.yaml"])
+    assert records.state_before("1997-01") == "agreement" == term.start_state
+    inherited = simulate_term(term, 50, seed=1)
+    fresh = simulate_term(replace(term, start_state="none"), 50, seed=1)
     assert inherited.talks[:, 0].all()
     assert inherited.talks.mean() > fresh.talks.mean()
-    with pytest.raises(ValueError, match="start_state"):
-        monthly.record_paths(sc, 5, seed=1, start_state="talks")
+    with pytest.raises(KeyError):
+        simulate_term(replace(term, start_state="talks"), 5, seed=1)
 
 
 # -------------------------------------------------------------- the command
@@ -232,13 +236,11 @@ def test_a_year_without_talks_lowers_the_forecast_of_a_north_open_to_talks(tmp_p
     # the same file with Pyongyang's threshold in the lower half of the base range.
     # 1,000 worlds: SE near 0.015 on the start share (about 0.40) and near 0.025 on the
     # conditional one (effective sample about 350); the gap is about 0.15, the bound 0.05.
-    from parley.experiments.record_hindcast import term_paths
-
     path = tmp_path / "open.yaml"
     path.write_text(f"extends: {ROOT / 'scenarios' / 'live' / 'trump_2025.yaml'}\n"
                     "title: A North open to talks\nactors:\n  pyongyang:\n"
                     "    attitude_threshold: {value: [0.0, 0.65], assumption: test variant}\n")
-    live = S.live_forecast(term_paths(load_scenario(path), 1000, seed=11))
+    live = S.live_forecast(simulate_term(term_of(load_scenario(path)), 1000, seed=11))
     assert not live["talks_so_far"]
     assert live["p_at_start"] > 0.3
     assert live["p"] < live["p_at_start"] - 0.05
@@ -249,10 +251,8 @@ def test_the_shipped_live_term_has_no_route_to_talks():
     # Kim's 2024 refusal puts the threshold in [0.65, 1.3]; a Washington asking substantial
     # disarmament reads at most about 0.4 of flexibility and no relief is within reach, so
     # hardly any world is ever willing (docs/VALIDATION.md); conditioning cannot raise it.
-    from parley.experiments.record_hindcast import term_paths
-
     sc = load_scenario(ROOT / "scenarios" / "live" / "trump_2025.yaml")
-    live = S.live_forecast(term_paths(sc, 400, seed=11))
+    live = S.live_forecast(simulate_term(term_of(sc), 400, seed=11))
     assert not live["talks_so_far"]
     assert live["p_at_start"] < 0.01
     assert live["p"] <= live["p_at_start"] + 1e-12
@@ -277,7 +277,7 @@ def test_too_few_runs_is_one_clear_error(tmp_path, runs):
                            "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: --runs must be at least 2"
+    assert proc.stderr.strip() == f"error: --runs {runs}: allowed 2 to 10,000,000"
     assert not (tmp_path / "out").exists()
 
 
@@ -286,7 +286,7 @@ def test_a_term_outside_the_record_is_refused(tmp_path):
     path.write_text(f"extends: {ROOT / 'scenarios' / 'base.yaml'}\ntitle: Future term\n"
                     "camp: hindcast\nhorizon: {start: \"2029-01\", months: 48}\nevents: []\n")
     with pytest.raises(ScenarioError) as exc:
-        load_hindcasts([path])
+        load_terms([path])
     assert "horizon.start: 2029-01 has no record" in exc.value.problems[0]
 
 

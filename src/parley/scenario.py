@@ -33,6 +33,7 @@ from pydantic import (
 from parley import params as P
 from parley.errors import MAX_LINE, MAX_PROBLEMS, ScenarioError, printable  # noqa: F401 (re-exported)
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, FINAL_LEVELS
+from parley.rules import DYNAMICS
 
 MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # matched whole (fullmatch): ASCII only
 DATE_RE = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?")
@@ -274,7 +275,7 @@ def month_index(start: str, label: str) -> int:
 def _stances(world: dict[str, Stance], shocks: dict[str, Stance], dynamics: dict[str, Stance],
              actors: dict[str, Actor]) -> Iterator[tuple[str, Stance, P.Param]]:
     blocks = [("world", world, P.by_name(P.WORLD)), ("shocks", shocks, P.by_name(P.SHOCKS)),
-              ("dynamics", dynamics, P.by_name(tuple(P.DYNAMICS.values())))]
+              ("dynamics", dynamics, P.by_name(tuple(DYNAMICS.values())))]
     blocks += [(a.name, a.stances, P.by_name(P.ROLES[a.role])) for a in actors.values()]
     for head, block, decls in blocks:
         for name, stance in block.items():
@@ -340,7 +341,7 @@ def build_scenario(raw: dict[str, Any], where: str = "<scenario>",
         problems += _check_block(where, section, getattr(doc, section), decls)
     actors = _check_actors(where, doc, problems)
     problems += _check_events(where, doc, actors)
-    problems += _check_block(where, "dynamics", doc.dynamics, tuple(P.DYNAMICS.values()),
+    problems += _check_block(where, "dynamics", doc.dynamics, tuple(DYNAMICS.values()),
                              optional=True)
     problems += _check_conditions(where, doc, actors)
     stances = list(_stances(doc.world, doc.shocks, doc.dynamics, actors))
@@ -575,7 +576,7 @@ def split_path(scenario: Scenario, path: str) -> tuple[tuple[str, ...], P.Param]
                              f"(actors: {', '.join(scenario.actors)})"])
     head, name = parts
     if head == "dynamics":
-        decls, keys = P.by_name(tuple(P.DYNAMICS.values())), ("dynamics", name)
+        decls, keys = P.by_name(tuple(DYNAMICS.values())), ("dynamics", name)
     elif head in P.SECTIONS:
         decls, keys = P.by_name(P.SECTIONS[head]), (head, name)
     elif head in scenario.actors:

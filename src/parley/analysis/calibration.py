@@ -63,6 +63,7 @@ from scipy import stats
 from parley.analysis import records
 from parley.analysis.intervals import wilson
 from parley.outcomes import DEFAULT_SEED
+from parley.rules import provocation
 
 __all__ = [
     "DEFAULT_SEED",
@@ -105,7 +106,6 @@ DEFAULT_SIMS = 2000
 
 #: ``--dynamics`` defaults, sized to finish within 30 minutes on 2 cores
 #: (benchmarks/bench_calibrate.py).
-DYNAMICS_TERMS_DIR = "scenarios/hindcast"
 DYNAMICS_POSTERIOR = "scenarios/posteriors/dynamics.json"
 DYNAMICS_PARTICLES = 120
 DYNAMICS_GENERATIONS = 4
@@ -411,7 +411,9 @@ def simulate_statistics(
 ) -> SimulatedStatistics:
     """Simulate the fitted period ``n_sims`` times under the generative form (vectorised).
 
-    Each run has ``fit.n_months`` months laid out on the same calendar years as the
+    The monthly counts come from the simulator's rule
+    (:func:`parley.rules.provocation.missile_tests`).  Each run has ``fit.n_months``
+    months laid out on the same calendar years as the
     period, so yearly statistics are comparable with the record.
     """
     if n_sims < 1:
@@ -419,9 +421,12 @@ def simulate_statistics(
     rng = np.random.default_rng(seed)
     n = fit.n_months
     shape = (n_sims, n)
-    is_test = rng.random(shape) < fit.test_month_rate
-    sizes = rng.geometric(1.0 / fit.tests_per_test_month, size=shape)
-    counts = np.where(is_test, sizes, 0)
+    u_month, u_count = rng.random(shape), rng.random(shape)
+    is_test = u_month < fit.test_month_rate
+    # the simulator's own rule (its numerical caps included), not a second copy of it
+    counts = provocation.missile_tests(u_month, u_count, fit.test_month_rate,
+                                       fit.tests_per_test_month,
+                                       provocation.ProvocationConstants())
     totals = counts.sum(axis=1)
     n_icbm = rng.binomial(totals, fit.icbm_share)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from parley import defaults
 from parley.experiments.batch import (
     MAX_RUNS,
     BatchOptions,
@@ -127,28 +128,28 @@ def compare(scenarios: Sequence[ScenarioLike], runs: int = 10_000, seed: int = D
     return _batch(list(scenarios), "compare", options, out, executor, progress)
 
 
-def hindcast(scenarios: Sequence[ScenarioLike] = (), runs: int = 2_000,
-             seed: int = DEFAULT_SEED, out: str | Path | None = None) -> HindcastResult:
+def hindcast(scenarios: Sequence[ScenarioLike] = (), runs: int = defaults.HINDCAST_RUNS,
+             seed: int = defaults.SEED, out: str | Path | None = None,
+             executor: ExecutorLike = defaults.EXECUTOR, jobs: int | None = None,
+             chunk: int = defaults.CHUNK, progress: Progress = None) -> HindcastResult:
     """Every US term since 1993 beside the record, scored, and the live forecast
     (``parley hindcast``); ``scenarios`` defaults to the shipped hindcast and live files."""
-    from parley.experiments.record_hindcast import hindcast_record, load_hindcasts
-    from parley.results.store import atomic_write_json
+    from parley.experiments.hindcast import execute_hindcast, new_hindcast
 
-    loaded = [s for s in scenarios if isinstance(s, Scenario)]
-    paths = [str(s) for s in scenarios if not isinstance(s, Scenario)]
-    if paths or not loaded:
-        loaded += load_hindcasts(paths)
-    table = hindcast_record(loaded, runs, seed)
-    folder = None
-    if out is not None:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(folder / "hindcast.json", table)
+    runner = _executor(executor, jobs)
+    with _folder(out) as folder:
+        try:
+            job, _manifest = new_hindcast(list(scenarios) or None, runs, seed, folder, chunk)
+        except BaseException:
+            runner.close()
+            raise
+        table = execute_hindcast(job, _manifest, runner, progress)
+        kept = _kept(folder, out)
     scores = {k: v for k, v in table.items() if k.startswith(("brier", "log"))}
     return HindcastResult(terms=pd.DataFrame([{k: v for k, v in r.items() if k != "patterns"}
                                               for r in table["rows"]]),
                           live=pd.DataFrame(table["live"]), scores=scores, details=table,
-                          folder=folder)
+                          folder=kept)
 
 
 def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,

@@ -1,4 +1,4 @@
-"""Run, compare and hindcast batches: scenarios on the engine into a results folder, summarised.
+"""Run and compare batches: scenarios on the engine into a results folder, summarised.
 
 Folder contents: ``runs.csv`` (one row per run), ``chunks.jsonl`` (progress
 log for ``--resume``), ``summary.json``, ``manifest.json`` (everything needed
@@ -109,7 +109,7 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
               kind: str, sources: Sequence[str] | None = None) -> tuple[Batch, dict[str, Any]]:
     """A batch ready to run, its folder started and its manifest written.
 
-    ``kind`` is run, compare or hindcast; ``folder=None`` picks
+    ``kind`` is run or compare; ``folder=None`` picks
     ``results/<label>-<time>``; ``sources`` are the files or folders as the
     user named them (for the replay command in the manifest).
     """
@@ -184,8 +184,8 @@ def parameter_uncertainty(scenarios: list[Scenario], options: BatchOptions
 
 
 def resume_batch(folder: Path) -> tuple[Batch, dict[str, Any]]:
-    """The batch of an interrupted run, compare or hindcast, ready to run on."""
-    manifest = read_manifest(folder, ("run", "compare", "hindcast"))
+    """The batch of an interrupted run or compare, ready to run on."""
+    manifest = read_manifest(folder, ("run", "compare"))
     scenarios = [build_scenario(dict(s["resolved"]), s["file"] or s["name"])
                  for s in manifest["scenarios"]]
     draws = (manifest.get("parameter_uncertainty") or {}).get("values", [])

@@ -116,11 +116,11 @@ class ParleyFunction:
         self.seeds = run_seeds(seed, range(runs))
 
     def __call__(self, **uncertainties: float) -> dict[str, float]:
-        from parley.experiments.engine import simulate
+        from parley.experiments.simulate import simulate
 
         values = {path_name(k): float(v) for k, v in uncertainties.items()}
         sc = with_values(self.scenario, values) if values else self.scenario
-        out = simulate(sc, self.seeds)
+        out = simulate(sc, self.seeds)["outcomes"]
         result = {k: float(np.mean(out[k])) for k in BINARY_OUTCOMES}
         result.update({k: float(np.mean(out[k])) for k in COUNT_OUTCOMES})
         return result

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from parley.model import NegotiationModel
+from parley.experiments.simulate import simulate
 from parley.randomness import run_seeds
 from parley.scenario import Scenario, build_scenario
 
@@ -132,9 +132,7 @@ def hybrid(a: Scenario, b: Scenario, groups: Sequence[Group]) -> Scenario:
 
 def _values(scenario: Scenario, seeds: np.ndarray,
             outcomes: Sequence[str]) -> dict[str, np.ndarray]:
-    model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False).run()
-    out = model.outcomes()
-    model.release()
+    out = simulate(scenario, seeds)["outcomes"]
     return {k: np.asarray(out[k], dtype=float) for k in outcomes}
 
 
