@@ -16,23 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from parley import rules
 from parley._mesa import mesa
 from parley.acts import Acts
 from parley.agents import ROLE_CLASSES, Actor, activation_order
 from parley.narrative import Narrator
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES  # noqa: F401 (re-exported)
 from parley.randomness import SEED_MAX, Draws
-from parley.rules import (
-    ModelConstants,
-    engagement,
-    patrons,
-    provocation,
-    sanctions,
-    talks,
-    tension,
-    washington,
-    world,
-)
+from parley.rules import ModelConstants
 from parley.rules.talks import Talks, in_talks
 from parley.scenario import Scenario, with_values
 from parley.scenario_files import load_scenario
@@ -152,7 +143,7 @@ class NegotiationModel(mesa.Model):
         self.constants = self._constants(scenario)
         self.state = WorldState.initial(self.world, self.n_worlds)
         loss, lifeline = self._patrons_at_start()
-        self.state.pressure = sanctions.effective_pressure(self.state.sanctions,
+        self.state.pressure = rules.sanctions.effective_pressure(self.state.sanctions,
                                                            self.state.evasion, loss)
         self.state.lifeline = lifeline
         self.start_pressure = self.state.pressure.copy()
@@ -228,31 +219,32 @@ class NegotiationModel(mesa.Model):
     def _world_shocks(self) -> None:
         s, sh, d, m = self.state, self.shocks, self.draws, self.month
         was = s.crisis_left > 0
-        s.crisis_left = world.us_crisis_starts(d.uniform("world.us_crisis", m),
+        s.crisis_left = rules.world.us_crisis_starts(d.uniform("world.us_crisis", m),
                                                sh["us_crisis_rate"], sh["us_crisis_months"],
                                                s.crisis_left)
         self.acts.crisis_started = (s.crisis_left > 0) & ~was
-        drift = self.world["us_china_drift"] + world.us_china_friction(self.washington.stance,
-                                                                       self.constants.world)
-        s.us_china = world.drift_us_china(s.us_china, drift,
+        friction = rules.world.us_china_friction(self.washington.stance, self.constants.world)
+        drift = self.world["us_china_drift"] + friction
+        s.us_china = rules.world.drift_us_china(s.us_china, drift,
                                           d.uniform("world.us_china_shock", m),
                                           sh["us_china_shock_rate"], sh["us_china_shock_size"])
 
     def _responses(self) -> None:
         """Washington's answer to the month's tests: its red line, and force."""
         a, us, c = self.acts, self.washington.stance, self.constants.provocation
-        a.breach = provocation.red_line_breached(us, c, a.icbm, a.nuclear, self.state.capability)
-        a.military = provocation.military_response(self.washington.draw("military"), us, c,
-                                                   a.breach, a.nuclear)
+        a.breach = rules.provocation.red_line_breached(us, c, a.icbm, a.nuclear,
+                                                       self.state.capability)
+        a.military = rules.provocation.military_response(self.washington.draw("military"), us,
+                                                         c, a.breach, a.nuclear)
 
     def _talks(self) -> None:
         s, a, c = self.state, self.acts, self.constants
         us, dprk = self.washington.stance, self.pyongyang.stance
         u = lambda key: self.draws.uniform(f"talks.{key}", self.month)  # noqa: E731
-        a.deal_ok = engagement.deal_possible(us, dprk, c.engagement, s.bold_credit)
+        a.deal_ok = rules.engagement.deal_possible(us, dprk, c.engagement, s.bold_credit)
         a.months_in_episode = s.talks_months
         self.old_talks = s.talks
-        a.talks = talks.resolve(
+        a.talks = rules.talks.resolve(
             s.talks, s.talks_months, us, c.talks, u_derail=u("derail"), u_summit=u("summit"),
             u_deal=u("deal"), tests=a.tests, icbm=a.icbm, nuclear=a.nuclear, accept=a.accept,
             flatter=a.flatter, walkout=a.walkout, breach=a.breach, military=a.military,
@@ -261,11 +253,11 @@ class NegotiationModel(mesa.Model):
 
     def _relief(self) -> None:
         s, a = self.state, self.acts
-        r = sanctions.ReliefState(s.sanctions, s.deal, s.relief, s.relief_size,
-                                  s.relief_months, s.tests_since_relief)
-        a.relief = sanctions.settle_relief(r, self.washington.stance, self.constants.sanctions,
-                                           talks=s.talks, old=self.old_talks, bold=a.bold,
-                                           bold_kind=a.bold_kind, tests=a.tests)
+        r = rules.sanctions.ReliefState(s.sanctions, s.deal, s.relief, s.relief_size,
+                                        s.relief_months, s.tests_since_relief)
+        a.relief = rules.sanctions.settle_relief(
+            r, self.washington.stance, self.constants.sanctions, talks=s.talks,
+            old=self.old_talks, bold=a.bold, bold_kind=a.bold_kind, tests=a.tests)
         s.sanctions, s.deal, s.relief = r.sanctions, r.deal, r.relief
         s.relief_size, s.relief_months = r.relief_size, r.relief_months
         s.tests_since_relief = r.tests_since_relief
@@ -278,7 +270,7 @@ class NegotiationModel(mesa.Model):
         if not start <= self.month <= until:
             return np.zeros(self.n_worlds, dtype=bool)
         tests = {"any": a.tests > 0, "irbm": a.irbm > 0, "icbm": a.icbm > 0,
-                 "multiple_warhead_icbm": provocation.multiple_warhead_test(
+                 "multiple_warhead_icbm": rules.provocation.multiple_warhead_test(
                      self.constants.provocation, a.icbm, s.capability)}
         by_kind = {
             "test": lambda: tests[trig.test_class or "any"],
@@ -313,9 +305,9 @@ class NegotiationModel(mesa.Model):
         loss, lifeline = np.zeros(self.n_worlds), np.zeros(self.n_worlds)
         for patron in self.actors_of("patron"):
             st = patron.stance
-            spoiler = patrons.is_spoiler(st, s.us_china)
-            loss = loss + patrons.unenforced(st, c, spoiler, s.talks)
-            lifeline = lifeline + patrons.lifeline(st, spoiler)
+            spoiler = rules.patrons.is_spoiler(st, s.us_china)
+            loss = loss + rules.patrons.unenforced(st, c, spoiler, s.talks)
+            lifeline = lifeline + rules.patrons.lifeline(st, spoiler)
         return loss, lifeline
 
     def actors_of(self, role: str) -> list[Actor]:
@@ -323,16 +315,17 @@ class NegotiationModel(mesa.Model):
 
     def _update_levels(self) -> None:
         s, a, c = self.state, self.acts, self.constants
-        s.sanctions = sanctions.after_breach(s.sanctions, c.sanctions, a.breach)
-        s.pressure = sanctions.effective_pressure(s.sanctions, s.evasion, a.unenforced)
+        s.sanctions = rules.sanctions.after_breach(s.sanctions, c.sanctions, a.breach)
+        s.pressure = rules.sanctions.effective_pressure(s.sanctions, s.evasion, a.unenforced)
         shape = s.tension.shape
         s.press = np.broadcast_to(a.press, shape).astype(float)
         s.lifeline = np.broadcast_to(a.lifeline, shape).astype(float)
         s.dialogue = np.broadcast_to(a.dialogue, shape).astype(bool)
         s.ally_push = np.broadcast_to(a.ally_push, shape).astype(float)
-        s.bold_credit = washington.decay_bold_credit(s.bold_credit, c.washington)
-        s.tension = tension.update_tension(s.tension, c.tension, a.tests, a.icbm, a.nuclear,
-                                           in_talks(s.talks), a.dialogue, a.bold, a.military)
+        s.bold_credit = rules.washington.decay_bold_credit(s.bold_credit, c.washington)
+        s.tension = rules.tension.update_tension(s.tension, c.tension, a.tests, a.icbm,
+                                                 a.nuclear, in_talks(s.talks), a.dialogue,
+                                                 a.bold, a.military)
 
     def _tally(self) -> None:
         s, a, m, old = self.state, self.acts, self.month, self.old_talks
@@ -346,7 +339,7 @@ class NegotiationModel(mesa.Model):
         s.summit_held |= s.talks == Talks.SUMMIT
         s.freeze_deal |= s.talks == Talks.AGREEMENT
         s.relief_granted |= s.relief
-        s.crisis |= tension.crisis_month(self.constants.tension, s.tension, a.military)
+        s.crisis |= rules.tension.crisis_month(self.constants.tension, s.tension, a.military)
         s.collapses += (s.talks == Talks.COLLAPSE) & (old != Talks.COLLAPSE)
         s.tests += a.tests
         s.icbm_tests += a.icbm

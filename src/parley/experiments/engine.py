@@ -40,7 +40,10 @@ log = logging.getLogger("parley.experiments.engine")
 
 @dataclass(frozen=True)
 class ChunkTask:
-    """Runs ``first_run .. first_run + n - 1`` of one scenario (by its resolved mapping)."""
+    """Runs ``first_run .. first_run + n - 1`` of one scenario (by its resolved mapping).
+
+    In a hindcast the scenario is a term's (``scenario_index`` its index among the terms).
+    """
 
     seq: int
     scenario_index: int
@@ -49,6 +52,7 @@ class ChunkTask:
     n: int
     master_seed: int
     draw: int | None = None  # the parameter draw (its overrides are in ``resolved``)
+    start_state: str = "none"  # a hindcast term's: the record's state the month before it
 
 
 @dataclass

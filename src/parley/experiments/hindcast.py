@@ -30,7 +30,7 @@ from parley.analysis import records
 from parley.analysis.record_scores import TermPaths, score_record
 from parley.analysis.terms import Term, load_terms, term_of
 from parley.errors import ResultsFolderError, ScenarioError
-from parley.experiments.engine import scenario_from_resolved, write_in_order
+from parley.experiments.engine import ChunkTask, scenario_from_resolved, write_in_order
 from parley.experiments.executors import Executor
 from parley.experiments.simulate import Paths, simulate
 from parley.randomness import run_seeds
@@ -45,19 +45,6 @@ RECORD_FIELDS = {"term_index": int, "first_run": int, "n": int}
 MAX_TESTS_A_MONTH = 255  # the rules cap a month at 1 + max_extra_tests (at most 41)
 
 
-@dataclass(frozen=True)
-class PathsTask:
-    """Worlds ``first_run .. first_run + n - 1`` of one term (by its resolved mapping)."""
-
-    seq: int
-    term_index: int
-    resolved: dict[str, Any]
-    start_state: str
-    first_run: int
-    n: int
-    master_seed: int
-
-
 @dataclass
 class PathsResult:
     seq: int
@@ -67,11 +54,11 @@ class PathsResult:
     data: bytes
 
 
-def run_paths_chunk(task: PathsTask) -> PathsResult:
+def run_paths_chunk(task: ChunkTask) -> PathsResult:
     """Worker entry point of a hindcast: one chunk of one term, its paths as bytes."""
     talks, tests = term_chunk(scenario_from_resolved(task.resolved), task.start_state,
                               task.first_run, task.n, task.master_seed)
-    return PathsResult(task.seq, task.term_index, task.first_run, task.n,
+    return PathsResult(task.seq, task.scenario_index, task.first_run, task.n,
                        encode_paths(talks, tests))
 
 
@@ -116,15 +103,15 @@ class HindcastJob:
     chunk: int = defaults.CHUNK
     records: list[dict[str, Any]] = field(default_factory=list)
 
-    def tasks(self) -> Iterator[PathsTask]:
+    def tasks(self) -> Iterator[ChunkTask]:
         """The chunks not yet written, chunk-major then term, made lazily."""
         seq = 0
         for first in range(0, self.runs, self.chunk):
             n = min(self.chunk, self.runs - first)
             for i, term in enumerate(self.terms):
                 if seq >= len(self.records):
-                    yield PathsTask(seq, i, term.scenario.resolved, term.start_state, first, n,
-                                    self.master_seed)
+                    yield ChunkTask(seq, i, term.scenario.resolved, first, n,
+                                    self.master_seed, start_state=term.start_state)
                 seq += 1
 
     @property
@@ -137,12 +124,12 @@ class HindcastJob:
         for rec in records:
             task = expected.get(rec["seq"])
             if task is None or (rec["term_index"], rec["first_run"], rec["n"]) != (
-                    task.term_index, task.first_run, task.n):
+                    task.scenario_index, task.first_run, task.n):
                 raise ResultsFolderError(f"{self.store.log_path}: chunk {rec['seq']} does not "
                                          "fit this hindcast (corrupted log)")
         self.records = list(records)
 
-    def _all_tasks(self) -> Iterator[PathsTask]:
+    def _all_tasks(self) -> Iterator[ChunkTask]:
         done, self.records = self.records, []
         try:
             yield from self.tasks()
