@@ -217,8 +217,11 @@ def test_cli_copies_of_library_constants_agree():
     from parley.experiments import sweep as sweep_lib
     from parley.outputs import plotting
 
-    assert common.DEFAULT_CHUNK == engine.DEFAULT_CHUNK
-    assert common.EXECUTORS == executors.EXECUTORS
+    from parley import defaults
+
+    # chunk sizes and executor names are read from parley.defaults by both sides
+    assert common.defaults is defaults
+    assert engine.DEFAULT_CHUNK == defaults.CHUNK and executors.EXECUTORS == defaults.EXECUTORS
     assert sweep.METHODS == sweep_lib.METHODS
     assert sweep.VARY_HELP == sweep_lib.VARY_HELP
     assert plot.FORMATS == plotting.FORMATS

@@ -13,8 +13,9 @@ RUNS = 10_000
 HINDCAST_RUNS = 2_000
 #: worlds per design point of ``sweep``
 RUNS_PER_POINT = 1_000
-#: worlds per sample of ``drivers`` and ``explain``
-ATTRIBUTION_RUNS = 2_000
+#: worlds per sample of ``drivers`` and of ``explain``
+DRIVERS_RUNS = 2_000
+EXPLAIN_RUNS = 4_000
 
 #: worlds stepped together in one task (memory stays flat; results never depend on it)
 CHUNK = 5_000

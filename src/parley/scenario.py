@@ -359,10 +359,15 @@ def build_scenario(raw: dict[str, Any], where: str = "<scenario>",
 
 
 def _pydantic_line(where: str, err: dict[str, Any]) -> str:
+    return pydantic_line(where, err, _allowed_fields(err["loc"]))
+
+
+def pydantic_line(where: str, err: dict[str, Any], allowed_here: Iterable[str]) -> str:
+    """One error line for one pydantic error: the file, the field path, what is allowed."""
     loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
     kind = err["type"]
     if kind == "extra_forbidden":
-        allowed = ", ".join(_allowed_fields(err["loc"]))
+        allowed = ", ".join(allowed_here)
         return f"{where}: {loc}: unknown field (allowed here: {allowed})"
     if kind == "missing":
         return f"{where}: {loc}: required field is missing"

@@ -60,13 +60,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from parley import defaults
 from parley.analysis import records
 from parley.analysis.intervals import wilson
-from parley.outcomes import DEFAULT_SEED
 from parley.rules import provocation
 
 __all__ = [
-    "DEFAULT_SEED",
     "DEFAULT_SIMS",
     "ICBM_CLASSES",
     "IRBM_CLASSES",
@@ -407,7 +406,7 @@ def _chi_square(fit: ProvocationFit) -> tuple[tuple[float, ...], float, int, flo
 
 
 def simulate_statistics(
-    fit: ProvocationFit, n_sims: int = DEFAULT_SIMS, seed: int = DEFAULT_SEED
+    fit: ProvocationFit, n_sims: int = DEFAULT_SIMS, seed: int = defaults.SEED
 ) -> SimulatedStatistics:
     """Simulate the fitted period ``n_sims`` times under the generative form (vectorised).
 
@@ -575,7 +574,7 @@ def _json_safe(obj: object) -> object:
 
 
 def calibrate_periods(
-    specs: Sequence[str] | None = None, n_sims: int = DEFAULT_SIMS, seed: int = DEFAULT_SEED
+    specs: Sequence[str] | None = None, n_sims: int = DEFAULT_SIMS, seed: int = defaults.SEED
 ) -> list[tuple[ProvocationFit, SimulatedStatistics]]:
     """Fit and check every period (names or YYYY-MM:YYYY-MM; default all named periods)."""
     if n_sims is None or n_sims < 1:

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from parley import params as P
+from parley.errors import ParleyError
 from parley.rules import DYNAMICS
 
 __all__ = [
@@ -139,7 +140,7 @@ def assumption_envelope(scenarios: Sequence[Any]) -> list[UncertainParameter]:
 # -------------------------------------------------------------- posteriors
 
 
-class PosteriorError(ValueError):
+class PosteriorError(ParleyError, ValueError):
     """A posterior file that cannot be used (one line: file, field, what is allowed)."""
 
 

@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 
+from parley import defaults
 from parley.analysis.calibration import (
     DYNAMICS_GENERATIONS,
     DYNAMICS_PARTICLES,
@@ -19,7 +20,6 @@ from parley.analysis.calibration import (
 
 
 def register(sub) -> None:
-    from parley.outcomes import DEFAULT_SEED
 
     p = sub.add_parser(
         "calibrate",
@@ -37,8 +37,8 @@ def register(sub) -> None:
         "(default: all named periods)",
     )
     p.add_argument("--sims", type=int, default=2000, help="simulations per period (default 2000)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                   help=f"random seed (default {DEFAULT_SEED})")
+    p.add_argument("--seed", type=int, default=defaults.SEED,
+                   help=f"random seed (default {defaults.SEED})")
     p.add_argument("--json", metavar="FILE", default=None, help="also write the fits as JSON")
     _register_dynamics(p)
     p.set_defaults(func=run_calibrate)

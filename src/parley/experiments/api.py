@@ -29,7 +29,7 @@ from parley.experiments.batch import (
 )
 from parley.experiments.engine import DEFAULT_CHUNK
 from parley.experiments.executors import Executor, make_executor
-from parley.outcomes import BINARY_OUTCOMES, DEFAULT_SEED
+from parley.outcomes import BINARY_OUTCOMES
 from parley.scenario import Scenario
 
 ScenarioLike = str | Path | Scenario
@@ -96,11 +96,11 @@ class CalibrationResult:
 # ------------------------------------------------------------------ batches
 
 
-def run(scenario: ScenarioLike, runs: int = 10_000, seed: int = DEFAULT_SEED,
+def run(scenario: ScenarioLike, runs: int = defaults.RUNS, seed: int = defaults.SEED,
         out: str | Path | None = None, executor: ExecutorLike = "local",
         jobs: int | None = None, chunk: int = DEFAULT_CHUNK, precision: float | None = None,
-        max_runs: int = 200_000, progress: Progress = None, parameter_draws: int = 0,
-        posterior: str | Path | None = None) -> BatchResult:
+        max_runs: int = defaults.PRECISION_MAX_RUNS, progress: Progress = None,
+        parameter_draws: int = 0, posterior: str | Path | None = None) -> BatchResult:
     """Monte Carlo runs of one scenario (``parley run``).
 
     ``parameter_draws=K`` runs every world under K parameter draws (from
@@ -112,11 +112,12 @@ def run(scenario: ScenarioLike, runs: int = 10_000, seed: int = DEFAULT_SEED,
     return _batch([scenario], "run", options, out, executor, progress)
 
 
-def compare(scenarios: Sequence[ScenarioLike], runs: int = 10_000, seed: int = DEFAULT_SEED,
-            reference: str | None = None, out: str | Path | None = None,
+def compare(scenarios: Sequence[ScenarioLike], runs: int = defaults.RUNS,
+            seed: int = defaults.SEED, reference: str | None = None, out: str | Path | None = None,
             executor: ExecutorLike = "local", jobs: int | None = None,
             chunk: int = DEFAULT_CHUNK, precision: float | None = None,
-            max_runs: int = 200_000, progress: Progress = None, parameter_draws: int = 0,
+            max_runs: int = defaults.PRECISION_MAX_RUNS, progress: Progress = None,
+            parameter_draws: int = 0,
             posterior: str | Path | None = None) -> BatchResult:
     """Scenarios (files, folders or Scenario objects) on the same seeds (``parley compare``).
 
@@ -236,7 +237,7 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
 
 
 def calibrate(periods: Sequence[str] | None = None, sims: int = 2000,
-              seed: int = DEFAULT_SEED) -> CalibrationResult:
+              seed: int = defaults.SEED) -> CalibrationResult:
     """Baseline provocation rates fitted to periods of the record (``parley calibrate``)."""
     from parley.analysis.calibration import calibrate_periods
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from parley import defaults
 from parley.analysis.stats import Z95, paired_difference
 from parley.experiments.engine import DEFAULT_CHUNK, Batch, draw_variants, runs_for_precision
 from parley.experiments.executors import Executor, jobs_problem
 from parley.outcomes import (
     BINARY_OUTCOMES,
-    DEFAULT_SEED,
     RUNS_HEADER,
     RUNS_HEADER_WITH_DRAW,
 )
@@ -36,16 +36,16 @@ from parley.results.store import ResultsStore, atomic_write_json, atomic_write_t
 from parley.scenario import Scenario, ScenarioError, build_scenario, require_runnable
 from parley.scenario_files import load_scenario, scenario_files
 
-MAX_RUNS = 10_000_000  # runs per scenario: far beyond any precision parley reports
-MAX_DRAWS = 10_000  # parameter draws: far more than the ordering shares need
+MAX_RUNS = defaults.MAX_RUNS
+MAX_DRAWS = defaults.MAX_DRAWS
 
 
 @dataclass
 class BatchOptions:
     """How a batch is run: everything but the scenarios and the folder."""
 
-    runs: int = 10_000
-    seed: int = DEFAULT_SEED
+    runs: int = defaults.RUNS
+    seed: int = defaults.SEED
     chunk: int = DEFAULT_CHUNK
     precision: float | None = None
     max_runs: int = MAX_RUNS

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from parley import defaults
 from parley.experiments.simulate import Routes, Streams, simulate
 from parley.outcomes import BINARY_OUTCOMES
 from parley.params import ASSUMPTION
@@ -256,7 +257,7 @@ def _stance(scenario: Scenario, path: str):
     return block.get(name) if isinstance(block, dict) else None
 
 
-def drivers(scenario: Scenario, runs: int = 2000, seed: int = 0,
+def drivers(scenario: Scenario, runs: int = defaults.DRIVERS_RUNS, seed: int = defaults.SEED,
             outcomes: Sequence[str] = BINARY_OUTCOMES,
             overrides: dict[str, Any] | None = None) -> pd.DataFrame:
     """Variance shares of each binary outcome by random element and route to talks.

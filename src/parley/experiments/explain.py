@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from parley import defaults
 from parley.experiments.simulate import simulate
 from parley.randomness import run_seeds
 from parley.scenario import Scenario, build_scenario
@@ -136,7 +137,8 @@ def _values(scenario: Scenario, seeds: np.ndarray,
     return {k: np.asarray(out[k], dtype=float) for k in outcomes}
 
 
-def explain(a: Scenario, b: Scenario, runs: int = 4000, seed: int = 0,
+def explain(a: Scenario, b: Scenario, runs: int = defaults.EXPLAIN_RUNS,
+            seed: int = defaults.SEED,
             outcomes: Sequence[str] = HEADLINE, permutations: int = 64) -> pd.DataFrame:
     """Shapley attribution of B - A, per outcome, to each differing group.
 

@@ -132,13 +132,6 @@ def read_manifest(folder: Path, kinds: tuple[str, ...] = RUN_KINDS) -> dict[str,
 _SHARE = {"p": (int, float), "lo": (int, float), "hi": (int, float)}
 
 
-def read_summary(folder: Path) -> dict[str, Any]:
-    """``folder/summary.json`` checked for the fields the figures and report read."""
-    path = folder / "summary.json"
-    data = read_json(path, "summary")
-    return check_summary(data, str(path))
-
-
 def check_summary(data: Any, where: str) -> dict[str, Any]:
     """``data`` if it has the shape of a summary; ResultsFolderError naming the field if not."""
     if not isinstance(data, dict):
