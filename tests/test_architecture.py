@@ -212,12 +212,11 @@ def test_importing_the_model_keeps_the_multiprocessing_start_method():
 
 def test_cli_copies_of_library_constants_agree():
     """The CLI spells a few choices itself so that --help loads no library module."""
+    from parley import defaults
     from parley.cli import common, plot, sweep
     from parley.experiments import engine, executors
     from parley.experiments import sweep as sweep_lib
     from parley.outputs import plotting
-
-    from parley import defaults
 
     # chunk sizes and executor names are read from parley.defaults by both sides
     assert common.defaults is defaults
