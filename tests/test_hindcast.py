@@ -313,3 +313,88 @@ def test_new_modules_keep_the_layer_rules():
                                                     "parley.analysis"))}
     records = _imports(src / "analysis" / "records.py")
     assert not {n for n in records if n.startswith(("mesa", "parley"))}
+
+
+# ------------------------------------------------------- the hindcast on the engine
+
+
+def _hindcast(folder, jobs=1, progress=None, chunk=40):
+    from parley.experiments.executors import make_executor
+    from parley.experiments.hindcast import execute_hindcast, new_hindcast
+
+    job, manifest = new_hindcast(None, 120, 5, folder, chunk)
+    return execute_hindcast(job, manifest, make_executor("local", jobs), progress)
+
+
+def test_the_hindcast_gives_the_same_bytes_for_one_or_two_workers(tmp_path):
+    _hindcast(tmp_path / "one", jobs=1)
+    _hindcast(tmp_path / "two", jobs=2)
+    for name in ("hindcast.json", "paths.bin", "chunks.jsonl"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_an_interrupted_hindcast_resumes_to_the_same_bytes(tmp_path):
+    from parley.experiments.executors import SerialExecutor
+    from parley.experiments.hindcast import execute_hindcast, resume_hindcast
+
+    _hindcast(tmp_path / "whole")
+    written = []
+
+    def stop_after_ten(n):
+        written.append(n)
+        if len(written) == 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _hindcast(tmp_path / "cut", progress=stop_after_ten)
+    assert not (tmp_path / "cut" / "hindcast.json").exists()
+    job, manifest = resume_hindcast(tmp_path / "cut")
+    assert len(job.records) == 10
+    execute_hindcast(job, manifest, SerialExecutor())
+    for name in ("hindcast.json", "paths.bin", "chunks.jsonl"):
+        assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
+
+
+def test_a_hindcast_refuses_a_used_folder_and_a_second_writer(tmp_path):
+    from parley.errors import ResultsFolderError
+    from parley.experiments.hindcast import new_hindcast, resume_hindcast
+
+    _hindcast(tmp_path / "h")
+    with pytest.raises(ResultsFolderError, match="already holds results"):
+        new_hindcast(None, 10, 5, tmp_path / "h")
+    job, _ = resume_hindcast(tmp_path / "h")  # holds the lock until closed
+    with pytest.raises(ResultsFolderError, match="another parley process"):
+        resume_hindcast(tmp_path / "h")
+    job.store.close()
+
+
+def test_the_hindcast_command_resumes_and_refuses_settings_it_would_ignore(tmp_path):
+    out = tmp_path / "h"
+    _hindcast(out)
+    first = (out / "hindcast.json").read_bytes()
+    run = lambda *a: subprocess.run([sys.executable, "-m", "parley.cli", "hindcast", *a],  # noqa: E731
+                                    capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    proc = run("--resume", str(out), "--no-plots")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "hindcast.json").read_bytes() == first
+    proc = run("--resume", str(out), "--seed", "3")
+    assert proc.returncode == 2 and "drop --seed" in proc.stderr
+
+
+def test_calibration_refuses_a_leaking_term_with_the_hindcasts_message(tmp_path):
+    from parley.cli import main
+
+    leak = tmp_path / "obama_2009.yaml"
+    event = ("events:\n  - {month: '2009-06', actor: washington, kind: talk, "
+             "set: {outreach_rate: 1.0}, note: Talks are agreed, assumption: a leak for a test}\n")
+    text = (ROOT / "scenarios" / "hindcast" / "obama_2009.yaml").read_text()
+    leak.write_text(text.replace("extends: ../base.yaml",
+                                 f"extends: {ROOT / 'scenarios' / 'base.yaml'}")
+                    .replace("events: []\n", event))
+    (expected,) = [p for p in leak_problems(load_scenario(leak)) if "'talk'" in p]
+    code = main(["calibrate", "--dynamics", "--terms", str(tmp_path), "--out",
+                 str(tmp_path / "post.json")])
+    assert code == 2 and not (tmp_path / "post.json").exists()
+    with pytest.raises(ScenarioError) as exc:
+        load_terms([tmp_path])
+    assert expected in exc.value.problems

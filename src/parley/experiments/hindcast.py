@@ -114,6 +114,13 @@ class HindcastJob:
                                     self.master_seed, start_state=term.start_state)
                 seq += 1
 
+    def worlds_done(self) -> int:
+        """Worlds written for every term so far (whole chunk rows)."""
+        per_term = [0] * len(self.terms)
+        for rec in self.records:
+            per_term[rec["term_index"]] += rec["n"]
+        return min(per_term, default=0)
+
     @property
     def total_tasks(self) -> int:
         return -(-self.runs // self.chunk) * len(self.terms)
@@ -188,7 +195,8 @@ def new_hindcast(items: Sequence[str | Path | Scenario] | None, runs: int, seed:
                          fields=RECORD_FIELDS)
     chunk = min(chunk, runs)
     sources = [str(i) for i in items or () if not isinstance(i, Scenario)]
-    fields = {"runs": runs, "chunk": chunk, "panel_last_month": str(records.panel_last_month()),
+    fields = {"runs": 0, "target_runs": runs, "chunk": chunk,
+              "panel_last_month": str(records.panel_last_month()),
               "record_sha256": record_digest()}
     manifest = lifecycle.new_manifest("hindcast", command_line(sources, runs, seed, folder,
                                                                chunk),
@@ -223,7 +231,8 @@ def resume_hindcast(folder: Path) -> tuple[HindcastJob, dict[str, Any]]:
         terms.append(term_of(sc))
     store = ResultsStore(folder, header=PATHS_FORMAT + "\n", runs_name=PATHS_FILE,
                          fields=RECORD_FIELDS)
-    job = HindcastJob(terms, manifest["runs"], manifest["master_seed"], store, manifest["chunk"])
+    job = HindcastJob(terms, manifest["target_runs"], manifest["master_seed"], store,
+                      manifest["chunk"])
     store.recover_into(job.restore)
     return job, lifecycle.resume_manifest(manifest)
 
@@ -241,7 +250,7 @@ def execute_hindcast(job: HindcastJob, manifest: dict[str, Any], executor: Execu
             lifecycle.close_manifest(folder, manifest, "complete", [], job.runs)
             return result
     except KeyboardInterrupt:
-        lifecycle.close_manifest(folder, manifest, "interrupted", [], 0)
+        lifecycle.close_manifest(folder, manifest, "interrupted", [], job.worlds_done())
         raise
 
 

@@ -82,7 +82,7 @@ def _require(where: str, data: dict[str, Any], fields: dict[str, Any]) -> None:
 _MANIFEST_COMMON = {"kind": str, "master_seed": int, "chunk": int}
 _MANIFEST_RUN = {"target_runs": int, "max_runs": int, "precision": (int, float, type(None)),
                  "scenarios": list}
-_MANIFEST_HINDCAST = {"runs": int, "terms": list, "record_sha256": str}
+_MANIFEST_HINDCAST = {"target_runs": int, "terms": list, "record_sha256": str}
 _MANIFEST_SWEEP = {"scenario": dict, "method": str, "parameters": list,
                    "samples": (int, type(None)), "runs_per_point": int, "outcome": str,
                    "threshold": (int, float), "save_runs": bool, "design_sha256": str}
