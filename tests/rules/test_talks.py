@@ -110,3 +110,40 @@ def test_talks_precedence_as_documented():
         ], end
     # offers only open talks from NO_CONTACT; a collapse always cools to NO_CONTACT
     assert talks_rules.in_talks(talks).tolist() == [False, True, True, True, True, False]
+
+
+def _resolve(talks, **kw):
+    n = len(talks)
+    zero_i, no = np.zeros(n, np.int64), np.zeros(n, bool)
+    args = dict(talks_months=np.full(n, 6), u_derail=np.full(n, 0.99), u_summit=np.full(n, 0.99),
+                u_deal=np.full(n, 0.99), tests=zero_i, icbm=zero_i, nuclear=zero_i, accept=no,
+                flatter=no, walkout=no, breach=no, military=no, attention=np.ones(n),
+                deal_ok=no)
+    args.update(kw)
+    us = {"summit_requires_working_level": True,
+          "legacy_drive": np.ones(n), "relief_precondition": "fissile_freeze"}
+    months = args.pop("talks_months")
+    return talks_rules.resolve(np.asarray(talks, np.int64), months, us, C.talks, **args)
+
+
+def test_a_test_derails_working_talks_below_derail_p_only():
+    p = C.value("derail_p")
+    u = np.array([p - 1e-9, p, p - 1e-9, p - 1e-9])
+    got = _resolve([T.WORKING, T.WORKING, T.SUMMIT, T.WORKING], u_derail=u,
+                   tests=np.array([1, 1, 1, 0]))
+    assert got.derail.tolist() == [True, False, False, False]  # summits and quiet months hold
+    assert [T(x) for x in got.talks][:2] == [T.COLLAPSE, T.WORKING]
+
+
+def test_summits_and_deals_fire_below_their_chance_and_a_crisis_blocks_openings():
+    summit_p = C.value("summit_p")  # x legacy drive 1 x attention 1
+    got = _resolve([T.WORKING, T.WORKING], u_summit=np.array([summit_p - 1e-9, summit_p]))
+    assert got.to_summit.tolist() == [True, False]
+    deal_p = C.value("deal_p_working")
+    got = _resolve([T.WORKING, T.WORKING, T.WORKING], u_deal=np.full(3, deal_p - 1e-9),
+                   deal_ok=np.array([True, False, True]), walkout=np.array([False, False, True]))
+    assert got.to_deal.tolist() == [True, False, False]  # no overlap, or a walkout: no deal
+    opened = _resolve([T.NO_CONTACT] * 3, accept=np.ones(3, bool),
+                      breach=np.array([False, True, False]),
+                      military=np.array([False, False, True]))
+    assert [T(x) for x in opened.talks] == [T.WORKING, T.NO_CONTACT, T.NO_CONTACT]
