@@ -75,7 +75,6 @@ RELATIONS = [
     # Kim's outreach acts only with relief within reach (trump_oh, sanders; in trump_yeo it
     # is out of reach: test_flattery_is_inert_without_relief_in_reach)
     Relation("trump_oh", "pyongyang.flattery_outreach", 0.05, 0.5, "talks_resumed", +1, True),
-    Relation("sanders", "pyongyang.flattery_outreach", 0.05, 0.5, "talks_resumed", +1, True),
     Relation("biden", "pyongyang.sit_out_share", 0.1, 0.5, "talks_resumed", -1, True),
     # the engagement margin's other terms (docs/MODEL.md, 'Engagement rule'): relief within
     # reach of what Pyongyang will give, a patron pressing for a phased deal and a peace
@@ -178,16 +177,27 @@ def test_monotone_relation(rel: Relation):
     check(rel)
 
 
-def test_flattery_is_inert_without_relief_in_reach():
-    # Yeo, 'Prospects': Kim flatters for partial relief; trump_yeo asks substantial
-    # disarmament first, beyond what Pyongyang will give, so the outreach never fires
-    spec = "trump_yeo"
-    low = outcomes(variant(spec, "pyongyang.flattery_outreach", 0.05))
-    high = outcomes(variant(spec, "pyongyang.flattery_outreach", 0.5))
+def test_flattery_reaches_only_the_leader_the_text_names():
+    # Yeo, 'Prospects': Kim may reach out to a Trump he thinks he can flatter; Sanders is
+    # not that leader, so the outreach rate changes nothing in his worlds
+    low = outcomes(variant("sanders", "pyongyang.flattery_outreach", 0.05))
+    high = outcomes(variant("sanders", "pyongyang.flattery_outreach", 0.5))
     for key, arr in low.items():
         assert np.array_equal(arr, high[key]), key
-    opened = outcomes(variant(spec, "washington.relief_precondition", "fissile_freeze"))
-    assert not np.array_equal(opened["talks_resumed"], low["talks_resumed"])
+
+
+def test_kims_outreach_to_yeos_trump_opens_talks_more_when_relief_is_within_reach():
+    # trump_yeo asks substantial disarmament first: the outreach rarely bridges the gap,
+    # but it can (a concession that meets the ask has a chance); nearer the ask, more
+    low = outcomes(variant("trump_yeo", "pyongyang.flattery_outreach", 0.0))
+    high = outcomes(variant("trump_yeo", "pyongyang.flattery_outreach", 0.5))
+    gain = high["talks_resumed"].mean() - low["talks_resumed"].mean()
+    assert gain > 0
+    near = {"washington.relief_precondition": "verifiable_irreversible_steps"}
+    rates = [with_values(scenario("trump_yeo"), {**near, "pyongyang.flattery_outreach": r})
+             for r in (0.0, 0.5)]
+    near_off, near_on = (outcomes(sc)["talks_resumed"].mean() for sc in rates)
+    assert near_on - near_off > gain
 
 
 def _with_horizon(name: str, months: int):

@@ -238,7 +238,8 @@ def test_tallies_count_entries_months_and_firsts(trump_oh):
     assert s.months_in_talks.tolist() == [1, 1, 0]
     assert s.summit_held.tolist() == [False, True, False]
     assert s.collapses.tolist() == [0, 0, 1]
-    assert s.engaged.tolist() == [True, False, False]  # entering talks is engagement
+    # engagement is Pyongyang preferring talks (its margin), not entering them
+    assert s.engaged.tolist() == [False, False, False]
     assert s.tests.tolist() == [2, 0, 1]
     m.month = 6
     s.talks = np.array([T.WORKING, T.SUMMIT, T.COLLAPSE])
@@ -248,12 +249,13 @@ def test_tallies_count_entries_months_and_firsts(trump_oh):
     assert s.collapses.tolist() == [0, 0, 1]  # staying in COLLAPSE is not a new collapse
 
 
-def test_crisis_from_force_or_top_tension(trump_oh):
+def test_a_crisis_is_force_or_a_nuclear_test_whatever_the_tension(trump_oh):
     m = _world(trump_oh, n=3)
     s = m.state
     s.talks = old = np.zeros(3, np.int64)
     m.acts.military = np.array([True, False, False])
-    s.tension = np.array([0.1, m.constants.value("crisis_tension"), 0.5])
+    m.acts.nuclear = np.array([0, 1, 0])
+    s.tension = np.array([0.1, 0.1, 1.0])  # a tension at its top is not by itself a crisis
     m.old_talks = old
     m._tally()
     assert s.crisis.tolist() == [True, True, False]

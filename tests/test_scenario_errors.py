@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from parley.rules import DYNAMICS
 from parley.safe_yaml import MAX_FILE_BYTES, read_yaml_mapping
 from parley.scenario import (
     ScenarioError,
@@ -612,11 +613,12 @@ def test_block_problems(raw):
         "us_china_tension, us_china_drift, capability)",
         "w.yaml: world.tension: required field is missing",
         "w.yaml: actors.washington.outreach_rte: unknown field (did you mean outreach_rate or "
-        "legacy_drive or bold_move_rate? 18 names are allowed; docs/SCENARIOS.md and "
+        "legacy_drive or bold_move_rate? 19 names are allowed; docs/SCENARIOS.md and "
         "docs/MODEL.md list them)",
         "w.yaml: actors.washington.outreach_rate: required field is missing",
-        "w.yaml: dynamics.derail_pr: unknown field (did you mean derail_p or deal_p_working "
-        "or deal_p_summit? 66 names are allowed; docs/SCENARIOS.md and docs/MODEL.md list "
+        "w.yaml: dynamics.derail_pr: unknown field (did you mean derail_p or spoiler_derail_p "
+        f"or deal_p_working? {len(DYNAMICS)} names are allowed; docs/SCENARIOS.md and "
+        "docs/MODEL.md list "
         "them)",
     ]
 

@@ -160,7 +160,8 @@ def test_relief_ladder_sweep_visits_every_rung(tmp_path):
     pts = pd.read_csv(out / "points.csv")
     assert pts["washington.relief_precondition"].tolist() == [0, 0.25, 0.5, 0.75, 1]
     deals = pts["share_freeze_deal"].to_numpy()
-    assert deals[0] > 0.3 and deals[-1] == 0.0  # nothing asked: deals; disarmament first: none
+    # nothing asked: deals; disarmament first: almost none (only a step that bridges the gap)
+    assert deals[0] > 0.3 and deals[-1] < 0.01
     assert np.all(np.diff(deals) <= 0.02)  # never more deals for a stiffer precondition
 
 

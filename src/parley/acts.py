@@ -38,6 +38,7 @@ class Acts:
     willing: np.ndarray = field(init=False)
     accept: np.ndarray = field(init=False)
     flatter: np.ndarray = field(init=False)
+    reach: np.ndarray = field(init=False)  # the chance Pyongyang's step meets the ask
     walkout: np.ndarray = field(init=False)
     # patrons and allies, summed over every actor of the role
     unenforced: Value = 0.0
@@ -45,12 +46,14 @@ class Acts:
     press: Value = 0.0
     dialogue: np.ndarray | bool = False
     ally_push: Value = 0.0
+    spoiler_pull: Value = 0.0  # the influence of the patrons that are spoilers this month
+    mediation: Value = 0.0  # allies' mediation between Washington and Pyongyang (0-1 each)
     spoilers: list[tuple[str, np.ndarray]] = field(default_factory=list)
     dialogues: list[tuple[str, np.ndarray]] = field(default_factory=list)
     # the resolution (model)
     breach: np.ndarray = field(init=False)
     military: np.ndarray = field(init=False)
-    deal_ok: np.ndarray = field(init=False)
+    ripe: np.ndarray = field(init=False)  # a leader-level opening out of a stalemate
     months_in_episode: np.ndarray = field(init=False)
     talks: TalksMonth = field(init=False)
     relief: ReliefMonth = field(init=False)

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from parley._mesa import mesa
-from parley.params import TINY
-from parley.rules import allies, engagement, patrons, provocation, sanctions, talks
+from parley.rules import allies, engagement, patrons, provocation, ripeness, sanctions, talks
 from parley.rules import washington as us_rules
 from parley.rules.talks import Talks
 
@@ -108,8 +107,8 @@ class Pyongyang(Actor):
             dialogue=s.dialogue)
         a.willing = engagement.engages(a.margin)
         a.accept = engagement.accepts_talks(self.draw("accept"), c, a.offer, a.margin)
-        a.flatter = engagement.flatters_leader(self.draw("flatter"), st, us, s.talks,
-                                               gap <= TINY)
+        a.reach = engagement.reach(gap, c)
+        a.flatter = engagement.flatters_leader(self.draw("flatter"), st, us, s.talks, a.reach)
 
 
 class Patron(Actor):
@@ -124,6 +123,7 @@ class Patron(Actor):
         a.spoilers.append((self.name, spoiler))
         a.unenforced = a.unenforced + patrons.unenforced(st, c, spoiler, s.talks)
         a.lifeline = a.lifeline + patrons.lifeline(st, spoiler)
+        a.spoiler_pull = a.spoiler_pull + st["influence"] * spoiler
         a.press = a.press + patrons.presses_pyongyang(st, m.washington.stance, c, spoiler)
         s.sanctions = patrons.un_easing(st, s.sanctions, spoiler)
 
@@ -140,6 +140,9 @@ class Ally(Actor):
         a.dialogue = a.dialogue | dialogue
         a.dialogues.append((self.name, dialogue))
         a.ally_push = a.ally_push + allies.ally_push(st, us, c)
+        a.mediation = a.mediation + ripeness.mediation(st["engagement"],
+                                                       st["presses_flexibility"],
+                                                       m.constants.ripeness)
 
 
 #: role -> its class, in the order the roles act each month (a new role registers here)

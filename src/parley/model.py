@@ -52,6 +52,7 @@ class WorldState:
     press: np.ndarray
     lifeline: np.ndarray
     dialogue: np.ndarray
+    stalemate: np.ndarray  # the hurting stalemate (rules.ripeness)
     # tallies over the run
     engaged: np.ndarray
     tests: np.ndarray
@@ -80,6 +81,7 @@ class WorldState:
             relief_months=zeros_i.copy(), tests_since_relief=zeros_i.copy(),
             crisis_left=zeros_f.copy(), bold_credit=zeros_f.copy(), ally_push=zeros_f.copy(),
             press=zeros_f.copy(), lifeline=zeros_f.copy(), dialogue=zeros_b.copy(),
+            stalemate=zeros_f.copy(),
             engaged=zeros_b.copy(), tests=zeros_i.copy(), icbm_tests=zeros_i.copy(),
             nuclear_tests=zeros_i.copy(), months_in_talks=zeros_i.copy(),
             first_talks_month=zeros_i.copy(), summit_held=zeros_b.copy(),
@@ -241,14 +243,18 @@ class NegotiationModel(mesa.Model):
         s, a, c = self.state, self.acts, self.constants
         us, dprk = self.washington.stance, self.pyongyang.stance
         u = lambda key: self.draws.uniform(f"talks.{key}", self.month)  # noqa: E731
-        a.deal_ok = rules.engagement.deal_possible(us, dprk, c.engagement, s.bold_credit)
+        chance = rules.ripeness.opening_chance(s.stalemate, a.mediation, s.capability,
+                                               us["legacy_drive"], a.attention, c.ripeness)
+        a.ripe = rules.ripeness.opens(u("ripe"), chance, s.talks)
         a.months_in_episode = s.talks_months
         self.old_talks = s.talks
         a.talks = rules.talks.resolve(
             s.talks, s.talks_months, us, c.talks, u_derail=u("derail"), u_summit=u("summit"),
-            u_deal=u("deal"), tests=a.tests, icbm=a.icbm, nuclear=a.nuclear, accept=a.accept,
-            flatter=a.flatter, walkout=a.walkout, breach=a.breach, military=a.military,
-            attention=a.attention, deal_ok=a.deal_ok)
+            u_deal=u("deal"), u_spoil=u("spoiled"), tests=a.tests, icbm=a.icbm,
+            nuclear=a.nuclear, accept=a.accept, flatter=a.flatter, ripe=a.ripe,
+            walkout=a.walkout, breach=a.breach, military=a.military, attention=a.attention,
+            deal_chance=rules.engagement.deal_chance(us, dprk, c.engagement, s.bold_credit),
+            spoiler_pull=np.broadcast_to(a.spoiler_pull, s.talks.shape))
         s.talks = a.talks.talks
 
     def _relief(self) -> None:
@@ -326,6 +332,8 @@ class NegotiationModel(mesa.Model):
         s.tension = rules.tension.update_tension(s.tension, c.tension, a.tests, a.icbm,
                                                  a.nuclear, in_talks(s.talks), a.dialogue,
                                                  a.bold, a.military)
+        s.stalemate = rules.ripeness.stalemate_after(s.stalemate, s.tension,
+                                                     in_talks(s.talks), c.ripeness)
 
     def _tally(self) -> None:
         s, a, m, old = self.state, self.acts, self.month, self.old_talks
@@ -335,11 +343,11 @@ class NegotiationModel(mesa.Model):
         s.first_talks_month = np.where((s.first_talks_month == 0) & talking, m,
                                        s.first_talks_month)
         s.months_in_talks += talking
-        s.engaged |= a.willing | entered
+        s.engaged |= a.willing
         s.summit_held |= s.talks == Talks.SUMMIT
         s.freeze_deal |= s.talks == Talks.AGREEMENT
         s.relief_granted |= s.relief
-        s.crisis |= rules.tension.crisis_month(self.constants.tension, s.tension, a.military)
+        s.crisis |= rules.tension.crisis_month(a.military, a.nuclear)
         s.collapses += (s.talks == Talks.COLLAPSE) & (old != Talks.COLLAPSE)
         s.tests += a.tests
         s.icbm_tests += a.icbm

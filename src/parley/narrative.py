@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from parley.rules import allies, engagement, patrons, provocation, sanctions
+from parley.rules import allies, engagement, patrons, provocation, ripeness, sanctions
 from parley.rules import talks as talk_rules
 from parley.rules.talks import Talks, in_talks
 from parley.rules.washington import BOLD_MOVES
@@ -84,6 +84,8 @@ class Narrator:
             out.append(offer_sentence(bool(a.accept[i]), float(margin), float(need)))
         if a.flatter[i]:
             out.append(engagement.SAYS["flatter"])
+        if a.ripe[i]:
+            out.append(ripeness.SAYS["ripe"])
         if a.bold[i]:
             kind = BOLD_MOVES[int(a.bold_kind[i])].replace("_", " ")
             opener = " to reopen contact" if old[i] == Talks.NO_CONTACT else ""
@@ -115,6 +117,8 @@ class Narrator:
             out.append(provocation.SAYS["military"])
         if t.derail[i]:
             out.append(talk_rules.SAYS["derail"])
+        if t.spoiled[i]:
+            out.append(talk_rules.SAYS["spoiled"])
         if a.walkout[i]:
             n = int(a.months_in_episode[i])
             out.append(talk_rules.SAYS["walkout"].format(

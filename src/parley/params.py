@@ -62,6 +62,9 @@ Param = Real | Choice | Flag
 WASHINGTON: tuple[Param, ...] = (
     Flag("personal_diplomacy",
          "Pursues leader-to-leader diplomacy without prior nuclear concessions."),
+    Flag("flatterable",
+         "Pyongyang believes this president can be flattered into partial relief (Yeo names "
+         "Trump); only then does Kim reach out to him."),
     Flag("summit_requires_working_level",
          "A summit only after substantive agreement at the working level."),
     Choice("relief_precondition", tuple(LADDER),
@@ -222,6 +225,7 @@ TINY = 1e-12
 # A parameter without an entry is a level, not a switch: its citations claim nil.
 NEUTRAL: dict[str, object] = {
     "personal_diplomacy": False,
+    "flatterable": False,
     "summit_requires_working_level": True,
     "relief_precondition": "nuclear_and_missile_freeze",
     "relief_form": "package",

@@ -19,6 +19,7 @@ def _us(**kw):
         "relief_precondition": "fissile_freeze",
         "sequencing": "phased",
         "personal_diplomacy": True,
+        "flatterable": True,
         "relief_form": "partial_time_limited",
         "sanctions_policy": "hold",
         "peace_regime_goal": False,

@@ -117,8 +117,8 @@ def _resolve(talks, **kw):
     zero_i, no = np.zeros(n, np.int64), np.zeros(n, bool)
     args = dict(talks_months=np.full(n, 6), u_derail=np.full(n, 0.99), u_summit=np.full(n, 0.99),
                 u_deal=np.full(n, 0.99), tests=zero_i, icbm=zero_i, nuclear=zero_i, accept=no,
-                flatter=no, walkout=no, breach=no, military=no, attention=np.ones(n),
-                deal_ok=no)
+                flatter=no, ripe=no, walkout=no, breach=no, military=no, attention=np.ones(n),
+                deal_chance=np.zeros(n), u_spoil=np.full(n, 0.99), spoiler_pull=np.zeros(n))
     args.update(kw)
     us = {"summit_requires_working_level": True,
           "legacy_drive": np.ones(n), "relief_precondition": "fissile_freeze"}
@@ -140,10 +140,27 @@ def test_summits_and_deals_fire_below_their_chance_and_a_crisis_blocks_openings(
     got = _resolve([T.WORKING, T.WORKING], u_summit=np.array([summit_p - 1e-9, summit_p]))
     assert got.to_summit.tolist() == [True, False]
     deal_p = C.value("deal_p_working")
-    got = _resolve([T.WORKING, T.WORKING, T.WORKING], u_deal=np.full(3, deal_p - 1e-9),
-                   deal_ok=np.array([True, False, True]), walkout=np.array([False, False, True]))
-    assert got.to_deal.tolist() == [True, False, False]  # no overlap, or a walkout: no deal
+    got = _resolve([T.WORKING] * 4, u_deal=np.array([deal_p - 1e-9] * 3 + [deal_p / 4]),
+                   deal_chance=np.array([1.0, 0.0, 1.0, 0.5]),
+                   walkout=np.array([False, False, True, False]))
+    # no chance the step meets the ask, or a walkout: no deal; a half chance halves deal_p
+    assert got.to_deal.tolist() == [True, False, False, True]
     opened = _resolve([T.NO_CONTACT] * 3, accept=np.ones(3, bool),
                       breach=np.array([False, True, False]),
                       military=np.array([False, False, True]))
     assert [T(x) for x in opened.talks] == [T.WORKING, T.NO_CONTACT, T.NO_CONTACT]
+
+
+def test_a_spoiler_derails_running_talks_by_its_influence():
+    p = C.value("spoiler_derail_p")
+    got = _resolve([T.WORKING, T.SUMMIT, T.WORKING, T.AGREEMENT, T.WORKING],
+                   u_spoil=np.array([p / 2 - 1e-9, p / 2 - 1e-9, p / 2 + 1e-9, 0.0, 0.0]),
+                   spoiler_pull=np.array([0.5, 0.5, 0.5, 1.0, 0.0]))
+    # a deal in force is not derailed by a spoiler; no spoiler, no derailing
+    assert got.spoiled.tolist() == [True, True, False, False, False]
+    assert [T(x) for x in got.talks][:2] == [T.COLLAPSE, T.COLLAPSE]
+
+
+def test_a_ripe_opening_goes_to_a_summit_unless_working_level_comes_first():
+    got = _resolve([T.NO_CONTACT, T.NO_CONTACT], ripe=np.array([True, False]))
+    assert [T(x) for x in got.talks] == [T.WORKING, T.NO_CONTACT]  # envoys first

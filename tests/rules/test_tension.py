@@ -33,5 +33,13 @@ def test_tension_terms_point_the_documented_way():
         args[kw] = one.astype(bool) if kw in ("talking", "dialogue", "bold") else one
         got = tension.update_tension(one * 0.5, C.tension, military=zb, **args)[0]
         assert sign * (got - base) > 0, kw
-    assert tension.update_tension(z, C.tension, z, z, z, zb, zb, zb, one.astype(bool))[0] == 1.0
+    # force brandished adds its own step, like a nuclear test; it no longer sets tension to 1
+    forced = tension.update_tension(z, C.tension, z, z, z, zb, zb, zb, one.astype(bool))[0]
+    assert forced == pytest.approx(C.value("tension_per_military") + C.value("tension_drift"))
     assert tension.update_tension(one, C.tension, one * 50, z, z, zb, zb, zb, zb)[0] == 1.0
+
+
+def test_a_crisis_is_an_event_not_a_level():
+    military = np.array([True, False, False, False])
+    nuclear = np.array([0, 1, 0, 0])
+    assert tension.crisis_month(military, nuclear).tolist() == [True, True, False, False]

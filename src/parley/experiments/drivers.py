@@ -68,6 +68,7 @@ ROUTE_ACTS: dict[str, tuple[str, str]] = {
     "accept": ("pyongyang", "accept"),  # an offer taken up by a willing Pyongyang
     "flatter": ("pyongyang", "flatter"),  # Kim's outreach (or a summit invitation)
     "bold": ("washington", "bold_move"),  # a bold move offered as an opener that month
+    "ripe": ("talks", "ripe"),  # a leader-level opening out of a hurting stalemate
 }
 DECLARED_TEXTS = {"Oh": "oh2020", "Yeo": "yeo2020"}  # a DYNAMICS basis names its text first
 JACKKNIFE_BLOCKS = 20
@@ -196,7 +197,8 @@ def describe(scenario: Scenario, key: str) -> Element:
         return Element(key, "decision+range", inner.params, inner.provenance)
     if key.startswith("route:"):
         role, decision = ROUTE_ACTS[key.removeprefix("route:")]
-        params = _decision_params(scenario, actor_of_role(scenario, role), decision)
+        owner = role if role == "talks" else actor_of_role(scenario, role)  # the machine's own
+        params = _decision_params(scenario, owner, decision)
         return Element(key, "route", params, provenance(scenario, params))
     if key.startswith("range:"):
         path = key.removeprefix("range:")

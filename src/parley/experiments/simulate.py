@@ -113,7 +113,7 @@ class Paths(_Recorder):
 
 
 #: route to talks (a move true in the month talks first opened) -> its act on the record
-ROUTE_ACTS = ("accept", "flatter", "bold")
+ROUTE_ACTS = ("accept", "flatter", "bold", "ripe")
 
 
 @dataclass

@@ -8,6 +8,7 @@ module                  decides
 ``provocation``         tests, capability, red lines, military response
 ``engagement``          concession gap, engagement margin, Pyongyang's answers
 ``talks``               the talks machine: openings, summits, deals, endings
+``ripeness``            the route from a crisis to summitry (a hurting stalemate)
 ``sanctions``           sanctions policy, relief, evasion, pressure
 ``tension``             tension and crisis months
 ``patrons``             enforcement, spoiling, press (Beijing, Moscow)
@@ -36,6 +37,7 @@ from parley.rules import (
     engagement,
     patrons,
     provocation,
+    ripeness,
     sanctions,
     talks,
     tension,
@@ -49,8 +51,8 @@ __all__ = ["DYNAMICS", "FAMILIES", "STREAMS", "ModelConstants", "Talks", "dynami
            "in_talks"]
 
 #: the rule families in the order of the month's schedule
-FAMILIES = (world, washington, provocation, engagement, talks, sanctions, tension, patrons,
-            allies)
+FAMILIES = (world, washington, provocation, engagement, talks, ripeness, sanctions, tension,
+            patrons, allies)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class ModelConstants:
     provocation: provocation.ProvocationConstants
     engagement: engagement.EngagementConstants
     talks: talks.TalksConstants
+    ripeness: ripeness.RipenessConstants
     sanctions: sanctions.SanctionsConstants
     tension: tension.TensionConstants
     patrons: patrons.PatronConstants
@@ -84,6 +87,7 @@ class ModelConstants:
 _CLASSES = {"world": world.WorldConstants, "washington": washington.WashingtonConstants,
             "provocation": provocation.ProvocationConstants,
             "engagement": engagement.EngagementConstants, "talks": talks.TalksConstants,
+            "ripeness": ripeness.RipenessConstants,
             "sanctions": sanctions.SanctionsConstants, "tension": tension.TensionConstants,
             "patrons": patrons.PatronConstants, "allies": allies.AllyConstants}
 

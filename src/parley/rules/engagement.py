@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parley.params import LADDER, TINY
+from parley.params import LADDER
 from parley.rules.constants import Constants, Stance, Value, constant
 from parley.rules.talks import Talks
 
@@ -47,14 +47,26 @@ class EngagementConstants(Constants):
         "Oh, First: bold moves; counted once more as an opener, size assumed")
     dialogue_engagement: Value = constant(
         0.05, 0.0, 0.2, "Engagement an inter-Korean contact last month adds to Pyongyang's margin.")
+    choice_scale: Value = constant(
+        0.15, 0.05, 0.3,
+        "Scale of Pyongyang's choice to take up an offer: the engagement margin enters a logit "
+        "choice probability with this scale (the unobserved part of its valuation has a "
+        "standard deviation of about 1.8 x the scale).",
+        "McFadden 1974; Train 2009: random-utility choice; scale assumed (sd about 0.27, a "
+        "fifth of the threshold's base range)")
+    concession_scale: Value = constant(
+        0.125, 0.05, 0.25,
+        "How far, on the LADDER scale, Pyongyang's furthest step may go beyond its "
+        "max_concession in a given month: the chance it bridges a gap g is exp(-g / scale).",
+        "Random utility of the furthest step (an exponential tail); half a LADDER rung, assumed")
 
 
 STREAMS: dict[str, tuple[str, ...]] = {
-    # Whether Pyongyang is willing is the engagement margin, a function of the state (no
+    # Whether Pyongyang prefers talks is the engagement margin, a function of the state (no
     # draw of its own); its ranged inputs show as ``range:`` elements.  The draw is
-    # whether a willing Pyongyang takes an offer.
-    "accept": ("dynamics.accept_willing",),
-    "flatter": ("flattery_outreach", "washington.legacy_drive"),
+    # whether it takes up a given offer (a logit choice on the margin).
+    "accept": ("dynamics.accept_willing", "dynamics.choice_scale"),
+    "flatter": ("flattery_outreach", "washington.legacy_drive", "washington.flatterable"),
 }
 
 
@@ -73,10 +85,23 @@ def concession_gap(us: Stance, dprk: Stance, c: EngagementConstants,
     return np.maximum(need - dprk["max_concession"], 0.0)
 
 
-def deal_possible(us: Stance, dprk: Stance, c: EngagementConstants,
-                  bold_credit: np.ndarray) -> np.ndarray:
-    """A freeze-for-relief deal needs Pyongyang's furthest step to meet the precondition."""
-    return concession_gap(us, dprk, c, bold_credit) <= TINY
+def reach(gap: np.ndarray, c: EngagementConstants) -> np.ndarray:
+    """The chance this month's furthest step of Pyongyang's bridges the concession gap.
+
+    Random utility (McFadden 1974): the step Pyongyang will take varies month to month
+    beyond its ``max_concession`` with an exponential tail of scale ``concession_scale``,
+    so a gap g is bridged with chance exp(-g / scale): 1 with no gap, small but never 0
+    for a large one.  A deal, the relief term of the margin and Kim's outreach all use
+    it, so a concession that meets the ask always has a chance (Yeo, 'Trump': barring a
+    major concession from Pyongyang).
+    """
+    return np.exp(-np.maximum(gap, 0.0) / c.concession_scale)
+
+
+def deal_chance(us: Stance, dprk: Stance, c: EngagementConstants,
+                bold_credit: np.ndarray) -> np.ndarray:
+    """A freeze-for-relief deal needs Pyongyang's step to meet the precondition: its chance."""
+    return reach(concession_gap(us, dprk, c, bold_credit), c)
 
 
 def engagement_margin(dprk: Stance, c: EngagementConstants, *, relief: Value,
@@ -99,12 +124,12 @@ def engagement_margin(dprk: Stance, c: EngagementConstants, *, relief: Value,
     Pyongyang's stance at the start of the term, so the state of the world
     (pressure, capability, tension) enters as a change from then.  What
     Washington asks enters through ``flexibility`` (its precondition and
-    sequencing terms) and through ``gap``, which decides whether the relief
-    on offer is within reach; it is not counted a second time.
+    sequencing terms) and through ``gap``: the relief on offer counts as far as
+    it is within reach (:func:`reach`); the size of the gap is not counted a
+    second time.
     """
-    within_reach = gap <= TINY
     return (flexibility + press + c.engage_pressure * pressure_change
-            + c.engage_relief_value * relief * within_reach
+            + c.engage_relief_value * relief * reach(gap, c)
             + c.engage_bold_opener * (bold_credit > 0)
             + c.dialogue_engagement * dialogue
             - c.engage_outside_option * lifeline
@@ -114,34 +139,46 @@ def engagement_margin(dprk: Stance, c: EngagementConstants, *, relief: Value,
 
 
 def engages(margin: np.ndarray) -> np.ndarray:
-    """Pyongyang is willing to talk this month: even or better odds of accepting an offer."""
+    """Pyongyang prefers talks this month: a margin at or above zero (even or better odds)."""
     return margin >= 0.0
+
+
+def accept_probability(margin: np.ndarray, c: EngagementConstants) -> np.ndarray:
+    """The chance Pyongyang takes up an offer: a logit choice on its engagement margin.
+
+    Random utility (McFadden 1974; Train 2009): Pyongyang's value of talking is the
+    margin plus an unobserved part, so it takes up an offer with probability
+    ``accept_willing / (1 + exp(-margin / choice_scale))``: ``accept_willing / 2`` at a
+    margin of 0, near ``accept_willing`` well above it, small but never 0 below it.
+    """
+    return c.accept_willing / (1.0 + np.exp(-margin / c.choice_scale))
 
 
 def accepts_talks(u: np.ndarray, c: EngagementConstants, offer: np.ndarray,
                   margin: np.ndarray) -> np.ndarray:
-    """Pyongyang accepts an offer in a month it is willing, with chance ``accept_willing``.
+    """Pyongyang accepts this month's offer with :func:`accept_probability`.
 
     Yeo, 'Trump': after Stockholm the North refused talks without a change in
-    attitude; a willing Pyongyang may still take its time over an offer.
+    attitude; even a Pyongyang that prefers talks may take its time over an offer.
     """
-    return offer & engages(margin) & (u < c.accept_willing)
+    return offer & (u < accept_probability(margin, c))
 
 
 def flatters_leader(u: np.ndarray, st: Stance, us: Stance, talks: np.ndarray,
-                    within_reach: np.ndarray) -> np.ndarray:
+                    reached: np.ndarray) -> np.ndarray:
     """Kim reaches out to a president he thinks can be flattered into partial relief.
 
     Yeo, 'Prospects': Kim may contact a re-elected Trump if he believes Trump
     can be flattered into partial relief for a minimal freeze.  Kept to the
-    text's scope and condition: a president doing leader-level diplomacy, and
-    relief within reach of what Pyongyang is willing to give (no gap); the
-    monthly rate scales with that president's appetite for a legacy.
+    text's scope and condition: a president the text names (``flatterable``)
+    doing leader-level diplomacy, and relief within reach of what Pyongyang is
+    willing to give (``reached``, :func:`reach` of the gap); the monthly rate
+    scales with that president's appetite for a legacy.
     """
-    if not us["personal_diplomacy"]:
+    if not (us["personal_diplomacy"] and us["flatterable"]):
         return np.zeros_like(u, dtype=bool)
-    return ((talks == Talks.NO_CONTACT) & within_reach
-            & (u < st["flattery_outreach"] * us["legacy_drive"]))
+    return ((talks == Talks.NO_CONTACT)
+            & (u < st["flattery_outreach"] * us["legacy_drive"] * reached))
 
 
 #: what the chronicle says when a rule of this family fires (parley.narrative)

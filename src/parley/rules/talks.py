@@ -40,6 +40,12 @@ class TalksConstants(Constants):
     walkout_hazard: Value = constant(0.15, 0.05, 0.3,
                                      "Walkout hazard at the patience limit (per month).")
     walkout_cap: Value = constant(0.3, 0.1, 0.5, "Largest monthly walkout hazard.")
+    spoiler_derail_p: Value = constant(
+        0.1, 0.02, 0.3,
+        "Monthly chance a spoiler patron of full influence derails running talks "
+        "(scaled by its influence).",
+        "Oh, headline and Second: talks could be derailed if Beijing played spoiler; "
+        "size assumed")
 
 
 STREAMS: dict[str, tuple[str, ...]] = {
@@ -47,6 +53,7 @@ STREAMS: dict[str, tuple[str, ...]] = {
     "summit": ("dynamics.summit_p", "washington.legacy_drive"),
     "deal": ("dynamics.deal_p_working", "dynamics.deal_p_summit"),
     "walkout": ("walkout_patience", "dynamics.walkout_hazard"),
+    "spoiled": ("dynamics.spoiler_derail_p", "beijing.spoiler_threshold"),
 }
 
 
@@ -80,44 +87,57 @@ class TalksMonth:
 
     talks: np.ndarray
     derail: np.ndarray
+    spoiled: np.ndarray
     deal_broken: np.ndarray
     to_summit: np.ndarray
     to_deal: np.ndarray
 
 
+def spoiled(u: np.ndarray, talks: np.ndarray, spoiler_pull: np.ndarray,
+            c: TalksConstants) -> np.ndarray:
+    """A spoiler patron derails running talks (Oh: talks could be derailed if Beijing
+    played spoiler): chance ``spoiler_derail_p`` x the spoilers' influence, each month."""
+    talking = (talks == Talks.WORKING) | (talks == Talks.SUMMIT)
+    return talking & (u < c.spoiler_derail_p * np.minimum(spoiler_pull, 1.0))
+
+
 def resolve(talks: np.ndarray, talks_months: np.ndarray, us: Stance, c: TalksConstants, *,
             u_derail: np.ndarray, u_summit: np.ndarray, u_deal: np.ndarray,
-            tests: np.ndarray, icbm: np.ndarray, nuclear: np.ndarray,
-            accept: np.ndarray, flatter: np.ndarray, walkout: np.ndarray,
+            u_spoil: np.ndarray, tests: np.ndarray, icbm: np.ndarray, nuclear: np.ndarray,
+            accept: np.ndarray, flatter: np.ndarray, ripe: np.ndarray, walkout: np.ndarray,
             breach: np.ndarray, military: np.ndarray, attention: np.ndarray,
-            deal_ok: np.ndarray) -> TalksMonth:
+            deal_chance: np.ndarray, spoiler_pull: np.ndarray) -> TalksMonth:
     """One month of talks: openings, a summit, a deal, and what ends them.
 
     A test in working-level talks derails them with chance ``derail_p``; a
-    test the freeze covers breaks a deal in force.  No new talks open in a
-    month of crisis (a red-line breach or a military response).  An accepted
-    offer opens working-level talks; Kim's outreach opens them too, or goes
-    straight to a summit when Washington does not ask for working-level
-    agreement first (Oh, Introduction).  Ready talks reach a summit with
-    chance ``summit_p`` x legacy drive x attention; a deal comes with chance
-    ``deal_p_*`` when Pyongyang's furthest step meets the ask (``deal_ok``).
+    spoiler patron derails running talks (:func:`spoiled`); a test the freeze
+    covers breaks a deal in force.  No new talks open in a month of crisis (a
+    red-line breach or a military response).  An accepted offer opens
+    working-level talks; Kim's outreach and a ripe leader-level opening
+    (:mod:`parley.rules.ripeness`) open them too, or go straight to a summit
+    when Washington does not ask for working-level agreement first (Oh,
+    Introduction).  Ready talks reach a summit with chance ``summit_p`` x
+    legacy drive x attention; a deal comes with chance ``deal_p_*`` x the
+    chance Pyongyang's step meets the ask (``deal_chance``).
     """
     working_first = us["summit_requires_working_level"]
     derail = (talks == Talks.WORKING) & (tests > 0) & (u_derail < c.derail_p)
+    spoil = spoiled(u_spoil, talks, spoiler_pull, c) & ~derail
     deal_broken = (talks == Talks.AGREEMENT) & freeze_violated(us, c, tests, icbm, nuclear)
     calm = ~breach & ~military  # no new talks in a month of crisis
-    invite = flatter & (not working_first) & calm
-    opened = (accept | (flatter & working_first)) & calm
+    leaders = flatter | ripe
+    invite = leaders & (not working_first) & calm
+    opened = (accept | (leaders & working_first)) & calm
     summit_p = c.summit_p * us["legacy_drive"] * attention
     ready = talks_months >= (c.summit_ready_working if working_first
                              else c.summit_ready_direct)
     to_summit = ready & (u_summit < summit_p) & ~derail
     deal_p = np.where(talks == Talks.SUMMIT, c.deal_p_summit, c.deal_p_working)
-    to_deal = deal_ok & (u_deal < deal_p) & ~derail & ~walkout
+    to_deal = (u_deal < deal_p * deal_chance) & ~derail & ~walkout
     new = advance_talks(talks, opened=opened, summit_invite=invite, to_summit=to_summit,
-                        to_deal=to_deal, breach=breach, derail=derail, walkout=walkout,
-                        deal_broken=deal_broken)
-    return TalksMonth(new, derail, deal_broken, to_summit, to_deal)
+                        to_deal=to_deal, breach=breach, derail=derail | spoil,
+                        walkout=walkout, deal_broken=deal_broken)
+    return TalksMonth(new, derail, spoil, deal_broken, to_summit, to_deal)
 
 
 def advance_talks(talks: np.ndarray, *, opened: np.ndarray,
@@ -152,6 +172,7 @@ def advance_talks(talks: np.ndarray, *, opened: np.ndarray,
 #: what the chronicle says when a rule of this family fires (parley.narrative)
 SAYS = {
     "derail": "The test derails the working-level talks.",
+    "spoiled": "Beijing, now a spoiler, pulls Pyongyang out of the talks.",
     "walkout": "Pyongyang walks out after {months} of talks without relief.",
     "deal_broken": "The test breaks the freeze agreement.",
     "summit": "Leaders meet at a summit.",
