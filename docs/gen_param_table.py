@@ -1,7 +1,7 @@
 """Print the generated Markdown tables of the docs.
 
 docs/SCENARIOS.md: every parameter, and the shipped scenarios; docs/MODEL.md:
-every modelling constant (``params.DYNAMICS``).  ``python docs/gen_param_table.py``
+every modelling constant (``parley.rules.DYNAMICS``).  ``python docs/gen_param_table.py``
 prints them; ``--write`` replaces the text between the ``<!-- BEGIN ... -->`` /
 ``<!-- END ... -->`` markers (the tables are generated, not hand-edited).
 """
@@ -42,10 +42,13 @@ def param_table() -> str:
 
 
 def dynamics_table() -> str:
-    lines = ["| constant | default | plausible range | meaning | basis |", "|---|---|---|---|---|"]
-    for d in P.DYNAMICS.values():
-        lines.append(f"| `{d.name}` | {d.default:g} | [{d.low:g}, {d.high:g}] | {d.doc} "
-                     f"| {d.basis} |")
+    from parley.rules import DYNAMICS, FAMILY_OF
+
+    lines = ["| constant | rules | default | plausible range | meaning | basis |",
+             "|---|---|---|---|---|---|"]
+    for d in DYNAMICS.values():
+        lines.append(f"| `{d.name}` | `rules/{FAMILY_OF[d.name]}.py` | {d.default:g} | "
+                     f"[{d.low:g}, {d.high:g}] | {d.doc} | {d.basis} |")
     return "\n".join(lines)
 
 

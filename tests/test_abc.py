@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,9 @@ from parley.analysis.forecast_scores import (
     log_score,
     score_forecasts,
 )
+from parley.analysis.terms import load_terms
 from parley.analysis.uncertainty import UncertainParameter
+from parley.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUMP_2017 = ROOT / "scenarios" / "hindcast" / "trump_2017.yaml"
@@ -79,50 +82,53 @@ def test_distance_is_scaled_rms_and_skips_undefined_record_values():
         S.distance({"a.x": 1.0}, {"a.x": math.nan})
 
 
-def test_record_terms_read_the_monthly_panel_for_each_completed_term():
-    terms = S.record_terms(ROOT / "scenarios" / "hindcast")
+def test_the_terms_read_the_monthly_panel_for_each_completed_term():
+    terms = load_terms([ROOT / "scenarios" / "hindcast"], completed_only=True)
     by_name = {t.name: t for t in terms}
-    assert len(terms) == 8 and all(t.months == 48 and not t.censored for t in terms)
+    assert len(terms) == 8 and all(t.observed == 48 and not t.censored for t in terms)
     assert [t.start for t in terms] == sorted(t.start for t in terms)
     trump = by_name["trump_2017"]
     assert trump.start == "2017-01" and trump.start_state == "none"
     # Singapore (2018-06) is month 18 of the term; nothing happened in 2017
-    assert trump.talks[17] and not trump.talks[:12].any()
+    assert trump.obs_talks[17] and not trump.obs_talks[:12].any()
     # the panel's states make a continuous process one spell: the Agreed Framework
     # ran through Clinton's second term (the event coding split it into many spells)
     clinton = by_name["clinton_1997"]
-    assert clinton.start_state == "agreement" and clinton.talks.all()
-    stats = S.term_statistics(clinton.talks, clinton.tests)
+    assert clinton.start_state == "agreement" and clinton.obs_talks.all()
+    stats = S.term_statistics(clinton.obs_talks, clinton.obs_tests)
     assert (stats["spells"][0], stats["collapses"][0]) == (1.0, 0.0)
-    stats = S.term_statistics(trump.talks, trump.tests)
+    stats = S.term_statistics(trump.obs_talks, trump.obs_tests)
     assert (stats["spells"][0], stats["collapses"][0]) == (2.0, 2.0)
-    with pytest.raises(ValueError, match="no completed hindcast term named"):
-        S.record_terms(ROOT / "scenarios" / "hindcast", names=["nobody_1999"])
+    with pytest.raises(ScenarioError, match="no term named nobody_1999"):
+        load_terms([ROOT / "scenarios" / "hindcast"], names=["nobody_1999"])
 
 
 def test_the_censored_live_term_is_never_fitted_on():
     live = ROOT / "scenarios" / "live"
-    with pytest.raises(ValueError, match="every term is censored"):
-        S.record_terms(live)
-    (term,) = S.record_terms(live, include_censored=True)
-    assert term.name == "trump_2025" and term.censored and term.months < term.horizon == 48
+    with pytest.raises(ScenarioError, match="every term is still running"):
+        load_terms([live], completed_only=True)
+    (term,) = load_terms([live])
+    assert term.name == "trump_2025" and term.censored and term.observed < term.months == 48
 
 
 def test_a_term_starts_from_the_record_state_before_it():
-    from parley.experiments.abc import term_histories
-    from parley.scenario_files import load_scenario
+    from dataclasses import replace
 
-    scenario = load_scenario(ROOT / "scenarios" / "hindcast" / "clinton_1997.yaml")
+    from parley.experiments.abc import term_histories
+
+    (term,) = load_terms([ROOT / "scenarios" / "hindcast" / "clinton_1997.yaml"])
     seeds = np.arange(20)
-    fresh, _ = term_histories(scenario, {}, seeds, 2, "none")
-    inherited, _ = term_histories(scenario, {}, seeds, 2, "agreement")
+    fresh, _ = term_histories(replace(term, start_state="none"), {}, seeds, 2)
+    inherited, _ = term_histories(term, {}, seeds, 2)
     # every world inherits the Agreed Framework; from no contact few talk in month 1
+    assert term.start_state == "agreement"
     assert inherited[:, 0].all() and fresh[:, 0].mean() < 0.5
 
 
 def test_predictive_check_places_the_record_among_simulated_worlds():
-    term = S.TermRecord("x", "2000-01", np.array([0, 1, 0, 0], bool), np.array([0, 0, 0, 0]),
-                        TRUMP_2017)
+    (trump,) = load_terms([TRUMP_2017])
+    term = replace(trump, obs_talks=np.array([0, 1, 0, 0], bool), obs_tests=np.zeros(4, int))
+    term = replace(term, scenario=replace(term.scenario, name="x"))
     talks = np.zeros((4, 4), bool)
     talks[:2, 1] = True  # half the worlds talk
     check = S.predictive_check([term], {"x": (talks, np.zeros((4, 4), int))})
@@ -158,12 +164,12 @@ ACCEPT = UncertainParameter("dynamics__accept_willing", 0.2, 1.0, 0.5, "test")
 
 
 def _term():
-    return S.record_terms(ROOT / "scenarios" / "hindcast", names=["trump_2017"])
+    return load_terms([ROOT / "scenarios" / "hindcast"], names=["trump_2017"])
 
 
 def _clinton():
     """A term whose talks the model's engagement rule moves (in 2017 it never talks)."""
-    return S.record_terms(ROOT / "scenarios" / "hindcast", names=["clinton_1993"])
+    return load_terms([ROOT / "scenarios" / "hindcast"], names=["clinton_1993"])
 
 
 def _tiny(seed=7, **kw):

@@ -18,23 +18,25 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PKG = SRC / "parley"
 
-BASE = {"parley.params", "parley.errors", "parley.outcomes", "parley.safe_yaml"}
+BASE = {"parley.params", "parley.errors", "parley.outcomes", "parley.safe_yaml",
+        "parley.defaults"}
 SCENARIO = {"parley.scenario", "parley.scenario_files"}
-CORE = {"parley.rules", "parley.agents", "parley.model", "parley.narrative",
-        "parley.randomness", "parley._mesa"}
+CORE = {"parley.agents", "parley.model", "parley.narrative", "parley.randomness",
+        "parley._mesa", "parley.acts"}
 
 # layer -> the layers it may import (a layer may always import itself)
 ALLOWED = {
     "base": set(),
-    "scenario": {"base"},
-    "core": {"base", "scenario"},
-    "viz": {"base", "scenario", "core"},
-    "analysis": {"base", "scenario", "root"},  # scenario: its calendar helpers (no Mesa)
+    "rules": {"base"},  # pure numpy rules and their declared constants (no Mesa)
+    "scenario": {"base", "rules"},  # rules: the declared constants a dynamics: section sets
+    "core": {"base", "rules", "scenario"},
+    "viz": {"base", "rules", "scenario", "core"},
+    "analysis": {"base", "rules", "scenario", "root"},  # scenario: calendar helpers (no Mesa)
     "results": {"base", "root"},  # root: parley.__version__ for the manifest
-    "experiments": {"base", "scenario", "core", "analysis", "results", "root"},
+    "experiments": {"base", "rules", "scenario", "core", "analysis", "results", "root"},
     "outputs": {"base", "results", "analysis", "analysis.intervals"},  # analysis: Mesa-free
-    "cli": {"base", "scenario", "core", "viz", "analysis", "results", "experiments", "outputs",
-            "root"},
+    "cli": {"base", "rules", "scenario", "core", "viz", "analysis", "results", "experiments",
+            "outputs", "root"},
 }
 
 # process-wide settings allowed outside cli/, each with its reason
@@ -61,7 +63,9 @@ def layer(module: str) -> str:
         return "base"
     if module in SCENARIO:
         return "scenario"
-    if module in CORE or module.startswith("parley.rules."):
+    if module == "parley.rules" or module.startswith("parley.rules."):
+        return "rules"
+    if module in CORE:
         return "core"
     if module == "parley.viz":
         return "viz"
@@ -208,13 +212,15 @@ def test_importing_the_model_keeps_the_multiprocessing_start_method():
 
 def test_cli_copies_of_library_constants_agree():
     """The CLI spells a few choices itself so that --help loads no library module."""
+    from parley import defaults
     from parley.cli import common, plot, sweep
     from parley.experiments import engine, executors
     from parley.experiments import sweep as sweep_lib
     from parley.outputs import plotting
 
-    assert common.DEFAULT_CHUNK == engine.DEFAULT_CHUNK
-    assert common.EXECUTORS == executors.EXECUTORS
+    # chunk sizes and executor names are read from parley.defaults by both sides
+    assert common.defaults is defaults
+    assert engine.DEFAULT_CHUNK == defaults.CHUNK and executors.EXECUTORS == defaults.EXECUTORS
     assert sweep.METHODS == sweep_lib.METHODS
     assert sweep.VARY_HELP == sweep_lib.VARY_HELP
     assert plot.FORMATS == plotting.FORMATS
@@ -235,5 +241,6 @@ def test_the_top_level_help_lists_every_command_as_its_module_registers_it():
 
 def test_the_schema_imports_only_the_parameter_declarations_and_the_error_type():
     tree = dict(sources())["parley.scenario"]
-    assert parley_imports(tree) == {"parley.params", "parley.errors"}
+    assert parley_imports(tree) == {"parley.params", "parley.errors", "parley.outcomes",
+                                    "parley.rules"}
     assert "mesa" not in external_imports(tree)

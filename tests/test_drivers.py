@@ -18,8 +18,8 @@ from parley.experiments.drivers import (
     unknown_decisions,
 )
 from parley.model import NegotiationModel
-from parley.params import DYNAMICS
 from parley.randomness import Draws, run_seeds
+from parley.rules import DYNAMICS
 from parley.scenario_files import load_scenario
 
 ADMINISTRATIONS = ("sanders", "warren", "trump_oh", "trump_yeo", "biden", "bloomberg",
@@ -147,7 +147,7 @@ def test_drivers_knows_every_decision_the_model_draws(scenario_dir, name):
     keys = model.draws.keys
     assert not unknown_decisions(keys), unknown_decisions(keys)
     for act in ROUTE_ACTS:  # every route is a boolean act of the month
-        assert model.acts[act].dtype == bool, act
+        assert getattr(model.acts, act).dtype == bool, act
 
 
 def test_every_declared_decision_parameter_exists(trump_oh):

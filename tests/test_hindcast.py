@@ -6,6 +6,7 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +14,8 @@ import pytest
 
 from parley.analysis import record_scores as S
 from parley.analysis import records
-from parley.experiments import monthly
-from parley.experiments.record_hindcast import leak_problems, load_hindcasts
+from parley.analysis.terms import leak_problems, load_terms, term_of
+from parley.experiments.hindcast import simulate_term
 from parley.scenario import DECISION_EVENT_KINDS, EXOGENOUS_EVENT_KINDS, ScenarioError
 from parley.scenario_files import load_scenario
 
@@ -70,7 +71,7 @@ def test_hindcast_refuses_a_decision_event(tmp_path, kind, needle):
     path = tmp_path / "leaky.yaml"
     path.write_text(LEAKY.format(base=ROOT / "scenarios" / "base.yaml", kind=kind))
     with pytest.raises(ScenarioError) as exc:
-        load_hindcasts([path])
+        load_terms([path])
     assert any(needle in line for line in exc.value.problems)
     proc = subprocess.run([sys.executable, "-m", "parley.cli", "hindcast", str(path),
                            "--runs", "10", "--out", str(tmp_path / "out")],
@@ -150,8 +151,12 @@ def test_rolling_origins():
 def _term(name, sim_talks, obs_talks):
     sim_talks = np.asarray(sim_talks, bool)
     obs_talks = np.asarray(obs_talks, bool)
-    return S.TermPaths(name, name, "2001-01", sim_talks, np.zeros(sim_talks.shape, int),
-                       obs_talks, np.zeros(len(obs_talks), int))
+    base = load_scenario(ROOT / "scenarios" / "hindcast" / "bush_2001.yaml")
+    scenario = replace(base, name=name, title=name,
+                       horizon=base.horizon.model_copy(update={"months": sim_talks.shape[1]}))
+    term = replace(term_of(base), scenario=scenario, obs_talks=obs_talks,
+                   obs_tests=np.zeros(len(obs_talks), int))
+    return S.TermPaths(term, sim_talks, np.zeros(sim_talks.shape, int))
 
 
 def test_score_record_pools_completed_terms_and_keeps_the_censored_one_apart():
@@ -177,25 +182,24 @@ def test_score_record_pools_completed_terms_and_keeps_the_censored_one_apart():
 # ------------------------------------------------------------- the recorder
 
 
-def test_recorded_paths_do_not_depend_on_chunking(monkeypatch):
-    sc = load_scenario(ROOT / "scenarios" / "hindcast" / "trump_2017.yaml")
-    whole = monthly.record_paths(sc, 60, seed=3)
-    monkeypatch.setattr(monthly, "CHUNK", 7)
-    chunked = monthly.record_paths(sc, 60, seed=3)
+def test_recorded_paths_do_not_depend_on_chunking():
+    (term,) = load_terms([ROOT / "scenarios" / "hindcast" / "trump_2017.yaml"])
+    whole = simulate_term(term, 60, seed=3)
+    chunked = simulate_term(term, 60, seed=3, chunk=7)
     assert np.array_equal(whole.talks, chunked.talks)
     assert np.array_equal(whole.tests, chunked.tests)
     assert whole.talks.shape == (60, 48)
 
 
 def test_a_term_that_inherits_an_agreement_starts_in_talks():
-    sc = load_scenario(ROOT / "scenarios" / "hindcast" / "clinton_1997.yaml")
-    assert records.state_before("1997-01") == "agreement"
-    inherited = monthly.record_paths(sc, 50, seed=1, start_state="agreement")
-    fresh = monthly.record_paths(sc, 50, seed=1, start_state="none")
+    (term,) = load_terms([ROOT / "scenarios" / "hindcast" / "clinton_1997.yaml"])
+    assert records.state_before("1997-01") == "agreement" == term.start_state
+    inherited = simulate_term(term, 50, seed=1)
+    fresh = simulate_term(replace(term, start_state="none"), 50, seed=1)
     assert inherited.talks[:, 0].all()
     assert inherited.talks.mean() > fresh.talks.mean()
-    with pytest.raises(ValueError, match="start_state"):
-        monthly.record_paths(sc, 5, seed=1, start_state="talks")
+    with pytest.raises(KeyError):
+        simulate_term(replace(term, start_state="talks"), 5, seed=1)
 
 
 # -------------------------------------------------------------- the command
@@ -232,13 +236,11 @@ def test_a_year_without_talks_lowers_the_forecast_of_a_north_open_to_talks(tmp_p
     # the same file with Pyongyang's threshold in the lower half of the base range.
     # 1,000 worlds: SE near 0.015 on the start share (about 0.40) and near 0.025 on the
     # conditional one (effective sample about 350); the gap is about 0.15, the bound 0.05.
-    from parley.experiments.record_hindcast import term_paths
-
     path = tmp_path / "open.yaml"
     path.write_text(f"extends: {ROOT / 'scenarios' / 'live' / 'trump_2025.yaml'}\n"
                     "title: A North open to talks\nactors:\n  pyongyang:\n"
                     "    attitude_threshold: {value: [0.0, 0.65], assumption: test variant}\n")
-    live = S.live_forecast(term_paths(load_scenario(path), 1000, seed=11))
+    live = S.live_forecast(simulate_term(term_of(load_scenario(path)), 1000, seed=11))
     assert not live["talks_so_far"]
     assert live["p_at_start"] > 0.3
     assert live["p"] < live["p_at_start"] - 0.05
@@ -249,10 +251,8 @@ def test_the_shipped_live_term_has_no_route_to_talks():
     # Kim's 2024 refusal puts the threshold in [0.65, 1.3]; a Washington asking substantial
     # disarmament reads at most about 0.4 of flexibility and no relief is within reach, so
     # hardly any world is ever willing (docs/VALIDATION.md); conditioning cannot raise it.
-    from parley.experiments.record_hindcast import term_paths
-
     sc = load_scenario(ROOT / "scenarios" / "live" / "trump_2025.yaml")
-    live = S.live_forecast(term_paths(sc, 400, seed=11))
+    live = S.live_forecast(simulate_term(term_of(sc), 400, seed=11))
     assert not live["talks_so_far"]
     assert live["p_at_start"] < 0.01
     assert live["p"] <= live["p_at_start"] + 1e-12
@@ -277,7 +277,7 @@ def test_too_few_runs_is_one_clear_error(tmp_path, runs):
                            "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: --runs must be at least 2"
+    assert proc.stderr.strip() == f"error: --runs {runs}: allowed 2 to 10,000,000"
     assert not (tmp_path / "out").exists()
 
 
@@ -286,7 +286,7 @@ def test_a_term_outside_the_record_is_refused(tmp_path):
     path.write_text(f"extends: {ROOT / 'scenarios' / 'base.yaml'}\ntitle: Future term\n"
                     "camp: hindcast\nhorizon: {start: \"2029-01\", months: 48}\nevents: []\n")
     with pytest.raises(ScenarioError) as exc:
-        load_hindcasts([path])
+        load_terms([path])
     assert "horizon.start: 2029-01 has no record" in exc.value.problems[0]
 
 
@@ -313,3 +313,88 @@ def test_new_modules_keep_the_layer_rules():
                                                     "parley.analysis"))}
     records = _imports(src / "analysis" / "records.py")
     assert not {n for n in records if n.startswith(("mesa", "parley"))}
+
+
+# ------------------------------------------------------- the hindcast on the engine
+
+
+def _hindcast(folder, jobs=1, progress=None, chunk=40):
+    from parley.experiments.executors import make_executor
+    from parley.experiments.hindcast import execute_hindcast, new_hindcast
+
+    job, manifest = new_hindcast(None, 120, 5, folder, chunk)
+    return execute_hindcast(job, manifest, make_executor("local", jobs), progress)
+
+
+def test_the_hindcast_gives_the_same_bytes_for_one_or_two_workers(tmp_path):
+    _hindcast(tmp_path / "one", jobs=1)
+    _hindcast(tmp_path / "two", jobs=2)
+    for name in ("hindcast.json", "paths.bin", "chunks.jsonl"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_an_interrupted_hindcast_resumes_to_the_same_bytes(tmp_path):
+    from parley.experiments.executors import SerialExecutor
+    from parley.experiments.hindcast import execute_hindcast, resume_hindcast
+
+    _hindcast(tmp_path / "whole")
+    written = []
+
+    def stop_after_ten(n):
+        written.append(n)
+        if len(written) == 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _hindcast(tmp_path / "cut", progress=stop_after_ten)
+    assert not (tmp_path / "cut" / "hindcast.json").exists()
+    job, manifest = resume_hindcast(tmp_path / "cut")
+    assert len(job.records) == 10
+    execute_hindcast(job, manifest, SerialExecutor())
+    for name in ("hindcast.json", "paths.bin", "chunks.jsonl"):
+        assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
+
+
+def test_a_hindcast_refuses_a_used_folder_and_a_second_writer(tmp_path):
+    from parley.errors import ResultsFolderError
+    from parley.experiments.hindcast import new_hindcast, resume_hindcast
+
+    _hindcast(tmp_path / "h")
+    with pytest.raises(ResultsFolderError, match="already holds results"):
+        new_hindcast(None, 10, 5, tmp_path / "h")
+    job, _ = resume_hindcast(tmp_path / "h")  # holds the lock until closed
+    with pytest.raises(ResultsFolderError, match="another parley process"):
+        resume_hindcast(tmp_path / "h")
+    job.store.close()
+
+
+def test_the_hindcast_command_resumes_and_refuses_settings_it_would_ignore(tmp_path):
+    out = tmp_path / "h"
+    _hindcast(out)
+    first = (out / "hindcast.json").read_bytes()
+    run = lambda *a: subprocess.run([sys.executable, "-m", "parley.cli", "hindcast", *a],  # noqa: E731
+                                    capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    proc = run("--resume", str(out), "--no-plots")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "hindcast.json").read_bytes() == first
+    proc = run("--resume", str(out), "--seed", "3")
+    assert proc.returncode == 2 and "drop --seed" in proc.stderr
+
+
+def test_calibration_refuses_a_leaking_term_with_the_hindcasts_message(tmp_path):
+    from parley.cli import main
+
+    leak = tmp_path / "obama_2009.yaml"
+    event = ("events:\n  - {month: '2009-06', actor: washington, kind: talk, "
+             "set: {outreach_rate: 1.0}, note: Talks are agreed, assumption: a leak for a test}\n")
+    text = (ROOT / "scenarios" / "hindcast" / "obama_2009.yaml").read_text()
+    leak.write_text(text.replace("extends: ../base.yaml",
+                                 f"extends: {ROOT / 'scenarios' / 'base.yaml'}")
+                    .replace("events: []\n", event))
+    (expected,) = [p for p in leak_problems(load_scenario(leak)) if "'talk'" in p]
+    code = main(["calibrate", "--dynamics", "--terms", str(tmp_path), "--out",
+                 str(tmp_path / "post.json")])
+    assert code == 2 and not (tmp_path / "post.json").exists()
+    with pytest.raises(ScenarioError) as exc:
+        load_terms([tmp_path])
+    assert expected in exc.value.problems

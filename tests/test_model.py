@@ -9,10 +9,15 @@ import numpy as np
 import pytest
 
 from parley import NegotiationModel
-from parley import rules as R
+from parley.acts import Acts
 from parley.model import OUTCOMES
 from parley.randomness import run_seeds
+from parley.rules import ModelConstants, patrons, provocation, sanctions, tension
+from parley.rules import talks as talks_rules
+from parley.rules.sanctions import ReliefMonth
 from parley.scenario import with_values
+
+C = ModelConstants.build()  # every constant at its declared default
 
 
 def test_runs_48_months_and_stops(trump_oh):
@@ -58,8 +63,8 @@ def test_changing_one_decision_leaves_unrelated_draws_alone(trump_oh):
     for _ in range(48):
         a.step()
         b.step()
-        assert np.array_equal(a.acts["tests"], b.acts["tests"])
-        assert np.array_equal(a.acts["icbm"], b.acts["icbm"])
+        assert np.array_equal(a.acts.tests, b.acts.tests)
+        assert np.array_equal(a.acts.icbm, b.acts.icbm)
         talks_differ += int((a.state.talks != b.state.talks).sum())
     assert talks_differ > 100  # the changed decision did change the histories
 
@@ -134,24 +139,24 @@ def test_extra_actors_join_the_schedule(trump_oh):
     # the second patron's lax enforcement and the second ally's dialogue reach the world
     alone = NegotiationModel(scenario=trump_oh, seeds=seeds).run()
     assert (model.state.pressure < alone.state.pressure).mean() > 0.5
-    assert [n for n, _ in model.acts["spoilers"]] == ["beijing", "moscow"]
-    assert [n for n, _ in model.acts["dialogues"]] == ["seoul", "tokyo"]
+    assert [n for n, _ in model.acts.spoilers] == ["beijing", "moscow"]
+    assert [n for n, _ in model.acts.dialogues] == ["seoul", "tokyo"]
 
 
 # ------------------------------------------------ bookkeeping on hand-built worlds
 
-T = R.Talks
+T = talks_rules.Talks
 
 
 def _world(scenario, n=4, **stance):
     """A model before its first month, with every world's draws fixed by seed."""
     model = NegotiationModel(scenario=scenario, seeds=run_seeds(11, range(n)), **stance)
     model.month = 1
-    model.acts = {"bold": np.zeros(n, bool), "bold_kind": np.zeros(n, np.int64),
-                  "tests": np.zeros(n, np.int64), "icbm": np.zeros(n, np.int64),
-                  "irbm": np.zeros(n, np.int64), "nuclear": np.zeros(n, np.int64),
-                  "military": np.zeros(n, bool), "breach": np.zeros(n, bool),
-                  "willing": np.zeros(n, bool)}
+    model.acts = Acts()
+    for name, dtype in (("bold", bool), ("bold_kind", np.int64), ("tests", np.int64),
+                        ("icbm", np.int64), ("irbm", np.int64), ("nuclear", np.int64),
+                        ("military", bool), ("breach", bool), ("willing", bool)):
+        setattr(model.acts, name, np.zeros(n, dtype))
     return model
 
 
@@ -161,9 +166,10 @@ def test_a_new_deal_grants_its_relief(trump_oh):
     before = s.sanctions.copy()
     old = np.array([T.WORKING, T.SUMMIT, T.WORKING, T.AGREEMENT])
     s.talks = np.array([T.AGREEMENT, T.AGREEMENT, T.WORKING, T.AGREEMENT])
-    m._apply_deal_and_relief(old)
-    size = m.dyn["relief_targeted"]
-    assert m.acts["new_deal"].tolist() == [True, True, False, False]
+    m.old_talks = old
+    m._relief()
+    size = m.constants.value("relief_targeted")
+    assert m.acts.relief.new_deal.tolist() == [True, True, False, False]
     assert s.deal.tolist() == [True, True, False, False]
     assert s.relief.tolist() == [True, True, False, False]
     assert s.sanctions == pytest.approx(before - size * np.array([1, 1, 0, 0]))
@@ -178,8 +184,9 @@ def test_collapse_snaps_reversible_relief_back_but_not_a_package(trump_oh):
         s.sanctions[:] = 0.4
         old = np.array([T.AGREEMENT, T.AGREEMENT])
         s.talks = np.array([T.COLLAPSE, T.AGREEMENT])
-        m._apply_deal_and_relief(old)
-        assert m.acts["snap_back"].tolist() == [snaps, False], form
+        m.old_talks = old
+        m._relief()
+        assert m.acts.relief.snap_back.tolist() == [snaps, False], form
         assert s.sanctions[0] == pytest.approx(0.7 if snaps else 0.4), form
         assert s.deal.tolist() == [False, True] and s.relief.tolist() == [False, True]
 
@@ -187,15 +194,16 @@ def test_collapse_snaps_reversible_relief_back_but_not_a_package(trump_oh):
 def test_time_limited_relief_lapses_after_a_test_and_is_renewed_otherwise(trump_oh):
     m = _world(trump_oh, n=2, washington__relief_form="partial_time_limited")
     s = m.state
-    due = int(m.dyn["relief_renewal_months"])
+    due = int(m.constants.value("relief_renewal_months"))
     s.talks = old = np.array([T.AGREEMENT, T.AGREEMENT])
     s.deal[:], s.relief[:] = True, True
     s.relief_size[:] = 0.3
     s.sanctions[:] = 0.5
     s.relief_months[:] = due - 1  # becomes due this month
     s.tests_since_relief[:] = [0, 2]
-    m._apply_deal_and_relief(old)
-    assert m.acts["lapse"].tolist() == [False, True]
+    m.old_talks = old
+    m._relief()
+    assert m.acts.relief.lapse.tolist() == [False, True]
     assert s.relief.tolist() == [True, False]
     assert s.sanctions == pytest.approx([0.5, 0.8])
     assert s.relief_months[0] == 0  # renewed: the clock restarts
@@ -204,13 +212,14 @@ def test_time_limited_relief_lapses_after_a_test_and_is_renewed_otherwise(trump_
 def test_a_bold_relief_move_grants_unilateral_relief_once(trump_oh):
     m = _world(trump_oh, n=3)
     s = m.state
-    m.acts["bold"] = np.array([True, True, False])
-    m.acts["bold_kind"] = np.array([0, 1, 0])  # 0 = sanctions_relief
+    m.acts.bold = np.array([True, True, False])
+    m.acts.bold_kind = np.array([0, 1, 0])  # 0 = sanctions_relief
     before = s.sanctions.copy()
     s.talks = old = np.array([T.WORKING, T.WORKING, T.WORKING])
-    m._apply_deal_and_relief(old)
-    assert m.acts["bold_relief"].tolist() == [True, False, False]
-    assert s.sanctions[0] == pytest.approx(before[0] - m.dyn["bold_relief"])
+    m.old_talks = old
+    m._relief()
+    assert m.acts.relief.bold_relief.tolist() == [True, False, False]
+    assert s.sanctions[0] == pytest.approx(before[0] - m.constants.value("bold_relief"))
     assert s.relief.tolist() == [True, False, False] and not s.deal.any()
 
 
@@ -221,8 +230,9 @@ def test_tallies_count_entries_months_and_firsts(trump_oh):
     old = np.array([T.NO_CONTACT, T.WORKING, T.SUMMIT])
     s.talks = np.array([T.WORKING, T.SUMMIT, T.COLLAPSE])
     s.talks_months[:] = [0, 3, 6]
-    m.acts["tests"] = np.array([2, 0, 1])
-    m._tally(old)
+    m.acts.tests = np.array([2, 0, 1])
+    m.old_talks = old
+    m._tally()
     assert s.first_talks_month.tolist() == [5, 5, 0]
     assert s.talks_months.tolist() == [0, 4, 0]
     assert s.months_in_talks.tolist() == [1, 1, 0]
@@ -232,7 +242,8 @@ def test_tallies_count_entries_months_and_firsts(trump_oh):
     assert s.tests.tolist() == [2, 0, 1]
     m.month = 6
     s.talks = np.array([T.WORKING, T.SUMMIT, T.COLLAPSE])
-    m._tally(s.talks.copy())
+    m.old_talks = s.talks.copy()
+    m._tally()
     assert s.first_talks_month.tolist() == [5, 5, 0]  # the first month stays
     assert s.collapses.tolist() == [0, 0, 1]  # staying in COLLAPSE is not a new collapse
 
@@ -241,9 +252,10 @@ def test_crisis_from_force_or_top_tension(trump_oh):
     m = _world(trump_oh, n=3)
     s = m.state
     s.talks = old = np.zeros(3, np.int64)
-    m.acts["military"] = np.array([True, False, False])
-    s.tension = np.array([0.1, m.dyn["crisis_tension"], 0.5])
-    m._tally(old)
+    m.acts.military = np.array([True, False, False])
+    s.tension = np.array([0.1, m.constants.value("crisis_tension"), 0.5])
+    m.old_talks = old
+    m._tally()
     assert s.crisis.tolist() == [True, True, False]
 
 
@@ -255,7 +267,7 @@ def test_monthly_order_and_lags(trump_oh):
     assert not m.state.press.any()
     m.step()
     assert m.state.press.any()  # computed in month 1, read by Pyongyang in month 2
-    assert np.array_equal(m.state.press, np.broadcast_to(m.acts["press"], (200,)))
+    assert np.array_equal(m.state.press, np.broadcast_to(m.acts.press, (200,)))
 
 
 def test_a_bold_opener_is_an_offer(trump_oh):
@@ -263,7 +275,7 @@ def test_a_bold_opener_is_an_offer(trump_oh):
                          washington__bold_move_rate=1.0, washington__outreach_rate=0.0,
                          shocks__us_crisis_rate=0.0)
     m.step()
-    assert m.acts["bold"].all() and m.acts["offer"].all()
+    assert m.acts.bold.all() and m.acts.offer.all()
     assert (m.state.bold_credit > 0).all()
 
 
@@ -274,12 +286,13 @@ def test_conditions_fire_per_world_once_from_the_next_month(trump_oh):
     rate = m.washington.stance["bold_move_rate"].copy()
     m.step()
     fired = m.fired[0].copy()
-    mirv = (m.acts["icbm"] > 0) & (m.state.capability >= m.dyn["multiple_warhead_capability"])
+    mirv = (m.acts.icbm > 0) & (
+        m.state.capability >= m.constants.value("multiple_warhead_capability"))
     assert fired.any() and np.array_equal(fired, mirv)
     now = m.washington.stance["bold_move_rate"]
     assert (now[fired] == 0).all() and np.array_equal(now[~fired], rate[~fired])
     m.run()
-    assert not m.acts["bold"][m.fired[0]].any()
+    assert not m.acts.bold[m.fired[0]].any()
 
 
 def test_a_fired_condition_is_narrated(trump_oh):
@@ -325,11 +338,13 @@ def test_every_trigger_kind_reads_the_month(trump_oh, when, expected):
     s, a = m.state, m.acts
     old = np.array([T.WORKING, T.WORKING, T.SUMMIT, T.WORKING])
     s.talks = np.array([T.WORKING, T.SUMMIT, T.COLLAPSE, T.AGREEMENT])
-    a["tests"], a["icbm"] = np.array([1, 2, 0, 0]), np.array([1, 0, 0, 0])
-    a["irbm"], a["nuclear"] = np.array([0, 1, 0, 0]), np.array([0, 0, 1, 0])
+    a.tests, a.icbm = np.array([1, 2, 0, 0]), np.array([1, 0, 0, 0])
+    a.irbm, a.nuclear = np.array([0, 1, 0, 0]), np.array([0, 0, 1, 0])
     s.capability = np.full(4, 0.99)
-    a["new_deal"] = np.array([False, False, False, True])
-    a["bold_relief"] = a["bold"] = np.array([True, False, False, False])
+    a.bold = np.array([True, False, False, False])
+    no = np.zeros(4, bool)
+    a.relief = ReliefMonth(new_deal=np.array([False, False, False, True]), bold_relief=a.bold,
+                           snap_back=no, lapse=no)
     s.tension = np.array([0.2, 0.5, 0.7, 0.9])
     got = m._triggered(Trigger.model_validate(when), old)
     assert got.tolist() == expected and got.dtype == bool
@@ -373,30 +388,34 @@ def test_a_crisis_elsewhere_is_started_only_in_its_first_month(trump_oh):
     m._world_shocks()
     # a one-month crisis starts in world 0; 1 and 2 only count down; world 3 has no crises
     assert s.crisis_left.tolist() == [1.0, 1.0, 0.0, 0.0]
-    assert m.acts["crisis_started"].tolist() == [True, False, False, False]
+    assert m.acts.crisis_started.tolist() == [True, False, False, False]
 
 
 def test_a_freeze_is_broken_by_a_nuclear_test_and_by_missiles_from_its_rung(trump_oh):
     a = {"nuclear": np.array([1, 0, 0, 0]), "tests": np.array([0, 1, 1, 0]),
          "icbm": np.array([0, 0, 1, 0])}
     below = _world(trump_oh, washington__relief_precondition="fissile_freeze")
-    assert below._freeze_violated(a).tolist() == [True, False, True, False]
+    broken = lambda m: talks_rules.freeze_violated(  # noqa: E731
+        m.washington.stance, m.constants.talks, a["tests"], a["icbm"], a["nuclear"])
+    assert broken(below).tolist() == [True, False, True, False]
     above = _world(trump_oh, washington__relief_precondition="nuclear_and_missile_freeze")
-    assert above._freeze_violated(a).tolist() == [True, True, True, False]
+    assert broken(above).tolist() == [True, True, True, False]
 
 
 def test_a_fired_condition_stays_fired_in_later_months(trump_oh):
     m = _world(trump_oh, n=2)
     s, a = m.state, m.acts
     s.capability = np.full(2, 0.99)
-    a["tests"], a["icbm"] = np.array([1, 0]), np.array([1, 0])
+    a.tests, a.icbm = np.array([1, 0]), np.array([1, 0])
     old = s.talks.copy()
-    m._apply_conditions(old)
+    m.old_talks = old
+    m._apply_conditions()
     assert m.fired[0].tolist() == [True, False]
     m.month = 2  # now the other world fires: the first stays fired, and is not re-applied
     m.washington.stance["bold_move_rate"][0] = 0.25
-    a["tests"], a["icbm"] = np.array([1, 1]), np.array([1, 1])
-    m._apply_conditions(old)
+    a.tests, a.icbm = np.array([1, 1]), np.array([1, 1])
+    m.old_talks = old
+    m._apply_conditions()
     assert m.fired[0].tolist() == [True, True]
     assert m.washington.stance["bold_move_rate"].tolist() == [0.25, 0.0]
 
@@ -411,7 +430,8 @@ def test_a_summit_condition_fires_on_a_new_summit_only(trump_oh):
     m.fired = np.zeros((1, 3), bool)
     old = np.array([T.SUMMIT, T.WORKING, T.WORKING])
     m.state.talks = np.array([T.SUMMIT, T.SUMMIT, T.WORKING])
-    m._apply_conditions(old)
+    m.old_talks = old
+    m._apply_conditions()
     assert m.fired[0].tolist() == [False, True, False]
 
 
@@ -433,9 +453,9 @@ def test_without_patrons_or_allies_their_channels_are_empty(trump_oh):
     m.step()
     s, a = m.state, m.acts
     # no ally: no inter-Korean contact enters this month's tension
-    assert s.tension == pytest.approx(R.update_tension(
-        before, m.dyn, a["tests"], a["icbm"], a["nuclear"], R.in_talks(s.talks),
-        np.zeros(50, bool), a["bold"], a["military"]))
+    assert s.tension == pytest.approx(tension.update_tension(
+        before, C.tension, a.tests, a.icbm, a.nuclear, talks_rules.in_talks(s.talks),
+        np.zeros(50, bool), a.bold, a.military))
     assert s.press.dtype == float and not s.press.any()
     assert s.lifeline.dtype == float and not s.lifeline.any()
     assert s.ally_push.dtype == float and not s.ally_push.any()
@@ -457,8 +477,9 @@ def test_outcome_record_gives_plain_values_and_none_without_talks(trump_oh):
     silent = int(np.flatnonzero(~out["talks_resumed"])[0])
     rec = m.outcome_record(talked)
     assert rec["first_talks_month"] == int(out["first_talks_month"][talked]) > 0
-    assert rec["final_talks_state"] == R.Talks(out["final_talks_state"][talked]).name.lower()
-    assert rec["final_talks_state"] in {t.name.lower() for t in R.Talks}
+    state = talks_rules.Talks(out["final_talks_state"][talked])
+    assert rec["final_talks_state"] == state.name.lower()
+    assert rec["final_talks_state"] in {t.name.lower() for t in talks_rules.Talks}
     assert m.outcome_record(silent)["first_talks_month"] is None
 
 
@@ -480,7 +501,7 @@ def test_washington_tightens_up_to_full_sanctions_and_not_under_a_deal(trump_oh)
     s.sanctions = np.array([1.0, 0.5, 0.5])
     s.deal = np.array([False, False, True])
     m.washington.step()
-    assert s.sanctions == pytest.approx([1.0, 0.5 + m.dyn["tighten_step"], 0.5])
+    assert s.sanctions == pytest.approx([1.0, 0.5 + m.constants.value("tighten_step"), 0.5])
 
 
 def test_washington_eases_with_progress_only_in_talks_and_not_below_zero(trump_oh):
@@ -489,7 +510,7 @@ def test_washington_eases_with_progress_only_in_talks_and_not_below_zero(trump_o
     s.sanctions = np.array([0.0, 0.5, 0.5])
     s.talks = np.array([T.WORKING, T.SUMMIT, T.NO_CONTACT])
     m.washington.step()
-    assert s.sanctions == pytest.approx([0.0, 0.5 - m.dyn["ease_step"], 0.5])
+    assert s.sanctions == pytest.approx([0.0, 0.5 - m.constants.value("ease_step"), 0.5])
 
 
 def test_pyongyang_draws_each_decision_from_its_named_stream(trump_oh):
@@ -498,24 +519,11 @@ def test_pyongyang_draws_each_decision_from_its_named_stream(trump_oh):
     m.washington.step()
     m.pyongyang.step()
     a = m.acts
-    want_icbm, want_irbm = R.classify_tests(m.draws.uniform("pyongyang.icbm", 1),
+    want_icbm, want_irbm = provocation.classify_tests(m.draws.uniform("pyongyang.icbm", 1),
                                             m.draws.uniform("pyongyang.irbm", 1),
-                                            a["tests"], m.pyongyang.stance)
-    assert a["irbm"].sum() > 0
-    assert np.array_equal(a["icbm"], want_icbm) and np.array_equal(a["irbm"], want_irbm)
-
-
-def test_a_pyongyang_that_sits_out_is_never_willing_whatever_the_month(trump_oh):
-    m = _world(trump_oh, n=400, pyongyang__sit_out_share=0.5,
-               washington__relief_precondition="nothing_upfront")
-    away = m.draws.uniform("pyongyang.sit_out", 0) < 0.5  # drawn once, at set-up
-    for month in (1, 2, 3):
-        m.month = month
-        m.washington.step()
-        m.pyongyang.step()
-        assert not m.acts["willing"][away].any()
-        assert not (m.acts["accept"] | m.acts["flatter"])[away].any()
-    assert m.acts["willing"][~away].any()
+                                            a.tests, m.pyongyang.stance)
+    assert a.irbm.sum() > 0
+    assert np.array_equal(a.icbm, want_icbm) and np.array_equal(a.irbm, want_irbm)
 
 
 def _two_patrons(scenario):
@@ -528,40 +536,40 @@ def _two_patrons(scenario):
 
 def test_patrons_add_up_and_a_spoiler_enforces_in_full_while_talks_move(trump_oh):
     m = _world(_two_patrons(trump_oh), n=2, washington__sequencing="phased")
-    s, dyn = m.state, m.dyn
+    s, c = m.state, m.constants.patrons
     s.us_china = np.full(2, 1.0)  # both patrons are spoilers
     s.talks = np.array([T.WORKING, T.NO_CONTACT])
     s.sanctions = np.array([0.0, 0.5])
-    patrons = [p.stance for p in m.actors_of("patron")]
+    stances = [p.stance for p in m.actors_of("patron")]
     for patron in m.actors_of("patron"):
         patron.step()
     spoiler = np.ones(2, bool)
     # in talks a spoiler still enforces in full; outside it keeps only its spoiler share
-    assert m.acts["unenforced"][0] == pytest.approx(
-        sum(st["influence"][0] * (st["enforcement"][0] - 1.0) for st in patrons))
-    assert m.acts["unenforced"] == pytest.approx(
-        sum(R.unenforced(st, dyn, spoiler, s.talks) for st in patrons))
-    assert m.acts["lifeline"] == pytest.approx(sum(st["influence"] for st in patrons))
+    assert m.acts.unenforced[0] == pytest.approx(
+        sum(st["influence"][0] * (st["enforcement"][0] - 1.0) for st in stances))
+    assert m.acts.unenforced == pytest.approx(
+        sum(patrons.unenforced(st, c, spoiler, s.talks) for st in stances))
+    assert m.acts.lifeline == pytest.approx(sum(st["influence"] for st in stances))
     # a spoiler's UN easing never takes nominal sanctions below zero
-    push = sum(st["un_easing_push"] for st in patrons)
+    push = sum(st["un_easing_push"] for st in stances)
     assert s.sanctions[0] == 0.0 and s.sanctions[1] == pytest.approx(max(0.5 - push[1], 0.0))
     m2 = _world(_two_patrons(trump_oh), n=2, washington__sequencing="phased")
     for patron in m2.actors_of("patron"):
         patron.step()  # not spoilers at the start: both press Pyongyang
-    press = [R.presses_pyongyang(p.stance, m2.washington.stance, dyn, np.zeros(2, bool))
+    press = [patrons.presses_pyongyang(p.stance, m2.washington.stance, c, np.zeros(2, bool))
              for p in m2.actors_of("patron")]
     assert (press[0] > 0).all() and (press[1] > 0).all()
-    assert m2.acts["press"] == pytest.approx(press[0] + press[1])
+    assert m2.acts.press == pytest.approx(press[0] + press[1])
 
 
 def test_a_dynamics_range_is_sampled_once_per_world_and_a_value_stays_a_float(trump_oh):
     sc = with_values(trump_oh, {"dynamics.summit_p": [0.1, 0.3], "dynamics.derail_p": 0.4})
     m = NegotiationModel(scenario=sc, seeds=run_seeds(8, range(200)))
-    drawn = m.dyn["summit_p"]
+    drawn = m.constants.value("summit_p")
     assert drawn.shape == (200,) and ((drawn >= 0.1) & (drawn <= 0.3)).all()
     assert len(np.unique(drawn)) == 200
     assert drawn == pytest.approx(0.1 + 0.2 * m.draws.uniform("range:dynamics.summit_p", 0))
-    assert m.dyn["derail_p"] == 0.4 and isinstance(m.dyn["derail_p"], float)
+    assert m.constants.value("derail_p") == 0.4 and isinstance(m.constants.value("derail_p"), float)
 
 
 def test_a_summit_condition_from_a_month_ignores_a_summit_already_running(trump_oh):
@@ -648,21 +656,23 @@ def test_the_collected_series_are_the_monthly_means_of_the_worlds(trump_oh):
     assert row["sanctions_pressure"] == pytest.approx(s.pressure.mean())
     assert row["us_china_tension"] == pytest.approx(s.us_china.mean())
     assert row["talks_state"] == pytest.approx(s.talks.mean())
-    assert row["in_talks"] == pytest.approx(R.in_talks(s.talks).mean())
-    assert row["provocations"] == pytest.approx(m.acts["tests"].mean())
+    assert row["in_talks"] == pytest.approx(talks_rules.in_talks(s.talks).mean())
+    assert row["provocations"] == pytest.approx(m.acts.tests.mean())
 
 
 def test_pressure_never_goes_negative_however_much_patrons_leave_unenforced(trump_oh):
     m = _world(_two_patrons(trump_oh), n=2)
     m.state.sanctions = np.full(2, 0.8)
     m.state.evasion = np.zeros(2)
-    assert m._pressure(np.array([-1.6, -0.25])) == pytest.approx([0.0, 0.6])
+    got = sanctions.effective_pressure(m.state.sanctions, m.state.evasion,
+                                       np.array([-1.6, -0.25]))
+    assert got == pytest.approx([0.0, 0.6])
 
 
 def test_relief_bookkeeping_counts_tests_resets_on_a_grant_and_leaves_others_at_zero(trump_oh):
     m = _world(trump_oh, n=4, washington__relief_form="partial_time_limited")
     s, a = m.state, m.acts
-    due = int(m.dyn["relief_renewal_months"])
+    due = int(m.constants.value("relief_renewal_months"))
     # world 0: relief in force, 2 tests this month; world 1: a new deal; world 2: no relief,
     # an old relief size and a clock that would be due; world 3: no relief, a stale clock
     s.talks = np.array([T.AGREEMENT, T.AGREEMENT, T.NO_CONTACT, T.NO_CONTACT])
@@ -673,11 +683,12 @@ def test_relief_bookkeeping_counts_tests_resets_on_a_grant_and_leaves_others_at_
     s.relief_months = np.array([1, 0, due, 1])
     s.tests_since_relief = np.array([1, 3, 1, 0])
     s.sanctions = np.array([0.5, 0.5, 0.5, 0.5])
-    a["tests"] = np.array([2, 0, 0, 0])
-    m._apply_deal_and_relief(old)
+    a.tests = np.array([2, 0, 0, 0])
+    m.old_talks = old
+    m._relief()
     assert s.tests_since_relief.tolist() == [3, 0, 1, 0]
     assert s.relief_months.tolist() == [2, 0, 0, 0]  # no relief, no clock
-    assert not m.acts["lapse"][2] and s.sanctions[2] == 0.5
+    assert not m.acts.relief.lapse[2] and s.sanctions[2] == 0.5
 
 
 def test_relief_that_snaps_back_never_lifts_sanctions_above_full(trump_oh):
@@ -687,5 +698,6 @@ def test_relief_that_snaps_back_never_lifts_sanctions_above_full(trump_oh):
     s.relief_size[:] = 0.3
     s.sanctions[:] = 0.9
     s.talks = np.array([T.COLLAPSE])
-    m._apply_deal_and_relief(np.array([T.AGREEMENT]))
-    assert m.acts["snap_back"][0] and s.sanctions[0] == 1.0
+    m.old_talks = np.array([T.AGREEMENT])
+    m._relief()
+    assert m.acts.relief.snap_back[0] and s.sanctions[0] == 1.0

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from parley.experiments.batch import BatchOptions, execute, load_scenarios, new_batch
-from parley.experiments.engine import simulate
 from parley.experiments.executors import make_executor
+from parley.experiments.simulate import simulate
 from parley.outcomes import BINARY_OUTCOMES, RUNS_HEADER, RUNS_HEADER_WITH_DRAW
 from parley.outputs.tables import comparison_table
 from parley.scenario import with_values
@@ -91,7 +91,7 @@ def test_a_run_replays_from_its_seed_and_draw(tmp_path):
     for _, row in runs.iloc[[7, 60, 149]].iterrows():
         draw = manifest["parameter_uncertainty"]["values"][int(row["draw"])]
         scenario = with_values(warren, {k.replace("__", "."): v for k, v in draw.items()})
-        out = simulate(scenario, np.array([int(row["seed"])]))
+        out = simulate(scenario, np.array([int(row["seed"])]))["outcomes"]
         for key in ("talks_resumed", "engaged", "tests", "collapses"):
             assert int(out[key][0]) == int(row[key]), key
     # and the draw matters: the same world under another draw's values may differ

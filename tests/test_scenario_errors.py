@@ -174,7 +174,7 @@ def test_missing_provenance_is_reported_without_traceback(folder):
         assert result.returncode == 2 and "Traceback" not in result.stderr
         first = error_lines(result.stderr)[0]
         assert path.name in first and "actors.washington.outreach_rate" in first
-        assert "exactly one of 'source' or 'assumption'" in first
+        assert "exactly one of 'source', 'reading' or 'assumption'" in first
 
 
 def test_circular_extends(tmp_path):
@@ -355,8 +355,8 @@ YAML_CASES = {
                      "YAML syntax error: unacceptable character #x0007: special characters "
                      "are not allowed"),
     "unknown_field": ("colour: red\n", "colour: unknown field (allowed here: name, title, "
-                                       "camp, description, disagreement, horizon, world, "
-                                       "shocks, actors, events, dynamics, conditions)"),
+                                       "camp, description, disagreement, variant_of, horizon, "
+                                       "world, shocks, actors, events, dynamics, conditions)"),
 }
 
 
@@ -540,8 +540,8 @@ def test_pydantic_lines(raw):
         "w.yaml: (top level): Input should be a valid dictionary or instance of ScenarioDoc "
         "(got [])"]
     raw["world"]["tension"] = {"value": 0.3}  # pydantic's "Value error, " prefix is dropped
-    assert schema_problems(raw) == ["w.yaml: world.tension: give exactly one of 'source' or "
-                                    "'assumption' (got {'value': 0.3})"]
+    assert schema_problems(raw) == ["w.yaml: world.tension: give exactly one of 'source', "
+                                    "'reading' or 'assumption' (got {'value': 0.3})"]
 
 
 def test_a_long_value_is_shown_as_an_excerpt(raw):
@@ -553,18 +553,19 @@ def test_a_long_value_is_shown_as_an_excerpt(raw):
 
 
 @pytest.mark.parametrize(("loc", "allowed"), [
-    (("colour",), "name, title, camp, description, disagreement, horizon, world, shocks, "
-                  "actors, events, dynamics, conditions"),  # never 'abstract'
+    (("colour",), "name, title, camp, description, disagreement, variant_of, horizon, world, "
+                  "shocks, actors, events, dynamics, conditions"),  # never 'abstract'
     (("horizon", "colour"), "start, months"),
-    (("world", "tension", "colour"), "source, assumption, value, claims"),
-    (("shocks", "us_crisis_rate", "source", "colour"), "text, section, says"),
+    (("world", "tension", "colour"), "source, reading, assumption, value, range, claims"),
+    (("shocks", "us_crisis_rate", "source", "colour"), "text, section, says, date"),
     (("dynamics", "derail_p", "claims", 0, "colour"), "outcome, direction, nil"),
-    (("events", 0, "colour"), "source, assumption, month, actor, set, note, kind"),
-    (("events", 1, "source", "colour"), "text, section, says"),
-    (("conditions", 0, "colour"), "source, assumption, when, actor, set, note, claims"),
+    (("events", 0, "colour"), "source, reading, assumption, month, actor, set, note, kind"),
+    (("events", 1, "source", "colour"), "text, section, says, date"),
+    (("conditions", 0, "colour"), "source, reading, assumption, when, actor, set, note, claims"),
     (("conditions", 2, "when", "colour"), "kind, test_class, level, from, until"),
-    (("actors.washington", "outreach_rate", "colour"), "source, assumption, value, claims"),
-    (("actors.washington", "outreach_rate", "source", "colour"), "text, section, says"),
+    (("actors.washington", "outreach_rate", "colour"),
+     "source, reading, assumption, value, range, claims"),
+    (("actors.washington", "outreach_rate", "source", "colour"), "text, section, says, date"),
     (("actors.washington", "outreach_rate", "claims", 0, "colour"),
      "outcome, direction, nil"),
 ])
@@ -581,7 +582,7 @@ def test_unknown_field_in_a_file_is_located_by_its_path(folder):
     path = write(folder, "src.yaml", HEAD + "world:\n  tension: {value: 0.3, source: {text: "
                  "data, section: x, says: a paraphrase long enough, colour: red}}\n")
     assert problems(path) == [f"{path}: world.tension.source.colour: unknown field "
-                              "(allowed here: text, section, says)"]
+                              "(allowed here: text, section, says, date)"]
 
 
 def test_allowed_hint_lists_short_lists_and_suggests_from_long_ones():
@@ -673,10 +674,10 @@ def test_a_stance_that_fails_its_schema_is_not_also_missing(raw):
     raw["actors"]["washington"]["legacy_drive"] = {"value": 0.3, "assumption": A,
                                                    "colour": "red"}
     assert schema_problems(raw) == [
-        "w.yaml: actors.washington.outreach_rate: give exactly one of 'source' or "
-        "'assumption' (got {'value': 0.3})",
+        "w.yaml: actors.washington.outreach_rate: give exactly one of 'source', "
+        "'reading' or 'assumption' (got {'value': 0.3})",
         "w.yaml: actors.washington.legacy_drive.colour: unknown field (allowed here: source, "
-        "assumption, value, claims)"]
+        "reading, assumption, value, range, claims)"]
 
 
 def event_(**changes) -> dict:

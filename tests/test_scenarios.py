@@ -13,6 +13,7 @@ import pytest
 
 import parley
 from parley import params as P
+from parley.rules import DYNAMICS
 from parley.scenario import (
     build_scenario,
     month_index,
@@ -272,8 +273,8 @@ def test_example_adds_a_patron_and_an_ally_from_the_file_alone():
         steps += 1
     assert steps == 48
     assert model.month == 48
-    assert [name for name, _ in model.acts["spoilers"]] == ["beijing", "moscow"]
-    assert [name for name, _ in model.acts["dialogues"]] == ["seoul", "tokyo"]
+    assert [name for name, _ in model.acts.spoilers] == ["beijing", "moscow"]
+    assert [name for name, _ in model.acts.dialogues] == ["seoul", "tokyo"]
 
 
 # ------------------------------------------------- (f) months, paths, overrides
@@ -332,7 +333,7 @@ def test_split_path_addresses_actors_sections_and_dynamics(oh):
     assert split_path(oh, "shocks.us_crisis_rate") == (
         ("shocks", "us_crisis_rate"), P.by_name(P.SECTIONS["shocks"])["us_crisis_rate"])
     assert split_path(oh, "dynamics.derail_p") == (("dynamics", "derail_p"),
-                                                   P.DYNAMICS["derail_p"])
+                                                   DYNAMICS["derail_p"])
 
 
 def test_with_values_replaces_values_with_an_assumption(oh):

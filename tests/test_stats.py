@@ -24,7 +24,7 @@ from parley.analysis.stats import (
     share,
     wilson,
 )
-from parley.experiments.engine import simulate
+from parley.experiments.simulate import MonthlyLevels, Outcomes, simulate
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, FINAL_LEVELS, FIRST_TALKS
 from parley.randomness import run_seeds
 from parley.scenario import with_values
@@ -76,14 +76,20 @@ def test_histogram_quantiles_within_a_bin_of_exact():
             assert q[name][i] == pytest.approx(np.quantile(row, p), abs=1.0 / BINS)
 
 
+def _simulated(scenario, seeds, aggregate):
+    """The outcomes of the worlds, their monthly levels folded into ``aggregate``."""
+    record = {"outcomes": Outcomes(), "monthly": MonthlyLevels(aggregate)}
+    return simulate(scenario, seeds, record)["outcomes"]
+
+
 def test_aggregates_merge_exactly(trump_oh):
     seeds = run_seeds(4, range(3000))
     whole = Aggregate(48)
-    whole.add_outcomes(simulate(trump_oh, seeds, whole))
+    whole.add_outcomes(_simulated(trump_oh, seeds, whole))
     parts = Aggregate(48)
     for chunk in np.array_split(seeds, 4):
         a = Aggregate(48)
-        a.add_outcomes(simulate(trump_oh, chunk, a))
+        a.add_outcomes(_simulated(trump_oh, chunk, a))
         parts.merge(Aggregate.from_json(a.to_json()))
     assert whole.to_json() == parts.to_json()
 
@@ -91,15 +97,15 @@ def test_aggregates_merge_exactly(trump_oh):
 def test_paired_interval_is_narrower_than_unpaired_with_common_random_numbers(trump_oh):
     """Common random numbers: the same seeds under two stances give correlated outcomes."""
     seeds = run_seeds(6, range(5000))
-    a = simulate(trump_oh, seeds)["talks_resumed"]
-    b = simulate(with_values(trump_oh, {"washington.outreach_rate": 0.05}), seeds)["talks_resumed"]
+    a = simulate(trump_oh, seeds)["outcomes"]["talks_resumed"]
+    fewer = with_values(trump_oh, {"washington.outreach_rate": 0.05})
+    b = simulate(fewer, seeds)["outcomes"]["talks_resumed"]
     d = paired_difference(a, b)
     paired = d["diff_hi"] - d["diff_lo"]
     unpaired = d["unpaired_hi"] - d["unpaired_lo"]
     assert paired < 0.8 * unpaired
     # and independent seeds for the second scenario lose that advantage
-    b_indep = simulate(with_values(trump_oh, {"washington.outreach_rate": 0.05}),
-                       run_seeds(999, range(5000)))["talks_resumed"]
+    b_indep = simulate(fewer, run_seeds(999, range(5000)))["outcomes"]["talks_resumed"]
     d2 = paired_difference(a, b_indep)
     assert (d2["diff_hi"] - d2["diff_lo"]) > 0.9 * (d2["unpaired_hi"] - d2["unpaired_lo"])
 

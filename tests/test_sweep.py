@@ -296,3 +296,36 @@ def test_boxes_lie_within_the_swept_ranges(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "talks resume in >= 60% of runs when" in text
     assert "pyongyang.attitude_threshold <=" in text
+
+
+def test_a_sweep_file_is_checked_against_its_declared_fields(tmp_path):
+    from parley.errors import SweepSpecError
+    from parley.experiments.sweep import FILE_KEYS, read_sweep_file
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: biden.yaml\nparameters:\n"
+                   "  - {path: washington.outreach_rate, low: 0, high: '1', steps: true}\n"
+                   "colour: red\nruns_per_point: 0\n")
+    with pytest.raises(SweepSpecError) as exc:
+        read_sweep_file(bad)
+    lines = exc.value.problems
+    assert f"{bad}: parameters.0.high: Input should be a valid number (got '1')" in lines
+    assert f"{bad}: parameters.0.steps: Input should be a valid integer (got True)" in lines
+    assert any("runs_per_point: Input should be greater than or equal to 1" in ln for ln in lines)
+    assert f"{bad}: colour: unknown field (allowed here: {', '.join(FILE_KEYS)})" in lines
+
+
+def test_a_sweep_file_names_its_scenario_within_its_folder_or_the_shipped_ones(tmp_path):
+    from parley.errors import SweepSpecError
+    from parley.experiments.sweep import read_sweep_file
+
+    outside = tmp_path / "s.yaml"
+    outside.write_text("scenario: /etc/passwd\nparameters:\n"
+                       "  - {path: washington.outreach_rate, low: 0, high: 1}\n")
+    with pytest.raises(SweepSpecError, match="scenario: '/etc/passwd' lies outside"):
+        read_sweep_file(outside)
+    shipped = tmp_path / "t.yaml"
+    shipped.write_text("scenario: parley:biden.yaml\nparameters:\n"
+                       "  - {path: washington.outreach_rate, low: 0, high: 1, steps: 3}\n")
+    got = read_sweep_file(shipped)
+    assert got["scenario"].endswith("biden.yaml") and got["parameters"][0].steps == 3

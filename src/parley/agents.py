@@ -2,10 +2,12 @@
 
 One class per role (Washington, Pyongyang, a patron such as Beijing or Moscow,
 an ally such as Seoul or Tokyo), sharing :class:`Actor`.  Each ``step`` reads
-the state of the world at the start of the month, calls the named rules in
-:mod:`parley.rules`, and writes its decisions into ``model.acts`` (this
-month's moves) or ``model.state`` (its own slow variables).  Agents draw
-randomness only through ``model.draws`` (see :mod:`parley.randomness`).
+the state of the world at the start of the month, calls the rules of
+:mod:`parley.rules`, and writes its moves into ``model.acts`` (the month's
+typed record, :class:`parley.acts.Acts`) or ``model.state`` (its own slow
+variables).  Agents draw randomness only through ``model.draws`` (see
+:mod:`parley.randomness`).  A role is a class here with its ``role`` name and
+:data:`ROLE_CLASSES` lists them in the order they act each month.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from parley import params as P
-from parley import rules as R
 from parley._mesa import mesa
+from parley.params import TINY
+from parley.rules import allies, engagement, patrons, provocation, sanctions, talks
+from parley.rules import washington as us_rules
+from parley.rules.talks import Talks
 
 if TYPE_CHECKING:
     from parley.model import NegotiationModel
@@ -57,15 +61,16 @@ class Washington(Actor):
 
     def step(self) -> None:
         m, s, a, st = self.model, self.model.state, self.model.acts, self.stance
-        dyn = m.dyn
-        a["attention"] = R.attention(st, dyn, s.crisis_left, m.month, m.horizon)
-        a["bold"] = R.bold_move(self.draw("bold_move"), st, s.talks, a["attention"])
-        a["bold_kind"] = R.bold_move_kind(self.draw("bold_kind"))
-        s.bold_credit = np.where(a["bold"], dyn["bold_credit"], s.bold_credit)
-        a["flexibility"] = R.us_flexibility(st, dyn, s.bold_credit, s.ally_push)
-        opener = a["bold"] & (s.talks == R.Talks.NO_CONTACT)  # a bold move offered as an opener
-        a["offer"] = R.offers_talks(self.draw("offer"), st, a["attention"], s.talks) | opener
-        s.sanctions = np.clip(s.sanctions + R.sanctions_change(st, dyn, s.talks, s.deal), 0, 1)
+        c = m.constants.washington
+        a.attention = us_rules.attention(st, c, s.crisis_left, m.month, m.horizon)
+        a.bold = us_rules.bold_move(self.draw("bold_move"), st, s.talks, a.attention)
+        a.bold_kind = us_rules.bold_move_kind(self.draw("bold_kind"))
+        s.bold_credit = np.where(a.bold, c.bold_credit, s.bold_credit)
+        a.flexibility = us_rules.us_flexibility(st, c, s.bold_credit, s.ally_push)
+        opener = a.bold & (s.talks == Talks.NO_CONTACT)  # a bold move offered as an opener
+        a.offer = us_rules.offers_talks(self.draw("offer"), st, a.attention, s.talks) | opener
+        change = sanctions.sanctions_change(st, m.constants.sanctions, s.talks, s.deal)
+        s.sanctions = np.clip(s.sanctions + change, 0, 1)
 
 
 class Pyongyang(Actor):
@@ -75,32 +80,36 @@ class Pyongyang(Actor):
 
     def step(self) -> None:
         m, s, a, st = self.model, self.model.state, self.model.acts, self.stance
-        dyn = m.dyn
-        us = m.washington.stance
-        mult = R.provocation_multiplier(st, dyn, s.tension, s.talks, s.pressure)
+        c = m.constants
+        mult = provocation.provocation_multiplier(st, c.provocation, s.tension, s.talks,
+                                                  s.pressure)
         rate = np.clip(st["test_month_rate"] * mult, 0.0, 1.0)
-        tests = R.missile_tests(self.draw("test_month"), self.draw("test_count"), rate,
-                                st["tests_per_test_month"], dyn)
-        a["tests"] = tests
-        a["icbm"], a["irbm"] = R.classify_tests(self.draw("icbm"), self.draw("irbm"), tests, st)
-        a["nuclear"] = R.nuclear_test(self.draw("nuclear"), st, mult)
-        s.evasion = s.evasion + R.evasion_growth(st, dyn, s.evasion, s.pressure)
-        s.capability = np.minimum(s.capability + st["capability_growth"], 1.0)
-        away = R.sits_out(m.draws.uniform(f"{self.name}.sit_out", 0), st)
-        gap = R.concession_gap(us, st, dyn, s.bold_credit)
-        margin = R.engagement_margin(
-            st, us, dyn, flexibility=a["flexibility"], press=s.press,
+        a.tests = provocation.missile_tests(self.draw("test_month"), self.draw("test_count"),
+                                            rate, st["tests_per_test_month"], c.provocation)
+        a.icbm, a.irbm = provocation.classify_tests(self.draw("icbm"), self.draw("irbm"),
+                                                    a.tests, st)
+        a.nuclear = provocation.nuclear_test(self.draw("nuclear"), st, mult)
+        s.evasion = s.evasion + sanctions.evasion_growth(st, c.sanctions, s.evasion, s.pressure)
+        s.capability = provocation.capability_after(st, s.capability)
+        self._engage(m, s, a, st)
+        a.walkout = talks.walks_out(self.draw("walkout"), st, c.talks, s.talks, s.talks_months,
+                                    s.relief)
+
+    def _engage(self, m, s, a, st) -> None:
+        """Whether Pyongyang is willing, takes up an offer, reaches out to a leader."""
+        us, c = m.washington.stance, m.constants.engagement
+        gap = engagement.concession_gap(us, st, c, s.bold_credit)
+        a.margin = engagement.engagement_margin(
+            st, c, relief=sanctions.relief_on_offer(us, m.constants.sanctions),
+            flexibility=a.flexibility, press=s.press,
             pressure_change=s.pressure - m.start_pressure,
             gap=gap, lifeline=s.lifeline, capability_gain=s.capability - m.world["capability"],
             tension_rise=s.tension - m.world["tension"], bold_credit=s.bold_credit,
             dialogue=s.dialogue)
-        a["margin"] = margin
-        a["willing"] = R.engages(margin) & ~away
-        a["accept"] = R.accepts_talks(self.draw("accept"), dyn, a["offer"], margin) & ~away
-        a["flatter"] = R.flatters_leader(self.draw("flatter"), st, us, s.talks,
-                                         gap <= P.TINY) & ~away
-        a["walkout"] = R.walks_out(self.draw("walkout"), st, dyn, s.talks, s.talks_months,
-                                   s.relief)
+        a.willing = engagement.engages(a.margin)
+        a.accept = engagement.accepts_talks(self.draw("accept"), c, a.offer, a.margin)
+        a.flatter = engagement.flatters_leader(self.draw("flatter"), st, us, s.talks,
+                                               gap <= TINY)
 
 
 class Patron(Actor):
@@ -110,14 +119,13 @@ class Patron(Actor):
 
     def step(self) -> None:
         m, s, a, st = self.model, self.model.state, self.model.acts, self.stance
-        dyn = m.dyn
-        spoiler = R.is_spoiler(st, s.us_china)
-        a.setdefault("spoilers", []).append((self.name, spoiler))
-        a["unenforced"] = a.get("unenforced", 0.0) + R.unenforced(st, dyn, spoiler, s.talks)
-        a["lifeline"] = a.get("lifeline", 0.0) + R.lifeline(st, spoiler)
-        a["press"] = a.get("press", 0.0) + R.presses_pyongyang(st, m.washington.stance, dyn,
-                                                               spoiler)
-        s.sanctions = np.clip(s.sanctions - st["un_easing_push"] * spoiler, 0.0, 1.0)
+        c = m.constants.patrons
+        spoiler = patrons.is_spoiler(st, s.us_china)
+        a.spoilers.append((self.name, spoiler))
+        a.unenforced = a.unenforced + patrons.unenforced(st, c, spoiler, s.talks)
+        a.lifeline = a.lifeline + patrons.lifeline(st, spoiler)
+        a.press = a.press + patrons.presses_pyongyang(st, m.washington.stance, c, spoiler)
+        s.sanctions = patrons.un_easing(st, s.sanctions, spoiler)
 
 
 class Ally(Actor):
@@ -126,14 +134,21 @@ class Ally(Actor):
     role = "ally"
 
     def step(self) -> None:
-        m, a, st, dyn = self.model, self.model.acts, self.stance, self.model.dyn
+        m, a, st, c = self.model, self.model.acts, self.stance, self.model.constants.allies
         us = m.washington.stance
-        dialogue = R.inter_korean_dialogue(self.draw("dialogue"), st, us, dyn, m.state.talks)
-        a["dialogue"] = a.get("dialogue", False) | dialogue
-        a.setdefault("dialogues", []).append((self.name, dialogue))
-        a["ally_push"] = a.get("ally_push", 0.0) + R.ally_push(st, us, dyn)
+        dialogue = allies.inter_korean_dialogue(self.draw("dialogue"), st, us, c, m.state.talks)
+        a.dialogue = a.dialogue | dialogue
+        a.dialogues.append((self.name, dialogue))
+        a.ally_push = a.ally_push + allies.ally_push(st, us, c)
 
 
+#: role -> its class, in the order the roles act each month (a new role registers here)
 ROLE_CLASSES: dict[str, type[Actor]] = {
     cls.role: cls for cls in (Washington, Pyongyang, Patron, Ally)
 }
+
+
+def activation_order(actors: list[Actor]) -> list[Actor]:
+    """The month's order: by role (as listed in ROLE_CLASSES), then by name."""
+    roles = list(ROLE_CLASSES)
+    return sorted(actors, key=lambda a: (roles.index(a.role), a.name))

@@ -9,19 +9,22 @@ model ends exactly as the same seed stepped alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from parley import params as P
-from parley import rules as R
+from parley import rules
 from parley._mesa import mesa
-from parley.agents import ROLE_CLASSES, Actor
+from parley.acts import Acts
+from parley.agents import ROLE_CLASSES, Actor, activation_order
 from parley.narrative import Narrator
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES  # noqa: F401 (re-exported)
 from parley.randomness import SEED_MAX, Draws
+from parley.rules import ModelConstants
+from parley.rules.talks import Talks, in_talks
 from parley.scenario import Scenario, with_values
 from parley.scenario_files import load_scenario
 
@@ -72,7 +75,7 @@ class WorldState:
             evasion=world["evasion"].copy(), us_china=world["us_china_tension"].copy(),
             capability=world["capability"].copy(),
             pressure=zeros_f.copy(),  # set by the model once its patrons exist
-            talks=np.full(n, R.Talks.NO_CONTACT, dtype=np.int64), talks_months=zeros_i.copy(),
+            talks=np.full(n, Talks.NO_CONTACT, dtype=np.int64), talks_months=zeros_i.copy(),
             deal=zeros_b.copy(), relief=zeros_b.copy(), relief_size=zeros_f.copy(),
             relief_months=zeros_i.copy(), tests_since_relief=zeros_i.copy(),
             crisis_left=zeros_f.copy(), bold_credit=zeros_f.copy(), ally_push=zeros_f.copy(),
@@ -133,17 +136,19 @@ class NegotiationModel(mesa.Model):
             self.actors[actor.name] = cls(self, actor.name, self._stance_arrays(actor))
         self.washington = next(a for a in self.actors.values() if a.role == "washington")
         self.pyongyang = next(a for a in self.actors.values() if a.role == "pyongyang")
-        self.order = self._schedule()
+        self.order = activation_order(list(self.actors.values()))
         self.shocks = {k: self._value(f"shocks.{k}", v.value)
                        for k, v in scenario.shocks.items()}
         self.world = {k: self._value(f"world.{k}", v.value) for k, v in scenario.world.items()}
-        self.dyn = self._dynamics(scenario)
+        self.constants = self._constants(scenario)
         self.state = WorldState.initial(self.world, self.n_worlds)
         loss, lifeline = self._patrons_at_start()
-        self.state.pressure = self._pressure(loss)
+        self.state.pressure = rules.sanctions.effective_pressure(self.state.sanctions,
+                                                           self.state.evasion, loss)
         self.state.lifeline = lifeline
         self.start_pressure = self.state.pressure.copy()
-        self.acts: dict[str, Any] = {}
+        self.acts = Acts.before_any_month(self.n_worlds)
+        self.old_talks = self.state.talks
         self.events = {m: [e for e in scenario.events if scenario.month_index(e.month) == m]
                        for m in range(1, self.horizon + 1)}
         self.conditions = scenario.conditions
@@ -155,8 +160,8 @@ class NegotiationModel(mesa.Model):
             "sanctions_pressure": lambda m: float(m.state.pressure.mean()),
             "us_china_tension": lambda m: float(m.state.us_china.mean()),
             "talks_state": lambda m: float(m.state.talks.mean()),
-            "in_talks": lambda m: float(R.in_talks(m.state.talks).mean()),
-            "provocations": lambda m: float(np.mean(m.acts.get("tests", 0))),
+            "in_talks": lambda m: float(in_talks(m.state.talks).mean()),
+            "provocations": lambda m: float(np.mean(m.acts.tests)),
         })
         # collected after each month only: mesa.batch_run reads row ``steps - 1`` as the end
 
@@ -171,91 +176,91 @@ class NegotiationModel(mesa.Model):
             return value[0] + u * (value[1] - value[0])
         return np.full(self.n_worlds, float(value))
 
-    def _dynamics(self, scenario: Scenario) -> dict[str, Any]:
+    def _constants(self, scenario: Scenario) -> ModelConstants:
         """Modelling constants: declared defaults, overridden by the scenario's ``dynamics:``.
 
         A default or a single value stays a float (cheap to broadcast); a range
         is sampled once per world like any stance range.
         """
-        dyn: dict[str, Any] = P.dynamics_defaults()
-        for name, stance in scenario.dynamics.items():
-            value = stance.value
-            dyn[name] = (self._value(f"dynamics.{name}", value) if isinstance(value, list)
-                         else float(value))
-        return dyn
+        values = {name: (self._value(f"dynamics.{name}", stance.value)
+                         if isinstance(stance.value, list) else float(stance.value))
+                  for name, stance in scenario.dynamics.items()}
+        return ModelConstants.build(values)
 
     def _stance_arrays(self, actor) -> dict[str, Any]:
         return {k: self._value(f"{actor.name}.{k}", s.value) for k, s in actor.stances.items()}
 
-    def _schedule(self) -> list[Actor]:
-        """Fixed activation order: Washington, Pyongyang, patrons, allies (by name)."""
-        roles = ("washington", "pyongyang", "patron", "ally")
-        return sorted(self.actors.values(), key=lambda a: (roles.index(a.role), a.name))
-
     # -------------------------------------------------------------- step
 
     def step(self) -> None:
-        """One month: events, world shocks, actors in order, resolution, collection."""
+        """One month: the schedule below, then collection.  Each step is a few lines."""
         self.month += 1
-        for event in self.events[self.month]:
-            self.actors[event.actor].set_stance(event.set)
-            if self.narrator:
-                self.narrator.event(event)
-        self.acts = {}
-        self._world_shocks()
-        for actor in self.order:
-            actor.step()
-        self._resolve()
+        self.acts = Acts()
+        for step in self.schedule:
+            step()
         self.datacollector.collect(self)
         if self.month >= self.horizon:
             self.running = False
 
+    @property
+    def schedule(self) -> tuple[Callable[[], None], ...]:
+        """The month, in order: events, the world, each actor, then what follows from them."""
+        return (self._scheduled_events, self._world_shocks,
+                *(actor.step for actor in self.order),
+                self._responses, self._talks, self._relief, self._update_levels, self._tally,
+                self._apply_conditions, self._narrate)
+
+    def _scheduled_events(self) -> None:
+        for event in self.events[self.month]:
+            self.actors[event.actor].set_stance(event.set)
+            if self.narrator:
+                self.narrator.event(event)
+
     def _world_shocks(self) -> None:
         s, sh, d, m = self.state, self.shocks, self.draws, self.month
         was = s.crisis_left > 0
-        s.crisis_left = R.us_crisis_starts(d.uniform("world.us_crisis", m), sh["us_crisis_rate"],
-                                           sh["us_crisis_months"], s.crisis_left)
-        self.acts["crisis_started"] = (s.crisis_left > 0) & ~was
-        drift = self.world["us_china_drift"] + R.us_china_friction(self.washington.stance,
-                                                                   self.dyn)
-        s.us_china = R.drift_us_china(s.us_china, drift,
-                                      d.uniform("world.us_china_shock", m),
-                                      sh["us_china_shock_rate"], sh["us_china_shock_size"])
+        s.crisis_left = rules.world.us_crisis_starts(d.uniform("world.us_crisis", m),
+                                               sh["us_crisis_rate"], sh["us_crisis_months"],
+                                               s.crisis_left)
+        self.acts.crisis_started = (s.crisis_left > 0) & ~was
+        friction = rules.world.us_china_friction(self.washington.stance, self.constants.world)
+        drift = self.world["us_china_drift"] + friction
+        s.us_china = rules.world.drift_us_china(s.us_china, drift,
+                                          d.uniform("world.us_china_shock", m),
+                                          sh["us_china_shock_rate"], sh["us_china_shock_size"])
 
-    def _resolve(self) -> None:
-        """Apply the month's moves: red lines, the talks machine, relief, tension, tallies."""
-        s, a, m, dyn = self.state, self.acts, self.month, self.dyn
+    def _responses(self) -> None:
+        """Washington's answer to the month's tests: its red line, and force."""
+        a, us, c = self.acts, self.washington.stance, self.constants.provocation
+        a.breach = rules.provocation.red_line_breached(us, c, a.icbm, a.nuclear,
+                                                       self.state.capability)
+        a.military = rules.provocation.military_response(self.washington.draw("military"), us,
+                                                         c, a.breach, a.nuclear)
+
+    def _talks(self) -> None:
+        s, a, c = self.state, self.acts, self.constants
         us, dprk = self.washington.stance, self.pyongyang.stance
-        u = lambda key: self.draws.uniform(f"talks.{key}", m)  # noqa: E731
-        a["breach"] = R.red_line_breached(us, dyn, a["icbm"], a["nuclear"], s.capability)
-        a["military"] = R.military_response(self.washington.draw("military"), us, dyn,
-                                            a["breach"], a["nuclear"])
-        working_first = us["summit_requires_working_level"]
-        a["derail"] = ((s.talks == R.Talks.WORKING) & (a["tests"] > 0)
-                       & (u("derail") < dyn["derail_p"]))
-        a["deal_broken"] = (s.talks == R.Talks.AGREEMENT) & self._freeze_violated(a)
-        calm = ~a["breach"] & ~a["military"]  # no new talks in a month of crisis
-        invite = a["flatter"] & (not working_first) & calm
-        opened = (a["accept"] | (a["flatter"] & working_first)) & calm
-        summit_p = dyn["summit_p"] * us["legacy_drive"] * a["attention"]
-        ready = s.talks_months >= (dyn["summit_ready_working"] if working_first
-                                   else dyn["summit_ready_direct"])
-        a["to_summit"] = ready & (u("summit") < summit_p) & ~a["derail"]
-        a["deal_ok"] = R.deal_possible(us, dprk, dyn, s.bold_credit)
-        deal_p = np.where(s.talks == R.Talks.SUMMIT, dyn["deal_p_summit"], dyn["deal_p_working"])
-        a["to_deal"] = a["deal_ok"] & (u("deal") < deal_p) & ~a["derail"] & ~a["walkout"]
-        old = s.talks
-        a["months_in_episode"] = s.talks_months
-        s.talks = R.advance_talks(old, opened=opened, summit_invite=invite,
-                                  to_summit=a["to_summit"], to_deal=a["to_deal"],
-                                  breach=a["breach"], derail=a["derail"],
-                                  walkout=a["walkout"], deal_broken=a["deal_broken"])
-        self._apply_deal_and_relief(old)
-        self._update_levels()
-        self._tally(old)
-        self._apply_conditions(old)
-        if self.narrator:
-            self.narrator.month(old)
+        u = lambda key: self.draws.uniform(f"talks.{key}", self.month)  # noqa: E731
+        a.deal_ok = rules.engagement.deal_possible(us, dprk, c.engagement, s.bold_credit)
+        a.months_in_episode = s.talks_months
+        self.old_talks = s.talks
+        a.talks = rules.talks.resolve(
+            s.talks, s.talks_months, us, c.talks, u_derail=u("derail"), u_summit=u("summit"),
+            u_deal=u("deal"), tests=a.tests, icbm=a.icbm, nuclear=a.nuclear, accept=a.accept,
+            flatter=a.flatter, walkout=a.walkout, breach=a.breach, military=a.military,
+            attention=a.attention, deal_ok=a.deal_ok)
+        s.talks = a.talks.talks
+
+    def _relief(self) -> None:
+        s, a = self.state, self.acts
+        r = rules.sanctions.ReliefState(s.sanctions, s.deal, s.relief, s.relief_size,
+                                        s.relief_months, s.tests_since_relief)
+        a.relief = rules.sanctions.settle_relief(
+            r, self.washington.stance, self.constants.sanctions, talks=s.talks,
+            old=self.old_talks, bold=a.bold, bold_kind=a.bold_kind, tests=a.tests)
+        s.sanctions, s.deal, s.relief = r.sanctions, r.deal, r.relief
+        s.relief_size, s.relief_months = r.relief_size, r.relief_months
+        s.tests_since_relief = r.tests_since_relief
 
     def _triggered(self, trig, old: np.ndarray) -> np.ndarray:
         """Worlds where a condition's trigger holds at the end of this month."""
@@ -264,129 +269,107 @@ class NegotiationModel(mesa.Model):
         until = sc.month_index(trig.until_month) if trig.until_month else self.horizon
         if not start <= self.month <= until:
             return np.zeros(self.n_worlds, dtype=bool)
-        tests = {"any": a["tests"] > 0, "irbm": a["irbm"] > 0, "icbm": a["icbm"] > 0,
-                 "multiple_warhead_icbm": R.multiple_warhead_test(self.dyn, a["icbm"],
-                                                                  s.capability)}
+        tests = {"any": a.tests > 0, "irbm": a.irbm > 0, "icbm": a.icbm > 0,
+                 "multiple_warhead_icbm": rules.provocation.multiple_warhead_test(
+                     self.constants.provocation, a.icbm, s.capability)}
         by_kind = {
             "test": lambda: tests[trig.test_class or "any"],
-            "nuclear_test": lambda: a["nuclear"] > 0,
-            "summit": lambda: (s.talks == R.Talks.SUMMIT) & (old != R.Talks.SUMMIT),
-            "collapse": lambda: (s.talks == R.Talks.COLLAPSE) & (old != R.Talks.COLLAPSE),
-            "deal": lambda: a["new_deal"],
-            "relief_granted": lambda: a["new_deal"] | a["bold_relief"],
-            "bold_move": lambda: a["bold"],
+            "nuclear_test": lambda: a.nuclear > 0,
+            "summit": lambda: (s.talks == Talks.SUMMIT) & (old != Talks.SUMMIT),
+            "collapse": lambda: (s.talks == Talks.COLLAPSE) & (old != Talks.COLLAPSE),
+            "deal": lambda: a.relief.new_deal,
+            "relief_granted": lambda: a.relief.new_deal | a.relief.bold_relief,
+            "bold_move": lambda: a.bold,
             "tension_above": lambda: s.tension > trig.level,
             "months": lambda: np.ones(self.n_worlds, dtype=bool),
         }
         return np.asarray(by_kind[trig.kind](), dtype=bool)
 
-    def _apply_conditions(self, old: np.ndarray) -> None:
+    def _apply_conditions(self) -> None:
         """Conditional stances: each fires once per world, its change holding from next month."""
         for i, cond in enumerate(self.conditions):
-            now = self._triggered(cond.when, old) & ~self.fired[i]
+            now = self._triggered(cond.when, self.old_talks) & ~self.fired[i]
             if now.any():
                 self.actors[cond.actor].set_stance_where(now, cond.set)
                 self.fired[i] |= now
                 if self.narrator:
                     self.narrator.condition(cond, now)
 
-    def _freeze_violated(self, a: dict[str, Any]) -> np.ndarray:
-        """A freeze covers nuclear tests; from the missile-freeze rung up, missile tests too."""
-        rung = P.LADDER[self.washington.stance["relief_precondition"]]
-        covers_missiles = rung >= self.dyn["freeze_covers_missiles_rung"]
-        return (a["nuclear"] > 0) | np.where(covers_missiles, a["tests"] > 0, a["icbm"] > 0)
-
-    def _apply_deal_and_relief(self, old: np.ndarray) -> None:
-        """Relief: granted with a deal or as a bold move; lapses, renews or snaps back."""
-        s, a, us, dyn = self.state, self.acts, self.washington.stance, self.dyn
-        new_deal = (s.talks == R.Talks.AGREEMENT) & (old != R.Talks.AGREEMENT)
-        bold_relief = a["bold"] & (a["bold_kind"] == 0) & ~s.relief & ~new_deal
-        granted = new_deal | bold_relief
-        size = np.where(new_deal, R.relief_on_offer(us, dyn), dyn["bold_relief"])
-        s.deal |= new_deal
-        s.relief_size = np.where(granted, s.relief_size * s.relief + size, s.relief_size)
-        s.sanctions = np.where(granted, np.maximum(s.sanctions - size, 0.0), s.sanctions)
-        s.relief |= granted
-        s.relief_months = np.where(granted, 0, s.relief_months + s.relief)
-        s.tests_since_relief = np.where(granted, 0, s.tests_since_relief) + a["tests"]
-        # a collapse ends the deal; reversible relief (all but a package) snaps back
-        ended = (s.talks == R.Talks.COLLAPSE) & (s.deal | s.relief)
-        reversible = (us["relief_form"] != "package") | ~s.deal
-        snap_back = ended & s.relief & reversible
-        # time-limited relief (and a unilateral bold relief) lapses unless renewed
-        lapse = R.relief_lapses(us, dyn, s.relief & ~ended, s.deal, s.relief_months,
-                                s.tests_since_relief)
-        back = snap_back | lapse
-        s.sanctions = np.where(back, np.minimum(s.sanctions + s.relief_size, 1.0), s.sanctions)
-        s.relief_months = np.where(s.relief & ~back,
-                                   s.relief_months % dyn["relief_renewal_months"], 0)
-        s.deal &= ~ended
-        s.relief &= ~(ended | back)
-        a["new_deal"], a["snap_back"], a["lapse"] = new_deal, snap_back, lapse
-        a["bold_relief"] = bold_relief
+    def _narrate(self) -> None:
+        if self.narrator:
+            self.narrator.month(self.old_talks)
 
     def _patrons_at_start(self) -> tuple[np.ndarray, np.ndarray]:
         """Sanctions left unenforced, and spoilers' lifeline, before any month."""
-        s = self.state
+        s, c = self.state, self.constants.patrons
         loss, lifeline = np.zeros(self.n_worlds), np.zeros(self.n_worlds)
         for patron in self.actors_of("patron"):
             st = patron.stance
-            spoiler = R.is_spoiler(st, s.us_china)
-            loss = loss + R.unenforced(st, self.dyn, spoiler, s.talks)
-            lifeline = lifeline + R.lifeline(st, spoiler)
+            spoiler = rules.patrons.is_spoiler(st, s.us_china)
+            loss = loss + rules.patrons.unenforced(st, c, spoiler, s.talks)
+            lifeline = lifeline + rules.patrons.lifeline(st, spoiler)
         return loss, lifeline
 
     def actors_of(self, role: str) -> list[Actor]:
         return [a for a in self.order if a.role == role]
 
-    def _pressure(self, enforcement_loss: Any) -> np.ndarray:
-        """Effective pressure: nominal sanctions, as enforced by patrons, less evasion.
-
-        Oh, 'Third' (evasion) and 'Second' (China's enforcement); Early (2015):
-        sanctions fail when third parties keep trading with the target.
-        """
-        s = self.state
-        return s.sanctions * np.clip(1.0 + enforcement_loss, 0.0, 1.0) * (1.0 - s.evasion)
-
     def _update_levels(self) -> None:
-        s, a, dyn = self.state, self.acts, self.dyn
-        s.sanctions = np.clip(s.sanctions + dyn["breach_sanctions"] * a["breach"], 0.0, 1.0)
-        s.pressure = self._pressure(a.get("unenforced", 0.0))
+        s, a, c = self.state, self.acts, self.constants
+        s.sanctions = rules.sanctions.after_breach(s.sanctions, c.sanctions, a.breach)
+        s.pressure = rules.sanctions.effective_pressure(s.sanctions, s.evasion, a.unenforced)
         shape = s.tension.shape
-        s.press = np.broadcast_to(a.get("press", 0.0), shape).astype(float)
-        s.lifeline = np.broadcast_to(a.get("lifeline", 0.0), shape).astype(float)
-        s.dialogue = np.broadcast_to(a.get("dialogue", False), shape).astype(bool)
-        s.ally_push = np.broadcast_to(a.get("ally_push", 0.0), shape).astype(float)
-        s.bold_credit = R.decay_bold_credit(s.bold_credit, dyn)
-        s.tension = R.update_tension(s.tension, dyn, a["tests"], a["icbm"], a["nuclear"],
-                                     R.in_talks(s.talks), a.get("dialogue", False), a["bold"],
-                                     a["military"])
+        s.press = np.broadcast_to(a.press, shape).astype(float)
+        s.lifeline = np.broadcast_to(a.lifeline, shape).astype(float)
+        s.dialogue = np.broadcast_to(a.dialogue, shape).astype(bool)
+        s.ally_push = np.broadcast_to(a.ally_push, shape).astype(float)
+        s.bold_credit = rules.washington.decay_bold_credit(s.bold_credit, c.washington)
+        s.tension = rules.tension.update_tension(s.tension, c.tension, a.tests, a.icbm,
+                                                 a.nuclear, in_talks(s.talks), a.dialogue,
+                                                 a.bold, a.military)
 
-    def _tally(self, old: np.ndarray) -> None:
-        s, a, m = self.state, self.acts, self.month
-        talking = R.in_talks(s.talks)
-        entered = talking & ~R.in_talks(old)
+    def _tally(self) -> None:
+        s, a, m, old = self.state, self.acts, self.month, self.old_talks
+        talking = in_talks(s.talks)
+        entered = talking & ~in_talks(old)
         s.talks_months = np.where(entered | ~talking, 0, s.talks_months + 1)
         s.first_talks_month = np.where((s.first_talks_month == 0) & talking, m,
                                        s.first_talks_month)
         s.months_in_talks += talking
-        s.engaged |= a["willing"] | entered
-        s.summit_held |= s.talks == R.Talks.SUMMIT
-        s.freeze_deal |= s.talks == R.Talks.AGREEMENT
+        s.engaged |= a.willing | entered
+        s.summit_held |= s.talks == Talks.SUMMIT
+        s.freeze_deal |= s.talks == Talks.AGREEMENT
         s.relief_granted |= s.relief
-        s.crisis |= a["military"] | (s.tension >= self.dyn["crisis_tension"])
-        s.collapses += (s.talks == R.Talks.COLLAPSE) & (old != R.Talks.COLLAPSE)
-        s.tests += a["tests"]
-        s.icbm_tests += a["icbm"]
-        s.nuclear_tests += a["nuclear"]
+        s.crisis |= rules.tension.crisis_month(self.constants.tension, s.tension, a.military)
+        s.collapses += (s.talks == Talks.COLLAPSE) & (old != Talks.COLLAPSE)
+        s.tests += a.tests
+        s.icbm_tests += a.icbm
+        s.nuclear_tests += a.nuclear
 
     # ----------------------------------------------------------- results
 
-    def run(self) -> NegotiationModel:
-        """Step to the end of the horizon."""
-        while self.running:
+    def run(self, months: int | None = None,
+            after_month: Callable[[NegotiationModel], None] | None = None) -> NegotiationModel:
+        """Step to the end of the horizon (or to ``months``): the one loop over months.
+
+        ``after_month(model)`` is called after every month (the recorders of
+        :func:`parley.experiments.simulate.simulate` read the month there).
+        """
+        last = self.horizon if months is None else min(months, self.horizon)
+        while self.running and self.month < last:
             self.step()
+            if after_month is not None:
+                after_month(self)
         return self
+
+    def start_in(self, talks: Talks, months_in: int) -> None:
+        """Begin every world inside a process already running (an inherited agreement or
+        talks): the talks state before the first month, and how long it has run."""
+        if talks == Talks.NO_CONTACT:
+            return
+        s = self.state
+        s.talks[:] = talks
+        s.talks_months[:] = months_in
+        s.deal[:] = talks == Talks.AGREEMENT
 
     def release(self) -> None:
         """Let a finished model be freed.
@@ -426,5 +409,5 @@ class NegotiationModel(mesa.Model):
         """The outcome record of one world as plain Python values."""
         rec = {k: v[world].item() for k, v in self.outcomes().items()}
         rec["first_talks_month"] = rec["first_talks_month"] or None
-        rec["final_talks_state"] = R.Talks(rec["final_talks_state"]).name.lower()
+        rec["final_talks_state"] = Talks(rec["final_talks_state"]).name.lower()
         return rec

@@ -5,17 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from parley import rules as R
+from parley.rules import allies, engagement, patrons, provocation, sanctions
+from parley.rules import talks as talk_rules
+from parley.rules.talks import Talks, in_talks
+from parley.rules.washington import BOLD_MOVES
 
 if TYPE_CHECKING:
     from parley.model import NegotiationModel
 
 TALKS_WORDS = {
-    R.Talks.NO_CONTACT: "no contact",
-    R.Talks.WORKING: "working-level talks",
-    R.Talks.SUMMIT: "summit diplomacy",
-    R.Talks.AGREEMENT: "freeze agreement in force",
-    R.Talks.COLLAPSE: "talks collapsed",
+    Talks.NO_CONTACT: "no contact",
+    Talks.WORKING: "working-level talks",
+    Talks.SUMMIT: "summit diplomacy",
+    Talks.AGREEMENT: "freeze agreement in force",
+    Talks.COLLAPSE: "talks collapsed",
 }
 
 
@@ -55,82 +58,79 @@ class Narrator:
         m, a, s, i = self.model, self.model.acts, self.model.state, self.i
         out = self._pending
         self._pending = []
-        us, dprk = m.washington.stance, m.pyongyang.stance
-        if a["crisis_started"][i]:
+        if a.crisis_started[i]:
             out.append("A crisis elsewhere takes Washington's attention "
                        f"for {int(s.crisis_left[i])} months.")
-        for name, spoiler in a.get("spoilers", []):
+        for name, spoiler in a.spoilers:
             if bool(spoiler[i]) != self._spoiler.get(name, False):
                 self._spoiler[name] = bool(spoiler[i])
-                out.append(f"{name.capitalize()} turns spoiler as US-China tension reaches "
-                           f"{s.us_china[i]:.2f}: it eases enforcement and lobbies to ease UN "
-                           "sanctions." if spoiler[i] else
-                           f"{name.capitalize()} returns to enforcing sanctions.")
-        out += self._diplomacy(a, s, old, us, dprk)
-        out += self._provocations(a, s)
+                says = patrons.SAYS["spoiler" if spoiler[i] else "enforcing"]
+                out.append(says.format(name=name.capitalize(), level=f"{s.us_china[i]:.2f}"))
+        out += self._diplomacy(a, old)
+        out += self._provocations(a)
         out += self._outcome_of_month(a, s, old)
-        for name, talked in a.get("dialogues", []):
+        for name, talked in a.dialogues:
             if talked[i]:
-                out.append(f"{name.capitalize()} holds an inter-Korean contact.")
-        levels = (f"{TALKS_WORDS[R.Talks(int(s.talks[i]))]}; tension {s.tension[i]:.2f}, "
+                out.append(allies.SAYS["dialogue"].format(name=name.capitalize()))
+        levels = (f"{TALKS_WORDS[Talks(int(s.talks[i]))]}; tension {s.tension[i]:.2f}, "
                   f"sanctions pressure {s.pressure[i]:.2f}, US-China {s.us_china[i]:.2f}")
         self.entries.append(MonthEntry(m.month, m.spec.month_label(m.month), out, levels))
 
-    def _diplomacy(self, a, s, old, us, dprk) -> list[str]:
+    def _diplomacy(self, a, old) -> list[str]:
         i, out = self.i, []
-        if a["offer"][i]:
-            margin, need = a["margin"][i], dprk["attitude_threshold"][i]
-            out.append(offer_sentence(bool(a["accept"][i]), float(margin), float(need)))
-        if a["flatter"][i]:
-            out.append("Kim reaches out to the President, betting he can be flattered into "
-                       "partial relief for a minimal freeze.")
-        if a["bold"][i]:
-            kind = R.BOLD_MOVES[int(a["bold_kind"][i])].replace("_", " ")
-            opener = " to reopen contact" if old[i] == R.Talks.NO_CONTACT else ""
+        dprk = self.model.pyongyang.stance
+        if a.offer[i]:
+            margin, need = a.margin[i], dprk["attitude_threshold"][i]
+            out.append(offer_sentence(bool(a.accept[i]), float(margin), float(need)))
+        if a.flatter[i]:
+            out.append(engagement.SAYS["flatter"])
+        if a.bold[i]:
+            kind = BOLD_MOVES[int(a.bold_kind[i])].replace("_", " ")
+            opener = " to reopen contact" if old[i] == Talks.NO_CONTACT else ""
             out.append(f"Free of re-election pressure, the President makes a bold move{opener}: "
-                       f"{kind}" + (" (sanctions eased)." if a["bold_relief"][i] else "."))
+                       f"{kind}" + (" (sanctions eased)." if a.relief.bold_relief[i] else "."))
         return out
 
-    def _provocations(self, a, s) -> list[str]:
+    def _provocations(self, a) -> list[str]:
         i, out = self.i, []
-        n = int(a["tests"][i])
+        n = int(a.tests[i])
         if n:
-            kinds = [f"{int(a['icbm'][i])} ICBM-class"] if a["icbm"][i] else []
-            kinds += [f"{int(a['irbm'][i])} intermediate-range"] if a["irbm"][i] else []
+            kinds = [f"{int(a.icbm[i])} ICBM-class"] if a.icbm[i] else []
+            kinds += [f"{int(a.irbm[i])} intermediate-range"] if a.irbm[i] else []
             detail = f" ({', '.join(kinds)})" if kinds else " (short-range)"
-            out.append(f"Pyongyang launches {n} missile{'s' if n > 1 else ''}{detail}.")
-        if a["nuclear"][i]:
-            out.append("Pyongyang conducts a nuclear test.")
+            out.append(provocation.SAYS["launch"].format(n=n, s="s" if n > 1 else "",
+                                                         detail=detail))
+        if a.nuclear[i]:
+            out.append(provocation.SAYS["nuclear"])
         return out
 
     def _outcome_of_month(self, a, s, old) -> list[str]:
-        i, out = self.i, []
-        line = self.model.washington.stance["red_line"]
-        if a["breach"][i]:
-            out.append(f"That crosses Washington's red line ({line.replace('_', ' ')}): "
-                       "sanctions tighten" + (" and talks end." if R.in_talks(old[i:i + 1])[0]
-                                             else "."))
-        if a["military"][i]:
-            out.append("Washington puts military options on the table: a military crisis.")
-        if a["derail"][i]:
-            out.append("The test derails the working-level talks.")
-        if a["walkout"][i]:
-            months = int(a["months_in_episode"][i])
-            out.append(f"Pyongyang walks out after {months} month{'s' if months != 1 else ''} "
-                       "of talks without relief.")
-        if a["deal_broken"][i]:
-            out.append("The test breaks the freeze agreement.")
-        if a["snap_back"][i]:
-            out.append("Relief is reversed: sanctions snap back.")
-        if a["lapse"][i]:
-            out.append("Time-limited relief lapses without renewal: sanctions return.")
-        if s.talks[i] == R.Talks.SUMMIT and old[i] != R.Talks.SUMMIT:
-            out.append("Leaders meet at a summit.")
-        if a["new_deal"][i]:
-            form = self.model.washington.stance["relief_form"].replace("_", " ")
-            out.append(f"A freeze deal is struck; Washington grants {form} sanctions relief.")
-        if s.talks[i] == R.Talks.NO_CONTACT and old[i] == R.Talks.COLLAPSE:
-            out.append("Contact lapses after the collapse.")
+        i, out, us = self.i, [], self.model.washington.stance
+        t, r = a.talks, a.relief
+        if a.breach[i]:
+            ending = " and talks end." if in_talks(old[i:i + 1])[0] else "."
+            out.append(provocation.SAYS["breach"].format(
+                line=us["red_line"].replace("_", " "), ending=ending))
+        if a.military[i]:
+            out.append(provocation.SAYS["military"])
+        if t.derail[i]:
+            out.append(talk_rules.SAYS["derail"])
+        if a.walkout[i]:
+            n = int(a.months_in_episode[i])
+            out.append(talk_rules.SAYS["walkout"].format(
+                months=f"{n} month{'s' if n != 1 else ''}"))
+        if t.deal_broken[i]:
+            out.append(talk_rules.SAYS["deal_broken"])
+        if r.snap_back[i]:
+            out.append(sanctions.SAYS["snap_back"])
+        if r.lapse[i]:
+            out.append(sanctions.SAYS["lapse"])
+        if s.talks[i] == Talks.SUMMIT and old[i] != Talks.SUMMIT:
+            out.append(talk_rules.SAYS["summit"])
+        if r.new_deal[i]:
+            out.append(sanctions.SAYS["deal"].format(form=us["relief_form"].replace("_", " ")))
+        if s.talks[i] == Talks.NO_CONTACT and old[i] == Talks.COLLAPSE:
+            out.append(talk_rules.SAYS["lapsed"])
         return out
 
     def lines(self) -> list[str]:
@@ -146,10 +146,5 @@ def offer_sentence(accepted: bool, margin: float, threshold: float) -> str:
     sentence says so.  Below zero it refuses.
     """
     numbers = f"engagement margin {margin:+.2f}, threshold {threshold:.2f}"
-    if accepted:
-        return f"Washington offers talks and Pyongyang accepts ({numbers})."
-    if margin >= 0:
-        return (f"Washington offers talks; Pyongyang is willing ({numbers}) but does not take "
-                "them up this month: its answer is a draw each month.")
-    return (f"Washington offers talks; Pyongyang refuses: talks offer it less than it asks "
-            f"({numbers}).")
+    answer = "accepted" if accepted else "willing" if margin >= 0 else "refused"
+    return engagement.SAYS[answer].format(numbers=numbers)

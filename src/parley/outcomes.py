@@ -57,6 +57,3 @@ LABELS = {
     FIRST_TALKS: "First month of talks",
     FINAL_STATE: "Final talks state",
 }
-
-# the master seed of a batch, sweep or calibration when none is given
-DEFAULT_SEED = 20201130

@@ -16,56 +16,108 @@ import hashlib
 import json
 import re
 import reprlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from parley import params as P
 from parley.errors import MAX_LINE, MAX_PROBLEMS, ScenarioError, printable  # noqa: F401 (re-exported)
+from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, FINAL_LEVELS
+from parley.rules import DYNAMICS
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # matched whole (fullmatch): ASCII only
+DATE_RE = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?")
+MONTH_PATTERN = rf"^{MONTH_RE.pattern}$"  # for pydantic, which matches ASCII by pattern
+#: The texts a value can cite: the two seed analyses, the reference data, an outside fact.
 TEXTS = ("oh2020", "yeo2020", "data", "outside")
+#: The dates of the two seed texts (docs/PROVENANCE.md): a value citing them needs no date.
+TEXT_DATES = {"oh2020": "2020-09-30", "yeo2020": "2020-02"}
+#: The three kinds of provenance (docs/PROVENANCE.md), in the order tables list them.
+PROVENANCE_KINDS = ("source", "reading", "assumption")
 
 #: Event kinds: changes no party chose as a step toward or away from talks ...
 EXOGENOUS_EVENT_KINDS = ("new_government", "leader_death", "war_elsewhere", "pandemic",
                          "crisis_elsewhere")
 #: ... decisions to talk, meet, sign or walk out (never allowed in a hindcast) ...
 DECISION_EVENT_KINDS = ("talk", "meet", "sign", "walk_out")
+#: ... a party's dated statement of its position during a live term (the record to date) ...
+STATEMENT_EVENT_KIND = "statement"
 #: ... and other chosen policy changes (allowed in forward scenarios only).
-EVENT_KINDS = (*EXOGENOUS_EVENT_KINDS, *DECISION_EVENT_KINDS, "policy")
+EVENT_KINDS = (*EXOGENOUS_EVENT_KINDS, *DECISION_EVENT_KINDS, STATEMENT_EVENT_KIND, "policy")
+
+#: What a condition can wait for, and the test classes a ``test`` trigger can name.
+TRIGGER_KINDS = ("test", "nuclear_test", "summit", "collapse", "deal", "relief_granted",
+                 "bold_move", "tension_above", "months")
+TEST_CLASSES = ("any", "irbm", "icbm", "multiple_warhead_icbm")
+#: The outcomes a claim can name: every numeric field of the outcome record.
+CLAIM_OUTCOMES = (*BINARY_OUTCOMES, *COUNT_OUTCOMES, *FINAL_LEVELS)
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
 
 
-class Source(_Strict):
-    """Where a value comes from: which text, which section, and what it says (paraphrased)."""
+def _check_date(value: str | None) -> str | None:
+    if value is not None and not DATE_RE.fullmatch(value):
+        raise ValueError("a date is YYYY-MM-DD, YYYY-MM or YYYY")
+    return value
 
-    text: Literal["oh2020", "yeo2020", "data", "outside"]
+
+class Source(_Strict):
+    """The cited passage gives this value: which text, which section, what it says, when."""
+
+    text: Literal[TEXTS]  # type: ignore[valid-type]
     section: str = Field(min_length=1)
     says: str = Field(min_length=10)
+    date: str | None = None
+
+    _date = field_validator("date")(classmethod(lambda cls, v: _check_date(v)))
+
+    @property
+    def when(self) -> str | None:
+        """The date of the statement cited (the seed texts' own dates when not given)."""
+        return self.date or TEXT_DATES.get(self.text)
+
+
+class Reading(Source):
+    """The cited passage gives the mechanism or direction; the number is ours, and why."""
+
+    why: str = Field(min_length=10)
 
 
 class _Provenanced(_Strict):
-    """Anything that must say where it comes from: a source, or an assumption and its reason."""
+    """Anything that must say where it comes from: a source, a reading or an assumption."""
 
     source: Source | None = None
+    reading: Reading | None = None
     assumption: str | None = Field(default=None, min_length=10)
 
     @model_validator(mode="after")
     def _one_provenance(self) -> _Provenanced:
-        if (self.source is None) == (self.assumption is None):
-            raise ValueError("give exactly one of 'source' or 'assumption'")
+        given = [k for k in PROVENANCE_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'source', 'reading' or 'assumption'")
         return self
 
+    @property
+    def provenance(self) -> str:
+        """Which of the three kinds this is."""
+        return next(k for k in PROVENANCE_KINDS if getattr(self, k) is not None)
 
-OUTCOME_NAMES = ("talks_resumed", "engaged", "summit_held", "freeze_deal", "relief_granted",
-                 "crisis", "tests", "months_in_talks", "final_tension",
-                 "final_sanctions_pressure")
+    @property
+    def cited(self) -> Source | None:
+        """The passage behind a source or a reading (None for an assumption)."""
+        return self.source or self.reading
 
 
 class Claim(_Strict):
@@ -75,9 +127,7 @@ class Claim(_Strict):
     (params.NEUTRAL) on common random numbers.
     """
 
-    outcome: Literal["talks_resumed", "engaged", "summit_held", "freeze_deal", "relief_granted",
-                     "crisis", "tests", "months_in_talks", "final_tension",
-                     "final_sanctions_pressure"] | None = None
+    outcome: Literal[CLAIM_OUTCOMES] | None = None  # type: ignore[valid-type]
     direction: Literal["up", "down"] | None = None
     nil: str | None = Field(default=None, min_length=10)
 
@@ -89,9 +139,14 @@ class Claim(_Strict):
 
 
 class Stance(_Provenanced):
-    """A parameter value with its provenance (and, if cited, what it claims)."""
+    """A parameter value with its provenance, the envelope its draws span, what it claims.
+
+    ``range`` is the envelope of a single number in parameter draws
+    (docs/PROVENANCE.md); a ``[low, high]`` value is its own envelope.
+    """
 
     value: Any
+    range: list[float] | None = None
     claims: list[Claim] = []
 
 
@@ -105,11 +160,6 @@ class Event(_Provenanced):
     kind: Literal[EVENT_KINDS] | None = None  # type: ignore[valid-type]
 
 
-TRIGGER_KINDS = ("test", "nuclear_test", "summit", "collapse", "deal", "relief_granted",
-                 "bold_move", "tension_above", "months")
-TEST_CLASSES = ("any", "irbm", "icbm", "multiple_warhead_icbm")
-
-
 class Trigger(_Strict):
     """When a condition fires: an event of the month, a tension level, or a month range.
 
@@ -119,9 +169,8 @@ class Trigger(_Strict):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    kind: Literal["test", "nuclear_test", "summit", "collapse", "deal", "relief_granted",
-                  "bold_move", "tension_above", "months"]
-    test_class: Literal["any", "irbm", "icbm", "multiple_warhead_icbm"] | None = None
+    kind: Literal[TRIGGER_KINDS]  # type: ignore[valid-type]
+    test_class: Literal[TEST_CLASSES] | None = None  # type: ignore[valid-type]
     level: float | None = Field(default=None, ge=0.0, le=1.0)
     from_month: str | None = Field(default=None, alias="from")
     until_month: str | None = Field(default=None, alias="until")
@@ -138,7 +187,7 @@ class Condition(_Provenanced):
 
 
 class Horizon(_Strict):
-    start: str = Field(default="2021-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    start: str = Field(default="2021-01", pattern=MONTH_PATTERN)
     months: int = Field(default=48, ge=1, le=120)
 
 
@@ -151,6 +200,8 @@ class ScenarioDoc(_Strict):
     description: str = ""
     abstract: bool = False
     disagreement: str = ""
+    #: the scenario this file reads differently (a contested value; docs/PROVENANCE.md)
+    variant_of: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
     horizon: Horizon = Horizon()
     world: dict[str, Stance]
     shocks: dict[str, Stance]
@@ -187,12 +238,18 @@ class Scenario:
     abstract: bool = False
     dynamics: dict[str, Stance] = field(default_factory=dict)
     conditions: list[Condition] = field(default_factory=list)
+    variant_of: str | None = None
+    #: breaches of the provenance rules (docs/PROVENANCE.md), one line each
+    provenance_problems: tuple[str, ...] = ()
 
     @property
     def hash(self) -> str:
         text = json.dumps(self.resolved, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def stances(self) -> Iterator[tuple[str, Stance, P.Param]]:
+        """Every stance value with its dotted path and declaration, in file order."""
+        yield from _stances(self.world, self.shocks, self.dynamics, self.actors)
 
     def month_label(self, month: int) -> str:
         return month_label(self.horizon.start, month)
@@ -215,6 +272,63 @@ def month_index(start: str, label: str) -> int:
     return (y - y0) * 12 + (m - m0) + 1
 
 
+def _stances(world: dict[str, Stance], shocks: dict[str, Stance], dynamics: dict[str, Stance],
+             actors: dict[str, Actor]) -> Iterator[tuple[str, Stance, P.Param]]:
+    blocks = [("world", world, P.by_name(P.WORLD)), ("shocks", shocks, P.by_name(P.SHOCKS)),
+              ("dynamics", dynamics, P.by_name(tuple(DYNAMICS.values())))]
+    blocks += [(a.name, a.stances, P.by_name(P.ROLES[a.role])) for a in actors.values()]
+    for head, block, decls in blocks:
+        for name, stance in block.items():
+            if name in decls:
+                yield f"{head}.{name}", stance, decls[name]
+
+
+def _numeric(decl: P.Param, value: Any) -> bool:
+    return isinstance(decl, P.Real) and not isinstance(value, bool | str)
+
+
+def _range_problem(decl: P.Param, stance: Stance) -> str | None:
+    """Why a stance's ``range`` (its envelope in parameter draws) cannot be used, or None."""
+    env = stance.range
+    if env is None:
+        return None
+    if not isinstance(decl, P.Real):
+        return "a choice or a flag is never drawn; give two variants instead (no range)"
+    if isinstance(stance.value, list):
+        return "a [low, high] value is its own envelope; give no range beside it"
+    if len(env) != 2 or env[0] > env[1]:
+        return f"must be [low, high] with low <= high (got {env!r})"
+    if msg := decl.check(env[0]) or decl.check(env[1]):
+        return msg
+    if _is_number(stance.value) and not env[0] <= stance.value <= env[1]:
+        return f"must contain the value {stance.value}"
+    return None
+
+
+def provenance_problems(where: str, items: Iterable[tuple[str, Stance, P.Param]]) -> list[str]:
+    """Breaches of docs/PROVENANCE.md: numeric sources that state no number, readings and
+    assumptions without an envelope, outside or data citations without a date."""
+    out = []
+    for path, stance, decl in items:
+        loc = f"{where}: {path}"
+        numeric = _numeric(decl, stance.value)
+        kind = stance.provenance
+        if kind == "source" and numeric and not any(c.isdigit() for c in stance.source.says):
+            out.append(f"{loc}.source: a number cited as a source must be stated in 'says' "
+                       "(the value or the counts it comes from); otherwise cite it as a "
+                       "'reading' with 'why'")
+        if kind in ("reading", "assumption") and numeric and stance.range is None \
+                and not isinstance(stance.value, list):
+            article = "an" if kind == "assumption" else "a"
+            out.append(f"{loc}: {article} {kind} needs 'range: [low, high]', the envelope its "
+                       "parameter draws span")
+        cited = stance.cited
+        if cited is not None and cited.when is None:
+            out.append(f"{loc}.{kind}.date: a citation of text {cited.text!r} needs the date "
+                       "of what it cites (YYYY-MM-DD, YYYY-MM or YYYY)")
+    return out
+
+
 def build_scenario(raw: dict[str, Any], where: str = "<scenario>",
                    path: Path | None = None) -> Scenario:
     """Validate a resolved scenario mapping (as a file or a sweep produces it)."""
@@ -227,26 +341,40 @@ def build_scenario(raw: dict[str, Any], where: str = "<scenario>",
         problems += _check_block(where, section, getattr(doc, section), decls)
     actors = _check_actors(where, doc, problems)
     problems += _check_events(where, doc, actors)
-    problems += _check_block(where, "dynamics", doc.dynamics, tuple(P.DYNAMICS.values()),
+    problems += _check_block(where, "dynamics", doc.dynamics, tuple(DYNAMICS.values()),
                              optional=True)
     problems += _check_conditions(where, doc, actors)
+    stances = list(_stances(doc.world, doc.shocks, doc.dynamics, actors))
+    problems += [f"{where}: {path}.range: {msg}" for path, stance, decl in stances
+                 if (msg := _range_problem(decl, stance))]
     if problems:
         raise ScenarioError(problems)
     resolved = doc.model_dump(mode="json", exclude_none=True, by_alias=True)
     return Scenario(name=doc.name, title=doc.title, camp=doc.camp, path=path,
                     horizon=doc.horizon, world=doc.world, shocks=doc.shocks, actors=actors,
                     events=doc.events, resolved=resolved, abstract=doc.abstract,
-                    dynamics=doc.dynamics, conditions=doc.conditions)
+                    dynamics=doc.dynamics, conditions=doc.conditions,
+                    variant_of=doc.variant_of,
+                    provenance_problems=tuple(provenance_problems(where, stances)))
 
 
 def _pydantic_line(where: str, err: dict[str, Any]) -> str:
+    return pydantic_line(where, err, _allowed_fields(err["loc"]))
+
+
+def pydantic_line(where: str, err: dict[str, Any], allowed_here: Iterable[str]) -> str:
+    """One error line for one pydantic error: the file, the field path, what is allowed."""
     loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
     kind = err["type"]
     if kind == "extra_forbidden":
-        allowed = ", ".join(_allowed_fields(err["loc"]))
+        allowed = ", ".join(allowed_here)
         return f"{where}: {loc}: unknown field (allowed here: {allowed})"
     if kind == "missing":
         return f"{where}: {loc}: required field is missing"
+    if kind == "literal_error":  # the value first: the list of what is allowed can be long
+        allowed = err.get("ctx", {}).get("expected", "")
+        return (f"{where}: {loc}: {_SHORT.repr(err.get('input'))} is not allowed "
+                f"(allowed: {allowed.replace(' or ', ', ')})")
     msg = err["msg"].removeprefix("Value error, ")
     return f"{where}: {loc}: {msg} (got {_SHORT.repr(err.get('input'))})"
 
@@ -263,7 +391,7 @@ def _allowed_fields(loc: tuple) -> list[str]:
         if not isinstance(step, int):  # list positions keep the model
             # a field holding a sub-model; any other step (world, shocks or dynamics, an
             # actor's or a parameter's name) leads to a stance entry
-            model = {"horizon": Horizon, "events": Event, "source": Source,
+            model = {"horizon": Horizon, "events": Event, "source": Source, "reading": Reading,
                      "conditions": Condition, "when": Trigger, "claims": Claim}.get(step, Stance)
     return [f.alias or n for n, f in model.model_fields.items() if n != "abstract"]
 
@@ -360,7 +488,7 @@ def _check_events(where: str, doc: ScenarioDoc, actors: dict[str, Actor]) -> lis
     problems = []
     for i, ev in enumerate(doc.events):
         loc = f"{where}: events.{i}"
-        if not MONTH_RE.match(ev.month):
+        if not MONTH_RE.fullmatch(ev.month):
             problems.append(f"{loc}.month: {ev.month!r} must be YYYY-MM")
             continue
         m = month_index(doc.horizon.start, ev.month)
@@ -419,7 +547,7 @@ def _check_trigger(loc: str, trig: Trigger, horizon: Horizon) -> list[str]:
     for name, label in (("from", trig.from_month), ("until", trig.until_month)):
         if label is None:
             continue
-        if not MONTH_RE.match(label):
+        if not MONTH_RE.fullmatch(label):
             problems.append(f"{loc}.{name}: {label!r} must be YYYY-MM")
         elif not 1 <= month_index(horizon.start, label) <= horizon.months:
             problems.append(f"{loc}.{name}: {label} lies outside the horizon "
@@ -453,7 +581,7 @@ def split_path(scenario: Scenario, path: str) -> tuple[tuple[str, ...], P.Param]
                              f"(actors: {', '.join(scenario.actors)})"])
     head, name = parts
     if head == "dynamics":
-        decls, keys = P.by_name(tuple(P.DYNAMICS.values())), ("dynamics", name)
+        decls, keys = P.by_name(tuple(DYNAMICS.values())), ("dynamics", name)
     elif head in P.SECTIONS:
         decls, keys = P.by_name(P.SECTIONS[head]), (head, name)
     elif head in scenario.actors:

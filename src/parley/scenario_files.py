@@ -82,6 +82,12 @@ def resolve_file(path: Path) -> dict[str, Any]:
     return raw
 
 
+def resolve_reference(path: Path, ref: str) -> Path:
+    """The scenario file that ``ref``, written in the file ``path``, names: relative to its
+    folder and confined as ``extends`` is, or ``parley:NAME`` for a shipped one."""
+    return _parent_path(Path(path), ref, Path(path))
+
+
 def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path.resolve() in {p.resolve() for p in chain}:
         cycle = " -> ".join(p.name for p in (*chain, path))

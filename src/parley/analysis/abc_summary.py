@@ -7,36 +7,30 @@ world by :func:`term_statistics`; :func:`summarise` averages them over worlds
 (a share for the yes/no statistic), so the record and a simulated batch give
 summaries with the same keys, ``"<term>.<statistic>"``.
 
-:func:`record_terms` is the single place that says what the record is: the
-monthly talks panel 1993- (``parley.analysis.records``), one term per hindcast
-scenario, completed terms only.
+The terms themselves (a hindcast scenario beside its record) come from
+:func:`parley.analysis.terms.load_terms`, the one loader of terms.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from parley.analysis.terms import Term
+
 __all__ = [
-    "DEFAULT_TERMS_DIR",
     "STATISTICS",
     "STATISTIC_SCALES",
-    "TermRecord",
     "distance",
     "format_predictive_check",
     "predictive_check",
     "record_summary",
-    "record_terms",
     "spell_counts",
     "summarise",
     "term_statistics",
 ]
-
-DEFAULT_TERMS_DIR = "scenarios/hindcast"
 
 #: Statistic -> what it is.  All are per world and per term.
 STATISTICS: dict[str, str] = {
@@ -64,67 +58,6 @@ STATISTIC_SCALES: dict[str, float] = {
     "tests_in_talks": 3.0,
     "tests_out_of_talks": 3.0,
 }
-
-
-@dataclass(frozen=True)
-class TermRecord:
-    """What happened in one presidential term, month by month, and its hindcast scenario."""
-
-    name: str
-    start: str  # YYYY-MM, month 1 of the term
-    talks: np.ndarray  # bool, one per observed month: the panel's state is not "none"
-    tests: np.ndarray  # int, one per observed month
-    scenario: Path  # the term's leak-free hindcast scenario
-    start_state: str = "none"  # the panel's state in the month before the term
-    horizon: int = 0  # the scenario's months (more than ``months`` if censored)
-
-    @property
-    def months(self) -> int:
-        return len(self.talks)
-
-    @property
-    def censored(self) -> bool:
-        return self.months < self.horizon
-
-
-def record_terms(terms_dir: str | Path = DEFAULT_TERMS_DIR,
-                 names: Sequence[str] | None = None, *,
-                 include_censored: bool = False) -> list[TermRecord]:
-    """Every completed term of the record with its hindcast scenario, in start order.
-
-    The terms are the scenario files of ``terms_dir``; each term's months come
-    from the monthly talks panel (``records.term_record``: in talks when the
-    panel's state is not ``none``, so a continuous process is one spell) and
-    its tests from the CNS monthly file.  A term the data do not yet cover to
-    its end (the live 2025 term) is right-censored and left out unless
-    ``include_censored``: the fit never sees it.
-    """
-    from parley.analysis import records
-    from parley.scenario_files import load_scenario
-
-    paths = sorted(Path(terms_dir).glob("*.yaml"))
-    if not paths:
-        raise ValueError(f"{terms_dir}: no hindcast scenario files (*.yaml)")
-    terms = []
-    for path in paths:
-        sc = load_scenario(path)
-        if names is not None and sc.name not in names:
-            continue
-        start, horizon = sc.horizon.start, sc.horizon.months
-        observed = records.term_record(start, horizon)
-        term = TermRecord(sc.name, start, observed["in_talks"].to_numpy(dtype=bool),
-                          observed["tests"].to_numpy(dtype=np.int64), path,
-                          records.state_before(start), horizon)
-        if term.months and (include_censored or not term.censored):
-            terms.append(term)
-    if names is not None:
-        missing = sorted(set(names) - {t.name for t in terms})
-        if missing:
-            raise ValueError(f"{terms_dir}: no completed hindcast term named "
-                             f"{', '.join(missing)}")
-    if not terms:
-        raise ValueError(f"{terms_dir}: no completed term (every term is censored)")
-    return sorted(terms, key=lambda t: t.start)
 
 
 def spell_counts(talks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,11 +107,11 @@ def summarise(term: str, talks: np.ndarray, tests: np.ndarray) -> dict[str, floa
     return out
 
 
-def record_summary(terms: Sequence[TermRecord]) -> dict[str, float]:
+def record_summary(terms: Sequence[Term]) -> dict[str, float]:
     """The observed summary statistics of the record."""
     out: dict[str, float] = {}
     for term in terms:
-        out.update(summarise(term.name, term.talks, term.tests))
+        out.update(summarise(term.name, term.obs_talks, term.obs_tests))
     return out
 
 
@@ -204,7 +137,7 @@ def distance(simulated: Mapping[str, float], observed: Mapping[str, float]) -> f
     return math.sqrt(total / count)
 
 
-def predictive_check(terms: Sequence[TermRecord],
+def predictive_check(terms: Sequence[Term],
                      simulated: Mapping[str, tuple[np.ndarray, np.ndarray]]
                      ) -> dict[str, dict[str, dict[str, float]]]:
     """Where the record falls among simulated worlds, per term and statistic.
@@ -216,7 +149,7 @@ def predictive_check(terms: Sequence[TermRecord],
     """
     out: dict[str, dict[str, dict[str, float]]] = {}
     for term in terms:
-        observed = term_statistics(term.talks, term.tests)
+        observed = term_statistics(term.obs_talks, term.obs_tests)
         sims = term_statistics(*simulated[term.name])
         rows = {}
         for stat in STATISTICS:

@@ -60,12 +60,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from parley import defaults
 from parley.analysis import records
 from parley.analysis.intervals import wilson
-from parley.outcomes import DEFAULT_SEED
+from parley.rules import provocation
 
 __all__ = [
-    "DEFAULT_SEED",
     "DEFAULT_SIMS",
     "ICBM_CLASSES",
     "IRBM_CLASSES",
@@ -105,7 +105,6 @@ DEFAULT_SIMS = 2000
 
 #: ``--dynamics`` defaults, sized to finish within 30 minutes on 2 cores
 #: (benchmarks/bench_calibrate.py).
-DYNAMICS_TERMS_DIR = "scenarios/hindcast"
 DYNAMICS_POSTERIOR = "scenarios/posteriors/dynamics.json"
 DYNAMICS_PARTICLES = 120
 DYNAMICS_GENERATIONS = 4
@@ -407,11 +406,13 @@ def _chi_square(fit: ProvocationFit) -> tuple[tuple[float, ...], float, int, flo
 
 
 def simulate_statistics(
-    fit: ProvocationFit, n_sims: int = DEFAULT_SIMS, seed: int = DEFAULT_SEED
+    fit: ProvocationFit, n_sims: int = DEFAULT_SIMS, seed: int = defaults.SEED
 ) -> SimulatedStatistics:
     """Simulate the fitted period ``n_sims`` times under the generative form (vectorised).
 
-    Each run has ``fit.n_months`` months laid out on the same calendar years as the
+    The monthly counts come from the simulator's rule
+    (:func:`parley.rules.provocation.missile_tests`).  Each run has ``fit.n_months``
+    months laid out on the same calendar years as the
     period, so yearly statistics are comparable with the record.
     """
     if n_sims < 1:
@@ -419,9 +420,12 @@ def simulate_statistics(
     rng = np.random.default_rng(seed)
     n = fit.n_months
     shape = (n_sims, n)
-    is_test = rng.random(shape) < fit.test_month_rate
-    sizes = rng.geometric(1.0 / fit.tests_per_test_month, size=shape)
-    counts = np.where(is_test, sizes, 0)
+    u_month, u_count = rng.random(shape), rng.random(shape)
+    is_test = u_month < fit.test_month_rate
+    # the simulator's own rule (its numerical caps included), not a second copy of it
+    counts = provocation.missile_tests(u_month, u_count, fit.test_month_rate,
+                                       fit.tests_per_test_month,
+                                       provocation.ProvocationConstants())
     totals = counts.sum(axis=1)
     n_icbm = rng.binomial(totals, fit.icbm_share)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -570,7 +574,7 @@ def _json_safe(obj: object) -> object:
 
 
 def calibrate_periods(
-    specs: Sequence[str] | None = None, n_sims: int = DEFAULT_SIMS, seed: int = DEFAULT_SEED
+    specs: Sequence[str] | None = None, n_sims: int = DEFAULT_SIMS, seed: int = defaults.SEED
 ) -> list[tuple[ProvocationFit, SimulatedStatistics]]:
     """Fit and check every period (names or YYYY-MM:YYYY-MM; default all named periods)."""
     if n_sims is None or n_sims < 1:

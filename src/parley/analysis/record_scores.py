@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from parley.analysis.intervals import wilson
+from parley.analysis.terms import Term
 
 #: Patterns compared between the simulated worlds and the record, in report order.
 PATTERNS: tuple[str, ...] = ("first_talks_month", "months_in_talks", "spells", "collapses",
@@ -156,27 +157,24 @@ def origins(months_observed: int, months: int) -> list[int]:
 
 @dataclass(frozen=True)
 class TermPaths:
-    """One term's simulated paths beside its record (``obs_*`` may be shorter: censored)."""
+    """One term (:class:`~parley.analysis.terms.Term`) beside its simulated paths,
+    ``talks`` (bool) and ``tests`` (int), shape (worlds, months)."""
 
-    name: str
-    title: str
-    start: str
+    term: Term
     talks: np.ndarray
     tests: np.ndarray
-    obs_talks: np.ndarray
-    obs_tests: np.ndarray
+
+    name = property(lambda self: self.term.name)
+    title = property(lambda self: self.term.title)
+    start = property(lambda self: self.term.start)
+    obs_talks = property(lambda self: self.term.obs_talks)
+    obs_tests = property(lambda self: self.term.obs_tests)
+    observed = property(lambda self: self.term.observed)
+    censored = property(lambda self: self.term.censored)
 
     @property
     def months(self) -> int:
         return int(self.talks.shape[1])
-
-    @property
-    def observed(self) -> int:
-        return len(self.obs_talks)
-
-    @property
-    def censored(self) -> bool:
-        return self.observed < self.months
 
 
 def _term_row(term: TermPaths) -> dict[str, Any]:

@@ -48,6 +48,7 @@ __all__ = [
     "nuclear_tests_monthly",
     "panel_last_month",
     "parse_month",
+    "refdata_bytes",
     "state_before",
     "talks_month_indicator",
     "talks_months",
@@ -88,7 +89,12 @@ NON_TALKS_KINDS: frozenset[str] = frozenset({"refusal", "no_talks", "collapse"})
 
 
 def _read_refdata_text(name: str) -> str:
-    return (resources.files("parley.analysis") / "refdata" / name).read_text(encoding="utf-8")
+    return refdata_bytes(name).decode("utf-8")
+
+
+def refdata_bytes(name: str) -> bytes:
+    """The bytes of one shipped reference file (for its checksum in a manifest)."""
+    return (resources.files("parley.analysis") / "refdata" / name).read_bytes()
 
 
 def parse_month(value: str | pd.Period | dt.date | pd.Timestamp) -> pd.Period:

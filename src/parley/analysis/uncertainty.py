@@ -3,7 +3,7 @@
 Two halves:
 
 * **Where parameter draws come from.**  :func:`assumption_envelope` lists the
-  uncertain values (the declared dynamics, ``params.DYNAMICS``, and the scenario
+  uncertain values (the declared dynamics, ``parley.rules.DYNAMICS``, and the scenario
   values marked ``assumption`` that several scenarios share) with a plausible
   range; :func:`load_posterior` reads a calibrated posterior file;
   :func:`parameter_draws` returns K parameter vectors, deterministically from a
@@ -32,6 +32,8 @@ import pandas as pd
 from scipy import stats
 
 from parley import params as P
+from parley.errors import ParleyError
+from parley.rules import DYNAMICS
 
 __all__ = [
     "ENVELOPE_WIDTH",
@@ -75,9 +77,9 @@ class UncertainParameter:
 
 
 def declared_dynamics() -> list[UncertainParameter]:
-    """The modelling constants declared in ``params.DYNAMICS`` (empty until declared)."""
+    """The modelling constants declared beside their rules (``parley.rules.DYNAMICS``)."""
     out = []
-    for name, decl in getattr(P, "DYNAMICS", {}).items():
+    for name, decl in DYNAMICS.items():
         low, high = getattr(decl, "low", None), getattr(decl, "high", None)
         if low is None or high is None or not high > low:
             continue  # not a numeric range (a flag or a choice): not drawn
@@ -138,7 +140,7 @@ def assumption_envelope(scenarios: Sequence[Any]) -> list[UncertainParameter]:
 # -------------------------------------------------------------- posteriors
 
 
-class PosteriorError(ValueError):
+class PosteriorError(ParleyError, ValueError):
     """A posterior file that cannot be used (one line: file, field, what is allowed)."""
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from parley import defaults
 from parley.experiments.explain import HEADLINE
 from parley.outcomes import BINARY_OUTCOMES
 from parley.scenario import require_runnable
@@ -24,7 +25,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("drivers", help=SUMMARIES["drivers"])
     p.add_argument("scenario", help="scenario YAML file")
-    _common(p, runs=2000)
+    _common(p, runs=defaults.DRIVERS_RUNS)
     p.add_argument("--outcome", action="append", metavar="NAME",
                    help=f"outcome to decompose (repeatable; default: all of "
                         f"{', '.join(BINARY_OUTCOMES)})")
@@ -33,7 +34,7 @@ def register(sub) -> None:
     p = sub.add_parser("explain", help=SUMMARIES["explain"])
     p.add_argument("a", help="scenario A (the reference)")
     p.add_argument("b", help="scenario B")
-    _common(p, runs=4000)
+    _common(p, runs=defaults.EXPLAIN_RUNS)
     p.add_argument("--permutations", type=int, default=64,
                    help="sampled orders when too many stances differ for exact Shapley "
                         "(default 64)")
@@ -42,7 +43,8 @@ def register(sub) -> None:
 
 def _common(p, runs: int) -> None:
     p.add_argument("--runs", type=int, default=runs, help=f"worlds per sample (default {runs})")
-    p.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
+    p.add_argument("--seed", type=int, default=defaults.SEED,
+                   help=f"master seed (default {defaults.SEED})")
     p.add_argument("--csv", metavar="FILE", help="also write the full table to this CSV file")
 
 

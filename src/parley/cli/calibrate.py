@@ -9,18 +9,17 @@ import sys
 
 import numpy as np
 
+from parley import defaults
 from parley.analysis.calibration import (
     DYNAMICS_GENERATIONS,
     DYNAMICS_PARTICLES,
     DYNAMICS_POSTERIOR,
-    DYNAMICS_TERMS_DIR,
     DYNAMICS_WORLDS,
     _json_safe,
 )
 
 
 def register(sub) -> None:
-    from parley.outcomes import DEFAULT_SEED
 
     p = sub.add_parser(
         "calibrate",
@@ -38,8 +37,8 @@ def register(sub) -> None:
         "(default: all named periods)",
     )
     p.add_argument("--sims", type=int, default=2000, help="simulations per period (default 2000)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                   help=f"random seed (default {DEFAULT_SEED})")
+    p.add_argument("--seed", type=int, default=defaults.SEED,
+                   help=f"random seed (default {defaults.SEED})")
     p.add_argument("--json", metavar="FILE", default=None, help="also write the fits as JSON")
     _register_dynamics(p)
     p.set_defaults(func=run_calibrate)
@@ -50,8 +49,9 @@ def _register_dynamics(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("dynamics (simulation-based inference on the talks record)")
     g.add_argument("--dynamics", action="store_true",
                    help="fit the declared dynamics and shared assumptions by ABC-SMC")
-    g.add_argument("--terms", default=DYNAMICS_TERMS_DIR, metavar="DIR",
-                   help=f"hindcast scenarios of the terms (default {DYNAMICS_TERMS_DIR})")
+    g.add_argument("--terms", default=None, metavar="DIR",
+                   help="hindcast scenarios of the terms (default: the shipped "
+                   "scenarios/hindcast; the live term is never fitted on)")
     g.add_argument("--particles", type=int, default=DYNAMICS_PARTICLES)
     g.add_argument("--generations", type=int, default=DYNAMICS_GENERATIONS)
     g.add_argument("--worlds", type=int, default=DYNAMICS_WORLDS,
@@ -127,19 +127,17 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
     from parley.errors import ParleyError
     from parley.experiments import abc
     from parley.results.store import atomic_write_json
-    from parley.scenario_files import load_scenario
 
     for name in ("particles", "generations", "worlds", "workers"):
         if getattr(args, name) < 1:
             raise ParleyError(f"--{name} must be a positive integer")
-    try:
-        terms = S.record_terms(args.terms)
-    except ValueError as exc:
-        raise ParleyError(str(exc)) from None
+    from parley.analysis.terms import load_terms
+
+    terms = load_terms([args.terms] if args.terms else None, completed_only=True)
     import pyabc  # noqa: F401 - imported first: it sets its loggers' levels on import
 
     logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
-    parameters = abc.fitted_parameters([load_scenario(t.scenario) for t in terms])
+    parameters = abc.fitted_parameters([t.scenario for t in terms])
     settings = abc.AbcSettings(particles=args.particles, generations=args.generations,
                                worlds=args.worlds, seed=args.seed)
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)

@@ -6,10 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from parley.outcomes import DEFAULT_SEED
-
-EXECUTORS = ("local", "dask", "serial")  # as parley.experiments.executors.make_executor
-DEFAULT_CHUNK = 5000  # as parley.experiments.engine.DEFAULT_CHUNK (checked by a test)
+from parley import defaults
 
 
 def out_folder(text: str) -> Path:
@@ -38,23 +35,23 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose an executor (shared by batches and sweeps)."""
     parser.add_argument("--jobs", type=int, default=None,
                         help="worker processes (default: all cores)")
-    parser.add_argument("--executor", choices=EXECUTORS, default="local",
+    parser.add_argument("--executor", choices=defaults.EXECUTORS, default=defaults.EXECUTOR,
                         help="local worker processes (default), a Dask cluster, or serial")
     parser.add_argument("--scheduler", default=None,
                         help="Dask scheduler address (with --executor dask; default: start "
                              "a local cluster)")
 
 
-def add_batch_options(p: argparse.ArgumentParser, default_runs: int = 10_000) -> None:
+def add_batch_options(p: argparse.ArgumentParser, default_runs: int = defaults.RUNS) -> None:
     # --runs and --seed default to None so that --resume can tell whether they were given
     p.add_argument("--runs", type=int, default=None,
                    help=f"runs per scenario (default {default_runs:,})")
     p.add_argument("--seed", type=int, default=None,
-                   help=f"master seed (default {DEFAULT_SEED})")
+                   help=f"master seed (default {defaults.SEED})")
     p.set_defaults(default_runs=default_runs)
     add_executor_options(p)
     p.add_argument("--out", type=out_folder, default=None, help="results folder")
-    p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help="worlds per task")
+    p.add_argument("--chunk", type=int, default=defaults.CHUNK, help="worlds per task")
     p.add_argument("--no-plots", action="store_true", help="do not draw figures at the end")
 
 

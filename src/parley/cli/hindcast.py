@@ -1,56 +1,67 @@
 """``parley hindcast``: every US term since 1993 simulated month by month beside the record.
 
-The work is done by library functions: :func:`parley.experiments.record_hindcast.load_hindcasts`
-(refuses any event that is a decision to talk, meet, sign or walk out),
-:func:`~parley.experiments.record_hindcast.hindcast_record` (simulate and score) and
+The work is done by library functions: :mod:`parley.experiments.hindcast` (the terms
+loaded by :func:`parley.analysis.terms.load_terms`, which refuses any event that is a
+decision to talk, meet, sign or walk out; simulated on the engine, resumable; scored) and
 :func:`parley.outputs.record_figures.write_record_figures`.  Without arguments it runs the
 shipped scenarios (``scenarios/hindcast`` and ``scenarios/live``), from any working directory.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from parley import defaults
 from parley.analysis.record_scores import LOW_ESS, PATTERNS
-from parley.cli.common import out_folder
+from parley.cli.common import add_executor_options, out_folder, prepared, progress_bar
 from parley.scenario import month_label
-
-DEFAULT_RUNS = 2_000  # as parley.experiments.record_hindcast.DEFAULT_RUNS
 
 
 def register(sub) -> None:
-    from parley.outcomes import DEFAULT_SEED
-
     p = sub.add_parser("hindcast", help="simulate every US term since 1993 beside the record; "
                        "forecast the current one")
     p.add_argument("scenarios", nargs="*", default=[],
                    help="hindcast scenario files or folders (default: the shipped "
                    "scenarios/hindcast and scenarios/live)")
-    p.add_argument("--runs", type=int, default=DEFAULT_RUNS,
-                   help=f"simulated worlds per term (default {DEFAULT_RUNS:,})")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                   help=f"master seed (default {DEFAULT_SEED})")
+    p.add_argument("--runs", type=int, default=None,
+                   help=f"simulated worlds per term (default {defaults.HINDCAST_RUNS:,})")
+    p.add_argument("--seed", type=int, default=None,
+                   help=f"master seed (default {defaults.SEED})")
     p.add_argument("--out", type=out_folder, default=None,
                    help="folder for hindcast.json and figures (default results/hindcast-STAMP)")
+    p.add_argument("--chunk", type=int, default=defaults.CHUNK, help="worlds per task")
+    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+                   help="complete an interrupted hindcast in DIR")
     p.add_argument("--no-plots", action="store_true", help="do not draw figures")
+    add_executor_options(p)
     p.set_defaults(func=run_hindcast)
 
 
-def run_hindcast(args) -> int:
-    from parley.errors import ParleyError
-    from parley.experiments.record_hindcast import hindcast_record, load_hindcasts
-    from parley.results.store import atomic_write_json
+def _start(args):
+    from parley.errors import ResultsFolderError
+    from parley.experiments.hindcast import new_hindcast, resume_hindcast
 
-    if args.runs < 2:
-        raise ParleyError("--runs must be at least 2")
-    scenarios = load_hindcasts(args.scenarios)
-    result = hindcast_record(scenarios, args.runs, args.seed)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = args.out or Path("results") / f"hindcast-{stamp}"
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(folder / "hindcast.json", result)
+    if args.resume is None:
+        runs = defaults.HINDCAST_RUNS if args.runs is None else args.runs
+        seed = defaults.SEED if args.seed is None else args.seed
+        return new_hindcast(args.scenarios, runs, seed, args.out, args.chunk)
+    given = [f"--{k}" for k in ("runs", "seed", "out") if getattr(args, k) is not None]
+    given += ["the scenario arguments"] if args.scenarios else []
+    if given:
+        raise ResultsFolderError(f"--resume {args.resume}: goes on as the hindcast began; "
+                                 f"drop {', '.join(given)}")
+    return resume_hindcast(args.resume)
+
+
+def run_hindcast(args) -> int:
+    from parley.experiments.hindcast import execute_hindcast
+
+    executor, job, manifest = prepared(args, lambda: _start(args))
+    done = sum(rec["n"] for rec in job.records)
+    with progress_bar(job.runs * len(job.terms), done) as bar:
+        result = execute_hindcast(job, manifest, executor, bar.update)
+    folder = job.store.folder
     print(format_hindcast(result))
     if not args.no_plots:
         from parley.outputs.record_figures import write_record_figures

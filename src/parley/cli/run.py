@@ -6,8 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
+from parley import defaults
 from parley.cli.common import add_batch_options, finish, prepared, progress_bar
-from parley.outcomes import DEFAULT_SEED
 
 log = logging.getLogger("parley.cli")
 
@@ -30,7 +30,7 @@ def register(sub) -> None:
 def _adaptive_options(p) -> None:
     p.add_argument("--precision", type=float, default=None,
                    help="run until every 95%% interval half-width is at most this")
-    p.add_argument("--max-runs", type=int, default=200_000,
+    p.add_argument("--max-runs", type=int, default=defaults.PRECISION_MAX_RUNS,
                    help="cap on runs per scenario with --precision")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
                    help="complete an interrupted batch in DIR")
@@ -46,7 +46,7 @@ def batch_options(args: argparse.Namespace):
     from parley.experiments.batch import BatchOptions
 
     return BatchOptions(runs=args.default_runs if args.runs is None else args.runs,
-                        seed=DEFAULT_SEED if args.seed is None else args.seed, chunk=args.chunk,
+                        seed=defaults.SEED if args.seed is None else args.seed, chunk=args.chunk,
                         precision=getattr(args, "precision", None),
                         max_runs=getattr(args, "max_runs", 0),
                         reference=getattr(args, "reference", None), executor=args.executor,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from parley import defaults
 from parley.cli.common import (
-    DEFAULT_CHUNK,
     add_executor_options,
     finish,
     out_folder,
@@ -20,7 +20,7 @@ MAX_SAMPLES = 1_000_000
 
 
 def register(sub) -> None:
-    from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, DEFAULT_SEED
+    from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES
 
     p = sub.add_parser(
         "sweep", help="run a scenario over a design of parameter values",
@@ -38,7 +38,7 @@ def register(sub) -> None:
     p.add_argument("--runs-per-point", type=int, default=None,
                    help="runs at every point (default 1,000)")
     p.add_argument("--seed", type=int, default=None,
-                   help=f"master seed (runs and design; default {DEFAULT_SEED})")
+                   help=f"master seed (runs and design; default {defaults.SEED})")
     add_executor_options(p)
     p.add_argument("--out", type=out_folder, default=None, help="results folder")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
@@ -51,7 +51,7 @@ def register(sub) -> None:
                    help="P(talks) that makes a point 'likely' for the boxes (default 0.6)")
     p.add_argument("--boxes", choices=("tree", "prim"), default="tree",
                    help="scenario discovery: decision tree (default) or PRIM (ema_workbench)")
-    p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK,
+    p.add_argument("--chunk", type=int, default=defaults.CHUNK,
                    help="most runs per task (a point with more runs is split)")
     p.set_defaults(func=run_sweep)
 

@@ -11,6 +11,9 @@ from parley.errors import printable
 def register(sub) -> None:
     p = sub.add_parser("validate", help="check scenario and sweep files; exit 2 on any error")
     p.add_argument("files", nargs="+", help="scenario or sweep YAML files, or directories")
+    p.add_argument("--provenance", action="store_true",
+                   help="also check the provenance rules of docs/PROVENANCE.md (kinds, "
+                   "envelopes, dates)")
     p.set_defaults(func=run_validate)
 
 
@@ -22,7 +25,7 @@ def run_validate(args) -> int:
     files = scenario_files(args.files)
     for path in files:
         try:
-            print(printable(f"ok: {path} ({_check(Path(path))})"))
+            print(printable(f"ok: {path} ({_check(Path(path), args.provenance)})"))
         except ParleyError as exc:
             problems += exc.problems
     for line in problems:
@@ -33,9 +36,10 @@ def run_validate(args) -> int:
     return 2 if problems else 0
 
 
-def _check(path: Path) -> str:
+def _check(path: Path, provenance: bool = False) -> str:
     """Load one file as what it is (a sweep file or a scenario); a short description."""
     from parley.cli.common import is_sweep_file
+    from parley.errors import ParleyError
     from parley.scenario_files import load_scenario
 
     if is_sweep_file(path):
@@ -45,4 +49,7 @@ def _check(path: Path) -> str:
         check_spec(spec, load_scenario(spec.scenario))
         return f"sweep of {Path(spec.scenario).name}: {len(spec.parameters)} parameter(s), " \
                f"{spec.method}"
-    return load_scenario(path).title
+    scenario = load_scenario(path)
+    if provenance and scenario.provenance_problems:
+        raise ParleyError(list(scenario.provenance_problems))
+    return scenario.title

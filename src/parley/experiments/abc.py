@@ -24,50 +24,41 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from parley import rules as R
+from parley import defaults
 from parley.analysis import abc_summary as S
+from parley.analysis.terms import Term
 from parley.analysis.uncertainty import UncertainParameter
-from parley.experiments.monthly import start_in
-from parley.model import NegotiationModel
+from parley.experiments.simulate import Paths, simulate
 from parley.randomness import SEED_MAX
 from parley.scenario import Scenario
-from parley.scenario_files import load_scenario
 
 log = logging.getLogger("parley.experiments.abc")
 
-EXECUTORS = ("serial", "processes", "dask")
+EXECUTORS = defaults.EXECUTORS
 Progress = Callable[[int, int, int], None]  # (generation, particles done, particles wanted)
 
 
 # ------------------------------------------------------------------ simulator
 
 
-def term_histories(scenario: Scenario, values: dict[str, float], seeds: np.ndarray,
-                   months: int | None = None, start_state: str = "none"
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def term_histories(term: Term, values: dict[str, float], seeds: np.ndarray,
+                   months: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Talks (bool) and missile tests (int), worlds x months, of one term.
 
     ``values`` are keyword overrides (``actor__param``); ``months`` cuts the
-    run to the observed part of a right-censored term; ``start_state`` is the
-    record's state the month before the term, set as the record hindcast does.
+    run to the observed part of a right-censored term; each world starts in the
+    record's state the month before the term, as the hindcast does.
     """
-    model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False, **values)
-    start_in(model, start_state)
-    horizon = months or model.horizon
-    talks = np.zeros((len(seeds), horizon), dtype=bool)
-    tests = np.zeros((len(seeds), horizon), dtype=np.int64)
-    for m in range(horizon):
-        model.step()
-        talks[:, m] = R.in_talks(model.state.talks)
-        tests[:, m] = model.acts["tests"]
-    model.release()
-    return talks, tests
+    paths = simulate(term.scenario, seeds, {"paths": Paths(("talks", "tests"))},
+                     start_state=term.start_state, months=months or term.observed,
+                     overrides=values)["paths"]
+    return paths["talks"], paths["tests"]
 
 
 @dataclass
@@ -78,19 +69,12 @@ class TermSimulator:
     task (see :class:`SeededMappingSampler`).
     """
 
-    terms: list[S.TermRecord]
+    terms: list[Term]
     worlds: int
-    scenarios: dict[str, Scenario] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for term in self.terms:
-            self.scenarios.setdefault(term.name, load_scenario(term.scenario))
 
     def histories(self, values: dict[str, float], seeds: np.ndarray
                   ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        return {t.name: term_histories(self.scenarios[t.name], values, seeds, t.months,
-                                       t.start_state)
-                for t in self.terms}
+        return {t.name: term_histories(t, values, seeds) for t in self.terms}
 
     def summaries(self, values: dict[str, float], seeds: np.ndarray) -> dict[str, float]:
         """The summary statistics of every term, ``"<term>.<statistic>"``."""
@@ -137,7 +121,7 @@ def fitted_parameters(scenarios: Sequence[Scenario]) -> list[UncertainParameter]
             + shared_assumptions(scenarios))
 
 
-def sensitivity_screen(terms: Sequence[S.TermRecord],
+def sensitivity_screen(terms: Sequence[Term],
                        parameters: Sequence[UncertainParameter], worlds: int = 150,
                        seed: int = 7) -> list[tuple[str, float]]:
     """Per parameter, the distance between the summaries at its low and high end.
@@ -217,33 +201,15 @@ def seeded_sampler(seed: int, map_: Callable = map, progress: Progress | None = 
 
 @contextlib.contextmanager
 def executor_map(executor: str, workers: int, client: Any = None) -> Iterator[Callable]:
-    """An ordered ``map`` for the executor: built-in, a process pool, or a Dask client."""
-    if executor == "serial":
-        yield map
-    elif executor == "processes":
-        import multiprocessing
+    """An ordered ``map`` over parley's executors (:mod:`parley.experiments.executors`):
+    ``local`` worker processes, a ``dask`` cluster (an existing ``client``'s scheduler or a
+    local one), or ``serial``."""
+    from parley.experiments.executors import make_executor
 
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
-            yield lambda f, xs: pool.imap(f, xs)
-    elif executor == "dask":
-        own = client is None
-        if own:
-            from distributed import Client, LocalCluster
-
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-            client = Client(cluster)
-        try:
-            def dask_map(f, xs):
-                futures = client.map(f, list(xs), pure=False)
-                return (fut.result() for fut in futures)
-            yield dask_map
-        finally:
-            if own:
-                client.close()
-                cluster.close()
-    else:
-        raise ValueError(f"unknown executor {executor!r} (allowed: {', '.join(EXECUTORS)})")
+    kind = "local" if executor == "processes" else executor  # the name of earlier releases
+    scheduler = client.scheduler.address if client is not None else None
+    with make_executor(kind, workers, scheduler) as runner:
+        yield runner.map_ordered
 
 
 # ---------------------------------------------------------------------- ABC run
@@ -268,7 +234,7 @@ def _prior(parameters: Sequence[UncertainParameter]):
                                  for p in parameters})
 
 
-def fit(terms: Sequence[S.TermRecord], parameters: Sequence[UncertainParameter],
+def fit(terms: Sequence[Term], parameters: Sequence[UncertainParameter],
         settings: AbcSettings, db_path: str | Path, *, executor: str = "serial",
         workers: int = 1, client: Any = None, progress: Progress | None = None,
         observed: dict[str, float] | None = None):
@@ -344,7 +310,7 @@ def posterior_sample(history) -> tuple[list[str], np.ndarray, np.ndarray]:
 # ---------------------------------------------------------- predictive checks
 
 
-def predictive_histories(terms: Sequence[S.TermRecord], draws: Sequence[dict[str, float]],
+def predictive_histories(terms: Sequence[Term], draws: Sequence[dict[str, float]],
                          worlds: int, seed: int
                          ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Simulated histories of every term: ``worlds`` worlds for each parameter draw, stacked.
@@ -378,7 +344,7 @@ class Calibration:
     check: dict[str, dict[str, dict[str, float]]]
 
 
-def calibrate(terms: Sequence[S.TermRecord], parameters: Sequence[UncertainParameter],
+def calibrate(terms: Sequence[Term], parameters: Sequence[UncertainParameter],
               settings: AbcSettings, db_path: str | Path, *, executor: str = "serial",
               workers: int = 1, client: Any = None, progress: Progress | None = None,
               check_draws: int = 40) -> Calibration:
@@ -402,7 +368,7 @@ def _sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def data_provenance(terms: Sequence[S.TermRecord]) -> dict[str, Any]:
+def data_provenance(terms: Sequence[Term]) -> dict[str, Any]:
     """Hashes of the record files and of each term's scenario file."""
     from importlib import resources
 
@@ -414,14 +380,14 @@ def data_provenance(terms: Sequence[S.TermRecord]) -> dict[str, Any]:
                          for name in (records.MISSILE_FILE, records.PANEL_FILE,
                                       records.EPISODES_FILE)},
         "panel_last_month": str(records.panel_last_month()),
-        "terms": [{"name": t.name, "start": t.start, "months": t.months,
-                   "start_state": t.start_state,
-                   "scenario": str(t.scenario), "scenario_sha256": _sha256_file(t.scenario)}
+        "terms": [{"name": t.name, "start": t.start, "months": t.observed,
+                   "start_state": t.start_state, "scenario": str(t.scenario.path),
+                   "scenario_sha256": _sha256_file(t.scenario.path)}
                   for t in terms],
     }
 
 
-def posterior_document(result: Calibration, terms: Sequence[S.TermRecord],
+def posterior_document(result: Calibration, terms: Sequence[Term],
                        settings: AbcSettings, executor: str) -> dict[str, Any]:
     """The posterior file's content (format ``parley-posterior/1``)."""
     import dataclasses
@@ -483,14 +449,14 @@ class FoldForecast:
     posterior_mean: dict[str, float]
 
 
-def forecast_term(term: S.TermRecord, draws: Sequence[dict[str, float]], worlds: int,
+def forecast_term(term: Term, draws: Sequence[dict[str, float]], worlds: int,
                   seed: int) -> tuple[float, np.ndarray]:
     """P(talks in the term) and P(in talks) per month, pooled over draws x worlds."""
     talks, _ = predictive_histories([term], draws, worlds, seed)[term.name]
     return float(talks.any(axis=1).mean()), talks.mean(axis=0)
 
 
-def leave_one_term_out(terms: Sequence[S.TermRecord], parameters: Sequence[UncertainParameter],
+def leave_one_term_out(terms: Sequence[Term], parameters: Sequence[UncertainParameter],
                        settings: AbcSettings, workdir: str | Path, *,
                        executor: str = "serial", workers: int = 1, client: Any = None,
                        progress: Progress | None = None, draws: int = 40
@@ -508,7 +474,8 @@ def leave_one_term_out(terms: Sequence[S.TermRecord], parameters: Sequence[Uncer
         p_term, p_months = forecast_term(
             held, parameter_draws(draws, settings.seed, posterior=posterior), settings.worlds,
             settings.seed)
-        folds.append(FoldForecast(held.name, p_term, p_months, bool(held.talks.any()),
-                                  held.talks.copy(), posterior.mean()))
-        log.info("fold %s: P(talks) %.3f, happened %s", held.name, p_term, held.talks.any())
+        folds.append(FoldForecast(held.name, p_term, p_months, bool(held.obs_talks.any()),
+                                  held.obs_talks.copy(), posterior.mean()))
+        log.info("fold %s: P(talks) %.3f, happened %s", held.name, p_term,
+                 held.obs_talks.any())
     return folds

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from parley import defaults
 from parley.experiments.batch import (
     MAX_RUNS,
     BatchOptions,
@@ -28,7 +29,7 @@ from parley.experiments.batch import (
 )
 from parley.experiments.engine import DEFAULT_CHUNK
 from parley.experiments.executors import Executor, make_executor
-from parley.outcomes import BINARY_OUTCOMES, DEFAULT_SEED
+from parley.outcomes import BINARY_OUTCOMES
 from parley.scenario import Scenario
 
 ScenarioLike = str | Path | Scenario
@@ -95,11 +96,11 @@ class CalibrationResult:
 # ------------------------------------------------------------------ batches
 
 
-def run(scenario: ScenarioLike, runs: int = 10_000, seed: int = DEFAULT_SEED,
+def run(scenario: ScenarioLike, runs: int = defaults.RUNS, seed: int = defaults.SEED,
         out: str | Path | None = None, executor: ExecutorLike = "local",
         jobs: int | None = None, chunk: int = DEFAULT_CHUNK, precision: float | None = None,
-        max_runs: int = 200_000, progress: Progress = None, parameter_draws: int = 0,
-        posterior: str | Path | None = None) -> BatchResult:
+        max_runs: int = defaults.PRECISION_MAX_RUNS, progress: Progress = None,
+        parameter_draws: int = 0, posterior: str | Path | None = None) -> BatchResult:
     """Monte Carlo runs of one scenario (``parley run``).
 
     ``parameter_draws=K`` runs every world under K parameter draws (from
@@ -111,11 +112,12 @@ def run(scenario: ScenarioLike, runs: int = 10_000, seed: int = DEFAULT_SEED,
     return _batch([scenario], "run", options, out, executor, progress)
 
 
-def compare(scenarios: Sequence[ScenarioLike], runs: int = 10_000, seed: int = DEFAULT_SEED,
-            reference: str | None = None, out: str | Path | None = None,
+def compare(scenarios: Sequence[ScenarioLike], runs: int = defaults.RUNS,
+            seed: int = defaults.SEED, reference: str | None = None, out: str | Path | None = None,
             executor: ExecutorLike = "local", jobs: int | None = None,
             chunk: int = DEFAULT_CHUNK, precision: float | None = None,
-            max_runs: int = 200_000, progress: Progress = None, parameter_draws: int = 0,
+            max_runs: int = defaults.PRECISION_MAX_RUNS, progress: Progress = None,
+            parameter_draws: int = 0,
             posterior: str | Path | None = None) -> BatchResult:
     """Scenarios (files, folders or Scenario objects) on the same seeds (``parley compare``).
 
@@ -127,28 +129,28 @@ def compare(scenarios: Sequence[ScenarioLike], runs: int = 10_000, seed: int = D
     return _batch(list(scenarios), "compare", options, out, executor, progress)
 
 
-def hindcast(scenarios: Sequence[ScenarioLike] = (), runs: int = 2_000,
-             seed: int = DEFAULT_SEED, out: str | Path | None = None) -> HindcastResult:
+def hindcast(scenarios: Sequence[ScenarioLike] = (), runs: int = defaults.HINDCAST_RUNS,
+             seed: int = defaults.SEED, out: str | Path | None = None,
+             executor: ExecutorLike = defaults.EXECUTOR, jobs: int | None = None,
+             chunk: int = defaults.CHUNK, progress: Progress = None) -> HindcastResult:
     """Every US term since 1993 beside the record, scored, and the live forecast
     (``parley hindcast``); ``scenarios`` defaults to the shipped hindcast and live files."""
-    from parley.experiments.record_hindcast import hindcast_record, load_hindcasts
-    from parley.results.store import atomic_write_json
+    from parley.experiments.hindcast import execute_hindcast, new_hindcast
 
-    loaded = [s for s in scenarios if isinstance(s, Scenario)]
-    paths = [str(s) for s in scenarios if not isinstance(s, Scenario)]
-    if paths or not loaded:
-        loaded += load_hindcasts(paths)
-    table = hindcast_record(loaded, runs, seed)
-    folder = None
-    if out is not None:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(folder / "hindcast.json", table)
+    runner = _executor(executor, jobs)
+    with _folder(out) as folder:
+        try:
+            job, _manifest = new_hindcast(list(scenarios) or None, runs, seed, folder, chunk)
+        except BaseException:
+            runner.close()
+            raise
+        table = execute_hindcast(job, _manifest, runner, progress)
+        kept = _kept(folder, out)
     scores = {k: v for k, v in table.items() if k.startswith(("brier", "log"))}
     return HindcastResult(terms=pd.DataFrame([{k: v for k, v in r.items() if k != "patterns"}
                                               for r in table["rows"]]),
                           live=pd.DataFrame(table["live"]), scores=scores, details=table,
-                          folder=folder)
+                          folder=kept)
 
 
 def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
@@ -235,7 +237,7 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
 
 
 def calibrate(periods: Sequence[str] | None = None, sims: int = 2000,
-              seed: int = DEFAULT_SEED) -> CalibrationResult:
+              seed: int = defaults.SEED) -> CalibrationResult:
     """Baseline provocation rates fitted to periods of the record (``parley calibrate``)."""
     from parley.analysis.calibration import calibrate_periods
 

@@ -1,4 +1,4 @@
-"""Run, compare and hindcast batches: scenarios on the engine into a results folder, summarised.
+"""Run and compare batches: scenarios on the engine into a results folder, summarised.
 
 Folder contents: ``runs.csv`` (one row per run), ``chunks.jsonl`` (progress
 log for ``--resume``), ``summary.json``, ``manifest.json`` (everything needed
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from parley import defaults
 from parley.analysis.stats import Z95, paired_difference
 from parley.experiments.engine import DEFAULT_CHUNK, Batch, draw_variants, runs_for_precision
 from parley.experiments.executors import Executor, jobs_problem
 from parley.outcomes import (
     BINARY_OUTCOMES,
-    DEFAULT_SEED,
     RUNS_HEADER,
     RUNS_HEADER_WITH_DRAW,
 )
@@ -36,16 +36,16 @@ from parley.results.store import ResultsStore, atomic_write_json, atomic_write_t
 from parley.scenario import Scenario, ScenarioError, build_scenario, require_runnable
 from parley.scenario_files import load_scenario, scenario_files
 
-MAX_RUNS = 10_000_000  # runs per scenario: far beyond any precision parley reports
-MAX_DRAWS = 10_000  # parameter draws: far more than the ordering shares need
+MAX_RUNS = defaults.MAX_RUNS
+MAX_DRAWS = defaults.MAX_DRAWS
 
 
 @dataclass
 class BatchOptions:
     """How a batch is run: everything but the scenarios and the folder."""
 
-    runs: int = 10_000
-    seed: int = DEFAULT_SEED
+    runs: int = defaults.RUNS
+    seed: int = defaults.SEED
     chunk: int = DEFAULT_CHUNK
     precision: float | None = None
     max_runs: int = MAX_RUNS
@@ -109,7 +109,7 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
               kind: str, sources: Sequence[str] | None = None) -> tuple[Batch, dict[str, Any]]:
     """A batch ready to run, its folder started and its manifest written.
 
-    ``kind`` is run, compare or hindcast; ``folder=None`` picks
+    ``kind`` is run or compare; ``folder=None`` picks
     ``results/<label>-<time>``; ``sources`` are the files or folders as the
     user named them (for the replay command in the manifest).
     """
@@ -184,8 +184,8 @@ def parameter_uncertainty(scenarios: list[Scenario], options: BatchOptions
 
 
 def resume_batch(folder: Path) -> tuple[Batch, dict[str, Any]]:
-    """The batch of an interrupted run, compare or hindcast, ready to run on."""
-    manifest = read_manifest(folder, ("run", "compare", "hindcast"))
+    """The batch of an interrupted run or compare, ready to run on."""
+    manifest = read_manifest(folder, ("run", "compare"))
     scenarios = [build_scenario(dict(s["resolved"]), s["file"] or s["name"])
                  for s in manifest["scenarios"]]
     draws = (manifest.get("parameter_uncertainty") or {}).get("values", [])

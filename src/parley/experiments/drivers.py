@@ -34,7 +34,7 @@ Each element is labelled by its provenance in the scenario: the texts its
 governing parameters cite (``oh2020``, ``yeo2020``, ``data``, ``outside``), or
 ``assumption`` when any of them is the modellers' own or the decision has no
 declared parameter.  A modelling constant (``dynamics.*``) the scenario does not
-set is labelled from its declared basis in ``params.DYNAMICS``: cited only when
+set is labelled from its declared basis in ``parley.rules.DYNAMICS``: cited only when
 the basis cites a text for its size, not only for the mechanism.
 """
 
@@ -47,46 +47,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from parley.model import BINARY_OUTCOMES, NegotiationModel
-from parley.params import ASSUMPTION, DYNAMICS
+from parley import defaults
+from parley.experiments.simulate import Routes, Streams, simulate
+from parley.outcomes import BINARY_OUTCOMES
+from parley.params import ASSUMPTION
 from parley.randomness import run_seeds
+from parley.rules import DYNAMICS, STREAMS
 from parley.scenario import Scenario
 
 Evaluate = Callable[[np.ndarray, dict[str, np.ndarray] | None], dict[str, np.ndarray]]
 
 # decision name (the part of a stream key after the actor) -> the parameters that set
 # its probability: the deciding actor's stances, or dotted paths (another actor by
-# role name, ``dynamics.*`` modelling constants, ``shocks.*``).  Every stream the
-# model draws must be listed (tests/test_drivers.py reads them off a run).
-DECISION_PARAMS: dict[str, tuple[str, ...]] = {
-    # Washington
-    "offer": ("outreach_rate",),
-    "bold_move": ("bold_move_rate", "no_reelection_pressure"),
-    "bold_kind": (),  # equal odds of Oh's three moves: the modellers' own
-    "military": ("military_option", "dynamics.military_response_p"),
-    # Pyongyang: tests
-    "test_month": ("test_month_rate",),
-    "test_count": ("tests_per_test_month",),
-    "icbm": ("icbm_share",),
-    "irbm": ("irbm_share",),
-    "nuclear": ("nuclear_test_rate",),
-    # Pyongyang: engagement.  Whether it is willing is the engagement margin, a
-    # function of the state (no draw of its own); its ranged inputs show as
-    # ``range:`` elements.  The draw is whether a willing Pyongyang takes an offer.
-    "sit_out": ("sit_out_share",),  # retired coin (share 0 in the administration scenarios)
-    "accept": ("dynamics.accept_willing",),
-    "flatter": ("flattery_outreach", "washington.legacy_drive"),
-    "walkout": ("walkout_patience", "dynamics.walkout_hazard"),
-    # allies
-    "dialogue": ("engagement",),
-    # the talks machine
-    "derail": ("dynamics.derail_p",),
-    "summit": ("dynamics.summit_p", "washington.legacy_drive"),
-    "deal": ("dynamics.deal_p_working", "dynamics.deal_p_summit"),
-    # the world
-    "us_crisis": ("shocks.us_crisis_rate",),
-    "us_china_shock": ("shocks.us_china_shock_rate",),
-}
+# role name, ``dynamics.*`` modelling constants, ``shocks.*``).  Each rule family
+# declares its own (``STREAMS`` in parley/rules/*.py); every stream the model draws
+# must be listed (tests/test_drivers.py reads them off a run).
+DECISION_PARAMS: dict[str, tuple[str, ...]] = STREAMS
 # route to talks (a boolean act true in the month talks first opened) -> (role, decision)
 ROUTE_ACTS: dict[str, tuple[str, str]] = {
     "accept": ("pyongyang", "accept"),  # an offer taken up by a willing Pyongyang
@@ -177,10 +153,8 @@ def model_evaluator(scenario: Scenario, outcomes: Sequence[str],
     """``evaluate(seeds, stream_seeds)`` over the model: outcomes as float arrays."""
 
     def evaluate(seeds: np.ndarray, stream_seeds: dict[str, np.ndarray] | None):
-        model = NegotiationModel(scenario=scenario, seeds=seeds, overrides=overrides,
-                                 narrate=False, stream_seeds=stream_seeds).run()
-        out = model.outcomes()
-        model.release()
+        out = simulate(scenario, seeds, overrides=overrides,
+                       stream_seeds=stream_seeds)["outcomes"]
         return {k: np.asarray(out[k], dtype=float) for k in outcomes}
 
     return evaluate
@@ -190,27 +164,12 @@ def stream_keys(scenario: Scenario, seeds: np.ndarray,
                 overrides: dict[str, Any] | None = None) -> tuple[list[str], dict[str, np.ndarray]]:
     """The decision streams a run draws, and the routes by which each world's talks opened.
 
-    Steps the model month by month; for each route act present (a boolean
-    array in ``model.acts``, see ROUTE_ACTS), whether it was true in the month
-    the world's talks first opened (False where they never did).
+    For each route act (ROUTE_ACTS), whether it was true in the month the
+    world's talks first opened (False where they never did).
     """
-    model = NegotiationModel(scenario=scenario, seeds=seeds, overrides=overrides,
-                             narrate=False)
-    routes = {}
-    first_seen = np.zeros(model.n_worlds, dtype=bool)
-    while model.running:
-        model.step()
-        talked = model.outcomes()["first_talks_month"] > 0
-        new = talked & ~first_seen
-        for act in ROUTE_ACTS:
-            val = model.acts.get(act)
-            if isinstance(val, np.ndarray) and val.dtype == bool:
-                routes.setdefault(act, np.zeros(model.n_worlds, dtype=bool))
-                routes[act] |= new & val
-        first_seen |= talked
-    keys = model.draws.keys
-    model.release()
-    return keys, routes
+    seen = simulate(scenario, seeds, {"streams": Streams(), "routes": Routes()},
+                    overrides=overrides)
+    return seen["streams"], seen["routes"]
 
 
 def decision_groups(scenario: Scenario, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -298,7 +257,7 @@ def _stance(scenario: Scenario, path: str):
     return block.get(name) if isinstance(block, dict) else None
 
 
-def drivers(scenario: Scenario, runs: int = 2000, seed: int = 0,
+def drivers(scenario: Scenario, runs: int = defaults.DRIVERS_RUNS, seed: int = defaults.SEED,
             outcomes: Sequence[str] = BINARY_OUTCOMES,
             overrides: dict[str, Any] | None = None) -> pd.DataFrame:
     """Variance shares of each binary outcome by random element and route to talks.

@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from parley import defaults
 from parley import params as P
-from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, DEFAULT_SEED
+from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES
 from parley.scenario import Scenario, ScenarioError, split_path, with_values
 from parley.scenario_files import load_scenario
 
@@ -105,7 +106,7 @@ def _lookup(resolved: dict[str, Any], keys: tuple[str, ...]) -> Any:
 class ParleyFunction:
     """A picklable callable ``f(**uncertainties) -> {outcome: value}`` over one scenario."""
 
-    def __init__(self, scenario: Scenario, runs: int = 200, seed: int = DEFAULT_SEED):
+    def __init__(self, scenario: Scenario, runs: int = 200, seed: int = defaults.SEED):
         from parley.randomness import run_seeds
 
         if runs < 1:
@@ -116,11 +117,11 @@ class ParleyFunction:
         self.seeds = run_seeds(seed, range(runs))
 
     def __call__(self, **uncertainties: float) -> dict[str, float]:
-        from parley.experiments.engine import simulate
+        from parley.experiments.simulate import simulate
 
         values = {path_name(k): float(v) for k, v in uncertainties.items()}
         sc = with_values(self.scenario, values) if values else self.scenario
-        out = simulate(sc, self.seeds)
+        out = simulate(sc, self.seeds)["outcomes"]
         result = {k: float(np.mean(out[k])) for k in BINARY_OUTCOMES}
         result.update({k: float(np.mean(out[k])) for k in COUNT_OUTCOMES})
         return result
@@ -131,7 +132,7 @@ class ParleyFunction:
 
 
 def parley_model_function(scenario_path: str | Path | Scenario, runs: int = 200,
-                          seed: int = DEFAULT_SEED) -> ParleyFunction:
+                          seed: int = defaults.SEED) -> ParleyFunction:
     """A plain callable running ``runs`` CRN worlds of the scenario per call.
 
     ``f(washington__outreach_rate=0.4)`` (or ``f(**{"washington.outreach_rate": 0.4})``)
@@ -142,7 +143,7 @@ def parley_model_function(scenario_path: str | Path | Scenario, runs: int = 200,
 
 
 def make_ema_model(scenario_path: str | Path | Scenario, paths: list[str] | None = None,
-                   runs: int = 200, seed: int = DEFAULT_SEED, name: str | None = None):
+                   runs: int = 200, seed: int = defaults.SEED, name: str | None = None):
     """An ``ema_workbench.Model`` over the scenario (needs ema_workbench installed).
 
     Uncertainties: ``RealParameter(washington__outreach_rate, low, high)`` for each

@@ -23,22 +23,27 @@ from typing import Any
 
 import numpy as np
 
-from parley import rules as R
+from parley import defaults
 from parley.analysis.stats import Aggregate
 from parley.experiments.executors import Executor
+from parley.experiments.simulate import MonthlyLevels, Outcomes, Recorder, simulate
 from parley.outcomes import KINDS, OUTCOMES
 from parley.randomness import run_seeds
 from parley.results.store import ResultsStore
+from parley.rules.talks import Talks
 from parley.scenario import Scenario, build_scenario, with_values
 
-DEFAULT_CHUNK = 5000
+DEFAULT_CHUNK = defaults.CHUNK
 
 log = logging.getLogger("parley.experiments.engine")
 
 
 @dataclass(frozen=True)
 class ChunkTask:
-    """Runs ``first_run .. first_run + n - 1`` of one scenario (by its resolved mapping)."""
+    """Runs ``first_run .. first_run + n - 1`` of one scenario (by its resolved mapping).
+
+    In a hindcast the scenario is a term's (``scenario_index`` its index among the terms).
+    """
 
     seq: int
     scenario_index: int
@@ -47,6 +52,7 @@ class ChunkTask:
     n: int
     master_seed: int
     draw: int | None = None  # the parameter draw (its overrides are in ``resolved``)
+    start_state: str = "none"  # a hindcast term's: the record's state the month before it
 
 
 @dataclass
@@ -73,24 +79,6 @@ def scenario_from_resolved(resolved: dict[str, Any]) -> Scenario:
     return _SCENARIO_CACHE[key]
 
 
-def simulate(scenario: Scenario, seeds: np.ndarray,
-             aggregate: Aggregate | None = None) -> dict[str, np.ndarray]:
-    """Step one world per seed to the horizon; fold monthly levels into ``aggregate``."""
-    from parley.model import NegotiationModel  # here, so that importing the engine is cheap
-
-    model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False)
-    while model.running:
-        model.step()
-        if aggregate is not None:
-            s = model.state
-            aggregate.add_month(model.month, {"tension": s.tension,
-                                              "sanctions_pressure": s.pressure,
-                                              "us_china_tension": s.us_china}, R.in_talks(s.talks))
-    out = model.outcomes()
-    model.release()
-    return out
-
-
 def simulate_runs(scenario: Scenario, first_run: int, n: int, master_seed: int,
                   monthly: bool = True):
     """Runs ``first_run .. first_run + n - 1``: their indices, seeds, outcomes, tallies, errors.
@@ -104,7 +92,7 @@ def simulate_runs(scenario: Scenario, first_run: int, n: int, master_seed: int,
     agg = Aggregate(scenario.horizon.months)
     errors: list[dict[str, Any]] = []
     try:
-        out = simulate(scenario, seeds, agg if monthly else None)
+        out = _outcomes(scenario, seeds, agg if monthly else None)
     except Exception:
         out, agg, runs, seeds, errors = run_one_by_one(scenario, runs, seeds)
     if len(runs):
@@ -130,15 +118,11 @@ def write_in_order(executor: Executor, worker: Callable[[Any], Any], tasks: Iter
     """Run ``tasks`` (numbered by ``.seq`` from ``first_seq``) and ``write`` results in order.
 
     Results that arrive early wait in memory; ``write`` sees task ``first_seq``,
-    then ``first_seq + 1``, and so on, as soon as each can be written.
+    then ``first_seq + 1``, and so on, as soon as each can be written.  ``first_seq``
+    documents where the tasks begin (the order is the tasks' own).
     """
-    waiting: dict[int, Any] = {}
-    next_seq = first_seq
-    for _, result in executor.imap(worker, tasks):
-        waiting[result.seq] = result
-        while next_seq in waiting:
-            write(waiting.pop(next_seq))
-            next_seq += 1
+    for result in executor.map_ordered(worker, tasks):
+        write(result)
 
 
 def log_run_errors(errors: list[dict[str, Any]], where: str) -> None:
@@ -148,6 +132,15 @@ def log_run_errors(errors: list[dict[str, Any]], where: str) -> None:
                   err["error"])
 
 
+def _outcomes(scenario: Scenario, seeds: np.ndarray,
+              aggregate: Aggregate | None) -> dict[str, np.ndarray]:
+    """The outcome record of every world, its monthly levels folded into ``aggregate``."""
+    record: dict[str, Recorder] = {"outcomes": Outcomes()}
+    if aggregate is not None:
+        record["monthly"] = MonthlyLevels(aggregate)
+    return simulate(scenario, seeds, record)["outcomes"]
+
+
 def run_one_by_one(scenario, runs, seeds):
     """Re-run a failed chunk world by world to name the runs that raise."""
     agg = Aggregate(scenario.horizon.months)
@@ -155,7 +148,7 @@ def run_one_by_one(scenario, runs, seeds):
     for run, seed in zip(runs, seeds, strict=True):
         single = Aggregate(scenario.horizon.months)
         try:
-            parts.append(simulate(scenario, np.array([seed]), single))
+            parts.append(_outcomes(scenario, np.array([seed]), single))
         except Exception as exc:
             errors.append({"scenario": scenario.name, "run": int(run), "seed": int(seed),
                            "error": f"{type(exc).__name__}: {exc}"})
@@ -192,7 +185,7 @@ def _csv_column(name: str, values: np.ndarray) -> np.ndarray:
     if kind == "month":  # 0 means talks never resumed: an empty cell
         return np.where(values > 0, values.astype(str), "")
     if kind == "state":
-        return np.array([s.name.lower() for s in R.Talks])[values]
+        return np.array([s.name.lower() for s in Talks])[values]
     return values.astype(np.int64).astype(str)
 
 

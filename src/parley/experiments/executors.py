@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from parley import defaults
+
 _STOP = threading.Event()
 _active = 0  # executors inside their ``with`` block
 
@@ -67,6 +69,16 @@ class Executor:
         for i, task in enumerate(tasks):
             self._check_stop()
             yield i, fn(task)
+
+    def map_ordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        """``fn`` over ``tasks``, results in task order (an ordered ``map``, e.g. for pyabc)."""
+        waiting: dict[int, Any] = {}
+        next_index = 0
+        for i, result in self.imap(fn, tasks):
+            waiting[i] = result
+            while next_index in waiting:
+                yield waiting.pop(next_index)
+                next_index += 1
 
 
 class SerialExecutor(Executor):
@@ -220,7 +232,7 @@ def _run_task(fn: Callable[[Any], Any], task: Any) -> Any:
     return result
 
 
-EXECUTORS = ("local", "dask", "serial")
+EXECUTORS = defaults.EXECUTORS
 
 
 def max_jobs() -> int:

@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from parley.model import NegotiationModel
+from parley import defaults
+from parley.experiments.simulate import simulate
 from parley.randomness import run_seeds
 from parley.scenario import Scenario, build_scenario
 
@@ -132,13 +133,12 @@ def hybrid(a: Scenario, b: Scenario, groups: Sequence[Group]) -> Scenario:
 
 def _values(scenario: Scenario, seeds: np.ndarray,
             outcomes: Sequence[str]) -> dict[str, np.ndarray]:
-    model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False).run()
-    out = model.outcomes()
-    model.release()
+    out = simulate(scenario, seeds)["outcomes"]
     return {k: np.asarray(out[k], dtype=float) for k in outcomes}
 
 
-def explain(a: Scenario, b: Scenario, runs: int = 4000, seed: int = 0,
+def explain(a: Scenario, b: Scenario, runs: int = defaults.EXPLAIN_RUNS,
+            seed: int = defaults.SEED,
             outcomes: Sequence[str] = HEADLINE, permutations: int = 64) -> pd.DataFrame:
     """Shapley attribution of B - A, per outcome, to each differing group.
 

@@ -35,10 +35,12 @@ import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from parley import defaults
 from parley import params as P
 from parley.analysis.discovery import DEFAULT_THRESHOLD, box_sentence, check_prim, discover_boxes
 from parley.analysis.intervals import wilson
@@ -53,7 +55,7 @@ from parley.experiments.engine import (
     write_in_order,
 )
 from parley.experiments.executors import Executor
-from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, DEFAULT_SEED
+from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES
 from parley.results import manifest as lifecycle
 from parley.results.load import SWEEP_RECORD_FIELDS
 from parley.results.store import (
@@ -64,12 +66,12 @@ from parley.results.store import (
     cut_file,
 )
 from parley.safe_yaml import read_yaml_mapping
-from parley.scenario import Scenario, build_scenario, split_path, with_values
-from parley.scenario_files import load_scenario
+from parley.scenario import Scenario, build_scenario, pydantic_line, split_path, with_values
+from parley.scenario_files import load_scenario, resolve_reference
 
 METHODS = ("grid", "lhs", "morris", "sobol")
 DEFAULT_SAMPLES = {"lhs": 100, "morris": 10, "sobol": 64}
-DEFAULT_RUNS_PER_POINT = 1000
+DEFAULT_RUNS_PER_POINT = defaults.RUNS_PER_POINT
 MAX_POINTS = 1_000_000
 OUTCOMES = BINARY_OUTCOMES + COUNT_OUTCOMES  # the outcomes a sweep can summarise per point
 SHARE_COLUMNS = ("summit_held", "freeze_deal", "relief_granted", "crisis")
@@ -77,8 +79,6 @@ MEAN_COLUMNS = ("tests", "months_in_talks")
 STAT_COLUMNS = ("runs", "p_talks", "p_talks_lo", "p_talks_hi",
                 *(f"share_{k}" for k in SHARE_COLUMNS), *(f"mean_{k}" for k in MEAN_COLUMNS))
 SWEEP_RUNS_HEADER = "point" + RUNS_HEADER[len("scenario"):]
-FILE_KEYS = ("scenario", "parameters", "method", "samples", "runs_per_point", "seed", "outcome",
-             "threshold", "title", "description")
 log = logging.getLogger("parley.experiments.sweep")
 VARY_HELP = "PATH=LOW:HIGH:STEPS, e.g. washington.outreach_rate=0:1:11"
 
@@ -108,7 +108,7 @@ class SweepSpec:
     method: str = "grid"
     samples: int | None = None
     runs_per_point: int = DEFAULT_RUNS_PER_POINT
-    seed: int = DEFAULT_SEED
+    seed: int = defaults.SEED
     outcome: str = "talks_resumed"
     threshold: float = DEFAULT_THRESHOLD
 
@@ -130,62 +130,69 @@ def parse_vary(text: str) -> SweepParam:
     return SweepParam(path.strip(), low, high, steps)
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+class _SweepParamEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    path: str = Field(min_length=1)
+    low: float = Field(allow_inf_nan=False)
+    high: float = Field(allow_inf_nan=False)
+    steps: int | None = None
+
+    @field_validator("low", "high", mode="before")
+    @classmethod
+    def _a_number(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+class SweepFile(BaseModel):
+    """The fields of a sweep file (``parley sweep SWEEP.yaml``), declared once."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    scenario: str = Field(min_length=1, description="the scenario file, relative to the sweep "
+                          "file (or parley:NAME)")
+    parameters: list[_SweepParamEntry] = Field(min_length=1)
+    method: Literal[METHODS] = "grid"  # type: ignore[valid-type]
+    samples: int | None = Field(default=None, ge=1)
+    runs_per_point: int = Field(default=DEFAULT_RUNS_PER_POINT, ge=1)
+    seed: int = Field(default=defaults.SEED, ge=0, lt=2**63)
+    outcome: str = "talks_resumed"
+    threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0, le=1, allow_inf_nan=False)
+    title: str = ""
+    description: str = ""
+
+    @field_validator("threshold", mode="before")
+    @classmethod
+    def _a_number(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+FILE_KEYS = tuple(SweepFile.model_fields)
 
 
 def read_sweep_file(path: Path) -> dict[str, Any]:
-    """The settings a sweep file gives, checked for shape; the scenario path made absolute."""
+    """The settings a sweep file gives, validated (:class:`SweepFile`); the scenario path
+    resolved from the sweep file's folder, confined like ``extends``."""
     where = str(path)
     try:  # the scenario loader's bounded, duplicate-key-checking reader
         data = read_yaml_mapping(path, f"a sweep file (fields: {', '.join(FILE_KEYS)})")
+        doc = SweepFile.model_validate(data)
     except ScenarioError as exc:
         raise SweepSpecError(exc.problems) from None
-    if not isinstance(data, dict):
-        raise SweepSpecError([f"{where}: a sweep file must be a YAML mapping "
-                             f"(fields: {', '.join(FILE_KEYS)})"])
-    problems = [f"{where}: {k}: unknown field (allowed: {', '.join(FILE_KEYS)})"
-                for k in data if k not in FILE_KEYS]
-    out: dict[str, Any] = {}
-    if isinstance(data.get("scenario"), str):
-        out["scenario"] = str(path.parent / data["scenario"])
-    else:
-        problems.append(f"{where}: scenario: required, a scenario file path relative to "
-                        "the sweep file")
-    params = data.get("parameters")
-    if not isinstance(params, list) or not params:
-        problems.append(f"{where}: parameters: required, a list of {{path, low, high, steps}}")
-        params = []
-    out["parameters"] = []
-    for i, p in enumerate(params):
-        loc = f"{where}: parameters.{i}"
-        if not isinstance(p, dict) or not isinstance(p.get("path"), str):
-            problems.append(f"{loc}: must be a mapping with path, low, high and steps")
-            continue
-        extra = [k for k in p if k not in ("path", "low", "high", "steps")]
-        if extra:
-            problems.append(f"{loc}.{extra[0]}: unknown field (allowed: path, low, high, steps)")
-        if not (_is_number(p.get("low")) and _is_number(p.get("high"))):
-            problems.append(f"{loc} ({p['path']}): low and high must be numbers")
-            continue
-        steps = p.get("steps")
-        if steps is not None and (not isinstance(steps, int) or isinstance(steps, bool)):
-            problems.append(f"{loc} ({p['path']}): steps must be a whole number")
-            continue
-        out["parameters"].append(SweepParam(p["path"], float(p["low"]), float(p["high"]), steps))
-    for key, kind in (("samples", int), ("runs_per_point", int), ("seed", int),
-                      ("method", str), ("outcome", str), ("threshold", float)):
-        if key in data:
-            val = data[key]
-            ok = (_is_number(val) if kind is float
-                  else isinstance(val, kind) and not isinstance(val, bool))
-            if not ok:
-                problems.append(f"{where}: {key}: must be a {kind.__name__} (got {val!r})")
-            else:
-                out[key] = val
-    if problems:
-        raise SweepSpecError(problems)
-    return out
+    except ValidationError as exc:
+        raise SweepSpecError([pydantic_line(where, err, FILE_KEYS) for err in exc.errors()]
+                             ) from None
+    try:
+        scenario = resolve_reference(path, doc.scenario)
+    except ScenarioError as exc:
+        raise SweepSpecError([line.replace(": extends:", ": scenario:")
+                              for line in exc.problems]) from None
+    settings = doc.model_dump(exclude={"title", "description", "parameters"},
+                              exclude_unset=True)
+    settings["scenario"] = str(scenario)
+    settings["parameters"] = [SweepParam(p.path, p.low, p.high, p.steps)
+                              for p in doc.parameters]
+    return settings
 
 
 def build_spec(file: str | Path | None = None, vary: list[str] | None = None,

@@ -20,7 +20,8 @@ from parley.errors import ResultsFolderError
 MAX_JSON_BYTES = 256 * 2**20
 _EXCERPT = 40
 
-RUN_KINDS = ("run", "compare", "hindcast")
+RUN_KINDS = ("run", "compare")
+JOB_KINDS = (*RUN_KINDS, "hindcast", "sweep")
 
 
 def excerpt(value: Any, limit: int = _EXCERPT) -> str:
@@ -81,6 +82,7 @@ def _require(where: str, data: dict[str, Any], fields: dict[str, Any]) -> None:
 _MANIFEST_COMMON = {"kind": str, "master_seed": int, "chunk": int}
 _MANIFEST_RUN = {"target_runs": int, "max_runs": int, "precision": (int, float, type(None)),
                  "scenarios": list}
+_MANIFEST_HINDCAST = {"target_runs": int, "terms": list, "record_sha256": str}
 _MANIFEST_SWEEP = {"scenario": dict, "method": str, "parameters": list,
                    "samples": (int, type(None)), "runs_per_point": int, "outcome": str,
                    "threshold": (int, float), "save_runs": bool, "design_sha256": str}
@@ -96,11 +98,21 @@ def read_manifest(folder: Path, kinds: tuple[str, ...] = RUN_KINDS) -> dict[str,
     _require(str(path), data, _MANIFEST_COMMON)
     kind = data["kind"]
     if kind not in kinds:
-        other = "parley sweep --resume" if kind == "sweep" else "parley run/compare --resume"
+        other = {"sweep": "parley sweep --resume", "hindcast": "parley hindcast --resume"}.get(
+            kind, "parley run/compare --resume")
         raise ResultsFolderError(f"{path}: this is a {excerpt(kind)} folder, not one of "
                                  f"{', '.join(kinds)}; use {other}")
     if data["chunk"] < 1:
         raise ResultsFolderError(f"{path}: field 'chunk' must be positive")
+    if kind == "hindcast":
+        _require(str(path), data, _MANIFEST_HINDCAST)
+        for i, term in enumerate(data["terms"]):
+            if not isinstance(term, dict):
+                raise ResultsFolderError(f"{path}: terms.{i} must be an object")
+            _require(f"{path}: terms.{i}", term, {"name": str, "resolved": dict,
+                                                   "file": (str, type(None)),
+                                                   "start_state": str})
+        return data
     if kind == "sweep":
         _require(str(path), data, _MANIFEST_SWEEP)
         _require(f"{path}: scenario", data["scenario"], {"resolved": dict, "name": str,
@@ -118,13 +130,6 @@ def read_manifest(folder: Path, kinds: tuple[str, ...] = RUN_KINDS) -> dict[str,
 
 
 _SHARE = {"p": (int, float), "lo": (int, float), "hi": (int, float)}
-
-
-def read_summary(folder: Path) -> dict[str, Any]:
-    """``folder/summary.json`` checked for the fields the figures and report read."""
-    path = folder / "summary.json"
-    data = read_json(path, "summary")
-    return check_summary(data, str(path))
 
 
 def check_summary(data: Any, where: str) -> dict[str, Any]:

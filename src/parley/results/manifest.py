@@ -20,7 +20,7 @@ from parley.results.store import atomic_write_json
 
 MANIFEST = "manifest.json"
 # what a results folder holds; a new job refuses a folder holding any of them
-RESULT_FILES = (MANIFEST, "chunks.jsonl", "runs.csv", "points.csv", "summary.json",
+RESULT_FILES = (MANIFEST, "chunks.jsonl", "runs.csv", "paths.bin", "points.csv", "summary.json",
                 "comparison.csv", "hindcast.json", "sweep.json", "sensitivity.json",
                 "boxes.json", "report.html")
 
@@ -88,7 +88,7 @@ def read_manifest(folder: Path, kinds: tuple[str, ...] | None = None) -> dict[st
 
     if not (folder / MANIFEST).is_file():
         raise ResultsFolderError(f"--resume {folder}: no {MANIFEST} there")
-    return load.read_manifest(folder, kinds or (*load.RUN_KINDS, "sweep"))
+    return load.read_manifest(folder, kinds or load.JOB_KINDS)
 
 
 def resume_manifest(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -205,22 +205,24 @@ class ResultsStore:
             self.log_path.unlink(missing_ok=True)
             raise _write_error(self.folder, exc, "the new results files") from None
 
-    def append(self, rows: bytes, record: dict[str, Any]) -> None:
+    def append(self, rows: bytes, record: dict[str, Any]) -> dict[str, Any]:
         """Append one chunk's rows, make them durable, then log the chunk as done.
 
         A short write or a full disk rolls both files back and raises
         ResultsFolderError: a chunk is logged only when all its bytes are on disk.
+        Returns the record as logged (with where its rows lie and their checksum).
         """
         start, end = append_durably(self.runs_path, rows, f"chunk {record.get('seq')}")
-        line = json.dumps({**record, "offset_start": start, "offset_end": end,
-                           "bytes": len(rows), "sha256": hashlib.sha256(rows).hexdigest()},
-                          separators=(",", ":")) + "\n"
+        logged = {**record, "offset_start": start, "offset_end": end, "bytes": len(rows),
+                  "sha256": hashlib.sha256(rows).hexdigest()}
+        line = json.dumps(logged, separators=(",", ":")) + "\n"
         try:
             append_durably(self.log_path, line.encode("utf-8"),
                            f"the record of chunk {record.get('seq')}")
         except ResultsFolderError:
             cut_file(self.runs_path, start)
             raise
+        return logged
 
     # ----------------------------------------------------------- resuming
 

@@ -1,0 +1,31 @@
+"""Every default and limit of the commands and the Python API, declared once.
+
+No imports: the CLI, the API, the engine and the docs read these names, so a
+default is written in one place and a test can check that ``--help`` says it.
+"""
+
+#: the master seed of every command when none is given (the date the first texts were read)
+SEED = 20201130
+
+#: Monte Carlo worlds per scenario (per parameter draw) of ``run`` and ``compare``
+RUNS = 10_000
+#: worlds per term of ``hindcast`` and ``forecast``
+HINDCAST_RUNS = 2_000
+#: worlds per design point of ``sweep``
+RUNS_PER_POINT = 1_000
+#: worlds per sample of ``drivers`` and of ``explain``
+DRIVERS_RUNS = 2_000
+EXPLAIN_RUNS = 4_000
+
+#: worlds stepped together in one task (memory stays flat; results never depend on it)
+CHUNK = 5_000
+#: runs per scenario a batch may reach, with or without a precision target
+MAX_RUNS = 10_000_000
+#: the cap on runs a precision target may raise a batch to, unless ``max_runs`` is given
+PRECISION_MAX_RUNS = 200_000
+#: parameter draws of one batch, at most
+MAX_DRAWS = 10_000
+
+#: how tasks are run: in worker processes on this machine, on a Dask cluster, or in process
+EXECUTORS = ("local", "dask", "serial")
+EXECUTOR = "local"

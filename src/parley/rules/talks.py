@@ -1,0 +1,159 @@
+"""The talks machine: how talks open, move up to a summit and a freeze deal, and end
+(a derailing test, a walkout, a broken deal, a red-line breach); docs/MODEL.md, 'Talks'."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from parley.params import LADDER
+from parley.rules.constants import Constants, Stance, Value, constant
+
+
+class Talks(IntEnum):
+    """The talks state machine (transitions in :func:`advance_talks`)."""
+
+    NO_CONTACT = 0
+    WORKING = 1
+    SUMMIT = 2
+    AGREEMENT = 3
+    COLLAPSE = 4
+
+
+@dataclass(frozen=True)
+class TalksConstants(Constants):
+    derail_p: Value = constant(0.5, 0.2, 0.9, "Chance a test in working-level talks ends them.")
+    summit_p: Value = constant(
+        0.25, 0.1, 0.5,
+        "Monthly summit chance at full legacy drive and attention, once talks are ready.")
+    summit_ready_working: Value = constant(
+        3, 1, 6, "Months of working-level talks before a summit when a summit needs them.")
+    summit_ready_direct: Value = constant(1, 1, 3, "Months of talks before a summit otherwise.")
+    deal_p_working: Value = constant(0.10, 0.03, 0.25,
+                                     "Monthly deal chance in working-level talks.")
+    deal_p_summit: Value = constant(0.25, 0.1, 0.5, "Monthly deal chance at a summit.")
+    freeze_covers_missiles_rung: Value = constant(
+        0.5, 0.25, 0.75,
+        "LADDER rung from which a freeze also covers all missile tests (else only ICBMs).")
+    walkout_hazard: Value = constant(0.15, 0.05, 0.3,
+                                     "Walkout hazard at the patience limit (per month).")
+    walkout_cap: Value = constant(0.3, 0.1, 0.5, "Largest monthly walkout hazard.")
+
+
+STREAMS: dict[str, tuple[str, ...]] = {
+    "derail": ("dynamics.derail_p",),
+    "summit": ("dynamics.summit_p", "washington.legacy_drive"),
+    "deal": ("dynamics.deal_p_working", "dynamics.deal_p_summit"),
+    "walkout": ("walkout_patience", "dynamics.walkout_hazard"),
+}
+
+
+def in_talks(talks: np.ndarray) -> np.ndarray:
+    return (talks == Talks.WORKING) | (talks == Talks.SUMMIT) | (talks == Talks.AGREEMENT)
+
+
+def walks_out(u: np.ndarray, st: Stance, c: TalksConstants, talks: np.ndarray,
+              talks_months: np.ndarray, relief: np.ndarray) -> np.ndarray:
+    """Pyongyang walks out of talks that bring no relief.
+
+    Yeo, 'Trump': Stockholm ended abruptly; two summits brought no relief.
+    Hazard ``walkout_hazard`` x (months in talks / patience), capped.
+    """
+    hazard = np.minimum(c.walkout_hazard * talks_months / st["walkout_patience"],
+                        c.walkout_cap)
+    talking = (talks == Talks.WORKING) | (talks == Talks.SUMMIT)
+    return talking & ~relief & (u < hazard)
+
+
+def freeze_violated(us: Stance, c: TalksConstants, tests: np.ndarray, icbm: np.ndarray,
+                    nuclear: np.ndarray) -> np.ndarray:
+    """A freeze covers nuclear tests; from the missile-freeze rung up, missile tests too."""
+    covers_missiles = LADDER[us["relief_precondition"]] >= c.freeze_covers_missiles_rung
+    return (nuclear > 0) | np.where(covers_missiles, tests > 0, icbm > 0)
+
+
+@dataclass(frozen=True)
+class TalksMonth:
+    """The month's moves of the talks machine, and the talks state they lead to."""
+
+    talks: np.ndarray
+    derail: np.ndarray
+    deal_broken: np.ndarray
+    to_summit: np.ndarray
+    to_deal: np.ndarray
+
+
+def resolve(talks: np.ndarray, talks_months: np.ndarray, us: Stance, c: TalksConstants, *,
+            u_derail: np.ndarray, u_summit: np.ndarray, u_deal: np.ndarray,
+            tests: np.ndarray, icbm: np.ndarray, nuclear: np.ndarray,
+            accept: np.ndarray, flatter: np.ndarray, walkout: np.ndarray,
+            breach: np.ndarray, military: np.ndarray, attention: np.ndarray,
+            deal_ok: np.ndarray) -> TalksMonth:
+    """One month of talks: openings, a summit, a deal, and what ends them.
+
+    A test in working-level talks derails them with chance ``derail_p``; a
+    test the freeze covers breaks a deal in force.  No new talks open in a
+    month of crisis (a red-line breach or a military response).  An accepted
+    offer opens working-level talks; Kim's outreach opens them too, or goes
+    straight to a summit when Washington does not ask for working-level
+    agreement first (Oh, Introduction).  Ready talks reach a summit with
+    chance ``summit_p`` x legacy drive x attention; a deal comes with chance
+    ``deal_p_*`` when Pyongyang's furthest step meets the ask (``deal_ok``).
+    """
+    working_first = us["summit_requires_working_level"]
+    derail = (talks == Talks.WORKING) & (tests > 0) & (u_derail < c.derail_p)
+    deal_broken = (talks == Talks.AGREEMENT) & freeze_violated(us, c, tests, icbm, nuclear)
+    calm = ~breach & ~military  # no new talks in a month of crisis
+    invite = flatter & (not working_first) & calm
+    opened = (accept | (flatter & working_first)) & calm
+    summit_p = c.summit_p * us["legacy_drive"] * attention
+    ready = talks_months >= (c.summit_ready_working if working_first
+                             else c.summit_ready_direct)
+    to_summit = ready & (u_summit < summit_p) & ~derail
+    deal_p = np.where(talks == Talks.SUMMIT, c.deal_p_summit, c.deal_p_working)
+    to_deal = deal_ok & (u_deal < deal_p) & ~derail & ~walkout
+    new = advance_talks(talks, opened=opened, summit_invite=invite, to_summit=to_summit,
+                        to_deal=to_deal, breach=breach, derail=derail, walkout=walkout,
+                        deal_broken=deal_broken)
+    return TalksMonth(new, derail, deal_broken, to_summit, to_deal)
+
+
+def advance_talks(talks: np.ndarray, *, opened: np.ndarray,
+                  summit_invite: np.ndarray, to_summit: np.ndarray, to_deal: np.ndarray,
+                  breach: np.ndarray, derail: np.ndarray, walkout: np.ndarray,
+                  deal_broken: np.ndarray) -> np.ndarray:
+    """One month of the talks state machine (docs/MODEL.md, 'Talks').
+
+    NO_CONTACT -> WORKING on an accepted offer, -> SUMMIT on a leader-level
+    invitation; WORKING -> SUMMIT; WORKING/SUMMIT -> AGREEMENT on a deal;
+    any talks -> COLLAPSE on a red-line breach, a derailing test, a walkout or a
+    broken deal; COLLAPSE -> NO_CONTACT after one month.  Later assignments win
+    when several fire in one month: an invitation beats an accepted offer, a
+    deal beats a summit, and a collapse beats everything.
+    """
+    new = talks.copy()
+    cooled = talks == Talks.COLLAPSE
+    new[cooled] = Talks.NO_CONTACT
+    idle = talks == Talks.NO_CONTACT
+    new[idle & opened] = Talks.WORKING
+    new[idle & summit_invite] = Talks.SUMMIT
+    talking = (talks == Talks.WORKING) | (talks == Talks.SUMMIT)
+    new[(talks == Talks.WORKING) & to_summit] = Talks.SUMMIT
+    new[talking & to_deal] = Talks.AGREEMENT
+    ends = in_talks(talks) & (breach | derail | walkout | deal_broken)
+    new[ends] = Talks.COLLAPSE
+    return new
+
+
+# ------------------------------------------------------------------ the telling
+
+#: what the chronicle says when a rule of this family fires (parley.narrative)
+SAYS = {
+    "derail": "The test derails the working-level talks.",
+    "walkout": "Pyongyang walks out after {months} of talks without relief.",
+    "deal_broken": "The test breaks the freeze agreement.",
+    "summit": "Leaders meet at a summit.",
+    "lapsed": "Contact lapses after the collapse.",
+}
