@@ -28,11 +28,14 @@ def hindcast_scenarios():
 
 def test_shared_assumptions_are_the_values_every_term_assumes_alike(hindcast_scenarios):
     env = {p.name: p for p in U.shared_assumptions(hindcast_scenarios)}
-    # what the eight hindcast terms inherit alike from scenarios/base.yaml
+    # what the eight hindcast terms inherit alike from scenarios/hindcast/base.yaml
     assert set(env) == {
-        "beijing__influence", "pyongyang__leverage_sensitivity",
-        "shocks__us_china_shock_rate", "shocks__us_china_shock_size",
-        "shocks__us_crisis_months", "shocks__us_crisis_rate"}
+        "beijing__influence", "beijing__phased_affinity", "pyongyang__capability_growth",
+        "pyongyang__evasion_growth", "pyongyang__flattery_outreach",
+        "pyongyang__leverage_sensitivity", "pyongyang__restraint_in_talks",
+        "pyongyang__walkout_patience", "shocks__us_china_shock_rate",
+        "shocks__us_china_shock_size", "shocks__us_crisis_months", "shocks__us_crisis_rate",
+        "washington__crisis_distraction", "washington__election_year_drag"}
     leverage = env["pyongyang__leverage_sensitivity"]
     # [0.5, 1.5] widened by half each side: [0.25, 2.25]
     assert (leverage.low, leverage.high) == pytest.approx((0.25, 2.25))

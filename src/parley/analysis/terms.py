@@ -33,7 +33,7 @@ from parley.scenario import (
 SHIPPED_FOLDERS: tuple[str, ...] = ("hindcast", "live")
 #: Whether citations dated inside or after their term refuse a hindcast file (docs/
 #: PROVENANCE.md).  Off until every shipped hindcast file carries its sources' dates.
-ENFORCE_SOURCE_DATES = False
+ENFORCE_SOURCE_DATES = True
 
 
 @dataclass(frozen=True)
