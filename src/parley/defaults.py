@@ -7,8 +7,10 @@ default is written in one place and a test can check that ``--help`` says it.
 #: the master seed of every command when none is given (the date the first texts were read)
 SEED = 20201130
 
-#: Monte Carlo worlds per scenario (per parameter draw) of ``run`` and ``compare``
-RUNS = 10_000
+#: Monte Carlo worlds per scenario of ``run`` and ``compare`` (over every parameter draw)
+RUNS = 20_000
+#: parameter draws over the readings and assumptions, by default (0: the point run)
+PARAMETER_DRAWS = 20
 #: worlds per term of ``hindcast`` and ``forecast``
 HINDCAST_RUNS = 2_000
 #: worlds per design point of ``sweep``

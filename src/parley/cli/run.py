@@ -34,9 +34,12 @@ def _adaptive_options(p) -> None:
                    help="cap on runs per scenario with --precision")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
                    help="complete an interrupted batch in DIR")
-    p.add_argument("--parameter-draws", type=int, default=0, metavar="K",
-                   help="carry parameter uncertainty: K parameter draws, each on the same "
-                        "runs (default 0: off)")
+    p.add_argument("--parameter-draws", type=int, default=defaults.PARAMETER_DRAWS,
+                   metavar="K",
+                   help="draw the values we chose (readings, assumptions, the rules' "
+                        "constants) over their envelopes: K draws, the runs split evenly "
+                        f"over them on the same worlds (default {defaults.PARAMETER_DRAWS}; "
+                        "0: the point run)")
     p.add_argument("--posterior", type=Path, default=None, metavar="FILE",
                    help="draw the parameters from this posterior file (default: the "
                         "assumption envelope of the scenarios)")
@@ -51,7 +54,8 @@ def batch_options(args: argparse.Namespace):
                         max_runs=getattr(args, "max_runs", 0),
                         reference=getattr(args, "reference", None), executor=args.executor,
                         jobs=args.jobs, scheduler=args.scheduler,
-                        parameter_draws=getattr(args, "parameter_draws", 0),
+                        parameter_draws=getattr(args, "parameter_draws",
+                                                defaults.PARAMETER_DRAWS),
                         posterior=getattr(args, "posterior", None))
 
 
@@ -102,8 +106,8 @@ def run_experiment(args: argparse.Namespace, compare: bool) -> int:
     sources = list(args.scenarios) if compare else [args.scenario] if args.scenario else []
     kind = "compare" if compare else "run"
     executor, batch, manifest = prepared(args, lambda: start_or_resume(args, sources, kind))
-    n_scen = len(batch.scenarios)
-    with progress_bar(n_scen * manifest["target_runs"], batch.done_runs * n_scen) as bar:
+    per_row = len(batch.scenarios) * batch.tasks_per_chunk_row  # worlds x scenarios x draws
+    with progress_bar(per_row * manifest["target_runs"], batch.done_runs * per_row) as bar:
         summary = execute(batch, manifest, executor, bar.update,
                           lambda total: setattr(bar, "total", total))
     print(comparison_table(summary, manifest))

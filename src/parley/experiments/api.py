@@ -100,7 +100,8 @@ def run(scenario: ScenarioLike, runs: int = defaults.RUNS, seed: int = defaults.
         out: str | Path | None = None, executor: ExecutorLike = "local",
         jobs: int | None = None, chunk: int = DEFAULT_CHUNK, precision: float | None = None,
         max_runs: int = defaults.PRECISION_MAX_RUNS, progress: Progress = None,
-        parameter_draws: int = 0, posterior: str | Path | None = None) -> BatchResult:
+        parameter_draws: int = defaults.PARAMETER_DRAWS,
+        posterior: str | Path | None = None) -> BatchResult:
     """Monte Carlo runs of one scenario (``parley run``).
 
     ``parameter_draws=K`` runs every world under K parameter draws (from
@@ -117,7 +118,7 @@ def compare(scenarios: Sequence[ScenarioLike], runs: int = defaults.RUNS,
             executor: ExecutorLike = "local", jobs: int | None = None,
             chunk: int = DEFAULT_CHUNK, precision: float | None = None,
             max_runs: int = defaults.PRECISION_MAX_RUNS, progress: Progress = None,
-            parameter_draws: int = 0,
+            parameter_draws: int = defaults.PARAMETER_DRAWS,
             posterior: str | Path | None = None) -> BatchResult:
     """Scenarios (files, folders or Scenario objects) on the same seeds (``parley compare``).
 

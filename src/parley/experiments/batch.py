@@ -3,27 +3,36 @@
 Folder contents: ``runs.csv`` (one row per run), ``chunks.jsonl`` (progress
 log for ``--resume``), ``summary.json``, ``manifest.json`` (everything needed
 to replay), ``comparison.csv`` (compare) and ``figures/``.
+
+Parameter uncertainty is on by default: a batch of ``runs`` worlds per scenario
+is ``parameter_draws`` draws of ``runs // parameter_draws`` worlds each, the same
+worlds in every draw and scenario (common random numbers).  A draw moves every
+value we chose (readings, assumptions, the rules' constants) over its envelope
+(:mod:`parley.analysis.envelope`), or resamples a calibrated posterior.  With
+``parameter_draws=0`` the batch is the point run: the scenarios as they are.
+Everything the summary needs is summed chunk by chunk (pooled tallies, per-draw
+counts, paired sums across scenarios), so a million runs are never read back.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
+import math
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from parley import defaults
-from parley.analysis.stats import Z95, paired_difference
-from parley.experiments.engine import DEFAULT_CHUNK, Batch, draw_variants, runs_for_precision
+from parley.analysis.stats import Z95, share
+from parley.experiments.engine import DEFAULT_CHUNK, Batch, runs_for_precision
 from parley.experiments.executors import Executor, jobs_problem
-from parley.outcomes import (
-    BINARY_OUTCOMES,
-    RUNS_HEADER,
-    RUNS_HEADER_WITH_DRAW,
-)
+from parley.outcomes import BINARY_OUTCOMES, RUNS_HEADER, RUNS_HEADER_WITH_DRAW
 from parley.results.manifest import (
     close_manifest,
     new_manifest,
@@ -33,11 +42,14 @@ from parley.results.manifest import (
     write_manifest,
 )
 from parley.results.store import ResultsStore, atomic_write_json, atomic_write_text
-from parley.scenario import Scenario, ScenarioError, build_scenario, require_runnable
+from parley.scenario import Scenario, ScenarioError, build_scenario, require_runnable, with_values
 from parley.scenario_files import load_scenario, scenario_files
 
 MAX_RUNS = defaults.MAX_RUNS
 MAX_DRAWS = defaults.MAX_DRAWS
+#: an adjacent pair of ranked scenarios is a tier boundary when the upper one is above
+#: the lower in at least this share of parameter draws
+TIER_SHARE = 0.9
 
 
 @dataclass
@@ -50,11 +62,11 @@ class BatchOptions:
     precision: float | None = None
     max_runs: int = MAX_RUNS
     reference: str | None = None
-    executor: str | Executor = "local"
+    executor: str | Executor = defaults.EXECUTOR
     jobs: int | None = None
     scheduler: str | None = None
-    #: K parameter draws on the same worlds (0: off); from ``posterior`` or the envelope
-    parameter_draws: int = 0
+    #: K parameter draws (0: the point run), each on runs // K worlds
+    parameter_draws: int = defaults.PARAMETER_DRAWS
     posterior: str | Path | None = None
 
     def check(self) -> None:
@@ -68,17 +80,28 @@ class BatchOptions:
             problems.append(problem)
         if self.precision is not None and not 0 < self.precision < 0.5:
             problems.append("--precision must lie in (0, 0.5)")
+        if self.precision is not None and self.parameter_draws:
+            problems.append("--precision works on the point run: give --parameter-draws 0 "
+                            "as well")
         if self.precision is not None and not 1 <= self.max_runs <= MAX_RUNS:
             problems.append(f"--max-runs {self.max_runs}: allowed 1 to {MAX_RUNS:,}")
         if not 0 <= self.seed < 2**63:
             problems.append("--seed must be an integer in [0, 2**63)")
         if not 0 <= self.parameter_draws <= MAX_DRAWS:
-            problems.append(f"--parameter-draws {self.parameter_draws}: allowed 0 (off) to "
-                            f"{MAX_DRAWS:,}")
+            problems.append(f"--parameter-draws {self.parameter_draws}: allowed 0 (the point "
+                            f"run) to {MAX_DRAWS:,}")
+        elif self.parameter_draws and self.runs < self.parameter_draws:
+            problems.append(f"--runs {self.runs}: with {self.parameter_draws} parameter draws "
+                            "each draw needs a world; give --runs of at least "
+                            f"{self.parameter_draws}, or --parameter-draws 0")
         if self.posterior is not None and not self.parameter_draws:
             problems.append("--posterior: give --parameter-draws K as well (K draws from it)")
         if problems:
             raise ScenarioError(problems)
+
+    @property
+    def worlds_per_draw(self) -> int:
+        return self.runs // self.parameter_draws if self.parameter_draws else self.runs
 
 
 # ---------------------------------------------------------------- driver
@@ -118,8 +141,9 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     label = kind if compare else scenarios[0].name
     folder = folder or Path("results") / f"{label}-{stamp}"
-    chunk = min(options.chunk, options.runs)
-    start_runs = options.runs if not options.precision else min(options.runs, 2000)
+    worlds = options.worlds_per_draw
+    chunk = min(options.chunk, worlds)
+    start_runs = worlds if not options.precision else min(worlds, 2000)
     reference = None
     if compare:
         names = [s.name for s in scenarios]
@@ -128,8 +152,10 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
             raise ScenarioError([f"--reference: {reference!r} is not among the scenarios "
                                  f"(allowed: {', '.join(names)})"])
     uncertainty = parameter_uncertainty(scenarios, options)
-    draws = uncertainty["values"] if uncertainty else []
-    draw_variants(scenarios, draws)  # a draw a scenario cannot take fails before the folder
+    draws = draw_values(scenarios, uncertainty)
+    if draws:  # a draw a scenario cannot take fails before the folder
+        for sc, values in zip(scenarios, draws[0], strict=True):
+            with_values(sc, values, "parameter draw 0")
     refuse_used_folder(folder)
     store = ResultsStore(folder, header=RUNS_HEADER_WITH_DRAW if draws else RUNS_HEADER)
     fields = {"runs": 0, "target_runs": start_runs, "precision": options.precision,
@@ -138,49 +164,66 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
     if uncertainty:
         fields["parameter_uncertainty"] = uncertainty
     inputs = {"scenarios": [{"name": s.name, "file": str(s.path) if s.path else None,
-                             "hash": s.hash, "resolved": s.resolved} for s in scenarios]}
+                             "hash": s.hash, "resolved": s.resolved,
+                             "variant_of": s.variant_of} for s in scenarios]}
     sources = sources or [str(s.path or s.name) for s in scenarios]
     manifest = new_manifest(kind, command_line(kind, sources, options, folder), options.seed,
                             fields, inputs)
     store.start()
     write_manifest(folder, manifest)
-    return Batch(scenarios, options.seed, store, chunk, draws=draws), manifest
+    return Batch(scenarios, options.seed, store, chunk, draws=draws,
+                 camps=camp_members(scenarios)), manifest
+
+
+def camp_members(scenarios: Sequence[Scenario]) -> tuple[tuple[int, ...], ...]:
+    """Per camp (sorted by name), the indices of its scenarios; variants are left out, so a
+    contested reading shipped twice counts once."""
+    camps = sorted({sc.camp for sc in scenarios if not sc.variant_of})
+    return tuple(tuple(i for i, sc in enumerate(scenarios) if sc.camp == c and not sc.variant_of)
+                 for c in camps)
 
 
 def parameter_uncertainty(scenarios: list[Scenario], options: BatchOptions
                           ) -> dict[str, Any] | None:
-    """The K parameter draws of a batch and where they come from (None when off).
+    """The K parameter draws of a batch and where they come from (None for the point run).
 
-    Drawn from the posterior file, or else from the assumption envelope of the
-    scenarios, with the batch's master seed: the same command draws the same values.
+    From the envelopes of the scenarios (a Latin hypercube of quantiles, one per
+    path, keyed by the batch's master seed: the same command draws the same
+    values) or resampled from a posterior file.
     """
-    from parley.analysis.uncertainty import (
-        PosteriorError,
-        assumption_envelope,
-        load_posterior,
-        parameter_draws,
-    )
+    from parley.analysis.envelope import envelope, kind_of, quantile_draws
+    from parley.analysis.uncertainty import PosteriorError, load_posterior, parameter_draws
 
     k = options.parameter_draws
     if not k:
         return None
+    base = {"draws": k, "seed": options.seed, "worlds_per_draw": options.worlds_per_draw}
     if options.posterior is not None:
         try:
             posterior = load_posterior(options.posterior)
         except PosteriorError as exc:
             raise ScenarioError([f"--posterior {exc}"]) from None
-        values = parameter_draws(k, options.seed, posterior=posterior)
-        return {"draws": k, "source": "posterior", "posterior": str(options.posterior),
-                "posterior_sha256": posterior.sha256, "seed": options.seed,
-                "parameters": list(posterior.names), "values": values}
-    envelope = assumption_envelope(scenarios)
-    if not envelope:
-        raise ScenarioError(["--parameter-draws: these scenarios share no uncertain value to "
-                             "draw (give --posterior FILE)"])
-    return {"draws": k, "source": "envelope", "posterior": None, "seed": options.seed,
-            "parameters": [{"name": p.name, "low": p.low, "high": p.high,
-                            "default": p.default} for p in envelope],
-            "values": parameter_draws(k, options.seed, envelope=envelope)}
+        values = [{n.replace("__", "."): v for n, v in d.items()}
+                  for d in parameter_draws(k, options.seed, posterior=posterior)]
+        return {**base, "source": "posterior", "posterior": str(options.posterior),
+                "posterior_sha256": posterior.sha256, "values": values}
+    envelopes = [envelope(sc) for sc in scenarios]
+    paths = sorted({u.path for env in envelopes for u in env})
+    return {**base, "source": "envelope", "posterior": None, "kinds": kind_of(envelopes),
+            "quantiles": quantile_draws(paths, k, options.seed)}
+
+
+def draw_values(scenarios: Sequence[Scenario], uncertainty: dict[str, Any] | None
+                ) -> list[tuple[dict[str, float], ...]]:
+    """Per draw, per scenario, the values (by path) the draw sets; empty for the point run."""
+    from parley.analysis.envelope import apply_draw, envelope
+
+    if not uncertainty:
+        return []
+    if uncertainty["source"] == "posterior":
+        return [tuple(dict(v) for _ in scenarios) for v in uncertainty["values"]]
+    envelopes = [envelope(sc) for sc in scenarios]
+    return [tuple(apply_draw(env, q) for env in envelopes) for q in uncertainty["quantiles"]]
 
 
 def resume_batch(folder: Path) -> tuple[Batch, dict[str, Any]]:
@@ -188,9 +231,10 @@ def resume_batch(folder: Path) -> tuple[Batch, dict[str, Any]]:
     manifest = read_manifest(folder, ("run", "compare"))
     scenarios = [build_scenario(dict(s["resolved"]), s["file"] or s["name"])
                  for s in manifest["scenarios"]]
-    draws = (manifest.get("parameter_uncertainty") or {}).get("values", [])
+    draws = draw_values(scenarios, manifest.get("parameter_uncertainty"))
     store = ResultsStore(folder, header=RUNS_HEADER_WITH_DRAW if draws else RUNS_HEADER)
-    batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"], draws=draws)
+    batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"], draws=draws,
+                  camps=camp_members(scenarios))
     store.recover_into(batch.restore)
     return batch, resume_manifest(manifest)
 
@@ -256,6 +300,8 @@ def _finish(batch: Batch, manifest: dict[str, Any], status: str) -> dict[str, An
 
 
 def build_summary(batch: Batch, manifest: dict[str, Any]) -> dict[str, Any]:
+    """summary.json: every scenario pooled over draws and worlds; with draws, the interval
+    over draws and the orderings and tiers; with several scenarios, the ranked comparison."""
     starts = {sc.horizon.start for sc in batch.scenarios}
     horizons = {sc.horizon.months for sc in batch.scenarios}
     summary: dict[str, Any] = {"level": 0.95,
@@ -265,48 +311,187 @@ def build_summary(batch: Batch, manifest: dict[str, Any]) -> dict[str, Any]:
                                "master_seed": batch.master_seed, "scenarios": []}
     for sc, agg in zip(batch.scenarios, batch.aggregates, strict=True):
         summary["scenarios"].append({"name": sc.name, "title": sc.title, "camp": sc.camp,
+                                     "variant_of": sc.variant_of,
                                      "start": sc.horizon.start, "months": sc.horizon.months,
                                      **agg.summary()})
     if batch.draws:
-        summary["parameter_uncertainty"] = summarise_draws(batch.store.runs_path,
+        summary["parameter_uncertainty"] = summarise_draws(batch,
                                                            manifest["parameter_uncertainty"])
     if manifest.get("kind") != "run" and len(batch.scenarios) > 1:
-        wide = talks_by_run(batch.store.runs_path)
-        summary["comparison"] = compare_scenarios(wide, summary, manifest["reference"])
-        summary["camps"] = camp_shares(wide, batch.scenarios)
+        summary["comparison"] = compare_scenarios(batch, summary, manifest["reference"])
+        summary["camps"] = camp_shares(batch)
     return summary
 
 
-def summarise_draws(runs_path: Path, uncertainty: dict[str, Any]) -> dict[str, Any]:
-    """Monte Carlo beside parameter intervals, and pairwise ordering shares over draws.
+def summarise_draws(batch: Batch, uncertainty: dict[str, Any]) -> dict[str, Any]:
+    """Monte Carlo beside parameter intervals, orderings over draws and the tiers they allow.
 
-    Per scenario and yes/no outcome (and P(talks | engaged)): the Monte Carlo
-    interval of all K x M runs, the interval over the K per-draw means and the
-    share of their spread that is Monte Carlo noise.  Per pair of scenarios:
-    the share of draws in which P(talks) of the first is above, below or tied
-    with the second's (paired over the same worlds).
+    Per scenario and yes/no outcome (and P(talks | engaged)): the pooled mean and its
+    Monte Carlo interval, the 95% interval over the per-draw means, and the share of
+    their spread that is Monte Carlo noise.  Per pair of scenarios: the share of draws
+    in which the first is above, below or tied with the second on P(talks), paired over
+    the same worlds.
     """
-    import pandas as pd
+    tally = batch.by_draw
+    names = [sc.name for sc in batch.scenarios]
+    per_scenario: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        n = tally.n[:, i]
+        outcomes = {k: _draw_spread(tally.counts[k][:, i], n) for k in BINARY_OUTCOMES}
+        outcomes["talks_given_engaged"] = _draw_spread(tally.counts["talks_engaged"][:, i],
+                                                       tally.counts["engaged"][:, i])
+        per_scenario[name] = outcomes
+    orderings = ordering_shares(batch)
+    out = {"draws": uncertainty["draws"], "source": uncertainty["source"],
+           "posterior": uncertainty.get("posterior"),
+           "worlds": int(tally.n.min()) if tally.n.size else 0,
+           "scenarios": per_scenario, "orderings": orderings,
+           "per_draw_talks": {name: _nan_to_none(
+               (tally.counts["talks_resumed"][:, i] / np.maximum(tally.n[:, i], 1)).tolist())
+               for i, name in enumerate(names)}}
+    if uncertainty.get("kinds"):
+        kinds = list(uncertainty["kinds"].values())
+        out["drawn_values"] = {k: kinds.count(k) for k in ("source", "reading", "assumption")}
+    return _nan_to_none(out)
 
-    from parley.analysis.uncertainty import ordering_shares, uncertainty_summary
 
-    runs = pd.read_csv(runs_path, usecols=["scenario", "draw", "run", *BINARY_OUTCOMES])
-    by_scenario = uncertainty_summary(runs, BINARY_OUTCOMES)
-    given = uncertainty_summary(runs[runs["engaged"] == 1], ["talks_resumed"])
-    for name, per_outcome in by_scenario.items():
-        if name in given:
-            per_outcome["talks_given_engaged"] = given[name]["talks_resumed"]
-    per_draw = runs.groupby(["scenario", "draw"])["talks_resumed"].mean()
-    names = runs["scenario"].unique()
-    orderings = (ordering_shares(runs, "talks_resumed", world_col="run")
-                 if len(names) > 1 else [])
-    return _nan_to_none({"draws": uncertainty["draws"], "source": uncertainty["source"],
-                         "posterior": uncertainty.get("posterior"),
-                         "worlds": int(runs.groupby(["scenario", "draw"]).size().min()),
-                         "scenarios": by_scenario, "orderings": orderings,
-                         # P(talks) of each draw, per scenario (the ranking-stability figure)
-                         "per_draw_talks": {str(name): per_draw[name].tolist()
-                                            for name in sorted(names)}})
+def _draw_spread(k: np.ndarray, n: np.ndarray) -> dict[str, Any]:
+    """Pooled share with its Monte Carlo interval, and the interval over the draws' shares."""
+    kk, nn = int(k.sum()), int(n.sum())
+    pooled = share(kk, nn)
+    ok = n > 0
+    means = k[ok] / n[ok]
+    if not len(means):
+        nan = float("nan")
+        return {"mean": nan, "mc_lo": nan, "mc_hi": nan, "param_lo": nan, "param_hi": nan,
+                "mc_share": nan, "draws": 0, "worlds": 0}
+    between = float(means.var(ddof=1)) if len(means) > 1 else math.nan
+    noise = float(np.mean(means * (1 - means) / np.maximum(n[ok] - 1, 1)))
+    return {"mean": pooled["p"], "mc_lo": pooled["lo"], "mc_hi": pooled["hi"],
+            "param_lo": float(np.quantile(means, 0.025)),
+            "param_hi": float(np.quantile(means, 0.975)),
+            "mc_share": min(1.0, noise / between) if between and between > 0 else math.nan,
+            "draws": int(ok.sum()), "worlds": int(np.median(n[ok]))}
+
+
+def ordering_shares(batch: Batch) -> list[dict[str, Any]]:
+    """For every pair (a, b): the share of draws in which a is above, below or tied with b.
+
+    In each draw the paired difference of P(talks) over the same worlds is set beside
+    its standard error: within +-1.96 of it the draw cannot tell them apart (tied).
+    """
+    names = [sc.name for sc in batch.scenarios]
+    if len(names) < 2 or not batch.draws:
+        return []
+    rows = []
+    for i, a in enumerate(names):
+        for j in range(i + 1, len(names)):
+            sums = batch.by_draw.pairs[:, batch.pair_index(i, j)]
+            counts = {"above": 0, "below": 0, "tied": 0}
+            for total, squares, n in sums:
+                if n < 2:
+                    continue
+                diff = total / n
+                se = math.sqrt(max(squares / n - diff * diff, 0.0) / (n - 1))
+                verdict = ("above" if diff > Z95 * se else "below" if diff < -Z95 * se
+                           else "tied")
+                counts[verdict] += 1
+            k = sum(counts.values())
+            rows.append({"a": a, "b": names[j], "outcome": "talks_resumed", "draws": k,
+                         **{key: n / k if k else math.nan for key, n in counts.items()}})
+    return rows
+
+
+def tiers(ranked: Sequence[str], orderings: Sequence[dict[str, Any]],
+          share_needed: float = TIER_SHARE) -> tuple[list[list[str]], list[dict[str, Any]]]:
+    """Scenarios (ranked by pooled P) cut into tiers where an ordering holds in at least
+    ``share_needed`` of the draws: the ordering share of each adjacent pair decides."""
+    lookup = {}
+    for o in orderings:
+        lookup[(o["a"], o["b"])] = (o["above"], o["tied"], o["below"])
+        lookup[(o["b"], o["a"])] = (o["below"], o["tied"], o["above"])
+    groups: list[list[str]] = [[ranked[0]]] if ranked else []
+    pairs = []
+    for upper, lower in itertools.pairwise(ranked):
+        above, tied, below = lookup[(upper, lower)]
+        pairs.append({"upper": upper, "lower": lower, "above": above, "tied": tied,
+                      "below": below, "boundary": above >= share_needed})
+        if above >= share_needed:
+            groups.append([lower])
+        else:
+            groups[-1].append(lower)
+    return groups, pairs
+
+
+def compare_scenarios(batch: Batch, summary: dict[str, Any], reference: str,
+                      outcome: str = "talks_resumed") -> dict[str, Any]:
+    """Rank scenarios by pooled P(outcome); paired differences against the reference;
+    with draws, the interval over draws and the tiers."""
+    names = [sc.name for sc in batch.scenarios]
+    ref = names.index(reference)
+    params = (summary.get("parameter_uncertainty") or {}).get("scenarios", {})
+    rows = []
+    for i, sc in enumerate(summary["scenarios"]):
+        sh = sc["shares"][outcome]
+        given = sc["talks_given_engaged"]
+        diff = _paired(batch, i, ref, sh["p"], sc_shares(summary, ref)[outcome]["p"])
+        row = {"scenario": sc["name"], "title": sc["title"], "camp": sc["camp"],
+               "variant_of": sc["variant_of"], "p": sh["p"], "lo": sh["lo"], "hi": sh["hi"],
+               "p_given_engaged": given["p"], "given_engaged_lo": given["lo"],
+               "given_engaged_hi": given["hi"], **diff}
+        if sc["name"] in params:
+            spread = params[sc["name"]][outcome]
+            row.update(param_lo=spread["param_lo"], param_hi=spread["param_hi"])
+        rows.append(row)
+    rows.sort(key=lambda r: -r["p"])
+    out = {"reference": reference, "outcome": outcome, "target": "new_spell",
+           "paired_runs": int(batch.by_draw.n[:, 0].sum()), "rows": rows}
+    orderings = (summary.get("parameter_uncertainty") or {}).get("orderings")
+    if orderings:
+        groups, adjacent = tiers([r["scenario"] for r in rows], orderings)
+        out.update(tiers=groups, adjacent=adjacent, tier_share=TIER_SHARE)
+    return out
+
+
+def sc_shares(summary: dict[str, Any], i: int) -> dict[str, Any]:
+    return summary["scenarios"][i]["shares"]
+
+
+def _paired(batch: Batch, i: int, ref: int, p_i: float, p_ref: float) -> dict[str, float]:
+    """The paired difference of P(talks) of scenario i from the reference, over every world
+    and draw, with paired and unpaired 95% intervals."""
+    if i == ref:
+        total = squares = 0.0
+        n = float(batch.by_draw.n[:, i].sum())
+    else:
+        a, b, sign = (i, ref, 1.0) if i < ref else (ref, i, -1.0)
+        total, squares, n = batch.by_draw.pairs[:, batch.pair_index(a, b)].sum(axis=0)
+        total *= sign
+    diff = total / n if n else math.nan
+    se_pair = math.sqrt(max(squares / n - diff * diff, 0.0) / (n - 1)) if n > 1 else math.inf
+    se_unpair = (math.sqrt((p_i * (1 - p_i) + p_ref * (1 - p_ref)) / (n - 1))
+                 if n > 1 else math.inf)
+    return {"diff": diff, "diff_lo": diff - Z95 * se_pair, "diff_hi": diff + Z95 * se_pair,
+            "unpaired_lo": diff - Z95 * se_unpair, "unpaired_hi": diff + Z95 * se_unpair}
+
+
+def camp_shares(batch: Batch) -> dict[str, Any]:
+    """P(talks resume) averaged over each camp's scenarios (equal weight, variants left out).
+
+    Runs share seeds across scenarios (common random numbers), so the scenarios of a
+    camp are not independent samples: the interval is built from the per-run camp
+    average, a normal interval on its mean.
+    """
+    names = sorted({sc.camp for sc in batch.scenarios if not sc.variant_of})
+    out: dict[str, Any] = {}
+    for camp, members, (total, squares, n) in zip(names, batch.camps, batch.camp_totals,
+                                                  strict=True):
+        p = total / n if n else math.nan
+        sd = math.sqrt(max(squares / n - p * p, 0.0) * n / (n - 1)) if n > 1 else math.nan
+        half = Z95 * sd / math.sqrt(n) if n > 1 else math.nan
+        out[camp] = {"p": p, "lo": max(0.0, p - half), "hi": min(1.0, p + half),
+                     "scenarios": [batch.scenarios[i].name for i in members], "runs": int(n)}
+    return out
 
 
 def _nan_to_none(value: Any) -> Any:
@@ -318,56 +503,6 @@ def _nan_to_none(value: Any) -> Any:
     if isinstance(value, float) and value != value:
         return None
     return value
-
-
-def talks_by_run(runs_path: Path, outcome: str = "talks_resumed"):
-    """One row per run index, one column per scenario: the outcome (0/1) of that run."""
-    import pandas as pd
-
-    with open(runs_path, encoding="utf-8") as fh:
-        keys = ["draw", "run"] if "draw" in fh.readline().strip().split(",") else ["run"]
-    runs = pd.read_csv(runs_path, usecols=["scenario", *keys, outcome])
-    return runs.pivot(index=keys, columns="scenario", values=outcome).dropna()
-
-
-def compare_scenarios(wide, summary: dict[str, Any], reference: str,
-                      outcome: str = "talks_resumed") -> dict[str, Any]:
-    """Rank scenarios by P(outcome); paired differences against the reference."""
-    rows = []
-    params = (summary.get("parameter_uncertainty") or {}).get("scenarios", {})
-    for sc in summary["scenarios"]:
-        sh = sc["shares"][outcome]
-        given = sc["talks_given_engaged"]
-        diff = paired_difference(wide[sc["name"]].to_numpy(), wide[reference].to_numpy())
-        row = {"scenario": sc["name"], "title": sc["title"], "camp": sc["camp"],
-               "p": sh["p"], "lo": sh["lo"], "hi": sh["hi"],
-               "p_given_engaged": given["p"], "given_engaged_lo": given["lo"],
-               "given_engaged_hi": given["hi"], **diff}
-        if sc["name"] in params:
-            spread = params[sc["name"]][outcome]
-            row.update(param_lo=spread["param_lo"], param_hi=spread["param_hi"])
-        rows.append(row)
-    rows.sort(key=lambda r: -r["p"])
-    return {"reference": reference, "outcome": outcome, "paired_runs": len(wide), "rows": rows}
-
-
-def camp_shares(wide, scenarios: list[Scenario]) -> dict[str, Any]:
-    """P(talks resume) averaged over each camp's scenarios, equal weight per scenario.
-
-    Runs share seeds across scenarios (common random numbers), so the
-    scenarios of a camp are not independent samples: the interval is built
-    from the per-run camp average, a normal interval on its mean.
-    """
-    out: dict[str, Any] = {}
-    for camp in sorted({sc.camp for sc in scenarios}):
-        names = [sc.name for sc in scenarios if sc.camp == camp]
-        per_run = wide[names].to_numpy(float).mean(axis=1)
-        n = len(per_run)
-        p = float(per_run.mean())
-        half = Z95 * float(per_run.std(ddof=1)) / n**0.5 if n > 1 else float("nan")
-        out[camp] = {"p": p, "lo": max(0.0, p - half), "hi": min(1.0, p + half),
-                     "scenarios": names, "runs": n}
-    return out
 
 
 def comparison_csv(comparison: dict[str, Any]) -> str:
@@ -393,7 +528,7 @@ def command_line(kind: str, sources: Sequence[str], options: BatchOptions,
         parts += ["--reference", options.reference]
     if options.chunk != DEFAULT_CHUNK:
         parts += ["--chunk", str(options.chunk)]
-    if options.parameter_draws:
+    if options.parameter_draws != defaults.PARAMETER_DRAWS:
         parts += ["--parameter-draws", str(options.parameter_draws)]
     if options.posterior is not None:
         parts += ["--posterior", str(options.posterior)]

@@ -8,9 +8,10 @@ written strictly in task order whatever order workers finish them in
 workers, and an interrupted job resumes from the last task written.
 
 A batch (:class:`Batch`) is a list of scenarios run on the same run indices
-(so run *i* of every scenario uses the same seed: common random numbers),
-chunk-major then scenario.  Sweeps (``experiments.sweep``) use the same
-pieces with design points in place of scenarios.
+(so run *i* of every scenario uses the same seed: common random numbers), in
+blocks of worlds, chunk-major then parameter draw, every scenario in each block.
+Sweeps (``experiments.sweep``) and the hindcast (``experiments.hindcast``) use
+the same pieces with design points or terms in place of scenarios.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from parley import defaults
 from parley.analysis.stats import Aggregate
 from parley.experiments.executors import Executor
 from parley.experiments.simulate import MonthlyLevels, Outcomes, Recorder, simulate
-from parley.outcomes import KINDS, OUTCOMES
+from parley.outcomes import BINARY_OUTCOMES, KINDS, OUTCOMES
 from parley.randomness import run_seeds
 from parley.results.store import ResultsStore
 from parley.rules.talks import Talks
@@ -55,28 +56,20 @@ class ChunkTask:
     start_state: str = "none"  # a hindcast term's: the record's state the month before it
 
 
-@dataclass
-class ChunkResult:
-    seq: int
-    scenario_index: int
-    first_run: int
-    n: int
-    rows: bytes
-    aggregate: Aggregate
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    draw: int | None = None
-
-
 _SCENARIO_CACHE: dict[str, Scenario] = {}
+_SCENARIOS_KEPT = 32  # scenarios a worker keeps built (a compare runs every one each task)
 
 
 def scenario_from_resolved(resolved: dict[str, Any]) -> Scenario:
     """The Scenario of a resolved mapping (as tasks carry it), built once per worker."""
     key = repr(sorted(resolved.items()))
-    if key not in _SCENARIO_CACHE:
-        _SCENARIO_CACHE.clear()
-        _SCENARIO_CACHE[key] = build_scenario(dict(resolved), resolved.get("name", "scenario"))
-    return _SCENARIO_CACHE[key]
+    found = _SCENARIO_CACHE.get(key)
+    if found is None:
+        found = build_scenario(dict(resolved), resolved.get("name", "scenario"))
+        if len(_SCENARIO_CACHE) >= _SCENARIOS_KEPT:
+            _SCENARIO_CACHE.pop(next(iter(_SCENARIO_CACHE)))
+        _SCENARIO_CACHE[key] = found
+    return found
 
 
 def simulate_runs(scenario: Scenario, first_run: int, n: int, master_seed: int,
@@ -98,19 +91,6 @@ def simulate_runs(scenario: Scenario, first_run: int, n: int, master_seed: int,
     if len(runs):
         agg.add_outcomes(out)
     return runs, seeds, out, agg, errors
-
-
-def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Worker entry point of a batch: one chunk of one scenario, as CSV rows and tallies."""
-    scenario = scenario_from_resolved(task.resolved)
-    runs, seeds, out, agg, errors = simulate_runs(scenario, task.first_run, task.n,
-                                                  task.master_seed)
-    for err in errors:
-        if task.draw is not None:
-            err["draw"] = task.draw
-    return ChunkResult(task.seq, task.scenario_index, task.first_run, task.n,
-                       format_rows(scenario.name, runs, seeds, out, task.draw), agg, errors,
-                       task.draw)
 
 
 def write_in_order(executor: Executor, worker: Callable[[Any], Any], tasks: Iterable[Any],
@@ -192,55 +172,179 @@ def _csv_column(name: str, values: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------ batch
 
 
+@dataclass(frozen=True)
+class BlockTask:
+    """Worlds ``first_run .. first_run + n - 1`` under one parameter draw, every scenario.
+
+    Every scenario of a batch runs on the same worlds in one task, so the task
+    also returns what needs the pairing of worlds across scenarios (paired
+    differences, camp averages): common random numbers, summed as it goes.
+    ``values`` holds, per scenario, the draw's values by path (empty: as it is).
+    """
+
+    seq: int
+    first_run: int
+    n: int
+    master_seed: int
+    draw: int | None
+    resolved: tuple[dict[str, Any], ...]
+    values: tuple[dict[str, float], ...]
+    camps: tuple[tuple[int, ...], ...] = ()
+
+
+@dataclass
+class BlockResult:
+    seq: int
+    first_run: int
+    n: int
+    draw: int | None
+    rows: bytes
+    aggregates: list[Aggregate]
+    pairs: list[list[float]]  # per pair i < j (row-major): sum of d, sum of d^2, worlds
+    camps: list[list[float]]  # per camp: sum and sum of squares of the camp's average, worlds
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+_VARIANTS: dict[str, Scenario] = {}
+_VARIANTS_KEPT = 64  # scenarios x draws a worker keeps built
+
+
+def scenario_variant(resolved: dict[str, Any], values: dict[str, float]) -> Scenario:
+    """A scenario with one parameter draw's values set, built once per worker and kept."""
+    key = repr((sorted(resolved.items()), sorted(values.items())))
+    found = _VARIANTS.get(key)
+    if found is None:
+        base = scenario_from_resolved(resolved)
+        found = with_values(base, values, "parameter draw") if values else base
+        if len(_VARIANTS) >= _VARIANTS_KEPT:
+            _VARIANTS.pop(next(iter(_VARIANTS)))
+        _VARIANTS[key] = found
+    return found
+
+
+def run_block(task: BlockTask) -> BlockResult:
+    """Worker entry point of a batch: one block of worlds, every scenario on them."""
+    rows, aggregates, errors, talks = [], [], [], []
+    present = np.ones(task.n, dtype=bool)
+    for resolved, values in zip(task.resolved, task.values, strict=True):
+        scenario = scenario_variant(resolved, values)
+        runs, seeds, out, agg, errs = simulate_runs(scenario, task.first_run, task.n,
+                                                    task.master_seed)
+        for err in errs:
+            if task.draw is not None:
+                err["draw"] = task.draw
+        rows.append(format_rows(scenario.name, runs, seeds, out, task.draw))
+        aggregates.append(agg)
+        errors += errs
+        full = np.zeros(task.n, dtype=float)
+        kept = runs - task.first_run
+        present &= np.isin(np.arange(task.n), kept)
+        if len(kept):
+            full[kept] = out["talks_resumed"]
+        talks.append(full)
+    both = np.asarray(talks)[:, present]
+    return BlockResult(task.seq, task.first_run, task.n, task.draw, b"".join(rows), aggregates,
+                       pair_sums(both), camp_sums(both, task.camps), errors)
+
+
+def pair_sums(talks: np.ndarray) -> list[list[float]]:
+    """Per pair of scenarios i < j: the sum of the per-world differences, of their squares,
+    and the number of worlds (talks: scenarios x worlds of 0/1)."""
+    out = []
+    for i in range(len(talks)):
+        for j in range(i + 1, len(talks)):
+            d = talks[i] - talks[j]
+            out.append([float(d.sum()), float((d * d).sum()), float(d.size)])
+    return out
+
+
+def camp_sums(talks: np.ndarray, camps: tuple[tuple[int, ...], ...]) -> list[list[float]]:
+    """Per camp: the sum and sum of squares of its scenarios' per-world average, worlds."""
+    out = []
+    for members in camps:
+        avg = talks[list(members)].mean(axis=0) if talks.shape[1] else np.zeros(0)
+        out.append([float(avg.sum()), float((avg * avg).sum()), float(avg.size)])
+    return out
+
+
+@dataclass
+class DrawTally:
+    """Per parameter draw and scenario: worlds and counts of each yes/no outcome."""
+
+    n: np.ndarray  # (draws, scenarios)
+    counts: dict[str, np.ndarray]  # outcome -> (draws, scenarios)
+    pairs: np.ndarray  # (draws, pairs, 3): sum d, sum d^2, worlds
+
+    @classmethod
+    def empty(cls, draws: int, scenarios: int) -> DrawTally:
+        keys = (*BINARY_OUTCOMES, "talks_engaged")
+        n_pairs = scenarios * (scenarios - 1) // 2
+        return cls(np.zeros((draws, scenarios), np.int64),
+                   {k: np.zeros((draws, scenarios), np.int64) for k in keys},
+                   np.zeros((draws, n_pairs, 3)))
+
+    def add(self, draw: int, aggregates: list[Aggregate], pairs: list[list[float]]) -> None:
+        for i, agg in enumerate(aggregates):
+            self.n[draw, i] += agg.n
+            for k in BINARY_OUTCOMES:
+                self.counts[k][draw, i] += agg.binary[k]
+            self.counts["talks_engaged"][draw, i] += agg.talks_engaged
+        if pairs:
+            self.pairs[draw] += np.asarray(pairs, dtype=float)
+
+
 @dataclass
 class Batch:
-    """A batch in a results folder: scenarios, seeds, chunking, and progress so far."""
+    """A batch in a results folder: scenarios, seeds, chunking, draws and progress so far.
+
+    Tasks run chunk-major, then draw: each is one block of worlds under one
+    parameter draw with every scenario on it.  ``draws`` holds, per draw, the
+    values (by path) of every scenario; empty for the scenarios as they are.
+    """
 
     scenarios: list[Scenario]
     master_seed: int
     store: ResultsStore
     chunk: int = DEFAULT_CHUNK
+    draws: list[tuple[dict[str, float], ...]] = field(default_factory=list)
+    camps: tuple[tuple[int, ...], ...] = ()
     done_runs: int = 0
-    aggregates: list[Aggregate] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
     next_seq: int = 0
-    _skip: int = 0  # tasks of a half-done chunk row already on disk (after restore)
-    # parameter draws (keyword overrides, ``actor__param``); empty: the scenarios as they are
-    draws: list[dict[str, float]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self):
-        if not self.aggregates:
-            self.aggregates = [Aggregate(s.horizon.months) for s in self.scenarios]
-        self._variants = draw_variants(self.scenarios, self.draws)
+        self.aggregates = [Aggregate(s.horizon.months) for s in self.scenarios]
+        self.by_draw = DrawTally.empty(max(1, len(self.draws)), len(self.scenarios))
+        self.camp_totals = np.zeros((len(self.camps), 3))
+        self._skip = 0  # tasks of a half-done chunk row already on disk (after restore)
 
     @property
     def tasks_per_chunk_row(self) -> int:
-        """Tasks per block of worlds: one per scenario and parameter draw."""
-        return len(self.scenarios) * max(1, len(self.draws))
+        """Tasks per block of worlds: one per parameter draw."""
+        return max(1, len(self.draws))
 
-    def tasks(self, target_runs: int) -> Iterator[ChunkTask]:
-        """The chunks not yet written, up to ``target_runs``, chunk-major, made lazily."""
-        return self._tasks(self.done_runs, target_runs, self.next_seq - self._skip,
-                           self.next_seq)
-
-    def _tasks(self, done_runs: int, target_runs: int, seq: int,
-               first_unwritten: int) -> Iterator[ChunkTask]:
-        for first in range(done_runs, target_runs, self.chunk):
+    def tasks(self, target_runs: int) -> Iterator[BlockTask]:
+        """The blocks not yet written, up to ``target_runs`` worlds per draw, made lazily."""
+        resolved = tuple(sc.resolved for sc in self.scenarios)
+        plain = tuple({} for _ in self.scenarios)
+        variants = list(enumerate(self.draws)) or [(None, plain)]
+        seq = self.next_seq - self._skip
+        for first in range(self.done_runs, target_runs, self.chunk):
             n = min(self.chunk, target_runs - first)
-            for draw, resolved in self._variants:
-                for i, mapping in enumerate(resolved):
-                    if seq >= first_unwritten:
-                        yield ChunkTask(seq, i, mapping, first, n, self.master_seed, draw)
-                    seq += 1
+            for draw, values in variants:
+                if seq >= self.next_seq:
+                    yield BlockTask(seq, first, n, self.master_seed, draw, resolved,
+                                    tuple(values), self.camps)
+                seq += 1
 
     def restore(self, records: list[dict[str, Any]]) -> None:
-        """Rebuild progress from the chunk records of an interrupted batch.
-
-        Records are a prefix of the task order (chunk-major, then draw, then
-        scenario), because chunks are written strictly in that order.
-        """
+        """Rebuild progress from the chunk records of an interrupted batch (a prefix of
+        the task order: chunk-major, then draw)."""
         for rec in records:
-            self.aggregates[rec["scenario_index"]].merge(Aggregate.from_json(rec["aggregate"]))
+            aggs = [Aggregate.from_json(a) for a in rec["aggregates"]]
+            if len(aggs) != len(self.scenarios) or len(rec["camps"]) != len(self.camps):
+                raise ValueError("a chunk record does not fit this batch")
+            self._tally(rec.get("draw"), aggs, rec["pairs"], rec["camps"])
             self.errors += rec.get("errors", [])
         self.next_seq = len(records)
         per_row = self.tasks_per_chunk_row
@@ -250,28 +354,32 @@ class Batch:
 
     def execute(self, executor: Executor, target_runs: int,
                 progress: Callable[[int], None] | None = None) -> None:
-        """Run chunks up to ``target_runs``, writing each in order as soon as it can."""
-        first_seq = self.next_seq
-        tasks = self.tasks(target_runs)
-
-        def write(res: ChunkResult) -> None:
+        """Run blocks up to ``target_runs``, writing each in order as soon as it can."""
+        def write(res: BlockResult) -> None:
             self._write(res)
             if progress:
-                progress(res.n)
+                progress(res.n * len(self.scenarios))
 
-        write_in_order(executor, run_chunk, tasks, first_seq, write)
+        write_in_order(executor, run_block, self.tasks(target_runs), self.next_seq, write)
         self._skip = 0
         self.done_runs = max(self.done_runs, target_runs)
 
-    def _write(self, res: ChunkResult) -> None:
-        record = {"seq": res.seq, "scenario_index": res.scenario_index,
-                  "scenario": self.scenarios[res.scenario_index].name,
-                  "first_run": res.first_run, "n": res.n,
-                  "aggregate": res.aggregate.to_json(), "errors": res.errors}
+    def _tally(self, draw: int | None, aggregates: list[Aggregate], pairs: list[list[float]],
+               camps: list[list[float]]) -> None:
+        for total, agg in zip(self.aggregates, aggregates, strict=True):
+            total.merge(agg)
+        self.by_draw.add(draw or 0, aggregates, pairs)
+        if camps:
+            self.camp_totals += np.asarray(camps, dtype=float)
+
+    def _write(self, res: BlockResult) -> None:
+        record = {"seq": res.seq, "first_run": res.first_run, "n": res.n,
+                  "aggregates": [a.to_json() for a in res.aggregates], "pairs": res.pairs,
+                  "camps": res.camps, "errors": res.errors}
         if res.draw is not None:
             record["draw"] = res.draw
         self.store.append(res.rows, record)
-        self.aggregates[res.scenario_index].merge(res.aggregate)
+        self._tally(res.draw, res.aggregates, res.pairs, res.camps)
         self.next_seq = res.seq + 1
         log_run_errors(res.errors, res.errors[0]["scenario"] if res.errors else "")
         self.errors += res.errors
@@ -279,22 +387,10 @@ class Batch:
     def max_half_width(self) -> float:
         return max(a.max_half_width() for a in self.aggregates)
 
-
-def draw_variants(scenarios: list[Scenario], draws: list[dict[str, float]]
-                  ) -> list[tuple[int | None, list[dict[str, Any]]]]:
-    """Per parameter draw, every scenario's resolved mapping with the draw's values set.
-
-    Without draws: one entry, draw None, the scenarios as they are.  A value
-    a scenario does not have is a ScenarioError naming the draw's parameter.
-    """
-    if not draws:
-        return [(None, [sc.resolved for sc in scenarios])]
-    out = []
-    for k, overrides in enumerate(draws):
-        values = {name.replace("__", "."): v for name, v in overrides.items()}
-        out.append((k, [with_values(sc, values, f"parameter draw {k}").resolved
-                        for sc in scenarios]))
-    return out
+    def pair_index(self, i: int, j: int) -> int:
+        """Row of the pair (i, j), i < j, in the pair tallies."""
+        n = len(self.scenarios)
+        return i * n - i * (i + 1) // 2 + (j - i - 1)
 
 
 def runs_for_precision(current: int, half_width: float, target: float, cap: int) -> int:

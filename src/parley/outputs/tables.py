@@ -69,9 +69,11 @@ def _runs_line(summary: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
     params = summary.get("parameter_uncertainty")
     if params:
         k = int(params["draws"])
-        return (f"{plural(runs, 'world')} x {plural(k, 'parameter draw')} = "
-                f"{plural(runs * k, 'run')}{per}, master seed {manifest['master_seed']}")
-    return f"{plural(runs, 'run')}{per}, master seed {manifest['master_seed']}"
+        return (f"{plural(runs * k, 'run')}{per}: {plural(k, 'parameter draw')} over the "
+                f"values we chose x {plural(runs, 'world')}, the same worlds in every draw; "
+                f"master seed {manifest['master_seed']}")
+    return (f"{plural(runs, 'run')}{per}, the point run (no parameter draws), master seed "
+            f"{manifest['master_seed']}")
 
 
 def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
@@ -88,7 +90,7 @@ def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) ->
     by_name = {s["name"]: s for s in summary["scenarios"]}
     order = [r["scenario"] for r in comp["rows"]] if comp else list(by_name)
     diffs = {r["scenario"]: r for r in comp["rows"]} if comp else {}
-    header = ["scenario", "camp", "P(talks resume) [95% CI]"]
+    header = ["scenario", "camp", "P(new talks) [95% CI]"]
     if params:
         header.append(f"over {params['draws']} parameter draws [95%]")
     header.append("P(talks | engaged) [95% CI]")
@@ -121,7 +123,28 @@ def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) ->
             for c, v in sorted(camps.items(), key=lambda kv: -kv[1]["p"])))
     if params:
         lines += ordering_lines(params, order)
+    if comp and comp.get("tiers"):
+        lines += tier_lines(comp)
     return "\n".join(lines)
+
+
+def tier_lines(comp: Mapping[str, Any]) -> list[str]:
+    """The headline that survives the draws: tiers, and each adjacent pair's ordering shares.
+
+    A tier boundary stands between two adjacent scenarios (ranked by pooled P) where the
+    upper is above the lower in at least ``tier_share`` of the parameter draws.
+    """
+    need = comp.get("tier_share", 0.9)
+    lines = [f"tiers (an ordering that holds in at least {percent(need, 0)} of parameter "
+             "draws separates two tiers):"]
+    for i, group in enumerate(comp["tiers"], 1):
+        lines.append(f"  tier {i}: {', '.join(group)}")
+    lines.append("adjacent pairs, ranked (above / tied / below, share of draws):")
+    for pair in comp["adjacent"]:
+        mark = "  | new tier" if pair["boundary"] else ""
+        lines.append(f"  {pair['upper']} over {pair['lower']}: {percent(pair['above'], 0)} / "
+                     f"{percent(pair['tied'], 0)} / {percent(pair['below'], 0)}{mark}")
+    return lines
 
 
 def _share_cell(share: Mapping[str, Any] | None) -> str:
@@ -131,17 +154,22 @@ def _share_cell(share: Mapping[str, Any] | None) -> str:
     return f"{share['p']:.3f} [{share['lo']:.3f}, {share['hi']:.3f}]"
 
 
-def ordering_lines(params: Mapping[str, Any], order: Sequence[str]) -> list[str]:
-    """Parameter uncertainty in words: what the intervals mean, then every pair's ordering.
+def ordering_lines(params: Mapping[str, Any], order: Sequence[str],
+                   all_pairs: bool = False) -> list[str]:
+    """Parameter uncertainty in words: what the intervals mean, then (with ``all_pairs``)
+    every pair's ordering.
 
     Pairs follow the ranking (``order``): "sanders above warren in 41% of
-    draws, tied in 53%, below in 6%".
+    draws, tied in 53%, below in 6%".  The terminal shows the adjacent pairs
+    (:func:`tier_lines`); summary.json and the report hold every pair.
     """
     rank = {name: i for i, name in enumerate(order)}
     lines = [f"parameter uncertainty: {params['draws']} draws from the "
              f"{params['source']} x {params['worlds']:,} worlds each, the same worlds in "
              "every draw; the 95% CI is Monte Carlo noise, the interval over draws is what "
-             "the uncertain values allow"]
+             "the values we chose allow"]
+    if not all_pairs:
+        return lines
     if params.get("orderings"):
         lines.append("P(talks) ordering over parameter draws (tied: within the draw's paired "
                      "95% noise):")
