@@ -1,4 +1,4 @@
-"""Tests of parley.outputs.plotting on small, fixed synthetic result files."""
+"""Tests of parley.outputs.figures (and its old address, plotting) on small synthetic results."""
 
 from __future__ import annotations
 
@@ -691,21 +691,25 @@ def test_cli_plot_bad_dir_exits_2(tmp_path: Path, capsys, kind: str):
     assert "Traceback" not in err
 
 
-def test_plotting_does_not_import_model_or_pyplot():
+def test_figures_do_not_import_model_or_pyplot():
     import ast
 
-    tree = ast.parse(Path(plotting.__file__).read_text(encoding="utf-8"))
+    from parley.outputs import figures
+
     imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            imported.add(node.module or "")
-    # atomic writing, the Wilson interval, outcome labels, the error family
+    for path in Path(figures.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(node.module or "")
+    # atomic writing, the Wilson interval, outcome labels, the error family, the parameter
+    # table (ladder rungs), validated reading of result files, the calibration statistics
     allowed = {"parley.results.store", "parley.analysis.intervals", "parley.outcomes",
-               "parley.errors", "parley.results.load",  # + validated reading of result files
-               "parley.outputs.ranking_plots"}  # a sibling figure, Mesa-free like this one
-    assert not any(m.startswith(("parley", "mesa")) for m in imported - allowed)
+               "parley.errors", "parley.params", "parley.results.load",
+               "parley.analysis.abc_summary"}
+    outside = {m for m in imported - allowed if not m.startswith("parley.outputs.figures")}
+    assert not any(m.startswith(("parley", "mesa")) for m in outside), outside
     assert "matplotlib.pyplot" not in imported
 
 

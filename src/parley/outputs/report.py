@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, LABELS
-from parley.outputs.plotting import (
+from parley.outputs.figures import (
     DPI,
     iter_figures,
     load_results,

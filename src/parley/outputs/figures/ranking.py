@@ -6,13 +6,15 @@ Input is a table of per-draw means (scenarios x draws), e.g.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["plot_ranking_stability", "rank_shares"]
+__all__ = ["plot_ranking_stability", "rank_shares", "ranking_means"]
 
 
 def rank_shares(means: pd.DataFrame) -> pd.DataFrame:
@@ -51,3 +53,11 @@ def plot_ranking_stability(means: pd.DataFrame, outcome: str = "P(talks)",
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig
+
+
+def ranking_means(summary: Mapping[str, Any]) -> pd.DataFrame | None:
+    """P(talks) per scenario (rows) and parameter draw (columns); None without draws."""
+    per_draw = (summary.get("parameter_uncertainty") or {}).get("per_draw_talks")
+    if not per_draw or len(per_draw) < 2:
+        return None
+    return pd.DataFrame.from_dict(per_draw, orient="index")
