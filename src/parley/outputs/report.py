@@ -21,7 +21,7 @@ from typing import Any
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, LABELS
 from parley.outputs.figures import (
     DPI,
-    iter_figures,
+    figure_plan,
     load_results,
     sweep_parameters,
 )
@@ -318,14 +318,6 @@ _PATTERNS = [("first_talks_month", "First talks"), ("months_in_talks", "Months i
              ("spells", "Spells"), ("collapses", "Collapses"),
              ("tests_per_month_in_talks", "Tests/month in talks"),
              ("tests_per_month_out_of_talks", "Tests/month out of talks")]
-#: Figures ``parley hindcast`` writes beside hindcast.json, with their captions.
-HINDCAST_FIGURES = [
-    ("hindcast_reliability", "Month-level reliability: predicted share of worlds in talks "
-     "against the share of months in talks in the record."),
-    ("hindcast_patterns", "Where the record falls among the simulated worlds, per term and "
-     "pattern (0.5 typical; below 0.05 or above 0.95 a miss)."),
-    ("hindcast_rolling", "Rolling-origin forecasts of talks in the rest of each term."),
-]
 
 
 def _num(x: Any, digits: int = 3) -> str:
@@ -595,22 +587,24 @@ def _newest_input(results_dir: Path) -> float:
 
 
 def _figure_pngs(results: Mapping[str, Any], results_dir: Path) -> list[tuple[str, str, bytes]]:
-    """PNG bytes of every figure: from figures/<name>.png if up to date, else drawn here."""
+    """PNG bytes of every figure: a saved PNG if up to date, else drawn here.
+
+    Saved PNGs are looked for in figures/ (``parley plot``, run, compare, sweep)
+    and beside the inputs (``parley hindcast`` writes its figures there).
+    """
     newest = _newest_input(results_dir)
     out = []
-    for name, caption, fig in iter_figures(results):
-        existing = results_dir / "figures" / f"{name}.png"
-        if existing.is_file() and existing.stat().st_mtime >= newest:
-            png = existing.read_bytes()
+    for planned in figure_plan(results):
+        saved = [results_dir / "figures" / f"{planned.name}.png",
+                 results_dir / f"{planned.name}.png"]
+        fresh = [f for f in saved if f.is_file() and f.stat().st_mtime >= newest]
+        if fresh:
+            png = fresh[0].read_bytes()
         else:
             buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
-            png = buf.getvalue()
-        out.append((name, caption, png))  # no fig.clear(): dropping the Figure frees it
-    for name, caption in HINDCAST_FIGURES if results.get("hindcast") else ():
-        saved = results_dir / f"{name}.png"
-        if saved.is_file():
-            out.append((name, caption, saved.read_bytes()))
+            planned.make().savefig(buf, format="png", dpi=DPI, facecolor="white")
+            png = buf.getvalue()  # no fig.clear(): dropping the Figure frees it
+        out.append((planned.name, planned.caption, png))
     return out
 
 

@@ -21,11 +21,19 @@ from parley.outputs.figures.common import (
 )
 from parley.outputs.figures.comparison import plot_comparison
 from parley.outputs.figures.distributions import plot_count_distributions, plot_monthly_fans
-from parley.outputs.figures.folder import iter_figures, load_results, save_figure, save_figures
+from parley.outputs.figures.folder import (
+    Planned,
+    figure_plan,
+    iter_figures,
+    load_results,
+    save_figure,
+    save_figures,
+)
 from parley.outputs.figures.ranking import plot_ranking_stability, rank_shares, ranking_means
+from parley.outputs.figures.record import write_record_figures
+from parley.outputs.figures.sensitivity import plot_boxes, plot_sensitivity
 from parley.outputs.figures.sweeps import (
-    plot_boxes,
-    plot_sensitivity,
+    ladder_rungs,
     plot_sweep_1d,
     plot_sweep_2d,
     sweep_parameters,
@@ -37,9 +45,12 @@ __all__ = [
     "DPI",
     "ENGAGED_OFFSET",
     "FORMATS",
+    "Planned",
     "ResultsError",
     "StepPercentFormatter",
+    "figure_plan",
     "iter_figures",
+    "ladder_rungs",
     "load_results",
     "plot_boxes",
     "plot_comparison",
@@ -56,4 +67,5 @@ __all__ = [
     "save_figures",
     "scenario_styles",
     "sweep_parameters",
+    "write_record_figures",
 ]

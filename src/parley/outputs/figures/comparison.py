@@ -1,8 +1,17 @@
-"""The comparison figure: P(talks resume) per scenario, ranked, with paired differences."""
+"""The comparison figure: P(talks resume) per scenario, ranked, with paired differences.
+
+The left panel shows each scenario's share of runs in which talks resumed,
+with its Wilson interval, coloured by camp, and below it (hollow square)
+P(talks | Pyongyang engaged); with parameter draws a faint band behind
+P(talks) is its interval over the draws.  With a comparison block a right
+panel shows the paired difference from the reference scenario (the unpaired
+interval drawn faintly behind it).  The share axis always starts at 0%.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,197 +21,231 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from parley.outputs.figures.common import (
-    _CAMP_LABELS,
-    CAMP_COLOURS,
     ENGAGED_OFFSET,
     PARAMETER_BAND,
-    _camp,
-    _floats,
-    _horizon,
-    _level_pct,
-    _pp,
-    _runs_phrase,
-    _titles,
-    _wrap,
-    _xerr,
+    camp_colours,
+    camp_key,
+    camp_label,
+    camp_order,
+    floats,
+    horizon,
+    joined,
+    level_pct,
+    pp,
+    runs_phrase,
+    titles,
+    wrap,
+    xerr,
 )
 
+__all__ = ["plot_comparison"]
 
-def plot_comparison(summary: Mapping[str, Any]) -> Figure:
-    """Forest plot of P(talks resume) per scenario, ranked, with paired differences.
+_BAR = {"fmt": "o", "elinewidth": 2, "capsize": 4, "markersize": 7, "zorder": 3}
+_GRID = {"color": "#dddddd", "linewidth": 0.6}
 
-    The left panel shows each scenario's share of runs in which talks resumed,
-    with its Wilson interval, coloured by camp, and below it (hollow square)
-    P(talks | Pyongyang engaged); with parameter draws a faint band behind
-    P(talks) is its interval over the draws.  When ``summary["comparison"]``
-    is present a right panel shows the paired difference from the reference
-    scenario (unpaired interval drawn faintly behind it).
-    """
-    scenarios = summary.get("scenarios", [])
-    if not scenarios:
-        raise ValueError("summary has no scenarios")
-    level = summary.get("level", 0.95)
-    titles = _titles(summary)
-    camps = {s["name"]: _camp(s.get("camp")) for s in scenarios}
-    comparison = summary.get("comparison") or None
 
-    if comparison and comparison.get("rows"):
-        rows = [dict(r) for r in comparison["rows"]]
-        reference = comparison.get("reference")
-    else:
-        rows = []
-        for s in scenarios:
-            t = s["shares"]["talks_resumed"]
-            rows.append({"scenario": s["name"], "camp": s.get("camp"), **t})
-        rows.sort(key=lambda r: -float(r["p"]))
-        reference = None
-        comparison = None
+@dataclass
+class _Rows:
+    """The ranked rows of the figure and their numbers, top row first."""
 
-    n = len(rows)
-    ys = np.arange(n)[::-1].astype(float)  # first (highest) row at the top
-    fig = Figure(figsize=(11.5 if comparison else 7.5, 2.4 + 0.5 * n), layout="constrained")
-    if comparison:
-        ax, axd = fig.subplots(1, 2, sharey=True, width_ratios=[1.1, 1])
-    else:
-        ax, axd = fig.subplots(1, 1), None
+    names: list[str]
+    labels: list[str]
+    camps: list[str]
+    reference: str | None
+    ys: np.ndarray
+    talks: tuple[np.ndarray, np.ndarray, np.ndarray]
+    given: tuple[np.ndarray, np.ndarray, np.ndarray]
+    spread: tuple[np.ndarray, np.ndarray] | None
+    diffs: dict[str, np.ndarray] | None
 
-    p = _floats(r["p"] for r in rows)
-    lo = _floats(r["lo"] for r in rows)
-    hi = _floats(r["hi"] for r in rows)
-    row_camps = [_camp(r.get("camp") or camps.get(r["scenario"])) for r in rows]
-    present = [c for c in CAMP_COLOURS if c in row_camps]
-    given = _given_engaged(summary, rows)
-    spread = _parameter_spread(summary, rows)
-    if spread is not None:
-        ok = np.isfinite(spread[0]) & np.isfinite(spread[1])
-        ax.hlines(ys[ok], spread[0][ok], spread[1][ok], colors=PARAMETER_BAND, linewidth=9,
+    def of_camp(self, camp: str, *, skip_reference: bool = False) -> np.ndarray:
+        return np.array([i for i, c in enumerate(self.camps) if c == camp
+                         and not (skip_reference and self.names[i] == self.reference)],
+                        dtype=int)
+
+
+def _cells(rows: Sequence[Mapping[str, Any]], *keys: str) -> tuple[np.ndarray, ...]:
+    return tuple(floats(r.get(k) for r in rows) for k in keys)
+
+
+def _table(summary: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str | None, bool]:
+    """The rows to draw (ranked), the reference scenario and whether differences exist."""
+    comparison = summary.get("comparison") or {}
+    if comparison.get("rows"):
+        return [dict(r) for r in comparison["rows"]], comparison.get("reference"), True
+    rows = [{"scenario": s["name"], "camp": s.get("camp"),
+             **((s.get("shares") or {}).get("talks_resumed") or {})}
+            for s in summary["scenarios"]]
+    rows.sort(key=lambda r: -float(r.get("p") or 0.0))
+    return rows, None, False
+
+
+def _given_engaged(summary: Mapping[str, Any], names: Sequence[str]) -> tuple[np.ndarray, ...]:
+    """P(talks | engaged) with its interval per row (NaN where undefined or not reported)."""
+    by_name = {s["name"]: s.get("talks_given_engaged") or {} for s in summary["scenarios"]}
+    return _cells([by_name.get(n, {}) for n in names], "p", "lo", "hi")
+
+
+def _parameter_spread(summary: Mapping[str, Any], names: Sequence[str]
+                      ) -> tuple[np.ndarray, np.ndarray] | None:
+    """P(talks)'s interval over parameter draws per row; None without parameter draws."""
+    params = summary.get("parameter_uncertainty") or {}
+    if not params.get("scenarios"):
+        return None
+    cells = [(params["scenarios"].get(n) or {}).get("talks_resumed") or {} for n in names]
+    lo, hi = _cells(cells, "param_lo", "param_hi")
+    return (lo, hi) if np.isfinite(lo).any() else None
+
+
+def _rows(summary: Mapping[str, Any]) -> _Rows:
+    rows, reference, has_diffs = _table(summary)
+    names = [r["scenario"] for r in rows]
+    camp_of = {s["name"]: s.get("camp") for s in summary["scenarios"]}
+    title_of = titles(summary)
+    labels = [wrap(title_of.get(n) or r.get("title") or n, 38)
+              + ("\n(reference)" if n == reference else "") for n, r in zip(names, rows,
+                                                                          strict=True)]
+    diffs = None
+    if has_diffs:
+        keys = ("diff", "diff_lo", "diff_hi", "unpaired_lo", "unpaired_hi")
+        diffs = dict(zip(keys, _cells(rows, *keys), strict=True))
+    return _Rows(names=names, labels=labels, reference=reference,
+                 camps=[camp_key(r.get("camp") or camp_of.get(r["scenario"])) for r in rows],
+                 ys=np.arange(len(rows))[::-1].astype(float),
+                 talks=_cells(rows, "p", "lo", "hi"), given=_given_engaged(summary, names),
+                 spread=_parameter_spread(summary, names), diffs=diffs)
+
+
+def _draw_shares(ax: Any, rows: _Rows, colours: Mapping[str, str]) -> None:
+    """The band over draws, P(talks | engaged) (hollow) and P(talks) (filled) per camp."""
+    if rows.spread is not None:
+        lo, hi = rows.spread
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        ax.hlines(rows.ys[ok], lo[ok], hi[ok], colors=PARAMETER_BAND, linewidth=9,
                   alpha=0.3, zorder=1, gid="parameter_interval")
-    for camp in present:
-        idx = np.array([i for i, c in enumerate(row_camps) if c == camp])
-        gp, glo, ghi = (g[idx] for g in given)
+    for camp in camp_order(rows.camps):
+        idx, colour = rows.of_camp(camp), colours[camp]
+        gp, glo, ghi = (g[idx] for g in rows.given)
         ok = np.isfinite(gp)
         if ok.any():
-            ax.errorbar(gp[ok], ys[idx][ok] - ENGAGED_OFFSET,
-                        xerr=_xerr(gp[ok], glo[ok], ghi[ok]), fmt="s",
-                        color=CAMP_COLOURS[camp], ecolor=CAMP_COLOURS[camp],
-                        markerfacecolor="white", elinewidth=1, capsize=3, markersize=6,
-                        zorder=3, gid=f"given_engaged_{camp}")
-    for camp in present:
-        idx = np.array([i for i, c in enumerate(row_camps) if c == camp])
-        ax.errorbar(
-            p[idx], ys[idx], xerr=_xerr(p[idx], lo[idx], hi[idx]),
-            fmt="o", color=CAMP_COLOURS[camp], ecolor=CAMP_COLOURS[camp],
-            elinewidth=2, capsize=4, markersize=7, label=_CAMP_LABELS[camp], zorder=3,
-            gid=f"talks_{camp}",
-        )
-    for y, pv, lv, hv in zip(ys, p, lo, hi, strict=True):
+            ax.errorbar(gp[ok], rows.ys[idx][ok] - ENGAGED_OFFSET,
+                        xerr=xerr(gp[ok], glo[ok], ghi[ok]), fmt="s", color=colour,
+                        ecolor=colour, markerfacecolor="white", elinewidth=1, capsize=3,
+                        markersize=6, zorder=3, gid=f"given_engaged_{camp}")
+        p, lo, hi = (t[idx] for t in rows.talks)
+        ax.errorbar(p, rows.ys[idx], xerr=xerr(p, lo, hi), color=colour, ecolor=colour,
+                    label=camp_label(camp), gid=f"talks_{camp}", **_BAR)
+
+
+def _share_axis(ax: Any, rows: _Rows, summary: Mapping[str, Any]) -> None:
+    """Value labels, scenario names, limits from 0% and the words of the share panel."""
+    p, lo, hi = rows.talks
+    for y, pv, lv, hv in zip(rows.ys, p, lo, hi, strict=True):
         right_side = not (np.isfinite(hv) and hv > 0.9)  # no room right of it: go left
         ax.annotate(f"{pv:.1%}", (hv if right_side else lv, y),
                     xytext=(5 if right_side else -5, 0), textcoords="offset points",
                     ha="left" if right_side else "right", va="center", fontsize=8,
                     color="#333333")
-    labels = []
-    for r in rows:
-        label = titles.get(r["scenario"]) or r.get("title") or r["scenario"]
-        if reference is not None and r["scenario"] == reference:
-            label += " (reference)"
-        labels.append(_wrap(label, 38))
-    ax.set_yticks(ys, labels)
-    ax.set_ylim(-0.7, n - 0.3)
-    lows = [lo, given[1]] + ([spread[0]] if spread is not None else [])
-    highs = [hi, given[2]] + ([spread[1]] if spread is not None else [])
-    left = max(0.0, float(np.nanmin(np.concatenate(lows))) - 0.05)
-    right = min(1.0, float(np.nanmax(np.concatenate(highs))) + 0.09)
-    ax.set_xlim(left, right if right > left else left + 0.1)
+    ax.set_yticks(rows.ys, rows.labels)
+    ax.set_ylim(-0.7, len(rows.ys) - 0.3)
+    highs = [hi, rows.given[2]] + ([rows.spread[1]] if rows.spread is not None else [])
+    top = np.concatenate(highs)
+    right = float(np.nanmax(top)) + 0.09 if np.isfinite(top).any() else 1.0
+    ax.set_xlim(0.0, min(1.0, max(right, 0.1)))  # a share starts at 0%, never mid-scale
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.grid(axis="x", **_GRID)
     ax.set_axisbelow(True)
-    horizon = _horizon(summary)
-    within = f" within {horizon} months" if horizon else ""
-    ax.set_title(f"Share of runs in which talks resume{within}", fontsize=10)
-    ax.set_xlabel("share of runs: P(talks resume) ●, P(talks resume | Pyongyang engaged) □")
-    ax.set_ylabel("Scenario (ranked)")
+    h = horizon(summary)
+    ax.set_title(f"Share of runs in which talks resume{f' within {h} months' if h else ''}",
+                 fontsize=10)
+    ax.set_xlabel("Share of runs")
+    ax.set_ylabel("Scenario (ranked)" if len(rows.ys) > 1 else "Scenario")
 
-    if axd is not None:
-        ref_title = titles.get(reference, str(reference))
-        d = _floats(r.get("diff", np.nan) for r in rows)
-        dlo = _floats(r.get("diff_lo", np.nan) for r in rows)
-        dhi = _floats(r.get("diff_hi", np.nan) for r in rows)
-        ulo = _floats(r.get("unpaired_lo", np.nan) for r in rows)
-        uhi = _floats(r.get("unpaired_hi", np.nan) for r in rows)
-        has_unpaired = bool(np.isfinite(ulo).any() and np.isfinite(uhi).any())
-        if has_unpaired:
-            ok = np.isfinite(ulo) & np.isfinite(uhi)
-            axd.hlines(ys[ok], ulo[ok], uhi[ok], colors="#999999", linewidth=7, alpha=0.3,
-                       zorder=1, label="Unpaired interval", gid="unpaired")
-        axd.axvline(0.0, color="black", linewidth=0.9, zorder=2)
-        is_ref = np.array([r["scenario"] == reference for r in rows])
-        for camp in present:
-            idx = np.array([i for i, c in enumerate(row_camps) if c == camp and not is_ref[i]],
-                           dtype=int)
-            if idx.size == 0:
-                continue
-            axd.errorbar(
-                d[idx], ys[idx],
-                xerr=_xerr(d[idx], dlo[idx], dhi[idx]),
-                fmt="o", color=CAMP_COLOURS[camp], ecolor=CAMP_COLOURS[camp], elinewidth=2,
-                capsize=4, markersize=7, zorder=3, gid=f"diff_{camp}",
-            )
-        for y in ys[is_ref]:
-            axd.plot([0.0], [y], marker="D", color="black", markersize=6, zorder=4,
-                     linestyle="none", gid="reference")
-            axd.annotate("reference", (0.0, y), xytext=(8, 0), textcoords="offset points",
-                         va="center", fontsize=8)
-        axd.xaxis.set_major_locator(MaxNLocator(nbins=5))
-        axd.xaxis.set_major_formatter(FuncFormatter(_pp))
-        axd.grid(axis="x", color="#dddddd", linewidth=0.6)
-        axd.set_axisbelow(True)
-        axd.set_title(f"Difference from {_wrap(ref_title, 60)}\n(paired by seed; "
-                      f"{_level_pct(level)} intervals)", fontsize=10)
-        axd.set_xlabel("Paired difference, percentage points")
-        axd.tick_params(axis="y", left=False)
 
-    handles = [Line2D([], [], marker="o", color=CAMP_COLOURS[c], linestyle="none",
-                      label=_CAMP_LABELS[c]) for c in present]
-    handles.append(Line2D([], [], marker="s", color="#555555", markerfacecolor="white",
-                          linestyle="none", label="P(talks | engaged)"))
-    if spread is not None:
-        handles.append(Patch(color=PARAMETER_BAND, alpha=0.3, label="P(talks) over "
-                             f"{summary['parameter_uncertainty']['draws']} parameter draws"))
-    if axd is not None and has_unpaired:
+def _draw_differences(axd: Any, rows: _Rows, colours: Mapping[str, str]) -> bool:
+    """Paired differences from the reference; returns whether unpaired intervals were drawn."""
+    d = rows.diffs or {}
+    ulo, uhi = d["unpaired_lo"], d["unpaired_hi"]
+    ok = np.isfinite(ulo) & np.isfinite(uhi)
+    if ok.any():
+        axd.hlines(rows.ys[ok], ulo[ok], uhi[ok], colors="#999999", linewidth=7, alpha=0.3,
+                   zorder=1, label="Unpaired interval", gid="unpaired")
+    axd.axvline(0.0, color="black", linewidth=0.9, zorder=2)
+    for camp in camp_order(rows.camps):
+        idx = rows.of_camp(camp, skip_reference=True)
+        if idx.size:
+            x = d["diff"][idx]
+            axd.errorbar(x, rows.ys[idx], xerr=xerr(x, d["diff_lo"][idx], d["diff_hi"][idx]),
+                         color=colours[camp], ecolor=colours[camp], gid=f"diff_{camp}", **_BAR)
+    for y in rows.ys[[n == rows.reference for n in rows.names]]:
+        axd.plot([0.0], [y], marker="D", color="black", markersize=6, zorder=4,
+                 linestyle="none", gid="reference")
+        axd.annotate("reference", (0.0, y), xytext=(8, 0), textcoords="offset points",
+                     va="center", fontsize=8)
+    return bool(ok.any())
+
+
+def _difference_axis(axd: Any, summary: Mapping[str, Any], reference: str | None) -> None:
+    ref_title = titles(summary).get(reference, str(reference))
+    axd.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    axd.xaxis.set_major_formatter(FuncFormatter(pp))
+    axd.grid(axis="x", **_GRID)
+    axd.set_axisbelow(True)
+    axd.set_title(f"Difference from {wrap(ref_title, 60)}\n(paired by seed; "
+                  f"{level_pct(summary.get('level'))} intervals)", fontsize=10)
+    axd.set_xlabel("Paired difference, percentage points")
+    axd.tick_params(axis="y", left=False)
+
+
+def _legend(fig: Figure, rows: _Rows, colours: Mapping[str, str], summary: Mapping[str, Any],
+            unpaired: bool) -> None:
+    handles = [Line2D([], [], marker="o", color=colours[c], linestyle="none",
+                      label=camp_label(c))
+               for c in camp_order(rows.camps)]
+    if np.isfinite(rows.given[0]).any():
+        handles.append(Line2D([], [], marker="s", color="#555555", markerfacecolor="white",
+                              linestyle="none", label="P(talks resume | Pyongyang engaged)"))
+    if rows.spread is not None:
+        draws = (summary.get("parameter_uncertainty") or {}).get("draws")
+        label = f"P(talks) over {draws} parameter draws" if draws else "P(talks) over draws"
+        handles.append(Patch(color=PARAMETER_BAND, alpha=0.3, label=label))
+    if unpaired:
         handles.append(Patch(color="#999999", alpha=0.3, label="Unpaired interval (faint)"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
-               frameon=False)
-    runs = [s.get("runs") for s in scenarios]
-    start = summary.get("start")
-    params = summary.get("parameter_uncertainty")
-    sub = " · ".join(x for x in [
-        _runs_phrase(runs),
-        (f"{params['draws']} parameter draws × {params['worlds']:,} worlds" if params else ""),
-        f"{_level_pct(level)} Wilson intervals",
-        f"from {start}" if start else "",
-    ] if x)
+    ncols = 3 if rows.diffs is not None else 2
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), ncols),
+               frameon=False, fontsize=9)
+
+
+def _title(summary: Mapping[str, Any]) -> str:
+    scenarios = summary["scenarios"]
+    params = summary.get("parameter_uncertainty") or {}
+    draws = (f"{params['draws']} parameter draws × {params['worlds']:,} worlds"
+             if params.get("draws") and params.get("worlds") else "")
+    sub = joined(runs_phrase([s.get("runs") for s in scenarios]), draws,
+                 f"{level_pct(summary.get('level'))} Wilson intervals",
+                 f"from {summary['start']}" if summary.get("start") else "")
     ranked = " Scenarios ranked" if len(scenarios) > 1 else ""
-    fig.suptitle(f"How often do US–DPRK talks resume?{ranked}\n{sub}", fontsize=12)
+    return f"How often do US–DPRK talks resume?{ranked}\n{sub}"
+
+
+def plot_comparison(summary: Mapping[str, Any]) -> Figure:
+    """Forest plot of P(talks resume) per scenario, ranked, with paired differences."""
+    if not summary.get("scenarios"):
+        raise ValueError("summary has no scenarios")
+    rows = _rows(summary)
+    colours = camp_colours(rows.camps)
+    diffs = rows.diffs is not None
+    fig = Figure(figsize=(11.5 if diffs else 8, 2.6 + 0.5 * len(rows.ys)), layout="constrained")
+    if diffs:
+        ax, axd = fig.subplots(1, 2, sharey=True, width_ratios=[1.1, 1])
+    else:
+        ax, axd = fig.subplots(1, 1), None
+    _draw_shares(ax, rows, colours)
+    _share_axis(ax, rows, summary)
+    unpaired = False
+    if axd is not None:
+        unpaired = _draw_differences(axd, rows, colours)
+        _difference_axis(axd, summary, rows.reference)
+    _legend(fig, rows, colours, summary, unpaired)
+    fig.suptitle(_title(summary), fontsize=12)
     return fig
-
-
-def _given_engaged(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """P(talks | engaged) with its interval per row (NaN where undefined or not reported)."""
-    by_name = {s["name"]: s.get("talks_given_engaged") or {} for s in summary["scenarios"]}
-    cells = [by_name.get(r["scenario"], {}) for r in rows]
-    return tuple(_floats(np.nan if c.get(k) is None else c[k] for c in cells)
-                 for k in ("p", "lo", "hi"))
-
-
-def _parameter_spread(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
-                      ) -> tuple[np.ndarray, np.ndarray] | None:
-    """P(talks)'s interval over parameter draws per row; None without parameter draws."""
-    params = summary.get("parameter_uncertainty")
-    if not params:
-        return None
-    cells = [params["scenarios"].get(r["scenario"], {}).get("talks_resumed", {})
-             for r in rows]
-    return (_floats(c.get("param_lo", np.nan) for c in cells),
-            _floats(c.get("param_hi", np.nan) for c in cells))

@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 __all__ = ["plot_ranking_stability", "rank_shares", "ranking_means"]
 
@@ -30,26 +32,34 @@ def rank_shares(means: pd.DataFrame) -> pd.DataFrame:
 
 def plot_ranking_stability(means: pd.DataFrame, outcome: str = "P(talks)",
                            path: str | Path | None = None) -> Figure:
-    """Stacked horizontal bars: for each scenario, the share of draws at each rank."""
+    """Stacked horizontal bars: for each scenario, the share of draws at each rank.
+
+    Ranks run from dark (1, highest) to light; a segment wide enough carries
+    its rank number, so the bars read without the legend.
+    """
     shares = rank_shares(means)
     order = means.mean(axis=1).sort_values(ascending=True).index
     shares = shares.loc[order]
-    fig = Figure(figsize=(7, 0.45 * len(shares) + 1.5), layout="constrained")
+    fig = Figure(figsize=(7, 0.45 * len(shares) + 1.9), layout="constrained")
     ax = fig.subplots()
-    colors = [tuple(c) for c in
-              np.linspace((0.1, 0.3, 0.6), (0.85, 0.9, 0.95), len(shares.columns))]
+    colours = colormaps["viridis"](np.linspace(0.0, 0.92, len(shares.columns)))
     left = np.zeros(len(shares))
-    for rank, color in zip(shares.columns, colors, strict=True):
+    for rank, colour in zip(shares.columns, colours, strict=True):
         width = shares[rank].to_numpy()
-        ax.barh(range(len(shares)), width, left=left, color=color, edgecolor="white",
-                label=f"rank {rank}")
+        ax.barh(range(len(shares)), width, left=left, color=colour, edgecolor="white",
+                label=f"rank {rank}", gid=f"rank_{rank}")
+        light = float(np.dot(colour[:3], (0.299, 0.587, 0.114))) > 0.5
+        for y in np.flatnonzero(width >= 0.08):
+            ax.text(left[y] + width[y] / 2, y, str(rank), ha="center", va="center", fontsize=8,
+                    color="black" if light else "white")
         left += width
     ax.set_yticks(range(len(shares)), list(shares.index))
     ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(f"share of parameter draws ({means.shape[1]} draws)")
-    ax.set_title(f"Ranking stability of {outcome}")
-    ax.legend(ncols=min(len(shares.columns), 6), fontsize=7, loc="upper center",
-              bbox_to_anchor=(0.5, -0.25))
+    ax.set_title(f"Ranking stability of {outcome} (rank 1 = highest)")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
+               ncols=min(len(shares.columns), 8), fontsize=7, frameon=False)
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig

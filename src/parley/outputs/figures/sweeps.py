@@ -1,4 +1,10 @@
-"""Figures of a parameter sweep: 1-D and 2-D responses, sensitivity indices, discovery boxes."""
+"""Figures of a parameter sweep: P(talks resume) against one or two swept parameters.
+
+A ladder stance (``parley.params.LADDER``, e.g. ``washington.relief_precondition``)
+is swept as a number in [0, 1], but the model uses the nearest rung: its axis
+gets categorical ticks named for the rungs, points are pooled by rung, and the
+1-D figure draws markers with error bars, no line between rungs.
+"""
 
 from __future__ import annotations
 
@@ -9,229 +15,231 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
 from parley.analysis.intervals import wilson
 from parley.outputs.figures.common import (
-    _LINESTYLES,
     CAMP_COLOURS,
-    _floats,
-    _level_pct,
-    _outcome_label,
-    _param_label,
-    _param_phrase,
-    _runs_phrase,
+    GRID,
+    joined,
+    level_pct,
+    param_label,
+    param_phrase,
+    runs_phrase,
+    wrap,
 )
+from parley.params import LADDER, ROLES, SECTIONS, is_ladder, ladder_word
+
+__all__ = ["ladder_rungs", "plot_sweep_1d", "plot_sweep_2d", "sweep_parameters"]
+
+_COLOUR = CAMP_COLOURS["progressive"]
+
+
+# --------------------------------------------------------------------------- ladder axes
+
+
+def ladder_rungs(path: str) -> dict[str, float] | None:
+    """The LADDER (rung word -> number) if ``path`` names a ladder stance, else None.
+
+    The last part of the path is the parameter; it is a ladder when every
+    declaration of that name (in any role or section) is a LADDER choice.
+    """
+    name = str(path).split(".")[-1]
+    groups = (*ROLES.values(), *SECTIONS.values())
+    decls = [d for group in groups for d in group if d.name == name]
+    return dict(LADDER) if decls and all(is_ladder(d) for d in decls) else None
+
+
+def rung_label(word: str) -> str:
+    """'nuclear_and_missile_freeze' -> 'nuclear and\\nmissile freeze'."""
+    return wrap(word.replace("_", " "), 14)
+
+
+def snap_to_rungs(points_df: pd.DataFrame, params: list[str]) -> pd.DataFrame:
+    """The points with each ladder parameter replaced by the number of its nearest rung."""
+    ladders = [p for p in params if ladder_rungs(p)]
+    if not ladders:
+        return points_df
+    df = points_df.copy()
+    for p in ladders:
+        df[p] = [LADDER[ladder_word(float(x))] for x in df[p]]
+    return df
+
+
+def set_ladder_ticks(axis: Any, rungs: Mapping[str, float], *,
+                     at_index: Any = None) -> None:
+    """Ticks named for the rungs: at every rung's number, or, for a heatmap whose cells
+    are numbered 0, 1, ..., at cell ``i`` for the rung numbers ``at_index[i]``."""
+    if at_index is None:
+        axis.set_ticks(list(rungs.values()), [rung_label(w) for w in rungs])
+        return
+    words = {v: w for w, v in rungs.items()}
+    axis.set_ticks(range(len(at_index)), [rung_label(words.get(float(v), f"{float(v):g}"))
+                                          for v in at_index])
+
+
+def axis_label(path: str) -> str:
+    rungs = "\nladder: each rung asks more; a value between rungs counts as the nearest" if (
+        ladder_rungs(path)) else ""
+    return f"{param_label(path)}  ({path}){rungs}"
+
+
+# --------------------------------------------------------------------------- pooling
 
 
 def _group_points(points_df: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:
     """Pool points sharing the same values of ``keys`` (averaging over other parameters)."""
     df = points_df.copy()
     df["_k"] = df["p_talks"] * df["runs"]
+    for col in ("p_talks_lo", "p_talks_hi"):
+        if col not in df:
+            df[col] = np.nan
     g = df.groupby(keys, as_index=False).agg(
         runs=("runs", "sum"), _k=("_k", "sum"), p_talks=("p_talks", "mean"),
         p_talks_lo=("p_talks_lo", "first"), p_talks_hi=("p_talks_hi", "first"),
         n_points=("p_talks", "size"),
     )
-    pooled = g["n_points"] > 1
-    if pooled.any():
-        g.loc[pooled, "p_talks"] = g.loc[pooled, "_k"] / g.loc[pooled, "runs"]
-        ci = [wilson(k, r, level) for k, r in zip(g.loc[pooled, "_k"],
-                                                           g.loc[pooled, "runs"], strict=True)]
-        g.loc[pooled, "p_talks_lo"] = [c[0] for c in ci]
-        g.loc[pooled, "p_talks_hi"] = [c[1] for c in ci]
+    redo = (g["n_points"] > 1) | g["p_talks_lo"].isna() | g["p_talks_hi"].isna()
+    if redo.any():
+        k, n = g.loc[redo, "_k"], g.loc[redo, "runs"]
+        g.loc[redo, "p_talks"] = k / n
+        ci = [wilson(round(a), int(b), level) for a, b in zip(k, n, strict=True)]
+        g.loc[redo, "p_talks_lo"] = [c[0] for c in ci]
+        g.loc[redo, "p_talks_hi"] = [c[1] for c in ci]
     return g.drop(columns="_k").sort_values(keys).reset_index(drop=True)
 
 
 def _sweep_subtitle(points_df: pd.DataFrame, level: float, pooled: bool) -> str:
-    runs = points_df["runs"].tolist() if "runs" in points_df else []
-    bits = [_runs_phrase(sorted(set(runs)), unit="point") if runs else "",
-            f"{len(points_df):,} design points", f"{_level_pct(level)} Wilson intervals"]
-    if len(set(runs)) == 1 and runs:
-        bits[0] = f"n = {int(runs[0]):,} runs per point"
-    text = " · ".join(b for b in bits if b)
-    if pooled:
-        text += "\npoints pooled over the other swept parameters"
-    return text
+    runs = sorted(set(points_df["runs"].tolist())) if "runs" in points_df else []
+    per = f"n = {int(runs[0]):,} runs per point" if len(runs) == 1 else runs_phrase(
+        runs, unit="point")
+    text = joined(per, f"{len(points_df):,} design points",
+                  f"{level_pct(level)} Wilson intervals")
+    return text + ("\npoints pooled over the other swept parameters" if pooled else "")
+
+
+def _check_columns(points_df: pd.DataFrame, *params: str) -> None:
+    for p in params:
+        if p not in points_df.columns:
+            raise ValueError(f"points have no column {p!r}")
+
+
+# --------------------------------------------------------------------------- 1-D
+
+
+def _line(ax: Any, g: pd.DataFrame, param: str, level: float) -> None:
+    """A numeric parameter: the response as a line through its interval band."""
+    x = g[param].to_numpy(float)
+    ax.fill_between(x, g["p_talks_lo"].to_numpy(float), g["p_talks_hi"].to_numpy(float),
+                    color=_COLOUR, alpha=0.2, linewidth=0,
+                    label=f"{level_pct(level)} Wilson interval")
+    ax.plot(x, g["p_talks"].to_numpy(float), marker="o", markersize=4, linewidth=2,
+            color=_COLOUR, label="P(talks resume)", gid="sweep")
+
+
+def _rungs(ax: Any, g: pd.DataFrame, param: str, level: float) -> None:
+    """A ladder parameter: one marker and error bar per rung, nothing between rungs."""
+    x, p = g[param].to_numpy(float), g["p_talks"].to_numpy(float)
+    err = np.clip(np.vstack([p - g["p_talks_lo"].to_numpy(float),
+                             g["p_talks_hi"].to_numpy(float) - p]), 0, None)
+    ax.errorbar(x, p, yerr=err, fmt="o", color=_COLOUR, markersize=7, capsize=5,
+                elinewidth=2, linestyle="none",
+                label=f"P(talks resume), {level_pct(level)} Wilson interval", gid="sweep")
+    for xv, pv in zip(x, p, strict=True):
+        high = pv > 0.93  # near the top: write it below the marker, not over the frame
+        ax.annotate(f"{pv:.1%}", (xv, pv), xytext=(9, -10 if high else 0),
+                    textcoords="offset points", va="center", fontsize=8, color="#333333")
+    rungs = ladder_rungs(param) or {}
+    set_ladder_ticks(ax.xaxis, rungs)
+    ax.set_xlim(min(rungs.values()) - 0.12, max(rungs.values()) + 0.12)
+    ax.grid(axis="x", visible=False)
 
 
 def plot_sweep_1d(points_df: pd.DataFrame, param: str, level: float = 0.95) -> Figure:
-    """P(talks resume) against one swept parameter, with its interval band."""
-    if param not in points_df.columns:
-        raise ValueError(f"points have no column {param!r}")
-    g = _group_points(points_df, [param], level)
+    """P(talks resume) against one swept parameter, with its interval."""
+    _check_columns(points_df, param)
+    ladder = ladder_rungs(param) is not None
+    g = _group_points(snap_to_rungs(points_df, [param]), [param], level)
     pooled = bool((g["n_points"] > 1).any())
-    x = g[param].to_numpy(float)
-    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    fig = Figure(figsize=(7.5, 5.0 if ladder else 4.8), layout="constrained")
     ax = fig.subplots()
-    ax.fill_between(x, g["p_talks_lo"].to_numpy(float), g["p_talks_hi"].to_numpy(float),
-                    color=CAMP_COLOURS["progressive"], alpha=0.2, linewidth=0,
-                    label=f"{_level_pct(level)} Wilson interval")
-    ax.plot(x, g["p_talks"].to_numpy(float), marker="o", markersize=4, linewidth=2,
-            color=CAMP_COLOURS["progressive"], label="P(talks resume)", gid="sweep")
+    ax.grid(**GRID)
+    (_rungs if ladder else _line)(ax, g, param, level)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.grid(color="#e5e5e5", linewidth=0.6)
-    ax.set_xlabel(f"{_param_label(param)}  ({param})")
+    ax.set_xlabel(axis_label(param))
     ax.set_ylabel("P(talks resume): share of runs")
     ax.legend(loc="best", frameon=False)
-    fig.suptitle(f"How P(talks resume) depends on {_param_phrase(param)}\n"
+    fig.suptitle(f"How P(talks resume) depends on {param_phrase(param)}\n"
                  f"{_sweep_subtitle(points_df, level, pooled)}", fontsize=12)
     return fig
 
 
-def plot_sweep_2d(points_df: pd.DataFrame, px: str, py: str, level: float = 0.95) -> Figure:
-    """Heatmap of P(talks resume) over two swept parameters (scatter if not a grid)."""
-    for p in (px, py):
-        if p not in points_df.columns:
-            raise ValueError(f"points have no column {p!r}")
-    g = _group_points(points_df, [px, py], level)
-    pooled = bool((g["n_points"] > 1).any())
-    xs = np.sort(g[px].unique())
-    ys = np.sort(g[py].unique())
-    grid = g.pivot(index=py, columns=px, values="p_talks").reindex(index=ys, columns=xs)
-    values = grid.to_numpy(float)
-    is_grid = len(xs) >= 2 and len(ys) >= 2 and not np.isnan(values).any()
-    fig = Figure(figsize=(7.5, 6), layout="constrained")
-    ax = fig.subplots()
-    vmin, vmax = float(np.nanmin(g["p_talks"])), float(np.nanmax(g["p_talks"]))
+# --------------------------------------------------------------------------- 2-D
+
+
+def _grid_ticks(axis: Any, path: str, vals: np.ndarray) -> None:
+    """Heatmap ticks: rung names for a ladder, else at most ten numbers."""
+    rungs = ladder_rungs(path)
+    if rungs:
+        set_ladder_ticks(axis, rungs, at_index=vals)
+        return
+    step = max(1, math.ceil(len(vals) / 10))
+    idx = np.arange(0, len(vals), step)
+    axis.set_ticks(idx, [f"{vals[i]:.3g}" for i in idx])
+
+
+def _heatmap(ax: Any, values: np.ndarray, vmin: float, vmax: float) -> Any:
+    art = ax.imshow(values, origin="lower", aspect="auto", cmap="viridis", vmin=vmin,
+                    vmax=vmax, interpolation="nearest", gid="heatmap")
+    if values.size <= 150:
+        mid = (vmin + vmax) / 2
+        for (r, c), v in np.ndenumerate(values):
+            ax.text(c, r, f"{v:.0%}", ha="center", va="center", fontsize=7,
+                    color="black" if v > mid else "white")
+    return art
+
+
+def _colour_range(p: pd.Series) -> tuple[float, float]:
+    vmin, vmax = float(np.nanmin(p)), float(np.nanmax(p))
     if vmax - vmin < 1e-9:
         vmin, vmax = max(0.0, vmin - 0.05), min(1.0, vmax + 0.05)
-    if is_grid:
-        art = ax.imshow(values, origin="lower", aspect="auto", cmap="viridis", vmin=vmin,
-                        vmax=vmax, interpolation="nearest", gid="heatmap")
+    return vmin, vmax
 
-        def _ticks(vals: np.ndarray) -> tuple[np.ndarray, list[str]]:
-            step = max(1, math.ceil(len(vals) / 10))
-            idx = np.arange(0, len(vals), step)
-            return idx, [f"{vals[i]:.3g}" for i in idx]
 
-        ax.set_xticks(*_ticks(xs))
-        ax.set_yticks(*_ticks(ys))
-        if values.size <= 150:
-            mid = (vmin + vmax) / 2
-            for (r, c), v in np.ndenumerate(values):
-                ax.text(c, r, f"{v:.0%}", ha="center", va="center", fontsize=7,
-                        color="black" if v > mid else "white")
+def plot_sweep_2d(points_df: pd.DataFrame, px: str, py: str, level: float = 0.95) -> Figure:
+    """Heatmap of P(talks resume) over two swept parameters (scatter if not a grid)."""
+    _check_columns(points_df, px, py)
+    g = _group_points(snap_to_rungs(points_df, [px, py]), [px, py], level)
+    pooled = bool((g["n_points"] > 1).any())
+    xs, ys = np.sort(g[px].unique()), np.sort(g[py].unique())
+    values = g.pivot(index=py, columns=px, values="p_talks").reindex(
+        index=ys, columns=xs).to_numpy(float)
+    fig = Figure(figsize=(7.5, 6), layout="constrained")
+    ax = fig.subplots()
+    vmin, vmax = _colour_range(g["p_talks"])
+    if len(xs) >= 2 and len(ys) >= 2 and not np.isnan(values).any():
+        art = _heatmap(ax, values, vmin, vmax)
+        _grid_ticks(ax.xaxis, px, xs)
+        _grid_ticks(ax.yaxis, py, ys)
     else:
         art = ax.scatter(g[px], g[py], c=g["p_talks"], cmap="viridis", vmin=vmin, vmax=vmax,
                          s=40, edgecolors="none", gid="heatmap")
+        for axis, path in ((ax.xaxis, px), (ax.yaxis, py)):
+            if ladder_rungs(path):
+                set_ladder_ticks(axis, ladder_rungs(path))
     cbar = fig.colorbar(art, ax=ax)
     cbar.set_label("P(talks resume): share of runs")
     cbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel(f"{_param_label(px)}  ({px})")
-    ax.set_ylabel(f"{_param_label(py)}  ({py})")
-    fig.suptitle(f"P(talks resume) across {_param_phrase(px)} and "
-                 f"{_param_phrase(py)}\n{_sweep_subtitle(points_df, level, pooled)}",
+    ax.set_xlabel(axis_label(px))
+    ax.set_ylabel(axis_label(py))
+    fig.suptitle(f"P(talks resume) across {param_phrase(px)} and "
+                 f"{param_phrase(py)}\n{_sweep_subtitle(points_df, level, pooled)}",
                  fontsize=12)
     return fig
 
 
-def plot_sensitivity(sens: Mapping[str, Any]) -> Figure:
-    """Horizontal bar charts of Morris (mu*, sigma) or Sobol (S1, ST) indices."""
-    method = str(sens.get("method", "")).lower()
-    params = list(sens["parameters"])
-    labels = [f"{_param_label(p)}" for p in params]
-    outcome = _outcome_label(sens.get("outcome"))
-    n = len(params)
-    fig = Figure(figsize=(10 if method == "morris" else 8, 1.6 + 0.45 * n), layout="constrained")
-    if method == "sobol":
-        s1, st = _floats(sens["S1"]), _floats(sens["ST"])
-        s1c = np.nan_to_num(_floats(sens.get("S1_conf") or [np.nan] * n))
-        stc = np.nan_to_num(_floats(sens.get("ST_conf") or [np.nan] * n))
-        order = np.argsort(-np.nan_to_num(st, nan=-np.inf), kind="stable")
-        ys = np.arange(n)[::-1].astype(float)
-        ax = fig.subplots()
-        ax.barh(ys + 0.2, s1[order], height=0.38, xerr=s1c[order], capsize=3,
-                color=CAMP_COLOURS["progressive"], label="First order (S1)", gid="S1")
-        ax.barh(ys - 0.2, st[order], height=0.38, xerr=stc[order], capsize=3,
-                color="#f4a582", label="Total effect (ST)", gid="ST")
-        ax.set_yticks(ys, [labels[i] for i in order])
-        ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(f"Sobol index: share of the variance of {outcome}")
-        ax.set_title("Error bars: 95% confidence intervals", fontsize=9, color="#444444")
-        ax.set_ylabel("Parameter")
-        ax.legend(loc="lower right", frameon=False)
-        ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
-        ax.set_axisbelow(True)
-        title = "Sobol sensitivity"
-    elif method == "morris":
-        mu, sigma = _floats(sens["mu_star"]), _floats(sens["sigma"])
-        muc = np.nan_to_num(_floats(sens.get("mu_star_conf") or [np.nan] * n))
-        order = np.argsort(-np.nan_to_num(mu, nan=-np.inf), kind="stable")
-        ys = np.arange(n)[::-1].astype(float)
-        ax, ax2 = fig.subplots(1, 2, sharey=True)
-        ax.barh(ys, mu[order], xerr=muc[order], capsize=3, color=CAMP_COLOURS["progressive"],
-                gid="mu_star")
-        ax.set_yticks(ys, [labels[i] for i in order])
-        ax.set_xlabel(f"μ*: mean absolute elementary effect on {outcome}")
-        ax.set_ylabel("Parameter")
-        ax.set_title("Overall influence (μ*, with 95% conf.)", fontsize=10)
-        ax2.barh(ys, sigma[order], color="#f4a582", gid="sigma")
-        ax2.set_xlabel(f"σ: spread of elementary effects on {outcome}")
-        ax2.set_title("Non-linearity / interactions (σ)", fontsize=10)
-        ax2.tick_params(axis="y", left=False)
-        for a in (ax, ax2):
-            a.axvline(0, color="black", linewidth=0.8)
-            a.grid(axis="x", color="#e5e5e5", linewidth=0.6)
-            a.set_axisbelow(True)
-        title = "Morris elementary-effects screening"
-    else:
-        raise ValueError(f"unknown sensitivity method {sens.get('method')!r}")
-    fig.suptitle(f"Which parameters drive {outcome}? {title}", fontsize=12)
-    return fig
-
-
-def plot_boxes(
-    points_df: pd.DataFrame, boxes: Mapping[str, Any], px: str, py: str
-) -> Figure:
-    """Scenario-discovery boxes drawn over the design points coloured by P(talks resume)."""
-    for p in (px, py):
-        if p not in points_df.columns:
-            raise ValueError(f"points have no column {p!r}")
-    threshold = boxes.get("threshold")
-    box_list = list(boxes.get("boxes", []))
-    fig = Figure(figsize=(8, 6.2), layout="constrained")
-    ax = fig.subplots()
-    sc = ax.scatter(points_df[px], points_df[py], c=points_df["p_talks"], cmap="viridis",
-                    vmin=0, vmax=1, s=45, edgecolors="none", alpha=0.9, gid="points")
-    cbar = fig.colorbar(sc, ax=ax)
-    cbar.set_label("P(talks resume): share of runs")
-    cbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    xmin, xmax = float(points_df[px].min()), float(points_df[px].max())
-    ymin, ymax = float(points_df[py].min()), float(points_df[py].max())
-    palette = ["#e41a1c", "#ff7f00", "#f781bf", "#a65628", "#999999"]
-    hidden = False
-    for i, box in enumerate(box_list):
-        lim = box.get("limits", {})
-        x0, x1 = lim.get(px, [xmin, xmax])
-        y0, y1 = lim.get(py, [ymin, ymax])
-        hidden = hidden or any(k not in (px, py) for k in lim)
-        label = f"Box {i + 1}"
-        if box.get("coverage") is not None:
-            label += f": coverage {float(box['coverage']):.0%}"
-        if box.get("density") is not None:
-            label += f", density {float(box['density']):.0%}"
-        ax.add_patch(Rectangle((float(x0), float(y0)), float(x1) - float(x0),
-                               float(y1) - float(y0), fill=False, linewidth=2.2,
-                               edgecolor=palette[i % len(palette)],
-                               linestyle=_LINESTYLES[i % len(_LINESTYLES)], label=label,
-                               gid=f"box_{i + 1}"))
-    pad_x = 0.03 * (xmax - xmin or 1)
-    pad_y = 0.03 * (ymax - ymin or 1)
-    ax.set_xlim(xmin - pad_x, xmax + pad_x)
-    ax.set_ylim(ymin - pad_y, ymax + pad_y)
-    ax.set_xlabel(f"{_param_label(px)}  ({px})")
-    ax.set_ylabel(f"{_param_label(py)}  ({py})")
-    if box_list:
-        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.12), ncols=2, frameon=False,
-                  fontsize=8)
-    thr = f" ≥ {float(threshold):.0%}" if threshold is not None else ""
-    note = ("\nboxes may also limit parameters not shown here" if hidden else "")
-    fig.suptitle(f"Where is P(talks resume){thr}? Scenario-discovery boxes\n"
-                 f"{len(points_df):,} design points{note}", fontsize=12)
-    return fig
+# --------------------------------------------------------------------------- the design
 
 
 def sweep_parameters(points: pd.DataFrame, sweep: Mapping[str, Any] | None = None) -> list[str]:
@@ -245,21 +253,3 @@ def sweep_parameters(points: pd.DataFrame, sweep: Mapping[str, Any] | None = Non
     start = cols.index("point") + 1 if "point" in cols else 0
     stop = cols.index("runs") if "runs" in cols else len(cols)
     return cols[start:stop]
-
-
-def _box_axes(params: list[str], points: pd.DataFrame, boxes: Mapping[str, Any]) -> list[str]:
-    """The two parameters the first box restricts most (relative to the sampled range)."""
-    box_list = boxes.get("boxes") or []
-    if not box_list:
-        return params[:2]
-    lim = box_list[0].get("limits", {})
-
-    def narrowness(p: str) -> float:
-        if p not in lim:
-            return 1.0
-        rng = float(points[p].max() - points[p].min()) or 1.0
-        return (float(lim[p][1]) - float(lim[p][0])) / rng
-
-    ranked = sorted(params, key=lambda p: (narrowness(p), params.index(p)))
-    chosen = ranked[:2]
-    return sorted(chosen, key=params.index)
