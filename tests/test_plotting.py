@@ -1010,3 +1010,19 @@ def test_the_rolling_figure_puts_the_first_term_on_top_and_says_what_red_is():
     assert labels["clinton_1993"] == 0
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["talks followed", "no talks followed"]
+
+
+def test_a_scattered_design_is_not_joined_by_a_line():
+    """An LHS sweep drew a zig-zag line through points whose other parameters differ."""
+    rng = np.random.default_rng(3)
+    n = 12
+    pts = pd.DataFrame({"point": range(n), "washington.outreach_rate": rng.uniform(0, 1, n),
+                        "beijing.enforcement": rng.uniform(0, 1, n), "runs": 200,
+                        "p_talks": rng.uniform(0.2, 0.8, n)})
+    pts["p_talks_lo"], pts["p_talks_hi"] = pts["p_talks"] - 0.05, pts["p_talks"] + 0.05
+    fig = plotting.plot_sweep_1d(pts, "washington.outreach_rate")
+    ax = fig.axes[0]
+    lines = [ln for ln in ax.lines if ln.get_gid() == "sweep" and ln.get_marker() == "o"]
+    assert lines and lines[0].get_linestyle() == "None"
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert "its own values of the other swept parameters" in fig.get_suptitle()

@@ -155,23 +155,52 @@ def _rungs(ax: Any, g: pd.DataFrame, param: str, level: float) -> None:
     ax.grid(axis="x", visible=False)
 
 
+def _scattered(points_df: pd.DataFrame, param: str, g: pd.DataFrame) -> bool:
+    """Whether every value of ``param`` is one design point with its own values of the
+    other swept parameters (a Latin hypercube, Morris or Sobol design): then a line
+    through the points would join unrelated settings."""
+    others = [p for p in sweep_parameters(points_df) if p != param]
+    varied = any(points_df[p].nunique() > 1 for p in others)
+    return varied and bool((g["n_points"] == 1).all())
+
+
+def _points(ax: Any, g: pd.DataFrame, param: str, level: float) -> None:
+    """A scattered design: one marker and error bar per point, nothing joining them."""
+    x, p = g[param].to_numpy(float), g["p_talks"].to_numpy(float)
+    err = np.clip(np.vstack([p - g["p_talks_lo"].to_numpy(float),
+                             g["p_talks_hi"].to_numpy(float) - p]), 0, None)
+    ax.errorbar(x, p, yerr=err, fmt="o", color=_COLOUR, markersize=4, capsize=2,
+                elinewidth=1, alpha=0.8, linestyle="none",
+                label=f"P(talks resume) per design point, {level_pct(level)} Wilson interval",
+                gid="sweep")
+
+
 def plot_sweep_1d(points_df: pd.DataFrame, param: str, level: float = 0.95) -> Figure:
-    """P(talks resume) against one swept parameter, with its interval."""
+    """P(talks resume) against one swept parameter, with its interval.
+
+    A numeric parameter of a grid is a line through its interval band (pooled
+    over the other swept parameters); a ladder stance is one marker per rung;
+    a scattered design (each point its own values of the others) is a cloud of
+    points with their intervals, not joined.
+    """
     _check_columns(points_df, param)
     ladder = ladder_rungs(param) is not None
     g = _group_points(snap_to_rungs(points_df, [param]), [param], level)
     pooled = bool((g["n_points"] > 1).any())
+    scattered = not ladder and _scattered(points_df, param, g)
     fig = Figure(figsize=(7.5, 5.0 if ladder else 4.8), layout="constrained")
     ax = fig.subplots()
     ax.grid(**GRID)
-    (_rungs if ladder else _line)(ax, g, param, level)
+    (_rungs if ladder else _points if scattered else _line)(ax, g, param, level)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(axis_label(param))
     ax.set_ylabel("P(talks resume): share of runs")
     ax.legend(loc="best", frameon=False)
-    fig.suptitle(f"How P(talks resume) depends on {param_phrase(param)}\n"
-                 f"{_sweep_subtitle(points_df, level, pooled)}", fontsize=12)
+    sub = _sweep_subtitle(points_df, level, pooled)
+    if scattered:
+        sub += "\neach point has its own values of the other swept parameters"
+    fig.suptitle(f"How P(talks resume) depends on {param_phrase(param)}\n{sub}", fontsize=12)
     return fig
 
 
