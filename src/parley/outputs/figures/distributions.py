@@ -72,6 +72,7 @@ class _Panel:
     colour: str
     bottom: bool  # the bottom row: numbered x axis and its label
     first: bool  # the first column: y label
+    peak: float = 0.0  # the tallest bar drawn
 
 
 class _Sharing:
@@ -79,6 +80,17 @@ class _Sharing:
 
     def __init__(self) -> None:
         self.first: dict[str, Any] = {}
+        self.peak: dict[str, float] = {}
+
+    def headroom(self, key: str, peak: float) -> None:
+        """Note a panel's tallest bar; :meth:`make_room` leaves room above the tallest."""
+        self.peak[key] = max(self.peak.get(key, 0.0), peak)
+
+    def make_room(self, share: float = 1.3) -> None:
+        """Shared share axes up to 1.3 x their tallest bar, so the stats text sits clear."""
+        for key, peak in self.peak.items():
+            if peak > 0:
+                self.first[key].set_ylim(0, share * peak)
 
     def join(self, ax: Any, key: str, *, x: bool = True, y: bool = True) -> None:
         if key not in self.first:
@@ -110,10 +122,7 @@ def _distribution(p: _Panel, values: np.ndarray, freq: np.ndarray, gid: str,
     given = given or {}
     total = float(np.nansum(freq))
     _count_bars(p.ax, values, freq / total, color=p.colour, gid=gid)
-    # headroom above the tallest bar (of every panel sharing this axis) for the stats text
-    top = max(p.ax.get_ylim()[1] if p.ax.get_autoscaley_on() is False else 0.0,
-              1.3 * float(np.nanmax(freq)) / total)
-    p.ax.set_ylim(0, top)
+    p.peak = float(np.nanmax(freq)) / total
     q10, q50, q90 = (float(given[k]) if given.get(k) is not None
                      else count_quantile(values, freq, q)
                      for k, q in (("q10", 0.1), ("q50", 0.5), ("q90", 0.9)))
@@ -148,6 +157,7 @@ def _count_panel(p: _Panel, sharing: _Sharing, h: int | None) -> None:
         return
     stats = _distribution(p, floats(c["values"]), floats(c["freq"]),
                           f"counts_{p.scenario['name']}_{p.metric}", c)
+    sharing.headroom(p.metric, p.peak)
     _finish(p, stats, label)
 
 
@@ -194,6 +204,7 @@ def _months_panel(fig: Figure, p: _Panel, sharing: _Sharing, h: int | None) -> N
         return
     stats = _distribution(p, values[talked], freq[talked],
                           f"counts_{p.scenario['name']}_months_in_talks")
+    sharing.headroom(p.metric, p.peak)
     _finish(p, stats, "Months in talks, runs with talks")
 
 
@@ -229,6 +240,7 @@ def plot_count_distributions(
                 _months_panel(fig, p, sharing, h)
             else:
                 _count_panel(p, sharing, h)
+    sharing.make_room()
     sub = joined(runs_phrase([s.get("runs") for s in scenarios]),
                  "dashed: median; grey band: 10–90% of runs")
     if "months_in_talks" in metrics:
