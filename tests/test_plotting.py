@@ -1,4 +1,4 @@
-"""Tests of parley.outputs.plotting on small, fixed synthetic result files."""
+"""Tests of parley.outputs.figures (and its old address, plotting) on small synthetic results."""
 
 from __future__ import annotations
 
@@ -282,7 +282,7 @@ def test_comparison_values_ranks_and_labels():
                                                            row["unpaired_hi"]))
     assert any(list(ln.get_xdata()) == [0.0, 0.0] for ln in axd.lines)
     # words
-    assert "P(talks resume)" in ax.get_xlabel() and "share of runs" in ax.get_xlabel()
+    assert ax.get_xlabel() == "Share of runs" and "talks resume" in ax.get_title()
     assert "difference" in axd.get_xlabel().lower() and "paired" in axd.get_title()
     assert "Trump second term" in axd.get_title()
     sup = fig.get_suptitle()
@@ -334,7 +334,7 @@ def test_comparison_shows_talks_given_engaged_and_the_interval_over_draws():
         assert segs[y] == pytest.approx((spread["talks_resumed"]["param_lo"],
                                          spread["talks_resumed"]["param_hi"]))
     texts = _texts(fig)
-    assert "P(talks | engaged)" in texts and "over 4 parameter draws" in texts
+    assert "P(talks resume | Pyongyang engaged)" in texts and "over 4 parameter draws" in texts
     assert "4 parameter draws × 2,500 worlds" in texts
     # and the ranking-stability figure comes with it
     names = [name for name, _, _ in plotting.iter_figures({"summary": summary})]
@@ -401,7 +401,7 @@ def test_count_distributions_bar_heights_are_shares():
     summary = make_summary()
     fig = plotting.plot_count_distributions(summary)
     for s in summary["scenarios"]:
-        for metric in ("tests", "icbm_tests", "months_in_talks"):
+        for metric in ("tests", "icbm_tests"):
             (bars,) = [c for c in _gid_containers(fig, f"counts_{s['name']}_{metric}")]
             c = s["counts"][metric]
             freq = np.array(c["freq"], float)
@@ -414,6 +414,41 @@ def test_count_distributions_bar_heights_are_shares():
                   "Biden administration (Yeo 2020)", "n = 10,000 runs"):
         assert words in text
 
+
+def _months_in_talks(values: list[int], freq: list[int]) -> dict:
+    summary = make_summary(with_comparison=False)
+    summary["scenarios"] = summary["scenarios"][:1]
+    summary["scenarios"][0]["counts"]["months_in_talks"].update(values=values, freq=freq)
+    return summary
+
+
+def test_months_in_talks_zero_is_its_own_bar_and_the_rest_a_histogram_of_runs_with_talks():
+    """A spike at 0 on a 100% scale hid the distribution of the runs with talks."""
+    values = list(range(49))
+    freq = [9700] + [3] * 20 + [10] * 8 + [8] * 20  # 97% of 10,000 runs never in talks
+    summary = _months_in_talks(values, freq)
+    name = summary["scenarios"][0]["name"]
+    fig = plotting.plot_count_distributions(summary)
+    (zero,) = _gid_containers(fig, f"counts_{name}_months_in_talks_zero")
+    assert [r.get_height() for r in zero] == pytest.approx([0.97])
+    assert zero[0].axes.get_ylim() == (0, 1)  # all runs, on a 0-100% scale
+    (stairs,) = _gid(fig, f"counts_{name}_months_in_talks")  # 48 values: one outline
+    heights, edges, _ = stairs.get_data()
+    rest = np.array(freq[1:], float)
+    np.testing.assert_allclose(heights, rest / rest.sum())  # shares of the runs with talks
+    assert edges[0] == pytest.approx(0.5)  # no bar at zero in the histogram
+    top = stairs.axes.get_ylim()[1]
+    assert heights.max() <= top < 0.1  # scaled to the runs with talks, not to the spike
+    assert "runs with talks" in _texts(fig)
+
+
+def test_months_in_talks_with_no_run_in_talks_says_so():
+    summary = _months_in_talks([0], [10_000])
+    fig = plotting.plot_count_distributions(summary)
+    (zero,) = _gid_containers(fig, f"counts_{summary['scenarios'][0]['name']}"
+                                   "_months_in_talks_zero")
+    assert zero[0].get_height() == pytest.approx(1.0)
+    assert "no run with talks" in _texts(fig)
 
 
 def test_count_distributions_many_values_are_one_outline_of_the_same_shares():
@@ -602,7 +637,7 @@ def test_boxes_rectangles_match_limits():
     np.testing.assert_allclose(sc.get_offsets(), pts[["washington.outreach_rate",
                                                       "beijing.enforcement"]].to_numpy())
     np.testing.assert_allclose(sc.get_array(), pts["p_talks"])
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels[0] == "Box 1: coverage 80%, density 90%"
     assert "60%" in fig.get_suptitle()
     assert ax.get_xlabel() and ax.get_ylabel()
@@ -691,21 +726,25 @@ def test_cli_plot_bad_dir_exits_2(tmp_path: Path, capsys, kind: str):
     assert "Traceback" not in err
 
 
-def test_plotting_does_not_import_model_or_pyplot():
+def test_figures_do_not_import_model_or_pyplot():
     import ast
 
-    tree = ast.parse(Path(plotting.__file__).read_text(encoding="utf-8"))
+    from parley.outputs import figures
+
     imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            imported.add(node.module or "")
-    # atomic writing, the Wilson interval, outcome labels, the error family
+    for path in Path(figures.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(node.module or "")
+    # atomic writing, the Wilson interval, outcome labels, the error family, the parameter
+    # table (ladder rungs), validated reading of result files, the calibration statistics
     allowed = {"parley.results.store", "parley.analysis.intervals", "parley.outcomes",
-               "parley.errors", "parley.results.load",  # + validated reading of result files
-               "parley.outputs.ranking_plots"}  # a sibling figure, Mesa-free like this one
-    assert not any(m.startswith(("parley", "mesa")) for m in imported - allowed)
+               "parley.errors", "parley.params", "parley.results.load",
+               "parley.analysis.abc_summary"}
+    outside = {m for m in imported - allowed if not m.startswith("parley.outputs.figures")}
+    assert not any(m.startswith(("parley", "mesa")) for m in outside), outside
     assert "matplotlib.pyplot" not in imported
 
 
@@ -719,3 +758,271 @@ def test_importing_plotting_loads_neither_mesa_nor_the_model():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+# --------------------------------------------------------------------------- defects, pinned
+
+
+def _fits_its_canvas(fig: Figure) -> None:
+    """Nothing drawn (labels, titles, legends) reaches past the figure's edges."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    box = fig.get_tightbbox(canvas.get_renderer())  # inches
+    w, h = fig.get_size_inches()
+    assert box.x0 >= -0.02 and box.y0 >= -0.02, (box, w, h)
+    assert box.x1 <= w + 0.02 and box.y1 <= h + 0.02, (box, w, h)
+
+
+def _one_scenario(p: float, title: str = "Trump second term (Yeo 2020 reading)") -> dict:
+    summary = make_summary(with_comparison=False)
+    s = summary["scenarios"][0]
+    s.update(title=title, talks_given_engaged=_share(min(0.99, p + 0.2), 3000))
+    s["shares"]["talks_resumed"] = _share(p)
+    summary["scenarios"] = [s]
+    return summary
+
+
+@pytest.mark.parametrize("p", [0.017, 0.43, 0.62, 0.96])
+def test_single_scenario_comparison_starts_at_zero_and_keeps_its_words_inside(p):
+    """It started its axis near the share (50% and more) and cut its x label."""
+    fig = plotting.plot_comparison(_one_scenario(p))
+    assert fig.axes[0].get_xlim()[0] == 0
+    _fits_its_canvas(fig)
+
+
+def test_every_figure_of_a_results_folder_keeps_its_words_inside(results_dir: Path):
+    for name, _caption, fig in plotting.iter_figures(results_dir):
+        try:
+            _fits_its_canvas(fig)
+        except AssertionError as exc:
+            raise AssertionError(f"{name}: {exc}") from None
+
+
+def _camp_summary(camps: dict[str, str], with_comparison: bool) -> dict:
+    summary = make_summary(with_comparison=with_comparison)
+    for s in summary["scenarios"]:
+        s["camp"] = camps.get(s["name"], s["camp"])
+    for r in (summary.get("comparison") or {}).get("rows", []):
+        r["camp"] = camps.get(r["scenario"], r["camp"])
+    return summary
+
+
+@pytest.mark.parametrize("with_comparison", [True, False])
+def test_a_camp_outside_the_colour_table_is_named_for_itself(with_comparison):
+    """A new camp was drawn in grey and named "Other"."""
+    summary = _camp_summary({"biden": "libertarian", "sanders": "green_party"},
+                            with_comparison)
+    fig = plotting.plot_comparison(summary)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"Libertarian camp", "Green party camp", "Trump camp"} <= set(legend)
+    assert "Other" not in legend
+    colours = {c.get_label(): c.lines[0].get_color() for c in _errorbar_container(fig.axes[0])}
+    new = {colours["Libertarian camp"], colours["Green party camp"]}
+    assert len(new) == 2 and not new & set(plotting.CAMP_COLOURS.values())
+    styles = plotting.scenario_styles(summary["scenarios"])
+    assert styles["biden"]["camp"] == "libertarian"
+    assert styles["biden"]["color"] == colours["Libertarian camp"]
+
+
+def test_a_scenario_without_a_camp_is_other():
+    summary = _camp_summary({"biden": ""}, with_comparison=False)
+    legend = [t.get_text() for t in plotting.plot_comparison(summary).legends[0].get_texts()]
+    assert "Other" in legend
+
+
+LADDER_PATH = "washington.relief_precondition"
+RUNGS = ["nothing upfront", "fissile freeze", "nuclear and missile freeze",
+         "verifiable irreversible steps", "substantial disarmament"]
+
+
+def _ladder_points(values: list[float], p: list[float], other: list[float] | None = None
+                   ) -> pd.DataFrame:
+    rows = []
+    for i, (x, pv) in enumerate(zip(values, p, strict=True)):
+        row = {"point": i, LADDER_PATH: x}
+        if other is not None:
+            row["washington.outreach_rate"] = other[i]
+        rows.append({**row, "runs": 1000, "p_talks": pv, "p_talks_lo": pv - 0.02,
+                     "p_talks_hi": pv + 0.02})
+    return pd.DataFrame(rows)
+
+
+def _tick_words(axis) -> list[str]:
+    return [t.get_text().replace("\n", " ") for t in axis.get_ticklabels()]
+
+
+def test_a_ladder_sweep_has_its_rungs_for_ticks_and_markers_without_a_line():
+    """The ladder sweep read 0-1 and drew lines between discrete rungs."""
+    from parley.params import LADDER
+
+    pts = _ladder_points([0.0, 0.25, 0.5, 0.75, 1.0], [0.31, 0.25, 0.09, 0.04, 0.014])
+    fig = plotting.plot_sweep_1d(pts, LADDER_PATH)
+    ax = fig.axes[0]
+    assert _tick_words(ax.xaxis) == RUNGS
+    np.testing.assert_allclose(ax.get_xticks(), list(LADDER.values()))
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]  # no band
+    lines = [ln for ln in ax.lines if ln.get_gid() == "sweep"]
+    assert lines and all(ln.get_linestyle() == "None" for ln in lines)
+    assert lines[0].get_marker() == "o"
+    np.testing.assert_allclose(lines[0].get_ydata(), pts["p_talks"])
+    (bars,) = _errorbar_container(ax)
+    segments = bars.lines[2][0].get_segments()
+    ends = [y for s in segments for y in (s[0][1], s[1][1])]
+    assert ends == pytest.approx([y for lo, hi in zip(pts["p_talks_lo"], pts["p_talks_hi"],
+                                                      strict=True) for y in (lo, hi)])
+    _fits_its_canvas(fig)
+
+
+def test_a_ladder_sampled_between_rungs_is_pooled_at_the_nearest_rung():
+    pts = _ladder_points([0.05, 0.1, 0.2, 0.3, 0.9], [0.3, 0.32, 0.2, 0.22, 0.01])
+    fig = plotting.plot_sweep_1d(pts, LADDER_PATH)
+    (line,) = [ln for ln in fig.axes[0].lines
+               if ln.get_gid() == "sweep" and ln.get_marker() == "o"]
+    np.testing.assert_allclose(line.get_xdata(), [0.0, 0.25, 1.0])
+    np.testing.assert_allclose(line.get_ydata(), [0.31, 0.21, 0.01])
+    assert "pooled" in fig.get_suptitle()
+
+
+def test_a_ladder_axis_of_a_heatmap_is_named_for_its_rungs():
+    values = [0.0, 0.25, 0.5, 0.75, 1.0] * 2
+    pts = _ladder_points(values, [0.3, 0.25, 0.1, 0.05, 0.01] * 2, other=[0.0] * 5 + [1.0] * 5)
+    fig = plotting.plot_sweep_2d(pts, LADDER_PATH, "washington.outreach_rate")
+    ax = fig.axes[0]
+    assert ax.images and _tick_words(ax.xaxis) == RUNGS
+    assert _tick_words(ax.yaxis) == ["0", "1"]
+
+
+def test_only_ladder_stances_are_ladders():
+    from parley.params import LADDER
+
+    assert plotting.ladder_rungs(LADDER_PATH) == LADDER
+    assert plotting.ladder_rungs("pyongyang.attitude_threshold") is None
+    assert plotting.ladder_rungs("pyongyang.max_concession") is None  # a number on the scale
+    assert plotting.ladder_rungs("no_such.thing") is None
+
+
+def test_a_summary_without_optional_blocks_still_gets_its_figures(tmp_path: Path):
+    """summary.json gains and loses optional fields; figures draw what is there."""
+    summary = make_summary()
+    for s in summary["scenarios"]:
+        for key in ("time_to_talks", "counts", "monthly", "talks_given_engaged"):
+            s.pop(key, None)
+    summary["parameter_uncertainty"] = {"draws": 3, "scenarios": {}}  # a block without cells
+    summary["tiers"] = {"future": "field"}
+    d = tmp_path / "lean"
+    d.mkdir()
+    (d / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert [p.stem for p in plotting.save_figures(d)] == ["comparison"]
+
+
+# --------------------------------------------------------------------------- code size
+
+
+def _complexity(fn) -> int:
+    """McCabe's number, as radon counts it: 1 + each branch, loop, handler, boolean
+    operator and comprehension clause (nested functions count on their own)."""
+    import ast
+
+    count = 1
+    todo = list(ast.iter_child_nodes(fn))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        if isinstance(node, ast.If | ast.For | ast.While | ast.IfExp | ast.ExceptHandler
+                      | ast.AsyncFor | ast.match_case | ast.Assert):
+            count += 1
+        elif isinstance(node, ast.BoolOp):
+            count += len(node.values) - 1
+        elif isinstance(node, ast.comprehension):
+            count += 1 + len(node.ifs)
+        todo.extend(ast.iter_child_nodes(node))
+    return count
+
+
+def test_output_functions_stay_small():
+    """No function of parley.outputs over 50 lines or a complexity of 12."""
+    import ast
+
+    root = Path(plotting.__file__).parent
+    too_big = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines, cc = node.end_lineno - node.lineno + 1, _complexity(node)
+                if lines > 50 or cc > 12:
+                    too_big.append(f"{path.relative_to(root)}:{node.name} {lines} lines, "
+                                   f"complexity {cc}")
+    assert too_big == []
+
+
+# --------------------------------------------------------------------------- hindcast
+
+
+def make_hindcast() -> dict:
+    patterns = {k: {"quantile": q} for k, q in zip(
+        ["first_talks_month", "months_in_talks", "spells", "collapses",
+         "tests_per_month_in_talks", "tests_per_month_out_of_talks"],
+        [0.46, 0.97, 0.5, 0.02, None, 0.5], strict=True)}
+    rows = [{"scenario": name, "title": name, "censored": censored, "patterns": patterns}
+            for name, censored in (("clinton_1993", False), ("bush_2001", False),
+                                   ("trump_2025", True))]
+    forecasts = [{"scenario": r["scenario"], "origin": o, "p": 0.2 * i + 0.1,
+                  "observed": i == 0} for i, r in enumerate(rows[:2]) for o in (0, 6, 12)]
+    return {"rows": rows, "runs": 40, "seed": 1,
+            "month": {"n_months": 96, "log_model": 0.7, "log_climatology": None,
+                      "reliability": [{"mean_p": 0.05, "observed": 0.1, "n": 60},
+                                      {"mean_p": 0.8, "observed": 0.9, "n": 36}]},
+            "rolling": {"forecasts": forecasts, "brier_model": 0.2, "brier_base_rate": 0.26}}
+
+
+def test_a_hindcast_folder_gets_its_figures_from_save_figures(tmp_path: Path):
+    """`parley plot` on a hindcast folder drew nothing: the record figures were not in the
+    figure catalogue."""
+    d = tmp_path / "hc"
+    d.mkdir()
+    (d / "hindcast.json").write_text(json.dumps(make_hindcast()), encoding="utf-8")
+    stems = [p.stem for p in plotting.save_figures(d)]
+    assert stems == ["hindcast_reliability", "hindcast_patterns", "hindcast_rolling"]
+
+
+def test_the_pattern_figure_writes_dark_cells_in_white_and_marks_missing_ones():
+    from parley.outputs.figures.record import plot_patterns
+
+    fig = plot_patterns(make_hindcast())
+    texts = {(t.get_text(), t.get_color()) for t in _gid(fig, "pattern_value")}
+    assert ("0.97", "white") in texts and ("0.02", "white") in texts
+    assert ("0.46", "black") in texts and ("n/a", "black") in texts
+    _fits_its_canvas(fig)
+
+
+def test_the_rolling_figure_puts_the_first_term_on_top_and_says_what_red_is():
+    from parley.outputs.figures.record import plot_rolling
+
+    fig = plot_rolling(make_hindcast())
+    ax = fig.axes[0]
+    labels = {t.get_text(): y for y, t in zip(ax.get_yticks(), ax.get_yticklabels(),
+                                              strict=True)}
+    bottom, top = ax.get_ylim()
+    assert top < bottom  # inverted: row 0 at the top
+    assert labels["clinton_1993"] == 0
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["talks followed", "no talks followed"]
+
+
+def test_a_scattered_design_is_not_joined_by_a_line():
+    """An LHS sweep drew a zig-zag line through points whose other parameters differ."""
+    rng = np.random.default_rng(3)
+    n = 12
+    pts = pd.DataFrame({"point": range(n), "washington.outreach_rate": rng.uniform(0, 1, n),
+                        "beijing.enforcement": rng.uniform(0, 1, n), "runs": 200,
+                        "p_talks": rng.uniform(0.2, 0.8, n)})
+    pts["p_talks_lo"], pts["p_talks_hi"] = pts["p_talks"] - 0.05, pts["p_talks"] + 0.05
+    fig = plotting.plot_sweep_1d(pts, "washington.outreach_rate")
+    ax = fig.axes[0]
+    lines = [ln for ln in ax.lines if ln.get_gid() == "sweep" and ln.get_marker() == "o"]
+    assert lines and lines[0].get_linestyle() == "None"
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert "its own values of the other swept parameters" in fig.get_suptitle()

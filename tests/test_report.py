@@ -101,18 +101,37 @@ def test_report_loads_nothing_from_the_network(built: tuple[Path, Path]):
     assert "@import" not in text
 
 
+HOSTILE = '<script>alert("x")</script> & co'
+
+
 def test_report_escapes_text(tmp_path: Path):
+    """Names, titles, camps, notes and the command are text, never markup."""
     d = write_results(tmp_path / "r", sweep=False)
     manifest = make_manifest()
-    manifest["scenarios"][0]["resolved"]["description"] = '<script>alert("x")</script> & co'
+    resolved = manifest["scenarios"][0]["resolved"]
+    resolved["description"] = HOSTILE
+    resolved["events"][0]["note"] = HOSTILE
+    resolved["camp"] = '"><img src=x onerror=alert(1)>'
     manifest["command"] = "parley compare scenarios/ --runs 10 <&>"
     (d / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    summary = json.loads((d / "summary.json").read_text())
+    summary["scenarios"][1]["title"] = HOSTILE
+    summary["scenarios"][1]["camp"] = "<b>bold</b>"
+    (d / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     text = report.write_report(d).read_text(encoding="utf-8")
-    assert "<script>" not in text
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in text
+    assert "<script>" not in text and "<b>bold" not in text and "<img src=x" not in text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in text
     assert "--runs 10 &lt;&amp;&gt;" in text
-    # the assumption text of the fixture has markup-like characters too
-    assert "&lt;kept&gt; neutral &amp; fixed" in text
+    assert "&lt;kept&gt; neutral &amp; fixed" in text  # the fixture's assumption text
+    parsed = _parse(text)
+    assert {t for t, _ in parsed.tags} <= {"html", "head", "meta", "title", "style", "body",
+                                          "h1", "h2", "h3", "h4", "p", "nav", "ul", "li", "a",
+                                          "strong", "code", "pre", "div", "table", "thead",
+                                          "tbody", "tr", "th", "td", "span", "details",
+                                          "summary", "figure", "img", "figcaption", "br"}
+    data = "".join(parsed.text)
+    assert data.count(HOSTILE) >= 3  # description, note, title: shown as written
+    assert "<b>bold</b>" in data
 
 
 def test_report_draws_figures_in_memory_when_absent(built: tuple[Path, Path]):
@@ -298,10 +317,10 @@ def test_every_table_row_has_as_many_cells_as_its_header(real_folders, kind, mon
     if kind == "comparison with camps":
         assert "<h3>By camp</h3>" in text
     if kind in ("single batch", "comparison with camps", "parameter draws"):
-        assert "<th class=num>P(talks resume | Pyongyang engaged)</th>" in text
+        assert '<th class="num">given Pyongyang engaged</th>' in text
     if kind == "parameter draws":
         assert "<h3>Parameter uncertainty</h3>" in text
-        assert "<td>sanders vs biden</td><td class='num'>100%</td>" in text
+        assert '<td>sanders vs biden</td><td class="num">100%</td>' in text
 
 
 def test_table_shape_parser_sees_a_nested_cell():
@@ -356,3 +375,139 @@ def test_report_of_a_hindcast_folder(tmp_path: Path):
     assert len(rows.tables) == 3  # terms, scores, patterns
     for cells in rows.tables:
         assert all(n == cells[0] for n in cells), cells
+
+
+# ----------------------------------------------------- the first table, and a compact page
+
+
+class _Cells(HTMLParser):
+    """The text of every cell, row by row, table by table; and tags inside the first table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self.first_table_tags: list[str] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+        if len(self.tables) == 1:
+            self.first_table_tags.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _first_table(text: str) -> tuple[list[str], list[list[str]], list[str]]:
+    cells = _Cells()
+    cells.feed(text)
+    head, *rows = cells.tables[0]
+    return head, rows, cells.first_table_tags
+
+
+def _percent(cell: str) -> float:
+    return float(cell.split("%")[0])
+
+
+@pytest.mark.parametrize("with_comparison", [True, False])
+def test_the_first_table_ranks_the_scenarios_by_talks(tmp_path: Path, monkeypatch,
+                                                      with_comparison: bool):
+    """It listed the scenarios alphabetically (in file order), not ranked."""
+    monkeypatch.setattr(report, "_figure_pngs", lambda results, d: [])
+    d = write_results(tmp_path / "r", sweep=False)
+    if not with_comparison:
+        summary = json.loads((d / "summary.json").read_text())
+        del summary["comparison"]
+        (d / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    head, rows, _ = _first_table(report.render_report(d))
+    assert head[:4] == ["Rank", "Scenario", "Camp", "P(talks resume)"]
+    assert [r[0] for r in rows] == ["1", "2", "3"]
+    assert [r[1].split(" (")[0] for r in rows] == ["Sanders administration",
+                                                    "Trump second term", "Biden administration"]
+    assert [_percent(r[3]) for r in rows] == [60.0, 40.0, 31.2]
+
+
+def test_a_real_comparison_report_ranks_and_stays_compact(real_folders, monkeypatch):
+    """The first table of `parley compare scenarios/` was alphabetical and very tall: every
+    outcome, and each interval on a line of its own; the stances ran to 25,000 px."""
+    monkeypatch.setattr(report, "_figure_pngs", lambda results, d: [])
+    folder = real_folders["comparison with camps"]
+    text = report.render_report(folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    head, rows, tags = _first_table(text)
+    expected = [r["scenario"] for r in summary["comparison"]["rows"]]  # as compare prints
+    assert [r[1].split()[-1] for r in rows] == expected
+    shares = [_percent(r[3]) for r in rows]
+    assert shares == sorted(shares, reverse=True)
+    assert len(rows) == len(summary["scenarios"]) and len(head) <= 7
+    assert "br" not in tags  # one line per scenario
+    # every scenario's stances are there, folded away until opened
+    assert text.count('<details class="scenario"') == len(summary["scenarios"])
+    assert "<details open" not in text and '<details class="scenario" open' not in text
+    # an interval's end at zero is 0.0%, not float round-off written out (0.00…011%)
+    assert not re.search(r"0\.0000\d*%", text)
+
+
+def test_a_new_camp_has_its_name_and_its_figure_colour_in_the_report(tmp_path: Path,
+                                                                     monkeypatch):
+    from parley.outputs.figures.common import camp_colours
+
+    monkeypatch.setattr(report, "_figure_pngs", lambda results, d: [])
+    d = write_results(tmp_path / "r", sweep=False)
+    summary = json.loads((d / "summary.json").read_text())
+    summary["scenarios"][2]["camp"] = "libertarian"
+    (d / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    text = report.render_report(d)
+    colour = camp_colours(["trump", "progressive", "libertarian"])["libertarian"]
+    assert (f'<span class="camp camp-other" style="background: {colour}">Libertarian</span>'
+            in text)
+
+
+def test_the_templates_ship_as_package_data():
+    import tomllib
+
+    root = Path(report.__file__).parent / "templates"
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["parley.outputs"]
+    files = sorted(p.relative_to(root.parent) for p in root.iterdir())
+    assert files and all(any(f.match(g) for g in globs) for f in files), (files, globs)
+
+
+@pytest.mark.browser
+def test_the_report_is_compact_in_headless_chromium(real_folders, tmp_path: Path,
+                                                    monkeypatch):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setattr(report, "_figure_pngs", lambda results, d: [])
+    page_file = tmp_path / "report.html"
+    page_file.write_text(report.render_report(real_folders["comparison with camps"]),
+                         encoding="utf-8")
+    sizes = {}
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            for width in (1280, 390):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(page_file.resolve().as_uri(), wait_until="load")
+                sizes[width] = page.evaluate(
+                    "[document.querySelector('table').getBoundingClientRect().height,"
+                    " document.querySelector('table').rows.length,"
+                    " document.body.scrollHeight]")
+        finally:
+            browser.close()
+    for width, (table, rows, _page) in sizes.items():
+        assert table < 36 * rows + 20, (width, table, rows)  # one line a row, any width
+    assert sizes[1280][2] < 6000, sizes  # the whole page, figures aside

@@ -1,53 +1,5 @@
-"""Ranking-stability figure: how often each scenario takes each rank over parameter draws.
+"""Old address of :mod:`parley.outputs.figures.ranking` (kept for existing callers)."""
 
-Input is a table of per-draw means (scenarios x draws), e.g.
-``parley.analysis.uncertainty.per_draw_means``; never imports the model.
-"""
-
-from __future__ import annotations
-
-from pathlib import Path
-
-import numpy as np
-import pandas as pd
-from matplotlib.figure import Figure
+from parley.outputs.figures.ranking import plot_ranking_stability, rank_shares
 
 __all__ = ["plot_ranking_stability", "rank_shares"]
-
-
-def rank_shares(means: pd.DataFrame) -> pd.DataFrame:
-    """Share of draws in which each scenario (rows) has each rank (columns, 1 = highest).
-
-    Ties share the lowest rank number among them (``method="min"``).
-    """
-    ranks = means.rank(axis=0, ascending=False, method="min")
-    n = len(means)
-    shares = {r: (ranks == r).mean(axis=1) for r in range(1, n + 1)}
-    return pd.DataFrame(shares, index=means.index)
-
-
-def plot_ranking_stability(means: pd.DataFrame, outcome: str = "P(talks)",
-                           path: str | Path | None = None) -> Figure:
-    """Stacked horizontal bars: for each scenario, the share of draws at each rank."""
-    shares = rank_shares(means)
-    order = means.mean(axis=1).sort_values(ascending=True).index
-    shares = shares.loc[order]
-    fig = Figure(figsize=(7, 0.45 * len(shares) + 1.5), layout="constrained")
-    ax = fig.subplots()
-    colors = [tuple(c) for c in
-              np.linspace((0.1, 0.3, 0.6), (0.85, 0.9, 0.95), len(shares.columns))]
-    left = np.zeros(len(shares))
-    for rank, color in zip(shares.columns, colors, strict=True):
-        width = shares[rank].to_numpy()
-        ax.barh(range(len(shares)), width, left=left, color=color, edgecolor="white",
-                label=f"rank {rank}")
-        left += width
-    ax.set_yticks(range(len(shares)), list(shares.index))
-    ax.set_xlim(0, 1)
-    ax.set_xlabel(f"share of parameter draws ({means.shape[1]} draws)")
-    ax.set_title(f"Ranking stability of {outcome}")
-    ax.legend(ncols=min(len(shares.columns), 6), fontsize=7, loc="upper center",
-              bbox_to_anchor=(0.5, -0.25))
-    if path is not None:
-        fig.savefig(path, dpi=120)
-    return fig

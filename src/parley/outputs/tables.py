@@ -52,6 +52,8 @@ def percent(p: Any, digits: int = 1) -> str:
     if p is None:
         return "—"
     pct = float(p) * 100
+    if abs(pct) < 1e-10:  # round-off, as a Wilson interval's end at zero (1.1e-19): zero
+        pct = 0.0
     if pct != 0 and round(pct, digits) == 0:
         decimals = digits + 1 - math.floor(math.log10(abs(pct) * 10**digits))
         return f"{pct:.{decimals}f}%"
@@ -76,6 +78,33 @@ def _runs_line(summary: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
             f"{manifest['master_seed']}")
 
 
+def _table_header(comp: Mapping[str, Any] | None, params: Mapping[str, Any] | None
+                  ) -> list[str]:
+    header = ["scenario", "camp", "P(new talks) [95% CI]"]
+    if params:
+        header.append(f"over {params['draws']} parameter draws [95%]")
+    header.append("P(talks | engaged) [95% CI]")
+    if comp:
+        header.append(f"vs {comp['reference']} (paired)")
+    return [*header, "summit", "freeze", "relief", "crisis", "median month"]
+
+
+def _table_row(s: Mapping[str, Any], diff: Mapping[str, Any] | None,
+               spread: Mapping[str, Any] | None) -> list[str]:
+    """One scenario's cells, in the order of :func:`_table_header`."""
+    shares = s["shares"]
+    row = [s["name"], str(s.get("camp") or ""), _share_cell(shares["talks_resumed"])]
+    if spread is not None:
+        row.append(f"[{spread['param_lo']:.3f}, {spread['param_hi']:.3f}]")
+    row.append(_share_cell(s.get("talks_given_engaged")))
+    if diff is not None:
+        row.append(f"{diff['diff']:+.3f} [{diff['diff_lo']:+.3f}, {diff['diff_hi']:+.3f}]")
+    row += [f"{shares[k]['p']:.3f}" for k in ("summit_held", "freeze_deal", "relief_granted",
+                                               "crisis")]
+    median = (s.get("time_to_talks") or {}).get("median")
+    return [*row, DASH if median is None else str(int(median))]
+
+
 def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
     """The terminal table of a run or comparison: one line per scenario, ranked.
 
@@ -90,32 +119,11 @@ def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) ->
     by_name = {s["name"]: s for s in summary["scenarios"]}
     order = [r["scenario"] for r in comp["rows"]] if comp else list(by_name)
     diffs = {r["scenario"]: r for r in comp["rows"]} if comp else {}
-    header = ["scenario", "camp", "P(new talks) [95% CI]"]
-    if params:
-        header.append(f"over {params['draws']} parameter draws [95%]")
-    header.append("P(talks | engaged) [95% CI]")
-    if comp:
-        header.append(f"vs {comp['reference']} (paired)")
-    header += ["summit", "freeze", "relief", "crisis", "median month"]
-    rows = []
-    for name in order:
-        s = by_name[name]
-        shares = s["shares"]
-        row = [name, str(s.get("camp") or ""), _share_cell(shares["talks_resumed"])]
-        if params:
-            spread = params["scenarios"][name]["talks_resumed"]
-            row.append(f"[{spread['param_lo']:.3f}, {spread['param_hi']:.3f}]")
-        row.append(_share_cell(s.get("talks_given_engaged")))
-        if comp:
-            d = diffs[name]
-            row.append(f"{d['diff']:+.3f} [{d['diff_lo']:+.3f}, {d['diff_hi']:+.3f}]")
-        row += [f"{shares[k]['p']:.3f}" for k in ("summit_held", "freeze_deal",
-                                                   "relief_granted", "crisis")]
-        median = (s.get("time_to_talks") or {}).get("median")
-        row.append(DASH if median is None else str(int(median)))
-        rows.append(row)
+    rows = [_table_row(by_name[name], diffs.get(name) if comp else None,
+                       params["scenarios"][name]["talks_resumed"] if params else None)
+            for name in order]
     left = 3  # names and the headline flush left, the other numbers flush right
-    lines = [_runs_line(summary, manifest), *_aligned(header, rows, left)]
+    lines = [_runs_line(summary, manifest), *_aligned(_table_header(comp, params), rows, left)]
     camps = summary.get("camps")
     if camps:
         lines.append("by camp: " + "; ".join(
