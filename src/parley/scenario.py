@@ -27,6 +27,9 @@ from parley import params as P
 from parley.errors import MAX_LINE, MAX_PROBLEMS, ScenarioError, printable  # noqa: F401 (re-exported)
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"  # a scenario's name (its file name) and its camp
+NAME_RULE = ("starts with a lowercase letter a-z and holds only lowercase letters, digits "
+             f"and underscores, e.g. biden_2029 (pattern {NAME_PATTERN})")
 TEXTS = ("oh2020", "yeo2020", "data", "outside")
 
 #: Event kinds: changes no party chose as a step toward or away from talks ...
@@ -145,9 +148,9 @@ class Horizon(_Strict):
 class ScenarioDoc(_Strict):
     """The top level of a resolved scenario file."""
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(pattern=NAME_PATTERN)
     title: str = Field(min_length=3)
-    camp: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    camp: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     abstract: bool = False
     disagreement: str = ""
@@ -247,6 +250,9 @@ def _pydantic_line(where: str, err: dict[str, Any]) -> str:
         return f"{where}: {loc}: unknown field (allowed here: {allowed})"
     if kind == "missing":
         return f"{where}: {loc}: required field is missing"
+    if kind == "string_pattern_mismatch" and loc in ("name", "camp"):
+        return f"{where}: {loc}: must be a word that {NAME_RULE} (got " \
+               f"{_SHORT.repr(err.get('input'))})"
     msg = err["msg"].removeprefix("Value error, ")
     return f"{where}: {loc}: {msg} (got {_SHORT.repr(err.get('input'))})"
 

@@ -20,7 +20,8 @@ MAX_ERROR_LINES = 50  # bounded output, however many problems a file has
 # subcommand -> the module that registers and runs it (in the order shown by --help);
 # only the invoked command's module is imported, so start-up stays short
 COMMANDS = {
-    "validate": "parley.cli.validate", "chronicle": "parley.cli.chronicle",
+    "validate": "parley.cli.validate", "scenarios": "parley.cli.validate",
+    "chronicle": "parley.cli.chronicle",
     "run": "parley.cli.run", "compare": "parley.cli.run", "sweep": "parley.cli.sweep",
     "calibrate": "parley.cli.calibrate", "hindcast": "parley.cli.hindcast",
     "plot": "parley.cli.plot", "report": "parley.cli.report", "viz": "parley.viz",
@@ -29,6 +30,7 @@ COMMANDS = {
 # the one-line help of each command in `parley --help`, which imports no command module
 SUMMARIES = {
     "validate": "check scenario and sweep files; exit 2 on any error",
+    "scenarios": "list the shipped scenarios, hindcasts, sweeps and posteriors",
     "chronicle": "tell one run month by month",
     "run": "Monte Carlo runs of one scenario",
     "compare": "run scenarios on the same seeds and rank them",

@@ -12,29 +12,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import parley
 from parley.analysis import records
 from parley.analysis.record_scores import TermPaths, score_record
 from parley.experiments.monthly import record_paths
 from parley.outcomes import DEFAULT_SEED
 from parley.scenario import EXOGENOUS_EVENT_KINDS, Scenario, ScenarioError, require_runnable
-from parley.scenario_files import load_scenario, scenario_files
+from parley.scenario_files import load_scenario, scenario_files, shipped_scenarios_dir
 
-#: Folders of the shipped hindcast and live scenarios, relative to the repository root.
-SHIPPED_FOLDERS: tuple[str, ...] = ("scenarios/hindcast", "scenarios/live")
+#: Folders of the shipped hindcast and live scenarios, inside the shipped scenarios folder.
+SHIPPED_FOLDERS: tuple[str, ...] = ("hindcast", "live")
 DEFAULT_RUNS = 2_000
 
 
 def shipped_scenario_folders() -> list[Path]:
-    """The shipped hindcast folders, found beside the package source (a checkout or an
-    editable install), else under the working directory.  Raises ScenarioError if neither."""
-    for root in (Path(parley.__file__).resolve().parents[2], Path.cwd()):
-        folders = [root / f for f in SHIPPED_FOLDERS]
-        if all(f.is_dir() for f in folders):
-            return folders
-    raise ScenarioError([f"hindcast: shipped scenarios not found ({', '.join(SHIPPED_FOLDERS)} "
-                         "beside the parley source or in the working directory); "
-                         "name the scenario files or folders"])
+    """The shipped hindcast and live folders (scenario_files.shipped_scenarios_dir: package
+    data when installed, the checkout's scenarios/ otherwise).  ScenarioError if absent."""
+    folders = [shipped_scenarios_dir() / f for f in SHIPPED_FOLDERS]
+    if not all(f.is_dir() for f in folders):
+        raise ScenarioError([f"hindcast: shipped scenarios not found in {folders[0].parent} "
+                             "(a broken install?); name the scenario files or folders"])
+    return folders
 
 
 def leak_problems(scenario: Scenario) -> list[str]:
