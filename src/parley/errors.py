@@ -57,7 +57,7 @@ def _bounded(problems: list[str]) -> list[str]:
 
 
 
-class MissingExtraError(ParleyError):
+class MissingExtraError(ParleyError, ImportError):
     """An optional dependency is not installed: names the extra of parley that brings it."""
 
     def __init__(self, what: str, extra: str):

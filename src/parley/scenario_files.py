@@ -232,10 +232,9 @@ def _parent_path(path: Path, ref: str, top: Path) -> Path:
     root = scenario_root(top)
     if not any(_is_within(target, r) for r in (root, shipped)):
         raise ScenarioError([f"{where}: extends: {printable(repr(ref), 60)} lies outside this "
-                             f"scenario's folder tree ({printable_path(root, 80)}, the nearest "
-                             "folder with a base.yaml at most two above it) and the shipped "
-                             "scenarios; copy it there, or write parley:NAME for a shipped "
-                             "scenario"])
+                             "scenario's folder tree (the nearest folder with a base.yaml, at "
+                             "most two above the file) and the shipped scenarios; copy it "
+                             "there, or write parley:NAME for a shipped scenario"])
     if not target.is_file():
         hint = ("" if ref.startswith(PACKAGE_PREFIX) or _shipped_lookup(PurePath(ref)) is None
                 else f" (for the shipped one write extends: parley:{printable(ref, 60)})")
@@ -341,8 +340,8 @@ def _months_between(first: str, later: str) -> int:
 
 
 def stale_inheritance(where: str, start: str, eras: dict[str, tuple[str, str]]) -> list[str]:
-    """One warning line per file whose dated parts a scenario inherits although it starts
-    more than STALE_MONTHS months after the time they were written for.
+    """The warning (one line, or none) for a scenario that inherits dated parts although it
+    starts more than STALE_MONTHS months after the time they were written for.
 
     The dated parts are the world's starting levels (STARTING_LEVELS: tension, sanctions,
     evasion, US-China tension, capability) and each actor taken whole (a scenario that
@@ -355,17 +354,19 @@ def stale_inheritance(where: str, start: str, eras: dict[str, tuple[str, str]]) 
     for part, (month, file) in eras.items():
         if _months_between(month, start) > STALE_MONTHS:
             by_file.setdefault((month, file), []).append(part)
-    lines = []
+    if not by_file:
+        return []
+    groups = []
     for (month, file), parts in sorted(by_file.items()):
         world = [p for p in parts if p.startswith("world.")]
         actors = [p.split(".", 1)[1] for p in parts if p.startswith("actors.")]
         named = ", ".join(world + ([f"every stance of {', '.join(actors)}"] if actors else []))
-        lines.append(printable(
-            f"{where}: horizon.start {start} is {_months_between(month, start)} months after "
-            f"{month}, the time {file} wrote these for, and they are inherited unchanged: "
-            f"{printable(named, 200)}; restate them for {start} (docs/SCENARIOS.md, "
-            "\"Inheriting across time\")"))
-    return lines
+        groups.append(f"{named} ({file}, {month})")
+    latest = max(month for month, _ in by_file)
+    return [printable(
+        f"{where}: horizon.start {start} is {_months_between(latest, start)}+ months after "
+        f"the world and governments it inherits unchanged were written for: "
+        f"{printable('; '.join(groups), 260)}; restate them for {start} (docs/SCENARIOS.md)")]
 
 
 # ------------------------------------------------------------------ folders

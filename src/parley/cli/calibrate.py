@@ -117,6 +117,18 @@ def _progress_bar():
     return update, close
 
 
+def _require_extras(executor: str) -> None:
+    """pyabc (the calibrate extra), and distributed for --executor dask, or one error line."""
+    import importlib.util
+
+    from parley.errors import MissingExtraError
+
+    if importlib.util.find_spec("pyabc") is None:
+        raise MissingExtraError("parley calibrate --dynamics", "calibrate")
+    if executor == "dask" and importlib.util.find_spec("distributed") is None:
+        raise MissingExtraError("--executor dask", "dask")
+
+
 def run_calibrate_dynamics(args: argparse.Namespace) -> int:
     """``parley calibrate --dynamics``: fit, write the posterior, print and plot the check."""
     import logging
@@ -127,13 +139,14 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
     from parley.errors import ParleyError
     from parley.experiments import abc
     from parley.results.store import atomic_write_json
-    from parley.scenario_files import load_scenario
+    from parley.scenario_files import load_scenario, scenario_path
 
     for name in ("particles", "generations", "worlds", "workers"):
         if getattr(args, name) < 1:
             raise ParleyError(f"--{name} must be a positive integer")
+    _require_extras(args.executor)
     try:
-        terms = S.record_terms(args.terms)
+        terms = S.record_terms(scenario_path(args.terms))  # parley:hindcast too
     except ValueError as exc:
         raise ParleyError(str(exc)) from None
     import pyabc  # noqa: F401 - imported first: it sets its loggers' levels on import

@@ -34,7 +34,7 @@ from parley.results.manifest import (
 )
 from parley.results.store import ResultsStore, atomic_write_json, atomic_write_text
 from parley.scenario import Scenario, ScenarioError, build_scenario, require_runnable
-from parley.scenario_files import load_scenario, scenario_files
+from parley.scenario_files import load_scenario, scenario_files, scenario_path
 
 MAX_RUNS = 10_000_000  # runs per scenario: far beyond any precision parley reports
 MAX_DRAWS = 10_000  # parameter draws: far more than the ordering shares need
@@ -166,7 +166,7 @@ def parameter_uncertainty(scenarios: list[Scenario], options: BatchOptions
         return None
     if options.posterior is not None:
         try:
-            posterior = load_posterior(options.posterior)
+            posterior = load_posterior(scenario_path(options.posterior))  # parley:... too
         except PosteriorError as exc:
             raise ScenarioError([f"--posterior {exc}"]) from None
         values = parameter_draws(k, options.seed, posterior=posterior)

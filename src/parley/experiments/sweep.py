@@ -65,7 +65,7 @@ from parley.results.store import (
 )
 from parley.safe_yaml import read_yaml_mapping
 from parley.scenario import Scenario, build_scenario, split_path, with_values
-from parley.scenario_files import load_scenario
+from parley.scenario_files import load_scenario, reference_from, scenario_path
 
 METHODS = ("grid", "lhs", "morris", "sobol")
 DEFAULT_SAMPLES = {"lhs": 100, "morris": 10, "sobol": 64}
@@ -148,10 +148,10 @@ def read_sweep_file(path: Path) -> dict[str, Any]:
                 for k in data if k not in FILE_KEYS]
     out: dict[str, Any] = {}
     if isinstance(data.get("scenario"), str):
-        out["scenario"] = str(path.parent / data["scenario"])
+        out["scenario"] = reference_from(path.parent, data["scenario"])  # parley:NAME too
     else:
         problems.append(f"{where}: scenario: required, a scenario file path relative to "
-                        "the sweep file")
+                        "the sweep file, or parley:NAME")
     params = data.get("parameters")
     if not isinstance(params, list) or not params:
         problems.append(f"{where}: parameters: required, a list of {{path, low, high, steps}}")
@@ -200,7 +200,7 @@ def build_spec(file: str | Path | None = None, vary: list[str] | None = None,
     if unknown:
         raise TypeError(f"build_spec: unknown settings {sorted(unknown)}")
     spec = SweepSpec()
-    merged: dict[str, Any] = read_sweep_file(Path(file)) if file else {}
+    merged: dict[str, Any] = read_sweep_file(scenario_path(file)) if file else {}
     merged.update({k: v for k, v in settings.items() if v is not None})
     if vary:
         merged["parameters"] = [parse_vary(v) for v in vary]
