@@ -92,7 +92,7 @@ def scenario_path(ref: str | Path) -> Path:
                                  "lists them)"])
         return found
     path = Path(ref)
-    if path.exists() or path.is_absolute() or ".." in path.parts:
+    if _exists(path) or path.is_absolute() or ".." in path.parts:
         return path
     found = _shipped_lookup(PurePath(path))
     if found is not None:
@@ -115,9 +115,18 @@ def _shipped_lookup(rel: PurePath, allow_parent: bool = False) -> Path | None:
             if name is None:
                 continue
             target = (shipped / name).resolve()
-            if _is_within(target, shipped) and target.exists():
+            if _is_within(target, shipped) and _exists(target):
                 return target
     return None
+
+
+def _exists(path: Path, kind: str = "any") -> bool:
+    """Whether ``path`` exists (as a file, for kind "file"); False for a name the system
+    refuses (too long, ...), so that the loader says what is wrong in a bounded line."""
+    try:
+        return path.is_file() if kind == "file" else path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _escapes_shipped(rel: str) -> bool:
@@ -154,7 +163,7 @@ def shipped_catalogue() -> list[ShippedFile]:
     then each subfolder (hindcast, live, examples, sweeps, posteriors, any other)."""
     root = shipped_scenarios_dir()
     out = [_entry(f, None) for f in sorted(root.glob("*.yaml"))]
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+    folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))]
     for folder in sorted(folders, key=lambda p: (GROUPS.index(p.name) if p.name in GROUPS
                                                   else len(GROUPS), p.name)):
         out += [_entry(f, folder.name) for f in sorted(folder.iterdir())
@@ -226,7 +235,10 @@ def _parent_path(path: Path, ref: str, top: Path) -> Path:
     where = printable_path(path)
     shipped = shipped_scenarios_dir().resolve()
     if ref.startswith(PACKAGE_PREFIX):
-        target = (shipped / ref[len(PACKAGE_PREFIX):]).resolve()
+        rel = ref[len(PACKAGE_PREFIX):]
+        target = (shipped / rel).resolve()
+        if not _exists(target) and not PurePath(rel).suffix:
+            target = (shipped / f"{rel}.yaml").resolve()  # parley:biden as parley:biden.yaml
     else:
         target = (path.parent / ref).resolve()  # an absolute ref replaces the folder
     root = scenario_root(top)
@@ -235,7 +247,7 @@ def _parent_path(path: Path, ref: str, top: Path) -> Path:
                              "scenario's folder tree (the nearest folder with a base.yaml, at "
                              "most two above the file) and the shipped scenarios; copy it "
                              "there, or write parley:NAME for a shipped scenario"])
-    if not target.is_file():
+    if not _exists(target, "file"):
         hint = ("" if ref.startswith(PACKAGE_PREFIX) or _shipped_lookup(PurePath(ref)) is None
                 else f" (for the shipped one write extends: parley:{printable(ref, 60)})")
         raise ScenarioError([f"{where}: extends: no such scenario file "
@@ -249,7 +261,7 @@ def load_scenario(path: str | Path) -> Scenario:
     path = scenario_path(path)
     raw, eras = _resolve_named(path)
     scenario = build_scenario(raw, printable_path(path), path)
-    for line in stale_inheritance(printable_path(path), scenario.horizon.start, eras):
+    for line in stale_inheritance(printable_path(path, 100), scenario.horizon.start, eras):
         if line not in _warned:
             _warned.add(line)
             log.warning("%s", line)
@@ -364,9 +376,9 @@ def stale_inheritance(where: str, start: str, eras: dict[str, tuple[str, str]]) 
         groups.append(f"{named} ({file}, {month})")
     latest = max(month for month, _ in by_file)
     return [printable(
-        f"{where}: horizon.start {start} is {_months_between(latest, start)}+ months after "
-        f"the world and governments it inherits unchanged were written for: "
-        f"{printable('; '.join(groups), 260)}; restate them for {start} (docs/SCENARIOS.md)")]
+        f"{where}: starts {start}, {_months_between(latest, start)}+ months after the time "
+        f"of what it inherits unchanged: {printable('; '.join(groups), 240)}; restate these "
+        f"for {start} (docs/SCENARIOS.md)")]
 
 
 # ------------------------------------------------------------------ folders
@@ -382,7 +394,7 @@ def scenario_files(paths: list[str | Path]) -> list[Path]:
     """
     out: list[Path] = []
     for p in map(scenario_path, paths):
-        if p.is_dir():
+        if _exists(p) and p.is_dir():
             for f in sorted(p.glob("*.yaml")):
                 if _peek(f).get("abstract") is not True:
                     out.append(f)
