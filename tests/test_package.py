@@ -207,10 +207,24 @@ def test_the_citation_file_is_cff_1_2_0():
 # ----------------------------------------------------------------------- the wheel
 
 
+#: what a wheel is built from (a copy, so that no build/ folder of the checkout leaks in)
+SOURCES = ("pyproject.toml", "README.md", "src", "scenarios")
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    import shutil
+
+    tree = tmp_path_factory.mktemp("tree")
+    for name in SOURCES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, tree / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy(src, tree / name)
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "-w", str(out),
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(tree), "-w", str(out),
                     "--no-deps", "-q"], check=True, capture_output=True, timeout=600)
     (found,) = out.glob("parley-*.whl")
     return found
