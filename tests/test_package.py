@@ -189,7 +189,8 @@ def test_the_changelog_names_this_version_and_the_releases():
     for section in ("### Added", "### Changed"):
         assert section in text
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "The last release (0.1.0, the round-1 model" in readme  # the README's wording tied to a version
+    # the README's wording tied to a version
+    assert "The last release (0.1.0, the round-1 model" in readme
 
 
 def test_the_citation_file_is_cff_1_2_0():
