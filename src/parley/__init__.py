@@ -4,6 +4,8 @@
 (``parley.run``, ``compare``, ``hindcast``, ``sweep``, ``calibrate``; see
 docs/API.md) are imported on first use, so that modules which never touch the
 model (plotting, the report, the data loaders) do not load Mesa.
+``parley.__version__`` is read on first use from the installed package's metadata, whose
+one source is ``version`` in ``pyproject.toml``.
 """
 
 from __future__ import annotations
