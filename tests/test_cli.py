@@ -111,7 +111,7 @@ def test_prim_is_checked_before_anything_runs(tmp_path, capsys, monkeypatch):
     out = tmp_path / "p"
     assert main(["sweep", BIDEN, "--vary", "washington.outreach_rate=0:1:3", "--boxes", "prim",
                  "--jobs", "1", "--out", str(out)]) == 2
-    assert "--boxes prim needs EMA Workbench" in capsys.readouterr().err
+    assert "--boxes prim (EMA Workbench's PRIM) needs the 'ema' extra" in capsys.readouterr().err
     assert not out.exists()
 
 

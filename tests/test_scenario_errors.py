@@ -473,11 +473,13 @@ def test_extends_problems(folder):
     assert problems(nowhere) == [f"{nowhere}: extends: no such scenario file 'nowhere.yaml'"]
     sub = folder / "sub"
     sub.mkdir()
-    outside = write(sub, "outside.yaml", "extends: ../base.yaml\n" + child)
+    # the folder tree is the nearest folder with a base.yaml: sub/ reaches ../base.yaml
+    assert load_scenario(write(sub, "inside.yaml", "extends: ../base.yaml\n" + child))
+    outside = write(sub, "outside.yaml", "extends: ../../base.yaml\n" + child)
     assert problems(outside) == [
-        f"{outside}: extends: '../base.yaml' lies outside this scenario's folder and the "
-        "shipped scenarios; copy it next to the scenario, or write parley:NAME for a "
-        "shipped scenario"]
+        f"{outside}: extends: '../../base.yaml' lies outside this scenario's folder tree "
+        "(the nearest folder with a base.yaml, at most two above the file) and the "
+        "shipped scenarios; copy it there, or write parley:NAME for a shipped scenario"]
     abstract = write(folder, "abstract.yaml", HEAD + "abstract: 'no'\n")
     assert problems(abstract) == [f"{abstract}: abstract: must be true or false, unquoted "
                                   "(got 'no')"]
@@ -844,9 +846,9 @@ def test_a_long_extends_reference_is_cut_in_the_message(folder):
     assert problems(nowhere) == [f"{nowhere}: extends: no such scenario file "
                                  f"{repr(missing)[:57]}..."]
     assert problems(path) == [
-        f"{path}: extends: {repr(ref)[:57]}... lies outside this scenario's folder and the "
-        "shipped scenarios; copy it next to the scenario, or write parley:NAME for a "
-        "shipped scenario"]
+        f"{path}: extends: {repr(ref)[:57]}... lies outside this scenario's folder tree "
+        "(the nearest folder with a base.yaml, at most two above the file) and the "
+        "shipped scenarios; copy it there, or write parley:NAME for a shipped scenario"]
 
 
 def test_extends_through_a_subfolder_stays_within_the_top_files_folder(tmp_path):
@@ -859,11 +861,9 @@ def test_extends_through_a_subfolder_stays_within_the_top_files_folder(tmp_path)
     sc = load_scenario(top)
     assert sc.name == "top"  # a parent's name is never inherited
     assert not sc.abstract
-    # the middle file alone may not reach above its own folder
-    assert problems(sub / "middle.yaml")[0].endswith("lies outside this scenario's folder "
-                                                     "and the shipped scenarios; copy it next "
-                                                     "to the scenario, or write parley:NAME for "
-                                                     "a shipped scenario")
+    # the middle file alone reaches ../base.yaml too: its folder tree is the nearest
+    # folder with a base.yaml (tests/test_scenario_files.py has the rule's edges)
+    assert load_scenario(sub / "middle.yaml").name == "middle_name"
 
 
 def test_long_values_in_loader_messages_are_cut(folder):

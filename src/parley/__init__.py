@@ -4,13 +4,14 @@
 (``parley.run``, ``compare``, ``hindcast``, ``sweep``, ``calibrate``; see
 docs/API.md) are imported on first use, so that modules which never touch the
 model (plotting, the report, the data loaders) do not load Mesa.
+``parley.__version__`` is read on first use from the installed package's metadata, whose
+one source is ``version`` in ``pyproject.toml``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
 __all__ = ["NegotiationModel", "ParleyError", "Scenario", "ScenarioError", "__version__",
            "calibrate", "compare", "hindcast", "load_scenario", "run", "sweep"]
 
@@ -21,6 +22,7 @@ _LAZY = {"NegotiationModel": "parley.model", "Scenario": "parley.scenario",
          "sweep": _API, "calibrate": _API}
 
 if TYPE_CHECKING:
+    __version__: str
     from parley.errors import ParleyError, ScenarioError
     from parley.experiments.api import calibrate, compare, hindcast, run, sweep
     from parley.model import NegotiationModel
@@ -28,7 +30,29 @@ if TYPE_CHECKING:
     from parley.scenario_files import load_scenario
 
 
+def _read_version() -> str:
+    """The version: the installed distribution's metadata (from ``pyproject.toml``, the one
+    place it is written), else, in a source checkout that is not installed, that file."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("parley")
+    except PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        try:
+            project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "0+unknown"
+        return str(project["version"]) if project.get("name") == "parley" else "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value = globals()["__version__"] = _read_version()
+        return value
     if name in _LAZY:
         import importlib
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 MAX_LINE = 400  # characters of one error line
 MAX_PROBLEMS = 40  # error lines of one error
+MAX_PATH = 160  # characters of a file path echoed in an error line
 
 
 class ParleyError(Exception):
@@ -32,6 +33,16 @@ def printable(text: str, limit: int = MAX_LINE) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def printable_path(path: object, limit: int = MAX_PATH) -> str:
+    """A file path for an error line: printable and at most ``limit`` characters, cut in
+    the middle so that the file's own name stays."""
+    text = str(path)
+    if len(text) > limit:
+        keep = limit - 3
+        text = text[: keep // 3] + "..." + text[len(text) - (keep - keep // 3):]
+    return printable(text, limit)
+
+
 def _escape(ch: str) -> str:
     return ch.encode("unicode_escape", "backslashreplace").decode("ascii")
 
@@ -44,6 +55,14 @@ def _bounded(problems: list[str]) -> list[str]:
     return lines
 
 
+
+
+class MissingExtraError(ParleyError, ImportError):
+    """An optional dependency is not installed: names the extra of parley that brings it."""
+
+    def __init__(self, what: str, extra: str):
+        super().__init__(f"{what} needs the '{extra}' extra: pip install 'parley[{extra}]'")
+        self.extra = extra
 
 
 class ScenarioError(ParleyError):

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from parley.errors import ScenarioError, printable
+from parley.errors import ScenarioError, printable, printable_path
 
 MAX_FILE_BYTES = 1_000_000  # a scenario is a few kB; anything larger is a mistake
 MAX_DEPTH = 32  # nesting levels (aliases followed)
@@ -157,7 +157,7 @@ def _read_text(path: Path, where: str) -> str:
 
 def read_yaml_mapping(path: Path, what: str = "a scenario") -> dict[str, Any]:
     """A YAML file loaded safely and within bounds, as a mapping; else one ScenarioError."""
-    where = str(path)
+    where = printable_path(path)
     text = _read_text(path, where)
     loader = None
     try:

@@ -38,6 +38,9 @@ from parley.rules import DYNAMICS
 MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # matched whole (fullmatch): ASCII only
 DATE_RE = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?")
 MONTH_PATTERN = rf"^{MONTH_RE.pattern}$"  # for pydantic, which matches ASCII by pattern
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"  # a scenario's name (its file name) and its camp
+NAME_RULE = ("starts with a lowercase letter a-z and holds only lowercase letters, digits "
+             f"and underscores, e.g. biden_2029 (pattern {NAME_PATTERN})")
 #: The texts a value can cite: the two seed analyses, the reference data, an outside fact.
 TEXTS = ("oh2020", "yeo2020", "data", "outside")
 #: The dates of the two seed texts (docs/PROVENANCE.md): a value citing them needs no date.
@@ -194,9 +197,9 @@ class Horizon(_Strict):
 class ScenarioDoc(_Strict):
     """The top level of a resolved scenario file."""
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(pattern=NAME_PATTERN)
     title: str = Field(min_length=3)
-    camp: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    camp: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     abstract: bool = False
     disagreement: str = ""
@@ -375,6 +378,9 @@ def pydantic_line(where: str, err: dict[str, Any], allowed_here: Iterable[str]) 
         allowed = err.get("ctx", {}).get("expected", "")
         return (f"{where}: {loc}: {_SHORT.repr(err.get('input'))} is not allowed "
                 f"(allowed: {allowed.replace(' or ', ', ')})")
+    if kind == "string_pattern_mismatch" and loc in ("name", "camp"):
+        return f"{where}: {loc}: must be a word that {NAME_RULE} (got " \
+               f"{_SHORT.repr(err.get('input'))})"
     msg = err["msg"].removeprefix("Value error, ")
     return f"{where}: {loc}: {msg} (got {_SHORT.repr(err.get('input'))})"
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from parley import params as P
 from parley.model import NegotiationModel
 from parley.scenario import Scenario, ScenarioError
-from parley.scenario_files import load_scenario
+from parley.scenario_files import load_scenario, scenario_path
 
 if TYPE_CHECKING:
     import argparse
@@ -331,8 +331,16 @@ def server_env(scenario_path: str | Path) -> dict[str, str]:
 
 
 def _cmd_viz(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from parley.errors import MissingExtraError
+
+    if importlib.util.find_spec("solara") is None:  # before the serving line
+        print(f"error: {MissingExtraError('parley viz', 'viz').problems[0]}", file=sys.stderr)
+        return 2
     path = Path(args.scenario)
     try:
+        path = scenario_path(args.scenario)  # parley:NAME, or a shipped name
         load_scenario(path)
     except ScenarioError as exc:
         more = len(exc.problems) - 1

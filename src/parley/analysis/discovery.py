@@ -98,7 +98,10 @@ def check_prim() -> dict[str, Any]:
     try:
         from ema_workbench.analysis import prim
     except Exception as exc:  # ImportError, or a broken install failing on import
-        raise SweepSpecError(["--boxes prim needs EMA Workbench (pip install ema_workbench): "
+        if isinstance(exc, ImportError) and (exc.name or "").split(".")[0] == "ema_workbench":
+            raise SweepSpecError(["--boxes prim (EMA Workbench's PRIM) needs the 'ema' extra: "
+                                  "pip install 'parley[ema]'"]) from None
+        raise SweepSpecError(["--boxes prim needs EMA Workbench (pip install 'parley[ema]'): "
                               f"{type(exc).__name__}: {exc}"]) from None
     try:
         params = inspect.signature(prim.Prim).parameters

@@ -16,11 +16,16 @@ import signal
 import sys
 
 MAX_ERROR_LINES = 50  # bounded output, however many problems a file has
+# optional modules -> the extra of parley that installs them (pyproject.toml); a command
+# that reaches one not installed says which extra to install, in one line, exit 2
+EXTRAS = {"pyabc": "calibrate", "dask": "dask", "distributed": "dask", "ema_workbench": "ema",
+          "solara": "viz", "pyarrow": "parquet"}
 
 # subcommand -> the module that registers and runs it (in the order shown by --help);
 # only the invoked command's module is imported, so start-up stays short
 COMMANDS = {
-    "validate": "parley.cli.validate", "chronicle": "parley.cli.chronicle",
+    "validate": "parley.cli.validate", "scenarios": "parley.cli.validate",
+    "chronicle": "parley.cli.chronicle",
     "run": "parley.cli.run", "compare": "parley.cli.run", "sweep": "parley.cli.sweep",
     "calibrate": "parley.cli.calibrate", "hindcast": "parley.cli.hindcast",
     "plot": "parley.cli.plot", "report": "parley.cli.report", "viz": "parley.viz",
@@ -29,6 +34,7 @@ COMMANDS = {
 # the one-line help of each command in `parley --help`, which imports no command module
 SUMMARIES = {
     "validate": "check scenario and sweep files; exit 2 on any error",
+    "scenarios": "list the shipped scenarios, hindcasts, sweeps and posteriors",
     "chronicle": "tell one run month by month",
     "run": "Monte Carlo runs of one scenario",
     "compare": "run scenarios on the same seeds and rank them",
@@ -95,6 +101,7 @@ def _on_sigint(signum: int, frame: object) -> None:
 
 def _version() -> str:
     from parley import __version__
+
     return f"parley {__version__}"
 
 
@@ -117,6 +124,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {line}", file=sys.stderr)
         if len(exc.problems) > MAX_ERROR_LINES:
             print(f"error: ... and {len(exc.problems) - MAX_ERROR_LINES} more", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        from parley.errors import MissingExtraError
+
+        print(f"error: {MissingExtraError(f'parley {args.command}', extra).problems[0]}",
+              file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -117,6 +117,18 @@ def _progress_bar():
     return update, close
 
 
+def _require_extras(executor: str) -> None:
+    """pyabc (the calibrate extra), and distributed for --executor dask, or one error line."""
+    import importlib.util
+
+    from parley.errors import MissingExtraError
+
+    if importlib.util.find_spec("pyabc") is None:
+        raise MissingExtraError("parley calibrate --dynamics", "calibrate")
+    if executor == "dask" and importlib.util.find_spec("distributed") is None:
+        raise MissingExtraError("--executor dask", "dask")
+
+
 def run_calibrate_dynamics(args: argparse.Namespace) -> int:
     """``parley calibrate --dynamics``: fit, write the posterior, print and plot the check."""
     import logging
@@ -131,6 +143,7 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
     for name in ("particles", "generations", "worlds", "workers"):
         if getattr(args, name) < 1:
             raise ParleyError(f"--{name} must be a positive integer")
+    _require_extras(args.executor)
     from parley.analysis.terms import load_terms
 
     terms = load_terms([args.terms] if args.terms else None, completed_only=True)

@@ -23,9 +23,10 @@ def is_sweep_file(path: str | Path) -> bool:
     loading then reports why)."""
     from parley.errors import ParleyError
     from parley.safe_yaml import read_yaml_mapping
+    from parley.scenario_files import scenario_path
 
     try:
-        data = read_yaml_mapping(Path(path))
+        data = read_yaml_mapping(scenario_path(path))
     except ParleyError:
         return False
     return isinstance(data, dict) and "parameters" in data and "actors" not in data

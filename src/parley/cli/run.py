@@ -14,12 +14,17 @@ log = logging.getLogger("parley.cli")
 
 def register(sub) -> None:
     p = sub.add_parser("run", help="Monte Carlo runs of one scenario")
-    p.add_argument("scenario", nargs="?", help="scenario YAML file")
+    p.add_argument("scenario", nargs="?",
+                   help="scenario YAML file, or a shipped one by name (biden, parley:biden)")
     add_batch_options(p)
     _adaptive_options(p)
     p.set_defaults(func=lambda a: run_experiment(a, compare=False))
     p = sub.add_parser("compare", help="run scenarios on the same seeds and rank them")
-    p.add_argument("scenarios", nargs="*", help="scenario files or folders")
+    p.add_argument("scenarios", nargs="*",
+                   help="scenario files or folders, or shipped ones by name (default: the "
+                        "shipped administration scenarios)")
+    p.add_argument("--shipped", action="store_true",
+                   help="also run the shipped administration scenarios (parley scenarios)")
     p.add_argument("--reference", default=None,
                    help="scenario the others are compared to (default trump_oh, else the first)")
     add_batch_options(p)
@@ -104,6 +109,10 @@ def run_experiment(args: argparse.Namespace, compare: bool) -> int:
     from parley.outputs.tables import comparison_table
 
     sources = list(args.scenarios) if compare else [args.scenario] if args.scenario else []
+    if compare and (args.shipped or not (sources or args.resume)):
+        from parley.scenario_files import PACKAGE_PREFIX
+
+        sources.append(PACKAGE_PREFIX)  # the shipped administration scenarios
     kind = "compare" if compare else "run"
     executor, batch, manifest = prepared(args, lambda: start_or_resume(args, sources, kind))
     per_row = len(batch.scenarios) * batch.tasks_per_chunk_row  # worlds x scenarios x draws

@@ -1,4 +1,5 @@
-"""``parley validate``: check scenario files and sweep files; exit 2 on any error."""
+"""``parley validate``: check scenario files and sweep files; exit 2 on any error.
+``parley scenarios``: list what ships (name, title, camp, reference)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,24 @@ from parley.errors import printable
 
 
 def register(sub) -> None:
-    p = sub.add_parser("validate", help="check scenario and sweep files; exit 2 on any error")
-    p.add_argument("files", nargs="+", help="scenario or sweep YAML files, or directories")
+    from parley.cli import SUMMARIES
+
+    p = sub.add_parser("validate", help=SUMMARIES["validate"])
+    p.add_argument("files", nargs="+",
+                   help="scenario or sweep YAML files, or folders; a shipped one by name "
+                        "(biden, parley:hindcast; see parley scenarios)")
     p.add_argument("--provenance", action="store_true",
                    help="also check the provenance rules of docs/PROVENANCE.md (kinds, "
                    "envelopes, dates)")
     p.set_defaults(func=run_validate)
+    p = sub.add_parser("scenarios", help=SUMMARIES["scenarios"],
+                       description="List the shipped scenarios, variants, hindcast and live "
+                                   "terms, examples, sweeps and posteriors. Name one anywhere "
+                                   "a scenario or file is named by its reference (the last "
+                                   "column), e.g. parley run parley:biden, or extends: "
+                                   "parley:base.yaml; a bare name (parley run biden) works when "
+                                   "no such file is in the working folder.")
+    p.set_defaults(func=run_scenarios)
 
 
 def run_validate(args) -> int:
@@ -22,18 +35,31 @@ def run_validate(args) -> int:
     from parley.scenario_files import scenario_files
 
     problems: list[str] = []
-    files = scenario_files(args.files)
+    files: list[Path] = []
+    for item in args.files:
+        try:
+            files += scenario_files([item])
+        except ParleyError as exc:
+            problems += exc.problems
     for path in files:
         try:
-            print(printable(f"ok: {path} ({_check(Path(path), args.provenance)})"))
+            print(printable(f"ok: {_shown(path)} ({_check(Path(path), args.provenance)})"))
         except ParleyError as exc:
             problems += exc.problems
     for line in problems:
         print(f"error: {line}", file=sys.stderr)
-    if not files:
+    if not files and not problems:
         print("error: no scenario files given", file=sys.stderr)
         return 2
     return 2 if problems else 0
+
+
+def _shown(path: Path) -> str:
+    """A file as the user can name it again: its reference when it is a shipped file
+    found by name, else the path as given."""
+    from parley.scenario_files import shipped_reference
+
+    return (shipped_reference(path) or str(path)) if path.is_absolute() else str(path)
 
 
 def _check(path: Path, provenance: bool = False) -> str:
@@ -53,3 +79,38 @@ def _check(path: Path, provenance: bool = False) -> str:
     if provenance and scenario.provenance_problems:
         raise ParleyError(list(scenario.provenance_problems))
     return scenario.title
+
+
+HEADINGS = {
+    "administration": "administration scenarios (parley compare with no argument runs these)",
+    "variants": "variants (a second reading of one choice; variant_of: names the scenario)",
+    "shared": "shared defaults (extends: parley:base.yaml)",
+    "hindcast": "hindcast: completed US terms (parley hindcast)",
+    "live": "live: the current term (parley hindcast forecasts it)",
+    "examples": "examples",
+    "sweeps": "sweeps (parley sweep REFERENCE)",
+    "posteriors": "posteriors (--posterior REFERENCE)",
+}
+TITLE_WIDTH = 56
+
+
+def run_scenarios(args) -> int:
+    from parley.scenario_files import shipped_catalogue, shipped_scenarios_dir
+
+    entries = shipped_catalogue()
+    print(printable(f"shipped scenarios in {shipped_scenarios_dir()}"))
+    name_w = max([len(e.name) for e in entries] + [4])
+    camp_w = max([len(e.camp) for e in entries] + [4])
+    group = None
+    for e in entries:
+        if e.group != group:
+            group = e.group
+            print(f"\n{HEADINGS.get(group, group)}")
+            print(f"  {'name':<{name_w}}  {'title':<{TITLE_WIDTH}}  {'camp':<{camp_w}}  file")
+        title = e.title if len(e.title) <= TITLE_WIDTH else e.title[:TITLE_WIDTH - 3] + "..."
+        print(printable(f"  {e.name:<{name_w}}  {title:<{TITLE_WIDTH}}  {e.camp or '-':<{camp_w}}"
+                        f"  {e.reference}", 300))
+    if not entries:
+        print("error: no shipped scenarios found (a broken install?)", file=sys.stderr)
+        return 2
+    return 0

@@ -43,7 +43,7 @@ from parley.results.manifest import (
 )
 from parley.results.store import ResultsStore, atomic_write_json, atomic_write_text
 from parley.scenario import Scenario, ScenarioError, build_scenario, require_runnable, with_values
-from parley.scenario_files import load_scenario, scenario_files
+from parley.scenario_files import load_scenario, scenario_files, scenario_path
 
 MAX_RUNS = defaults.MAX_RUNS
 MAX_DRAWS = defaults.MAX_DRAWS
@@ -200,7 +200,7 @@ def parameter_uncertainty(scenarios: list[Scenario], options: BatchOptions
     base = {"draws": k, "seed": options.seed, "worlds_per_draw": options.worlds_per_draw}
     if options.posterior is not None:
         try:
-            posterior = load_posterior(options.posterior)
+            posterior = load_posterior(scenario_path(options.posterior))  # parley:... too
         except PosteriorError as exc:
             raise ScenarioError([f"--posterior {exc}"]) from None
         values = [{n.replace("__", "."): v for n, v in d.items()}

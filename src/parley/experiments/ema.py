@@ -152,9 +152,10 @@ def make_ema_model(scenario_path: str | Path | Scenario, paths: list[str] | None
     """
     try:
         from ema_workbench import Model, RealParameter, ScalarOutcome
-    except ImportError as exc:
-        raise ImportError("make_ema_model needs EMA Workbench: pip install ema_workbench") \
-            from exc
+    except ImportError:
+        from parley.errors import MissingExtraError
+
+        raise MissingExtraError("the EMA Workbench adapter (make_ema_model)", "ema") from None
     sc = _scenario(scenario_path)
     default = "parley" + "".join(w.capitalize() for w in sc.name.split("_"))  # alphanumeric
     model = Model(name or default, function=parley_model_function(sc, runs, seed))

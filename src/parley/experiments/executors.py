@@ -160,8 +160,10 @@ class DaskExecutor(_FutureExecutor):
     def __init__(self, scheduler: str | None = None, jobs: int | None = None):
         try:
             from dask.distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise RuntimeError("the dask executor needs: pip install 'parley[dask]'") from exc
+        except ImportError:
+            from parley.errors import MissingExtraError
+
+            raise MissingExtraError("--executor dask", "dask") from None
         self.cluster = None
         if scheduler:
             self.client = Client(scheduler)

@@ -67,7 +67,7 @@ from parley.results.store import (
 )
 from parley.safe_yaml import read_yaml_mapping
 from parley.scenario import Scenario, build_scenario, pydantic_line, split_path, with_values
-from parley.scenario_files import load_scenario, resolve_reference
+from parley.scenario_files import load_scenario, resolve_reference, scenario_path
 
 METHODS = ("grid", "lhs", "morris", "sobol")
 DEFAULT_SAMPLES = {"lhs": 100, "morris": 10, "sobol": 64}
@@ -207,7 +207,7 @@ def build_spec(file: str | Path | None = None, vary: list[str] | None = None,
     if unknown:
         raise TypeError(f"build_spec: unknown settings {sorted(unknown)}")
     spec = SweepSpec()
-    merged: dict[str, Any] = read_sweep_file(Path(file)) if file else {}
+    merged: dict[str, Any] = read_sweep_file(scenario_path(file)) if file else {}
     merged.update({k: v for k, v in settings.items() if v is not None})
     if vary:
         merged["parameters"] = [parse_vary(v) for v in vary]
