@@ -479,8 +479,8 @@ def test_the_templates_ship_as_package_data():
 
     root = Path(report.__file__).parent / "templates"
     globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
-        "package-data"]["parley.outputs"]
-    files = sorted(p.relative_to(root.parent) for p in root.iterdir())
+        "package-data"]["parley.outputs.templates"]
+    files = sorted(p.relative_to(root) for p in root.iterdir() if p.name != "__pycache__")
     assert files and all(any(f.match(g) for g in globs) for f in files), (files, globs)
 
 

@@ -187,9 +187,10 @@ def _entry(path: Path, group: str | None) -> ShippedFile:
     except ScenarioError as exc:
         return ShippedFile(group or "administration", path.stem,
                            f"(cannot be read: {exc.problems[0]})", "", ref, path)
-    if group is None:
-        group = ("shared" if merged.get("abstract") is True else
-                 "variants" if own.get("variant_of") else "administration")
+    if merged.get("abstract") is True:  # hindcast/base.yaml is shared too, not a term
+        group = "shared"
+    elif group is None:
+        group = "variants" if own.get("variant_of") else "administration"
     return ShippedFile(group, str(merged.get("name", path.stem)), str(merged.get("title", "")),
                        str(merged.get("camp", "")), ref, path)
 

@@ -414,9 +414,11 @@ def tiers(ranked: Sequence[str], orderings: Sequence[dict[str, Any]],
     pairs = []
     for upper, lower in itertools.pairwise(ranked):
         above, tied, below = lookup[(upper, lower)]
+        # undefined (nan or None) when no draw had two worlds to compare: no boundary
+        boundary = above is not None and math.isfinite(above) and above >= share_needed
         pairs.append({"upper": upper, "lower": lower, "above": above, "tied": tied,
-                      "below": below, "boundary": above >= share_needed})
-        if above >= share_needed:
+                      "below": below, "boundary": boundary})
+        if boundary:
             groups.append([lower])
         else:
             groups[-1].append(lower)

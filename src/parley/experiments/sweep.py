@@ -67,7 +67,7 @@ from parley.results.store import (
 )
 from parley.safe_yaml import read_yaml_mapping
 from parley.scenario import Scenario, build_scenario, pydantic_line, split_path, with_values
-from parley.scenario_files import load_scenario, resolve_reference, scenario_path
+from parley.scenario_files import PACKAGE_PREFIX, load_scenario, resolve_reference, scenario_path
 
 METHODS = ("grid", "lhs", "morris", "sobol")
 DEFAULT_SAMPLES = {"lhs": 100, "morris": 10, "sobol": 64}
@@ -189,7 +189,9 @@ def read_sweep_file(path: Path) -> dict[str, Any]:
                               for line in exc.problems]) from None
     settings = doc.model_dump(exclude={"title", "description", "parameters"},
                               exclude_unset=True)
-    settings["scenario"] = str(scenario)
+    # a shipped name stays a name (the manifest then says parley:biden, not a site path)
+    settings["scenario"] = (doc.scenario if doc.scenario.startswith(PACKAGE_PREFIX)
+                            else str(scenario))
     settings["parameters"] = [SweepParam(p.path, p.low, p.high, p.steps)
                               for p in doc.parameters]
     return settings

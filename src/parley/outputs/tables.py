@@ -49,7 +49,7 @@ def percent(p: Any, digits: int = 1) -> str:
     ``percent(0.25) == "25.0%"``; ``percent(0.000384) == "0.038%"`` (two significant
     digits when ``digits`` decimals would round it to 0); ``percent(None) == "—"``.
     """
-    if p is None:
+    if p is None or not math.isfinite(float(p)):
         return "—"
     pct = float(p) * 100
     if abs(pct) < 1e-10:  # round-off, as a Wilson interval's end at zero (1.1e-19): zero
