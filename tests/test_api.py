@@ -45,20 +45,20 @@ def test_the_documented_example_equals_the_cli_runs_csv(tmp_path, monkeypatch):
 
 
 def test_run_keeps_a_folder_only_when_asked(tmp_path):
-    kept = parley.run(ROOT / "scenarios" / "biden.yaml", runs=50, seed=3, executor="serial",
+    kept = parley.run(ROOT / "scenarios" / "biden.yaml", runs=60, seed=3, executor="serial",
                       out=tmp_path / "kept")
     assert kept.folder == tmp_path / "kept" and (kept.folder / "runs.csv").is_file()
-    gone = parley.run(ROOT / "scenarios" / "biden.yaml", runs=50, seed=3, executor="serial")
+    gone = parley.run(ROOT / "scenarios" / "biden.yaml", runs=60, seed=3, executor="serial")
     assert gone.folder is None
     pd.testing.assert_frame_equal(kept.runs, gone.runs)
-    assert kept.summary.loc[0, "runs"] == 50
+    assert kept.summary.loc[0, "runs"] == 60  # 20 parameter draws x 3 worlds
 
 
 def test_bad_input_raises_one_parley_error():
     with pytest.raises(parley.ParleyError, match="--runs 0"):
         parley.run(ROOT / "scenarios" / "biden.yaml", runs=0)
     with pytest.raises(parley.ParleyError, match="no_such_file"):
-        parley.compare([ROOT / "scenarios" / "no_such_file.yaml"], runs=10)
+        parley.compare([ROOT / "scenarios" / "no_such_file.yaml"], runs=100)
 
 
 def test_library_functions_take_no_namespace():
@@ -75,7 +75,7 @@ def test_library_functions_take_no_namespace():
 
 def test_summary_frame_has_talks_given_engaged_and_with_draws_the_interval_over_draws():
     sources = [str(ROOT / "scenarios" / "sanders.yaml"), str(ROOT / "scenarios" / "biden.yaml")]
-    plain = parley.compare(sources, runs=100, executor="serial")
+    plain = parley.compare(sources, runs=100, executor="serial", parameter_draws=0)
     cols = list(plain.summary.columns)
     assert cols.index("p_talks_given_engaged") == cols.index("talks_resumed_hi") + 1
     assert "talks_resumed_param_lo" not in cols and "draw" not in plain.runs.columns
@@ -83,7 +83,7 @@ def test_summary_frame_has_talks_given_engaged_and_with_draws_the_interval_over_
     for _, row in plain.summary.iterrows():
         mine = engaged[engaged.scenario == row["scenario"]]["talks_resumed"]
         assert row["p_talks_given_engaged"] == pytest.approx(mine.mean())
-    drawn = parley.compare(sources, runs=100, executor="serial", parameter_draws=3)
+    drawn = parley.compare(sources, runs=300, executor="serial", parameter_draws=3)
     assert sorted(drawn.runs["draw"].unique()) == [0, 1, 2]
     for _, row in drawn.summary.iterrows():
         per_draw = drawn.runs[drawn.runs.scenario == row["scenario"]].groupby("draw")[

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from parley.experiments import engine as B
+from parley.outcomes import RUNS_HEADER_WITH_DRAW
 from parley.randomness import run_seeds
-from parley.results.store import RUNS_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUMP = str(ROOT / "scenarios" / "trump_oh.yaml")
@@ -36,20 +36,38 @@ def read_runs(folder: Path) -> list[dict[str, str]]:
 
 
 def test_results_identical_for_one_and_two_workers(tmp_path):
+    """The default batch: 3,000 runs = 20 parameter draws x 150 worlds, the same 150
+    worlds (seeds) in every draw, written draw by draw within each block of worlds."""
     a, b = tmp_path / "j1", tmp_path / "j2"
-    parley("run", TRUMP, "--runs", "3000", "--chunk", "400", "--jobs", "1", "--out", str(a),
+    parley("run", TRUMP, "--runs", "3000", "--chunk", "100", "--jobs", "1", "--out", str(a),
            "--no-plots")
-    parley("run", TRUMP, "--runs", "3000", "--chunk", "400", "--jobs", "2", "--out", str(b),
+    parley("run", TRUMP, "--runs", "3000", "--chunk", "100", "--jobs", "2", "--out", str(b),
            "--no-plots")
     assert (a / "runs.csv").read_bytes() == (b / "runs.csv").read_bytes()
     assert (a / "summary.json").read_bytes() == (b / "summary.json").read_bytes()
     rows = read_runs(a)
-    assert len(rows) == 3000 and [int(r["run"]) for r in rows] == list(range(3000))
-    assert [int(r["seed"]) for r in rows[:5]] == run_seeds(20201130, range(5)).tolist()
+    order = [(first, d, i) for first, n in ((0, 100), (100, 50)) for d in range(20)
+             for i in range(first, first + n)]
+    assert [(int(r["draw"]), int(r["run"])) for r in rows] == [(d, i) for _, d, i in order]
+    seeds = run_seeds(20201130, range(150)).tolist()
+    assert all(int(r["seed"]) == seeds[int(r["run"])] for r in rows)
     manifest = json.loads((a / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["runs"] == 3000
+    assert manifest["requested_runs"] == 3000 and manifest["target_runs"] == 150
     assert manifest["scenarios"][0]["resolved"]["name"] == "trump_oh"
     assert {"parley", "mesa", "numpy", "python"} <= set(manifest["versions"])
+
+
+def test_the_point_run_is_identical_for_one_and_two_workers(tmp_path):
+    a, b = tmp_path / "j1", tmp_path / "j2"
+    for folder, jobs in ((a, "1"), (b, "2")):
+        parley("run", TRUMP, "--runs", "1200", "--chunk", "400", "--parameter-draws", "0",
+               "--jobs", jobs, "--out", str(folder), "--no-plots")
+    assert (a / "runs.csv").read_bytes() == (b / "runs.csv").read_bytes()
+    rows = read_runs(a)
+    assert "draw" not in rows[0]
+    assert len(rows) == 1200 and [int(r["run"]) for r in rows] == list(range(1200))
+    assert [int(r["seed"]) for r in rows[:5]] == run_seeds(20201130, range(5)).tolist()
 
 
 def test_summary_matches_the_runs_file(tmp_path):
@@ -69,12 +87,16 @@ def test_summary_matches_the_runs_file(tmp_path):
     assert all(1 <= m <= 48 for m in first)
 
 
-def test_any_run_replays_alone_through_chronicle(tmp_path):
+@pytest.mark.parametrize("draws", ["0", "20"])
+def test_any_run_replays_alone_through_chronicle(tmp_path, draws):
     out = tmp_path / "r"
-    parley("run", TRUMP, "--runs", "500", "--jobs", "1", "--out", str(out), "--no-plots")
+    parley("run", TRUMP, "--runs", "500", "--parameter-draws", draws, "--jobs", "1",
+           "--out", str(out), "--no-plots")
     rows = read_runs(out)
     for row in (rows[0], rows[137], rows[499]):
-        text = parley("chronicle", TRUMP, "--seed", row["seed"]).stdout
+        where = (["trump_oh", "--batch", str(out), "--draw", row["draw"]] if "draw" in row
+                 else [TRUMP])
+        text = parley("chronicle", *where, "--seed", row["seed"]).stdout
         assert len([ln for ln in text.splitlines() if "(month " in ln]) == 48
         lines = text.split("Outcome record:")[1].strip().splitlines()
         record = {k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in lines)}
@@ -100,7 +122,7 @@ def _wait_for_chunks(folder: Path, proc: subprocess.Popen, n: int = 1) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_interrupted_batch_resumes_to_the_same_files(tmp_path, sig):
-    args = [TRUMP, "--runs", "12000", "--chunk", "500", "--jobs", "1", "--no-plots"]
+    args = [TRUMP, "--runs", "12000", "--chunk", "200", "--jobs", "1", "--no-plots"]
     full = tmp_path / "full"
     parley("run", *args, "--out", str(full))
     cut = tmp_path / "cut"
@@ -118,7 +140,7 @@ def test_interrupted_batch_resumes_to_the_same_files(tmp_path, sig):
         assert json.loads((cut / "manifest.json").read_text())["status"] == "interrupted"
     # what is on disk is a valid CSV of whole runs, a prefix of the full batch
     partial = (cut / "runs.csv").read_text()
-    assert partial.startswith(RUNS_HEADER) and partial.endswith("\n")
+    assert partial.startswith(RUNS_HEADER_WITH_DRAW) and partial.endswith("\n")
     assert (full / "runs.csv").read_text().startswith(partial)
     done = len(partial.splitlines()) - 1
     assert 0 < done < 12000
@@ -128,17 +150,20 @@ def test_interrupted_batch_resumes_to_the_same_files(tmp_path, sig):
 
 
 def test_compare_resumes_from_the_middle_of_a_chunk_row(tmp_path):
-    """Chunks run chunk-major then by scenario; a cut after an odd number of records
-    leaves one scenario's chunk done and the other's not: resume must do exactly the rest."""
+    """Blocks run by block of worlds, then by draw (each block: every scenario on the same
+    worlds); a cut in the middle of a row of draws leaves some draws of a block done and
+    the others not: resume must do exactly the rest."""
     sc = ROOT / "scenarios"
-    args = [str(sc / "trump_oh.yaml"), str(sc / "biden.yaml"), "--runs", "2000", "--chunk",
-            "500", "--jobs", "1", "--no-plots"]
+    args = [str(sc / "trump_oh.yaml"), str(sc / "biden.yaml"), "--runs", "4000", "--chunk",
+            "500", "--parameter-draws", "4", "--jobs", "1", "--no-plots"]
     full, cut = tmp_path / "full", tmp_path / "cut"
     parley("compare", *args, "--out", str(full))
     parley("compare", *args, "--out", str(cut))
     log = (cut / "chunks.jsonl").read_text().splitlines(keepends=True)
-    assert len(log) == 8
-    (cut / "chunks.jsonl").write_text("".join(log[:3]))  # trump 0, biden 0, trump 1
+    assert len(log) == 8  # 2 blocks of 500 worlds x 4 draws
+    assert [(json.loads(r)["first_run"], json.loads(r)["draw"]) for r in log[:5]] == [
+        (0, 0), (0, 1), (0, 2), (0, 3), (500, 0)]
+    (cut / "chunks.jsonl").write_text("".join(log[:3]))  # block 0, draws 0-2
     parley("compare", "--resume", str(cut))
     for name in ("runs.csv", "summary.json", "comparison.csv", "chunks.jsonl"):
         assert (cut / name).read_bytes() == (full / name).read_bytes(), name
@@ -163,23 +188,25 @@ def test_a_failing_run_is_named_and_the_others_kept(trump_oh, monkeypatch):
     bad_seed = int(run_seeds(1, [7])[0])
     real = B.simulate
 
-    def flaky(scenario, seeds, aggregate=None):
+    def flaky(scenario, seeds, record=None, **kw):
         if bad_seed in seeds:
             raise RuntimeError("boom")
-        return real(scenario, seeds, aggregate)
+        return real(scenario, seeds, record, **kw)
 
     monkeypatch.setattr(B, "simulate", flaky)
-    res = B.run_chunk(B.ChunkTask(0, 0, trump_oh.resolved, 0, 20, 1))
+    res = B.run_block(B.BlockTask(0, 0, 20, 1, 3, (trump_oh.resolved,), ({},)))
     assert res.errors == [{"scenario": "trump_oh", "run": 7, "seed": bad_seed,
-                           "error": "RuntimeError: boom"}]
+                           "error": "RuntimeError: boom", "draw": 3}]
     lines = res.rows.decode().splitlines()
-    assert len(lines) == 19 and not any(line.split(",")[1] == "7" for line in lines)
-    assert res.aggregate.n == 19
+    assert len(lines) == 19 and not any(line.split(",")[2] == "7" for line in lines)
+    assert all(line.split(",")[1] == "3" for line in lines)  # the draw column
+    assert res.aggregates[0].n == 19
 
 
 def test_adaptive_precision_stops_when_intervals_are_narrow_enough(tmp_path):
     out = tmp_path / "p"
-    proc = parley("run", TRUMP, "--precision", "0.01", "--chunk", "1000", "--jobs", "1",
+    proc = parley("run", TRUMP, "--precision", "0.01", "--parameter-draws", "0", "--chunk",
+                  "1000", "--jobs", "1",
                   "--out", str(out), "--no-plots")
     summary = json.loads((out / "summary.json").read_text())["scenarios"][0]
     widths = [(s["hi"] - s["lo"]) / 2 for s in summary["shares"].values()]

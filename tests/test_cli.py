@@ -53,8 +53,8 @@ def test_an_unrelated_summary_is_never_overwritten(tmp_path, capsys):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "summary.json").write_text('{"mine": true}')
-    assert main(["run", BIDEN, "--runs", "10", "--jobs", "1", "--no-plots",
-                 "--out", str(out)]) == 2
+    assert main(["run", BIDEN, "--runs", "10", "--parameter-draws", "0", "--jobs", "1",
+                 "--no-plots", "--out", str(out)]) == 2
     assert "already holds results (summary.json)" in _err_lines(capsys)[0]
     assert json.loads((out / "summary.json").read_text()) == {"mine": True}
     assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
@@ -78,8 +78,8 @@ def test_resume_says_when_a_scenario_file_changed(tmp_path, capsys):
     scenario = tmp_path / "mine.yaml"
     scenario.write_text(f"extends: {BIDEN}\nname: mine\n")
     out = tmp_path / "b"
-    assert main(["run", str(scenario), "--runs", "10", "--jobs", "1", "--no-plots",
-                 "--out", str(out)]) == 0
+    assert main(["run", str(scenario), "--runs", "10", "--parameter-draws", "0", "--jobs",
+                 "1", "--no-plots", "--out", str(out)]) == 0
     capsys.readouterr()
     scenario.write_text(f"extends: {BIDEN}\nname: mine\ntitle: changed\n")
     assert main(["run", "--resume", str(out), "--no-plots"]) == 0
@@ -127,7 +127,8 @@ def test_precision_runs_are_the_same_for_any_worker_count(tmp_path):
     for jobs in ("1", "2"):
         out = tmp_path / f"jobs{jobs}"
         assert main(["run", str(ROOT / "scenarios" / "trump_oh.yaml"), "--precision", "0.015",
-                     "--chunk", "700", "--jobs", jobs, "--no-plots", "--out", str(out)]) == 0
+                     "--parameter-draws", "0", "--chunk", "700", "--jobs", jobs, "--no-plots",
+                     "--out", str(out)]) == 0
         folders.append(out)
     runs = [json.loads((f / "manifest.json").read_text())["target_runs"] for f in folders]
     assert runs[0] == runs[1] and runs[0] % 700 != 0  # whole runs, not whole chunks

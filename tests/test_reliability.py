@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import parley
+from parley.outcomes import RUNS_HEADER_WITH_DRAW
 from parley.results import store as store_mod
 from parley.results.store import ResultsFolderError, ResultsStore, atomic_write_json
 
@@ -29,7 +30,7 @@ SRC = Path(parley.__file__).resolve().parents[1]  # the parley under test, also 
 TRUMP = ROOT / "scenarios" / "trump_oh.yaml"
 SHORT = ('extends: parley:trump_oh.yaml\ntitle: A short test horizon\n'
          'horizon: {start: "2021-01", months: 2}\nevents: []\n')
-RECORD = {"scenario_index": 0, "first_run": 0, "n": 1, "aggregate": {}, "errors": []}
+RECORD = {"first_run": 0, "n": 1, "aggregates": [], "pairs": [], "camps": [], "errors": []}
 
 
 def cli(*args, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -304,7 +305,7 @@ def test_resume_while_running_exits_2_and_a_killed_writer_leaves_no_stale_lock(t
     finally:
         proc.kill()
         proc.wait(timeout=30)
-    st = ResultsStore(out)  # the kernel released the dead writer's lock
+    st = ResultsStore(out, header=RUNS_HEADER_WITH_DRAW)  # the kernel released the lock
     st.recover()
     st.close()
 
@@ -422,8 +423,8 @@ def test_resume_with_a_wrongly_shaped_log_record_exits_2(tmp_path):
     assert cli("run", *args, "--out", out).returncode == 0
     log = (out / "chunks.jsonl").read_text().splitlines(keepends=True)
     rec = json.loads(log[1])
-    rec["aggregate"] = {"horizon": "x"}
-    (out / "chunks.jsonl").write_text(log[0] + json.dumps(rec) + "\n")
+    rec["aggregates"] = [{"horizon": "x"}]
+    (out / "chunks.jsonl").write_text(log[0] + json.dumps(rec) + "\n" + "".join(log[2:]))
     before = snapshot(out)
     one_error(cli("run", "--resume", out), "chunks.jsonl")
     assert snapshot(out) == before
@@ -450,7 +451,8 @@ def test_plot_and_report_on_a_malformed_summary_exit_2(tmp_path, command, name):
 
 
 @pytest.mark.parametrize("args", [["--runs", "1000000000000"], ["--jobs", "1000"],
-                                  ["--max-runs", "1000000000000", "--precision", "0.01"],
+                                  ["--max-runs", "1000000000000", "--precision", "0.01",
+                                   "--parameter-draws", "0"],
                                   ["--runs", "100000000", "--chunk", "1"]])
 def test_resource_limits_exit_2_at_once(args, tmp_path):
     one_error(cli("run", TRUMP, *args, "--out", tmp_path / "out", timeout=60))

@@ -65,13 +65,14 @@ def test_comparison_table_aligns_long_names():
     names = ["a_very_long_scenario_name_indeed", "b"]
     text = T.comparison_table(_summary(names, True), MANIFEST)
     lines = text.splitlines()
-    assert lines[0] == "10,000 runs per scenario, master seed 20201130"
+    assert lines[0] == ("10,000 runs per scenario, the point run (no parameter draws), "
+                        "master seed 20201130")
     header, rule, *rows = lines[1:]
     assert len(rule) == len(header) and set(rule) == {"-"}
     # every column starts at the same place in the header and in each row
     start = header.index("camp")
     assert all(r[start:].startswith("centrist") for r in rows)
-    start = header.index("P(talks resume)")
+    start = header.index("P(new talks)")
     assert rows[0][start:].startswith("0.500 [0.490, 0.510]")
     assert rows[1][start:].startswith("0.400 [0.390, 0.410]")
     assert len({len(r) for r in rows}) == 1
@@ -79,7 +80,8 @@ def test_comparison_table_aligns_long_names():
 
 def test_single_scenario_says_runs_not_runs_per_scenario():
     text = T.comparison_table(_summary(["biden"], False), {**MANIFEST, "target_runs": 1})
-    assert text.splitlines()[0] == "1 run, master seed 20201130"
+    assert text.splitlines()[0] == ("1 run, the point run (no parameter draws), master seed "
+                                    "20201130")
     assert "per scenario" not in text and "vs " not in text
 
 
@@ -92,7 +94,7 @@ def test_comparison_table_puts_talks_given_engaged_beside_talks():
                                                       "hi": 1.0}  # no run engaged
     header, _, first, second = T.comparison_table(summary, MANIFEST).splitlines()[1:5]
     start = header.index("P(talks | engaged) [95% CI]")
-    assert header.index("P(talks resume)") < start < header.index("vs a (paired)")
+    assert header.index("P(new talks)") < start < header.index("vs a (paired)")
     cell = first[start:start + len("P(talks | engaged) [95% CI]")]
     assert cell.strip() == "0.800 [0.790, 0.810]"
     assert second[start:start + len("P(talks | engaged) [95% CI]")].strip() == "-"
@@ -102,7 +104,28 @@ def test_ordering_lines_follow_the_ranking_and_flip_pairs_to_match():
     params = {"draws": 10, "source": "envelope", "worlds": 500, "orderings": [
         {"a": "sanders", "b": "warren", "above": 0.4, "below": 0.1, "tied": 0.5},
         {"a": "biden", "b": "sanders", "above": 0.0, "below": 1.0, "tied": 0.0}]}
-    lines = T.ordering_lines(params, ["sanders", "warren", "biden"])
+    lines = T.ordering_lines(params, ["sanders", "warren", "biden"], all_pairs=True)
+    assert T.ordering_lines(params, ["sanders", "warren", "biden"]) == lines[:1]
     assert lines[-2:] == ["  sanders above warren in 40% of draws, tied in 50%, below in 10%",
                           "  sanders above biden in 100% of draws, tied in 0%, below in 0%"]
     assert "10 draws from the envelope x 500 worlds" in lines[0]
+
+
+def test_tier_lines_mark_a_boundary_only_where_the_ordering_holds():
+    comp = {"tier_share": 0.9, "tiers": [["a", "b"], ["c"]], "adjacent": [
+        {"upper": "a", "lower": "b", "above": 0.85, "tied": 0.15, "below": 0.0,
+         "boundary": False},
+        {"upper": "b", "lower": "c", "above": 0.95, "tied": 0.05, "below": 0.0,
+         "boundary": True}]}
+    lines = T.tier_lines(comp)
+    assert lines[0].startswith("tiers (an ordering that holds in at least 90% of")
+    assert lines[1:3] == ["  tier 1: a, b", "  tier 2: c"]
+    assert lines[-2] == "  a over b: 85% / 15% / 0%"
+    assert lines[-1] == "  b over c: 95% / 5% / 0%  | new tier"
+
+
+def test_tier_lines_show_an_undefined_share_as_a_dash():
+    comp = {"tiers": [["a", "b"]], "adjacent": [
+        {"upper": "a", "lower": "b", "above": float("nan"), "tied": float("nan"),
+         "below": float("nan"), "boundary": False}]}
+    assert T.tier_lines(comp)[-1] == "  a over b: — / — / —"

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 
 def register(sub) -> None:
     p = sub.add_parser("chronicle", help="tell one run month by month")
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("scenario", help="scenario YAML file (a shipped one by name); with "
+                   "--batch, the name of a scenario in that batch")
     p.add_argument("--seed", type=int, default=1, help="run seed (as in runs.csv); default 1")
+    p.add_argument("--batch", type=Path, default=None, metavar="DIR",
+                   help="replay a row of the batch in DIR: the scenario as the batch ran it, "
+                        "with the values of --draw")
+    p.add_argument("--draw", type=int, default=None, metavar="K",
+                   help="with --batch: the parameter draw of the row (its draw column)")
     p.set_defaults(func=run_chronicle)
 
 
@@ -21,7 +28,16 @@ def run_chronicle(args) -> int:
     if not 0 <= args.seed < 2**63:
         print("error: --seed must be an integer in [0, 2**63)", file=sys.stderr)
         return 2
-    scenario = require_runnable(load_scenario(args.scenario))
+    if args.batch is not None:
+        from parley.experiments.batch import replay_scenario
+
+        scenario = require_runnable(replay_scenario(args.batch, args.scenario, args.draw))
+    elif args.draw is not None:
+        print("error: --draw: give --batch DIR as well (the batch whose draw it is)",
+              file=sys.stderr)
+        return 2
+    else:
+        scenario = require_runnable(load_scenario(args.scenario))
     model = NegotiationModel(scenario=scenario, seed=args.seed).run()
     print(printable(f"{model.spec.title} - seed {args.seed}"))
     for line in model.narrator.lines():

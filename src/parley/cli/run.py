@@ -39,8 +39,7 @@ def _adaptive_options(p) -> None:
                    help="cap on runs per scenario with --precision")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
                    help="complete an interrupted batch in DIR")
-    p.add_argument("--parameter-draws", type=int, default=defaults.PARAMETER_DRAWS,
-                   metavar="K",
+    p.add_argument("--parameter-draws", type=int, default=None, metavar="K",
                    help="draw the values we chose (readings, assumptions, the rules' "
                         "constants) over their envelopes: K draws, the runs split evenly "
                         f"over them on the same worlds (default {defaults.PARAMETER_DRAWS}; "
@@ -59,9 +58,13 @@ def batch_options(args: argparse.Namespace):
                         max_runs=getattr(args, "max_runs", 0),
                         reference=getattr(args, "reference", None), executor=args.executor,
                         jobs=args.jobs, scheduler=args.scheduler,
-                        parameter_draws=getattr(args, "parameter_draws",
-                                                defaults.PARAMETER_DRAWS),
+                        parameter_draws=_or_default(getattr(args, "parameter_draws", None),
+                                                    defaults.PARAMETER_DRAWS),
                         posterior=getattr(args, "posterior", None))
+
+
+def _or_default(value, default):
+    return default if value is None else value
 
 
 def start_or_resume(args: argparse.Namespace, sources: list[str], kind: str):
@@ -90,11 +93,12 @@ def warn_resume_differences(args: argparse.Namespace, sources: list[str], manife
     if args.seed is not None and args.seed != manifest["master_seed"]:
         raise ResultsFolderError(f"--resume {folder}: the batch began with --seed "
                                  f"{manifest['master_seed']}; drop --seed or give that one")
-    if args.runs is not None and args.runs != manifest["target_runs"]:
+    runs = manifest.get("requested_runs", manifest["target_runs"])
+    if args.runs is not None and args.runs != runs:
         raise ResultsFolderError(f"--resume {folder}: the batch began with --runs "
-                                 f"{manifest['target_runs']}; drop --runs or give that number")
+                                 f"{runs}; drop --runs or give that number")
     began = (manifest.get("parameter_uncertainty") or {}).get("draws", 0)
-    if getattr(args, "parameter_draws", 0) not in (0, began):
+    if getattr(args, "parameter_draws", None) not in (None, began):
         raise ResultsFolderError(f"--resume {folder}: the batch began with --parameter-draws "
                                  f"{began}; drop --parameter-draws or give that number")
     if sources:

@@ -90,7 +90,7 @@ class BatchOptions:
         if not 0 <= self.parameter_draws <= MAX_DRAWS:
             problems.append(f"--parameter-draws {self.parameter_draws}: allowed 0 (the point "
                             f"run) to {MAX_DRAWS:,}")
-        elif self.parameter_draws and self.runs < self.parameter_draws:
+        elif self.parameter_draws and 1 <= self.runs < self.parameter_draws:
             problems.append(f"--runs {self.runs}: with {self.parameter_draws} parameter draws "
                             "each draw needs a world; give --runs of at least "
                             f"{self.parameter_draws}, or --parameter-draws 0")
@@ -158,7 +158,8 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
             with_values(sc, values, "parameter draw 0")
     refuse_used_folder(folder)
     store = ResultsStore(folder, header=RUNS_HEADER_WITH_DRAW if draws else RUNS_HEADER)
-    fields = {"runs": 0, "target_runs": start_runs, "precision": options.precision,
+    fields = {"runs": 0, "requested_runs": options.runs, "target_runs": start_runs,
+              "precision": options.precision,
               "max_runs": options.max_runs if options.precision else start_runs,
               "chunk": chunk, "reference": reference}
     if uncertainty:
@@ -237,6 +238,33 @@ def resume_batch(folder: Path) -> tuple[Batch, dict[str, Any]]:
                   camps=camp_members(scenarios))
     store.recover_into(batch.restore)
     return batch, resume_manifest(manifest)
+
+
+def replay_scenario(folder: Path, name: str, draw: int | None = None) -> Scenario:
+    """The scenario a run of the batch in ``folder`` ran: as its manifest resolved it, with
+    the values of parameter draw ``draw`` (the ``draw`` column of runs.csv) set.  Run it
+    on the row's seed to replay that row alone."""
+    from parley.experiments.engine import scenario_variant
+
+    manifest = read_manifest(folder, ("run", "compare"))
+    names = [s["name"] for s in manifest["scenarios"]]
+    if name not in names:
+        raise ScenarioError([f"{folder}: no scenario {name!r} in this batch (allowed: "
+                             f"{', '.join(names)})"])
+    scenarios = [build_scenario(dict(s["resolved"]), s["file"] or s["name"])
+                 for s in manifest["scenarios"]]
+    draws = draw_values(scenarios, manifest.get("parameter_uncertainty"))
+    index = names.index(name)
+    if not draws:
+        if draw is not None:
+            raise ScenarioError([f"--draw {draw}: {folder} is a point run (no parameter "
+                                 "draws); drop --draw"])
+        return scenarios[index]
+    if draw is None or not 0 <= draw < len(draws):
+        raise ScenarioError([f"--draw: {folder} drew {len(draws)} sets of parameter values; "
+                             f"give --draw K (0 to {len(draws) - 1}, the draw column of "
+                             "runs.csv)"])
+    return scenario_variant(scenarios[index].resolved, draws[draw][index])
 
 
 def execute(batch: Batch, manifest: dict[str, Any], executor: Executor,

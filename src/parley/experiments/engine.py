@@ -340,14 +340,19 @@ class Batch:
     def restore(self, records: list[dict[str, Any]]) -> None:
         """Rebuild progress from the chunk records of an interrupted batch (a prefix of
         the task order: chunk-major, then draw)."""
-        for rec in records:
+        per_row = self.tasks_per_chunk_row
+        row = (0, 0)  # the worlds (first, n) of the current chunk row: every draw runs them
+        for seq, rec in enumerate(records):
             aggs = [Aggregate.from_json(a) for a in rec["aggregates"]]
-            if len(aggs) != len(self.scenarios) or len(rec["camps"]) != len(self.camps):
+            if seq % per_row == 0:
+                row = (sum(row), rec["n"]) if rec["first_run"] == sum(row) else (-1, -1)
+            draw = seq % per_row if self.draws else None
+            if (len(aggs) != len(self.scenarios) or len(rec["camps"]) != len(self.camps)
+                    or rec.get("draw") != draw or (rec["first_run"], rec["n"]) != row):
                 raise ValueError("a chunk record does not fit this batch")
             self._tally(rec.get("draw"), aggs, rec["pairs"], rec["camps"])
             self.errors += rec.get("errors", [])
         self.next_seq = len(records)
-        per_row = self.tasks_per_chunk_row
         complete = records[: len(records) - len(records) % per_row]
         self.done_runs = max((r["first_run"] + r["n"] for r in complete), default=0)
         self._skip = len(records) % per_row

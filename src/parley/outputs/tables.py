@@ -124,7 +124,14 @@ def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) ->
             for name in order]
     left = 3  # names and the headline flush left, the other numbers flush right
     lines = [_runs_line(summary, manifest), *_aligned(_table_header(comp, params), rows, left)]
-    camps = summary.get("camps")
+    return "\n".join(lines + _lines_under_table(summary, order))
+
+
+def _lines_under_table(summary: Mapping[str, Any], order: Sequence[str]) -> list[str]:
+    """Camp shares, what the intervals over draws mean, and the tiers."""
+    comp, params, camps = (summary.get(k) for k in ("comparison", "parameter_uncertainty",
+                                                   "camps"))
+    lines = []
     if camps:
         lines.append("by camp: " + "; ".join(
             f"{c} {v['p']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]"
@@ -133,7 +140,7 @@ def comparison_table(summary: Mapping[str, Any], manifest: Mapping[str, Any]) ->
         lines += ordering_lines(params, order)
     if comp and comp.get("tiers"):
         lines += tier_lines(comp)
-    return "\n".join(lines)
+    return lines
 
 
 def tier_lines(comp: Mapping[str, Any]) -> list[str]:

@@ -162,8 +162,8 @@ def check_summary(data: Any, where: str) -> dict[str, Any]:
 
 # one chunk-log record: where its rows lie in the appended file and their checksum
 CHUNK_FIELDS = {"seq": int, "offset_end": int}
-BATCH_RECORD_FIELDS = {"scenario_index": int, "first_run": int, "n": int, "aggregate": dict,
-                       "errors": list}
+BATCH_RECORD_FIELDS = {"first_run": int, "n": int, "aggregates": list, "pairs": list,
+                       "camps": list, "errors": list}
 SWEEP_RECORD_FIELDS = {"point": int, "first_run": int, "n": int, "tally": dict,
                        "errors": list}
 

@@ -227,20 +227,17 @@ class ResultsStore:
     # ----------------------------------------------------------- resuming
 
     def recover_into(self, restore) -> None:
-        """Verify the folder (:meth:`recover`) and hand its chunk records to ``restore``;
-        records that do not fit the job (valid JSON of the wrong shape) are one error."""
-        records = self.recover()
-        try:
-            restore(records)
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise ResultsFolderError(f"{self.log_path}: a chunk record does not fit this job "
-                                     f"({type(exc).__name__}); the log is corrupted") from None
+        """Verify the folder (:meth:`recover`) and hand its chunk records to ``restore``
+        before anything is cut; records that do not fit the job (valid JSON of the wrong
+        shape) are one error and leave the folder as it was."""
+        self.recover(restore)
 
-    def recover(self) -> list[dict[str, Any]]:
+    def recover(self, restore=None) -> list[dict[str, Any]]:
         """Records of the completed chunks, verified against the rows file.
 
-        Takes the lock; checks every record first and changes nothing if one
-        disagrees; then cuts the half-written tail (after the last record) off both files.
+        Takes the lock; checks every record (and, given ``restore``, hands them to it)
+        first and changes nothing if one disagrees; then cuts the half-written tail (after
+        the last record) off both files.
         """
         self.lock()
         if not self.runs_path.is_file():
@@ -251,6 +248,14 @@ class ResultsStore:
                                      "this is not a resumable batch")
         records, good_bytes = self._read_log()
         self._verify_rows(records)
+        if restore is not None:
+            try:
+                restore(records)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+                raise ResultsFolderError(
+                    f"{self.log_path}: a chunk record does not fit this job "
+                    f"({type(exc).__name__}); the log is corrupted; nothing was changed"
+                ) from None
         with open(self.log_path, "r+b") as fh:
             fh.truncate(good_bytes)
         end = records[-1]["offset_end"] if records else len(self.header.encode())
