@@ -217,9 +217,13 @@ def test_hindcast_command_outside_the_repository(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
-    assert "Term level over 8 completed terms" in text
-    assert "leave-one-out base rate" in text and "coin flip" in text
-    assert "Month level over" in text and "climatology" in text
+    assert "Scores over 8 completed terms" in text
+    for forecaster in ("base rate (leave-one-out)", "climatology (leave-one-out)",
+                       "persistence by coding", "logistic (leave-one-out)", "coin"):
+        assert text.count(f"    {forecaster} ") == 2, forecaster  # one row per target
+    assert "target: talks under way in the term" in text
+    assert "target: a new spell of talks begins in the term" in text
+    assert "floored at 0.005" in text
     assert "Rolling-origin forecasts" in text
     assert "Live forecast" in text and "trump_2025" in text and "censored" in text
     table = json.loads((out / "hindcast.json").read_text())
@@ -363,7 +367,7 @@ def test_a_hindcast_refuses_a_used_folder_and_a_second_writer(tmp_path):
 
     _hindcast(tmp_path / "h")
     with pytest.raises(ResultsFolderError, match="already holds results"):
-        new_hindcast(None, 10, 5, tmp_path / "h")
+        new_hindcast(None, 40, 5, tmp_path / "h")
     job, _ = resume_hindcast(tmp_path / "h")  # holds the lock until closed
     with pytest.raises(ResultsFolderError, match="another parley process"):
         resume_hindcast(tmp_path / "h")

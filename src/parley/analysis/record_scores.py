@@ -7,8 +7,13 @@ a pure function of those arrays, so the scores are the same whatever produced th
 
 Conventions (docs/VALIDATION.md):
 
-* Probabilities estimated from ``n`` worlds are clipped to ``[0.5/n, 1 - 0.5/n]`` before a
-  log score, so a frequency of 0 or 1 is not scored as certainty.
+* Every probability is floored at :data:`FLOOR` (and capped at ``1 - FLOOR``) before a log
+  score, the same for the model and every baseline and whatever the number of worlds,
+  so a frequency of 0 or 1 is not scored as certainty and the score does not move
+  with the run count.
+* Two targets are scored (:data:`TARGETS`): talks under way at some time in the term, and
+  a new spell of talks beginning in the term (the one a user means by *resume*: a term
+  that starts inside talks has not resumed them by carrying on).
 * Log scores are mean negative log-likelihoods in nats (lower is better), like Brier.
 * The base rates are leave-one-term-out: a term is never scored against a rate that used
   its own record.
@@ -21,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from parley.analysis import baselines
 from parley.analysis.intervals import wilson
 from parley.analysis.terms import Term
 
@@ -37,10 +43,25 @@ LOW_ESS = 30
 ORIGIN_STEP = 6
 
 
-def clip(p: np.ndarray | float, n: int) -> np.ndarray:
-    """A simulated frequency made safe for a log score (see module docstring)."""
-    eps = 0.5 / max(n, 1)
-    return np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
+#: The probability floor of every log score (stated, fixed: not 0.5 / runs).
+FLOOR = 0.005
+#: The scored targets: key -> what it means.
+TARGETS = {"underway": "talks under way in the term",
+           "new_spell": "a new spell of talks begins in the term"}
+
+
+def clip(p: np.ndarray | float, n: int | None = None) -> np.ndarray:
+    """A probability made safe for a log score: floored at :data:`FLOOR` (``n``, the old
+    run-count argument, is ignored: the floor does not depend on it)."""
+    return np.clip(np.asarray(p, dtype=float), FLOOR, 1 - FLOOR)
+
+
+def spell_starts(talks: np.ndarray, start_in_talks: bool) -> np.ndarray:
+    """Months in which a spell of talks begins: in talks, and not in talks the month before
+    (the month before the first is the record's state before the term)."""
+    talks = np.atleast_2d(np.asarray(talks, bool))
+    before = np.full((talks.shape[0], 1), bool(start_in_talks))
+    return talks & ~np.concatenate([before, talks[:, :-1]], axis=1)
 
 
 def brier(p: np.ndarray, o: np.ndarray) -> float:
@@ -188,11 +209,20 @@ def _term_row(term: TermPaths) -> dict[str, Any]:
     tests = term.tests[:, :seen].sum(axis=1)
     q10, q50, q90 = (int(v) for v in np.quantile(tests, [0.1, 0.5, 0.9]))
     first = np.where(any_talks, term.talks.argmax(axis=1) + 1, 0)
+    new_sim = spell_starts(term.talks, term.term.start_in_talks).any(axis=1)
+    new_obs = spell_starts(term.obs_talks, term.term.start_in_talks).any()
+    p_new = float(new_sim.mean())
+    new_lo, new_hi = wilson(float(new_sim.sum()), n)
     return {
         "scenario": term.name, "title": term.title, "start": term.start,
         "months": term.months, "months_observed": seen, "censored": term.censored,
         "p_talks": p_talks, "lo": lo, "hi": hi,
         "p_talks_to_date": float(term.talks[:, :seen].any(axis=1).mean()),
+        # in talks the month before: "talks in the term" is inherited from the start state
+        "inherited": term.term.start_in_talks, "coding": term.term.coding,
+        "p_new_spell": p_new, "new_spell_lo": min(new_lo, p_new),
+        "new_spell_hi": max(new_hi, p_new),
+        "observed_new_spell": None if term.censored and not new_obs else bool(new_obs),
         "observed_talks": None if term.censored and not term.obs_talks.any()
         else bool(term.obs_talks.any()),
         "observed_talks_to_date": bool(term.obs_talks.any()),
@@ -294,6 +324,43 @@ def _term_scores(rows: list[dict[str, Any]], done: list[int], n: int) -> dict[st
             "log_coin": float(np.log(2.0))}
 
 
+def _target_paths(term: TermPaths, target: str) -> tuple[np.ndarray, np.ndarray]:
+    """Simulated (worlds x months) and observed (months) 0/1 series of a target's event:
+    in talks that month (underway), or a spell beginning that month (new_spell)."""
+    if target == "underway":
+        return term.talks[:, :term.observed], np.asarray(term.obs_talks, bool)
+    start = term.term.start_in_talks
+    return (spell_starts(term.talks, start)[:, :term.observed],
+            spell_starts(term.obs_talks, start)[0])
+
+
+def _scores(p: np.ndarray, o: np.ndarray) -> dict[str, float]:
+    return {"brier": brier(p, o), "log": log_loss(clip(p), o)}
+
+
+def target_scores(terms: list[TermPaths], target: str) -> dict[str, Any]:
+    """Term- and month-level Brier and log loss of the model and every baseline
+    (:mod:`parley.analysis.baselines`) on one target, over completed terms."""
+    sims, obs = zip(*(_target_paths(t, target) for t in terms), strict=True)
+    happened = np.array([o.any() for o in obs], float)
+    coding = np.array([t.term.coding for t in terms])
+    start_in = np.array([t.term.start_in_talks for t in terms], float)
+    term_p = {"model": np.array([s.any(axis=1).mean() for s in sims]),
+              **baselines.term_baselines(happened, coding, start_in)}
+    month_p = {"model": [s.mean(axis=0) for s in sims],
+               **baselines.month_baselines(obs, coding, start_in, target == "new_spell")}
+    if target == "underway":  # a term in talks at its start has them: persistence knows it
+        term_p["persistence"] = np.where(start_in > 0, 1 - FLOOR, term_p["persistence"])
+    months_obs = np.concatenate(obs)
+    return {"target": target, "meaning": TARGETS[target], "n_terms": len(terms),
+            "n_months": int(months_obs.size), "happened": int(happened.sum()),
+            "term": {k: _scores(v, happened) for k, v in term_p.items()},
+            "month": {k: _scores(np.concatenate(v), months_obs) for k, v in month_p.items()},
+            "per_term": [{"scenario": t.name, "observed": bool(h),
+                          **{k: float(v[i]) for k, v in term_p.items()}}
+                         for i, (t, h) in enumerate(zip(terms, happened, strict=True))]}
+
+
 def score_record(terms: list[TermPaths]) -> dict[str, Any]:
     """Term-level, month-level, pattern and rolling-origin scores of every term.
 
@@ -308,4 +375,6 @@ def score_record(terms: list[TermPaths]) -> dict[str, Any]:
     return {"rows": rows, "n_terms": len(done), "n_censored": len(terms) - len(done),
             **_term_scores(rows, done, n),
             "month": _month_scores(terms, rows), "rolling": _rolling(terms),
+            "targets": {k: target_scores([terms[i] for i in done], k) for k in TARGETS}
+            if done else {},
             "live": [live_forecast(t) for t in terms if t.censored]}

@@ -73,6 +73,19 @@ class Term:
         return self.observed < self.months
 
     @property
+    def start_in_talks(self) -> bool:
+        """Whether the record had the parties in talks the month before the term."""
+        return self.start_state != "none"
+
+    @property
+    def coding(self) -> int:
+        """Pyongyang's threshold coding from the year before the term: -1 lower half, 0 the
+        whole scale (mixed), 1 upper half (:func:`parley.analysis.baselines.coding_of`)."""
+        from parley.analysis.baselines import coding_of
+
+        return coding_of(self.scenario.actors["pyongyang"].stances["attitude_threshold"].value)
+
+    @property
     def cutoff(self) -> str:
         """The last month of the term the record covers (YYYY-MM)."""
         return month_label(self.start, self.observed)

@@ -28,6 +28,7 @@ COMMANDS = {
     "chronicle": "parley.cli.chronicle",
     "run": "parley.cli.run", "compare": "parley.cli.run", "sweep": "parley.cli.sweep",
     "calibrate": "parley.cli.calibrate", "hindcast": "parley.cli.hindcast",
+    "forecast": "parley.cli.forecast",
     "plot": "parley.cli.plot", "report": "parley.cli.report", "viz": "parley.viz",
     "drivers": "parley.cli.attribution", "explain": "parley.cli.attribution",
 }
@@ -41,6 +42,7 @@ SUMMARIES = {
     "sweep": "run a scenario over a design of parameter values",
     "calibrate": "fit Pyongyang's baseline provocation rates to a period of the record",
     "hindcast": "simulate every US term since 1993 beside the record; forecast the current one",
+    "forecast": "forecast the current term given the record to date; register and score",
     "plot": "draw figures from a results directory",
     "report": "write a self-contained HTML report of a results directory",
     "viz": "interactive browser view of one scenario (Mesa SolaraViz)",

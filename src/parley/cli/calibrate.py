@@ -164,10 +164,12 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
                                      [f.talks_happened for f in folds],
                                      [f.p_monthly for f in folds],
                                      [f.talks_monthly for f in folds])
+            targets = loto_targets(terms, folds)
             close()
             print(format_loto(folds, scores))
-            atomic_write_json(Path(args.loto), _json_safe(loto_document(folds, scores,
-                                                                        settings)))
+            print(format_targets(targets))
+            atomic_write_json(Path(args.loto), _json_safe(
+                {**loto_document(folds, scores, settings), "targets": targets}))
             return 0
         result = abc.calibrate(terms, parameters, settings, args.db, **run)
     except KeyboardInterrupt:
@@ -219,6 +221,34 @@ def format_loto(folds, scores) -> str:
     for name, s in scores.items():
         lines.append(f"{name:<12} {s['term_brier']:>10.3f} {s['term_log']:>9.3f} "
                      f"{s['month_log']:>10.3f}")
+    return "\n".join(lines)
+
+
+def loto_targets(terms, folds) -> dict:
+    """Both targets scored out of sample: each fold's held-out paths beside the baselines
+    (:func:`parley.analysis.record_scores.target_scores`, the hindcast's own tables)."""
+    from parley.analysis.record_scores import TARGETS, TermPaths, target_scores
+
+    by_name = {t.name: t for t in terms}
+    paths = [TermPaths(by_name[f.term], f.talks, f.tests) for f in folds]
+    out = {}
+    for key in TARGETS:
+        scored = target_scores(paths, key)
+        scored.pop("per_term")
+        out[key] = scored
+    return out
+
+
+def format_targets(targets: dict) -> str:
+    lines = []
+    for t in targets.values():
+        lines.append(f"out of sample, target: {t['meaning']}")
+        lines.append(f"  {'forecaster':<14}{'term Brier':>11}{'term log':>10}"
+                     f"{'month Brier':>13}{'month log':>11}")
+        for name in t["term"]:
+            term, month = t["term"][name], t["month"][name]
+            lines.append(f"  {name:<14}{term['brier']:>11.3f}{term['log']:>10.3f}"
+                         f"{month['brier']:>13.3f}{month['log']:>11.3f}")
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from parley import defaults
-from parley.analysis.record_scores import LOW_ESS, PATTERNS
+from parley.analysis.record_scores import FLOOR, LOW_ESS, PATTERNS
 from parley.cli.common import add_executor_options, out_folder, prepared, progress_bar
 from parley.scenario import month_label
 
@@ -31,6 +31,9 @@ def register(sub) -> None:
     p.add_argument("--out", type=out_folder, default=None,
                    help="folder for hindcast.json and figures (default results/hindcast-STAMP)")
     p.add_argument("--chunk", type=int, default=defaults.CHUNK, help="worlds per task")
+    p.add_argument("--parameter-draws", type=int, default=None, metavar="K",
+                   help="spread each term's worlds over K draws of the values we chose "
+                   f"(default {defaults.PARAMETER_DRAWS}; 0: the point run)")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
                    help="complete an interrupted hindcast in DIR")
     p.add_argument("--no-plots", action="store_true", help="do not draw figures")
@@ -45,8 +48,11 @@ def _start(args):
     if args.resume is None:
         runs = defaults.HINDCAST_RUNS if args.runs is None else args.runs
         seed = defaults.SEED if args.seed is None else args.seed
-        return new_hindcast(args.scenarios, runs, seed, args.out, args.chunk)
-    given = [f"--{k}" for k in ("runs", "seed", "out") if getattr(args, k) is not None]
+        draws = (defaults.PARAMETER_DRAWS if args.parameter_draws is None
+                 else args.parameter_draws)
+        return new_hindcast(args.scenarios, runs, seed, args.out, args.chunk, draws)
+    given = [f"--{k.replace('_', '-')}" for k in ("runs", "seed", "out", "parameter_draws")
+             if getattr(args, k) is not None]
     given += ["the scenario arguments"] if args.scenarios else []
     if given:
         raise ResultsFolderError(f"--resume {args.resume}: goes on as the hindcast began; "
@@ -85,7 +91,8 @@ def _q(v: float | None) -> str:
     return "  n/a" if v is None else f"{v:5.2f}"
 
 
-COLUMNS = (("term", 13), ("start", 8), ("P(talks in term) [95% CI]", 26), ("happened", 9),
+COLUMNS = (("term", 13), ("start", 8), ("P(talks in term) [95% CI]", 38), ("happened", 9),
+           ("P(new spell)", 13), ("new spell", 10),
            ("1st month sim/real", 19), ("months in talks sim 10-50-90/real", 34),
            ("tests sim 10-50-90/real", 24))
 
@@ -102,8 +109,12 @@ def _term_lines(result: dict[str, Any]) -> list[str]:
         happened = ("yes" if r["observed_talks_to_date"] else "not yet") if r["censored"] else (
             "yes" if r["observed_talks"] else "no")
         mt = r["patterns"]["months_in_talks"]
-        share = f"{r['p_talks']:.3f} [{r['lo']:.3f}, {r['hi']:.3f}]"
-        line = _row([r["scenario"], r["start"], share, happened, f"{med} / {real}",
+        share = f"{r['p_talks']:.3f} [{r['lo']:.3f}, {r['hi']:.3f}]" + (
+            " inherited" if r["inherited"] else "")
+        new = r["observed_new_spell"]
+        new = "not yet" if new is None else ("yes" if new else "no")
+        line = _row([r["scenario"], r["start"], share, happened, f"{r['p_new_spell']:.3f}", new,
+                     f"{med} / {real}",
                      f"{mt['q10']:.0f}-{mt['q50']:.0f}-{mt['q90']:.0f} / {mt['observed']:.0f}",
                      f"{r['sim_tests_q10']}-{r['sim_tests_q50']}-{r['sim_tests_q90']} / "
                      f"{r['observed_tests']}"])
@@ -113,24 +124,35 @@ def _term_lines(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _term_score_lines(result: dict[str, Any]) -> list[str]:
+FORECASTER_LABELS = {"model": "model", "base_rate": "base rate (leave-one-out)",
+                     "climatology": "climatology (leave-one-out)",
+                     "persistence": "persistence by coding", "logistic":
+                     "logistic (leave-one-out)", "coin": "coin"}
+
+
+def _target_lines(result: dict[str, Any]) -> list[str]:
+    """Both targets' score tables: the model beside every baseline, term and month level."""
     if not result["n_terms"]:
-        return ["Term level: no completed term to score"]
-    return [
-        f"Term level over {result['n_terms']} completed terms ({result['n_censored']} censored "
-        f"term not scored): Brier model {result['brier_model']:.3f}; leave-one-out base rate "
-        f"{result['brier_naive_loo']:.3f}; coin flip {result['brier_coin']:.3f}",
-        f"  log loss model {result['log_model']:.3f}; base rate {result['log_naive_loo']:.3f}; "
-        f"coin flip {result['log_coin']:.3f} (nats; lower is better for both scores)"]
+        return ["Scores: no completed term to score"]
+    lines = [f"Scores over {result['n_terms']} completed terms ({result['n_censored']} "
+             "censored term not scored); Brier and log loss in nats, lower is better; every "
+             f"probability floored at {FLOOR} for the log loss"]
+    for t in result["targets"].values():
+        lines.append(f"  target: {t['meaning']} (happened in {t['happened']} of "
+                     f"{t['n_terms']} terms; {t['n_months']} months)")
+        lines.append(f"    {'forecaster':<28}{'term Brier':>11}{'term log':>10}"
+                     f"{'month Brier':>13}{'month log':>11}")
+        for key, label in FORECASTER_LABELS.items():
+            term, month = t["term"][key], t["month"][key]
+            lines.append(f"    {label:<28}{term['brier']:>11.3f}{term['log']:>10.3f}"
+                         f"{month['brier']:>13.3f}{month['log']:>11.3f}")
+    return lines
 
 
 def _score_lines(result: dict[str, Any]) -> list[str]:
-    m, roll = result["month"], result["rolling"]
+    roll = result["rolling"]
     lines = [
-        *_term_score_lines(result),
-        f"Month level over {m['n_months']} months: log loss model {m['log_model']:.3f} vs "
-        f"climatology {_num(m['log_climatology'])} (leave-one-term-out share in talks); Brier "
-        f"{m['brier_model']:.3f} vs {_num(m['brier_climatology'])}",
+        *_target_lines(result),
         "Patterns: quantile of the record among simulated worlds (0.5 typical; below 0.05 or "
         "above 0.95 the model misses)",
         f"  {'term':<13} " + " ".join(f"{SHORT[k]:>12}" for k in PATTERNS),
@@ -166,6 +188,11 @@ def _live_lines(result: dict[str, Any]) -> list[str]:
 
 def format_hindcast(result: dict[str, Any]) -> str:
     """The printed hindcast: term table, scores, patterns, rolling and live forecasts."""
+    draws = result.get("parameter_draws", 0)
+    spread = (f" over {draws} parameter draws of the values we chose" if draws
+              else " (the point run: no parameter draws)")
     head = (f"Hindcast over the record 1993-01..{result['panel_last_month']}: "
-            f"{result['runs']:,} worlds per term, seed {result['seed']}")
+            f"{result['runs']:,} worlds per term{spread}, seed {result['seed']}; "
+            "'inherited': the term starts inside talks, so talks in the term come from the "
+            "start state")
     return "\n".join([head, *_term_lines(result), *_score_lines(result), *_live_lines(result)])

@@ -447,13 +447,15 @@ class FoldForecast:
     talks_happened: bool
     talks_monthly: np.ndarray
     posterior_mean: dict[str, float]
+    #: the simulated paths (draws x worlds, months) the forecast pools, for scoring
+    talks: np.ndarray | None = None
+    tests: np.ndarray | None = None
 
 
 def forecast_term(term: Term, draws: Sequence[dict[str, float]], worlds: int,
-                  seed: int) -> tuple[float, np.ndarray]:
-    """P(talks in the term) and P(in talks) per month, pooled over draws x worlds."""
-    talks, _ = predictive_histories([term], draws, worlds, seed)[term.name]
-    return float(talks.any(axis=1).mean()), talks.mean(axis=0)
+                  seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The term's simulated talks and tests paths, pooled over draws x worlds."""
+    return predictive_histories([term], draws, worlds, seed)[term.name]
 
 
 def leave_one_term_out(terms: Sequence[Term], parameters: Sequence[UncertainParameter],
@@ -471,11 +473,13 @@ def leave_one_term_out(terms: Sequence[Term], parameters: Sequence[UncertainPara
                       executor=executor, workers=workers, client=client, progress=progress)
         names, particles, weights = posterior_sample(history)
         posterior = Posterior(tuple(names), particles, weights, {})
-        p_term, p_months = forecast_term(
+        talks, tests = forecast_term(
             held, parameter_draws(draws, settings.seed, posterior=posterior), settings.worlds,
             settings.seed)
-        folds.append(FoldForecast(held.name, p_term, p_months, bool(held.obs_talks.any()),
-                                  held.obs_talks.copy(), posterior.mean()))
+        p_term = float(talks.any(axis=1).mean())
+        folds.append(FoldForecast(held.name, p_term, talks.mean(axis=0),
+                                  bool(held.obs_talks.any()), held.obs_talks.copy(),
+                                  posterior.mean(), talks, tests))
         log.info("fold %s: P(talks) %.3f, happened %s", held.name, p_term,
                  held.obs_talks.any())
     return folds

@@ -30,7 +30,12 @@ from parley.analysis import records
 from parley.analysis.record_scores import TermPaths, score_record
 from parley.analysis.terms import Term, load_terms, term_of
 from parley.errors import ResultsFolderError, ScenarioError
-from parley.experiments.engine import ChunkTask, scenario_from_resolved, write_in_order
+from parley.experiments.engine import (
+    ChunkTask,
+    scenario_from_resolved,
+    scenario_variant,
+    write_in_order,
+)
 from parley.experiments.executors import Executor
 from parley.experiments.simulate import Paths, simulate
 from parley.randomness import run_seeds
@@ -54,29 +59,77 @@ class PathsResult:
     data: bytes
 
 
+@dataclass(frozen=True)
+class TermTask(ChunkTask):
+    """A hindcast chunk: with parameter draws, world *i* takes draw ``i % len(values)``."""
+
+    values: tuple[dict[str, float], ...] = ()
+
+
 def run_paths_chunk(task: ChunkTask) -> PathsResult:
     """Worker entry point of a hindcast: one chunk of one term, its paths as bytes."""
-    talks, tests = term_chunk(scenario_from_resolved(task.resolved), task.start_state,
-                              task.first_run, task.n, task.master_seed)
+    values = getattr(task, "values", ())
+    talks, tests = term_chunk(task.resolved, task.start_state, task.first_run, task.n,
+                              task.master_seed, values)
     return PathsResult(task.seq, task.scenario_index, task.first_run, task.n,
                        encode_paths(talks, tests))
 
 
-def term_chunk(scenario: Scenario, start_state: str, first_run: int, n: int,
-               master_seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Monthly talks and tests of worlds ``first_run .. first_run + n - 1`` of a term."""
-    seeds = run_seeds(master_seed, np.arange(first_run, first_run + n))
+def term_chunk(scenario: Scenario | dict[str, Any], start_state: str, first_run: int, n: int,
+               master_seed: int, values: Sequence[dict[str, float]] = ()
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly talks and tests of worlds ``first_run .. first_run + n - 1`` of a term.
+
+    With parameter draws (``values``, one mapping of path -> value per draw), world *i*
+    runs under draw ``i % K`` from run seed *i*: each draw gets every K-th world, so any
+    chunking gives the same paths.
+    """
+    runs = np.arange(first_run, first_run + n)
+    seeds = run_seeds(master_seed, runs)
+    resolved = scenario if isinstance(scenario, dict) else scenario.resolved
+    if not values:
+        base = scenario if isinstance(scenario, Scenario) else scenario_from_resolved(resolved)
+        return _paths(base, seeds, start_state)
+    months = scenario_from_resolved(resolved).horizon.months if isinstance(
+        scenario, dict) else scenario.horizon.months
+    talks = np.zeros((n, months), dtype=bool)
+    tests = np.zeros((n, months), dtype=np.int64)
+    for d, vals in enumerate(values):
+        sel = runs % len(values) == d
+        if sel.any():
+            talks[sel], tests[sel] = _paths(scenario_variant(resolved, vals), seeds[sel],
+                                            start_state)
+    return talks, tests
+
+
+def _paths(scenario: Scenario, seeds: np.ndarray, start_state: str
+           ) -> tuple[np.ndarray, np.ndarray]:
     paths = simulate(scenario, seeds, {"paths": Paths(("talks", "tests"))},
                      start_state=start_state)["paths"]
     return paths["talks"], paths["tests"]
 
 
-def simulate_term(term: Term, runs: int, seed: int, chunk: int = defaults.CHUNK) -> TermPaths:
-    """A term's simulated paths in this process (world *i* from run seed *i*, any chunking)."""
-    parts = [term_chunk(term.scenario, term.start_state, lo, min(chunk, runs - lo), seed)
-             for lo in range(0, runs, chunk)]
+def simulate_term(term: Term, runs: int, seed: int, chunk: int = defaults.CHUNK,
+                  values: Sequence[dict[str, float]] = ()) -> TermPaths:
+    """A term's simulated paths in this process (world *i* from run seed *i*, any chunking;
+    under draw ``i % K`` of ``values`` when given)."""
+    parts = [term_chunk(term.scenario, term.start_state, lo, min(chunk, runs - lo), seed,
+                        values) for lo in range(0, runs, chunk)]
     return TermPaths(term, np.concatenate([p[0] for p in parts]),
                      np.concatenate([p[1] for p in parts]))
+
+
+def term_draws(terms: Sequence[Term], k: int, seed: int) -> list[list[dict[str, float]]]:
+    """Per term, K parameter draws over the values we chose (its envelope): one Latin
+    hypercube of quantiles over every term's paths, so a draw sits at the same relative
+    place in every term (as in a batch).  Empty lists for K = 0 (the point run)."""
+    from parley.analysis.envelope import apply_draw, envelope, quantile_draws
+
+    if not k:
+        return [[] for _ in terms]
+    envelopes = [envelope(t.scenario) for t in terms]
+    quantiles = quantile_draws({u.path for env in envelopes for u in env}, k, seed)
+    return [[apply_draw(env, q) for q in quantiles] for env in envelopes]
 
 
 def encode_paths(talks: np.ndarray, tests: np.ndarray) -> bytes:
@@ -101,6 +154,8 @@ class HindcastJob:
     master_seed: int
     store: ResultsStore
     chunk: int = defaults.CHUNK
+    #: per term, the K parameter draws' values (empty: the point run)
+    draws: list[list[dict[str, float]]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
 
     def tasks(self) -> Iterator[ChunkTask]:
@@ -110,8 +165,10 @@ class HindcastJob:
             n = min(self.chunk, self.runs - first)
             for i, term in enumerate(self.terms):
                 if seq >= len(self.records):
-                    yield ChunkTask(seq, i, term.scenario.resolved, first, n,
-                                    self.master_seed, start_state=term.start_state)
+                    values = tuple(self.draws[i]) if self.draws else ()
+                    yield TermTask(seq, i, term.scenario.resolved, first, n,
+                                   self.master_seed, start_state=term.start_state,
+                                   values=values)
                 seq += 1
 
     def worlds_done(self) -> int:
@@ -184,10 +241,18 @@ def record_digest() -> str:
 
 
 def new_hindcast(items: Sequence[str | Path | Scenario] | None, runs: int, seed: int,
-                 folder: Path | None, chunk: int = defaults.CHUNK) -> tuple[HindcastJob, dict]:
-    """A hindcast ready to run: its terms loaded and checked, its folder started."""
-    check_options(runs, seed, chunk)
+                 folder: Path | None, chunk: int = defaults.CHUNK,
+                 parameter_draws: int = defaults.PARAMETER_DRAWS
+                 ) -> tuple[HindcastJob, dict]:
+    """A hindcast ready to run: its terms loaded and checked, its folder started.
+
+    With ``parameter_draws`` K > 0 each term's worlds are spread over K draws of the values
+    we chose (world *i* under draw ``i % K``), so its probabilities carry that uncertainty.
+    """
+    check_options(runs, seed, chunk, parameter_draws)
     terms = load_terms(items)
+    check_draws(runs, parameter_draws)
+    draws = term_draws(terms, parameter_draws, seed)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = folder or Path("results") / f"hindcast-{stamp}"
     lifecycle.refuse_used_folder(folder)
@@ -197,17 +262,23 @@ def new_hindcast(items: Sequence[str | Path | Scenario] | None, runs: int, seed:
     sources = [str(i) for i in items or () if not isinstance(i, Scenario)]
     fields = {"runs": 0, "target_runs": runs, "chunk": chunk,
               "panel_last_month": str(records.panel_last_month()),
-              "record_sha256": record_digest()}
+              "record_sha256": record_digest(), "parameter_draws": parameter_draws}
     manifest = lifecycle.new_manifest("hindcast", command_line(sources, runs, seed, folder,
-                                                               chunk),
-                                      seed, fields, {"terms": term_inputs(terms)})
+                                                               chunk, parameter_draws),
+                                      seed, fields, {"terms": term_inputs(terms),
+                                                     "draw_values": draws})
     store.start()
     lifecycle.write_manifest(folder, manifest)
-    return HindcastJob(terms, runs, seed, store, chunk), manifest
+    return HindcastJob(terms, runs, seed, store, chunk, draws), manifest
 
 
-def check_options(runs: int, seed: int, chunk: int) -> None:
+def check_options(runs: int, seed: int, chunk: int,
+                  parameter_draws: int = defaults.PARAMETER_DRAWS) -> None:
     problems = []
+    if not 0 <= parameter_draws <= defaults.MAX_DRAWS:
+        problems.append(f"--parameter-draws {parameter_draws}: allowed 0 to "
+                        f"{defaults.MAX_DRAWS:,}")
+
     if not 2 <= runs <= defaults.MAX_RUNS:
         problems.append(f"--runs {runs}: allowed 2 to {defaults.MAX_RUNS:,}")
     if not 0 <= seed < 2**63:
@@ -216,6 +287,15 @@ def check_options(runs: int, seed: int, chunk: int) -> None:
         problems.append(f"--chunk {chunk}: must be positive")
     if problems:
         raise ScenarioError(problems)
+
+
+def check_draws(runs: int, parameter_draws: int) -> None:
+    """Each parameter draw needs at least one world (checked after the terms load, so a
+    file's own problem is reported first)."""
+    if parameter_draws and runs < parameter_draws:
+        raise ScenarioError([f"--runs {runs}: with {parameter_draws} parameter draws each "
+                             f"draw needs a world; give --runs of at least {parameter_draws}, "
+                             "or --parameter-draws 0"])
 
 
 def resume_hindcast(folder: Path) -> tuple[HindcastJob, dict[str, Any]]:
@@ -231,8 +311,12 @@ def resume_hindcast(folder: Path) -> tuple[HindcastJob, dict[str, Any]]:
         terms.append(term_of(sc))
     store = ResultsStore(folder, header=PATHS_FORMAT + "\n", runs_name=PATHS_FILE,
                          fields=RECORD_FIELDS)
+    draws = manifest.get("draw_values") or [[] for _ in terms]
+    if len(draws) != len(terms) or not all(isinstance(d, list) for d in draws):
+        raise ResultsFolderError(f"--resume {folder}: the manifest's draw_values do not fit "
+                                 "its terms (corrupted manifest)")
     job = HindcastJob(terms, manifest["target_runs"], manifest["master_seed"], store,
-                      manifest["chunk"])
+                      manifest["chunk"], draws)
     store.recover_into(job.restore)
     return job, lifecycle.resume_manifest(manifest)
 
@@ -258,15 +342,16 @@ def score(job: HindcastJob) -> dict[str, Any]:
     """Scores of every term against the record (see :func:`score_record`), plus settings."""
     result = score_record(job.term_paths())
     result.update({"runs": job.runs, "seed": job.master_seed,
+                   "parameter_draws": len(job.draws[0]) if job.draws else 0,
                    "panel_last_month": str(records.panel_last_month())})
     return result
 
 
 def command_line(sources: Sequence[str], runs: int, seed: int, folder: Path,
-                 chunk: int) -> str:
+                 chunk: int, parameter_draws: int = defaults.PARAMETER_DRAWS) -> str:
     """The ``parley`` command that replays this hindcast (recorded in the manifest)."""
     parts = ["parley", "hindcast", *sources, "--runs", str(runs), "--seed", str(seed),
-             "--out", str(folder)]
+             "--parameter-draws", str(parameter_draws), "--out", str(folder)]
     if chunk != defaults.CHUNK:
         parts += ["--chunk", str(chunk)]
     return shlex.join(parts)

@@ -1,0 +1,110 @@
+"""The forecasters beside the model (analysis/baselines.py) and the two scored targets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from parley.analysis import baselines as B
+from parley.analysis import record_scores as S
+
+
+@pytest.mark.parametrize(("threshold", "coding"), [([0.0, 0.65], -1), ([0.0, 1.3], 0),
+                                                   ([0.65, 1.3], 1), (0.3, -1), (1.0, 1)])
+def test_threshold_coding(threshold, coding):
+    assert B.coding_of(threshold) == coding
+
+
+def test_persistence_falls_as_the_north_hardens():
+    assert B.PERSISTENCE[-1] > B.PERSISTENCE[0] > B.PERSISTENCE[1]
+
+
+def test_a_spell_begins_only_after_a_month_out_of_talks():
+    talks = np.array([[1, 1, 0, 1], [0, 1, 1, 1]], bool)
+    assert S.spell_starts(talks, start_in_talks=True).tolist() == [
+        [False, False, False, True], [False, True, False, False]]
+    assert S.spell_starts(talks, start_in_talks=False)[0].tolist() == [True, False, False, True]
+
+
+def test_the_log_floor_does_not_move_with_the_run_count():
+    for n in (10, 200, 10_000, None):
+        assert S.clip(0.0, n) == pytest.approx(S.FLOOR) == pytest.approx(0.005)
+        assert S.clip(1.0, n) == pytest.approx(1 - S.FLOOR)
+
+
+def test_logistic_finds_the_direction_and_the_ridge_shrinks_it():
+    x = np.array([[-1.0], [-1.0], [0.0], [0.0], [1.0], [1.0]])
+    y = np.array([1, 1, 1, 0, 0, 0])
+    strong = B.fit_logistic(x, y, ridge=0.01)
+    weak = B.fit_logistic(x, y, ridge=10.0)
+    assert strong[1] < weak[1] < 0  # harder North, fewer talks; the ridge pulls toward 0
+    p = B.predict_logistic(strong, np.array([[-1.0], [1.0]]))
+    assert p[0] > 0.5 > p[1]
+
+
+def test_term_baselines_leave_the_term_out():
+    out = B.term_baselines(np.array([1.0, 0.0, 0.0]), np.array([-1, 1, 1]),
+                           np.array([0.0, 0.0, 0.0]))
+    assert out["base_rate"].tolist() == pytest.approx([0.0, 0.5, 0.5])
+    assert out["persistence"].tolist() == [0.8, 0.2, 0.2]
+    assert out["coin"].tolist() == [0.5, 0.5, 0.5]
+    # the other two terms both had no talks: the fit left without term 0 predicts low for it
+    assert out["logistic"][0] < 0.5
+
+
+def test_month_baselines_turn_a_term_chance_into_a_monthly_hazard():
+    monthly = [np.array([0, 0, 1, 0]), np.array([0, 0, 0, 0])]
+    out = B.month_baselines(monthly, np.array([-1, 1]), np.array([0.0, 0.0]), True)
+    hazard = out["persistence"][0][0]
+    assert 1 - (1 - hazard) ** 4 == pytest.approx(B.PERSISTENCE[-1])
+    under = B.month_baselines(monthly, np.array([-1, 1]), np.array([0.0, 0.0]), False)
+    assert under["persistence"][1][0] == B.PERSISTENCE[1]
+    assert out["climatology"][0][0] == 0.0 and out["climatology"][1][0] == 0.25
+
+
+@pytest.fixture(scope="module")
+def scored():
+    from parley.analysis.terms import load_terms
+    from parley.experiments.hindcast import simulate_term
+
+    terms = [simulate_term(t, 200, 11) for t in load_terms(None)]
+    return S.score_record(terms)
+
+
+def test_both_targets_are_scored_for_every_forecaster(scored):
+    assert set(scored["targets"]) == {"underway", "new_spell"}
+    for target in scored["targets"].values():
+        for level in ("term", "month"):
+            assert set(target[level]) == set(B.FORECASTERS)
+            assert target[level]["coin"]["log"] == pytest.approx(np.log(2))
+        assert target["n_terms"] == 8
+
+
+def test_talks_at_the_start_are_inherited_and_are_not_a_new_spell(scored):
+    rows = {r["scenario"]: r for r in scored["rows"]}
+    # the Agreed Framework ran through Clinton's second term: talks in the term, no new spell
+    assert rows["clinton_1997"]["inherited"] and rows["clinton_1997"]["observed_talks"]
+    assert rows["clinton_1997"]["observed_new_spell"] is False
+    assert rows["clinton_1997"]["p_new_spell"] < rows["clinton_1997"]["p_talks"]
+    assert not rows["trump_2017"]["inherited"]
+    # out of talks at the start, the two targets are the same event
+    assert rows["trump_2017"]["p_new_spell"] == rows["trump_2017"]["p_talks"]
+    new = {p["scenario"]: p for p in scored["targets"]["new_spell"]["per_term"]}
+    assert new["trump_2017"]["observed"] and not new["biden_2021"]["observed"]
+
+
+@pytest.mark.slow
+def test_with_parameter_draws_no_term_is_a_structural_zero_or_one():
+    """The issue's bar: with the default 20 draws over 2,000 worlds, no completed term out of
+    talks at its start below 0.02 or above 0.98 (binomial sd at 0.03 is 0.004, so the
+    margin is about three sd)."""
+    from parley.analysis.terms import load_terms
+    from parley.experiments.hindcast import simulate_term, term_draws
+
+    terms = load_terms(None)
+    draws = term_draws(terms, 20, 20201130)
+    for term, values in zip(terms, draws, strict=True):
+        if term.censored or term.start_in_talks:
+            continue
+        p = simulate_term(term, 2000, 20201130, values=values).talks.any(axis=1).mean()
+        assert 0.02 < p < 0.98, (term.name, p)
