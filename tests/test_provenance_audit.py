@@ -243,3 +243,40 @@ def test_the_directional_claims_of_readings_are_borne_out(name):
         if not sign * effect - Z * se > 0:
             failures.append(f"{where} -> {outcome} {direction}: {effect:+.4f} (se {se:.4f})")
     assert not failures, f"{name}: claims not borne out: {failures}"
+
+
+# ------------------------------------------------ the contested-stance variants (20.6)
+
+#: variant -> (the scenario it varies, the one value it changes)
+VARIANTS = {
+    "warren_yeo_summary": ("warren", "washington.relief_precondition"),
+    "klobuchar_as_buttigieg": ("klobuchar", "washington.relief_precondition"),
+    "trump_oh_precondition_up": ("trump_oh", "washington.relief_precondition"),
+    "trump_oh_precondition_down": ("trump_oh", "washington.relief_precondition"),
+}
+
+
+def _values(sc: Scenario) -> dict[str, object]:
+    return {where: stance.value for where, stance, _ in sc.stances()}
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_a_variant_keeps_its_originals_camp_and_changes_one_value(name):
+    original, changed = VARIANTS[name]
+    var = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    orig = load_scenario(ROOT / "scenarios" / f"{original}.yaml")
+    assert var.variant_of == original and var.camp == orig.camp
+    a, b = _values(var), _values(orig)
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == [changed]
+    assert var.conditions == orig.conditions and var.events == orig.events
+
+
+def test_the_precondition_variants_are_one_rung_either_side_of_trump_oh():
+    rung = P.LADDER[load_scenario(ROOT / "scenarios" / "trump_oh.yaml")
+                    .actors["washington"].value("relief_precondition")]
+    rungs = sorted(P.LADDER.values())
+    for name, step in (("trump_oh_precondition_up", 1), ("trump_oh_precondition_down", -1)):
+        word = load_scenario(ROOT / "scenarios" / f"{name}.yaml").actors["washington"] \
+            .value("relief_precondition")
+        assert rungs.index(P.LADDER[word]) == rungs.index(rung) + step, name
