@@ -519,3 +519,26 @@ def _evaluate_points(ranged: Scenario, paths: Sequence[str], outcomes: Sequence[
             for (m, c), p_, v_ in zip(part, p_hat, var, strict=True):
                 y[o][m, c], within[o][m, c] = p_, v_
     return y, within
+
+
+def kind_shares(result: EnvelopeDrivers, outcome: str = "talks_resumed") -> dict[str, Any]:
+    """One scenario's kind table as plain data (``outputs.tables.kind_shares_table``).
+
+    ``shares``: kind -> (first-order group index, its 95% half-width), plus
+    ``noise`` (the worlds' total index) and ``interactions`` (the remainder:
+    one minus the others, so the parts sum to one by construction).
+    """
+    rows = result.table[(result.table["outcome"] == outcome)
+                        & (result.table["level"] != "value")].set_index("element")
+    shares: dict[str, tuple[float, float]] = {}
+    for k in ENVELOPE_KINDS:
+        name = f"kind:{k}"
+        shares[k] = ((float(rows.loc[name, "share"]), float(rows.loc[name, "first_order_conf"]))
+                     if name in rows.index else (0.0, 0.0))  # no value of the kind: none
+    shares["noise"] = (float(rows.loc[NOISE, "share"]), float(rows.loc[NOISE, "total_conf"]))
+    shares["interactions"] = (float(rows.loc[INTERACTIONS, "share"]), float("nan"))
+    first = rows.iloc[0]
+    return {"scenario": result.scenario, "outcome": outcome, "counts": dict(result.counts),
+            "mean": float(first["mean"]), "sd": float(np.sqrt(first["variance"])),
+            "noise_within": float(first["noise_within"]), "shares": shares,
+            "samples": result.samples, "worlds": result.worlds, "seed": result.seed}
