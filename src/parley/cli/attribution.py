@@ -173,7 +173,7 @@ def _drivers_over_envelope(args, outcomes: tuple[str, ...], samples: int, worlds
           f"value we chose ({counts}) and the worlds' noise")
     print(f"{samples} points x 2 samples, {len(result.table['element'].unique()) - 1} factors, "
           f"{result.points:,} envelope points x {worlds} worlds (the same worlds for every "
-          f"point), seed {args.seed}")
+          f"point of a row of the design), seed {args.seed}")
     print(ENVELOPE_METHOD)
     for outcome in outcomes:
         _print_envelope(result.table[result.table["outcome"] == outcome], outcome, args.top)
@@ -226,8 +226,9 @@ def kind_shares_lead(samples: int, worlds: int, seed: int) -> str:
             "constant). A kind's share is the first-order Sobol group index of its values "
             "together (SALib; +- a 95% bootstrap half-width); noise is the total index of "
             f"the {worlds} worlds a draw runs on; interactions = 1 - the kinds' shares - "
-            f"noise. {samples} envelope points x 2 samples per scenario, the same {worlds} "
-            f"worlds for every point, seed {seed}.")
+            f"noise. Per scenario {samples} rows of the design (envelope points A and B, "
+            f"and A with each kind's values from B), {worlds} worlds per point, the same "
+            f"worlds for every point of a row (common random numbers), seed {seed}.")
 
 
 def _print_drivers(rows: pd.DataFrame, outcome: str, top: int) -> None:

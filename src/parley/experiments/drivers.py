@@ -327,9 +327,14 @@ def largest_uncited(table: pd.DataFrame, outcome: str = "talks_resumed",
 # with its own quantiles; A runs on worlds 0..W-1 of the master seed (the worlds
 # ``parley run --seed S`` runs), B on worlds W..2W-1; AB_j is A with value j
 # (or the group of values of one kind) at B's quantile, on A's worlds, and
-# AB_noise is A on B's worlds.  So every point of A and every AB_j runs on the
-# same worlds (common random numbers across envelope points, as in a batch):
-# f(A) - f(AB_j) is the effect of value j alone, with no world-to-world noise.
+# AB_noise is A on B's worlds.  So the points of one row of the design, A_m and
+# every AB_j,m, run on the same worlds (common random numbers across envelope
+# points, as the draws of a batch do): f(A) - f(AB_j) is the effect of value j
+# alone, with no world-to-world noise.  Each row has a fresh set of worlds (row
+# m: worlds 2mW .. 2mW + 2W - 1, A's then B's): the worlds are a factor, and a
+# factor is sampled once per row.  (With one set of worlds for every row, the
+# noise's index and the variance rest on two sets of worlds, A's and B's: tried,
+# the noise index then moved by a factor of six from seed to seed.)
 #
 # Many points run in one simulation: every envelope value is set to its
 # [low, high] envelope, which the model samples per world from the stream
@@ -346,7 +351,7 @@ ENVELOPE_SAMPLES = 128
 ENVELOPE_WORLDS = 64
 #: base points of the kind-only design (``--by-kind``: a few factors, so many more points)
 KIND_SAMPLES = 1024
-ENVELOPE_CHUNK = 32_768  # worlds simulated together (memory stays flat)
+ENVELOPE_CHUNK = 16_384  # worlds simulated together (memory stays flat, ~0.5 GB)
 _POINT_RUNS = 2**48  # run indices of the points' seeds: far from any world's
 
 
@@ -439,11 +444,13 @@ def envelope_drivers(scenario: Scenario, samples: int = ENVELOPE_SAMPLES,
     factors[NOISE] = frozenset((NOISE,))
     ranged = (with_values(scenario, {v.path: [v.low, v.high] for v in values},
                           "its envelope, sampled per point") if values else scenario)
-    seeds = run_seeds(seed, range(2 * worlds))
+    # row m of the design runs on worlds 2mW .. 2mW + W - 1 (A and every AB_j) and the next
+    # W (B and AB_noise): row 0's A worlds are those of `parley run --seed S`
+    seeds = run_seeds(seed, range(2 * worlds * samples)).reshape(samples, 2, worlds)
     points = run_seeds(seed, range(_POINT_RUNS, _POINT_RUNS + 2 * samples))
     columns = ["A", "B", *factors]
     y, within = _evaluate_points(ranged, [v.path for v in values], outcomes, columns,
-                                 factors, seeds[:worlds], seeds[worlds:], points[:samples],
+                                 factors, seeds[:, 0], seeds[:, 1], points[:samples],
                                  points[samples:])
     rows = []
     for out in outcomes:
@@ -493,10 +500,11 @@ def _evaluate_points(ranged: Scenario, paths: Sequence[str], outcomes: Sequence[
     of the outcome's mean (the binomial variance over the point's worlds, unbiased).
 
     Column ``A``: A's quantiles on A's worlds; ``B``: B's on B's; a factor: A with
-    the factor's values at B's quantiles (the noise: on B's worlds).  Returns
-    outcome -> array (samples, columns), for the means and for the variances.
+    the factor's values at B's quantiles (the noise: on B's worlds).  ``worlds_a``
+    and ``worlds_b``: the world seeds of each row (samples, W).  Returns outcome ->
+    array (samples, columns), for the means and for the variances.
     """
-    n, w = len(points_a), len(worlds_a)
+    n, w = worlds_a.shape
     jobs = [(m, c) for m in range(n) for c in range(len(columns))]
     per_call = max(1, ENVELOPE_CHUNK // w)
     y = {o: np.zeros((n, len(columns))) for o in outcomes}
@@ -507,7 +515,7 @@ def _evaluate_points(ranged: Scenario, paths: Sequence[str], outcomes: Sequence[
         part = jobs[start:start + per_call]
         from_b = {key: np.array([key in swapped[c] for _, c in part]) for key in (*paths, NOISE)}
         m_idx = np.array([m for m, _ in part])
-        world_seeds = np.where(from_b[NOISE][:, None], worlds_b[None, :], worlds_a[None, :])
+        world_seeds = np.where(from_b[NOISE][:, None], worlds_b[m_idx], worlds_a[m_idx])
         stream_seeds = {f"range:{p}": np.repeat(np.where(from_b[p], points_b[m_idx],
                                                          points_a[m_idx]), w)
                         for p in paths}
