@@ -42,7 +42,7 @@ def register(sub) -> None:
                         f"(default {ENVELOPE_SAMPLES}; {KIND_SAMPLES} with --by-kind)")
     p.add_argument("--worlds", type=int, default=None,
                    help=f"--over envelope: worlds per envelope point, the same worlds for "
-                        f"every point (default {ENVELOPE_WORLDS})")
+                        f"every point of a row of the design (default {ENVELOPE_WORLDS})")
     p.add_argument("--by-kind", action="store_true",
                    help="--over envelope: only the share of each provenance kind and the noise, "
                         "one line per scenario (a table for docs/MODEL.md)")
