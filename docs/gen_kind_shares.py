@@ -5,7 +5,7 @@ draws each kind carries, with the worlds' noise (``parley drivers --by-kind``).
 ``python docs/gen_kind_shares.py`` prints it; ``--write`` replaces the text between the
 ``<!-- BEGIN kind shares -->`` / ``<!-- END kind shares -->`` markers.  The kinds are
 read from the scenario files, so after any change of a value's kind (or envelope)
-the one command regenerates the table.  About 30 s per scenario on one core.
+the one command regenerates the table.  About 10 s of CPU per scenario.
 """
 
 from __future__ import annotations
