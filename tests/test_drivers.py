@@ -181,8 +181,8 @@ def test_modelling_constants_are_cited_only_where_their_size_is(trump_oh):
 def test_the_drivers_command_prints_a_table_and_rejects_a_bad_outcome(capsys, scenario_dir):
     from parley.cli import main
 
-    code = main(["drivers", str(scenario_dir / "trump_oh.yaml"), "--runs", "100",
-                 "--outcome", "talks_resumed"])
+    code = main(["drivers", str(scenario_dir / "trump_oh.yaml"), "--over", "streams",
+                 "--runs", "100", "--outcome", "talks_resumed"])
     out = capsys.readouterr().out
     assert code == 0
     assert "talks_resumed" in out and "first-order" in out and "route:" in out

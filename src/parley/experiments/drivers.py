@@ -1,4 +1,14 @@
-"""What drives a headline: variance shares of the binary outcomes by random element.
+"""What drives a headline: variance shares over the values we chose, or over luck.
+
+Two decompositions.  **Over the envelope** (:func:`envelope_drivers`, the
+default of ``parley drivers``): how much of the variance of P(outcome) over
+parameter draws each value we chose carries, each labelled by its provenance
+kind (``source``, ``reading``, ``assumption``, or ``constant`` for a rule
+constant the scenario does not set), with the Monte Carlo noise of the draw's
+worlds as a factor of its own and a group index per kind.  **Over the
+streams** (:func:`drivers`, ``--over streams``): how much of the between-world
+variance of each outcome each random stream carries (luck, not our choices):
+
 
 Every random element of a run is a *stream* of the counter-based randomness
 (:mod:`parley.randomness`): one decision's draws in every month
@@ -53,7 +63,7 @@ from parley.outcomes import BINARY_OUTCOMES
 from parley.params import ASSUMPTION
 from parley.randomness import run_seeds
 from parley.rules import DYNAMICS, STREAMS
-from parley.scenario import Scenario
+from parley.scenario import Scenario, with_values
 
 Evaluate = Callable[[np.ndarray, dict[str, np.ndarray] | None], dict[str, np.ndarray]]
 
@@ -305,3 +315,238 @@ def largest_uncited(table: pd.DataFrame, outcome: str = "talks_resumed",
     if rows.empty or rows[index].isna().all():
         return None
     return rows.loc[rows[index].idxmax()]
+
+
+# ------------------------------------------------------------ over the envelope
+#
+# The function decomposed is P(outcome) of one parameter draw: the share of W
+# worlds in which the outcome happens, at one point x of the envelope (every
+# value the envelope of ``parley.analysis.envelope`` moves at a quantile of its
+# own).  Its factors are the d values and the set of W worlds (the noise).
+# Design (pick-freeze, Saltelli et al. 2010): N points A and N points B, each
+# with its own quantiles; A runs on worlds 0..W-1 of the master seed (the worlds
+# ``parley run --seed S`` runs), B on worlds W..2W-1; AB_j is A with value j
+# (or the group of values of one kind) at B's quantile, on A's worlds, and
+# AB_noise is A on B's worlds.  So the points of one row of the design, A_m and
+# every AB_j,m, run on the same worlds (common random numbers across envelope
+# points, as the draws of a batch do): f(A) - f(AB_j) is the effect of value j
+# alone, with no world-to-world noise.  Each row has a fresh set of worlds (row
+# m: worlds 2mW .. 2mW + 2W - 1, A's then B's): the worlds are a factor, and a
+# factor is sampled once per row.  (With one set of worlds for every row, the
+# noise's index and the variance rest on two sets of worlds, A's and B's: tried,
+# the noise index then moved by a factor of six from seed to seed.)
+#
+# Many points run in one simulation: every envelope value is set to its
+# [low, high] envelope, which the model samples per world from the stream
+# ``range:<path>``, and that stream is re-seeded per world with the point's own
+# seed (``stream_seeds``), while every decision stream keeps the world's seed.
+# A world of point m then runs exactly as world j of the scenario with the draw
+# ``apply_draw(envelope, q_m)`` set (tests/test_drivers_envelope.py checks it).
+
+ENVELOPE_KINDS = ("source", "reading", "assumption", "constant")
+NOISE = "(noise)"  # the factor that is the set of worlds a draw runs on
+INTERACTIONS = "(interactions)"  # the kind table's remainder
+#: the default budget of ``parley drivers``: base points per sample and worlds per point
+ENVELOPE_SAMPLES = 128
+ENVELOPE_WORLDS = 64
+#: base points of the kind-only design (``--by-kind``: a few factors, so many more points)
+KIND_SAMPLES = 1024
+ENVELOPE_CHUNK = 16_384  # worlds simulated together (memory stays flat, ~0.5 GB)
+_POINT_RUNS = 2**48  # run indices of the points' seeds: far from any world's
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value a parameter draw moves, with its provenance kind as ``drivers`` labels it.
+
+    ``kind``: ``constant`` for a rule constant the scenario does not set, else
+    the value's own provenance; ``basis``: the envelope's kind (for a constant,
+    a reading if its declared basis names what it stands on, else an assumption).
+    """
+
+    path: str
+    low: float
+    high: float
+    kind: str
+    basis: str
+
+
+def envelope_values(scenario: Scenario) -> list[Value]:
+    """The values of ``scenario`` a parameter draw moves (its envelope), in path order.
+
+    The envelope (``parley.analysis.envelope``) labels a rule constant by its
+    declared basis; here it is a ``constant`` unless the scenario sets it.
+    """
+    from parley.analysis.envelope import envelope
+
+    own = {f"dynamics.{name}" for name in scenario.dynamics}
+    return [Value(u.path, u.low, u.high,
+                  "constant" if u.path.startswith("dynamics.") and u.path not in own
+                  else u.kind, u.kind)
+            for u in envelope(scenario)]
+
+
+def kind_counts(scenario: Scenario) -> dict[str, int]:
+    """How many values of each kind the envelope of ``scenario`` holds."""
+    kinds = [v.kind for v in envelope_values(scenario)]
+    return {k: kinds.count(k) for k in ENVELOPE_KINDS}
+
+
+@dataclass
+class EnvelopeDrivers:
+    """The variance decomposition over the envelope of one scenario.
+
+    ``table``: one row per (outcome, element): ``level`` is ``value`` (one value),
+    ``kind`` (the values of one kind together, a group index), ``noise`` (the
+    worlds) or ``rest`` (:data:`INTERACTIONS`: one minus the kinds' first-order
+    indices and the noise's total index); columns element, kind, basis, n_values,
+    low, high, first_order, first_order_conf, total, total_conf (95% bootstrap
+    half-widths), share (kind rows, noise and rest: the parts that sum to one),
+    mean and variance of P(outcome) over the points of A and B, and
+    noise_within (the noise share from the spread within each point's worlds,
+    the same quantity as the noise's total index, estimated another way).
+    """
+
+    scenario: str
+    table: pd.DataFrame
+    samples: int
+    worlds: int
+    seed: int
+    per_value: bool
+    counts: dict[str, int]
+    points: int  # envelope points simulated (A, B and every AB)
+    world_runs: int  # points x worlds
+
+
+def envelope_drivers(scenario: Scenario, samples: int = ENVELOPE_SAMPLES,
+                     worlds: int = ENVELOPE_WORLDS, seed: int = defaults.SEED,
+                     outcomes: Sequence[str] = BINARY_OUTCOMES,
+                     per_value: bool = True) -> EnvelopeDrivers:
+    """Sobol indices of P(outcome) over the envelope of ``scenario``, with the noise as a factor.
+
+    ``samples`` points in each of A and B, ``worlds`` worlds per point.  With
+    ``per_value`` one index pair per value (d values: ``samples * (d + k + 3)``
+    points for k kinds present), else only the kinds and the noise
+    (``samples * (k + 3)``).  Deterministic in ``seed``.
+    """
+    from parley.analysis.sensitivity import pick_freeze_indices
+
+    if samples < 2 or worlds < 1:
+        raise ValueError(f"needs at least 2 samples and 1 world (got {samples}, {worlds})")
+    values = envelope_values(scenario)
+    counts = {k: sum(v.kind == k for v in values) for k in ENVELOPE_KINDS}
+    kinds = [k for k in ENVELOPE_KINDS if counts[k]]
+    factors: dict[str, frozenset[str]] = {}
+    if per_value:
+        factors.update({v.path: frozenset((v.path,)) for v in values})
+    factors.update({f"kind:{k}": frozenset(v.path for v in values if v.kind == k)
+                    for k in kinds})
+    factors[NOISE] = frozenset((NOISE,))
+    ranged = (with_values(scenario, {v.path: [v.low, v.high] for v in values},
+                          "its envelope, sampled per point") if values else scenario)
+    # row m of the design runs on worlds 2mW .. 2mW + W - 1 (A and every AB_j) and the next
+    # W (B and AB_noise): row 0's A worlds are those of `parley run --seed S`
+    seeds = run_seeds(seed, range(2 * worlds * samples)).reshape(samples, 2, worlds)
+    points = run_seeds(seed, range(_POINT_RUNS, _POINT_RUNS + 2 * samples))
+    columns = ["A", "B", *factors]
+    y, within = _evaluate_points(ranged, [v.path for v in values], outcomes, columns,
+                                 factors, seeds[:, 0], seeds[:, 1], points[:samples],
+                                 points[samples:])
+    rows = []
+    for out in outcomes:
+        y_a, y_b = y[out][:, 0], y[out][:, 1]
+        y_ab = y[out][:, 2:]
+        both = np.concatenate([y_a, y_b])
+        var = float(both.var())
+        idx = pick_freeze_indices(y_a, y_ab, y_b, seed)
+        within_var = np.concatenate([within[out][:, 0], within[out][:, 1]])
+        noise_within = float(within_var.mean() / var) if var > 0 else float("nan")
+        by_path = {v.path: v for v in values}
+        for j, name in enumerate(factors):
+            row = {"outcome": out, "element": name,
+                   "first_order": idx["S1"][j], "first_order_conf": idx["S1_conf"][j],
+                   "total": idx["ST"][j], "total_conf": idx["ST_conf"][j]}
+            if name == NOISE:
+                row |= {"level": "noise", "kind": "noise", "basis": "", "n_values": 0,
+                        "share": idx["ST"][j]}
+            elif name.startswith("kind:"):
+                k = name.removeprefix("kind:")
+                row |= {"level": "kind", "kind": k, "basis": "", "n_values": counts[k],
+                        "share": idx["S1"][j]}
+            else:
+                v = by_path[name]
+                row |= {"level": "value", "kind": v.kind, "basis": v.basis, "n_values": 1,
+                        "low": v.low, "high": v.high}
+            rows.append(row)
+        parts = [r["share"] for r in rows[-len(factors):] if r["level"] in ("kind", "noise")]
+        rows.append({"outcome": out, "element": INTERACTIONS, "level": "rest", "kind": "rest",
+                     "basis": "", "n_values": 0, "share": 1.0 - float(np.sum(parts))})
+        for r in rows[-len(factors) - 1:]:
+            r |= {"mean": float(both.mean()), "variance": var, "noise_within": noise_within}
+    order = ["outcome", "element", "level", "kind", "basis", "n_values", "low", "high",
+             "first_order", "first_order_conf", "total", "total_conf", "share", "mean",
+             "variance", "noise_within"]
+    table = pd.DataFrame(rows).reindex(columns=order)
+    n_points = samples * len(columns)
+    return EnvelopeDrivers(scenario.name, table, samples, worlds, seed, per_value, counts,
+                           n_points, n_points * worlds)
+
+
+def _evaluate_points(ranged: Scenario, paths: Sequence[str], outcomes: Sequence[str],
+                     columns: Sequence[str], factors: dict[str, frozenset[str]],
+                     worlds_a: np.ndarray, worlds_b: np.ndarray, points_a: np.ndarray,
+                     points_b: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """P(outcome) at every (point, column) of the design, and the within-point variance
+    of the outcome's mean (the binomial variance over the point's worlds, unbiased).
+
+    Column ``A``: A's quantiles on A's worlds; ``B``: B's on B's; a factor: A with
+    the factor's values at B's quantiles (the noise: on B's worlds).  ``worlds_a``
+    and ``worlds_b``: the world seeds of each row (samples, W).  Returns outcome ->
+    array (samples, columns), for the means and for the variances.
+    """
+    n, w = worlds_a.shape
+    jobs = [(m, c) for m in range(n) for c in range(len(columns))]
+    per_call = max(1, ENVELOPE_CHUNK // w)
+    y = {o: np.zeros((n, len(columns))) for o in outcomes}
+    within = {o: np.zeros((n, len(columns))) for o in outcomes}
+    swapped = [frozenset(paths) | {NOISE} if c == "B" else frozenset() if c == "A"
+               else factors[c] for c in columns]
+    for start in range(0, len(jobs), per_call):
+        part = jobs[start:start + per_call]
+        from_b = {key: np.array([key in swapped[c] for _, c in part]) for key in (*paths, NOISE)}
+        m_idx = np.array([m for m, _ in part])
+        world_seeds = np.where(from_b[NOISE][:, None], worlds_b[m_idx], worlds_a[m_idx])
+        stream_seeds = {f"range:{p}": np.repeat(np.where(from_b[p], points_b[m_idx],
+                                                         points_a[m_idx]), w)
+                        for p in paths}
+        out = simulate(ranged, world_seeds.ravel(), stream_seeds=stream_seeds)["outcomes"]
+        for o in outcomes:
+            per = np.asarray(out[o], dtype=float).reshape(len(part), w)
+            p_hat = per.mean(axis=1)
+            var = per.var(axis=1, ddof=1) / w if w > 1 else np.full(len(part), np.nan)
+            for (m, c), p_, v_ in zip(part, p_hat, var, strict=True):
+                y[o][m, c], within[o][m, c] = p_, v_
+    return y, within
+
+
+def kind_shares(result: EnvelopeDrivers, outcome: str = "talks_resumed") -> dict[str, Any]:
+    """One scenario's kind table as plain data (``outputs.tables.kind_shares_table``).
+
+    ``shares``: kind -> (first-order group index, its 95% half-width), plus
+    ``noise`` (the worlds' total index) and ``interactions`` (the remainder:
+    one minus the others, so the parts sum to one by construction).
+    """
+    rows = result.table[(result.table["outcome"] == outcome)
+                        & (result.table["level"] != "value")].set_index("element")
+    shares: dict[str, tuple[float, float]] = {}
+    for k in ENVELOPE_KINDS:
+        name = f"kind:{k}"
+        shares[k] = ((float(rows.loc[name, "share"]), float(rows.loc[name, "first_order_conf"]))
+                     if name in rows.index else (0.0, 0.0))  # no value of the kind: none
+    shares["noise"] = (float(rows.loc[NOISE, "share"]), float(rows.loc[NOISE, "total_conf"]))
+    shares["interactions"] = (float(rows.loc[INTERACTIONS, "share"]), float("nan"))
+    first = rows.iloc[0]
+    return {"scenario": result.scenario, "outcome": outcome, "counts": dict(result.counts),
+            "mean": float(first["mean"]), "sd": float(np.sqrt(first["variance"])),
+            "noise_within": float(first["noise_within"]), "shares": shares,
+            "samples": result.samples, "worlds": result.worlds, "seed": result.seed}

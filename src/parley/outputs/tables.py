@@ -210,3 +210,33 @@ def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], left: int) ->
 
     head = line(header)
     return [head, "-" * len(head), *(line(r) for r in rows)]
+
+
+KIND_COLUMNS = ("source", "reading", "assumption", "constant")
+
+
+def kind_shares_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    """How much of each scenario's P(outcome) over parameter draws each provenance kind carries.
+
+    ``rows``: per scenario, ``scenario``, ``counts`` (values by kind), ``mean`` and
+    ``sd`` of P over the draws, ``shares`` (kind, ``noise`` and ``interactions`` ->
+    (share, 95% half-width); see ``experiments.drivers.kind_shares``).  A Markdown
+    pipe table (it reads as plain text too); shares in percent, ``±`` the half-width;
+    a dash for a kind the scenario has no value of.
+    """
+    def cell(share: float, conf: float) -> str:
+        if not math.isfinite(share):
+            return DASH
+        pct = f"{share * 100:.1f}%"
+        return pct if not math.isfinite(conf) else f"{pct} ± {conf * 100:.1f}"
+
+    header = ["scenario", "values s / r / a / c", "P mean", "P sd",
+              *KIND_COLUMNS, "interactions", "noise"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * 4 + "---:|" * (len(header) - 4)]
+    for r in rows:
+        counts = " / ".join(str(r["counts"].get(k, 0)) for k in KIND_COLUMNS)
+        cells = [r["scenario"], counts, f"{r['mean']:.3f}", f"{r['sd']:.3f}",
+                 *(cell(*r["shares"][k]) if r["counts"].get(k, 1) else DASH  # no value
+                   for k in (*KIND_COLUMNS, "interactions", "noise"))]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
