@@ -97,7 +97,8 @@ def test_every_stream_of_the_model_is_in_the_table_with_its_provenance(trump_oh,
     assert set(ranged) <= set(rows.index)
     for key in ranged:
         stance = trump_oh.actors[key[6:].split(".")[0]].stances[key.split(".")[1]]
-        want = stance.source.text if stance.source else "assumption"
+        want = (stance.source.text if stance.source else f"{stance.reading.text} (reading)"
+                if stance.reading else "assumption")
         assert rows.loc[key, "provenance"] == want
         assert rows.loc[key, "kind"] == "range"
     assert (rows["kind"] == "route").sum() >= 1
@@ -110,7 +111,7 @@ def test_every_stream_of_the_model_is_in_the_table_with_its_provenance(trump_oh,
 def test_a_decision_with_no_declared_parameter_is_an_assumption(trump_oh):
     assert describe(trump_oh, "talks.derail").provenance == "assumption"
     assert provenance(trump_oh, ()) == "assumption"
-    assert provenance(trump_oh, ("washington.legacy_drive",)) == "oh2020"
+    assert provenance(trump_oh, ("washington.legacy_drive",)) == "oh2020 (reading)"
     assert provenance(trump_oh, ("washington.legacy_drive", "world.tension")) == "assumption"
 
 

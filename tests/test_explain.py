@@ -59,7 +59,9 @@ def test_groups_are_the_differing_values_with_both_citations(trump_oh):
     groups = {g.label: g for g in E.differing_groups(trump_oh, b)}
     assert set(groups) == {"washington.legacy_drive", "washington.election_year_drag"}
     legacy = groups["washington.legacy_drive"]
-    assert legacy.cite_a.startswith("oh2020, ") and legacy.cite_b == "assumption"
+    # Oh gives the direction, the number is ours: a reading, said so
+    assert legacy.cite_a.startswith("oh2020, ") and legacy.cite_a.endswith(" (reading)")
+    assert legacy.cite_b == "assumption"
     assert (legacy.value_a, legacy.value_b) == ("[0.7, 0.9]", "0.5")
     # a provenance-only change is no difference at all
     assert E.differing_groups(trump_oh, trump_oh) == []

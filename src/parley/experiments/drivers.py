@@ -236,16 +236,25 @@ def _decision_params(scenario: Scenario, owner: str, decision: str) -> tuple[str
 
 
 def provenance(scenario: Scenario, params: Sequence[str]) -> str:
-    """The texts the parameters cite, or 'assumption' if any is the modellers' own."""
+    """The texts the parameters cite ('TEXT (reading)' where the text gives the mechanism
+    and the number is ours), or 'assumption' if any is the modellers' own."""
     texts = []
     for path in params:
         stance = _stance(scenario, path)
         text = (_declared_text(path) if stance is None and path.startswith("dynamics.")
-                else None if stance is None or stance.source is None else stance.source.text)
+                else None if stance is None else _cited_text(stance))
         if text is None:
             return "assumption"
         texts.append(text)
     return "+".join(sorted(set(texts))) if texts else "assumption"
+
+
+def _cited_text(stance) -> str | None:
+    if stance.source is not None:
+        return stance.source.text
+    if stance.reading is not None:
+        return f"{stance.reading.text} (reading)"
+    return None
 
 
 def _declared_text(path: str) -> str | None:

@@ -102,8 +102,10 @@ def _shown(node: Any) -> tuple[str, str]:
     if node is _ABSENT:
         return "(absent)", "-"
     if _is_stance(node):
-        src = node.get("source")
-        cite = f"{src['text']}, {src['section']}" if src else "assumption"
+        src, reading = node.get("source"), node.get("reading")
+        cite = (f"{src['text']}, {src['section']}" if src
+                else f"{reading['text']}, {reading['section']} (reading)" if reading
+                else "assumption")
         return _short(node["value"]), cite
     return _short(node), "several" if isinstance(node, dict | list) else "-"
 
