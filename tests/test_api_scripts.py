@@ -88,6 +88,19 @@ def test_a_script_without_the_main_guard_runs_in_process_with_one_note(tmp_path,
     _one_note(proc.stderr, "no_guard.py calls parley on line 3, outside")
 
 
+def test_a_call_from_a_thread_of_an_unguarded_script_runs_in_process(tmp_path, expected):
+    script = tmp_path / "thread.py"
+    body = _script().replace("result = ", "out = {}\ndef job():\n    out['r'] = ", 1)
+    script.write_text(body.replace("\nprint(result", "\nimport threading\n"
+                                   "t = threading.Thread(target=job)\nt.start()\nt.join()\n"
+                                   "result = out['r']\nprint(result", 1), encoding="utf-8")
+    proc = _python([str(script)], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == expected
+    line = "8" if "on line 8," in proc.stderr else "9"  # t.start() or t.join(), as it goes
+    _one_note(proc.stderr, f"thread.py calls parley on line {line}, outside")
+
+
 def test_a_script_with_the_main_guard_uses_worker_processes(tmp_path, expected):
     script = tmp_path / "guarded.py"
     script.write_text(_guarded_script(), encoding="utf-8")

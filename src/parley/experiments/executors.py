@@ -325,9 +325,9 @@ def _importing_main() -> bool:
 
 
 def _main_line(main: Any) -> int | None:
-    """The line of ``__main__``'s top-level code now running in this thread, or None
-    (called from a function after that code has finished, or from another thread)."""
-    frame = sys._getframe(1)
+    """The line of ``__main__``'s top-level code now running in the main thread (the
+    caller may be another thread started by it), or None when that code has finished."""
+    frame = sys._current_frames().get(threading.main_thread().ident or -1, sys._getframe(1))
     line = None
     while frame is not None:
         if frame.f_globals is vars(main) and frame.f_code.co_name == "<module>":
