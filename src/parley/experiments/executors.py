@@ -4,6 +4,12 @@ All share one small interface, used as a ``with`` block: ``imap(fn, tasks)``
 yields ``(index, result)`` pairs as tasks complete, keeping at most a few
 tasks in flight so memory stays flat however many tasks there are.  Results
 never depend on the executor: each task carries its own seeds.
+
+Worker processes re-import the caller's ``__main__``; where that cannot work
+(code on stdin, a script calling parley outside ``if __name__ == "__main__":``;
+see :func:`workers_problem`) ``make_executor("local")`` runs in this process
+with one log line, and an explicit ProcessExecutor or local Dask cluster raises
+one ParleyError line.
 """
 
 from __future__ import annotations
@@ -137,7 +143,8 @@ class ProcessExecutor(_FutureExecutor):
     parent dies (Linux ``PR_SET_PDEATHSIG``), and elsewhere watches its
     parent's pid, so killing the main process, even with SIGKILL, leaves no
     worker running.  Workers collect garbage every few tasks so their memory
-    stays flat over long runs.
+    stays flat over long runs.  Raises ParleyError where spawned workers would
+    have to import ``__main__`` again and cannot (:func:`workers_problem`).
     """
 
     def __init__(self, jobs: int | None = None, start_method: str | None = None):
