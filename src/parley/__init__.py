@@ -49,6 +49,16 @@ def _read_version() -> str:
         return str(project["version"]) if project.get("name") == "parley" else "0+unknown"
 
 
+def __dir__() -> list[str]:
+    """The public API (the lazy names too), the subpackages loaded so far and the dunders;
+    not the helpers of this file (``TYPE_CHECKING``, ``Any``)."""
+    from types import ModuleType
+
+    own = {n for n, v in globals().items()
+           if (n.startswith("__") and n.endswith("__")) or isinstance(v, ModuleType)}
+    return sorted({*__all__, *own})
+
+
 def __getattr__(name: str) -> Any:
     if name == "__version__":
         value = globals()["__version__"] = _read_version()

@@ -11,9 +11,10 @@ those the command line writes to ``runs.csv`` for the same seed.
 from __future__ import annotations
 
 import contextlib
+import html
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,41 @@ from parley.scenario import Scenario
 ScenarioLike = str | Path | Scenario
 ExecutorLike = str | Executor
 Progress = Callable[[int], None] | None
+REPR_MAX = 300  # characters of a result's repr
 
 
-@dataclass
-class BatchResult:
+class _Shown:
+    """A short ``repr`` (sizes, not contents) and a notebook view (``_repr_html_``)."""
+
+    _table = "summary"  # the data frame a notebook shows
+
+    def __repr__(self) -> str:
+        parts = (f"{f.name}={_brief(getattr(self, f.name))}"
+                 for f in fields(self))  # type: ignore[arg-type]
+        text = f"{type(self).__name__}({', '.join(parts)})"
+        return text if len(text) <= REPR_MAX else text[: REPR_MAX - 4] + "...)"
+
+    def _repr_html_(self) -> str:
+        table = getattr(self, self._table)
+        return (f"<p><code>{html.escape(repr(self))}</code></p>\n"
+                + table.to_html(max_rows=20, max_cols=16))
+
+
+def _brief(value: Any) -> str:
+    if isinstance(value, pd.DataFrame):
+        return f"<{len(value)} rows x {len(value.columns)} columns>"
+    if isinstance(value, dict):
+        return f"<{len(value)} keys>"
+    if isinstance(value, list):
+        return f"<{len(value)} items>"
+    if isinstance(value, Path):
+        return repr(str(value))
+    return repr(value) if value is None or isinstance(value, int | float | str) else (
+        f"<{type(value).__name__}>")
+
+
+@dataclass(repr=False)
+class BatchResult(_Shown):
     """What ``run``, ``compare`` and ``hindcast`` return.
 
     ``runs``: one row per run (the columns of runs.csv); ``summary``: one row
@@ -57,8 +89,8 @@ class BatchResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass
-class HindcastResult:
+@dataclass(repr=False)
+class HindcastResult(_Shown):
     """``terms``: one row per term beside the record; ``live``: the forecasts of terms still
     running; ``scores``: term-level Brier and log scores against the baselines; ``details``:
     hindcast.json as a dict (month-level, patterns, rolling-origin forecasts)."""
@@ -69,9 +101,11 @@ class HindcastResult:
     details: dict[str, Any]
     folder: Path | None
 
+    _table = "terms"
 
-@dataclass
-class SweepResult:
+
+@dataclass(repr=False)
+class SweepResult(_Shown):
     """``runs``: every run (runs.csv); ``summary``: one row per design point (points.csv)."""
 
     runs: pd.DataFrame
@@ -83,8 +117,8 @@ class SweepResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass
-class CalibrationResult:
+@dataclass(repr=False)
+class CalibrationResult(_Shown):
     """``summary``: one row per period (the fit); ``runs``: one row per period and statistic
     (observed value, simulated interval, whether it lies within); ``fits``: the objects."""
 

@@ -4,22 +4,35 @@ All share one small interface, used as a ``with`` block: ``imap(fn, tasks)``
 yields ``(index, result)`` pairs as tasks complete, keeping at most a few
 tasks in flight so memory stays flat however many tasks there are.  Results
 never depend on the executor: each task carries its own seeds.
+
+Worker processes re-import the caller's ``__main__``; where that cannot work
+(code on stdin, a script calling parley outside ``if __name__ == "__main__":``;
+see :func:`workers_problem`) ``make_executor("local")`` runs in this process
+with one log line, and an explicit ProcessExecutor or local Dask cluster raises
+one ParleyError line.
 """
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
 import gc
+import logging
 import multiprocessing as mp
 import os
 import signal
 import sys
 import threading
 import time
+import tokenize
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from parley import defaults
+from parley.errors import ParleyError
+
+log = logging.getLogger("parley.experiments.executors")
 
 _STOP = threading.Event()
 _active = 0  # executors inside their ``with`` block
@@ -130,10 +143,13 @@ class ProcessExecutor(_FutureExecutor):
     parent dies (Linux ``PR_SET_PDEATHSIG``), and elsewhere watches its
     parent's pid, so killing the main process, even with SIGKILL, leaves no
     worker running.  Workers collect garbage every few tasks so their memory
-    stays flat over long runs.
+    stays flat over long runs.  Raises ParleyError where spawned workers would
+    have to import ``__main__`` again and cannot (:func:`workers_problem`).
     """
 
     def __init__(self, jobs: int | None = None, start_method: str | None = None):
+        if (start_method or default_start_method()) != "fork" and (why := workers_problem()):
+            raise ParleyError(f"worker processes cannot start: {why}; {GUARD_FIX}")
         self.workers = jobs or os.cpu_count() or 1
         method = start_method or default_start_method()
         context = mp.get_context(method)
@@ -168,6 +184,8 @@ class DaskExecutor(_FutureExecutor):
         if scheduler:
             self.client = Client(scheduler)
         else:
+            if why := workers_problem():
+                raise ParleyError(f"a local Dask cluster cannot start: {why}; {GUARD_FIX}")
             self.cluster = LocalCluster(n_workers=jobs or os.cpu_count() or 1,
                                         threads_per_worker=1, processes=True,
                                         dashboard_address=None)
@@ -259,5 +277,125 @@ def make_executor(kind: str = "local", jobs: int | None = None,
     if kind == "serial" or jobs == 1:
         return SerialExecutor()
     if kind == "local":
+        if why := workers_problem():
+            if _importing_main():
+                raise ParleyError(f"{why}; {GUARD_FIX}")
+            _note_in_process(why)
+            return SerialExecutor()
         return ProcessExecutor(jobs)
     raise ValueError(f"unknown executor {kind!r} (allowed: local, dask, serial)")
+
+
+# ------------------------------------------- can worker processes start from here?
+
+GUARD_FIX = ('put the call under `if __name__ == "__main__":` in a script file '
+             "(python FILE.py)")
+_noted: set[str] = set()  # notes already given in this process (each is given once)
+
+
+def workers_problem() -> str | None:
+    """Why "spawn" worker processes cannot be started from the caller, or None.
+
+    A spawned worker first imports the caller's ``__main__`` again (as
+    ``__mp_main__``) so that it can unpickle what ``__main__`` defines.  That
+    fails when ``__main__`` is read from stdin (``python -``: there is no file to
+    import), and it starts every worker on a second copy of the whole job when a
+    script calls parley outside ``if __name__ == "__main__":`` (multiprocessing
+    then refuses, and the pool breaks).  Interactive sessions, notebooks and
+    ``python -c`` have nothing to import again; ``python -m PACKAGE`` neither.
+    Decided from ``__main__`` as multiprocessing sees it and, for a script file,
+    from the line of its top-level code now running, read with ``ast``.
+    """
+    if _importing_main():
+        return "parley was called while a worker process was importing __main__"
+    main = sys.modules.get("__main__")
+    if main is None:
+        return None
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    if name is not None and (name == "__main__" or name.endswith(".__main__")):
+        return None  # multiprocessing never imports a __main__ module again
+    path = getattr(main, "__file__", None)
+    if path is None:
+        return None  # interactive, a notebook, python -c: nothing is imported again
+    if not os.path.isfile(path):
+        return f"__main__ is read from {path}, which worker processes cannot import again"
+    line = _main_line(main)
+    if line is None or _under_main_guard(path, line):
+        return None
+    return (f"{os.path.basename(path)} calls parley on line {line}, outside "
+            '`if __name__ == "__main__":`, which every worker would run again')
+
+
+def _importing_main() -> bool:
+    """True in a worker process that is still importing the parent's ``__main__``."""
+    return bool(getattr(mp.current_process(), "_inheriting", False))
+
+
+def _main_line(main: Any) -> int | None:
+    """The line of ``__main__``'s top-level code now running in the main thread (the
+    caller may be another thread started by it), or None when that code has finished."""
+    frame = sys._current_frames().get(threading.main_thread().ident or -1, sys._getframe(1))
+    line = None
+    while frame is not None:
+        if frame.f_globals is vars(main) and frame.f_code.co_name == "<module>":
+            line = frame.f_lineno  # the outermost wins (code exec'd from the script)
+        frame = frame.f_back
+    return line
+
+
+def _under_main_guard(path: str, line: int) -> bool:
+    """Whether ``line`` of the script ``path`` lies inside ``if __name__ == "__main__":``
+    (at any depth of top-level ``if``/``with``/``try``/loops); False if unreadable."""
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:
+        return False
+    return _guarded_lines(path, stamp)(line)
+
+
+@lru_cache(maxsize=8)
+def _guarded_lines(path: str, stamp: int) -> Callable[[int], bool]:
+    try:
+        with tokenize.open(path) as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return lambda line: False
+    spans: list[tuple[int, int]] = []
+    _collect_guards(tree.body, spans)
+    return lambda line: any(lo <= line <= hi for lo, hi in spans)
+
+
+def _collect_guards(body: list[ast.stmt], spans: list[tuple[int, int]]) -> None:
+    """The line spans of the bodies of main guards among top-level statements."""
+    for node in body:
+        if isinstance(node, ast.If) and _is_main_test(node.test):
+            spans += [(n.lineno, n.end_lineno or n.lineno) for n in node.body]
+            _collect_guards(node.orelse, spans)
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                break  # a def's body does not run on import; a class body does, unguarded
+            _collect_guards(getattr(node, field, []), spans)
+        for handler in getattr(node, "handlers", []):
+            _collect_guards(handler.body, spans)
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round), alone or one term of an ``and``."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_is_main_test(v) for v in test.values)
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+            and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
+
+
+def _note_in_process(why: str) -> None:
+    """One log line (once per process and reason): the job runs in this process."""
+    if why in _noted:
+        return
+    _noted.add(why)
+    log.warning("parley: running in this process, not in worker processes (same results): "
+                "%s; to use workers, %s", why, GUARD_FIX)
