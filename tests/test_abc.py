@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -264,3 +265,30 @@ def test_the_screen_gives_a_value_that_cannot_act_no_swing():
     swings = dict(abc.sensitivity_screen(_clinton(), [ACCEPT, bold_rung], worlds=30, seed=2))
     assert swings["dynamics__bold_rung"] == 0.0  # the 1993 term makes no bold move
     assert swings["dynamics__accept_willing"] > 0.05
+
+
+@pytest.mark.parametrize("kind", ["text", "empty", "fifo", "device", "other_fit"])
+def test_a_db_that_is_not_this_fits_history_is_refused_and_kept(tmp_path, kind):
+    """The --db file is never deleted or replaced unless it is this fit's own history."""
+    from parley.errors import ParleyError
+    from parley.experiments import abc
+
+    observed = {"a": 1.0}
+    path = tmp_path / "x.db"
+    if kind == "text":
+        path.write_text("my notes\n")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path = Path("/dev/null")
+    else:
+        _fit(tmp_path, "x.db", _tiny())
+        observed = {"something": 2.0}
+    before = None if kind in ("fifo", "device") else path.read_bytes()
+    with pytest.raises(ParleyError, match="never replaces a file it did not make"):
+        abc._completed_generations(path, observed)
+    assert path.exists() or kind == "device"
+    if before is not None:
+        assert path.read_bytes() == before

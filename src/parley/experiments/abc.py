@@ -34,6 +34,7 @@ from parley import defaults
 from parley.analysis import abc_summary as S
 from parley.analysis.terms import Term
 from parley.analysis.uncertainty import UncertainParameter
+from parley.errors import printable
 from parley.experiments.simulate import Paths, simulate
 from parley.randomness import SEED_MAX
 from parley.scenario import Scenario
@@ -261,8 +262,7 @@ def fit(terms: Sequence[Term], parameters: Sequence[UncertainParameter],
         if done:
             abc.load(db_url, 1)
             log.info("continuing %s after %d generation(s)", db_path, done)
-        else:
-            Path(db_path).unlink(missing_ok=True)
+        else:  # never delete: only a missing file is started afresh (checked above)
             abc.new(db_url, observed)
         left = settings.generations - done
         if left > 0:
@@ -270,21 +270,50 @@ def fit(terms: Sequence[Term], parameters: Sequence[UncertainParameter],
         return abc.history
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 def _completed_generations(db_path: str | Path, observed: dict[str, float]) -> int:
-    """Generations stored in a history of the same data (0 if none or another fit's)."""
+    """Generations stored in a history of the same data (0 if there is no file yet).
+
+    The file the user named is never deleted or replaced: anything there that is not a
+    pyabc history of this same fit (a device, a FIFO, another file, another fit's history)
+    is refused with one line, and the user chooses another ``--db``.
+    """
+    import stat as st
+
     import pyabc
 
-    if not Path(db_path).exists():
-        return 0
+    from parley.errors import ParleyError
+
+    path = Path(db_path)
     try:
-        history = pyabc.History(f"sqlite:///{Path(db_path).resolve()}", _id=1)
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return 0
+    except OSError as exc:
+        raise ParleyError(f"--db {printable(str(path), 200)}: cannot read it "
+                          f"({exc.strerror})") from None
+    refuse = (f"--db {printable(str(path), 200)}: {{}}; parley never replaces a file it did "
+              "not make: give a new --db path (or remove this file yourself)")
+    if not st.S_ISREG(mode):
+        raise ParleyError(refuse.format("not a regular file"))
+    with open(path, "rb") as fh:
+        if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+            raise ParleyError(refuse.format("not a pyabc history (not an SQLite database)"))
+    try:
+        history = pyabc.History(f"sqlite:///{path.resolve()}", _id=1)
         stored = history.observed_sum_stat()
         n = history.max_t + 1
-    except Exception:  # an unreadable or empty history is started afresh
-        return 0
+    except Exception:  # an SQLite file that is not a readable pyabc history
+        raise ParleyError(refuse.format("not a readable pyabc history")) from None
     same = set(stored) == set(observed) and all(
         abs(float(stored[k]) - observed[k]) < 1e-12 for k in observed)
-    return max(n, 0) if same else 0
+    if not same:
+        raise ParleyError(refuse.format("it holds a history of another fit (other data)"))
+    if n <= 0:  # this fit's own history, killed before a generation completed: restart it
+        path.unlink()
+    return max(n, 0)
 
 
 def generations_table(history) -> list[dict[str, float]]:
