@@ -401,3 +401,35 @@ def test_random_damage_tally():
         print(f"\nrandom damage: {TALLY}")
     assert TALLY["silently_accepted"] == 0
 
+
+
+def test_an_interrupted_batch_verifies_and_its_summary_is_checked(tmp_path):
+    """Ctrl-C: the batch stops at a chunk boundary with status interrupted and a summary of
+    the records so far, which verify checks against them."""
+    import signal
+    import time
+
+    out = tmp_path / "cut"
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "run", TRUMP, "--runs", "6000",
+                             "--chunk", "100", "--parameter-draws", "0", "--jobs", "1",
+                             "--no-plots", "--out", str(out)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while not ((out / "chunks.jsonl").exists()
+                   and (out / "chunks.jsonl").read_bytes().count(b"\n") >= 2):
+            assert proc.poll() is None and time.time() < deadline, "no chunk in time"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    proc = cli_here("verify", out)
+    assert proc.returncode == 0, proc.stderr
+    # the summary of an interrupted batch is checked against its records, too
+    edit_json(out / "manifest.json", lambda m: m.pop("summary_sha256"))
+    edit_json(out / "summary.json", lambda s: s["scenarios"][0]["shares"]["crisis"].update(
+        k=s["scenarios"][0]["shares"]["crisis"]["k"] + 1))
+    one_error(cli_here("verify", out), "summary.json", "crisis")
