@@ -29,7 +29,8 @@ COMMANDS = {
     "run": "parley.cli.run", "compare": "parley.cli.run", "sweep": "parley.cli.sweep",
     "calibrate": "parley.cli.calibrate", "hindcast": "parley.cli.hindcast",
     "forecast": "parley.cli.forecast",
-    "plot": "parley.cli.plot", "report": "parley.cli.report", "viz": "parley.viz",
+    "plot": "parley.cli.plot", "report": "parley.cli.report",
+    "verify": "parley.cli.verify", "viz": "parley.viz",
     "drivers": "parley.cli.attribution", "explain": "parley.cli.attribution",
 }
 # the one-line help of each command in `parley --help`, which imports no command module
@@ -45,6 +46,7 @@ SUMMARIES = {
     "forecast": "forecast the current term given the record to date; register and score",
     "plot": "draw figures from a results directory",
     "report": "write a self-contained HTML report of a results directory",
+    "verify": "check a results folder's rows, chunk log, manifest and summary; change nothing",
     "viz": "interactive browser view of one scenario (Mesa SolaraViz)",
     "drivers": "variance of each outcome explained by each random element (Sobol indices)",
     "explain": "attribute the gap between two scenarios to the stances that differ (Shapley)",

@@ -23,9 +23,11 @@ def register(sub) -> None:
 
 def run_plot(args: argparse.Namespace) -> int:
     """Print the paths written; 2 on a bad directory, 1 on malformed results."""
+    from parley.cli.verify import verify_before_reading
     from parley.errors import ParleyError
     from parley.outputs.plotting import save_figures
 
+    verify_before_reading(args.results_dir)  # a damaged folder is refused first
     try:
         paths = save_figures(args.results_dir, args.format)
     except ParleyError:

@@ -19,9 +19,11 @@ def register(sub) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Print the path written; 2 on a bad directory, 1 on malformed results."""
+    from parley.cli.verify import verify_before_reading
     from parley.errors import ParleyError
     from parley.outputs.report import write_report
 
+    verify_before_reading(args.results_dir)  # a damaged folder is refused first
     try:
         path = write_report(args.results_dir)
     except ParleyError:

@@ -33,6 +33,8 @@ from parley.analysis.stats import Z95, share
 from parley.experiments.engine import DEFAULT_CHUNK, Batch, runs_for_precision
 from parley.experiments.executors import Executor, jobs_problem
 from parley.outcomes import BINARY_OUTCOMES, RUNS_HEADER, RUNS_HEADER_WITH_DRAW
+from parley.results import verify
+from parley.results.load import manifest_identity
 from parley.results.manifest import (
     close_manifest,
     new_manifest,
@@ -170,6 +172,9 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
     sources = sources or [str(s.path or s.name) for s in scenarios]
     manifest = new_manifest(kind, command_line(kind, sources, options, folder), options.seed,
                             fields, inputs)
+    # the job's identity (scenarios, seed, runs, chunk, draws, code version), checked on
+    # --resume and by `parley verify`
+    manifest.update(manifest_identity(manifest))
     store.start()
     write_manifest(folder, manifest)
     return Batch(scenarios, options.seed, store, chunk, draws=draws,
@@ -228,15 +233,26 @@ def draw_values(scenarios: Sequence[Scenario], uncertainty: dict[str, Any] | Non
 
 
 def resume_batch(folder: Path) -> tuple[Batch, dict[str, Any]]:
-    """The batch of an interrupted run or compare, ready to run on."""
+    """The batch of an interrupted run or compare, ready to run on.
+
+    Before anything is changed: the manifest's identity digest, every record's checksum
+    and fit, the rows' checksums and the summary's digest (parley.results.verify).
+    """
     manifest = read_manifest(folder, ("run", "compare"))
+    verify.check_batch_manifest(folder, manifest)
     scenarios = [build_scenario(dict(s["resolved"]), s["file"] or s["name"])
                  for s in manifest["scenarios"]]
     draws = draw_values(scenarios, manifest.get("parameter_uncertainty"))
-    store = ResultsStore(folder, header=RUNS_HEADER_WITH_DRAW if draws else RUNS_HEADER)
+    store = verify.batch_store(folder, manifest)  # its header: with a draw column or not
     batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"], draws=draws,
                   camps=camp_members(scenarios))
-    store.recover_into(batch.restore)
+
+    def restore(records: list[dict[str, Any]]) -> None:
+        verify.check_batch_records(folder, manifest, records, store.row_counts)
+        verify.check_summary_file(folder, manifest)
+        batch.restore(records)
+
+    store.recover_into(restore)
     return batch, resume_manifest(manifest)
 
 
@@ -316,7 +332,12 @@ def scenario_changes(manifest: dict[str, Any]) -> list[str]:
 def _finish(batch: Batch, manifest: dict[str, Any], status: str) -> dict[str, Any]:
     folder = batch.store.folder
     summary = build_summary(batch, manifest)
+    if manifest.get(verify.SUMMARY_CHECKSUM) is not None:
+        # the summary on disk is about to change: the manifest vouches for none meanwhile
+        manifest[verify.SUMMARY_CHECKSUM] = None
+        write_manifest(folder, manifest)
     atomic_write_json(folder / "summary.json", summary)
+    manifest[verify.SUMMARY_CHECKSUM] = verify.summary_digest(folder / "summary.json")
     if "comparison" in summary:
         atomic_write_text(folder / "comparison.csv", comparison_csv(summary["comparison"]))
     close_manifest(folder, manifest, status, batch.errors,

@@ -9,6 +9,7 @@ short, sanitised excerpt of what was found.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -168,8 +169,46 @@ SWEEP_RECORD_FIELDS = {"point": int, "first_run": int, "n": int, "tally": dict,
                        "errors": list}
 
 
+#: the checksum a chunk record carries of its own other fields (absent in older folders)
+RECORD_CHECKSUM = "record_sha256"
+#: the fields a record with its own checksum always has (older records may lack them)
+CHECKSUMMED_RECORD_FIELDS = {"offset_start": int, "bytes": int, "sha256": str}
+
+
+def canonical_json(value: Any) -> bytes:
+    """``value`` as canonical JSON (sorted keys, no spaces, ASCII): the bytes a checksum
+    of a record or a manifest field is taken over."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=True).encode("ascii")
+
+
+def sha256_of(value: Any) -> str:
+    """The sha256 of ``value``'s canonical JSON."""
+    return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+def record_checksum(record: dict[str, Any]) -> str:
+    """The checksum of a chunk record: of every field but ``record_sha256`` itself."""
+    return sha256_of({k: v for k, v in record.items() if k != RECORD_CHECKSUM})
+
+
+def record_line(record: dict[str, Any]) -> bytes:
+    """A record as ``chunks.jsonl`` holds it: one line of compact JSON, in field order."""
+    return (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _is_digest(value: Any) -> bool:
+    return (isinstance(value, str) and len(value) == 64
+            and all(c in "0123456789abcdef" for c in value))
+
+
 def parse_chunk_record(line: bytes, where: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """One complete line of ``chunks.jsonl`` as a checked record."""
+    """One complete line of ``chunks.jsonl`` as a checked record.
+
+    A record carrying ``record_sha256`` (written since record checksums exist) must
+    match it, must have its rows' offsets and checksum, and must be byte for byte the
+    line parley writes for it (so that no edit, not even an equivalent spelling, passes).
+    """
     try:
         rec = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
@@ -188,4 +227,55 @@ def parse_chunk_record(line: bytes, where: str, fields: dict[str, Any]) -> dict[
     for name in ("first_run", "n", "offset_end"):
         if name in rec and rec[name] < 0:
             raise ResultsFolderError(f"{where}: field '{name}' is negative")
+    if RECORD_CHECKSUM in rec:
+        if not _is_digest(rec[RECORD_CHECKSUM]):
+            raise ResultsFolderError(f"{where}: field '{RECORD_CHECKSUM}' is not a sha256 "
+                                     "hex digest")
+        _require(where, rec, CHECKSUMMED_RECORD_FIELDS)
+        if record_checksum(rec) != rec[RECORD_CHECKSUM]:
+            raise ResultsFolderError(f"{where}: the record does not match its checksum "
+                                     f"({RECORD_CHECKSUM}): corrupted or edited")
+        if record_line(rec) != line + b"\n":
+            raise ResultsFolderError(f"{where}: the record is not written as parley writes "
+                                     "it (edited)")
     return rec
+
+
+# --------------------------------------------------------------- manifest identity
+
+#: what identifies a run/compare job: its digest is written when the batch starts and
+#: checked by --resume and `parley verify` (status, progress and timings are not in it)
+IDENTITY_FIELDS = ("kind", "master_seed", "requested_runs", "chunk", "precision", "max_runs",
+                   "reference", "scenarios", "parameter_uncertainty", "versions", "git_commit")
+
+
+def manifest_identity(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The identity digest of a new job's manifest: one sha256 per identity field present
+    (``identity_fields``) and one over those (``identity_sha256``)."""
+    digests = {name: sha256_of(manifest[name]) for name in IDENTITY_FIELDS if name in manifest}
+    return {"identity_fields": digests, "identity_sha256": sha256_of(digests)}
+
+
+def check_identity(manifest: dict[str, Any], where: str) -> None:
+    """Recompute a manifest's identity digest from its fields; ResultsFolderError naming
+    the field that differs (or saying the manifest was edited).  A manifest from before
+    identity digests (no ``identity_sha256``) passes."""
+    if "identity_sha256" not in manifest and "identity_fields" not in manifest:
+        return
+    recorded = manifest.get("identity_fields")
+    if not isinstance(recorded, dict) or not _is_digest(manifest.get("identity_sha256")):
+        raise ResultsFolderError(f"{where}: the identity digest is damaged (the manifest was "
+                                 "edited)")
+    for name in IDENTITY_FIELDS:
+        if name in recorded and name not in manifest:
+            raise ResultsFolderError(f"{where}: field '{name}' was removed since the job "
+                                     "began (the manifest was edited)")
+        if name in manifest and name not in recorded:
+            raise ResultsFolderError(f"{where}: field '{name}' was added since the job began "
+                                     "(the manifest was edited)")
+        if name in manifest and sha256_of(manifest[name]) != recorded[name]:
+            raise ResultsFolderError(f"{where}: field '{name}' differs from the job as it "
+                                     "began (identity_sha256; the manifest was edited)")
+    if set(recorded) - set(IDENTITY_FIELDS) or sha256_of(recorded) != manifest["identity_sha256"]:
+        raise ResultsFolderError(f"{where}: the identity digest does not match (the manifest "
+                                 "was edited)")

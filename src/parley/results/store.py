@@ -3,14 +3,17 @@
 ``runs.csv`` grows by whole chunks.  Each chunk's rows are written completely
 (a short write is continued, a full disk is an error) and flushed to disk
 *before* its record is appended to ``chunks.jsonl``; the record carries where
-the rows lie (``offset_start``, ``offset_end``, ``bytes``) and their
-``sha256``.  A chunk counts as done only once its record exists.  A failed
-write is rolled back in both files and is never logged.
+the rows lie (``offset_start``, ``offset_end``, ``bytes``), their
+``sha256``, and ``record_sha256``, a checksum of the record's own other fields.
+A chunk counts as done only once its record exists.  A failed write is rolled
+back in both files and is never logged.
 
-On resume, every record is checked against ``runs.csv`` (header, sizes and
-checksums) *before* anything is changed; when they disagree the resume stops
-with one :class:`ResultsFolderError` and leaves both files as they were.  When
-they agree, the half-written tail (a kill mid-chunk) is cut off.
+On resume, every record is checked (its own checksum, its place in the sequence)
+and against ``runs.csv`` (header, sizes and checksums) *before* anything is
+changed; when they disagree the resume stops with one :class:`ResultsFolderError`
+and leaves both files as they were.  When they agree, the half-written tail (a
+kill mid-chunk) is cut off.  :meth:`ResultsStore.check` runs the same checks
+read-only, without the lock (``parley verify``).
 
 A writer holds an exclusive ``flock`` on ``.lock`` in the folder from
 ``start``/``recover`` until it closes the store or its process ends (the
@@ -35,8 +38,11 @@ from typing import Any, BinaryIO
 from parley.outcomes import RUNS_HEADER
 from parley.results.load import (
     BATCH_RECORD_FIELDS,
+    RECORD_CHECKSUM,
     ResultsFolderError,
     parse_chunk_record,
+    record_checksum,
+    record_line,
 )
 
 try:
@@ -143,15 +149,24 @@ class ResultsStore:
 
     ``fields`` are the record fields (besides ``seq`` and the offsets) whose
     types ``recover`` checks, so a wrongly shaped record is an error, not a crash.
+    ``require_record_checksums``: every record must carry ``record_sha256`` (a folder
+    begun since record checksums exist); otherwise records from before them pass, but
+    once one record has a checksum every later one must.
     """
 
     def __init__(self, folder: Path, header: str = RUNS_HEADER, runs_name: str = "runs.csv",
-                 fields: dict[str, Any] | None = None):
+                 fields: dict[str, Any] | None = None, require_record_checksums: bool = False):
         self.folder = folder
         self.runs_path = folder / runs_name
         self.log_path = folder / "chunks.jsonl"
         self.header = header
         self.fields = BATCH_RECORD_FIELDS if fields is None else fields
+        self.require_record_checksums = require_record_checksums
+        #: after check/recover: per record, the rows (lines) its byte range holds
+        self.row_counts: list[int] = []
+        #: after check/recover: bytes past the last complete record (log) and its rows
+        self.log_tail = 0
+        self.rows_tail = 0
         self._lock_fd: int | None = None
         self._release: weakref.finalize | None = None
 
@@ -213,11 +228,13 @@ class ResultsStore:
         Returns the record as logged (with where its rows lie and their checksum).
         """
         start, end = append_durably(self.runs_path, rows, f"chunk {record.get('seq')}")
-        logged = {**record, "offset_start": start, "offset_end": end, "bytes": len(rows),
-                  "sha256": hashlib.sha256(rows).hexdigest()}
-        line = json.dumps(logged, separators=(",", ":")) + "\n"
+        logged = {k: v for k, v in record.items() if k != RECORD_CHECKSUM}
+        logged.update(offset_start=start, offset_end=end, bytes=len(rows),
+                      sha256=hashlib.sha256(rows).hexdigest())
+        logged = json.loads(record_line(logged))  # as it will be read back
+        logged[RECORD_CHECKSUM] = record_checksum(logged)
         try:
-            append_durably(self.log_path, line.encode("utf-8"),
+            append_durably(self.log_path, record_line(logged),
                            f"the record of chunk {record.get('seq')}")
         except ResultsFolderError:
             cut_file(self.runs_path, start)
@@ -246,8 +263,7 @@ class ResultsStore:
         if not self.log_path.is_file():
             raise ResultsFolderError(f"--resume {self.folder}: chunks.jsonl is missing, so "
                                      "this is not a resumable batch")
-        records, good_bytes = self._read_log()
-        self._verify_rows(records)
+        records, good_bytes = self._check()
         if restore is not None:
             try:
                 restore(records)
@@ -262,11 +278,26 @@ class ResultsStore:
         cut_file(self.runs_path, end)
         return records
 
+    def check(self) -> list[dict[str, Any]]:
+        """The records of the completed chunks, verified against the rows file, read-only:
+        no lock is taken and nothing is written or cut (``parley verify``).  Sets
+        ``row_counts``, ``log_tail`` and ``rows_tail``."""
+        for path in (self.runs_path, self.log_path):
+            if not path.is_file():
+                raise ResultsFolderError(f"{self.folder}: {path.name} is missing")
+        return self._check()[0]
+
+    def _check(self) -> tuple[list[dict[str, Any]], int]:
+        records, good_bytes = self._read_log()
+        self._verify_rows(records)
+        return records, good_bytes
+
     def _read_log(self) -> tuple[list[dict[str, Any]], int]:
         raw = self.log_path.read_bytes()
         lines = raw.split(b"\n")
         records: list[dict[str, Any]] = []
         good_bytes = 0
+        checksummed = self.require_record_checksums
         # the last piece has no newline: a record cut by a kill, dropped
         for number, line in enumerate(lines[:-1], 1):
             where = f"{self.log_path}: line {number}"
@@ -274,8 +305,14 @@ class ResultsStore:
             if rec["seq"] != len(records):
                 raise ResultsFolderError(f"{where}: chunk {rec['seq']} where chunk "
                                          f"{len(records)} was expected (corrupted log)")
+            if RECORD_CHECKSUM in rec:
+                checksummed = True
+            elif checksummed:  # records never lose their checksum once they have one
+                raise ResultsFolderError(f"{where}: field '{RECORD_CHECKSUM}' is missing "
+                                         "(the record was edited); nothing was changed")
             records.append(rec)
             good_bytes += len(line) + 1
+        self.log_tail = len(raw) - good_bytes
         return records, good_bytes
 
     def _verify_rows(self, records: list[dict[str, Any]]) -> None:
@@ -287,6 +324,7 @@ class ResultsStore:
                 raise ResultsFolderError(f"{self.runs_path}: the header line is missing or "
                                          "damaged; nothing was changed")
             prev_end = len(header)
+            self.row_counts = []
             for rec in records:
                 where = f"{self.log_path}: chunk {rec['seq']}"
                 start = rec.get("offset_start", prev_end)
@@ -298,32 +336,38 @@ class ResultsStore:
                     raise ResultsFolderError(
                         f"{self.runs_path}: {size:,} bytes, but the chunk log records "
                         f"{records[-1]['offset_end']:,}: runs were lost; nothing was changed")
-                if not _range_matches(fh, start, rec["offset_end"], rec.get("sha256")):
+                lines = _range_matches(fh, start, rec["offset_end"], rec.get("sha256"))
+                if lines is None:
                     raise ResultsFolderError(
                         f"{self.runs_path}: the rows of chunk {rec['seq']} (bytes {start:,} to "
                         f"{rec['offset_end']:,}) do not match their checksum in chunks.jsonl "
                         "(corrupted); nothing was changed")
+                self.row_counts.append(lines)
                 prev_end = rec["offset_end"]
+            self.rows_tail = size - prev_end
 
 
-def _range_matches(fh: BinaryIO, start: int, end: int, sha256: str | None) -> bool:
-    """Whether bytes ``start..end`` of ``fh`` hash to ``sha256``.
+def _range_matches(fh: BinaryIO, start: int, end: int, sha256: str | None) -> int | None:
+    """The number of lines in bytes ``start..end`` of ``fh`` if they hash to ``sha256``,
+    else None.
 
     Records written before checksums existed have none: then whole lines without NULs.
     """
     fh.seek(start)
     digest = hashlib.sha256()
     last = b""
+    lines = 0
     left = end - start
     while left > 0:
         block = fh.read(min(left, _HASH_BLOCK))
         if not block:
-            return False
+            return None
         if sha256 is None and b"\0" in block:
-            return False
+            return None
         digest.update(block)
+        lines += block.count(b"\n")
         last = block
         left -= len(block)
     if sha256 is None:
-        return end == start or last.endswith(b"\n")
-    return digest.hexdigest() == sha256
+        return lines if end == start or last.endswith(b"\n") else None
+    return lines if digest.hexdigest() == sha256 else None

@@ -1,0 +1,39 @@
+"""``parley verify``: check a results folder end to end without changing it."""
+
+from __future__ import annotations
+
+import argparse
+
+SUMMARY = "check a results folder's rows, chunk log, manifest and summary; change nothing"
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "verify", help=SUMMARY,
+        description="Run every check --resume makes (header, offsets, row and record "
+                    "checksums, the manifest's identity digest, records fitting the "
+                    "manifest) and check summary.json against the chunk records, without "
+                    "writing anything or taking the folder's lock.  Prints one ok line, "
+                    "or one error line and exits 2.",
+    )
+    p.add_argument("results_dir", metavar="RESULTS_DIR",
+                   help="directory written by a run, compare, sweep or hindcast command")
+    p.set_defaults(func=run_verify)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from parley.results.verify import verify_folder
+
+    found = verify_folder(args.results_dir)
+    print(f"ok: {args.results_dir} ({found.chunks} chunks, {found.runs} runs verified)")
+    return 0
+
+
+def verify_before_reading(results_dir: str) -> None:
+    """What ``report`` and ``plot`` do first: verify a folder that has a chunk log."""
+    from pathlib import Path
+
+    if (Path(results_dir) / "chunks.jsonl").is_file():
+        from parley.results.verify import verify_folder
+
+        verify_folder(results_dir)
