@@ -98,15 +98,40 @@ README_COLUMNS = {"talks_resumed": 2, "summit_held": 11, "freeze_deal": 12,
                   "relief_granted": 13, "crisis": 14}
 
 
-def readme_table() -> dict[str, dict[str, float]]:
+def readme_block(heading: str) -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = text.split("## What the main job prints", 1)[1].split("```", 2)[1]
+    return text.split(heading, 1)[1].split("```", 2)[1]
+
+
+def readme_table() -> dict[str, dict[str, float]]:
+    """The README's point-run table (``--parameter-draws 0``), the one the pins check."""
+    block = readme_block("### The point run")
     rows = {}
     for line in block.splitlines():
         cells = line.split()
         if len(cells) > 14 and Path(ROOT / "scenarios" / f"{cells[0]}.yaml").is_file():
             rows[cells[0]] = {k: float(cells[i]) for k, i in README_COLUMNS.items()}
     return rows
+
+
+def test_readme_main_table_is_the_default_command_with_every_scenario_and_the_tiers(pinned):
+    """The main job's table is the default (drawn) output: every shipped scenario, the draw
+    interval column, the tiers and the pair shares, and each scenario's point-run share
+    inside its interval over draws (the point is one draw's worth of the envelope's
+    centre, so a point outside the whole interval would mean the two tables disagree)."""
+    block = readme_block("## What the main job prints")
+    assert "20 parameter draws over the values we chose" in block
+    assert "tiers (an ordering that holds in at least 90% of parameter draws" in block
+    assert "over 20 parameter draws [95%]" in block
+    point = readme_table()
+    seen = set()
+    for line in block.split("by camp:")[0].splitlines():
+        cells = line.replace("[", " ").replace("]", " ").replace(",", " ").split()
+        if cells and cells[0] in point:
+            lo, hi = float(cells[5]), float(cells[6])
+            assert lo <= point[cells[0]]["talks_resumed"] <= hi, cells[0]
+            seen.add(cells[0])
+    assert seen == set(point)
 
 
 def test_readme_table_agrees_with_the_pinned_counts(pinned):
