@@ -20,7 +20,7 @@ PKG = SRC / "parley"
 
 BASE = {"parley.params", "parley.errors", "parley.outcomes", "parley.safe_yaml",
         "parley.defaults"}
-SCENARIO = {"parley.scenario", "parley.scenario_files"}
+SCENARIO = {"parley.scenario", "parley.scenario_files", "parley.schema"}
 CORE = {"parley.agents", "parley.model", "parley.narrative", "parley.randomness",
         "parley._mesa", "parley.acts"}
 

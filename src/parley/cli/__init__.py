@@ -25,6 +25,7 @@ EXTRAS = {"pyabc": "calibrate", "dask": "dask", "distributed": "dask", "ema_work
 # only the invoked command's module is imported, so start-up stays short
 COMMANDS = {
     "validate": "parley.cli.validate", "scenarios": "parley.cli.validate",
+    "schema": "parley.cli.validate",
     "chronicle": "parley.cli.chronicle",
     "run": "parley.cli.run", "compare": "parley.cli.run", "sweep": "parley.cli.sweep",
     "calibrate": "parley.cli.calibrate", "hindcast": "parley.cli.hindcast",
@@ -37,6 +38,7 @@ COMMANDS = {
 SUMMARIES = {
     "validate": "check scenario and sweep files; exit 2 on any error",
     "scenarios": "list the shipped scenarios, hindcasts, sweeps and posteriors",
+    "schema": "write the JSON Schema of the scenario language, for editors",
     "chronicle": "tell one run month by month",
     "run": "Monte Carlo runs of one scenario",
     "compare": "run scenarios on the same seeds and rank them",
@@ -48,7 +50,8 @@ SUMMARIES = {
     "report": "write a self-contained HTML report of a results directory",
     "verify": "check a results folder's rows, chunk log, manifest and summary; change nothing",
     "viz": "interactive browser view of one scenario (Mesa SolaraViz)",
-    "drivers": "variance of each outcome explained by each random element (Sobol indices)",
+    "drivers": "variance of each outcome over the values we chose, by value and by kind "
+               "(source, reading, assumption, constant; Sobol indices)",
     "explain": "attribute the gap between two scenarios to the stances that differ (Shapley)",
 }
 

@@ -16,7 +16,8 @@ DEFAULT_REGISTRY = Path("results") / "forecasts"
 
 
 def register(sub) -> None:
-    p = sub.add_parser("forecast", help="forecast the current term given the record to date")
+    p = sub.add_parser("forecast", help="forecast the current term given the record to date; "
+                       "register and score")
     p.add_argument("scenario", nargs="?", default=None,
                    help="a term file (default: the shipped live term)")
     p.add_argument("--runs", type=int, default=defaults.HINDCAST_RUNS,

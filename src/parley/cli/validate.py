@@ -17,8 +17,10 @@ def register(sub) -> None:
                    help="scenario or sweep YAML files, or folders; a shipped one by name "
                         "(biden, parley:hindcast; see parley scenarios)")
     p.add_argument("--provenance", action="store_true",
-                   help="also check the provenance rules of docs/PROVENANCE.md (kinds, "
-                   "envelopes, dates)")
+                   help="(the default since 0.2: every file is checked against the "
+                   "provenance rules of docs/PROVENANCE.md: kinds, envelopes, dates)")
+    p.add_argument("--no-provenance", dest="skip_provenance", action="store_true",
+                   help="check the schema only, not the provenance rules")
     p.set_defaults(func=run_validate)
     p = sub.add_parser("scenarios", help=SUMMARIES["scenarios"],
                        description="List the shipped scenarios, variants, hindcast and live "
@@ -28,6 +30,30 @@ def register(sub) -> None:
                                    "parley:base.yaml; a bare name (parley run biden) works when "
                                    "no such file is in the working folder.")
     p.set_defaults(func=run_scenarios)
+    p = sub.add_parser("schema", help=SUMMARIES["schema"],
+                       description="Write the JSON Schema of a scenario file (from the "
+                       "declarations the loader uses) for editors: e.g. with VS Code's YAML "
+                       "extension, put '# yaml-language-server: $schema=scenario.schema.json' "
+                       "on a scenario file's first line.")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="write it to FILE (default: print it)")
+    p.set_defaults(func=run_schema)
+
+
+def run_schema(args) -> int:
+    import json
+
+    from parley.schema import scenario_schema
+
+    text = json.dumps(scenario_schema(), indent=1) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    from parley.results.store import atomic_write_text
+
+    atomic_write_text(args.out, text)
+    print(f"schema: {printable(str(args.out), 200)}")
+    return 0
 
 
 def run_validate(args) -> int:
@@ -43,7 +69,8 @@ def run_validate(args) -> int:
             problems += exc.problems
     for path in files:
         try:
-            print(printable(f"ok: {_shown(path)} ({_check(Path(path), args.provenance)})"))
+            checked = _check(Path(path), not args.skip_provenance)
+            print(printable(f"ok: {_shown(path)} ({checked})"))
         except ParleyError as exc:
             problems += exc.problems
     for line in problems:
@@ -62,7 +89,7 @@ def _shown(path: Path) -> str:
     return (shipped_reference(path) or str(path)) if path.is_absolute() else str(path)
 
 
-def _check(path: Path, provenance: bool = False) -> str:
+def _check(path: Path, provenance: bool = True) -> str:
     """Load one file as what it is (a sweep file or a scenario); a short description."""
     from parley.cli.common import is_sweep_file
     from parley.errors import ParleyError
