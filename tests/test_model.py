@@ -302,7 +302,20 @@ def test_a_fired_condition_is_narrated(trump_oh):
                                 "pyongyang.test_month_rate": 1.0})
     model = NegotiationModel(scenario=sc, seed=3).run()
     assert model.fired[0][0]
-    assert any("Condition met (test)" in line for line in model.narrator.lines())
+    lines = model.narrator.lines()
+    (line,) = [x for x in lines if "In answer (test), from next month" in x]
+    # told after the test it answers, not before it
+    assert line.index("launches") < line.index("In answer (test)")
+
+
+def test_a_nuclear_breach_is_told_as_a_nuclear_test(trump_oh):
+    """A nuclear test crosses a multiple-warhead ICBM line: the sentence says it was the
+    nuclear test (not an ICBM) and names the line in words."""
+    sc = with_values(trump_oh, {"pyongyang.nuclear_test_rate": 0.2})
+    text = "\n".join(NegotiationModel(scenario=sc, seed=3).run().narrator.lines())
+    assert ("The nuclear test crosses Washington's red line (an ICBM with multiple warheads, "
+            "or a nuclear test): Washington adds sanctions") in text
+    assert "(multiple warhead icbm)" not in text and "sanctions tighten" not in text
 
 
 def test_release_forgets_the_model_in_mesas_registry(trump_oh):

@@ -42,6 +42,7 @@ class Narrator:
         self.i = index
         self.entries: list[MonthEntry] = []
         self._pending: list[str] = []
+        self._reactions: list[str] = []  # conditions met this month: told after what they answer
         self._spoiler: dict[str, bool] = {}
 
     def event(self, event: Any) -> None:
@@ -51,8 +52,9 @@ class Narrator:
     def condition(self, cond: Any, worlds: Any) -> None:
         if worlds[self.i]:
             changes = ", ".join(f"{k} = {v}" for k, v in cond.set.items())
-            self._pending.append(f"Condition met ({cond.when.kind}): "
-                                 f"{cond.actor.capitalize()}: {cond.note} ({changes}).")
+            what = cond.when.kind.replace("_", " ")
+            self._reactions.append(f"In answer ({what}), from next month: "
+                                   f"{cond.actor.capitalize()}: {cond.note} ({changes}).")
 
     def month(self, old: Any) -> None:
         m, a, s, i = self.model, self.model.acts, self.model.state, self.i
@@ -72,6 +74,8 @@ class Narrator:
         for name, talked in a.dialogues:
             if talked[i]:
                 out.append(allies.SAYS["dialogue"].format(name=name.capitalize()))
+        out += self._reactions
+        self._reactions = []
         levels = (f"{TALKS_WORDS[Talks(int(s.talks[i]))]}; tension {s.tension[i]:.2f}, "
                   f"sanctions pressure {s.pressure[i]:.2f}, US-China {s.us_china[i]:.2f}")
         self.entries.append(MonthEntry(m.month, m.spec.month_label(m.month), out, levels))
@@ -111,8 +115,9 @@ class Narrator:
         t, r = a.talks, a.relief
         if a.breach[i]:
             ending = " and talks end." if in_talks(old[i:i + 1])[0] else "."
+            what = "The nuclear test" if a.nuclear[i] else "The ICBM test"
             out.append(provocation.SAYS["breach"].format(
-                line=us["red_line"].replace("_", " "), ending=ending))
+                what=what, line=provocation.RED_LINE_WORDS[us["red_line"]], ending=ending))
         if a.military[i]:
             out.append(provocation.SAYS["military"])
         if t.derail[i]:

@@ -162,10 +162,15 @@ def military_response(u: np.ndarray, st: Stance, c: ProvocationConstants, breach
     return provoked & (u < c.military_response_p)
 
 
+#: each red line in words: what crosses it (a nuclear test crosses every line but none)
+RED_LINE_WORDS = {"none": "none", "nuclear_test": "a nuclear test",
+                  "icbm": "any ICBM or nuclear test",
+                  "multiple_warhead_icbm": "an ICBM with multiple warheads, or a nuclear test"}
 #: what the chronicle says when a rule of this family fires (parley.narrative)
 SAYS = {
     "launch": "Pyongyang launches {n} missile{s}{detail}.",
     "nuclear": "Pyongyang conducts a nuclear test.",
-    "breach": "That crosses Washington's red line ({line}): sanctions tighten{ending}",
+    "breach": "{what} crosses Washington's red line ({line}): Washington adds "
+              "sanctions{ending}",
     "military": "Washington puts military options on the table: a military crisis.",
 }
