@@ -20,6 +20,7 @@ from parley import rules
 from parley._mesa import mesa
 from parley.acts import Acts
 from parley.agents import ROLE_CLASSES, Actor, activation_order
+from parley.errors import ScenarioError
 from parley.narrative import Narrator
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES  # noqa: F401 (re-exported)
 from parley.randomness import SEED_MAX, Draws
@@ -90,6 +91,15 @@ class WorldState:
 
 
 
+def _checked_seed(seed: Any) -> int:
+    """A run seed as a plain int in [0, 2**63), or one ScenarioError line."""
+    if isinstance(seed, np.integer):
+        seed = int(seed)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise ScenarioError([f"seed {seed!r}: must be a whole number in [0, 2**63)"[:200]])
+    return seed
+
+
 class NegotiationModel(mesa.Model):
     """US-DPRK negotiations over a presidential term, one step per month.
 
@@ -115,6 +125,8 @@ class NegotiationModel(mesa.Model):
                  **stance: Any):
         if seed is None and isinstance(rng, int | np.integer):
             seed = int(rng)  # Mesa >= 3.5 passes the seed as ``rng``
+        if seed is not None:
+            seed = _checked_seed(seed)
         # rng=, not seed=: Mesa 3.5 warns (FutureWarning) on seed=; 3.3 takes either the same way
         super().__init__(rng=seed if seed is not None else rng)
         if not isinstance(scenario, Scenario):

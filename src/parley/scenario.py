@@ -452,7 +452,10 @@ def check_value(decl: P.Param, value: Any, allow_range: bool) -> str | None:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    """A finite int or float (not a bool; NaN and infinities are not values of a stance)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    return v == v and v not in (float("inf"), float("-inf"))
 
 
 def _check_actors(where: str, doc: ScenarioDoc, problems: list[str]) -> dict[str, Actor]:
@@ -607,6 +610,8 @@ def with_values(scenario: Scenario, values: dict[str, Any],
     raw = copy.deepcopy(scenario.resolved)
     for path, val in values.items():
         keys, decl = split_path(scenario, path)
+        if type(val).__module__ == "numpy" and getattr(val, "ndim", 1) == 0:
+            val = val.item()  # a numpy scalar (a sweep grid, batch_run) as the plain value
         if P.is_ladder(decl) and _is_number(val):
             val = P.ladder_word(val)  # a ladder stance set by its number (sweeps, sliders)
         node = raw

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from parley import defaults
+from parley.errors import ScenarioError
 from parley.experiments.batch import (
     MAX_RUNS,
     BatchOptions,
@@ -161,6 +162,9 @@ def compare(scenarios: Sequence[ScenarioLike], runs: int = defaults.RUNS,
     options = BatchOptions(runs=runs, seed=seed, chunk=chunk, precision=precision,
                            max_runs=max_runs, reference=reference, jobs=jobs,
                            parameter_draws=parameter_draws, posterior=posterior)
+    if isinstance(scenarios, str | Path | Scenario):
+        raise ScenarioError([f"compare: give a list of scenarios, not one ({scenarios!r}"[:200]
+                             + "); parley.run takes one"])
     return _batch(list(scenarios), "compare", options, out, executor, progress)
 
 
@@ -191,6 +195,9 @@ def hindcast(scenarios: Sequence[ScenarioLike] = (), runs: int = defaults.HINDCA
 def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
            out: str | Path | None, executor: ExecutorLike, progress: Progress):
     options.check()
+    if not items:
+        raise ScenarioError([f"{kind}: give one or more scenarios (files, folders or "
+                             "parley:NAME)"])
     scenarios = load_scenarios(items)
     sources = [str(i) for i in items if not isinstance(i, Scenario)] or None
     runner = _executor(executor, options.jobs)  # first: a failure here leaves no folder

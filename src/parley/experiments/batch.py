@@ -71,8 +71,26 @@ class BatchOptions:
     parameter_draws: int = defaults.PARAMETER_DRAWS
     posterior: str | Path | None = None
 
+    #: the options that must be whole numbers (None allowed where the default is None)
+    WHOLE = ("runs", "seed", "chunk", "max_runs", "jobs", "parameter_draws")
+
+    def __post_init__(self) -> None:
+        for name in self.WHOLE:  # numpy integers (a notebook's np.int64) are plain ints here
+            value = getattr(self, name)
+            if hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0 and \
+                    value.dtype.kind in "iu":
+                setattr(self, name, int(value))
+
     def check(self) -> None:
-        """Raise ScenarioError naming every option out of range."""
+        """Raise ScenarioError naming every option out of range (or of the wrong type: a
+        seed of 1.5 is refused, not rounded)."""
+        wrong = [f"--{n.replace('_', '-')} {getattr(self, n)!r}: must be a whole number"
+                 for n in self.WHOLE if not _whole(getattr(self, n), none_ok=n == "jobs")]
+        if self.precision is not None and (isinstance(self.precision, bool) or not isinstance(
+                self.precision, int | float) or self.precision != self.precision):
+            wrong.append(f"--precision {self.precision!r}: must be a number")
+        if wrong:
+            raise ScenarioError(wrong)
         problems = []
         if not 1 <= self.runs <= MAX_RUNS:
             problems.append(f"--runs {self.runs}: allowed 1 to {MAX_RUNS:,}")
@@ -104,6 +122,12 @@ class BatchOptions:
     @property
     def worlds_per_draw(self) -> int:
         return self.runs // self.parameter_draws if self.parameter_draws else self.runs
+
+
+def _whole(value: object, none_ok: bool = False) -> bool:
+    if value is None:
+        return none_ok
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 # ---------------------------------------------------------------- driver
