@@ -283,7 +283,8 @@ def test_too_few_runs_is_one_clear_error(tmp_path, runs):
                            "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"error: --runs {runs}: allowed 2 to 10,000,000"
+    assert proc.stderr.strip() == (f"error: --runs {runs}: allowed 2 to 200,000 (every world's "
+                                   "monthly path is kept)")
     assert not (tmp_path / "out").exists()
 
 

@@ -598,3 +598,16 @@ def test_a_scenario_anywhere_extends_a_shipped_one_by_package_reference(tmp_path
     assert cli("validate", hindcast, cwd=tmp_path).returncode == 0
     (tmp_path / "escape.yaml").write_text("extends: parley:../pyproject.toml\ntitle: x\n")
     one_error(cli("validate", tmp_path / "escape.yaml"), "outside")
+
+
+@pytest.mark.parametrize("args", [
+    ["hindcast", "--runs", "100000000"], ["forecast", "--runs", "100000000"],
+    ["explain", TRUMP, TRUMP, "--permutations", "1000000000"],
+    ["calibrate", "--dynamics", "--particles", "1000000000"],
+    ["calibrate", "--dynamics", "--workers", "1000"],
+])
+def test_work_beyond_the_declared_budget_is_refused_at_once(args, tmp_path):
+    """Each bound of parley.defaults is checked before any work starts (issue 24)."""
+    one_error(cli(*args, cwd=tmp_path, timeout=60), "allowed 1 to" if "--runs" not in args
+              else "allowed 2 to")
+    assert not any(tmp_path.iterdir())

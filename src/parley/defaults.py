@@ -27,6 +27,16 @@ MAX_RUNS = 10_000_000
 PRECISION_MAX_RUNS = 200_000
 #: parameter draws of one batch, at most
 MAX_DRAWS = 10_000
+#: worlds per term of a hindcast or forecast, at most (every path is kept: 96 bytes a
+#: world and term, so 200,000 worlds x 9 terms is about 170 MB)
+MAX_HINDCAST_RUNS = 200_000
+#: sampled orders of ``explain``, at most
+MAX_PERMUTATIONS = 10_000
+#: ``calibrate --dynamics`` bounds: particles, generations, worlds per term, workers
+MAX_PARTICLES = 100_000
+MAX_GENERATIONS = 100
+MAX_CALIBRATION_WORLDS = 100_000
+MAX_WORKERS = 64
 
 #: how tasks are run: in worker processes on this machine, on a Dask cluster, or in process
 EXECUTORS = ("local", "dask", "serial")

@@ -249,8 +249,9 @@ def run_explain(args) -> int:
 
     if msg := _bad_args(args):
         return _fail(msg)
-    if args.permutations < 1:
-        return _fail(f"--permutations: must be at least 1 (got {args.permutations})")
+    if not 1 <= args.permutations <= defaults.MAX_PERMUTATIONS:
+        return _fail(f"--permutations: allowed 1 to {defaults.MAX_PERMUTATIONS:,} "
+                     f"(got {args.permutations})")
     a = require_runnable(load_scenario(args.a))
     b = require_runnable(load_scenario(args.b))
     table = explain(a, b, runs=args.runs, seed=args.seed, outcomes=HEADLINE,

@@ -140,9 +140,11 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
     from parley.experiments import abc
     from parley.results.store import atomic_write_json
 
-    for name in ("particles", "generations", "worlds", "workers"):
-        if getattr(args, name) < 1:
-            raise ParleyError(f"--{name} must be a positive integer")
+    bounds = {"particles": defaults.MAX_PARTICLES, "generations": defaults.MAX_GENERATIONS,
+              "worlds": defaults.MAX_CALIBRATION_WORLDS, "workers": defaults.MAX_WORKERS}
+    for name, most in bounds.items():
+        if not 1 <= getattr(args, name) <= most:
+            raise ParleyError(f"--{name} {getattr(args, name)}: allowed 1 to {most:,}")
     _require_extras(args.executor)
     from parley.analysis.terms import load_terms
 

@@ -279,8 +279,10 @@ def check_options(runs: int, seed: int, chunk: int,
         problems.append(f"--parameter-draws {parameter_draws}: allowed 0 to "
                         f"{defaults.MAX_DRAWS:,}")
 
-    if not 2 <= runs <= defaults.MAX_RUNS:
-        problems.append(f"--runs {runs}: allowed 2 to {defaults.MAX_RUNS:,}")
+    if isinstance(runs, bool) or not isinstance(runs, int) or not (
+            2 <= runs <= defaults.MAX_HINDCAST_RUNS):
+        problems.append(f"--runs {runs!r}: allowed 2 to {defaults.MAX_HINDCAST_RUNS:,} "
+                        "(every world's monthly path is kept)")
     if not 0 <= seed < 2**63:
         problems.append("--seed must be an integer in [0, 2**63)")
     if chunk < 1:
