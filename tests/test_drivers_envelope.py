@@ -28,7 +28,7 @@ from parley.randomness import Draws, run_seeds
 from parley.scenario import with_values
 from parley.scenario_files import load_scenario
 
-DOMINANT = "pyongyang.attitude_threshold"  # a source; the largest driver of P(talks)
+DOMINANT = "pyongyang.attitude_threshold"  # a reading (Yeo); the largest driver of P(talks)
 KEPT = (DOMINANT, "washington.alliance_coordination", "dynamics.walkout_hazard",
         "dynamics.deal_p_working")
 # the two constants cannot move P(talks resumed): the walkout hazard and the chance of a
@@ -45,7 +45,7 @@ def trump_oh(scenario_dir):
 @pytest.fixture(scope="module")
 def toy(trump_oh):
     """trump_oh with every value of its envelope held at its midpoint but four:
-    one source (the dominant one), one assumption and two rule constants."""
+    one reading (the dominant one), one assumption and two rule constants."""
     held = {v.path: (v.low + v.high) / 2 for v in envelope_values(trump_oh)
             if v.path not in KEPT}
     return with_values(trump_oh, held, "held for the test")
@@ -63,9 +63,9 @@ def rows(result, level=None):
 
 def test_the_toy_keeps_exactly_the_four_values_with_their_kinds(toy):
     kinds = {v.path: v.kind for v in envelope_values(toy)}
-    assert kinds == {DOMINANT: "source", "washington.alliance_coordination": "assumption",
+    assert kinds == {DOMINANT: "reading", "washington.alliance_coordination": "assumption",
                      "dynamics.walkout_hazard": "constant", "dynamics.deal_p_working": "constant"}
-    assert kind_counts(toy) == {"source": 1, "reading": 0, "assumption": 1, "constant": 2}
+    assert kind_counts(toy) == {"source": 0, "reading": 1, "assumption": 1, "constant": 2}
 
 
 def test_a_point_of_the_design_runs_as_the_draw_it_stands_for(trump_oh):
@@ -90,12 +90,12 @@ def test_the_dominant_value_has_the_largest_index_and_its_kind_the_largest_share
     values = rows(toy_result, "value")
     assert values["total"].idxmax() == DOMINANT
     assert values["first_order"].idxmax() == DOMINANT
-    # N = 128 points: the bootstrap half-widths are ~0.1; the source's share is ~0.9
+    # N = 128 points: the bootstrap half-widths are ~0.1; the reading's share is ~0.9
     assert values.loc[DOMINANT, "first_order"] > 0.5
-    share = rows(toy_result).loc[[f"kind:{k}" for k in ("source", "assumption", "constant")],
+    share = rows(toy_result).loc[[f"kind:{k}" for k in ("reading", "assumption", "constant")],
                                  "share"]
-    assert share.idxmax() == "kind:source"
-    assert share["kind:source"] > share.drop("kind:source").max() + 0.3
+    assert share.idxmax() == "kind:reading"
+    assert share["kind:reading"] > share.drop("kind:reading").max() + 0.3
 
 
 def test_values_that_cannot_move_the_outcome_have_indices_of_exactly_zero(toy_result):
@@ -174,13 +174,13 @@ def test_every_row_of_a_real_scenario_is_labelled_and_the_kind_design_matches(tr
 
 def test_the_kind_table_has_one_line_per_scenario_with_counts_and_shares(toy_result):
     summary = kind_shares(toy_result)
-    assert summary["counts"] == {"source": 1, "reading": 0, "assumption": 1, "constant": 2}
-    assert summary["shares"]["reading"] == (0.0, 0.0)  # no reading: no share
+    assert summary["counts"] == {"source": 0, "reading": 1, "assumption": 1, "constant": 2}
+    assert summary["shares"]["source"] == (0.0, 0.0)  # no source: no share
     text = kind_shares_table([summary, {**summary, "scenario": "again"}])
     lines = text.splitlines()
     assert len(lines) == 4 and lines[0].startswith("| scenario |")
     assert "noise" in lines[0] and "interactions" in lines[0]
-    assert "| 1 / 0 / 1 / 2 |" in lines[2] and lines[3].startswith("| again |")
+    assert "| 0 / 1 / 1 / 2 |" in lines[2] and lines[3].startswith("| again |")
     assert lines[2].split(" | ")[5] == "-"  # the reading column: no value of that kind
 
 

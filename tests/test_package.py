@@ -275,5 +275,5 @@ def test_the_wheel_runs_without_the_checkout(wheel, tmp_path):
     assert "sanders" in out and "biden" in out
     run("-m", "parley", "run", "mine.yaml", "--runs", "30", "--no-plots", "--out", "m",
         "--executor", "serial")
-    assert "Live forecast" in run("-m", "parley", "hindcast", "--runs", "10", "--no-plots",
+    assert "Live forecast" in run("-m", "parley", "hindcast", "--runs", "40", "--no-plots",
                                   "--out", "h")

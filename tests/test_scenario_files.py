@@ -32,7 +32,7 @@ ADMINISTRATION = ["biden", "bloomberg", "buttigieg", "klobuchar", "sanders", "tr
 #: the contested-stance variants (issue 20.6), shipped beside their originals
 VARIANTS = ["klobuchar_as_buttigieg", "trump_oh_precondition_down", "trump_oh_precondition_up",
             "warren_yeo_summary"]
-SHIPPED = sorted(ADMINISTRATION + VARIANTS)
+COMPARED = sorted(ADMINISTRATION + VARIANTS)  # what parley compare runs with no argument
 A = "a reason long enough"
 
 
@@ -97,7 +97,7 @@ def test_bad_package_references_are_one_bounded_line(elsewhere):
 def test_load_scenario_and_folders_take_references(elsewhere):
     assert load_scenario("parley:biden").name == "biden"
     assert load_scenario("warren").path == SHIPPED / "warren.yaml"
-    assert [p.stem for p in scenario_files(["parley:"])] == SHIPPED
+    assert [p.stem for p in scenario_files(["parley:"])] == COMPARED
     assert len(scenario_files(["parley:hindcast", "live"])) == 9
 
 
@@ -359,9 +359,9 @@ def test_run_and_compare_take_shipped_names_from_anywhere(elsewhere, capsys):
     assert main(["compare", "--runs", "20", "--executor", "serial", "--no-plots",
                  "--out", "c"]) == 0
     manifest = json.loads((elsewhere / "c" / "manifest.json").read_text())
-    assert sorted(s["name"] for s in manifest["scenarios"]) == SHIPPED
+    assert sorted(s["name"] for s in manifest["scenarios"]) == COMPARED
     mine = later(elsewhere, "2021-01", name="mine")
     assert main(["compare", str(mine), "--shipped", "--runs", "20", "--executor", "serial",
                  "--no-plots", "--out", "m"]) == 0
     manifest = json.loads((elsewhere / "m" / "manifest.json").read_text())
-    assert len(manifest["scenarios"]) == len(SHIPPED) + 1
+    assert len(manifest["scenarios"]) == len(COMPARED) + 1
