@@ -102,6 +102,18 @@ def write_parquet(csv_path: str | os.PathLike[str], parquet_path: str | os.PathL
     return rows
 
 
+def record_format(folder: Path, manifest: dict[str, Any], fmt: str, new_job: bool) -> None:
+    """Keep the job's table format in its manifest (``format``; absent means csv) and, for a
+    new parquet job, in its replay command; written at once, so that ``--resume`` of an
+    interrupted job writes the same files."""
+    from parley.results.manifest import write_manifest
+
+    if new_job and fmt != "csv" and isinstance(manifest.get("command"), str):
+        manifest["command"] += f" --format {fmt}"
+    manifest["format"] = fmt
+    write_manifest(folder, manifest)
+
+
 def write_parquet_beside(folder: Path, csv_names: tuple[str, ...] = ("runs.csv",)
                          ) -> list[Path]:
     """Write the Parquet copy of each of ``csv_names`` present in ``folder``; the paths
