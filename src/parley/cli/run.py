@@ -8,6 +8,7 @@ from pathlib import Path
 
 from parley import defaults
 from parley.cli.common import add_batch_options, finish, prepared, progress_bar
+from parley.results.formats import FORMATS
 
 log = logging.getLogger("parley.cli")
 
@@ -18,6 +19,7 @@ def register(sub) -> None:
                    help="scenario YAML file, or a shipped one by name (biden, parley:biden)")
     add_batch_options(p)
     _adaptive_options(p)
+    add_format_option(p, "runs.parquet")
     p.set_defaults(func=lambda a: run_experiment(a, compare=False))
     p = sub.add_parser("compare", help="run scenarios on the same seeds and rank them")
     p.add_argument("scenarios", nargs="*",
@@ -29,6 +31,7 @@ def register(sub) -> None:
                    help="scenario the others are compared to (default trump_oh, else the first)")
     add_batch_options(p)
     _adaptive_options(p)
+    add_format_option(p, "runs.parquet")
     p.set_defaults(func=lambda a: run_experiment(a, compare=True))
 
 
@@ -47,6 +50,58 @@ def _adaptive_options(p) -> None:
     p.add_argument("--posterior", type=Path, default=None, metavar="FILE",
                    help="draw the parameters from this posterior file (default: the "
                         "assumption envelope of the scenarios)")
+
+
+def add_format_option(p, parquet: str) -> None:
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help=f"csv (default), or parquet: also write {parquet} beside the CSV once "
+                        "the job completes (the parquet extra; the CSV stays the record that "
+                        "--resume and verify read). --resume keeps the format the job began "
+                        "with; --format there replaces it")
+
+
+def chosen_format(args: argparse.Namespace, command: str) -> str:
+    """--format, else (with --resume) the format the job began with, else csv; with parquet,
+    the missing extra is one error here, before any folder is made or any world simulated."""
+    from parley.results.formats import require_pyarrow
+
+    fmt = args.format or (recorded_format(args.resume) if args.resume else "csv")
+    if fmt == "parquet":
+        require_pyarrow(f"parley {command} --format parquet")
+    return fmt
+
+
+def recorded_format(folder: Path) -> str:
+    """The ``format`` in a results folder's manifest (csv if none: a folder from before
+    --format, or one the resume itself will refuse with its own error)."""
+    from parley.errors import ParleyError
+    from parley.results.load import read_json
+
+    try:
+        manifest = read_json(folder / "manifest.json", "manifest")
+    except ParleyError:
+        return "csv"
+    fmt = manifest.get("format") if isinstance(manifest, dict) else None
+    return fmt if fmt in FORMATS else "csv"
+
+
+def with_format(started: tuple, fmt: str, resumed: bool) -> tuple:
+    """A started (job, manifest) with the format kept in its manifest (record_format)."""
+    from parley.results.formats import record_format
+
+    job, manifest = started
+    record_format(job.store.folder, manifest, fmt, new_job=not resumed)
+    return job, manifest
+
+
+def write_formats(folder: Path, manifest: dict, fmt: str, csv_names: tuple[str, ...]
+                  ) -> list[Path]:
+    """The Parquet copies of a completed job's CSV files (none with csv)."""
+    from parley.results.formats import write_parquet_beside
+
+    if fmt != "parquet" or manifest.get("status") != "complete":
+        return []
+    return write_parquet_beside(folder, csv_names)
 
 
 def batch_options(args: argparse.Namespace):
@@ -118,7 +173,9 @@ def run_experiment(args: argparse.Namespace, compare: bool) -> int:
 
         sources.append(PACKAGE_PREFIX)  # the shipped administration scenarios
     kind = "compare" if compare else "run"
-    executor, batch, manifest = prepared(args, lambda: start_or_resume(args, sources, kind))
+    fmt = chosen_format(args, kind)
+    executor, batch, manifest = prepared(args, lambda: with_format(
+        start_or_resume(args, sources, kind), fmt, bool(args.resume)))
     per_row = len(batch.scenarios) * batch.tasks_per_chunk_row  # worlds x scenarios x draws
     with progress_bar(per_row * manifest["target_runs"], batch.done_runs * per_row) as bar:
         summary = execute(batch, manifest, executor, bar.update,
@@ -127,4 +184,8 @@ def run_experiment(args: argparse.Namespace, compare: bool) -> int:
     if manifest["precision"]:
         print(f"precision: widest 95% half-width {batch.max_half_width():.4f} "
               f"(target {manifest['precision']}) after {batch.done_runs:,} runs per scenario")
-    return finish(batch.store.folder, batch.errors, args.no_plots)
+    tables = write_formats(batch.store.folder, manifest, fmt, ("runs.csv",))
+    code = finish(batch.store.folder, batch.errors, args.no_plots)
+    for path in tables:
+        print(f"results: {path}")
+    return code

@@ -13,6 +13,7 @@ from parley.cli.common import (
     prepared,
     progress_bar,
 )
+from parley.cli.run import add_format_option, chosen_format, with_format, write_formats
 
 METHODS = ("grid", "lhs", "morris", "sobol")  # as parley.experiments.sweep.METHODS
 VARY_HELP = "PATH=LOW:HIGH:STEPS, e.g. washington.outreach_rate=0:1:11"
@@ -44,6 +45,7 @@ def register(sub) -> None:
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
                    help="complete an interrupted sweep in DIR")
     p.add_argument("--save-runs", action="store_true", help="also write runs.csv (every run)")
+    add_format_option(p, "points.parquet (and runs.parquet with --save-runs)")
     p.add_argument("--no-plots", action="store_true", help="do not draw figures at the end")
     p.add_argument("--outcome", choices=BINARY_OUTCOMES + COUNT_OUTCOMES, default=None,
                    help="outcome the sensitivity indices analyse (default talks_resumed)")
@@ -93,10 +95,16 @@ def run_sweep(args: argparse.Namespace) -> int:
     from parley.experiments.sweep import execute_sweep, format_report
 
     check_limits(args)
-    executor, sweep, manifest = prepared(args, lambda: start_or_resume(args))
+    fmt = chosen_format(args, "sweep")
+    executor, sweep, manifest = prepared(args, lambda: with_format(
+        start_or_resume(args), fmt, bool(args.resume)))
     total = sweep.n_points * sweep.spec.runs_per_point
     with progress_bar(total, sweep.done_runs()) as bar:
         results = execute_sweep(sweep, manifest, executor, bar.update,
                                 args.executor)
     print(format_report(sweep, results))
-    return finish(sweep.folder, sweep.errors, args.no_plots)
+    tables = write_formats(sweep.folder, manifest, fmt, ("points.csv", "runs.csv"))
+    code = finish(sweep.folder, sweep.errors, args.no_plots)
+    for path in tables:
+        print(f"results: {path}")
+    return code

@@ -136,16 +136,17 @@ def run(scenario: ScenarioLike, runs: int = defaults.RUNS, seed: int = defaults.
         jobs: int | None = None, chunk: int = DEFAULT_CHUNK, precision: float | None = None,
         max_runs: int = defaults.PRECISION_MAX_RUNS, progress: Progress = None,
         parameter_draws: int = defaults.PARAMETER_DRAWS,
-        posterior: str | Path | None = None) -> BatchResult:
+        posterior: str | Path | None = None, format: str = "csv") -> BatchResult:
     """Monte Carlo runs of one scenario (``parley run``).
 
     ``parameter_draws=K`` runs every world under K parameter draws (from
     ``posterior``, else from the assumption envelope): ``runs`` worlds per draw.
+    ``format="parquet"`` also writes runs.parquet into ``out`` (``--format parquet``).
     """
     options = BatchOptions(runs=runs, seed=seed, chunk=chunk, precision=precision,
                            max_runs=max_runs, jobs=jobs, parameter_draws=parameter_draws,
                            posterior=posterior)
-    return _batch([scenario], "run", options, out, executor, progress)
+    return _batch([scenario], "run", options, out, executor, progress, format)
 
 
 def compare(scenarios: Sequence[ScenarioLike], runs: int = defaults.RUNS,
@@ -154,10 +155,10 @@ def compare(scenarios: Sequence[ScenarioLike], runs: int = defaults.RUNS,
             chunk: int = DEFAULT_CHUNK, precision: float | None = None,
             max_runs: int = defaults.PRECISION_MAX_RUNS, progress: Progress = None,
             parameter_draws: int = defaults.PARAMETER_DRAWS,
-            posterior: str | Path | None = None) -> BatchResult:
+            posterior: str | Path | None = None, format: str = "csv") -> BatchResult:
     """Scenarios (files, folders or Scenario objects) on the same seeds (``parley compare``).
 
-    ``parameter_draws`` and ``posterior`` as in :func:`run`.
+    ``parameter_draws``, ``posterior`` and ``format`` as in :func:`run`.
     """
     options = BatchOptions(runs=runs, seed=seed, chunk=chunk, precision=precision,
                            max_runs=max_runs, reference=reference, jobs=jobs,
@@ -165,7 +166,7 @@ def compare(scenarios: Sequence[ScenarioLike], runs: int = defaults.RUNS,
     if isinstance(scenarios, str | Path | Scenario):
         raise ScenarioError([f"compare: give a list of scenarios, not one ({scenarios!r}"[:200]
                              + "); parley.run takes one"])
-    return _batch(list(scenarios), "compare", options, out, executor, progress)
+    return _batch(list(scenarios), "compare", options, out, executor, progress, format)
 
 
 def hindcast(scenarios: Sequence[ScenarioLike] = (), runs: int = defaults.HINDCAST_RUNS,
@@ -193,21 +194,25 @@ def hindcast(scenarios: Sequence[ScenarioLike] = (), runs: int = defaults.HINDCA
 
 
 def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
-           out: str | Path | None, executor: ExecutorLike, progress: Progress):
+           out: str | Path | None, executor: ExecutorLike, progress: Progress,
+           fmt: str = "csv"):
     options.check()
     if not items:
         raise ScenarioError([f"{kind}: give one or more scenarios (files, folders or "
                              "parley:NAME)"])
+    _check_format(kind, fmt, out)
     scenarios = load_scenarios(items)
     sources = [str(i) for i in items if not isinstance(i, Scenario)] or None
     runner = _executor(executor, options.jobs)  # first: a failure here leaves no folder
     with _folder(out) as folder:
         try:
             batch, manifest = new_batch(scenarios, options, folder, kind, sources)
+            _record_format(folder, manifest, fmt)
         except BaseException:
             runner.close()
             raise
         details = execute(batch, manifest, runner, progress)
+        _write_formats(folder, fmt, ("runs.csv",))
         result = BatchResult(
             runs=pd.read_csv(folder / "runs.csv"), summary=_scenario_table(details),
             comparison=(pd.DataFrame(details["comparison"]["rows"])
@@ -247,14 +252,17 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
           seed: int | None = None, outcome: str | None = None, threshold: float | None = None,
           out: str | Path | None = None, executor: ExecutorLike = "local",
           jobs: int | None = None, chunk: int = DEFAULT_CHUNK, save_runs: bool = True,
-          boxes: str = "tree", progress: Progress = None) -> SweepResult:
+          boxes: str = "tree", progress: Progress = None,
+          format: str = "csv") -> SweepResult:
     """A scenario over a design of parameter values (``parley sweep``).
 
     ``vary`` holds ``"PATH=LOW:HIGH[:STEPS]"`` texts, as ``--vary`` does;
     ``file`` a sweep file whose settings the other arguments override.
+    ``format="parquet"`` also writes points.parquet (and runs.parquet) into ``out``.
     """
     from parley.experiments.sweep import build_spec, execute_sweep, new_sweep
 
+    _check_format("sweep", format, out)
     spec = build_spec(file, list(vary) if vary else None, scenario=scenario, method=method,
                       samples=samples, runs_per_point=runs_per_point, seed=seed,
                       outcome=outcome, threshold=threshold)
@@ -262,11 +270,13 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
     with _folder(out) as folder:
         try:
             job, manifest = new_sweep(spec, folder, chunk, save_runs, boxes, file)
+            _record_format(folder, manifest, format)
         except BaseException:
             runner.close()
             raise
         found = execute_sweep(job, manifest, runner, progress,
                               executor if isinstance(executor, str) else "custom")
+        _write_formats(folder, format, ("points.csv", "runs.csv"))
         runs_path = folder / "runs.csv"
         return SweepResult(
             runs=pd.read_csv(runs_path) if runs_path.exists() else pd.DataFrame(),
@@ -310,6 +320,35 @@ def _folder(out: str | Path | None) -> Iterator[Path]:
 
 def _kept(folder: Path, out: str | Path | None) -> Path | None:
     return folder if out is not None else None
+
+
+def _check_format(what: str, fmt: str, out: str | Path | None) -> None:
+    """``format=`` checked before anything runs: a known one, a folder to keep it, the
+    parquet extra installed."""
+    from parley.errors import ParleyError
+    from parley.results.formats import FORMATS, require_pyarrow
+
+    if fmt not in FORMATS:
+        raise ParleyError([f"{what}: format={fmt!r}"[:200] + ": allowed 'csv' or 'parquet'"])
+    if fmt == "parquet":
+        if out is None:
+            raise ParleyError([f"{what}: format='parquet' writes its file into out=; give "
+                               "out=FOLDER (the returned data frames need no file)"])
+        require_pyarrow(f"parley.{what}(format='parquet')")
+
+
+def _record_format(folder: Path, manifest: dict[str, Any], fmt: str) -> None:
+    if fmt != "csv":  # csv is what a manifest without a format means
+        from parley.results.formats import record_format
+
+        record_format(folder, manifest, fmt, new_job=True)
+
+
+def _write_formats(folder: Path, fmt: str, csv_names: tuple[str, ...]) -> None:
+    if fmt == "parquet":
+        from parley.results.formats import write_parquet_beside
+
+        write_parquet_beside(folder, csv_names)
 
 
 def _executor(executor: ExecutorLike, jobs: int | None) -> Executor:
