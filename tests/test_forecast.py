@@ -100,3 +100,10 @@ def test_the_command_prints_registers_and_scores(tmp_path):
     assert scored.returncode == 0 and "happened yes" in scored.stdout
     bad = cli("--score", "--cutoff", "2017-12", "--registry", reg)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--score" in bad.stderr
+
+
+def test_the_api_forecast_is_a_frame_with_the_result_attached(tmp_path):
+    frame = parley.forecast(runs=100, parameter_draws=4, seed=3, register_in=tmp_path)
+    assert list(frame.columns) == ["month", "p_new_spell_by"]
+    assert frame["month"].iloc[0] == "2026-01" and len(frame) == 36
+    assert frame.attrs["term"] == "trump_2025" and Path(frame.attrs["file"]).is_file()

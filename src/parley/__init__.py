@@ -13,18 +13,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __all__ = ["NegotiationModel", "ParleyError", "Scenario", "ScenarioError", "__version__",
-           "calibrate", "compare", "hindcast", "load_scenario", "run", "sweep"]
+           "calibrate", "compare", "forecast", "hindcast", "load_scenario", "run", "sweep"]
 
 _API = "parley.experiments.api"
 _LAZY = {"NegotiationModel": "parley.model", "Scenario": "parley.scenario",
          "ScenarioError": "parley.errors", "ParleyError": "parley.errors",
          "load_scenario": "parley.scenario_files", "run": _API, "compare": _API, "hindcast": _API,
+         "forecast": _API,
          "sweep": _API, "calibrate": _API}
 
 if TYPE_CHECKING:
     __version__: str
     from parley.errors import ParleyError, ScenarioError
-    from parley.experiments.api import calibrate, compare, hindcast, run, sweep
+    from parley.experiments.api import calibrate, compare, forecast, hindcast, run, sweep
     from parley.model import NegotiationModel
     from parley.scenario import Scenario
     from parley.scenario_files import load_scenario

@@ -169,24 +169,47 @@ def compare(scenarios: Sequence[ScenarioLike], runs: int = defaults.RUNS,
     return _batch(list(scenarios), "compare", options, out, executor, progress, format)
 
 
+def forecast(scenario: ScenarioLike | None = None, runs: int = defaults.HINDCAST_RUNS,
+             seed: int = defaults.SEED, parameter_draws: int = defaults.PARAMETER_DRAWS,
+             cutoff: str | None = None, register_in: str | Path | None = None
+             ) -> pd.DataFrame:
+    """``parley forecast``: P(a new spell of talks has begun by each month) of the current
+    term (default the shipped live one) given the record to ``cutoff``; one row a month,
+    the whole result (drivers, matching check, interval over draws) in ``.attrs``.
+    ``register_in`` writes it to a registry folder too (its path in ``.attrs["file"]``)."""
+    from parley.experiments import forecast as fc
+
+    result = fc.forecast(scenario, runs, seed, parameter_draws, cutoff)
+    frame = pd.DataFrame({"month": result["months"], "p_new_spell_by": result["p_by_month"]})
+    frame.attrs.update(result)
+    if register_in is not None:
+        frame.attrs["file"] = str(fc.register(result, Path(register_in)))
+    return frame
+
+
 def hindcast(scenarios: Sequence[ScenarioLike] = (), runs: int = defaults.HINDCAST_RUNS,
              seed: int = defaults.SEED, out: str | Path | None = None,
              executor: ExecutorLike = defaults.EXECUTOR, jobs: int | None = None,
-             chunk: int = defaults.CHUNK, progress: Progress = None) -> HindcastResult:
+             chunk: int = defaults.CHUNK, progress: Progress = None,
+             parameter_draws: int = defaults.PARAMETER_DRAWS) -> HindcastResult:
     """Every US term since 1993 beside the record, scored, and the live forecast
-    (``parley hindcast``); ``scenarios`` defaults to the shipped hindcast and live files."""
+    (``parley hindcast``); ``scenarios`` defaults to the shipped hindcast and live files.
+    ``scores`` holds the model's and every baseline's scores per target
+    (``scores["new_spell"]["term"]["persistence"]["log"]``)."""
     from parley.experiments.hindcast import execute_hindcast, new_hindcast
 
     runner = _executor(executor, jobs)
     with _folder(out) as folder:
         try:
-            job, _manifest = new_hindcast(list(scenarios) or None, runs, seed, folder, chunk)
+            job, _manifest = new_hindcast(list(scenarios) or None, runs, seed, folder, chunk,
+                                          parameter_draws)
         except BaseException:
             runner.close()
             raise
         table = execute_hindcast(job, _manifest, runner, progress)
         kept = _kept(folder, out)
-    scores = {k: v for k, v in table.items() if k.startswith(("brier", "log"))}
+    scores = {k: {"term": t["term"], "month": t["month"]}
+              for k, t in table.get("targets", {}).items()}
     return HindcastResult(terms=pd.DataFrame([{k: v for k, v in r.items() if k != "patterns"}
                                               for r in table["rows"]]),
                           live=pd.DataFrame(table["live"]), scores=scores, details=table,
