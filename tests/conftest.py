@@ -20,3 +20,24 @@ def trump_oh():
 @pytest.fixture(scope="session")
 def scenario_dir() -> Path:
     return SCENARIOS
+
+
+#: Files whose tests run whole commands in subprocesses, fit, execute notebooks or run
+#: thousands of worlds: the slow lane.  `pytest -m "not slow"` is the fast lane (the
+#: behaviour of the rules, the model, the loader, the statistics, the outputs); CI runs
+#: everything.  A test elsewhere can still carry @pytest.mark.slow itself.
+SLOW_FILES = frozenset({
+    "test_abc.py", "test_api_scripts.py", "test_batch.py", "test_calibration.py",
+    "test_claims.py", "test_drivers_envelope.py", "test_ema.py", "test_forecast.py",
+    "test_hindcast.py", "test_mechanisms.py", "test_notebooks.py", "test_package.py",
+    "test_parameter_uncertainty.py", "test_parquet.py", "test_provenance_audit.py",
+    "test_reliability.py", "test_report.py", "test_sweep.py", "test_verify.py",
+    "test_viz.py",
+})
+
+
+def pytest_collection_modifyitems(items):
+    slow = pytest.mark.slow
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(slow)
