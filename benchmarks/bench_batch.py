@@ -1,21 +1,32 @@
-"""Batch throughput, scaling, Mesa comparison and memory: one command, figures printed.
+"""Batch throughput against the model's own speed, scaling and memory: one command, one table.
 
     python benchmarks/bench_batch.py [--scenario scenarios/biden.yaml] [--runs 100000]
+        [--large 1000000] [--small 10000] [--baseline-python OTHER_TREE/.venv/bin/python]
 
-Measures, in one invocation on a shipped scenario:
-  * runs per second of ``parley run`` for --runs at 1 and at 2 workers, whole
-    command included (start-up, writing runs.csv and summary.json);
-  * 1,000 runs through ``mesa.batch_run`` (one world per model, 1 process)
-    against parley's own rate, as a ratio;
-  * peak resident memory of the whole command (its process tree) at a tenth
-    of --runs and at --runs, to show memory flat in the number of runs.
-Targets (2-core machine): >= 10,000 runs/s with 2 workers, >= 1.7x from 1 to 2
-workers, >= 20x mesa.batch_run, memory flat in the number of runs.
+Measures in one invocation, side by side (and, with ``--baseline-python``, the
+same figures for another checkout, e.g. the commit before a change, measured
+in the same session, interleaved case by case so both see the same load):
+
+  * the model alone: ``simulate(scenario, 20,000 seeds)``, worlds per CPU-second,
+    best of 3, on biden and trump_oh (no results written, one process);
+  * the whole command, ``parley run SCENARIO --runs N --jobs J --no-plots``
+    (default 20 parameter draws; start-up, writing runs.csv, records and
+    summary included): runs per second at ``--runs`` and ``--large`` with 1 and
+    2 workers, the speed-up from the second worker, and the ratio of the
+    whole command to the model alone (J workers: J x the model's per-CPU rate);
+  * peak resident memory of the command's main process (``RUSAGE_SELF``) and of
+    its largest worker (``RUSAGE_CHILDREN``) at ``--small`` and ``--large`` runs;
+  * optionally (``--mesa-runs``) ``mesa.batch_run`` on one world per model;
+  * the load average at the start and at the end.
+
+The machine may be shared: read the ratios, measured side by side, not the
+absolute rates alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -25,21 +36,56 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: run in a child: the model alone, worlds per CPU-second (best of ``reps``)
+MODEL_ALONE = """
+import sys, time
+import numpy as np
+from parley.experiments.simulate import simulate
+from parley.scenario_files import load_scenario
+sc = load_scenario(sys.argv[1]); n = int(sys.argv[2]); reps = int(sys.argv[3])
+seeds = np.arange(n, dtype=np.int64) * 7919 + 11
+simulate(sc, seeds[:100])
+best = float("inf")
+for _ in range(reps):
+    t = time.process_time()
+    simulate(sc, seeds)
+    best = min(best, time.process_time() - t)
+print(n / best)
+"""
 
-def timed_command(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, largest process in the tree) of one command."""
+#: run in a child: one parley command, then the peak RSS of this process and its workers
+WHOLE_COMMAND = """
+import json, resource, sys
+from parley.cli import main
+try:
+    main(sys.argv[2:])
+except SystemExit as exc:
+    if exc.code not in (0, None):
+        raise
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as fh:
+    json.dump({"parent_mb": me.ru_maxrss / 1024, "workers_mb": kids.ru_maxrss / 1024}, fh)
+"""
+
+
+def model_alone(python: str, cwd: Path, scenario: str, worlds: int, reps: int = 3) -> float:
+    out = subprocess.run([python, "-c", MODEL_ALONE, scenario, str(worlds), str(reps)],
+                         cwd=cwd, check=True, capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
+                  out: Path) -> dict[str, float]:
+    usage = out.with_suffix(".usage.json")
+    args = [python, "-c", WHOLE_COMMAND, str(usage), "run", scenario, "--runs", str(runs),
+            "--jobs", str(jobs), "--out", str(out), "--no-plots"]
     start = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
     wall = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"command failed: {' '.join(args)}\n{proc.stderr.read().decode()}")
-    return wall, usage.ru_maxrss / 1024
-
-
-def parley_run(scenario: str, runs: int, jobs: int, out: Path) -> tuple[float, float]:
-    return timed_command([sys.executable, "-m", "parley.cli", "run", scenario, "--runs",
-                          str(runs), "--jobs", str(jobs), "--out", str(out), "--no-plots"])
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed: {' '.join(args[3:])}\n{proc.stderr}")
+    return {"wall": wall, "rate": runs / wall, **json.loads(usage.read_text())}
 
 
 def mesa_batch_run_rate(scenario: str, runs: int) -> float:
@@ -55,45 +101,104 @@ def mesa_batch_run_rate(scenario: str, runs: int) -> float:
     return runs / (time.perf_counter() - start)
 
 
+def checkout_of(python: str) -> Path:
+    """The source tree a python's parley comes from (its editable install)."""
+    out = subprocess.run([python, "-c", "import parley, pathlib; "
+                          "print(pathlib.Path(parley.__file__).resolve().parents[2])"],
+                         check=True, capture_output=True, text=True)
+    return Path(out.stdout.strip())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="scenarios/biden.yaml")
     ap.add_argument("--runs", type=int, default=100_000)
-    ap.add_argument("--mesa-runs", type=int, default=1_000)
     ap.add_argument("--large", type=int, default=1_000_000,
-                    help="also time this many runs at 1 and 2 workers (0 to skip)")
+                    help="the large case, runs (0 to skip it)")
+    ap.add_argument("--small", type=int, default=10_000,
+                    help="the small case for memory, runs (2 workers)")
+    ap.add_argument("--model-worlds", type=int, default=20_000)
+    ap.add_argument("--mesa-runs", type=int, default=0,
+                    help="also time mesa.batch_run on this many runs (this checkout only)")
+    ap.add_argument("--baseline-python", default=None,
+                    help="a python whose parley is another checkout, measured alongside")
     args = ap.parse_args()
+
+    trees = {"this": (sys.executable, ROOT)}
+    if args.baseline_python:
+        trees = {"baseline": (args.baseline_python, checkout_of(args.baseline_python)),
+                 **trees}
+    load_start = os.getloadavg()
+    res: dict[str, dict[str, object]] = {t: {} for t in trees}
+    sizes = [args.runs] + ([args.large] if args.large else [])
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        t1, m1 = parley_run(args.scenario, args.runs, 1, tmp / "j1")
-        t2, m2 = parley_run(args.scenario, args.runs, 2, tmp / "j2")
-        small = max(args.runs // 10, 1)
-        _, m_small = parley_run(args.scenario, small, 2, tmp / "small")
-        same = (tmp / "j1" / "runs.csv").read_bytes() == (tmp / "j2" / "runs.csv").read_bytes()
-        start_up, _ = timed_command([sys.executable, "-m", "parley.cli", "run", "--help"])
-        large = []
-        for jobs in (1, 2) if args.large else ():
-            large.append(parley_run(args.scenario, args.large, jobs, tmp / f"large{jobs}"))
-    r1, r2 = args.runs / t1, args.runs / t2
-    mesa_rate = mesa_batch_run_rate(args.scenario, args.mesa_runs)
-    print(f"scenario {args.scenario}, {args.runs:,} runs, whole command, cpus {os.cpu_count()}")
-    print(f"  1 worker : {t1:6.2f} s  {r1:9,.0f} runs/s   peak RSS {m1:6.0f} MB")
-    print(f"  2 workers: {t2:6.2f} s  {r2:9,.0f} runs/s   peak RSS {m2:6.0f} MB"
-          f"   (target >= 10,000 runs/s)")
-    print(f"  scaling 1 -> 2 workers: {r2 / r1:.2f}x (target >= 1.7x); "
-          f"runs.csv identical: {same}")
-    print(f"  mesa.batch_run, {args.mesa_runs:,} runs, 1 process: {mesa_rate:,.0f} runs/s;"
-          f" parley (2 workers) / mesa.batch_run = {r2 / mesa_rate:.0f}x (target >= 20x)")
-    print(f"  peak RSS at {small:,} runs: {m_small:.0f} MB; at {args.runs:,} runs: {m2:.0f} MB"
-          f" (ratio {m2 / m_small:.2f}; flat means ~1)")
-    c1, c2 = t1 - start_up, t2 - start_up
-    print(f"  start-up alone (imports; `parley run --help`): {start_up:.2f} s; without it the"
-          f" {args.runs:,} runs scale {c1 / c2:.2f}x from 1 to 2 workers")
-    if large:
-        (l1, lm1), (l2, lm2) = large
-        print(f"  {args.large:,} runs: 1 worker {l1:.1f} s ({args.large / l1:,.0f} runs/s), "
-              f"2 workers {l2:.1f} s ({args.large / l2:,.0f} runs/s): {l1 / l2:.2f}x; "
-              f"peak RSS {lm1:.0f} / {lm2:.0f} MB")
+        for name in ("biden", "trump_oh"):
+            for tree, (py, cwd) in trees.items():
+                res[tree][f"model:{name}"] = model_alone(py, cwd, f"scenarios/{name}.yaml",
+                                                         args.model_worlds)
+        for runs in [args.small, *sizes]:
+            for jobs in (1, 2) if runs != args.small else (2,):
+                for tree, (py, cwd) in trees.items():
+                    out = tmp / f"{tree}-{runs}-{jobs}"
+                    res[tree][f"run:{runs}:{jobs}"] = whole_command(py, cwd, args.scenario,
+                                                                    runs, jobs, out)
+        same = {}
+        for runs in sizes:
+            files = [(tmp / f"{t}-{runs}-{j}" / "runs.csv").read_bytes()
+                     for t in trees for j in (1, 2)]
+            same[runs] = all(f == files[0] for f in files)
+    mesa_rate = mesa_batch_run_rate(args.scenario, args.mesa_runs) if args.mesa_runs else None
+    load_end = os.getloadavg()
+
+    def cell(tree: str, fmt: str, key: str, field: str | None = None) -> str:
+        v = res[tree][key]
+        return fmt.format(v[field] if field else v)
+
+    cols = list(trees)
+    print(f"scenario {args.scenario}; cpus {os.cpu_count()}; load average (1, 5, 15 min) "
+          f"at start {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}, at end "
+          f"{load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}")
+    print("| measure | " + " | ".join(cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    for name in ("biden", "trump_oh"):
+        print(f"| model alone, {name}, {args.model_worlds:,} worlds, worlds per CPU-second | "
+              + " | ".join(cell(t, "{:,.0f}", f"model:{name}") for t in cols) + " |")
+    scen = Path(args.scenario).stem
+    for runs in sizes:
+        for jobs in (1, 2):
+            key = f"run:{runs}:{jobs}"
+            print(f"| whole command, {runs:,} runs, {jobs} worker{'s' * (jobs > 1)}: runs/s "
+                  "(wall s) | " + " | ".join(
+                      f"{res[t][key]['rate']:,.0f} ({res[t][key]['wall']:.1f} s)"
+                      for t in cols) + " |")
+        for jobs in (1, 2):
+            key = f"run:{runs}:{jobs}"
+            print(f"| {runs:,} runs, {jobs} worker{'s' * (jobs > 1)}: whole command / model "
+                  f"alone ({scen}, x{jobs} CPU) | " + " | ".join(
+                      f"{res[t][key]['rate'] / (jobs * res[t][f'model:{scen}']):.0%}"
+                      for t in cols) + " |")
+        print(f"| {runs:,} runs: speed-up from the second worker | " + " | ".join(
+            f"{res[t][f'run:{runs}:2']['rate'] / res[t][f'run:{runs}:1']['rate']:.2f}x"
+            for t in cols) + " |")
+    mem_sizes = [args.small] + ([args.large] if args.large else [])
+    for runs in mem_sizes:
+        key = f"run:{runs}:2"
+        print(f"| peak RSS at {runs:,} runs, 2 workers: main process / largest worker (MB) | "
+              + " | ".join(f"{res[t][key]['parent_mb']:.0f} / {res[t][key]['workers_mb']:.0f}"
+                           for t in cols) + " |")
+    if args.large:
+        small, large = f"run:{args.small}:2", f"run:{args.large}:2"
+        print(f"| peak RSS {args.large:,} / {args.small:,} runs (flat: ~1) | " + " | ".join(
+            f"{res[t][large]['parent_mb'] / res[t][small]['parent_mb']:.2f} / "
+            f"{res[t][large]['workers_mb'] / res[t][small]['workers_mb']:.2f}" for t in cols)
+            + " |")
+    print("runs.csv identical for 1 and 2 workers" + (" and both checkouts" * (len(cols) > 1))
+          + ": " + ", ".join(f"{r:,} runs {same[r]}" for r in sizes))
+    if mesa_rate:
+        r2 = res["this"][f"run:{args.runs}:2"]["rate"]
+        print(f"mesa.batch_run, {args.mesa_runs:,} runs, 1 process: {mesa_rate:,.0f} runs/s; "
+              f"parley (2 workers, {args.runs:,} runs) is {r2 / mesa_rate:,.0f}x faster")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from parley.narrative import Narrator
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES  # noqa: F401 (re-exported)
 from parley.randomness import SEED_MAX, Draws
 from parley.rules import ModelConstants
-from parley.rules.talks import Talks, in_talks
+from parley.rules.talks import Talks, TalksCode, in_talks
 from parley.scenario import Scenario, with_values
 from parley.scenario_files import load_scenario
 
@@ -112,6 +112,8 @@ class NegotiationModel(mesa.Model):
         rng: an integer seed under Mesa's newer name (used when ``seed`` is None).
         stream_seeds: decision name -> alternative seeds (one per world) for that
             decision's draws only (pick-freeze designs; see parley.randomness).
+        collect: fill ``datacollector`` after each month (default); the batch layer,
+            which reads the model through its own recorders, passes False.
 
     The validated scenario is kept as ``model.spec``.
         **stance: overrides written ``actor__param=value`` (for SolaraViz sliders
@@ -122,7 +124,7 @@ class NegotiationModel(mesa.Model):
                  seed: int | None = None, seeds: np.ndarray | None = None,
                  overrides: dict[str, Any] | None = None, narrate: bool | None = None,
                  rng: int | None = None, stream_seeds: dict[str, Any] | None = None,
-                 **stance: Any):
+                 collect: bool = True, **stance: Any):
         if seed is None and isinstance(rng, int | np.integer):
             seed = int(rng)  # Mesa >= 3.5 passes the seed as ``rng``
         if seed is not None:
@@ -169,6 +171,7 @@ class NegotiationModel(mesa.Model):
         self.fired = [np.zeros(self.n_worlds, dtype=bool) for _ in self.conditions]
         self.narrator = Narrator(self) if (narrate if narrate is not None
                                            else self.n_worlds == 1) else None
+        self.collect = collect
         self.datacollector = mesa.DataCollector(model_reporters={
             "tension": lambda m: float(m.state.tension.mean()),
             "sanctions_pressure": lambda m: float(m.state.pressure.mean()),
@@ -212,7 +215,8 @@ class NegotiationModel(mesa.Model):
         self.acts = Acts()
         for step in self.schedule:
             step()
-        self.datacollector.collect(self)
+        if self.collect:
+            self.datacollector.collect(self)
         if self.month >= self.horizon:
             self.running = False
 
@@ -293,8 +297,8 @@ class NegotiationModel(mesa.Model):
         by_kind = {
             "test": lambda: tests[trig.test_class or "any"],
             "nuclear_test": lambda: a.nuclear > 0,
-            "summit": lambda: (s.talks == Talks.SUMMIT) & (old != Talks.SUMMIT),
-            "collapse": lambda: (s.talks == Talks.COLLAPSE) & (old != Talks.COLLAPSE),
+            "summit": lambda: (s.talks == TalksCode.SUMMIT) & (old != TalksCode.SUMMIT),
+            "collapse": lambda: (s.talks == TalksCode.COLLAPSE) & (old != TalksCode.COLLAPSE),
             "deal": lambda: a.relief.new_deal,
             "relief_granted": lambda: a.relief.new_deal | a.relief.bold_relief,
             "bold_move": lambda: a.bold,
@@ -356,11 +360,11 @@ class NegotiationModel(mesa.Model):
                                        s.first_talks_month)
         s.months_in_talks += talking
         s.engaged |= a.willing
-        s.summit_held |= s.talks == Talks.SUMMIT
-        s.freeze_deal |= s.talks == Talks.AGREEMENT
+        s.summit_held |= s.talks == TalksCode.SUMMIT
+        s.freeze_deal |= s.talks == TalksCode.AGREEMENT
         s.relief_granted |= s.relief
         s.crisis |= rules.tension.crisis_month(a.military, a.nuclear)
-        s.collapses += (s.talks == Talks.COLLAPSE) & (old != Talks.COLLAPSE)
+        s.collapses += (s.talks == TalksCode.COLLAPSE) & (old != TalksCode.COLLAPSE)
         s.tests += a.tests
         s.icbm_tests += a.icbm
         s.nuclear_tests += a.nuclear

@@ -145,7 +145,22 @@ def format_rows(name: str, runs: np.ndarray, seeds: np.ndarray,
 
     With a parameter ``draw``, its number follows the scenario's name
     (outcomes.RUNS_HEADER_WITH_DRAW); without one the row has no draw column.
+
+    Formatted a column at a time over the whole chunk, as bytes (:func:`_cells`),
+    with no Python object per row; the bytes are those of :func:`format_rows_slow`
+    (the plain per-row join, kept as the reference: tests/test_batch.py pins them).
     """
+    if not len(runs):
+        return b""
+    prefix = f"{name}," + ("" if draw is None else f"{draw},")
+    cells = [_int_cells(np.asarray(runs)), _int_cells(np.asarray(seeds)),
+             *(_cells(k, out[k]) for k in OUTCOMES)]
+    return _join_cells(prefix.encode(), cells, len(runs))
+
+
+def format_rows_slow(name: str, runs: np.ndarray, seeds: np.ndarray,
+                     out: dict[str, np.ndarray], draw: int | None = None) -> bytes:
+    """:func:`format_rows` one string per cell, joined per row (the reference)."""
     if not len(runs):
         return b""
     keys = [np.full(len(runs), name)]
@@ -167,6 +182,108 @@ def _csv_column(name: str, values: np.ndarray) -> np.ndarray:
     if kind == "state":
         return np.array([s.name.lower() for s in Talks])[values]
     return values.astype(np.int64).astype(str)
+
+
+# A column of cells is (bytes, valid): a (rows, width) uint8 array of characters and a
+# mask of those that belong to the cell (a cell shorter than the width has the rest masked
+# off), so a chunk's text is every column side by side, separators between, with the
+# masked-off bytes dropped: one boolean index over the chunk.
+Cells = tuple[np.ndarray, np.ndarray]
+
+_STATE_NAMES = np.array([s.name.lower().encode() for s in Talks])
+_STATE_LENGTHS = np.array([len(s) for s in _STATE_NAMES])
+_ZERO = ord("0")
+
+
+def _cells(name: str, values: np.ndarray) -> Cells:
+    """One outcome's cells, spelled as :func:`_csv_column` spells them."""
+    kind = KINDS[name]
+    if kind == "level":
+        return _fixed6_cells(np.asarray(values, dtype=np.float64))
+    if kind == "month":  # 0 means talks never resumed: an empty cell
+        chars, valid = _int_cells(np.maximum(values, 0))
+        return chars, valid & (values > 0)[:, None]
+    if kind == "state":
+        idx = np.asarray(values)
+        chars = _STATE_NAMES[idx]
+        width = chars.dtype.itemsize
+        return (chars.view(np.uint8).reshape(len(idx), width),
+                np.arange(width) < _STATE_LENGTHS[idx][:, None])
+    if values.dtype == bool:
+        chars = (values.astype(np.uint8) + _ZERO).reshape(-1, 1)
+        return chars, np.ones(chars.shape, dtype=bool)
+    return _int_cells(values.astype(np.int64))
+
+
+def _int_cells(values: np.ndarray) -> Cells:
+    """Integers in decimal, as ``str(int)``: digits right-aligned, leading zeros masked."""
+    if values.dtype.kind not in "iub" or (values.dtype.kind == "i" and (values < 0).any()):
+        return _text_cells(np.asarray(values).astype(np.int64).astype(str).tolist())
+    rest = values.astype(np.uint64)
+    width = max(len(str(int(rest.max()))), 1)
+    chars = np.empty((len(rest), width), dtype=np.uint8)
+    ten = np.uint64(10)
+    for j in range(width - 1, -1, -1):
+        rest, digit = np.divmod(rest, ten)
+        chars[:, j] = digit
+    lead = chars != 0
+    lead[:, -1] = True  # zero is "0"
+    first = lead.argmax(axis=1)
+    chars += _ZERO
+    return chars, np.arange(width) >= first[:, None]
+
+
+def _fixed6_cells(values: np.ndarray) -> Cells:
+    """Floats as ``"%.6f" % x``: the integer part, a point, six decimals.
+
+    The six-decimal integer ``rint(x * 1e6)`` is exact for 0 <= x < 1000 unless
+    x * 1e6 lies within 1e-6 of a half (the product's error is below 1.2e-7 there);
+    those few, and any column with other values, are formatted by Python itself.
+    """
+    ok = np.isfinite(values) & (values >= 0) & (values < 1000) & ~np.signbit(values)
+    if not ok.all():
+        return _text_cells(np.char.mod("%.6f", values).tolist())
+    scaled = values * 1e6
+    micro = np.rint(scaled)
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    micro = micro.astype(np.int64)
+    for i in np.flatnonzero(near_half):
+        micro[i] = int(f"{float(values[i]):.6f}".replace(".", ""))
+    whole, frac = np.divmod(micro, 1_000_000)
+    w_chars, w_valid = _int_cells(whole)
+    f_chars = np.empty((len(values), 7), dtype=np.uint8)
+    f_chars[:, 0] = ord(".")
+    rest = frac
+    for j in range(6, 0, -1):
+        rest, digit = np.divmod(rest, 10)
+        f_chars[:, j] = digit + _ZERO
+    return (np.hstack([w_chars, f_chars]),
+            np.hstack([w_valid, np.ones(f_chars.shape, dtype=bool)]))
+
+
+def _text_cells(texts: list[str]) -> Cells:
+    """Cells from Python strings (ASCII), left-aligned."""
+    chars = np.array([t.encode() for t in texts])
+    width = max(chars.dtype.itemsize, 1)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return (chars.view(np.uint8).reshape(len(texts), width) if len(texts) else
+            np.zeros((0, width), np.uint8), np.arange(width) < lengths[:, None])
+
+
+def _join_cells(prefix: bytes, columns: list[Cells], rows: int) -> bytes:
+    """``prefix`` then the columns' cells, comma-separated, one line per row."""
+    width = len(prefix) + sum(chars.shape[1] + 1 for chars, _ in columns)
+    text = np.empty((rows, width), dtype=np.uint8)
+    keep = np.ones((rows, width), dtype=bool)
+    text[:, :len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
+    at = len(prefix)
+    for i, (chars, valid) in enumerate(columns):
+        w = chars.shape[1]
+        text[:, at:at + w] = chars
+        keep[:, at:at + w] = valid
+        text[:, at + w] = ord("\n") if i == len(columns) - 1 else ord(",")
+        at += w + 1
+    return text[keep].tobytes()
 
 
 # ------------------------------------------------------------------ batch

@@ -167,7 +167,8 @@ def simulate(scenario: Scenario, seeds: np.ndarray, record: Mapping[str, Recorde
     record = {"outcomes": Outcomes()} if record is None else record
     values = {k.replace("__", "."): v for k, v in (overrides or {}).items()}
     model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False,
-                             overrides=values or None, stream_seeds=stream_seeds)
+                             overrides=values or None, stream_seeds=stream_seeds,
+                             collect=False)  # the recorders read the model, not Mesa's collector
     model.start_in(START_STATES[start_state], INHERITED_TALKS_MONTHS)
     for recorder in record.values():
         recorder.start(model)

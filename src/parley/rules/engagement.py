@@ -9,7 +9,7 @@ import numpy as np
 
 from parley.params import LADDER
 from parley.rules.constants import Constants, Stance, Value, constant
-from parley.rules.talks import Talks
+from parley.rules.talks import TalksCode
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def flatters_leader(u: np.ndarray, st: Stance, us: Stance, talks: np.ndarray,
     """
     if not (us["personal_diplomacy"] and us["flatterable"]):
         return np.zeros_like(u, dtype=bool)
-    return ((talks == Talks.NO_CONTACT)
+    return ((talks == TalksCode.NO_CONTACT)
             & (u < st["flattery_outreach"] * us["legacy_drive"] * reached))
 
 

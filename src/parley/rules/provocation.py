@@ -97,19 +97,34 @@ def _binomial_inverse(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray
     p = np.broadcast_to(p, u.shape)
     k = np.zeros(u.shape, dtype=np.int64)
     idx = np.nonzero(n > 0)[0]
+    if not len(idx):
+        return k
     nn, pp, uu = n[idx].astype(float), p[idx], u[idx]
     pmf = (1.0 - pp) ** nn
     cdf = pmf.copy()
+    odds_den = np.maximum(1.0 - pp, TINY)
+    steps = np.zeros(len(idx), dtype=np.int64)
     i = 0
-    while len(idx):
-        more = (cdf < uu) & (i < nn)
-        if not more.any():
+    # A world stops for good once cdf >= u (the cdf only grows while i < n) or i = n, so
+    # stopped worlds may walk on uncounted; they are dropped once they are the majority.
+    while True:
+        more = cdf < uu
+        more &= i < nn
+        walking = np.count_nonzero(more)
+        if not walking:
             break
-        idx, nn, pp, uu, pmf, cdf = (x[more] for x in (idx, nn, pp, uu, pmf, cdf))
-        k[idx] += 1
-        pmf = pmf * (nn - i) / (i + 1) * pp / np.maximum(1.0 - pp, TINY)
-        cdf = cdf + pmf
+        if walking * 2 < len(more):
+            k[idx] = steps
+            idx, nn, pp, uu, pmf, cdf, odds_den, steps, more = (
+                x[more] for x in (idx, nn, pp, uu, pmf, cdf, odds_den, steps, more))
+        steps += more
+        pmf *= nn - i  # the same operations, in the same order, as pmf*(n-i)/(i+1)*p/q
+        pmf /= i + 1
+        pmf *= pp
+        pmf /= odds_den
+        cdf += pmf
         i += 1
+    k[idx] = steps
     return k
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from parley.rules.constants import Constants, Value, constant
-from parley.rules.talks import Talks
+from parley.rules.talks import TalksCode
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def opening_chance(stalemate: np.ndarray, mediated: np.ndarray, capability: np.n
 
 def opens(u: np.ndarray, chance: np.ndarray, talks: np.ndarray) -> np.ndarray:
     """A ripe opening this month, from no contact."""
-    return (talks == Talks.NO_CONTACT) & (u < chance)
+    return (talks == TalksCode.NO_CONTACT) & (u < chance)
 
 
 #: what the chronicle says when a rule of this family fires (parley.narrative)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from parley.rules.constants import Constants, Stance, Value, constant
-from parley.rules.talks import Talks, in_talks
+from parley.rules.talks import TalksCode, in_talks
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def settle_relief(r: ReliefState, us: Stance, c: SanctionsConstants, *, talks: n
     and reversible relief (all but a package under a deal) snaps back;
     time-limited or unilateral relief lapses unless renewed.
     """
-    new_deal = (talks == Talks.AGREEMENT) & (old != Talks.AGREEMENT)
+    new_deal = (talks == TalksCode.AGREEMENT) & (old != TalksCode.AGREEMENT)
     bold_relief = bold & (bold_kind == 0) & ~r.relief & ~new_deal
     granted = new_deal | bold_relief
     size = np.where(new_deal, relief_on_offer(us, c), c.bold_relief)
@@ -154,7 +154,7 @@ def settle_relief(r: ReliefState, us: Stance, c: SanctionsConstants, *, talks: n
     r.relief |= granted
     r.relief_months = np.where(granted, 0, r.relief_months + r.relief)
     r.tests_since_relief = np.where(granted, 0, r.tests_since_relief) + tests
-    ended = (talks == Talks.COLLAPSE) & (r.deal | r.relief)
+    ended = (talks == TalksCode.COLLAPSE) & (r.deal | r.relief)
     reversible = (us["relief_form"] != "package") | ~r.deal
     snap_back = ended & r.relief & reversible
     lapse = relief_lapses(us, c, r.relief & ~ended, r.deal, r.relief_months,

@@ -22,6 +22,18 @@ class Talks(IntEnum):
     COLLAPSE = 4
 
 
+class TalksCode:
+    """The :class:`Talks` states as plain ints, for the rules' array comparisons and
+    assignments: numpy converts an IntEnum member about three times slower than an
+    int, and the month loop compares talks states some twenty times (same results)."""
+
+    NO_CONTACT = int(Talks.NO_CONTACT)
+    WORKING = int(Talks.WORKING)
+    SUMMIT = int(Talks.SUMMIT)
+    AGREEMENT = int(Talks.AGREEMENT)
+    COLLAPSE = int(Talks.COLLAPSE)
+
+
 @dataclass(frozen=True)
 class TalksConstants(Constants):
     derail_p: Value = constant(0.5, 0.2, 0.9, "Chance a test in working-level talks ends them.")
@@ -57,8 +69,13 @@ STREAMS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: talks state -> whether the state is talks (WORKING, SUMMIT or AGREEMENT)
+_IN_TALKS = np.array([t in (Talks.WORKING, Talks.SUMMIT, Talks.AGREEMENT) for t in Talks])
+
+
 def in_talks(talks: np.ndarray) -> np.ndarray:
-    return (talks == Talks.WORKING) | (talks == Talks.SUMMIT) | (talks == Talks.AGREEMENT)
+    """Whether each world is in talks (working level, a summit or an agreement)."""
+    return _IN_TALKS[talks]
 
 
 def walks_out(u: np.ndarray, st: Stance, c: TalksConstants, talks: np.ndarray,
@@ -70,7 +87,7 @@ def walks_out(u: np.ndarray, st: Stance, c: TalksConstants, talks: np.ndarray,
     """
     hazard = np.minimum(c.walkout_hazard * talks_months / st["walkout_patience"],
                         c.walkout_cap)
-    talking = (talks == Talks.WORKING) | (talks == Talks.SUMMIT)
+    talking = (talks == TalksCode.WORKING) | (talks == TalksCode.SUMMIT)
     return talking & ~relief & (u < hazard)
 
 
@@ -97,7 +114,7 @@ def spoiled(u: np.ndarray, talks: np.ndarray, spoiler_pull: np.ndarray,
             c: TalksConstants) -> np.ndarray:
     """A spoiler patron derails running talks (Oh: talks could be derailed if Beijing
     played spoiler): chance ``spoiler_derail_p`` x the spoilers' influence, each month."""
-    talking = (talks == Talks.WORKING) | (talks == Talks.SUMMIT)
+    talking = (talks == TalksCode.WORKING) | (talks == TalksCode.SUMMIT)
     return talking & (u < c.spoiler_derail_p * np.minimum(spoiler_pull, 1.0))
 
 
@@ -121,9 +138,9 @@ def resolve(talks: np.ndarray, talks_months: np.ndarray, us: Stance, c: TalksCon
     chance Pyongyang's step meets the ask (``deal_chance``).
     """
     working_first = us["summit_requires_working_level"]
-    derail = (talks == Talks.WORKING) & (tests > 0) & (u_derail < c.derail_p)
+    derail = (talks == TalksCode.WORKING) & (tests > 0) & (u_derail < c.derail_p)
     spoil = spoiled(u_spoil, talks, spoiler_pull, c) & ~derail
-    deal_broken = (talks == Talks.AGREEMENT) & freeze_violated(us, c, tests, icbm, nuclear)
+    deal_broken = (talks == TalksCode.AGREEMENT) & freeze_violated(us, c, tests, icbm, nuclear)
     calm = ~breach & ~military  # no new talks in a month of crisis
     leaders = flatter | ripe
     invite = leaders & (not working_first) & calm
@@ -132,7 +149,7 @@ def resolve(talks: np.ndarray, talks_months: np.ndarray, us: Stance, c: TalksCon
     ready = talks_months >= (c.summit_ready_working if working_first
                              else c.summit_ready_direct)
     to_summit = ready & (u_summit < summit_p) & ~derail
-    deal_p = np.where(talks == Talks.SUMMIT, c.deal_p_summit, c.deal_p_working)
+    deal_p = np.where(talks == TalksCode.SUMMIT, c.deal_p_summit, c.deal_p_working)
     to_deal = (u_deal < deal_p * deal_chance) & ~derail & ~walkout
     new = advance_talks(talks, opened=opened, summit_invite=invite, to_summit=to_summit,
                         to_deal=to_deal, breach=breach, derail=derail | spoil,
@@ -154,16 +171,16 @@ def advance_talks(talks: np.ndarray, *, opened: np.ndarray,
     deal beats a summit, and a collapse beats everything.
     """
     new = talks.copy()
-    cooled = talks == Talks.COLLAPSE
-    new[cooled] = Talks.NO_CONTACT
-    idle = talks == Talks.NO_CONTACT
-    new[idle & opened] = Talks.WORKING
-    new[idle & summit_invite] = Talks.SUMMIT
-    talking = (talks == Talks.WORKING) | (talks == Talks.SUMMIT)
-    new[(talks == Talks.WORKING) & to_summit] = Talks.SUMMIT
-    new[talking & to_deal] = Talks.AGREEMENT
+    cooled = talks == TalksCode.COLLAPSE
+    new[cooled] = TalksCode.NO_CONTACT
+    idle = talks == TalksCode.NO_CONTACT
+    new[idle & opened] = TalksCode.WORKING
+    new[idle & summit_invite] = TalksCode.SUMMIT
+    talking = (talks == TalksCode.WORKING) | (talks == TalksCode.SUMMIT)
+    new[(talks == TalksCode.WORKING) & to_summit] = TalksCode.SUMMIT
+    new[talking & to_deal] = TalksCode.AGREEMENT
     ends = in_talks(talks) & (breach | derail | walkout | deal_broken)
-    new[ends] = Talks.COLLAPSE
+    new[ends] = TalksCode.COLLAPSE
     return new
 
 

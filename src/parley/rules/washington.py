@@ -9,7 +9,7 @@ import numpy as np
 
 from parley.params import LADDER
 from parley.rules.constants import Constants, Stance, Value, constant
-from parley.rules.talks import Talks, in_talks
+from parley.rules.talks import TalksCode, in_talks
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def offers_talks(u: np.ndarray, st: Stance, att: np.ndarray, talks: np.ndarray) 
     Yeo, 'Trump': envoy Biegun's trips to resume talks after Stockholm.  The
     monthly ``outreach_rate`` is scaled by attention.
     """
-    return (talks == Talks.NO_CONTACT) & (u < st["outreach_rate"] * att)
+    return (talks == TalksCode.NO_CONTACT) & (u < st["outreach_rate"] * att)
 
 
 def bold_move(u: np.ndarray, st: Stance, talks: np.ndarray, att: np.ndarray) -> np.ndarray:
@@ -104,7 +104,7 @@ def bold_move(u: np.ndarray, st: Stance, talks: np.ndarray, att: np.ndarray) -> 
     """
     if not st["no_reelection_pressure"]:
         return np.zeros_like(u, dtype=bool)
-    possible = in_talks(talks) | (talks == Talks.NO_CONTACT)
+    possible = in_talks(talks) | (talks == TalksCode.NO_CONTACT)
     return possible & (u < st["bold_move_rate"] * att)
 
 
