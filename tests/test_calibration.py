@@ -320,8 +320,8 @@ HINDCAST_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "hindcast"
 
 
 @pytest.mark.parametrize("argv, says", [
-    (["--particles", "0"], "--particles must be a positive integer"),
-    (["--worlds", "-1"], "--worlds must be a positive integer"),
+    (["--particles", "0"], "--particles 0: allowed 1 to 100,000"),
+    (["--worlds", "-1"], "--worlds -1: allowed 1 to 100,000"),
     (["--terms", "/nonexistent/terms"], "no such file or folder of hindcast scenarios"),
 ])
 def test_dynamics_bad_input_is_one_line_and_exit_2(argv, says, tmp_path, capsys):

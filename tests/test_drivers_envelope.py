@@ -181,7 +181,7 @@ def test_the_kind_table_has_one_line_per_scenario_with_counts_and_shares(toy_res
     assert len(lines) == 4 and lines[0].startswith("| scenario |")
     assert "noise" in lines[0] and "interactions" in lines[0]
     assert "| 0 / 1 / 1 / 2 |" in lines[2] and lines[3].startswith("| again |")
-    assert lines[2].split(" | ")[5] == "-"  # the reading column: no value of that kind
+    assert lines[2].split(" | ")[4] == "-"  # the source column: no value of that kind
 
 
 def test_the_drivers_command_over_the_envelope_and_its_errors(capsys, scenario_dir):

@@ -562,8 +562,8 @@ def test_newlines_and_escapes_cannot_forge_lines_or_reach_the_terminal(tmp_path)
 def test_merge_keys_are_supported(tmp_path):
     sc = tmp_path / "merge.yaml"
     sc.write_text("extends: parley:trump_oh.yaml\ntitle: Merged stances\nactors:\n"
-                  "  washington:\n    outreach_rate: &r {value: 0.2, assumption: "
-                  "a reason that is long enough}\n"
+                  "  washington:\n    outreach_rate: &r {value: 0.2, range: [0.1, 0.3], "
+                  "assumption: a reason that is long enough}\n"
                   "  seoul:\n    engagement: {<<: *r, value: 0.3}\n")
     proc = cli("validate", sc)
     assert proc.returncode == 0, proc.stderr

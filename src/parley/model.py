@@ -9,6 +9,7 @@ model ends exactly as the same seed stepped alone.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,8 +96,9 @@ def _checked_seed(seed: Any) -> int:
     """A run seed as a plain int in [0, 2**63), or one ScenarioError line."""
     if isinstance(seed, np.integer):
         seed = int(seed)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise ScenarioError([f"seed {seed!r}: must be a whole number in [0, 2**63)"[:200]])
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+        raise ScenarioError([f"seed {reprlib.repr(seed)}: must be a whole number in "
+                             "[0, 2**63)"])
     return seed
 
 

@@ -113,7 +113,7 @@ def _binomial_inverse(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray
         walking = np.count_nonzero(more)
         if not walking:
             break
-        if walking * 2 < len(more):
+        if walking < len(more) - walking:  # the walking worlds are a minority
             k[idx] = steps
             idx, nn, pp, uu, pmf, cdf, odds_den, steps, more = (
                 x[more] for x in (idx, nn, pp, uu, pmf, cdf, odds_den, steps, more))
