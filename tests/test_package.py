@@ -75,7 +75,7 @@ def test_the_base_install_is_light_and_the_rest_are_extras():
     assert extras["dask"][0].startswith("dask[distributed]")
     assert extras["ema"][0].startswith("ema_workbench")
     assert any(d.startswith("solara==") for d in extras["viz"])
-    assert "parley[calibrate,dask,viz]" in extras["test"]  # what the suite needs
+    assert "parley[calibrate,dask,viz,parquet]" in extras["test"]  # what the suite needs
     assert set(EXTRAS.values()) <= set(extras)  # every extra the CLI names exists
 
 
