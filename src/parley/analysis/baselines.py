@@ -32,6 +32,7 @@ __all__ = [
     "RIDGE",
     "coding_of",
     "fit_logistic",
+    "leave_one_out",
     "month_baselines",
     "monthly_hazard",
     "predict_logistic",
@@ -90,7 +91,8 @@ def monthly_hazard(p_term: float, months: int) -> float:
     return 1.0 - (1.0 - p_term) ** (1.0 / months)
 
 
-def _leave_one_out(values: Sequence[np.ndarray]) -> np.ndarray:
+def leave_one_out(values: Sequence[np.ndarray]) -> np.ndarray:
+    """For each group, the mean of every other group's values pooled."""
     total = sum(float(np.sum(v)) for v in values)
     count = sum(len(v) for v in values)
     return np.array([(total - float(np.sum(v))) / max(count - len(v), 1) for v in values])
@@ -101,7 +103,7 @@ def term_baselines(happened: np.ndarray, coding: np.ndarray, start_in: np.ndarra
     """Each baseline's P(target in the term) for every term, leaving that term out."""
     happened = np.asarray(happened, float)
     n = len(happened)
-    base = _leave_one_out([np.array([h]) for h in happened]) if n > 1 else np.full(n, 0.5)
+    base = leave_one_out([np.array([h]) for h in happened]) if n > 1 else np.full(n, 0.5)
     x = np.column_stack([coding, start_in]).astype(float)
     logit = np.empty(n)
     for i in range(n):
@@ -124,8 +126,8 @@ def month_baselines(monthly: Sequence[np.ndarray], coding: np.ndarray, start_in:
     """
     k = len(monthly)
     happened = np.array([np.asarray(m).any() for m in monthly], float)
-    term_base = _leave_one_out([np.array([h]) for h in happened]) if k > 1 else np.full(k, .5)
-    clim = _leave_one_out([np.asarray(m, float) for m in monthly]) if k > 1 else np.full(k, .5)
+    term_base = leave_one_out([np.array([h]) for h in happened]) if k > 1 else np.full(k, .5)
+    clim = leave_one_out([np.asarray(m, float) for m in monthly]) if k > 1 else np.full(k, .5)
     rows = [np.column_stack([np.full(len(m), coding[i]), np.full(len(m), start_in[i]),
                              (np.arange(len(m)) + 0.5) / 48.0])
             for i, m in enumerate(monthly)]

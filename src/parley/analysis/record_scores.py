@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from parley.analysis import baselines
+from parley.analysis.baselines import leave_one_out
 from parley.analysis.intervals import wilson
 from parley.analysis.terms import Term
 
@@ -73,13 +74,6 @@ def log_loss(p: np.ndarray, o: np.ndarray) -> float:
     """Mean negative log-likelihood in nats of outcomes ``o`` under forecasts ``p``."""
     p, o = np.asarray(p, float), np.asarray(o, bool)
     return float(-np.mean(np.where(o, np.log(p), np.log1p(-p))))
-
-
-def leave_one_out(values: list[np.ndarray]) -> np.ndarray:
-    """For each group, the mean of every other group's values pooled."""
-    total = sum(float(np.sum(v)) for v in values)
-    count = sum(len(v) for v in values)
-    return np.array([(total - float(np.sum(v))) / max(count - len(v), 1) for v in values])
 
 
 # --------------------------------------------------------------------- patterns

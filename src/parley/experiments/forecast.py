@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from parley import defaults
-from parley.analysis.envelope import envelope, kind_of, quantile_draws, spread
+from parley.analysis.envelope import apply_draw, envelope, kind_of, quantile_draws, spread
 from parley.analysis.record_scores import (
     FLOOR,
     LOW_ESS,
@@ -63,10 +63,9 @@ def forecast(item: str | Path | Scenario | None = None, runs: int = defaults.HIN
     term = _one_term(item)
     check_draws(runs, parameter_draws)
     upto = _months_known(term, cutoff)
-    quantiles = quantile_draws([u.path for u in envelope(term.scenario)], parameter_draws,
-                               seed)
     env = envelope(term.scenario)
-    values = [{u.path: u.at(q[u.path]) for u in env} for q in quantiles]
+    quantiles = quantile_draws([u.path for u in env], parameter_draws, seed)
+    values = [apply_draw(env, q) for q in quantiles]
     paths = simulate_term(term, runs, seed, values=values)
     obs_talks, obs_tests = term.obs_talks[:upto], term.obs_tests[:upto]
     weights = condition_weights(paths.talks, paths.tests, obs_talks, obs_tests, upto)
