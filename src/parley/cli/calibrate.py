@@ -242,15 +242,12 @@ def loto_targets(terms, folds) -> dict:
 
 
 def format_targets(targets: dict) -> str:
+    from parley.cli.hindcast import score_table
+
     lines = []
     for t in targets.values():
         lines.append(f"out of sample, target: {t['meaning']}")
-        lines.append(f"  {'forecaster':<14}{'term Brier':>11}{'term log':>10}"
-                     f"{'month Brier':>13}{'month log':>11}")
-        for name in t["term"]:
-            term, month = t["term"][name], t["month"][name]
-            lines.append(f"  {name:<14}{term['brier']:>11.3f}{term['log']:>10.3f}"
-                         f"{month['brier']:>13.3f}{month['log']:>11.3f}")
+        lines += score_table(t, {name: name for name in t["term"]}, "  ", 14)
     return "\n".join(lines)
 
 

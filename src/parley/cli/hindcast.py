@@ -140,12 +140,19 @@ def _target_lines(result: dict[str, Any]) -> list[str]:
     for t in result["targets"].values():
         lines.append(f"  target: {t['meaning']} (happened in {t['happened']} of "
                      f"{t['n_terms']} terms; {t['n_months']} months)")
-        lines.append(f"    {'forecaster':<28}{'term Brier':>11}{'term log':>10}"
-                     f"{'month Brier':>13}{'month log':>11}")
-        for key, label in FORECASTER_LABELS.items():
-            term, month = t["term"][key], t["month"][key]
-            lines.append(f"    {label:<28}{term['brier']:>11.3f}{term['log']:>10.3f}"
-                         f"{month['brier']:>13.3f}{month['log']:>11.3f}")
+        lines += score_table(t, FORECASTER_LABELS, "    ", 28)
+    return lines
+
+
+def score_table(target: dict[str, Any], labels: dict[str, str], indent: str,
+                width: int) -> list[str]:
+    """One target's scores, a row per forecaster (also the LOTO table of calibrate)."""
+    lines = [f"{indent}{'forecaster':<{width}}{'term Brier':>11}{'term log':>10}"
+             f"{'month Brier':>13}{'month log':>11}"]
+    for key, label in labels.items():
+        term, month = target["term"][key], target["month"][key]
+        lines.append(f"{indent}{label:<{width}}{term['brier']:>11.3f}{term['log']:>10.3f}"
+                     f"{month['brier']:>13.3f}{month['log']:>11.3f}")
     return lines
 
 
