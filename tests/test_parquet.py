@@ -236,3 +236,123 @@ def test_the_api_writes_parquet_into_out(tmp_path):
         parley.run(BIDEN, runs=100, format="parquet")
     with pytest.raises(parley.ParleyError, match="allowed 'csv' or 'parquet'"):
         parley.sweep(BIDEN, vary=["washington.outreach_rate=0:1:3"], format="xml")
+
+
+# ------------------------------------------------------------------ --paths
+
+
+@pytest.fixture(scope="module")
+def with_paths(tmp_path_factory) -> Path:
+    """A compare of two scenarios under 4 parameter draws with --paths, one worker."""
+    out = tmp_path_factory.mktemp("paths") / "one"
+    assert main(["compare", TRUMP, BIDEN, "--runs", "200", "--chunk", "25",
+                 "--parameter-draws", "4", "--jobs", "1", "--no-plots", "--paths",
+                 "--out", str(out)]) == 0
+    return out
+
+
+def test_paths_parquet_is_one_row_per_run_and_month_and_ends_at_runs_csv(with_paths):
+    paths = pd.read_parquet(with_paths / "paths.parquet")
+    runs = pd.read_csv(with_paths / "runs.csv")
+    assert list(paths.columns) == ["scenario", "draw", "run", "seed", "month", "tension",
+                                   "talks_state", "pressure"]
+    assert len(paths) == len(runs) * 48 == 400 * 48
+    assert paths.groupby(["scenario", "draw", "run"]).size().eq(48).all()
+    assert (paths.groupby(["scenario", "draw", "run"])["month"].agg(list)
+            .map(lambda m: m == list(range(1, 49))).all())
+    last = paths[paths["month"] == 48].reset_index(drop=True)
+    # the same rows in the same order as runs.csv, and the last month is the run's end
+    for key in ("scenario", "draw", "run", "seed"):
+        assert last[key].tolist() == runs[key].tolist(), key
+    assert last["talks_state"].tolist() == runs["final_talks_state"].tolist()
+    assert (last["tension"].round(6) - runs["final_tension"]).abs().max() < 1e-9
+    assert (last["pressure"].round(6) - runs["final_sanctions_pressure"]).abs().max() < 1e-9
+    # months in talks, counted off the paths, are runs.csv's
+    talking = paths["talks_state"].isin(["working", "summit", "agreement"])
+    counted = talking.groupby([paths["scenario"], paths["draw"], paths["run"]]).sum()
+    assert counted.tolist() == runs.set_index(["scenario", "draw", "run"]).loc[
+        counted.index, "months_in_talks"].tolist()
+    assert 0 < talking.mean() < 1  # both kinds of month occur
+    assert main(["verify", str(with_paths)]) == 0
+    manifest = json.loads((with_paths / "manifest.json").read_text())
+    assert manifest["paths"] == {"file": "paths.parquet", "months": [48, 48]}
+    assert "paths" in manifest["identity_fields"]
+
+
+def test_paths_parquet_is_the_same_bytes_for_two_workers_and_after_a_resume(with_paths,
+                                                                            tmp_path):
+    two = tmp_path / "two"
+    assert main(["compare", TRUMP, BIDEN, "--runs", "200", "--chunk", "25",
+                 "--parameter-draws", "4", "--jobs", "2", "--no-plots", "--paths",
+                 "--out", str(two)]) == 0
+    for name in ("paths.parquet", "run_paths.bin", "runs.csv"):
+        assert (two / name).read_bytes() == (with_paths / name).read_bytes(), name
+    cut = tmp_path / "cut"
+    shutil.copytree(with_paths, cut)
+    log = (cut / "chunks.jsonl").read_text().splitlines(keepends=True)
+    assert len(log) == 8  # 2 blocks of 25 worlds x 4 draws
+    (cut / "chunks.jsonl").write_text("".join(log[:5]))  # mid-row of draws, paths past it
+    (cut / "paths.parquet").unlink()
+    assert main(["verify", str(cut)]) == 2  # a complete batch with a cut log
+    assert main(["compare", "--resume", str(cut), "--jobs", "1", "--no-plots"]) == 0
+    for name in ("paths.parquet", "run_paths.bin", "runs.csv", "summary.json"):
+        assert (cut / name).read_bytes() == (with_paths / name).read_bytes(), name
+
+
+def test_verify_finds_damaged_or_missing_paths(with_paths, tmp_path, capsys):
+    bad = tmp_path / "bad"
+    shutil.copytree(with_paths, bad)
+    data = bytearray((bad / "run_paths.bin").read_bytes())
+    data[len(data) // 2] ^= 1
+    (bad / "run_paths.bin").write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["verify", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "run_paths.bin: the paths of chunk" in err
+    (bad / "run_paths.bin").write_bytes((with_paths / "run_paths.bin").read_bytes())
+    (bad / "paths.parquet").unlink()
+    assert main(["verify", str(bad)]) == 2
+    assert "paths.parquet: missing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["--runs", "60000", "--parameter-draws", "0"],
+     "--paths: 60,000 runs x 2 scenario(s) x their months is 5,760,000 rows, over the "
+     "budget of 5,000,000"),
+    (["--runs", "200", "--parameter-draws", "0", "--precision", "0.1"],
+     "--paths: not with --precision"),
+])
+def test_paths_beyond_the_budget_or_with_precision_is_one_line(argv, words, tmp_path,
+                                                              capsys):
+    out = tmp_path / "out"
+    assert main(["compare", TRUMP, BIDEN, *argv, "--jobs", "1", "--no-plots", "--paths",
+                 "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and words in captured.err
+    assert not out.exists()
+
+
+def test_paths_without_pyarrow_or_on_a_resume_without_them_is_one_line(with_paths, tmp_path,
+                                                                      capsys, monkeypatch):
+    plain = tmp_path / "plain"
+    assert main(["run", BIDEN, *SMALL, "--parameter-draws", "0", "--out", str(plain)]) == 0
+    capsys.readouterr()
+    assert main(["run", "--resume", str(plain), "--paths", "--no-plots"]) == 2
+    assert "began without --paths" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    out = tmp_path / "out"
+    assert main(["run", BIDEN, *SMALL, "--paths", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"error: parley run --paths {MISSING}\n"
+    assert not out.exists()
+
+
+def test_the_api_returns_the_paths_as_a_frame(with_paths):
+    import parley
+
+    result = parley.compare([TRUMP, BIDEN], runs=200, chunk=25, parameter_draws=4,
+                            executor="serial", paths=True)
+    pd.testing.assert_frame_equal(result.paths, pd.read_parquet(with_paths / "paths.parquet"))
+    assert result.folder is None
+    assert parley.run(BIDEN, runs=40, parameter_draws=0, executor="serial").paths is None
+    with pytest.raises(parley.ParleyError, match="--paths 1: must be True or False"):
+        parley.run(BIDEN, runs=40, paths=1)

@@ -30,6 +30,9 @@ MAX_DRAWS = 10_000
 #: worlds per term of a hindcast or forecast, at most (every path is kept: 96 bytes a
 #: world and term, so 200,000 worlds x 9 terms is about 170 MB)
 MAX_HINDCAST_RUNS = 200_000
+#: rows of ``paths.parquet`` (``--paths``: one per world, scenario and month) a batch may
+#: write, at most: about 20 bytes a row on disk, so some 100 MB
+MAX_PATH_ROWS = 5_000_000
 #: sampled orders of ``explain``, at most
 MAX_PERMUTATIONS = 10_000
 #: ``calibrate --dynamics`` bounds: particles, generations, worlds per term, workers

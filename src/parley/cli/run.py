@@ -20,6 +20,7 @@ def register(sub) -> None:
     add_batch_options(p)
     _adaptive_options(p)
     add_format_option(p, "runs.parquet")
+    add_paths_option(p)
     p.set_defaults(func=lambda a: run_experiment(a, compare=False))
     p = sub.add_parser("compare", help="run scenarios on the same seeds and rank them")
     p.add_argument("scenarios", nargs="*",
@@ -32,6 +33,7 @@ def register(sub) -> None:
     add_batch_options(p)
     _adaptive_options(p)
     add_format_option(p, "runs.parquet")
+    add_paths_option(p)
     p.set_defaults(func=lambda a: run_experiment(a, compare=True))
 
 
@@ -58,6 +60,39 @@ def add_format_option(p, parquet: str) -> None:
                         "the job completes (the parquet extra; the CSV stays the record that "
                         "--resume and verify read). --resume keeps the format the job began "
                         "with; --format there replaces it")
+
+
+def add_paths_option(p) -> None:
+    p.add_argument("--paths", action="store_true",
+                   help="also keep every run's monthly path (tension, talks state, pressure) "
+                        "in paths.parquet, one row per run and month (the parquet extra; at "
+                        f"most {defaults.MAX_PATH_ROWS:,} rows). --resume keeps what the "
+                        "batch began with")
+
+
+def wants_paths(args: argparse.Namespace, command: str) -> None:
+    """--paths needs the parquet extra: one error here, before any folder is made."""
+    from parley.results.formats import require_pyarrow
+
+    if args.paths or (args.resume and recorded_paths(args.resume)):
+        require_pyarrow(f"parley {command} --paths")
+    if args.paths and args.resume and not recorded_paths(args.resume):
+        from parley.errors import ResultsFolderError
+
+        raise ResultsFolderError(f"--resume {args.resume}: the batch began without --paths; "
+                                 "drop --paths (a batch's paths are kept from its start)")
+
+
+def recorded_paths(folder: Path) -> bool:
+    """Whether the batch in ``folder`` began with --paths (its manifest's ``paths``)."""
+    from parley.errors import ParleyError
+    from parley.results.load import read_json
+
+    try:
+        manifest = read_json(folder / "manifest.json", "manifest")
+    except ParleyError:
+        return False
+    return isinstance(manifest, dict) and bool(manifest.get("paths"))
 
 
 def chosen_format(args: argparse.Namespace, command: str) -> str:
@@ -115,7 +150,8 @@ def batch_options(args: argparse.Namespace):
                         jobs=args.jobs, scheduler=args.scheduler,
                         parameter_draws=_or_default(getattr(args, "parameter_draws", None),
                                                     defaults.PARAMETER_DRAWS),
-                        posterior=getattr(args, "posterior", None))
+                        posterior=getattr(args, "posterior", None),
+                        paths=bool(getattr(args, "paths", False)))
 
 
 def _or_default(value, default):
@@ -174,6 +210,7 @@ def run_experiment(args: argparse.Namespace, compare: bool) -> int:
         sources.append(PACKAGE_PREFIX)  # the shipped administration scenarios
     kind = "compare" if compare else "run"
     fmt = chosen_format(args, kind)
+    wants_paths(args, kind)
     executor, batch, manifest = prepared(args, lambda: with_format(
         start_or_resume(args, sources, kind), fmt, bool(args.resume)))
     per_row = len(batch.scenarios) * batch.tasks_per_chunk_row  # worlds x scenarios x draws
@@ -185,6 +222,10 @@ def run_experiment(args: argparse.Namespace, compare: bool) -> int:
         print(f"precision: widest 95% half-width {batch.max_half_width():.4f} "
               f"(target {manifest['precision']}) after {batch.done_runs:,} runs per scenario")
     tables = write_formats(batch.store.folder, manifest, fmt, ("runs.csv",))
+    if batch.paths and manifest.get("status") == "complete":
+        from parley.results.formats import PATHS_PARQUET
+
+        tables.append(batch.store.folder / PATHS_PARQUET)
     code = finish(batch.store.folder, batch.errors, args.no_plots)
     for path in tables:
         print(f"results: {path}")

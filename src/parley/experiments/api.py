@@ -78,7 +78,8 @@ class BatchResult(_Shown):
     per scenario (runs, P and 95% Wilson interval of every yes/no outcome,
     median month of talks); ``comparison``: paired differences against the
     reference (compare and hindcast); ``details``: summary.json as a dict;
-    ``folder``: the results folder, or None when nothing was kept.
+    ``folder``: the results folder, or None when nothing was kept; ``paths`` (with
+    ``paths=True``): one row per run and month (paths.parquet's columns), else None.
     """
 
     runs: pd.DataFrame
@@ -88,6 +89,7 @@ class BatchResult(_Shown):
     manifest: dict[str, Any]
     folder: Path | None
     errors: list[dict[str, Any]] = field(default_factory=list)
+    paths: pd.DataFrame | None = None
 
 
 @dataclass(repr=False)
@@ -136,16 +138,19 @@ def run(scenario: ScenarioLike, runs: int = defaults.RUNS, seed: int = defaults.
         jobs: int | None = None, chunk: int = DEFAULT_CHUNK, precision: float | None = None,
         max_runs: int = defaults.PRECISION_MAX_RUNS, progress: Progress = None,
         parameter_draws: int = defaults.PARAMETER_DRAWS,
-        posterior: str | Path | None = None, format: str = "csv") -> BatchResult:
+        posterior: str | Path | None = None, format: str = "csv",
+        paths: bool = False) -> BatchResult:
     """Monte Carlo runs of one scenario (``parley run``).
 
     ``parameter_draws=K`` runs every world under K parameter draws (from
     ``posterior``, else from the assumption envelope): ``runs`` worlds per draw.
     ``format="parquet"`` also writes runs.parquet into ``out`` (``--format parquet``).
+    ``paths=True`` keeps every run's monthly path: ``result.paths`` (and paths.parquet in
+    ``out``; ``--paths``; the parquet extra).
     """
     options = BatchOptions(runs=runs, seed=seed, chunk=chunk, precision=precision,
                            max_runs=max_runs, jobs=jobs, parameter_draws=parameter_draws,
-                           posterior=posterior)
+                           posterior=posterior, paths=paths)
     return _batch([scenario], "run", options, out, executor, progress, format)
 
 
@@ -155,14 +160,15 @@ def compare(scenarios: Sequence[ScenarioLike], runs: int = defaults.RUNS,
             chunk: int = DEFAULT_CHUNK, precision: float | None = None,
             max_runs: int = defaults.PRECISION_MAX_RUNS, progress: Progress = None,
             parameter_draws: int = defaults.PARAMETER_DRAWS,
-            posterior: str | Path | None = None, format: str = "csv") -> BatchResult:
+            posterior: str | Path | None = None, format: str = "csv",
+            paths: bool = False) -> BatchResult:
     """Scenarios (files, folders or Scenario objects) on the same seeds (``parley compare``).
 
-    ``parameter_draws``, ``posterior`` and ``format`` as in :func:`run`.
+    ``parameter_draws``, ``posterior``, ``format`` and ``paths`` as in :func:`run`.
     """
     options = BatchOptions(runs=runs, seed=seed, chunk=chunk, precision=precision,
                            max_runs=max_runs, reference=reference, jobs=jobs,
-                           parameter_draws=parameter_draws, posterior=posterior)
+                           parameter_draws=parameter_draws, posterior=posterior, paths=paths)
     if isinstance(scenarios, str | Path | Scenario):
         raise ScenarioError([f"compare: give a list of scenarios, not one ({scenarios!r}"[:200]
                              + "); parley.run takes one"])
@@ -224,6 +230,10 @@ def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
         raise ScenarioError([f"{kind}: give one or more scenarios (files, folders or "
                              "parley:NAME)"])
     _check_format(kind, fmt, out)
+    if options.paths:
+        from parley.results.formats import require_pyarrow
+
+        require_pyarrow(f"parley.{kind}(paths=True)")
     scenarios = load_scenarios(items)
     sources = [str(i) for i in items if not isinstance(i, Scenario)] or None
     runner = _executor(executor, options.jobs)  # first: a failure here leaves no folder
@@ -240,8 +250,15 @@ def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
             runs=pd.read_csv(folder / "runs.csv"), summary=_scenario_table(details),
             comparison=(pd.DataFrame(details["comparison"]["rows"])
                         if "comparison" in details else None),
-            details=details, manifest=manifest, folder=_kept(folder, out), errors=batch.errors)
+            details=details, manifest=manifest, folder=_kept(folder, out), errors=batch.errors,
+            paths=_paths_frame(folder) if options.paths else None)
     return result
+
+
+def _paths_frame(folder: Path) -> pd.DataFrame:
+    from parley.results.formats import PATHS_PARQUET
+
+    return pd.read_parquet(folder / PATHS_PARQUET)
 
 
 def _scenario_table(details: dict[str, Any]) -> pd.DataFrame:

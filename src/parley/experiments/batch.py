@@ -34,6 +34,7 @@ from parley.experiments.engine import DEFAULT_CHUNK, Batch, runs_for_precision
 from parley.experiments.executors import Executor, jobs_problem
 from parley.outcomes import BINARY_OUTCOMES, RUNS_HEADER, RUNS_HEADER_WITH_DRAW
 from parley.results import verify
+from parley.results.formats import PATHS_LOG, PATHS_LOG_HEADER, PATHS_PARQUET, path_rows
 from parley.results.load import manifest_identity
 from parley.results.manifest import (
     close_manifest,
@@ -43,7 +44,7 @@ from parley.results.manifest import (
     resume_manifest,
     write_manifest,
 )
-from parley.results.store import ResultsStore, atomic_write_json, atomic_write_text
+from parley.results.store import ResultsStore, atomic_write_json, atomic_write_text, cut_file
 from parley.scenario import Scenario, ScenarioError, build_scenario, require_runnable, with_values
 from parley.scenario_files import load_scenario, scenario_files, scenario_path
 
@@ -70,6 +71,8 @@ class BatchOptions:
     #: K parameter draws (0: the point run), each on runs // K worlds
     parameter_draws: int = defaults.PARAMETER_DRAWS
     posterior: str | Path | None = None
+    #: --paths: keep every world's monthly paths (paths.parquet; the parquet extra)
+    paths: bool = False
 
     #: the options that must be whole numbers (None allowed where the default is None)
     WHOLE = ("runs", "seed", "chunk", "max_runs", "jobs", "parameter_draws")
@@ -114,6 +117,11 @@ class BatchOptions:
             problems.append(f"--runs {self.runs}: with {self.parameter_draws} parameter draws "
                             "each draw needs a world; give --runs of at least "
                             f"{self.parameter_draws}, or --parameter-draws 0")
+        if not isinstance(self.paths, bool):
+            problems.append(f"--paths {self.paths!r}: must be True or False")
+        elif self.paths and self.precision is not None:
+            problems.append("--paths: not with --precision (the rows must be known before the "
+                            "batch starts; give --runs)")
         if self.posterior is not None and not self.parameter_draws:
             problems.append("--posterior: give --parameter-draws K as well (K draws from it)")
         if problems:
@@ -182,6 +190,8 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
     if draws:  # a draw a scenario cannot take fails before the folder
         for sc, values in zip(scenarios, draws[0], strict=True):
             with_values(sc, values, "parameter draw 0")
+    if options.paths:
+        check_path_budget(scenarios, options)
     refuse_used_folder(folder)
     store = ResultsStore(folder, header=RUNS_HEADER_WITH_DRAW if draws else RUNS_HEADER)
     fields = {"runs": 0, "requested_runs": options.runs, "target_runs": start_runs,
@@ -190,6 +200,8 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
               "chunk": chunk, "reference": reference}
     if uncertainty:
         fields["parameter_uncertainty"] = uncertainty
+    if options.paths:  # absent without --paths: such a manifest is as it was before
+        fields["paths"] = {"file": PATHS_PARQUET, "months": [s.horizon.months for s in scenarios]}
     inputs = {"scenarios": [{"name": s.name, "file": str(s.path) if s.path else None,
                              "hash": s.hash, "resolved": s.resolved,
                              "variant_of": s.variant_of} for s in scenarios]}
@@ -200,9 +212,23 @@ def new_batch(scenarios: list[Scenario], options: BatchOptions, folder: Path | N
     # --resume and by `parley verify`
     manifest.update(manifest_identity(manifest))
     store.start()
+    if options.paths:
+        atomic_write_text(folder / PATHS_LOG, PATHS_LOG_HEADER)
     write_manifest(folder, manifest)
     return Batch(scenarios, options.seed, store, chunk, draws=draws,
-                 camps=camp_members(scenarios)), manifest
+                 camps=camp_members(scenarios), paths=options.paths), manifest
+
+
+def check_path_budget(scenarios: Sequence[Scenario], options: BatchOptions) -> None:
+    """--paths within ``defaults.MAX_PATH_ROWS`` rows of paths.parquet (one per world,
+    scenario and month), checked before anything runs."""
+    worlds = options.worlds_per_draw * max(1, options.parameter_draws)
+    rows = path_rows(worlds, (s.horizon.months for s in scenarios))
+    if rows > defaults.MAX_PATH_ROWS:
+        raise ScenarioError([f"--paths: {worlds:,} runs x {len(scenarios)} scenario(s) x their "
+                             f"months is {rows:,} rows, over the budget of "
+                             f"{defaults.MAX_PATH_ROWS:,} (defaults.MAX_PATH_ROWS); give fewer "
+                             "--runs or drop --paths"])
 
 
 def camp_members(scenarios: Sequence[Scenario]) -> tuple[tuple[int, ...], ...]:
@@ -269,14 +295,20 @@ def resume_batch(folder: Path) -> tuple[Batch, dict[str, Any]]:
     draws = draw_values(scenarios, manifest.get("parameter_uncertainty"))
     store = verify.batch_store(folder, manifest)  # its header: with a draw column or not
     batch = Batch(scenarios, manifest["master_seed"], store, manifest["chunk"], draws=draws,
-                  camps=camp_members(scenarios))
+                  camps=camp_members(scenarios), paths=bool(manifest.get("paths")))
+    paths_end: list[int] = []
 
     def restore(records: list[dict[str, Any]]) -> None:
         verify.check_batch_records(folder, manifest, records, store.row_counts)
         verify.check_summary_file(folder, manifest)
+        if batch.paths:
+            paths_end.append(verify.check_paths_log(folder, records))
         batch.restore(records)
 
     store.recover_into(restore)
+    if paths_end:  # the paths of a chunk killed before its record, cut like its rows
+        cut_file(folder / PATHS_LOG, paths_end[0])
+        (folder / PATHS_PARQUET).unlink(missing_ok=True)
     return batch, resume_manifest(manifest)
 
 
@@ -364,12 +396,28 @@ def _finish(batch: Batch, manifest: dict[str, Any], status: str) -> dict[str, An
     manifest[verify.SUMMARY_CHECKSUM] = verify.summary_digest(folder / "summary.json")
     if "comparison" in summary:
         atomic_write_text(folder / "comparison.csv", comparison_csv(summary["comparison"]))
+    if batch.paths and status == "complete":
+        write_paths(folder, manifest)
     close_manifest(folder, manifest, status, batch.errors,
                    min(a.n for a in batch.aggregates) if batch.aggregates else 0)
     return summary
 
 
 # --------------------------------------------------------------- summary
+
+
+def write_paths(folder: Path, manifest: dict[str, Any]) -> int:
+    """paths.parquet of a completed --paths batch, from the paths log chunk by chunk (one
+    row group each, in task order: the same bytes for any worker count or resume)."""
+    from parley.results.formats import batch_paths, write_paths_parquet
+    from parley.rules.talks import Talks
+
+    store = verify.batch_store(folder, manifest)
+    records = store.check()
+    states = tuple(s.name.lower() for s in Talks)
+    return write_paths_parquet(batch_paths(folder, manifest, records, states),
+                               folder / PATHS_PARQUET,
+                               with_draw=bool(manifest.get("parameter_uncertainty")))
 
 
 def build_summary(batch: Batch, manifest: dict[str, Any]) -> dict[str, Any]:

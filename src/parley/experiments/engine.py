@@ -27,7 +27,7 @@ import numpy as np
 from parley import defaults
 from parley.analysis.stats import Aggregate
 from parley.experiments.executors import Executor
-from parley.experiments.simulate import MonthlyLevels, Outcomes, Recorder, simulate
+from parley.experiments.simulate import MonthlyLevels, Outcomes, Paths, Recorder, simulate
 from parley.outcomes import BINARY_OUTCOMES, KINDS, OUTCOMES
 from parley.randomness import run_seeds
 from parley.results.store import ResultsStore
@@ -307,6 +307,7 @@ class BlockTask:
     resolved: tuple[dict[str, Any], ...]
     values: tuple[dict[str, float], ...]
     camps: tuple[tuple[int, ...], ...] = ()
+    paths: bool = False  # --paths: also return every world's monthly paths
 
 
 @dataclass
@@ -320,6 +321,7 @@ class BlockResult:
     pairs: list[list[float]]  # per pair i < j (row-major): sum of d, sum of d^2, worlds
     camps: list[list[float]]  # per camp: sum and sum of squares of the camp's average, worlds
     errors: list[dict[str, Any]] = field(default_factory=list)
+    paths: bytes | None = None  # --paths: every scenario's monthly paths (block_paths)
 
 
 _VARIANTS: dict[str, Scenario] = {}
@@ -341,7 +343,7 @@ def scenario_variant(resolved: dict[str, Any], values: dict[str, float]) -> Scen
 
 def run_block(task: BlockTask) -> BlockResult:
     """Worker entry point of a batch: one block of worlds, every scenario on them."""
-    rows, aggregates, errors, talks = [], [], [], []
+    rows, aggregates, errors, talks, paths = [], [], [], [], []
     present = np.ones(task.n, dtype=bool)
     for resolved, values in zip(task.resolved, task.values, strict=True):
         scenario = scenario_variant(resolved, values)
@@ -351,6 +353,8 @@ def run_block(task: BlockTask) -> BlockResult:
             if task.draw is not None:
                 err["draw"] = task.draw
         rows.append(format_rows(scenario.name, runs, seeds, out, task.draw))
+        if task.paths:
+            paths.append(block_paths(scenario, runs, seeds))
         aggregates.append(agg)
         errors += errs
         full = np.zeros(task.n, dtype=float)
@@ -361,7 +365,29 @@ def run_block(task: BlockTask) -> BlockResult:
         talks.append(full)
     both = np.asarray(talks)[:, present]
     return BlockResult(task.seq, task.first_run, task.n, task.draw, b"".join(rows), aggregates,
-                       pair_sums(both), camp_sums(both, task.camps), errors)
+                       pair_sums(both), camp_sums(both, task.camps), errors,
+                       b"".join(paths) if task.paths else None)
+
+
+#: the monthly levels ``--paths`` exports (the Paths recorder's fields)
+EXPORTED_PATHS = ("tension", "talks_state", "pressure")
+
+
+def block_paths(scenario: Scenario, runs: np.ndarray, seeds: np.ndarray) -> bytes:
+    """``--paths``: the monthly paths of the runs a chunk kept, as bytes (encode_paths).
+
+    Simulated again from the runs' seeds with a Paths recorder: a world's path depends only
+    on its seed, so they are the paths of the rows the chunk wrote (tests/test_parquet.py
+    checks each path's last month against runs.csv); the cost is a second pass over the
+    chunk's worlds, paid only with --paths.
+    """
+    from parley.results.formats import encode_paths
+
+    if len(seeds):
+        arrays = simulate(scenario, seeds, {"paths": Paths(EXPORTED_PATHS)})["paths"]
+    else:
+        arrays = {f: np.zeros((0, scenario.horizon.months)) for f in EXPORTED_PATHS}
+    return encode_paths(runs, seeds, arrays)
 
 
 def pair_sums(talks: np.ndarray) -> list[list[float]]:
@@ -425,6 +451,7 @@ class Batch:
     chunk: int = DEFAULT_CHUNK
     draws: list[tuple[dict[str, float], ...]] = field(default_factory=list)
     camps: tuple[tuple[int, ...], ...] = ()
+    paths: bool = False  # --paths: the monthly paths go to formats.PATHS_LOG chunk by chunk
     done_runs: int = 0
     next_seq: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -451,7 +478,7 @@ class Batch:
             for draw, values in variants:
                 if seq >= self.next_seq:
                     yield BlockTask(seq, first, n, self.master_seed, draw, resolved,
-                                    tuple(values), self.camps)
+                                    tuple(values), self.camps, self.paths)
                 seq += 1
 
     def restore(self, records: list[dict[str, Any]]) -> None:
@@ -500,6 +527,8 @@ class Batch:
                   "camps": res.camps, "errors": res.errors}
         if res.draw is not None:
             record["draw"] = res.draw
+        if res.paths is not None:  # on disk before the record that vouches for them
+            record["paths"] = append_paths(self.store.folder, res.paths, res.seq)
         self.store.append(res.rows, record)
         self._tally(res.draw, res.aggregates, res.pairs, res.camps)
         self.next_seq = res.seq + 1
@@ -513,6 +542,18 @@ class Batch:
         """Row of the pair (i, j), i < j, in the pair tallies."""
         n = len(self.scenarios)
         return i * n - i * (i + 1) // 2 + (j - i - 1)
+
+
+def append_paths(folder, data: bytes, seq: int) -> dict[str, Any]:
+    """Append a chunk's paths to the folder's paths log, durably; where they lie, for its
+    record (``offset_start``, ``offset_end``, ``sha256``)."""
+    import hashlib
+
+    from parley.results.formats import PATHS_LOG
+    from parley.results.store import append_durably
+
+    start, end = append_durably(folder / PATHS_LOG, data, f"the paths of chunk {seq}")
+    return {"offset_start": start, "offset_end": end, "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def runs_for_precision(current: int, half_width: float, target: float, cap: int) -> int:

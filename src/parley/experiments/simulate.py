@@ -89,7 +89,7 @@ PATH_FIELDS = {
     "pressure": lambda m: m.state.pressure,
 }
 PATH_DTYPES = {"talks": bool, "tests": np.int64, "talks_state": np.int8,
-               "tension": np.float32, "pressure": np.float32}
+               "tension": np.float64, "pressure": np.float64}  # the model's own levels
 
 
 @dataclass

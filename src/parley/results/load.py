@@ -246,7 +246,8 @@ def parse_chunk_record(line: bytes, where: str, fields: dict[str, Any]) -> dict[
 #: what identifies a run/compare job: its digest is written when the batch starts and
 #: checked by --resume and `parley verify` (status, progress and timings are not in it)
 IDENTITY_FIELDS = ("kind", "master_seed", "requested_runs", "chunk", "precision", "max_runs",
-                   "reference", "scenarios", "parameter_uncertainty", "versions", "git_commit")
+                   "reference", "scenarios", "parameter_uncertainty", "versions", "git_commit",
+                   "paths")
 
 
 def manifest_identity(manifest: dict[str, Any]) -> dict[str, Any]:

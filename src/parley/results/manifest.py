@@ -22,7 +22,7 @@ MANIFEST = "manifest.json"
 # what a results folder holds; a new job refuses a folder holding any of them
 RESULT_FILES = (MANIFEST, "chunks.jsonl", "runs.csv", "paths.bin", "points.csv", "summary.json",
                 "comparison.csv", "hindcast.json", "sweep.json", "sensitivity.json",
-                "boxes.json", "report.html")
+                "boxes.json", "report.html", "run_paths.bin", "paths.parquet")
 
 
 def now() -> str:

@@ -97,6 +97,10 @@ def _verify_batch(folder: Path, manifest: dict[str, Any]) -> Verified:
     check_summary_file(folder, manifest)
     if ended and (folder / "summary.json").is_file():
         check_summary_agrees(folder, manifest, records)
+    if manifest.get("paths"):
+        check_paths_log(folder, records, complete=manifest.get("status") == "complete")
+        if manifest.get("status") == "complete":
+            check_paths_parquet(folder, manifest, records)
     return Verified(folder, manifest["kind"], len(records), sum(store.row_counts))
 
 
@@ -190,6 +194,67 @@ def check_batch_records(folder: Path, manifest: dict[str, Any], records: list[di
         raise ResultsFolderError(f"{log}: records reach run {reach}, beyond the target of "
                                  f"{target} in the manifest")
     return done
+
+
+def check_paths_log(folder: Path, records: list[dict[str, Any]], complete: bool = False
+                    ) -> int:
+    """The paths log of a batch run with ``--paths`` (formats.PATHS_LOG) against the chunk
+    records: its header, each chunk's ``paths`` offsets (following one another) and sha256;
+    the offset where the last recorded chunk's paths end.  ``complete``: nothing after it."""
+    from parley.results.formats import PATHS_LOG, PATHS_LOG_HEADER
+
+    path = folder / PATHS_LOG
+    if not path.is_file():
+        raise ResultsFolderError(f"{path}: missing, but the manifest says the batch records "
+                                 "its paths (--paths)")
+    size = path.stat().st_size
+    end = len(PATHS_LOG_HEADER)
+    with open(path, "rb") as fh:
+        if fh.read(end) != PATHS_LOG_HEADER.encode():
+            raise ResultsFolderError(f"{path}: the header line is missing or damaged")
+        for rec in records:
+            where = rec.get("paths")
+            if not isinstance(where, dict) or where.get("offset_start") != end or not (
+                    isinstance(where.get("offset_end"), int)
+                    and end <= where["offset_end"] <= size):
+                raise ResultsFolderError(f"{folder / 'chunks.jsonl'}: chunk {rec['seq']}: its "
+                                         f"paths do not follow the previous chunk's in {PATHS_LOG}"
+                                         " (corrupted or cut)")
+            data = fh.read(where["offset_end"] - end)
+            if hashlib.sha256(data).hexdigest() != where.get("sha256"):
+                raise ResultsFolderError(f"{path}: the paths of chunk {rec['seq']} do not match "
+                                         "their checksum in chunks.jsonl (corrupted)")
+            end = where["offset_end"]
+    if complete and size != end:
+        raise ResultsFolderError(f"{path}: {size - end:,} bytes after the last recorded chunk "
+                                 "of a complete batch (corrupted)")
+    return end
+
+
+def check_paths_parquet(folder: Path, manifest: dict[str, Any],
+                        records: list[dict[str, Any]]) -> None:
+    """paths.parquet of a complete ``--paths`` batch: present, and (when pyarrow is there to
+    read its footer) one row per world, scenario and month of the records."""
+    from parley.results.formats import PATHS_PARQUET
+
+    path = folder / PATHS_PARQUET
+    if not path.is_file():
+        raise ResultsFolderError(f"{path}: missing, but the batch is complete with --paths")
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        return
+    horizons = manifest["paths"]["months"]  # per scenario, as the batch recorded them
+    want = sum(a["n"] * months for rec in records
+               for a, months in zip(rec["aggregates"], horizons, strict=True))
+    try:
+        got = pq.ParquetFile(path).metadata.num_rows
+    except Exception as exc:  # any unreadable footer is one line
+        raise ResultsFolderError(f"{path}: not a readable Parquet file "
+                                 f"({type(exc).__name__})") from None
+    if got != want:
+        raise ResultsFolderError(f"{path}: {got:,} rows, but the chunk records hold {want:,} "
+                                 "(one per world, scenario and month)")
 
 
 def _check_aggregate(agg: Any, months: Any, n: int, where: str) -> None:
@@ -313,5 +378,6 @@ def summary_digest(path: Path) -> str:
 
 
 __all__ = ["SUMMARY_CHECKSUM", "Verified", "batch_store", "check_batch_manifest",
-           "check_batch_records", "check_summary_agrees", "check_summary_file",
+           "check_batch_records", "check_paths_log", "check_paths_parquet",
+           "check_summary_agrees", "check_summary_file",
            "summary_digest", "verify_folder"]
