@@ -21,6 +21,9 @@ EXPLAIN_RUNS = 4_000
 
 #: worlds stepped together in one task (memory stays flat; results never depend on it)
 CHUNK = 5_000
+#: worlds one model steps at most when a batch task fuses parameter draws of a block
+#: (the model's fixed cost a month is paid once for them; results never depend on it)
+FUSED_WORLDS = 20_000
 #: runs per scenario a batch may reach, with or without a precision target
 MAX_RUNS = 10_000_000
 #: the cap on runs a precision target may raise a batch to, unless ``max_runs`` is given
