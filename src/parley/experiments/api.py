@@ -376,7 +376,6 @@ def _calibrate_dynamics(seed: int, executor: ExecutorLike, jobs: int | None,
                         db: str | Path | None, out: str | Path | None) -> CalibrationResult:
     """``calibrate(dynamics=True)``: the command's fit, returned as data frames."""
     import importlib.util
-    import logging
 
     from parley.analysis.calibration import _json_safe
     from parley.analysis.terms import load_terms
@@ -391,9 +390,6 @@ def _calibrate_dynamics(seed: int, executor: ExecutorLike, jobs: int | None,
     if importlib.util.find_spec("pyabc") is None:
         raise MissingExtraError("parley.calibrate(dynamics=True)", "calibrate")
     found = load_terms(list(terms) if terms else None, completed_only=True)
-    import pyabc  # noqa: F401 - imported first: it sets its loggers' levels on import
-
-    logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
     parameters = abc.fitted_parameters([t.scenario for t in found])
     runner = _executor(executor, jobs)
     with contextlib.ExitStack() as stack:
