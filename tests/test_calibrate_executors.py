@@ -110,6 +110,15 @@ def test_a_scheduler_without_the_dask_executor_is_refused_by_every_command(argv,
     assert not any(tmp_path.iterdir())  # refused before anything was written
 
 
+@pytest.mark.parametrize("path", [[], ["--dynamics"]], ids=["closed-form", "dynamics"])
+def test_a_seed_outside_the_master_seeds_is_refused(path, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for seed in (-1, 2**64):
+        line = _one_line(["calibrate", *path, "--seed", seed], capsys)
+        assert f"--seed {seed}: must be an integer in [0, 2**63)" in line
+    assert not any(tmp_path.iterdir())
+
+
 def test_jobs_are_bounded_as_for_every_command(capsys, tmp_path, monkeypatch):
     from parley.experiments.executors import max_jobs
 
@@ -195,7 +204,9 @@ def test_one_and_two_jobs_and_the_api_write_the_same_posterior_never_the_shipped
     ({"jobs": 1.5}, "--jobs 1.5: must be a whole number"),
     ({"executor": "processes"}, "--executor processes: allowed local, dask, serial"),
     ({"dynamics": True, "particles": 0}, "--particles 0: allowed 1 to 100,000"),
-    ({"dynamics": True, "seed": -1}, "--seed -1: allowed 0 to"),
+    ({"dynamics": True, "seed": -1}, "--seed -1: must be an integer in [0, 2**63)"),
+    ({"seed": 2**64}, "--seed 18446744073709551616: must be an integer"),
+    ({"seed": 1.5}, "--seed 1.5: must be an integer"),
 ])
 def test_the_api_refuses_bad_executor_options_with_one_parley_error(kwargs, says):
     with pytest.raises(ParleyError) as exc:

@@ -88,9 +88,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
         format_calibration_table,
     )
     from parley.errors import ParleyError
+    from parley.experiments.abc import seed_problem
     from parley.experiments.executors import options_problem
 
-    if problem := options_problem(args.executor, args.jobs, args.scheduler):
+    if problem := options_problem(args.executor, args.jobs, args.scheduler) or seed_problem(
+            args.seed):
         raise ParleyError(problem)
     if args.dynamics:
         return run_calibrate_dynamics(args)

@@ -223,18 +223,25 @@ class AbcSettings:
 
     def problems(self) -> list[str]:
         """One line per size outside the bounds of :mod:`parley.defaults` (a whole number
-        from 1 up; the seed from 0 to 2^63-1), named as the command's flag."""
+        from 1 up) and for a seed outside [0, 2**63), named as the command's flag."""
         bounds = {"particles": defaults.MAX_PARTICLES,
                   "generations": defaults.MAX_GENERATIONS,
-                  "worlds": defaults.MAX_CALIBRATION_WORLDS, "seed": SEED_MAX}
+                  "worlds": defaults.MAX_CALIBRATION_WORLDS}
         out = []
         for name, most in bounds.items():
-            value, least = getattr(self, name), 0 if name == "seed" else 1
+            value = getattr(self, name)
             whole = isinstance(value, int) and not isinstance(value, bool)
-            if not whole or not least <= value <= most:
+            if not whole or not 1 <= value <= most:
                 shown = printable(str(value) if whole else repr(value), 40)
-                out.append(f"--{name} {shown}: allowed {least} to {most:,}")
-        return out
+                out.append(f"--{name} {shown}: allowed 1 to {most:,}")
+        return out + ([problem] if (problem := seed_problem(self.seed)) else [])
+
+
+def seed_problem(seed: object) -> str | None:
+    """Why ``seed`` cannot be a master seed (the batches' words), or None."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+        return f"--seed {printable(repr(seed), 40)}: must be an integer in [0, 2**63)"
+    return None
 
 
 def _prior(parameters: Sequence[UncertainParameter]):

@@ -351,11 +351,14 @@ def calibrate(periods: Sequence[str] | None = None, sims: int = 2000,
     """
     from parley.analysis.calibration import calibrate_periods
     from parley.errors import ParleyError
+    from parley.experiments.abc import seed_problem
     from parley.experiments.executors import options_problem
 
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int)):
         raise ParleyError(f"--jobs {jobs!r}: must be a whole number")
     if isinstance(executor, str) and (problem := options_problem(executor, jobs, None)):
+        raise ParleyError(problem)
+    if problem := seed_problem(seed):
         raise ParleyError(problem)
     if dynamics:
         return _calibrate_dynamics(seed, executor, jobs, terms, particles, generations,
