@@ -23,6 +23,7 @@ import pytest
 import parley
 from parley import defaults
 from parley.errors import ParleyError
+from test_reliability import _descendants, _running  # the batches' kill test's helpers
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = Path(parley.__file__).resolve().parents[1]  # the parley under test, also in subprocesses
@@ -215,27 +216,6 @@ def test_the_api_refuses_bad_executor_options_with_one_parley_error(kwargs, says
 
 
 # ----------------------------------------------------- workers die with the parent
-
-
-def _descendants(pid: int) -> list[int]:
-    out = []
-    for task in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = task.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            child = int(task.parent.name)
-            out += [child, *_descendants(child)]
-    return out
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _is_worker(pid: int) -> bool:
