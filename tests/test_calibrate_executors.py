@@ -120,6 +120,14 @@ def test_a_seed_outside_the_master_seeds_is_refused(path, capsys, tmp_path, monk
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("flag", ["--json", "--db", "--out", "--figure", "--loto", "--terms"])
+def test_an_empty_file_name_is_refused_before_any_work(flag, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = [] if flag == "--json" else ["--dynamics"]
+    assert "must name a file" in _one_line(["calibrate", *path, flag, ""], capsys)
+    assert not any(tmp_path.iterdir())
+
+
 def test_jobs_are_bounded_as_for_every_command(capsys, tmp_path, monkeypatch):
     from parley.experiments.executors import max_jobs
 

@@ -44,7 +44,8 @@ def register(sub) -> None:
     p.add_argument("--sims", type=int, default=2000, help="simulations per period (default 2000)")
     p.add_argument("--seed", type=int, default=defaults.SEED,
                    help=f"random seed (default {defaults.SEED})")
-    p.add_argument("--json", metavar="FILE", default=None, help="also write the fits as JSON")
+    p.add_argument("--json", metavar="FILE", type=_file_name, default=None,
+                   help="also write the fits as JSON")
     add_executor_options(p)  # the same --jobs, --executor, --scheduler as run and sweep
     p.add_argument("--workers", type=_renamed_workers, default=None, help=argparse.SUPPRESS)
     _register_dynamics(p)
@@ -56,7 +57,7 @@ def _register_dynamics(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("dynamics (simulation-based inference on the talks record)")
     g.add_argument("--dynamics", action="store_true",
                    help="fit the declared dynamics and shared assumptions by ABC-SMC")
-    g.add_argument("--terms", default=None, metavar="DIR",
+    g.add_argument("--terms", type=_file_name, default=None, metavar="DIR",
                    help="hindcast scenarios of the terms (default: the shipped "
                    "scenarios/hindcast; the live term is never fitted on)")
     g.add_argument("--particles", type=int, default=DYNAMICS_PARTICLES,
@@ -68,15 +69,15 @@ def _register_dynamics(p: argparse.ArgumentParser) -> None:
     g.add_argument("--worlds", type=int, default=DYNAMICS_WORLDS,
                    help=f"worlds per term per simulation (default {DYNAMICS_WORLDS}; at most "
                    f"{defaults.MAX_CALIBRATION_WORLDS:,})")
-    g.add_argument("--db", default=DYNAMICS_DB, metavar="FILE",
+    g.add_argument("--db", type=_file_name, default=DYNAMICS_DB, metavar="FILE",
                    help=f"pyabc history; a rerun continues it (resume after a kill; default "
                    f"{DYNAMICS_DB})")
-    g.add_argument("--out", default=DYNAMICS_OUT, metavar="FILE",
+    g.add_argument("--out", type=_file_name, default=DYNAMICS_OUT, metavar="FILE",
                    help=f"posterior file to write (default {DYNAMICS_OUT}; the shipped "
                    f"posterior, {DYNAMICS_POSTERIOR}, is written only when named)")
-    g.add_argument("--figure", default=None, metavar="PNG",
+    g.add_argument("--figure", type=_file_name, default=None, metavar="PNG",
                    help="also plot the posterior predictive check")
-    g.add_argument("--loto", default=None, metavar="JSON",
+    g.add_argument("--loto", type=_file_name, default=None, metavar="JSON",
                    help="run the leave-one-term-out validation instead and write its scores")
 
 
@@ -109,6 +110,13 @@ def run_calibrate(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise ParleyError(f"cannot write {args.json}: {exc}") from None
     return 0
+
+
+def _file_name(text: str) -> str:
+    """A file or folder path, never the empty string (which names no file)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file (got an empty path)")
+    return text
 
 
 def _renamed_workers(text: str) -> str:
