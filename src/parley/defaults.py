@@ -38,11 +38,11 @@ MAX_HINDCAST_RUNS = 200_000
 MAX_PATH_ROWS = 5_000_000
 #: sampled orders of ``explain``, at most
 MAX_PERMUTATIONS = 10_000
-#: ``calibrate --dynamics`` bounds: particles, generations, worlds per term, workers
+#: ``calibrate --dynamics`` bounds: particles, generations, worlds per term (its workers
+#: are bounded as every command's ``--jobs``: ``experiments.executors.max_jobs``)
 MAX_PARTICLES = 100_000
 MAX_GENERATIONS = 100
 MAX_CALIBRATION_WORLDS = 100_000
-MAX_WORKERS = 64
 
 #: how tasks are run: in worker processes on this machine, on a Dask cluster, or in process
 EXECUTORS = ("local", "dask", "serial")

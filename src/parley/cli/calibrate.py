@@ -7,16 +7,17 @@ import argparse
 import json
 import sys
 
-import numpy as np
-
 from parley import defaults
 from parley.analysis.calibration import (
+    DYNAMICS_DB,
     DYNAMICS_GENERATIONS,
+    DYNAMICS_OUT,
     DYNAMICS_PARTICLES,
     DYNAMICS_POSTERIOR,
     DYNAMICS_WORLDS,
     _json_safe,
 )
+from parley.cli.common import add_executor_options
 
 
 def register(sub) -> None:
@@ -26,7 +27,11 @@ def register(sub) -> None:
         help="fit Pyongyang's baseline provocation rates to a period of the record",
         description=(
             "Fit missile- and nuclear-test base rates by maximum likelihood to a period of "
-            "the CNS missile test record and check the fit by simulation."
+            "the CNS missile test record and check the fit by simulation.  With --dynamics, "
+            "fit the untexted constants by ABC-SMC on the talks record, mapping the "
+            "particles over --executor with --jobs workers (the closed-form fit runs in "
+            "this process; the options are checked the same way).  Results never depend "
+            "on the executor or the number of jobs."
         ),
     )
     p.add_argument(
@@ -39,7 +44,10 @@ def register(sub) -> None:
     p.add_argument("--sims", type=int, default=2000, help="simulations per period (default 2000)")
     p.add_argument("--seed", type=int, default=defaults.SEED,
                    help=f"random seed (default {defaults.SEED})")
-    p.add_argument("--json", metavar="FILE", default=None, help="also write the fits as JSON")
+    p.add_argument("--json", metavar="FILE", type=_file_name, default=None,
+                   help="also write the fits as JSON")
+    add_executor_options(p)  # the same --jobs, --executor, --scheduler as run and sweep
+    p.add_argument("--workers", type=_renamed_workers, default=None, help=argparse.SUPPRESS)
     _register_dynamics(p)
     p.set_defaults(func=run_calibrate)
 
@@ -49,22 +57,27 @@ def _register_dynamics(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("dynamics (simulation-based inference on the talks record)")
     g.add_argument("--dynamics", action="store_true",
                    help="fit the declared dynamics and shared assumptions by ABC-SMC")
-    g.add_argument("--terms", default=None, metavar="DIR",
+    g.add_argument("--terms", type=_file_name, default=None, metavar="DIR",
                    help="hindcast scenarios of the terms (default: the shipped "
                    "scenarios/hindcast; the live term is never fitted on)")
-    g.add_argument("--particles", type=int, default=DYNAMICS_PARTICLES)
-    g.add_argument("--generations", type=int, default=DYNAMICS_GENERATIONS)
+    g.add_argument("--particles", type=int, default=DYNAMICS_PARTICLES,
+                   help=f"particles per generation (default {DYNAMICS_PARTICLES}; at most "
+                   f"{defaults.MAX_PARTICLES:,})")
+    g.add_argument("--generations", type=int, default=DYNAMICS_GENERATIONS,
+                   help=f"ABC-SMC generations (default {DYNAMICS_GENERATIONS}; at most "
+                   f"{defaults.MAX_GENERATIONS})")
     g.add_argument("--worlds", type=int, default=DYNAMICS_WORLDS,
-                   help="worlds per term per simulation")
-    g.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes")
-    g.add_argument("--workers", type=int, default=2)
-    g.add_argument("--db", default="parley-calibration/dynamics.db", metavar="FILE",
-                   help="pyabc history; a rerun continues it (resume after a kill)")
-    g.add_argument("--out", default=DYNAMICS_POSTERIOR, metavar="FILE",
-                   help=f"posterior file to write (default {DYNAMICS_POSTERIOR})")
-    g.add_argument("--figure", default=None, metavar="PNG",
+                   help=f"worlds per term per simulation (default {DYNAMICS_WORLDS}; at most "
+                   f"{defaults.MAX_CALIBRATION_WORLDS:,})")
+    g.add_argument("--db", type=_file_name, default=DYNAMICS_DB, metavar="FILE",
+                   help=f"pyabc history; a rerun continues it (resume after a kill; default "
+                   f"{DYNAMICS_DB})")
+    g.add_argument("--out", type=_file_name, default=DYNAMICS_OUT, metavar="FILE",
+                   help=f"posterior file to write (default {DYNAMICS_OUT}; the shipped "
+                   f"posterior, {DYNAMICS_POSTERIOR}, is written only when named)")
+    g.add_argument("--figure", type=_file_name, default=None, metavar="PNG",
                    help="also plot the posterior predictive check")
-    g.add_argument("--loto", default=None, metavar="JSON",
+    g.add_argument("--loto", type=_file_name, default=None, metavar="JSON",
                    help="run the leave-one-term-out validation instead and write its scores")
 
 
@@ -76,7 +89,12 @@ def run_calibrate(args: argparse.Namespace) -> int:
         format_calibration_table,
     )
     from parley.errors import ParleyError
+    from parley.experiments.abc import seed_problem
+    from parley.experiments.executors import options_problem
 
+    if problem := options_problem(args.executor, args.jobs, args.scheduler) or seed_problem(
+            args.seed):
+        raise ParleyError(problem)
     if args.dynamics:
         return run_calibrate_dynamics(args)
     try:
@@ -92,6 +110,20 @@ def run_calibrate(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise ParleyError(f"cannot write {args.json}: {exc}") from None
     return 0
+
+
+def _file_name(text: str) -> str:
+    """A file or folder path, never the empty string (which names no file)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file (got an empty path)")
+    return text
+
+
+def _renamed_workers(text: str) -> str:
+    """``--workers`` (earlier releases): refused with the option that replaced it."""
+    from parley.errors import printable
+
+    raise argparse.ArgumentTypeError(f"renamed: use --jobs {printable(text, 20)}")
 
 
 def _progress_bar():
@@ -136,15 +168,15 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
 
     from parley.analysis import abc_summary as S
     from parley.analysis.forecast_scores import score_forecasts
+    from parley.cli.common import make_executor
     from parley.errors import ParleyError
     from parley.experiments import abc
     from parley.results.store import atomic_write_json
 
-    bounds = {"particles": defaults.MAX_PARTICLES, "generations": defaults.MAX_GENERATIONS,
-              "worlds": defaults.MAX_CALIBRATION_WORLDS, "workers": defaults.MAX_WORKERS}
-    for name, most in bounds.items():
-        if not 1 <= getattr(args, name) <= most:
-            raise ParleyError(f"--{name} {getattr(args, name)}: allowed 1 to {most:,}")
+    settings = abc.AbcSettings(particles=args.particles, generations=args.generations,
+                               worlds=args.worlds, seed=args.seed)
+    if problems := settings.problems():
+        raise ParleyError(problems)
     _require_extras(args.executor)
     from parley.analysis.terms import load_terms
 
@@ -153,12 +185,11 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
 
     logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
     parameters = abc.fitted_parameters([t.scenario for t in terms])
-    settings = abc.AbcSettings(particles=args.particles, generations=args.generations,
-                               worlds=args.worlds, seed=args.seed)
-    Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+    executor = make_executor(args)  # the same executor layer as run, sweep and hindcast
     update, close = _progress_bar()
-    run = {"executor": args.executor, "workers": args.workers, "progress": update}
+    run = {"executor": executor, "progress": update}  # closed when the fit ends
     try:
+        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
         if args.loto:
             folds = abc.leave_one_term_out(terms, parameters, settings, Path(args.db).parent,
                                            **run)
@@ -181,7 +212,8 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
         return 130
     finally:
         close()
-    doc = abc.posterior_document(result, terms, settings, args.executor)
+        executor.close()  # already closed unless the fit never started
+    doc = abc.posterior_document(result, terms, settings)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     atomic_write_json(Path(args.out), _json_safe(doc))
     print(format_dynamics(result))
@@ -202,15 +234,11 @@ def format_dynamics(result) -> str:
         lines.append(f"{g['generation']:>10}  {g['epsilon']:7.4f}  {g['particles']:>9}  "
                      f"{g['simulations']:>11}  {g['acceptance']:10.3f}")
     lines.append(f"{'parameter':<34} {'prior':>15} {'posterior mean':>15} {'5%-95%':>17}")
-    by_name = {p.name: p for p in result.parameters}
-    for j, name in enumerate(result.names):
-        values, w = result.particles[:, j], result.weights
-        order = np.argsort(values)
-        cdf = np.cumsum(w[order])
-        q05, q95 = values[order][np.searchsorted(cdf, [0.05, 0.95])]
-        p = by_name[name]
-        lines.append(f"{name:<34} {p.low:>7.3g}-{p.high:<7.3g} {float(w @ values):>15.4g} "
-                     f"{q05:>8.3g}-{q95:<8.3g}")
+    from parley.experiments.abc import posterior_rows
+
+    for r in posterior_rows(result):
+        lines.append(f"{r['parameter']:<34} {r['low']:>7.3g}-{r['high']:<7.3g} "
+                     f"{r['posterior_mean']:>15.4g} {r['q05']:>8.3g}-{r['q95']:<8.3g}")
     return "\n".join(lines)
 
 
