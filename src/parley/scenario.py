@@ -484,8 +484,14 @@ def _check_actors(where: str, doc: ScenarioDoc, problems: list[str]) -> dict[str
                 problems += [_pydantic_line(where, {**e, "loc": (loc, key, *e["loc"])})
                              for e in exc.errors()]
         problems += _check_block(where, loc, stances, P.ROLES[role], skip=failed)
+        problems += [f"{where}: {loc}.{key}: a {role} actor's {key} that is not "
+                     f"{P.NEUTRAL[key]!r} must cite a text or the dated record (source or "
+                     "reading), not an assumption"
+                     for key in P.ROLE_DECLS[role].cited
+                     if key in stances and stances[key].assumption is not None
+                     and stances[key].value != P.NEUTRAL[key]]
         actors[name] = Actor(name, role, stances)
-    for role in ("washington", "pyongyang"):
+    for role in (r.name for r in P.ROLE_DECLS.values() if r.exactly_one):
         count = sum(a.role == role for a in actors.values())
         if count != 1 and not bad_role:
             problems.append(f"{where}: actors: needs exactly one actor with role '{role}' "
