@@ -4,15 +4,17 @@ Beyond what any ally does (``rules/allies.py``: dialogue, lobbying), Tokyo
 
 * **answers tests with pressure**: after a month with a North Korean missile or nuclear
   test it adds sanctions of its own and pushes at the UN for more (``pressure_push``).
-  The record: Japan's own sanctions after the nuclear test of 2006-10-09 (a ban on
-  North Korean imports and port calls, decided 2006-10-13) and after the nuclear test
-  and satellite launch of early 2016 (measures restored and widened, 2016-02-10).
-  The size of each step is ours.
+  The record: after the nuclear test of 2006-10-09 Tokyo decided a ban on all North
+  Korean imports and port calls on 2006-10-11, without waiting for the UN, and backed a
+  Council resolution; after the nuclear test of 2016-01-06 and the launch of
+  2016-02-07 it restored and widened its measures on 2016-02-10 (in force 2016-02-19)
+  and pressed with Washington for a UN resolution.  The size of each step is ours.
 * **presses the abductions issue on Washington** (``abductions_precondition``): Tokyo
   asks that any deal settle the abductions of Japanese citizens.  The record: Abe
   asked Trump to raise the abductions with Kim before Singapore (Mar-a-Lago,
-  2018-04-18) and Trump said he did at the summit (2018-06-12) and at Hanoi
-  (2019-02-28).  As a rule: a drag on Washington's flexibility, weighted by how much
+  2018-04-17, where the two also agreed to keep maximum pressure) and Trump said he
+  did at the summit (2018-06-12) and again at Hanoi (2019-02-27/28).  As a rule: a
+  drag on Washington's flexibility, weighted by how much
   Tokyo is consulted and how closely Washington coordinates; the size is ours.
 """
 
@@ -31,12 +33,12 @@ class JapanConstants(Constants):
         0.03, 0.0, 0.1,
         "Rise of nominal sanctions after a month with a test when Tokyo pushes at full "
         "strength (pressure_push 1).",
-        "Record: Japan's own sanctions after the tests of 2006-10 and 2016-01/02; size ours")
+        "Record: Japan's own sanctions after the tests, 2006-10-11 and 2016-02-10; size ours")
     abductions_drag: Value = constant(
         0.1, 0.0, 0.3,
         "Drag on Washington's flexibility when Tokyo presses the abductions issue at full "
         "consultation and coordination.",
-        "Record: Abe pressed Trump on the abductions before Singapore (2018-04); size ours")
+        "Record: Abe pressed Trump on the abductions before Singapore (2018-04-17); size ours")
 
 
 STREAMS: dict[str, tuple[str, ...]] = {}
