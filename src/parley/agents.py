@@ -147,7 +147,7 @@ class Pyongyang(Actor):
 
 
 class Patron(Actor):
-    """A patron of Pyongyang (Beijing; Moscow as a second): enforcement, spoiling, pressing."""
+    """A patron of Pyongyang (Beijing; Moscow: Russia below): enforcement, spoiling, press."""
 
     role = "patron"
 
@@ -194,7 +194,7 @@ class Russia(Patron):
 
 
 class Ally(Actor):
-    """A US ally (Seoul; Tokyo as a second): inter-Korean dialogue, lobbying Washington."""
+    """A US ally (Seoul; Tokyo: Japan below): inter-Korean dialogue, lobbying Washington."""
 
     role = "ally"
 
