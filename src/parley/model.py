@@ -344,14 +344,13 @@ class NegotiationModel(mesa.Model):
             self.narrator.month(self.old_talks)
 
     def _patrons_at_start(self) -> tuple[np.ndarray, np.ndarray]:
-        """Sanctions left unenforced, and spoilers' lifeline, before any month."""
-        s, c = self.state, self.constants.patrons
+        """Sanctions left unenforced, and lifelines, before any month: each actor's own
+        (``Actor.at_start``; a role without either gives nothing)."""
         loss, lifeline = np.zeros(self.n_worlds), np.zeros(self.n_worlds)
-        for patron in self.actors_of("patron"):
-            st = patron.stance
-            spoiler = rules.patrons.is_spoiler(st, s.us_china)
-            loss = loss + rules.patrons.unenforced(st, c, spoiler, s.talks)
-            lifeline = lifeline + rules.patrons.lifeline(st, spoiler)
+        spoilers: list[tuple[str, np.ndarray]] = []
+        for actor in self.order:
+            d_loss, d_life = actor.at_start(spoilers)
+            loss, lifeline = loss + d_loss, lifeline + d_life
         return loss, lifeline
 
     def actors_of(self, role: str) -> list[Actor]:
