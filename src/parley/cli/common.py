@@ -16,22 +16,6 @@ def out_folder(text: str) -> Path:
     return Path(text)
 
 
-def is_sweep_file(path: str | Path) -> bool:
-    """Whether a YAML file is a sweep file (has ``parameters``) rather than a scenario,
-    so that sweep files are accepted where users put files.  Read with the scenario
-    loader's bounds; a file that cannot be read is not a sweep file (its scenario
-    loading then reports why)."""
-    from parley.errors import ParleyError
-    from parley.safe_yaml import read_yaml_mapping
-    from parley.scenario_files import scenario_path
-
-    try:
-        data = read_yaml_mapping(scenario_path(path))
-    except ParleyError:
-        return False
-    return isinstance(data, dict) and "parameters" in data and "actors" not in data
-
-
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose an executor (shared by batches and sweeps)."""
     parser.add_argument("--jobs", type=int, default=None,

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from parley import defaults
-from parley.errors import ScenarioError
+from parley.errors import ParleyError, ScenarioError
 from parley.experiments.batch import (
     MAX_RUNS,
     BatchOptions,
@@ -43,7 +43,7 @@ REPR_MAX = 300  # characters of a result's repr
 class _Shown:
     """A short ``repr`` (sizes, not contents) and a notebook view (``_repr_html_``)."""
 
-    _table = "summary"  # the data frame a notebook shows
+    _table: str | None = "summary"  # the data frame a notebook shows (None: only the repr)
 
     def __repr__(self) -> str:
         parts = (f"{f.name}={_brief(getattr(self, f.name))}"
@@ -52,9 +52,11 @@ class _Shown:
         return text if len(text) <= REPR_MAX else text[: REPR_MAX - 4] + "...)"
 
     def _repr_html_(self) -> str:
-        table = getattr(self, self._table)
-        return (f"<p><code>{html.escape(repr(self))}</code></p>\n"
-                + table.to_html(max_rows=20, max_cols=16))
+        head = f"<p><code>{html.escape(repr(self))}</code></p>"
+        table = getattr(self, self._table) if self._table else None
+        if not isinstance(table, pd.DataFrame):
+            return head
+        return f"{head}\n" + str(table.to_html(max_rows=20, max_cols=16))
 
 
 def _brief(value: Any) -> str:
@@ -91,6 +93,12 @@ class BatchResult(_Shown):
     errors: list[dict[str, Any]] = field(default_factory=list)
     paths: pd.DataFrame | None = None
 
+    def __post_init__(self) -> None:
+        if self.comparison is not None:
+            outcome = str((self.details.get("comparison") or {}).get("outcome")
+                          or BINARY_OUTCOMES[0])
+            self.comparison = comparison_columns(self.comparison, outcome)
+
 
 @dataclass(repr=False)
 class HindcastResult(_Shown):
@@ -106,6 +114,10 @@ class HindcastResult(_Shown):
 
     _table = "terms"
 
+    def __post_init__(self) -> None:
+        self.terms = _renamed(self.terms, TERM_COLUMNS)
+        self.live = _renamed(self.live, LIVE_COLUMNS)
+
 
 @dataclass(repr=False)
 class SweepResult(_Shown):
@@ -119,6 +131,9 @@ class SweepResult(_Shown):
     folder: Path | None
     errors: list[dict[str, Any]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.summary = points_columns(self.summary)
+
 
 @dataclass(repr=False)
 class CalibrationResult(_Shown):
@@ -128,6 +143,74 @@ class CalibrationResult(_Shown):
     runs: pd.DataFrame
     summary: pd.DataFrame
     fits: list[Any]
+
+    def __post_init__(self) -> None:
+        self.summary = _split_intervals(self.summary)
+        self.runs = _renamed(self.runs, CHECK_COLUMNS)
+
+
+# --------------------------------------------------------- the column scheme
+#
+# One naming scheme for every data frame the API returns (tests/test_api.py checks each):
+# the probability of yes/no outcome X is ``p_X`` and its 95% interval ``X_lo``, ``X_hi``;
+# its interval over parameter draws ``X_param_lo``, ``X_param_hi``; any other estimate Y
+# (a difference, a simulated statistic) is ``Y`` with ``Y_lo``, ``Y_hi``.  The files keep
+# their own columns (points.csv's ``p_talks`` and ``share_X``, comparison.csv's ``p``,
+# ``lo``, ``hi``), which the figures, the report and existing readers use; the frames are
+# renamed here, once.
+
+#: hindcast terms: P(talks at some time in the term) is ``p_talks``
+TERM_COLUMNS = {"lo": "talks_lo", "hi": "talks_hi"}
+#: the live forecast: P(talks in the rest of the term | the record so far)
+LIVE_COLUMNS = {"p": "p_talks_rest", "lo": "talks_rest_lo", "hi": "talks_rest_hi"}
+#: a calibration's checked statistics: observed beside simulated and its 95% range
+CHECK_COLUMNS = {"sim_mean": "simulated", "sim_low": "simulated_lo",
+                 "sim_high": "simulated_hi"}
+
+
+def comparison_columns(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """comparison.csv's columns in the scheme: ``p``/``lo``/``hi`` are those of
+    ``outcome``, ``given_engaged`` is ``talks_given_engaged``, the unpaired interval is the
+    difference's (``diff_unpaired_lo``)."""
+    names = {"p": f"p_{outcome}", "lo": f"{outcome}_lo", "hi": f"{outcome}_hi",
+             "param_lo": f"{outcome}_param_lo", "param_hi": f"{outcome}_param_hi",
+             "p_given_engaged": "p_talks_given_engaged",
+             "given_engaged_lo": "talks_given_engaged_lo",
+             "given_engaged_hi": "talks_given_engaged_hi",
+             "unpaired_lo": "diff_unpaired_lo", "unpaired_hi": "diff_unpaired_hi"}
+    return _renamed(frame, names)
+
+
+def points_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """points.csv's columns in the scheme: ``p_talks`` is ``p_talks_resumed`` (its
+    interval ``talks_resumed_lo``), ``share_X`` is ``p_X``."""
+    names: dict[str, str] = {}
+    for col in map(str, frame.columns):
+        if col == "p_talks":
+            names[col] = f"p_{BINARY_OUTCOMES[0]}"
+        elif col.startswith("p_talks_"):
+            names[col] = f"{BINARY_OUTCOMES[0]}_{col[len('p_talks_'):]}"
+        elif col.startswith("share_"):
+            rest = col[len("share_"):]
+            stem = next((o for o in BINARY_OUTCOMES if rest.startswith(o + "_")), None)
+            names[col] = f"{stem}{rest[len(stem):]}" if stem else f"p_{rest}"
+    return _renamed(frame, names)
+
+
+def _renamed(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    return frame.rename(columns={k: v for k, v in names.items() if k in frame.columns})
+
+
+def _split_intervals(frame: pd.DataFrame) -> pd.DataFrame:
+    """A column ``X_ci`` of (low, high) pairs as two columns ``X_lo`` and ``X_hi``."""
+    out = frame.copy()
+    for col in [str(c) for c in frame.columns if str(c).endswith("_ci")]:
+        stem = col[: -len("_ci")]
+        at = list(out.columns).index(col)
+        pairs = [tuple(v) if v is not None else (None, None) for v in out.pop(col)]
+        out.insert(at, f"{stem}_hi", [p[1] for p in pairs])
+        out.insert(at, f"{stem}_lo", [p[0] for p in pairs])
+    return out
 
 
 # ------------------------------------------------------------------ batches
@@ -341,6 +424,257 @@ def calibrate(periods: Sequence[str] | None = None, sims: int = 2000,
                              fits=[fit for fit, _ in fitted])
 
 
+# ------------------------------------------------- attribution and single runs
+
+
+def explain(a: ScenarioLike, b: ScenarioLike, runs: int = defaults.EXPLAIN_RUNS,
+            seed: int = defaults.SEED, permutations: int = defaults.EXPLAIN_PERMUTATIONS,
+            outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+    """What explains B - A (``parley explain``): the paired difference of each outcome
+    (default the headline outcomes) split by Shapley value over the stances that differ,
+    ``runs`` worlds on common random numbers (default 4,000), master seed ``seed`` (default
+    20201130), ``permutations`` sampled orders when too many stances differ for exact
+    Shapley (default 64).  One row per (outcome, group); ``group == "(total)"`` is the whole
+    difference.  Empty when the scenarios differ in no stance."""
+    from parley.experiments.explain import HEADLINE
+    from parley.experiments.explain import explain as shapley
+
+    chosen = _outcomes(outcomes, HEADLINE)
+    runs = _whole("--runs", runs, 2, defaults.MAX_ATTRIBUTION_RUNS)
+    seed = _whole("--seed", seed, 0, 2**63 - 1)
+    permutations = _whole("--permutations", permutations, 1, defaults.MAX_PERMUTATIONS)
+    return shapley(_runnable(a), _runnable(b), runs=runs, seed=seed, outcomes=chosen,
+                   permutations=permutations)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class DriversResult(_Shown):
+    """What ``drivers`` returns.  ``table``: one row per (outcome, element) as ``parley
+    drivers --csv`` writes it (with ``by_kind=True`` a ``scenario`` column too);
+    ``kinds`` (envelope only): one row per (scenario, outcome, kind), the kind's share of
+    the variance of P(outcome) over draws and its 95% half-width (``share_conf``), the
+    noise and the interactions as kinds of their own; ``over``, ``samples``, ``worlds``,
+    ``runs`` and ``seed`` as run."""
+
+    table: pd.DataFrame
+    kinds: pd.DataFrame | None
+    over: str
+    samples: int | None
+    worlds: int | None
+    runs: int | None
+    seed: int
+
+    _table = "table"
+
+
+def drivers(scenario: ScenarioLike | Sequence[ScenarioLike], over: str = "envelope",
+            samples: int | None = None, worlds: int | None = None, runs: int | None = None,
+            seed: int = defaults.SEED, outcomes: Sequence[str] | None = None,
+            by_kind: bool = False) -> DriversResult:
+    """Where the variance of each outcome comes from (``parley drivers``).
+
+    ``over="envelope"`` (the default): Sobol indices of P(outcome) over the values we
+    chose, by value and by provenance kind, with the worlds' noise as a factor;
+    ``samples`` envelope points in each of two samples (default 128; 1,024 with
+    ``by_kind=True``), ``worlds`` worlds per point (default 64).  ``by_kind=True`` takes
+    several scenarios (files, folders) and keeps only the kind shares.
+    ``over="streams"``: the between-world variance by random stream, ``runs`` worlds per
+    sample (default 2,000).  ``seed``: the master seed (default 20201130); ``outcomes``
+    default every yes/no outcome."""
+    from parley.experiments import drivers as lib
+    from parley.outcomes import BINARY_OUTCOMES
+
+    chosen = _outcomes(outcomes, BINARY_OUTCOMES)
+    seed = _whole("--seed", seed, 0, 2**63 - 1)
+    if over not in ("envelope", "streams"):
+        raise ParleyError([f"--over {over!r}"[:80] + ": allowed 'envelope' or 'streams'"])
+    items = ([scenario] if isinstance(scenario, str | Path | Scenario) else list(scenario))
+    if not items:
+        raise ParleyError(["drivers: give a scenario (a file, a folder with by_kind=True, "
+                           "or parley:NAME)"])
+    if over == "streams":
+        for flag, value in (("--samples", samples), ("--worlds", worlds)):
+            if value is not None:
+                raise ParleyError([f"{flag}: applies to over='envelope' (over='streams' "
+                                   "takes runs=)"])
+        if by_kind:
+            raise ParleyError(["--by-kind: applies to over='envelope'"])
+        if len(items) > 1:
+            raise ParleyError([f"drivers: one scenario, got {len(items)}"])
+        runs = _whole("--runs", defaults.DRIVERS_RUNS if runs is None else runs, 2,
+                      defaults.MAX_ATTRIBUTION_RUNS)
+        table = lib.drivers(_runnable(items[0]), runs=runs, seed=seed, outcomes=chosen)
+        return DriversResult(table=table, kinds=None, over=over, samples=None, worlds=None,
+                             runs=runs, seed=seed)
+    if runs is not None:
+        raise ParleyError(["--runs: applies to over='streams' (over='envelope' takes "
+                           "samples= and worlds=)"])
+    samples = _whole("--samples", samples if samples is not None else (
+        lib.KIND_SAMPLES if by_kind else lib.ENVELOPE_SAMPLES), 2, defaults.MAX_ENVELOPE_SAMPLES)
+    worlds = _whole("--worlds", lib.ENVELOPE_WORLDS if worlds is None else worlds, 1,
+                    defaults.MAX_ATTRIBUTION_RUNS)
+    if by_kind:
+        from parley.scenario_files import scenario_files
+
+        files: list[ScenarioLike] = []
+        for item in items:
+            files += [item] if isinstance(item, Scenario) else list(scenario_files([item]))
+        scenarios = [_runnable(f) for f in files]
+    elif len(items) > 1:
+        raise ParleyError([f"drivers: one scenario, got {len(items)} (several, or a folder, "
+                           "need by_kind=True)"])
+    else:
+        scenarios = [_runnable(items[0])]
+    results = [lib.envelope_drivers(sc, samples=samples, worlds=worlds, seed=seed,
+                                    outcomes=chosen, per_value=not by_kind)
+               for sc in scenarios]
+    table = (pd.concat([r.table.assign(scenario=r.scenario) for r in results],
+                       ignore_index=True) if by_kind else results[0].table)
+    kinds = pd.DataFrame([
+        {"scenario": r.scenario, "outcome": o, "kind": kind, "share": share,
+         "share_conf": conf}
+        for r in results for o in chosen
+        for kind, (share, conf) in lib.kind_shares(r, o)["shares"].items()])
+    return DriversResult(table=table, kinds=kinds, over=over, samples=samples, worlds=worlds,
+                         runs=None, seed=seed)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ChronicleResult(_Shown):
+    """One run told month by month (``parley chronicle``): ``months`` has one row a month
+    (``month``, ``label``, ``text``: the line the command prints, ``levels``);
+    ``outcome``: the run's outcome record (its row of runs.csv)."""
+
+    scenario: str
+    title: str
+    seed: int
+    months: pd.DataFrame
+    outcome: dict[str, Any]
+
+    _table = "months"
+
+    @property
+    def lines(self) -> list[str]:
+        """The months as ``parley chronicle`` prints them."""
+        return [str(t) for t in self.months["text"]]
+
+
+def chronicle(scenario: ScenarioLike, seed: int = defaults.CHRONICLE_SEED,
+              batch: str | Path | None = None, draw: int | None = None) -> ChronicleResult:
+    """Run ``scenario`` once on run seed ``seed`` (default 1; any seed of runs.csv's
+    ``seed`` column) and tell it month by month (``parley chronicle``).  With ``batch``
+    (a results folder) ``scenario`` names one of its scenarios, run as the batch ran it,
+    with the values of parameter draw ``draw``."""
+    from parley.experiments.chronicle import tell
+
+    told = tell(scenario, seed=seed, batch=batch, draw=draw)
+    months = pd.DataFrame([{"month": m.month, "label": m.label, "text": m.text,
+                            "levels": m.levels} for m in told.months],
+                          columns=["month", "label", "text", "levels"])
+    return ChronicleResult(scenario=told.scenario, title=told.title, seed=told.seed,
+                           months=months, outcome=told.outcome)
+
+
+# ------------------------------------------------------ files and folders
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ValidationResult(_Shown):
+    """What ``validate`` returns: ``files``, one row per file that passed (``file``: as it
+    can be named again, ``what``: its title or a sweep's shape), and ``problems``, one line
+    per problem.  The result itself is the sequence of problems: empty (falsy) when every
+    file is fine, so ``assert not parley.validate(paths)`` checks them."""
+
+    files: pd.DataFrame
+    problems: tuple[str, ...]
+
+    _table = "files"
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.problems)
+
+    def __getitem__(self, index: int) -> str:
+        return self.problems[index]
+
+
+def validate(paths: str | Path | Sequence[str | Path],
+             provenance: bool = True) -> ValidationResult:
+    """Check scenario and sweep files, folders and shipped names (``parley validate``);
+    ``provenance=False`` checks the schema only (``--no-provenance``).  Returns the
+    problems found (none when all is well) beside the files that passed; a bad file is a
+    problem in the result, not an exception."""
+    from parley.experiments.validate import validate as check
+
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    found = check(items, provenance=provenance)
+    files = pd.DataFrame([{"file": c.shown, "what": c.what} for c in found.checked],
+                         columns=["file", "what"])
+    return ValidationResult(files=files, problems=found.problems)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class FilesResult(_Shown):
+    """What ``plot`` and ``report`` return: the results folder and the files written."""
+
+    folder: Path
+    files: tuple[Path, ...]
+
+    _table = None
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li><code>{html.escape(str(f))}</code></li>" for f in self.files)
+        return f"<p><code>{html.escape(repr(self))}</code></p>\n<ul>{items}</ul>"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class VerifyResult(_Shown):
+    """What ``verify`` found: the folder, its kind, its chunks and the runs they cover."""
+
+    folder: Path
+    kind: str
+    chunks: int
+    runs: int
+
+    _table = None
+
+
+def plot(folder: str | Path, format: str = "png") -> FilesResult:
+    """Draw every applicable figure of a results folder into ``folder/figures/``
+    (``parley plot``); ``format``: "png" (the default), "svg" or "pdf".  A folder with a
+    chunk log is verified first."""
+    from parley.outputs import checked
+    from parley.outputs.plotting import FORMATS
+
+    if format not in FORMATS:
+        raise ParleyError([f"--format {format!r}"[:80] + f": allowed {', '.join(FORMATS)}"])
+    return FilesResult(folder=Path(folder),
+                       files=tuple(_readable(folder, lambda: checked.figures(folder, format))))
+
+
+def report(folder: str | Path) -> FilesResult:
+    """Write ``folder/report.html``, one offline HTML file with the scenarios, their
+    sources, the results, the figures and the manifest (``parley report``).  A folder
+    with a chunk log is verified first."""
+    from parley.outputs import checked
+
+    return FilesResult(folder=Path(folder),
+                       files=(_readable(folder, lambda: checked.report(folder)),))
+
+
+def verify(folder: str | Path) -> VerifyResult:
+    """Check a results folder end to end without changing it (``parley verify``): every
+    check ``--resume`` makes, and summary.json against the chunk records.  Raises one
+    ``ResultsFolderError`` line on the first check that fails."""
+    from parley.outputs import checked
+
+    found = checked.verify(folder)
+    return VerifyResult(folder=found.folder, kind=found.kind, chunks=found.chunks,
+                        runs=found.runs)
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -391,9 +725,61 @@ def _write_formats(folder: Path, fmt: str, csv_names: tuple[str, ...]) -> None:
         write_parquet_beside(folder, csv_names)
 
 
+def _readable(folder: str | Path, read: Callable[[], Any]) -> Any:
+    """``read()``, with a folder whose files are not what parley writes refused in one
+    ``ResultsContentError`` line (the command exits 1 on it)."""
+    from parley.errors import ResultsContentError
+    from parley.outputs.checked import MALFORMED
+
+    try:
+        return read()
+    except ParleyError:
+        raise
+    except MALFORMED as exc:
+        raise ResultsContentError([f"malformed results in {folder}: {exc!r}"[:300]]) from None
+
+
+def _runnable(scenario: ScenarioLike) -> Scenario:
+    from parley.scenario import require_runnable
+    from parley.scenario_files import load_scenario
+
+    return require_runnable(scenario if isinstance(scenario, Scenario)
+                            else load_scenario(scenario))
+
+
+def _outcomes(outcomes: Sequence[str] | None, default: Sequence[str]) -> tuple[str, ...]:
+    from parley.outcomes import BINARY_OUTCOMES
+
+    if outcomes is None:
+        return tuple(default)
+    chosen = (outcomes,) if isinstance(outcomes, str) else tuple(outcomes)
+    unknown = [o for o in chosen if o not in BINARY_OUTCOMES]
+    if unknown or not chosen:
+        raise ParleyError([f"--outcome: unknown outcome {str(unknown[0])[:60]!r} " if unknown
+                           else "--outcome: give one or more outcomes "
+                           f"(allowed: {', '.join(BINARY_OUTCOMES)})"])
+    return chosen
+
+
+def _whole(flag: str, value: object, low: int, high: int) -> int:
+    """A whole number in [low, high] (numpy integers too), else one ParleyError line."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ParleyError([f"{flag} {value!r}"[:80] + f": must be a whole number in "
+                           f"[{low:,}, {high:,}]"])
+    number = int(value)
+    if not low <= number <= high:
+        raise ParleyError([f"{flag}: must be an integer in [{low:,}, {high:,}] "
+                           f"(got {number})"[:200]])
+    return number
+
+
 def _executor(executor: ExecutorLike, jobs: int | None) -> Executor:
     return executor if isinstance(executor, Executor) else make_executor(executor, jobs)
 
 
-__all__ = ["MAX_RUNS", "BatchResult", "CalibrationResult", "HindcastResult", "SweepResult",
-           "calibrate", "compare", "hindcast", "run", "sweep"]
+__all__ = ["MAX_RUNS", "BatchResult", "CalibrationResult", "ChronicleResult", "DriversResult",
+           "FilesResult", "HindcastResult", "SweepResult", "ValidationResult", "VerifyResult",
+           "calibrate", "chronicle", "compare", "drivers", "explain", "forecast", "hindcast",
+           "plot", "report", "run", "sweep", "validate", "verify"]
