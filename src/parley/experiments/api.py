@@ -307,7 +307,7 @@ def hindcast(scenarios: Sequence[ScenarioLike] = (), runs: int = defaults.HINDCA
 
 def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
            out: str | Path | None, executor: ExecutorLike, progress: Progress,
-           fmt: str = "csv"):
+           fmt: str = "csv") -> BatchResult:
     options.check()
     if not items:
         raise ScenarioError([f"{kind}: give one or more scenarios (files, folders or "

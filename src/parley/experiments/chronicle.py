@@ -81,8 +81,10 @@ def tell(scenario: str | Path | Scenario, seed: int = defaults.CHRONICLE_SEED,
 
     seed = check_seed(seed)
     spec = resolve(scenario, batch, draw)
-    model = NegotiationModel(scenario=spec, seed=seed).run()
+    model = NegotiationModel(scenario=spec, seed=seed, narrate=True).run()
+    narrator = model.narrator
+    assert narrator is not None  # narrate=True
     months = tuple(Month(e.month, e.label, tuple(e.sentences), e.levels, e.text())
-                   for e in model.narrator.entries)
+                   for e in narrator.entries)
     return Told(scenario=spec.name, title=model.spec.title, seed=seed, months=months,
                 outcome=dict(model.outcome_record()))

@@ -60,6 +60,8 @@ def check_file(path: Path, provenance: bool = True) -> str:
         from parley.experiments.sweep import build_spec, check_spec
 
         spec = build_spec(path)
+        if spec.scenario is None:  # the file format requires one; stated for the types
+            raise ParleyError([f"{path}: scenario: a sweep file names its scenario"])
         check_spec(spec, load_scenario(spec.scenario))
         return (f"sweep of {Path(spec.scenario).name}: {len(spec.parameters)} parameter(s), "
                 f"{spec.method}")
