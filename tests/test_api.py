@@ -330,3 +330,66 @@ def test_cli_copies_of_the_attribution_bounds_are_the_defaults():
     assert (attribution.ENVELOPE_SAMPLES, attribution.ENVELOPE_WORLDS,
             attribution.KIND_SAMPLES) == (drivers.ENVELOPE_SAMPLES, drivers.ENVELOPE_WORLDS,
                                           drivers.KIND_SAMPLES)
+
+
+# ------------------------------------------------ one set of defaults (defaults.py)
+
+#: command -> the API function's parameter of each option, where the names differ
+PARAM_OF = {"outcome": "outcomes", "period": "periods"}
+#: (function, parameter): why its default differs from the command's on purpose
+DIFFERS = {("sweep", "save_runs"): "the function returns .runs, so it keeps them",
+           ("validate", "provenance"): "--provenance is the old no-op flag; the check is on "
+                                       "by default on both sides (--no-provenance is off)"}
+#: what the API does not take (options of the terminal or of the folder's life)
+NOT_IN_API = {"no_plots", "resume", "csv", "top", "scheduler", "json", "figure",
+              "register", "score", "registry", "shipped", "skip_provenance"}
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(n.replace(",", "")) for n in re.findall(r"default:? (-?\d[\d,]*(?:\.\d+)?)",
+                                                          text)]
+
+
+def _command_options(command: str) -> dict[str, tuple[object, str]]:
+    import argparse
+
+    from parley.cli import build_parser
+
+    parser = build_parser(command)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {a.dest: (a.default, a.help or "") for a in sub.choices[command]._actions
+            if a.option_strings and a.dest != "help"}
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "hindcast", "forecast", "sweep",
+                                     "explain", "drivers", "chronicle", "plot", "validate"])
+def test_help_and_the_functions_say_the_same_defaults(command):
+    """Each option's default, as ``--help`` says it (or argparse holds it), is the API
+    function's: its signature's, or, where the signature says None (chosen later), the
+    number its docstring gives."""
+    import inspect
+
+    fn = getattr(parley, command)
+    params, doc = inspect.signature(fn).parameters, " ".join((fn.__doc__ or "").split())
+    checked = 0
+    for dest, (cli_default, text) in _command_options(command).items():
+        name = PARAM_OF.get(dest, dest)
+        if dest in NOT_IN_API or (command, name) in DIFFERS or name not in params:
+            continue
+        said = _numbers(text)
+        cli = cli_default if cli_default is not None else (said[0] if said else None)
+        if said and cli_default is not None:
+            assert said[0] == cli_default, f"parley {command} --help says {said[0]} for " \
+                                           f"{dest}, argparse holds {cli_default}"
+        api = params[name].default
+        if cli is None:
+            continue
+        if api is None:  # the docstring must give the number
+            shown = {f"{cli:,.0f}", f"{cli:.0f}"} if float(cli).is_integer() else {str(cli)}
+            assert any(f"default {s}" in doc for s in shown), \
+                f"parley.{command}'s docstring does not say {name}'s default ({cli})"
+        else:
+            assert api == cli or (isinstance(api, int | float) and float(api) == float(cli)), \
+                f"parley.{command}({name}={api!r}) but parley {command} defaults to {cli!r}"
+        checked += 1
+    assert checked or command in ("validate",)

@@ -380,7 +380,11 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
     """A scenario over a design of parameter values (``parley sweep``).
 
     ``vary`` holds ``"PATH=LOW:HIGH[:STEPS]"`` texts, as ``--vary`` does;
-    ``file`` a sweep file whose settings the other arguments override.
+    ``file`` a sweep file whose settings the other arguments override; what neither
+    gives takes the command's default (``runs_per_point`` default 1,000, ``seed`` default
+    20201130, ``samples`` by method, ``threshold`` default 0.6, the P(talks) that makes a
+    point likely for the boxes).  ``save_runs=True`` keeps every run in ``.runs``
+    (the command writes runs.csv only with ``--save-runs``).
     ``format="parquet"`` also writes points.parquet (and runs.parquet) into ``out``.
     """
     from parley.experiments.sweep import build_spec, execute_sweep, new_sweep
