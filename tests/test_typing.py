@@ -1,9 +1,10 @@
 """``mypy --strict`` on the public API (issue 21).
 
 The stated subset: ``parley/__init__.py``, ``parley/experiments/api.py``,
-``parley/errors.py``, ``parley/defaults.py`` and the library modules written for the API's
-commands (``experiments/chronicle.py``, ``experiments/validate.py``,
-``outputs/checked.py``).  ``--follow-imports=silent``: what they import is read for its
+``parley/outputs/api.py`` (the two halves of the API), ``parley/errors.py``,
+``parley/defaults.py``, ``parley/results/shown.py`` (the results' repr) and the library
+modules written for the API's commands (``experiments/chronicle.py``,
+``experiments/validate.py``, ``outputs/checked.py``).  ``--follow-imports=silent``: what they import is read for its
 types, but only the subset is held to ``--strict``.  In the same run a user's script that
 misuses the API must be caught, so the annotations do reach a caller (``py.typed``).
 """
@@ -21,7 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "parley"
 SUBSET = ["__init__.py", "experiments/api.py", "errors.py", "defaults.py",
-          "experiments/chronicle.py", "experiments/validate.py", "outputs/checked.py"]
+          "experiments/chronicle.py", "experiments/validate.py", "outputs/checked.py",
+          "outputs/api.py", "results/shown.py"]
 FLAGS = ["--strict", "--follow-imports=silent", "--no-error-summary", "--show-error-codes"]
 
 MISUSE = '''\

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 _API = "parley.experiments.api"
 # the Python API (docs/API.md): one function per command
+_FOLDER_API = "parley.outputs.api"  # of a results folder: no model needed
 _API_FUNCTIONS = ("calibrate", "chronicle", "compare", "drivers", "explain", "forecast",
                   "hindcast", "plot", "report", "run", "sweep", "validate", "verify")
+_FOLDER_FUNCTIONS = ("plot", "report", "verify")
 
 __all__ = ["NegotiationModel", "ParleyError", "Scenario", "ScenarioError", "__version__",
            "calibrate", "chronicle", "compare", "drivers", "explain", "forecast", "hindcast",
@@ -24,7 +26,8 @@ __all__ = ["NegotiationModel", "ParleyError", "Scenario", "ScenarioError", "__ve
 
 _LAZY = {"NegotiationModel": "parley.model", "Scenario": "parley.scenario",
          "ScenarioError": "parley.errors", "ParleyError": "parley.errors",
-         "load_scenario": "parley.scenario_files", **dict.fromkeys(_API_FUNCTIONS, _API)}
+         "load_scenario": "parley.scenario_files", **dict.fromkeys(_API_FUNCTIONS, _API),
+         **dict.fromkeys(_FOLDER_FUNCTIONS, _FOLDER_API)}
 
 if TYPE_CHECKING:
     __version__: str
@@ -37,14 +40,12 @@ if TYPE_CHECKING:
         explain,
         forecast,
         hindcast,
-        plot,
-        report,
         run,
         sweep,
         validate,
-        verify,
     )
     from parley.model import NegotiationModel
+    from parley.outputs.api import plot, report, verify
     from parley.scenario import Scenario
     from parley.scenario_files import load_scenario
 

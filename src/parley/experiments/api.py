@@ -1,20 +1,21 @@
 """The Python API: every command as a plain function returning data frames.
 
-``parley.run``, ``parley.compare``, ``parley.hindcast``, ``parley.sweep`` and
-``parley.calibrate`` do what the commands of the same names do, on the same
-engine, and return result objects whose ``.runs`` and ``.summary`` are pandas
-DataFrames.  With ``out=None`` nothing is kept on disk: the engine writes to a
-temporary folder that is read back and removed, so the numbers are exactly
-those the command line writes to ``runs.csv`` for the same seed.
+``parley.run``, ``compare``, ``hindcast``, ``forecast``, ``sweep``, ``calibrate``,
+``explain``, ``drivers``, ``chronicle``, ``validate``, ``plot``, ``report`` and ``verify``
+do what the commands of the same names do, on the same library code, and return pandas
+DataFrames or small result objects (a one-line ``repr``, a notebook view).  With
+``out=None`` nothing is kept on disk: the engine writes to a temporary folder that is
+read back and removed, so the numbers are exactly those the command line writes to
+``runs.csv`` for the same seed.  Every frame names its columns in one scheme (see
+"the column scheme" below and docs/API.md).  No printing; bad input is one ParleyError.
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,44 +33,13 @@ from parley.experiments.batch import (
 from parley.experiments.engine import DEFAULT_CHUNK
 from parley.experiments.executors import Executor, make_executor
 from parley.outcomes import BINARY_OUTCOMES
+from parley.results.shown import REPR_MAX
+from parley.results.shown import Shown as _Shown
 from parley.scenario import Scenario
 
 ScenarioLike = str | Path | Scenario
 ExecutorLike = str | Executor
 Progress = Callable[[int], None] | None
-REPR_MAX = 300  # characters of a result's repr
-
-
-class _Shown:
-    """A short ``repr`` (sizes, not contents) and a notebook view (``_repr_html_``)."""
-
-    _table: str | None = "summary"  # the data frame a notebook shows (None: only the repr)
-
-    def __repr__(self) -> str:
-        parts = (f"{f.name}={_brief(getattr(self, f.name))}"
-                 for f in fields(self))  # type: ignore[arg-type]
-        text = f"{type(self).__name__}({', '.join(parts)})"
-        return text if len(text) <= REPR_MAX else text[: REPR_MAX - 4] + "...)"
-
-    def _repr_html_(self) -> str:
-        head = f"<p><code>{html.escape(repr(self))}</code></p>"
-        table = getattr(self, self._table) if self._table else None
-        if not isinstance(table, pd.DataFrame):
-            return head
-        return f"{head}\n" + str(table.to_html(max_rows=20, max_cols=16))
-
-
-def _brief(value: Any) -> str:
-    if isinstance(value, pd.DataFrame):
-        return f"<{len(value)} rows x {len(value.columns)} columns>"
-    if isinstance(value, dict):
-        return f"<{len(value)} keys>"
-    if isinstance(value, list):
-        return f"<{len(value)} items>"
-    if isinstance(value, Path):
-        return repr(str(value))
-    return repr(value) if value is None or isinstance(value, int | float | str) else (
-        f"<{type(value).__name__}>")
 
 
 @dataclass(repr=False)
@@ -619,66 +589,6 @@ def validate(paths: str | Path | Sequence[str | Path],
     return ValidationResult(files=files, problems=found.problems)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class FilesResult(_Shown):
-    """What ``plot`` and ``report`` return: the results folder and the files written."""
-
-    folder: Path
-    files: tuple[Path, ...]
-
-    _table = None
-
-    def _repr_html_(self) -> str:
-        items = "".join(f"<li><code>{html.escape(str(f))}</code></li>" for f in self.files)
-        return f"<p><code>{html.escape(repr(self))}</code></p>\n<ul>{items}</ul>"
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class VerifyResult(_Shown):
-    """What ``verify`` found: the folder, its kind, its chunks and the runs they cover."""
-
-    folder: Path
-    kind: str
-    chunks: int
-    runs: int
-
-    _table = None
-
-
-def plot(folder: str | Path, format: str = "png") -> FilesResult:
-    """Draw every applicable figure of a results folder into ``folder/figures/``
-    (``parley plot``); ``format``: "png" (the default), "svg" or "pdf".  A folder with a
-    chunk log is verified first."""
-    from parley.outputs import checked
-    from parley.outputs.plotting import FORMATS
-
-    if format not in FORMATS:
-        raise ParleyError([f"--format {format!r}"[:80] + f": allowed {', '.join(FORMATS)}"])
-    return FilesResult(folder=Path(folder),
-                       files=tuple(_readable(folder, lambda: checked.figures(folder, format))))
-
-
-def report(folder: str | Path) -> FilesResult:
-    """Write ``folder/report.html``, one offline HTML file with the scenarios, their
-    sources, the results, the figures and the manifest (``parley report``).  A folder
-    with a chunk log is verified first."""
-    from parley.outputs import checked
-
-    return FilesResult(folder=Path(folder),
-                       files=(_readable(folder, lambda: checked.report(folder)),))
-
-
-def verify(folder: str | Path) -> VerifyResult:
-    """Check a results folder end to end without changing it (``parley verify``): every
-    check ``--resume`` makes, and summary.json against the chunk records.  Raises one
-    ``ResultsFolderError`` line on the first check that fails."""
-    from parley.outputs import checked
-
-    found = checked.verify(folder)
-    return VerifyResult(folder=found.folder, kind=found.kind, chunks=found.chunks,
-                        runs=found.runs)
-
-
 # ------------------------------------------------------------------ helpers
 
 
@@ -729,20 +639,6 @@ def _write_formats(folder: Path, fmt: str, csv_names: tuple[str, ...]) -> None:
         write_parquet_beside(folder, csv_names)
 
 
-def _readable(folder: str | Path, read: Callable[[], Any]) -> Any:
-    """``read()``, with a folder whose files are not what parley writes refused in one
-    ``ResultsContentError`` line (the command exits 1 on it)."""
-    from parley.errors import ResultsContentError
-    from parley.outputs.checked import MALFORMED
-
-    try:
-        return read()
-    except ParleyError:
-        raise
-    except MALFORMED as exc:
-        raise ResultsContentError([f"malformed results in {folder}: {exc!r}"[:300]]) from None
-
-
 def _runnable(scenario: ScenarioLike) -> Scenario:
     from parley.scenario import require_runnable
     from parley.scenario_files import load_scenario
@@ -783,7 +679,24 @@ def _executor(executor: ExecutorLike, jobs: int | None) -> Executor:
     return executor if isinstance(executor, Executor) else make_executor(executor, jobs)
 
 
-__all__ = ["MAX_RUNS", "BatchResult", "CalibrationResult", "ChronicleResult", "DriversResult",
-           "FilesResult", "HindcastResult", "SweepResult", "ValidationResult", "VerifyResult",
-           "calibrate", "chronicle", "compare", "drivers", "explain", "forecast", "hindcast",
-           "plot", "report", "run", "sweep", "validate", "verify"]
+__all__ = [
+    "MAX_RUNS",
+    "REPR_MAX",
+    "BatchResult",
+    "CalibrationResult",
+    "ChronicleResult",
+    "DriversResult",
+    "HindcastResult",
+    "SweepResult",
+    "ValidationResult",
+    "calibrate",
+    "chronicle",
+    "compare",
+    "drivers",
+    "explain",
+    "forecast",
+    "hindcast",
+    "run",
+    "sweep",
+    "validate",
+]
