@@ -20,6 +20,9 @@ import pytest
 
 import parley
 
+# real interpreters on whole scripts (or mypy over the package): the slow lane
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 API_DOC = ROOT / "docs" / "API.md"
 OPT_OUT = "# not run:"

@@ -4,9 +4,10 @@ The stated subset: ``parley/__init__.py``, ``parley/experiments/api.py``,
 ``parley/outputs/api.py`` (the two halves of the API), ``parley/errors.py``,
 ``parley/defaults.py``, ``parley/results/shown.py`` (the results' repr) and the library
 modules written for the API's commands (``experiments/chronicle.py``,
-``experiments/validate.py``, ``outputs/checked.py``).  ``--follow-imports=silent``: what they import is read for its
-types, but only the subset is held to ``--strict``.  In the same run a user's script that
-misuses the API must be caught, so the annotations do reach a caller (``py.typed``).
+``experiments/validate.py``, ``outputs/checked.py``).  ``--follow-imports=silent``:
+what they import is read for its types, but only the subset is held to ``--strict``.
+In the same run a user's script that misuses the API must be caught, so the annotations
+do reach a caller (``py.typed``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+# real interpreters on whole scripts (or mypy over the package): the slow lane
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "parley"

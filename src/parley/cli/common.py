@@ -16,6 +16,14 @@ def out_folder(text: str) -> Path:
     return Path(text)
 
 
+def is_sweep_file(path: str | Path) -> bool:
+    """Whether a YAML file is a sweep file: :func:`parley.experiments.validate.is_sweep_file`
+    (defined there once, for ``parley validate`` and the API's ``validate`` too)."""
+    from parley.experiments.validate import is_sweep_file as check
+
+    return check(path)
+
+
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose an executor (shared by batches and sweeps)."""
     parser.add_argument("--jobs", type=int, default=None,

@@ -49,7 +49,9 @@ class BatchResult(_Shown):
     ``runs``: one row per run (the columns of runs.csv); ``summary``: one row
     per scenario (runs, P and 95% Wilson interval of every yes/no outcome,
     median month of talks); ``comparison``: paired differences against the
-    reference (compare and hindcast); ``details``: summary.json as a dict;
+    reference (compare; comparison.csv's rows, its columns in the scheme below:
+    ``p_talks_resumed``, ``talks_resumed_lo``, ``diff``, ``diff_lo``, ...); ``details``:
+    summary.json as a dict;
     ``folder``: the results folder, or None when nothing was kept; ``paths`` (with
     ``paths=True``): one row per run and month (paths.parquet's columns), else None.
     """
@@ -91,7 +93,9 @@ class HindcastResult(_Shown):
 
 @dataclass(repr=False)
 class SweepResult(_Shown):
-    """``runs``: every run (runs.csv); ``summary``: one row per design point (points.csv)."""
+    """``runs``: every run (runs.csv); ``summary``: one row per design point (points.csv's
+    rows, its columns in the scheme below: ``p_talks_resumed``, ``talks_resumed_lo``,
+    ``talks_resumed_hi``, ``p_<outcome>``, ``mean_<count>``)."""
 
     runs: pd.DataFrame
     summary: pd.DataFrame
@@ -107,8 +111,9 @@ class SweepResult(_Shown):
 
 @dataclass(repr=False)
 class CalibrationResult(_Shown):
-    """``summary``: one row per period (the fit); ``runs``: one row per period and statistic
-    (observed value, simulated interval, whether it lies within); ``fits``: the objects."""
+    """``summary``: one row per period (the fit; each rate's interval as ``<rate>_lo``,
+    ``<rate>_hi``); ``runs``: one row per period and statistic (``observed``, ``simulated``,
+    ``simulated_lo``, ``simulated_hi``, ...); ``fits``: the objects."""
 
     runs: pd.DataFrame
     summary: pd.DataFrame
