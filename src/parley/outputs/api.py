@@ -78,8 +78,6 @@ def verify(folder: str | Path) -> VerifyResult:
                         runs=found.runs)
 
 
-
-
 def _readable(folder: str | Path, read: Callable[[], Any]) -> Any:
     """``read()``, with a folder whose files are not what parley writes refused in one
     ``ResultsContentError`` line (the command exits 1 on it)."""
