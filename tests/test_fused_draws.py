@@ -132,3 +132,18 @@ def test_a_group_fits_the_model_bound_and_leaves_every_worker_tasks(draws, world
         assert (bigger * worlds > defaults.FUSED_WORLDS
                 or blocks * -(-draws // bigger) < min(2 * workers, blocks * draws)
                 or -(-draws // bigger) == -(-draws // size))
+
+
+def test_paths_are_kept_in_the_same_pass_and_match_a_second_pass(batch, monkeypatch):
+    """--paths: a block's paths come from the pass that wrote its rows (no second pass over
+    the worlds); they are the bytes the second pass gave (block_paths), which is now used
+    only for a chunk that raised and ran world by world."""
+    scenarios, _ = batch
+    task = E.BlockTask(0, 30, 40, 7, None, tuple(s.resolved for s in scenarios[:2]),
+                       ({}, {}), (), paths=True)
+    second = b"".join(E.block_paths(s, np.arange(30, 70), run_seeds(7, range(30, 70)))
+                      for s in scenarios[:2])
+    calls = []
+    monkeypatch.setattr(E, "block_paths", lambda *a: calls.append(a) or b"")
+    res = E.run_block(task)
+    assert calls == [] and res.paths == second
