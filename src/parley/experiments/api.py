@@ -293,11 +293,14 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
           out: str | Path | None = None, executor: ExecutorLike = "local",
           jobs: int | None = None, chunk: int = DEFAULT_CHUNK, save_runs: bool = True,
           boxes: str = "tree", progress: Progress = None,
-          format: str = "csv") -> SweepResult:
+          format: str = "csv", parameter_draws: int | None = None) -> SweepResult:
     """A scenario over a design of parameter values (``parley sweep``).
 
     ``vary`` holds ``"PATH=LOW:HIGH[:STEPS]"`` texts, as ``--vary`` does;
     ``file`` a sweep file whose settings the other arguments override.
+    ``parameter_draws``: K draws of the values we chose at every point (default
+    ``defaults.PARAMETER_DRAWS``, or the sweep file's; 0: the point sweep); the
+    summary then has ``p_talks_param_lo``/``p_talks_param_hi`` per point.
     ``format="parquet"`` also writes points.parquet (and runs.parquet) into ``out``.
     """
     from parley.experiments.sweep import build_spec, execute_sweep, new_sweep
@@ -305,7 +308,7 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
     _check_format("sweep", format, out)
     spec = build_spec(file, list(vary) if vary else None, scenario=scenario, method=method,
                       samples=samples, runs_per_point=runs_per_point, seed=seed,
-                      outcome=outcome, threshold=threshold)
+                      outcome=outcome, threshold=threshold, parameter_draws=parameter_draws)
     runner = _executor(executor, jobs)
     with _folder(out) as folder:
         try:
