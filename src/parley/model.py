@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from parley import params as P
 from parley import rules
 from parley._mesa import mesa
 from parley.acts import Acts
@@ -102,6 +103,35 @@ def _checked_seed(seed: Any) -> int:
     return seed
 
 
+def _checked_world_values(scenario: Scenario, values: dict[str, Any] | None,
+                          n: int) -> dict[str, np.ndarray]:
+    """Per-world values by path as float arrays of one value per world, or one
+    ScenarioError naming every path that is not a numeric stance of the scenario or a
+    modelling constant, has the wrong length, or lies outside its declared bounds."""
+    out: dict[str, np.ndarray] = {}
+    problems: list[str] = []
+    numeric = {path: decl for path, stance, decl in scenario.stances()
+               if isinstance(decl, P.Real) and not isinstance(stance.value, bool | str)}
+    numeric.update({f"dynamics.{k}": d for k, d in rules.DYNAMICS.items()})
+    for path, raw in (values or {}).items():
+        decl = numeric.get(path)
+        arr = np.asarray(raw, dtype=float)
+        if decl is None:
+            problems.append(f"world_values: {path}: not a numeric stance of "
+                            f"{scenario.name} nor a modelling constant")
+        elif arr.shape != (n,):
+            problems.append(f"world_values: {path}: needs one value per world ({n}), "
+                            f"got shape {arr.shape}")
+        elif not np.all((arr >= decl.low) & (arr <= decl.high)):
+            problems.append(f"world_values: {path}: values must lie in "
+                            f"[{decl.low}, {decl.high}]")
+        else:
+            out[path] = arr
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
 class NegotiationModel(mesa.Model):
     """US-DPRK negotiations over a presidential term, one step per month.
 
@@ -116,6 +146,11 @@ class NegotiationModel(mesa.Model):
             decision's draws only (pick-freeze designs; see parley.randomness).
         collect: fill ``datacollector`` after each month (default); the batch layer,
             which reads the model through its own recorders, passes False.
+        world_values: numeric stance or modelling-constant values by path
+            (``pyongyang.attitude_threshold``, ``dynamics.choice_scale``), one per
+            world, set instead of the scenario's: each world under its own parameter
+            draw (a sweep's point runs all its draws in one model).  A world ends as
+            it would in a model of the scenario with its values set as single values.
 
     The validated scenario is kept as ``model.spec``.
         **stance: overrides written ``actor__param=value`` (for SolaraViz sliders
@@ -126,7 +161,8 @@ class NegotiationModel(mesa.Model):
                  seed: int | None = None, seeds: np.ndarray | None = None,
                  overrides: dict[str, Any] | None = None, narrate: bool | None = None,
                  rng: int | None = None, stream_seeds: dict[str, Any] | None = None,
-                 collect: bool = True, **stance: Any):
+                 collect: bool = True, world_values: dict[str, Any] | None = None,
+                 **stance: Any):
         if seed is None and isinstance(rng, int | np.integer):
             seed = int(rng)  # Mesa >= 3.5 passes the seed as ``rng``
         if seed is not None:
@@ -148,6 +184,7 @@ class NegotiationModel(mesa.Model):
         self.horizon = scenario.horizon.months
         self.month = 0
         self.draws = Draws(self.seeds, stream_seeds)
+        self.world_values = _checked_world_values(scenario, world_values, self.n_worlds)
         self.actors: dict[str, Actor] = {}
         for actor in scenario.actors.values():
             cls = ROLE_CLASSES[actor.role]
@@ -187,7 +224,10 @@ class NegotiationModel(mesa.Model):
     # ------------------------------------------------------------ set-up
 
     def _value(self, key: str, value: Any) -> Any:
-        """A stance value as used by the rules: ranges sampled once per world."""
+        """A stance value as used by the rules: ranges sampled once per world (or the
+        per-world values ``world_values`` gives)."""
+        if key in self.world_values:
+            return self.world_values[key].copy()
         if isinstance(value, bool | str):
             return value
         if isinstance(value, list):
@@ -204,6 +244,8 @@ class NegotiationModel(mesa.Model):
         values = {name: (self._value(f"dynamics.{name}", stance.value)
                          if isinstance(stance.value, list) else float(stance.value))
                   for name, stance in scenario.dynamics.items()}
+        values.update({path.split(".", 1)[1]: v.copy() for path, v in self.world_values.items()
+                       if path.startswith("dynamics.")})
         return ModelConstants.build(values)
 
     def _stance_arrays(self, actor) -> dict[str, Any]:

@@ -155,12 +155,15 @@ START_STATES: dict[str, Talks] = {
 def simulate(scenario: Scenario, seeds: np.ndarray, record: Mapping[str, Recorder] | None = None,
              *, start_state: str = "none", months: int | None = None,
              overrides: dict[str, Any] | None = None,
-             stream_seeds: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+             stream_seeds: dict[str, np.ndarray] | None = None,
+             world_values: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
     """Step one world per seed to the horizon (or ``months``); what each recorder saw.
 
     ``start_state`` is the record's talks state the month before the term
     (:data:`START_STATES`); ``overrides`` are stance values by path or keyword
-    (``actor__param``); ``stream_seeds`` re-seed single decisions (pick-freeze).
+    (``actor__param``); ``stream_seeds`` re-seed single decisions (pick-freeze);
+    ``world_values`` give numeric values by path, one per world (each world its own
+    parameter draw: a sweep point's draws in one call).
     """
     from parley.model import NegotiationModel
 
@@ -168,6 +171,7 @@ def simulate(scenario: Scenario, seeds: np.ndarray, record: Mapping[str, Recorde
     values = {k.replace("__", "."): v for k, v in (overrides or {}).items()}
     model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False,
                              overrides=values or None, stream_seeds=stream_seeds,
+                             world_values=world_values,
                              collect=False)  # the recorders read the model, not Mesa's collector
     model.start_in(START_STATES[start_state], INHERITED_TALKS_MONTHS)
     for recorder in record.values():

@@ -64,7 +64,9 @@ from parley.experiments.engine import (
     write_in_order,
 )
 from parley.experiments.executors import Executor
+from parley.experiments.simulate import simulate
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES
+from parley.randomness import run_seeds
 from parley.results import manifest as lifecycle
 from parley.results.load import SWEEP_RECORD_FIELDS
 from parley.results.store import (
@@ -267,10 +269,6 @@ def check_spec(spec: SweepSpec, scenario: Scenario) -> None:
     if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= defaults.MAX_DRAWS:
         problems.append(f"--parameter-draws {k!r}: allowed 0 (the point sweep) to "
                         f"{defaults.MAX_DRAWS:,}")
-    elif k and 1 <= spec.runs_per_point < k:
-        problems.append(f"--runs-per-point {spec.runs_per_point}: with {k} parameter draws "
-                        f"each draw needs a world; give --runs-per-point of at least {k}, "
-                        "or --parameter-draws 0")
     if spec.samples is not None and spec.samples < 1:
         problems.append("--samples must be a positive whole number")
     elif spec.method == "sobol" and spec.samples & (spec.samples - 1):
@@ -288,6 +286,10 @@ def check_spec(spec: SweepSpec, scenario: Scenario) -> None:
         seen.add(p.path)
     if spec.method in ("morris", "sobol") and len(spec.parameters) < 2 and not problems:
         problems.append(f"--method {spec.method} needs at least 2 parameters")
+    if not problems and k and 1 <= spec.runs_per_point < k:  # once the rest is right
+        problems.append(f"--runs-per-point {spec.runs_per_point}: with {k} parameter draws "
+                        f"each draw needs a world; give --runs-per-point of at least {k}, "
+                        "or --parameter-draws 0")
     if spec.method == "grid" and not problems:
         n = math.prod(p.steps for p in spec.parameters)
         if n > MAX_POINTS:
@@ -437,7 +439,14 @@ def _chunk_tally(runs: np.ndarray, out: dict[str, np.ndarray]) -> dict[str, Any]
 
 def run_point_chunk(task: PointTask) -> PointResult:
     """Worker entry point: simulate one chunk of one point (under every parameter draw, on
-    the same worlds); return its tallies (and rows)."""
+    the same worlds); return its tallies (and rows).
+
+    With draws the chunk is one model call: its worlds are the chunk's seeds once per
+    draw, each world carrying its draw's values (``simulate(world_values=)``), so a
+    point costs one call however many draws it has.  A world ends exactly as it does in
+    a model of the point with its draw's values set (:func:`run_point_chunk_by_draw`,
+    the reference, and the fallback that names the failing runs if the call raises).
+    """
     if not task.draws:
         scenario = with_values(scenario_from_resolved(task.base), dict(task.values))
         runs, seeds, out, _, errors = simulate_runs(scenario, task.first_run, task.n,
@@ -447,6 +456,32 @@ def run_point_chunk(task: PointTask) -> PointResult:
         rows = format_rows(str(task.point), runs, seeds, out) if task.save_runs else b""
         return PointResult(task.seq, task.point, task.first_run, task.n,
                            _chunk_tally(runs, out), rows, errors)
+    k, n = len(task.draws), task.n
+    runs = np.arange(task.first_run, task.first_run + n)
+    seeds = run_seeds(task.master_seed, runs)
+    paths = sorted({path for drawn in task.draws for path in drawn} - set(dict(task.values)))
+    per_world = {path: np.repeat([drawn[path] for drawn in task.draws], n) for path in paths}
+    try:
+        scenario = with_values(scenario_from_resolved(task.base), dict(task.values))
+        out = simulate(scenario, np.tile(seeds, k), world_values=per_world)["outcomes"]
+    except Exception:  # a draw that fails: each draw alone names its runs
+        return run_point_chunk_by_draw(task)
+    tally, parts, by_draw = empty_tally(), [], []
+    for draw in range(k):
+        part = {name: v[draw * n:(draw + 1) * n] for name, v in out.items()}
+        chunk = _chunk_tally(runs, part)
+        tally = add_tally(tally, chunk)
+        by_draw.append([chunk["n"], chunk["binary"]["talks_resumed"]])
+        if task.save_runs:
+            parts.append(format_rows(str(task.point), runs, seeds, part, draw))
+    tally["by_draw"] = by_draw
+    return PointResult(task.seq, task.point, task.first_run, n, tally, b"".join(parts), [])
+
+
+def run_point_chunk_by_draw(task: PointTask) -> PointResult:
+    """:func:`run_point_chunk` one model call per draw, each on the point with its draw's
+    values set (the reference; a chunk whose draws raise is re-run this way, so only the
+    failing runs are dropped and each error names its draw)."""
     tally, parts, errors = empty_tally(), [], []
     by_draw = []
     base = scenario_from_resolved(task.base)
@@ -514,7 +549,9 @@ class Sweep:
         self.n_points = len(self.design)
         self.uncertainty, self.draws = sweep_draws(base, spec)
         self.worlds = spec.worlds_per_draw  # worlds per draw (all the runs with no draws)
-        self.chunk = max(1, min(chunk, self.worlds))
+        # a task runs at most ``chunk`` worlds over all its draws (at least one per draw):
+        # self.chunk worlds under each of them, so memory stays flat however many draws
+        self.chunk = max(1, min(chunk // max(len(self.draws), 1), self.worlds))
         self.per_point = math.ceil(self.worlds / self.chunk)
         self.save_runs = save_runs
         columns = DRAW_STAT_COLUMNS if self.draws else STAT_COLUMNS
@@ -541,6 +578,12 @@ class Sweep:
     @property
     def total_tasks(self) -> int:
         return self.n_points * self.per_point
+
+    @property
+    def task_runs(self) -> int:
+        """Worlds in one task over all its draws (what the manifest records as ``chunk``,
+        so a resumed sweep rebuilds the same tasks)."""
+        return self.chunk * max(len(self.draws), 1)
 
     @property
     def total_runs(self) -> int:
@@ -604,7 +647,7 @@ class Sweep:
         def write(res: PointResult) -> None:
             self._write(res)
             if progress:
-                progress(res.n)
+                progress(res.n * max(len(self.draws), 1))
 
         write_in_order(executor, run_point_chunk, self.tasks(), self.next_seq, write)
 
@@ -681,14 +724,14 @@ def new_sweep(spec: SweepSpec, folder: Path | None, chunk: int = DEFAULT_CHUNK,
     fields = {"method": spec.method, "samples": spec.samples,
               "runs_per_point": spec.runs_per_point, "points": sweep.n_points,
               "parameters": [p.to_json() for p in spec.parameters], "outcome": spec.outcome,
-              "threshold": spec.threshold, "boxes": boxes, "chunk": sweep.chunk,
+              "threshold": spec.threshold, "boxes": boxes, "chunk": sweep.task_runs,
               "save_runs": save_runs, "design_sha256": design_hash(sweep.design),
               "sweep_file": str(sweep_file) if sweep_file else None, "runs": 0}
     if sweep.uncertainty:
         fields["parameter_uncertainty"] = sweep.uncertainty
     inputs = {"scenario": {"name": base.name, "file": str(base.path) if base.path else None,
                            "hash": base.hash, "resolved": base.resolved}}
-    command = command_line(spec, folder, save_runs, boxes, sweep.chunk)
+    command = command_line(spec, folder, save_runs, boxes, sweep.task_runs)
     manifest = lifecycle.new_manifest("sweep", command, spec.seed, fields, inputs,
                             ("SALib", "scikit-learn"))
     sweep.start()
