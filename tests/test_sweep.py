@@ -7,6 +7,7 @@ Run counts are kept small: the suite shares two cores with other work.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -471,6 +472,77 @@ def test_a_killed_sweep_with_draws_resumes_to_identical_files_and_verifies(tmp_p
     capsys.readouterr()
     assert main(["sweep", "--resume", str(full), "--no-plots"]) == 2
     assert "parameter draws rebuilt here differ" in capsys.readouterr().err
+
+
+def _draw_tasks(name: str, runs: int, draws: int, chunk: int = 5000) -> list:
+    from parley.experiments.sweep import Sweep
+
+    base = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    spec = SweepSpec(scenario=str(base.path), method="grid", runs_per_point=runs,
+                     parameters=[SweepParam("washington.outreach_rate", 0.0, 1.0, 2)],
+                     parameter_draws=draws)
+    return list(Sweep(spec, base, Path("unused"), chunk, True).tasks())
+
+
+@pytest.mark.parametrize("name", ["biden", "trump_oh", "sanders"])
+def test_a_point_chunk_runs_its_draws_in_one_call_as_the_draws_run_alone(name, monkeypatch):
+    """One model call over every draw's worlds gives the bytes and tallies of one call per
+    draw with its values set as single values (the reference), and costs one call."""
+    import parley.experiments.sweep as sw
+
+    calls = []
+    real = sw.simulate
+    monkeypatch.setattr(sw, "simulate", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    task = _draw_tasks(name, 120, 6)[1]  # point 1 (outreach 1.0): 6 draws x 20 worlds
+    one = sw.run_point_chunk(task)
+    assert len(calls) == 1
+    ref = sw.run_point_chunk_by_draw(task)
+    assert one.rows == ref.rows and one.tally == ref.tally and one.errors == ref.errors == []
+    rows = pd.read_csv(io.BytesIO(one.rows), header=None)
+    assert len(rows) == 120 and rows[1].tolist() == sorted(rows[1].tolist())  # draw-major
+    per_draw = rows.groupby(1)[4].apply(tuple)  # the draws set different worlds apart
+    assert per_draw.nunique() > 1
+
+
+def test_a_point_chunk_whose_call_raises_is_rerun_by_draw_naming_the_runs(monkeypatch):
+    import parley.experiments.sweep as sw
+
+    def broken(*a, **kw):
+        raise RuntimeError("boom")
+
+    task = _draw_tasks("biden", 40, 4)[0]
+    ref = sw.run_point_chunk_by_draw(task)
+    monkeypatch.setattr(sw, "simulate", broken)
+    got = sw.run_point_chunk(task)
+    assert got.rows == ref.rows and got.tally == ref.tally
+
+
+def test_world_values_set_each_world_as_its_value_set_alone():
+    """NegotiationModel(world_values=): a world under a per-world value ends as the same
+    seed in a model with that value set; bad paths, lengths and values are one error."""
+    from parley.errors import ScenarioError
+    from parley.experiments.simulate import simulate
+    from parley.randomness import run_seeds
+    from parley.rules import DYNAMICS
+    from parley.scenario import with_values
+
+    sc = load_scenario(ROOT / "scenarios" / "trump_oh.yaml")
+    seeds = run_seeds(7, range(30))
+    scale = DYNAMICS["choice_scale"]
+    values = {"pyongyang.attitude_threshold": np.linspace(0.0, 1.3, 30),
+              "dynamics.choice_scale": np.linspace(scale.low, scale.high, 30)}
+    got = simulate(sc, seeds, world_values=values)["outcomes"]
+    for i in (0, 11, 29):
+        alone = with_values(sc, {k: float(v[i]) for k, v in values.items()})
+        want = simulate(alone, seeds[i:i + 1])["outcomes"]
+        assert all(got[k][i] == want[k][0] for k in want), i
+    plain = simulate(sc, seeds)["outcomes"]
+    assert not np.array_equal(plain["first_talks_month"], got["first_talks_month"])
+    for bad, words in [({"pyongyang.attitude_thresh": np.zeros(30)}, "not a numeric stance"),
+                       ({"pyongyang.attitude_threshold": np.zeros(3)}, "one value per world"),
+                       ({"pyongyang.attitude_threshold": np.full(30, 9.0)}, "must lie in")]:
+        with pytest.raises(ScenarioError, match=words):
+            simulate(sc, seeds, world_values=bad)
 
 
 @pytest.mark.parametrize("args, words", [
