@@ -183,7 +183,7 @@ def test_a_ladder_stance_set_by_its_number_snaps_to_the_nearest_rung():
 
 
 def test_same_files_for_one_and_two_workers(tmp_path):
-    # four parameter draws of 15 worlds, chunks of 5: each task runs every draw
+    # four parameter draws of 15 worlds, tasks of at most 5 worlds: one world of every draw
     common = ["--file", str(SWEEPS / "biden_2d.yaml"), "--runs-per-point", "60", "--chunk",
               "5", "--save-runs", "--parameter-draws", "4"]
     a = _sweep(tmp_path, "j1", *common, "--jobs", "1")
@@ -571,3 +571,20 @@ def test_the_python_api_draws_by_default_and_gives_the_point_sweep_for_zero(tmp_
                          parameter_draws=0, save_runs=False)
     assert "p_talks_param_lo" not in point.summary.columns
     assert "parameter_uncertainty" not in point.manifest
+
+
+def test_the_report_gives_each_top_point_its_interval_over_draws(tmp_path, capsys):
+    args = [BIDEN, *_vary("washington.outreach_rate=0:1:3"), "--runs-per-point", "40",
+            "--jobs", "1"]
+    drawn = _sweep(tmp_path, "drawn", *args, "--parameter-draws", "4")
+    point = _sweep(tmp_path, "point", *args, *POINT)
+    for folder in (drawn, point):
+        assert main(["report", str(folder)]) == 0
+    html = (drawn / "report.html").read_text()
+    assert "Over parameter draws (95%)" in html
+    assert "4 parameter draws x 10 worlds, the same at every point" in html
+    pts = pd.read_csv(drawn / "points.csv")
+    best = pts.sort_values("p_talks", ascending=False).iloc[0]
+    lo, hi = best["p_talks_param_lo"], best["p_talks_param_hi"]
+    assert f"{100 * lo:.1f}%–{100 * hi:.1f}%" in html
+    assert "Over parameter draws" not in (point / "report.html").read_text()
