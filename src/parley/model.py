@@ -108,12 +108,14 @@ def _checked_world_values(scenario: Scenario, values: dict[str, Any] | None,
     """Per-world values by path as float arrays of one value per world, or one
     ScenarioError naming every path that is not a numeric stance of the scenario or a
     modelling constant, has the wrong length, or lies outside its declared bounds."""
+    if not values:
+        return {}
     out: dict[str, np.ndarray] = {}
     problems: list[str] = []
     numeric = {path: decl for path, stance, decl in scenario.stances()
                if isinstance(decl, P.Real) and not isinstance(stance.value, bool | str)}
     numeric.update({f"dynamics.{k}": d for k, d in rules.DYNAMICS.items()})
-    for path, raw in (values or {}).items():
+    for path, raw in values.items():
         decl = numeric.get(path)
         arr = np.asarray(raw, dtype=float)
         if decl is None:

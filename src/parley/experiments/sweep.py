@@ -17,9 +17,13 @@ draws), and points.csv carries the interval over draws of P(talks)
 swept path is the sweep's to set: no draw moves it.  ``parameter_draws=0`` is the
 point sweep: the scenario as it is at every point.
 
-One task is one point, or a chunk of a point's runs when there are many.
-Results are written strictly in task order whatever order workers finish in,
-so every file is byte-identical for any executor and worker count.  The
+One task is one point, or a chunk of a point's runs when there are many (at
+most ``chunk`` worlds over all its draws).  A task is one model call whatever
+the number of draws: its worlds are the chunk's seeds once per draw, each world
+carrying its draw's values (``simulate(world_values=)``), so draws cost about
+what the point sweep costs.  Results are written strictly in task order
+whatever order workers finish in, so every file is byte-identical for any
+executor and worker count.  The
 results folder is a :class:`~parley.results.store.ResultsStore` whose appended file is
 ``points.csv``: a point's row is appended with the record of its last chunk,
 so an interrupted sweep resumes (``--resume DIR``) from the last recorded task
