@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from parley import defaults, load_scenario
+from parley.errors import ScenarioError
 from parley.experiments import engine as E
 from parley.experiments.batch import BatchOptions, draw_values, parameter_uncertainty
 from parley.experiments.simulate import simulate
@@ -78,11 +79,12 @@ def test_world_values_are_the_scenario_with_that_value_set(batch):
 
 @pytest.mark.parametrize("values, words", [
     ({"washington.outreach_rate": np.zeros(3)}, "one value per world"),
-    ({"washington.no_such_stance": np.zeros(10)}, "no stance or constant at"),
-    ({"dynamics.no_such_constant": np.zeros(10)}, "no stance or constant at"),
+    ({"washington.no_such_stance": np.zeros(10)}, "not a numeric stance"),
+    ({"dynamics.no_such_constant": np.zeros(10)}, "not a numeric stance"),
+    ({"washington.outreach_rate": np.full(10, 7.0)}, "must lie in"),
 ])
 def test_bad_world_values_are_refused(batch, values, words):
-    with pytest.raises(ValueError, match=words):
+    with pytest.raises(ScenarioError, match=words):
         simulate(batch[0][0], run_seeds(1, range(10)), world_values=values)
 
 

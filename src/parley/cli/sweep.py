@@ -39,7 +39,12 @@ def register(sub) -> None:
     p.add_argument("--runs-per-point", type=int, default=None,
                    help="runs at every point (default 1,000)")
     p.add_argument("--seed", type=int, default=None,
-                   help=f"master seed (runs and design; default {defaults.SEED})")
+                   help=f"master seed (runs, design and draws; default {defaults.SEED})")
+    p.add_argument("--parameter-draws", type=int, default=None, metavar="K",
+                   help="draw the values we chose (readings, assumptions, the rules' "
+                        "constants; not the swept ones) over their envelopes: every point "
+                        "runs under the same K draws, its runs split evenly over them on the "
+                        f"same worlds (default {defaults.PARAMETER_DRAWS}; 0: the point sweep)")
     add_executor_options(p)
     p.add_argument("--out", type=out_folder, default=None, help="results folder")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
@@ -81,13 +86,22 @@ def start_or_resume(args: argparse.Namespace):
     from parley.experiments.sweep import build_spec, new_sweep, resume_sweep
 
     if args.resume:
-        return resume_sweep(args.resume)
+        sweep, manifest = resume_sweep(args.resume)
+        began = sweep.spec.parameter_draws
+        if args.parameter_draws not in (None, began):
+            from parley.errors import ResultsFolderError
+
+            raise ResultsFolderError(f"--resume {args.resume}: the sweep began with "
+                                     f"--parameter-draws {began}; drop --parameter-draws or "
+                                     "give that number")
+        return sweep, manifest
     file, scenario = args.file, args.scenario
     if scenario and not file and is_sweep_file(scenario):
         file, scenario = scenario, None  # a sweep file given where files go
     spec = build_spec(file, args.vary, scenario=scenario, method=args.method,
                       samples=args.samples, runs_per_point=args.runs_per_point, seed=args.seed,
-                      outcome=args.outcome, threshold=args.threshold)
+                      outcome=args.outcome, threshold=args.threshold,
+                      parameter_draws=args.parameter_draws)
     return new_sweep(spec, args.out, args.chunk, args.save_runs, args.boxes, file)
 
 
@@ -98,7 +112,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     fmt = chosen_format(args, "sweep")
     executor, sweep, manifest = prepared(args, lambda: with_format(
         start_or_resume(args), fmt, bool(args.resume)))
-    total = sweep.n_points * sweep.spec.runs_per_point
+    total = sweep.total_runs
     with progress_bar(total, sweep.done_runs()) as bar:
         results = execute_sweep(sweep, manifest, executor, bar.update,
                                 args.executor)

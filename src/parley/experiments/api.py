@@ -354,7 +354,7 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
           out: str | Path | None = None, executor: ExecutorLike = "local",
           jobs: int | None = None, chunk: int = DEFAULT_CHUNK, save_runs: bool = True,
           boxes: str = "tree", progress: Progress = None,
-          format: str = "csv") -> SweepResult:
+          format: str = "csv", parameter_draws: int | None = None) -> SweepResult:
     """A scenario over a design of parameter values (``parley sweep``).
 
     ``vary`` holds ``"PATH=LOW:HIGH[:STEPS]"`` texts, as ``--vary`` does;
@@ -363,6 +363,9 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
     20201130, ``samples`` by method, ``threshold`` default 0.6, the P(talks) that makes a
     point likely for the boxes).  ``save_runs=True`` keeps every run in ``.runs``
     (the command writes runs.csv only with ``--save-runs``).
+    ``parameter_draws``: K draws of the values we chose at every point (default
+    ``defaults.PARAMETER_DRAWS``, or the sweep file's; 0: the point sweep); the summary
+    then has ``talks_resumed_param_lo``/``talks_resumed_param_hi`` per point.
     ``format="parquet"`` also writes points.parquet (and runs.parquet) into ``out``.
     """
     from parley.experiments.sweep import build_spec, execute_sweep, new_sweep
@@ -370,7 +373,7 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
     _check_format("sweep", format, out)
     spec = build_spec(file, list(vary) if vary else None, scenario=scenario, method=method,
                       samples=samples, runs_per_point=runs_per_point, seed=seed,
-                      outcome=outcome, threshold=threshold)
+                      outcome=outcome, threshold=threshold, parameter_draws=parameter_draws)
     runner = _executor(executor, jobs)
     with _folder(out) as folder:
         try:
