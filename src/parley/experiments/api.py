@@ -480,13 +480,17 @@ def _calibrate_dynamics(seed: int, executor: ExecutorLike, jobs: int | None,
 
 def explain(a: ScenarioLike, b: ScenarioLike, runs: int = defaults.EXPLAIN_RUNS,
             seed: int = defaults.SEED, permutations: int = defaults.EXPLAIN_PERMUTATIONS,
-            outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+            outcomes: Sequence[str] | None = None,
+            parameter_draws: int = defaults.PARAMETER_DRAWS) -> pd.DataFrame:
     """What explains B - A (``parley explain``): the paired difference of each outcome
     (default the headline outcomes) split by Shapley value over the stances that differ,
     ``runs`` worlds on common random numbers (default 4,000), master seed ``seed`` (default
     20201130), ``permutations`` sampled orders when too many stances differ for exact
-    Shapley (default 64).  One row per (outcome, group); ``group == "(total)"`` is the whole
-    difference.  Empty when the scenarios differ in no stance."""
+    Shapley (default 64), over ``parameter_draws`` draws of the values we chose (default
+    20; 0: the point attribution), each part's interval over the draws as
+    ``shapley_param_lo``, ``shapley_param_hi``.  One row per (outcome, group);
+    ``group == "(total)"`` is the whole difference.  Empty when the scenarios differ in no
+    stance."""
     from parley.experiments.explain import HEADLINE
     from parley.experiments.explain import explain as shapley
 
@@ -494,8 +498,10 @@ def explain(a: ScenarioLike, b: ScenarioLike, runs: int = defaults.EXPLAIN_RUNS,
     runs = _whole("--runs", runs, 2, defaults.MAX_ATTRIBUTION_RUNS)
     seed = _whole("--seed", seed, 0, 2**63 - 1)
     permutations = _whole("--permutations", permutations, 1, defaults.MAX_PERMUTATIONS)
-    return shapley(_runnable(a), _runnable(b), runs=runs, seed=seed, outcomes=chosen,
-                   permutations=permutations)
+    draws = _whole("--parameter-draws", parameter_draws, 0, defaults.MAX_DRAWS)
+    frame = shapley(_runnable(a), _runnable(b), runs=runs, seed=seed, outcomes=chosen,
+                    permutations=permutations, parameter_draws=draws)
+    return _renamed(frame, {"param_lo": "shapley_param_lo", "param_hi": "shapley_param_hi"})
 
 
 @dataclass(frozen=True, eq=False, repr=False)
