@@ -28,7 +28,7 @@ EXPLAIN_PERMUTATIONS = 64
 CHUNK = 5_000
 #: worlds one model steps at most when a batch task fuses parameter draws of a block
 #: (the model's fixed cost a month is paid once for them; results never depend on it)
-FUSED_WORLDS = 20_000
+FUSED_WORLDS = 10_000
 #: runs per scenario a batch may reach, with or without a precision target
 MAX_RUNS = 10_000_000
 #: the cap on runs a precision target may raise a batch to, unless ``max_runs`` is given
