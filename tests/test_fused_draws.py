@@ -149,3 +149,24 @@ def test_paths_are_kept_in_the_same_pass_and_match_a_second_pass(batch, monkeypa
     monkeypatch.setattr(E, "block_paths", lambda *a: calls.append(a) or b"")
     res = E.run_block(task)
     assert calls == [] and res.paths == second
+
+
+def test_a_hindcast_chunk_steps_its_draws_in_one_model_with_the_paths_of_one_per_draw():
+    """term_chunk: world i under draw i % K, every draw in one model, gives the paths of one
+    model per draw (the code before), for a term that starts inside talks and one that
+    does not; the draws must matter (else the check proves nothing)."""
+    from parley.analysis.terms import load_terms
+    from parley.experiments import hindcast as H
+
+    terms = {t.name: t for t in load_terms([ROOT / "scenarios" / "hindcast" / f"{n}.yaml"
+                                            for n in ("obama_2009", "trump_2017")])}
+    for name, term in terms.items():
+        values = H.term_draws([term], 5, 11)[0]
+        resolved = term.scenario.resolved
+        runs = np.arange(7, 7 + 300)
+        fused = H.term_chunk(resolved, term.start_state, 7, 300, 11, values)
+        alone = H._paths_by_draw(resolved, runs, run_seeds(11, runs), term.start_state, values)
+        point = H.term_chunk(resolved, term.start_state, 7, 300, 11)
+        for got, want in zip(fused, alone, strict=True):
+            assert np.array_equal(got, want), name
+        assert not all(np.array_equal(a, b) for a, b in zip(fused, point, strict=True)), name
