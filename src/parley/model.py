@@ -451,6 +451,14 @@ class NegotiationModel(mesa.Model):
         ids = getattr(mesa.Agent, "_ids", None)  # absent in later Mesa versions
         if isinstance(ids, dict):
             ids.pop(self, None)
+        # The model and its agents refer to each other, so the model waits for the cyclic
+        # collector; dropping its per-world arrays now frees them at once (a worker that
+        # steps many models would otherwise hold several dead models' arrays at its peak).
+        for actor in self.actors.values():
+            actor.__dict__.clear()
+        for name in ("state", "acts", "draws", "constants", "world", "shocks", "fired",
+                     "world_values", "start_pressure", "old_talks"):
+            self.__dict__.pop(name, None)
 
     def outcomes(self) -> dict[str, np.ndarray]:
         """One flat outcome record per world (docs/MODEL.md, 'Outcomes')."""
