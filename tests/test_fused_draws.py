@@ -170,3 +170,15 @@ def test_a_hindcast_chunk_steps_its_draws_in_one_model_with_the_paths_of_one_per
         for got, want in zip(fused, alone, strict=True):
             assert np.array_equal(got, want), name
         assert not all(np.array_equal(a, b) for a, b in zip(fused, point, strict=True)), name
+
+
+def test_a_hindcast_term_carries_its_interval_over_draws():
+    """World i ran under draw i % K: the interval over draws is the 2.5-97.5% quantiles of
+    the K draws' shares (here draw 0's worlds always talk, the others never)."""
+    from parley.analysis.record_scores import over_draws
+
+    hits = np.arange(400) % 4 == 0
+    lo, hi = over_draws(hits, 4)
+    assert lo == 0.0 and hi == pytest.approx(1.0 - 0.025 * 3)  # numpy's linear quantile
+    assert over_draws(hits, 0) == (None, None)  # the point run has none
+    assert over_draws(np.ones(400, bool), 20) == (1.0, 1.0)

@@ -192,7 +192,20 @@ class TermPaths:
         return int(self.talks.shape[1])
 
 
-def _term_row(term: TermPaths) -> dict[str, Any]:
+def over_draws(hits: np.ndarray, draws: int) -> tuple[float, float] | tuple[None, None]:
+    """The 95% interval over parameter draws of the share of ``hits`` (one per world, in
+    run order: world i ran under draw i % K, as the hindcast spreads them), or (None,
+    None) for the point run.  Each draw's share carries its own Monte Carlo noise."""
+    if draws < 2 or len(hits) < draws:
+        return None, None
+    which = np.arange(len(hits)) % draws
+    shares = np.bincount(which, weights=hits.astype(float), minlength=draws) / np.bincount(
+        which, minlength=draws)
+    lo, hi = np.quantile(shares, [0.025, 0.975])
+    return float(lo), float(hi)
+
+
+def _term_row(term: TermPaths, draws: int = 0) -> dict[str, Any]:
     n, seen = term.talks.shape[0], term.observed
     any_talks = term.talks.any(axis=1)
     p_talks = float(any_talks.mean())
@@ -207,15 +220,19 @@ def _term_row(term: TermPaths) -> dict[str, Any]:
     new_obs = spell_starts(term.obs_talks, term.term.start_in_talks).any()
     p_new = float(new_sim.mean())
     new_lo, new_hi = wilson(float(new_sim.sum()), n)
+    talks_param = over_draws(any_talks, draws)
+    new_param = over_draws(new_sim, draws)
     return {
         "scenario": term.name, "title": term.title, "start": term.start,
         "months": term.months, "months_observed": seen, "censored": term.censored,
         "p_talks": p_talks, "lo": lo, "hi": hi,
+        "talks_param_lo": talks_param[0], "talks_param_hi": talks_param[1],
         "p_talks_to_date": float(term.talks[:, :seen].any(axis=1).mean()),
         # in talks the month before: "talks in the term" is inherited from the start state
         "inherited": term.term.start_in_talks, "coding": term.term.coding,
         "p_new_spell": p_new, "new_spell_lo": min(new_lo, p_new),
         "new_spell_hi": max(new_hi, p_new),
+        "new_spell_param_lo": new_param[0], "new_spell_param_hi": new_param[1],
         "observed_new_spell": None if term.censored and not new_obs else bool(new_obs),
         "observed_talks": None if term.censored and not term.obs_talks.any()
         else bool(term.obs_talks.any()),
@@ -355,15 +372,16 @@ def target_scores(terms: list[TermPaths], target: str) -> dict[str, Any]:
                          for i, (t, h) in enumerate(zip(terms, happened, strict=True))]}
 
 
-def score_record(terms: list[TermPaths]) -> dict[str, Any]:
+def score_record(terms: list[TermPaths], draws: int = 0) -> dict[str, Any]:
     """Term-level, month-level, pattern and rolling-origin scores of every term.
 
     Term-level scores cover completed terms only (``None`` when there is none); censored
-    terms get a live forecast instead.
+    terms get a live forecast instead.  With ``draws`` K parameter draws (world i under
+    draw i % K), each term's shares also carry their interval over the draws.
     """
     if not terms:
         raise ValueError("no terms to score")
-    rows = [_term_row(t) for t in terms]
+    rows = [_term_row(t, draws) for t in terms]
     done = [i for i, t in enumerate(terms) if not t.censored]
     n = min(t.talks.shape[0] for t in terms)
     return {"rows": rows, "n_terms": len(done), "n_censored": len(terms) - len(done),

@@ -92,7 +92,7 @@ def _q(v: float | None) -> str:
 
 
 COLUMNS = (("term", 13), ("start", 8), ("P(talks in term) [95% CI]", 38), ("happened", 9),
-           ("P(new spell)", 13), ("new spell", 10),
+           ("P(new spell)", 13), ("over draws [95%]", 17), ("new spell", 10),
            ("1st month sim/real", 19), ("months in talks sim 10-50-90/real", 34),
            ("tests sim 10-50-90/real", 24))
 
@@ -113,7 +113,10 @@ def _term_lines(result: dict[str, Any]) -> list[str]:
             " inherited" if r["inherited"] else "")
         new = r["observed_new_spell"]
         new = "not yet" if new is None else ("yes" if new else "no")
-        line = _row([r["scenario"], r["start"], share, happened, f"{r['p_new_spell']:.3f}", new,
+        drawn = ("" if r.get("new_spell_param_lo") is None else
+                 f"[{r['new_spell_param_lo']:.3f}, {r['new_spell_param_hi']:.3f}]")
+        line = _row([r["scenario"], r["start"], share, happened, f"{r['p_new_spell']:.3f}",
+                     drawn, new,
                      f"{med} / {real}",
                      f"{mt['q10']:.0f}-{mt['q50']:.0f}-{mt['q90']:.0f} / {mt['observed']:.0f}",
                      f"{r['sim_tests_q10']}-{r['sim_tests_q50']}-{r['sim_tests_q90']} / "

@@ -359,9 +359,9 @@ def execute_hindcast(job: HindcastJob, manifest: dict[str, Any], executor: Execu
 
 def score(job: HindcastJob) -> dict[str, Any]:
     """Scores of every term against the record (see :func:`score_record`), plus settings."""
-    result = score_record(job.term_paths())
-    result.update({"runs": job.runs, "seed": job.master_seed,
-                   "parameter_draws": len(job.draws[0]) if job.draws else 0,
+    draws = len(job.draws[0]) if job.draws else 0
+    result = score_record(job.term_paths(), draws)
+    result.update({"runs": job.runs, "seed": job.master_seed, "parameter_draws": draws,
                    "panel_last_month": str(records.panel_last_month())})
     return result
 
