@@ -511,3 +511,11 @@ def test_the_report_is_compact_in_headless_chromium(real_folders, tmp_path: Path
     for width, (table, rows, _page) in sizes.items():
         assert table < 36 * rows + 20, (width, table, rows)  # one line a row, any width
     assert sizes[1280][2] < 6000, sizes  # the whole page, figures aside
+
+
+def test_a_hindcast_term_row_shows_the_new_spell_and_its_interval_over_draws():
+    from parley.outputs.report_context import _new_spell
+
+    assert _new_spell({"p_new_spell": 0.235, "new_spell_param_lo": 0.012,
+                       "new_spell_param_hi": 0.806}) == "0.235 (over draws 0.012–0.806)"
+    assert _new_spell({"p_new_spell": 0.235}) == "0.235"  # the point run: no interval

@@ -254,11 +254,21 @@ def _term_row(r: Mapping[str, Any]) -> dict[str, Any]:
     first, real = r.get("median_first_talks_month"), r.get("observed_first_talks_month")
     return {"title": r.get("title") or r.get("scenario"), "start": r.get("start") or "",
             "p": share({"p": r.get("p_talks"), "lo": r.get("lo"), "hi": r.get("hi")}),
+            "new_spell": _new_spell(r),
             "happened": happened,
             "first": f"{'–' if first is None else int(first)} / {'–' if real is None else real}",
             "tests": f"{r.get('sim_tests_q50')} ({r.get('sim_tests_q10')}–"
                      f"{r.get('sim_tests_q90')})",
             "real_tests": f"{r.get('observed_tests')}{' (to date)' if r.get('censored') else ''}"}
+
+
+def _new_spell(r: Mapping[str, Any]) -> str:
+    """P(a new spell begins in the term) and, with parameter draws, its interval over them."""
+    p, lo, hi = r.get("p_new_spell"), r.get("new_spell_param_lo"), r.get("new_spell_param_hi")
+    if p is None:
+        return "–"
+    drawn = "" if lo is None or hi is None else f" (over draws {lo:.3f}–{hi:.3f})"
+    return f"{p:.3f}{drawn}"
 
 
 def _scores(h: Mapping[str, Any]) -> list[list[str]]:
