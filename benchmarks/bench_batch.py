@@ -143,11 +143,13 @@ def main() -> None:
                     out = tmp / f"{tree}-{runs}-{jobs}"
                     res[tree][f"run:{runs}:{jobs}"] = whole_command(py, cwd, args.scenario,
                                                                     runs, jobs, out)
-        same = {}
+        same: dict[int, dict[str, bool]] = {}  # per size: per tree 1 vs 2 workers, and across
         for runs in sizes:
-            files = [(tmp / f"{t}-{runs}-{j}" / "runs.csv").read_bytes()
-                     for t in trees for j in (1, 2)]
-            same[runs] = all(f == files[0] for f in files)
+            files = {t: [(tmp / f"{t}-{runs}-{j}" / "runs.csv").read_bytes() for j in (1, 2)]
+                     for t in trees}
+            same[runs] = {t: f[0] == f[1] for t, f in files.items()}
+            if len(trees) > 1:
+                same[runs]["checkouts"] = len({f[0] for f in files.values()}) == 1
     mesa_rate = mesa_batch_run_rate(args.scenario, args.mesa_runs) if args.mesa_runs else None
     load_end = os.getloadavg()
 
@@ -193,8 +195,11 @@ def main() -> None:
             f"{res[t][large]['parent_mb'] / res[t][small]['parent_mb']:.2f} / "
             f"{res[t][large]['workers_mb'] / res[t][small]['workers_mb']:.2f}" for t in cols)
             + " |")
-    print("runs.csv identical for 1 and 2 workers" + (" and both checkouts" * (len(cols) > 1))
-          + ": " + ", ".join(f"{r:,} runs {same[r]}" for r in sizes))
+    for r in sizes:
+        print(f"runs.csv at {r:,} runs identical for 1 and 2 workers: "
+              + ", ".join(f"{t} {same[r][t]}" for t in cols)
+              + (f"; across the checkouts: {same[r]['checkouts']} (differs when the change "
+                 "moves results)" if "checkouts" in same[r] else ""))
     if mesa_rate:
         r2 = res["this"][f"run:{args.runs}:2"]["rate"]
         print(f"mesa.batch_run, {args.mesa_runs:,} runs, 1 process: {mesa_rate:,.0f} runs/s; "
