@@ -31,7 +31,7 @@ COMMANDS = {
     "calibrate": "parley.cli.calibrate", "hindcast": "parley.cli.hindcast",
     "forecast": "parley.cli.forecast",
     "plot": "parley.cli.plot", "report": "parley.cli.report",
-    "verify": "parley.cli.verify", "viz": "parley.viz",
+    "verify": "parley.cli.verify", "viz": "parley.cli.viz",
     "drivers": "parley.cli.attribution", "explain": "parley.cli.attribution",
 }
 # the one-line help of each command in `parley --help`, which imports no command module
@@ -60,7 +60,12 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (not the whole usage block), exit 2."""
 
     def error(self, message: str):
-        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+        from parley.errors import printable
+
+        # argparse quotes the value it refuses (an unknown choice, an unknown argument):
+        # bounded and printable, so a long or hostile argument is never echoed whole
+        self.exit(2, f"error: {self.prog}: {printable(message, 300)} (see {self.prog} "
+                     "--help)\n")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -142,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from parley.errors import printable
+
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: completed runs are kept; resume with --resume DIR", file=sys.stderr)

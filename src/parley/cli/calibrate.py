@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from parley.analysis.calibration import (
     DYNAMICS_WORLDS,
     _json_safe,
 )
+from parley.cli.common import integer, output_file, output_file_new_folder, path_text, seed, text
 
 
 def register(sub) -> None:
@@ -32,14 +34,17 @@ def register(sub) -> None:
     p.add_argument(
         "--period",
         action="append",
+        type=text,
         metavar="NAME_OR_RANGE",
         help="period name (see docs/VALIDATION.md) or YYYY-MM:YYYY-MM; repeatable "
         "(default: all named periods)",
     )
-    p.add_argument("--sims", type=int, default=2000, help="simulations per period (default 2000)")
-    p.add_argument("--seed", type=int, default=defaults.SEED,
+    p.add_argument("--sims", type=integer(), default=2000,
+                   help="simulations per period (default 2000)")
+    p.add_argument("--seed", type=seed, default=defaults.SEED,
                    help=f"random seed (default {defaults.SEED})")
-    p.add_argument("--json", metavar="FILE", default=None, help="also write the fits as JSON")
+    p.add_argument("--json", type=output_file, metavar="FILE", default=None,
+                   help="also write the fits as JSON")
     _register_dynamics(p)
     p.set_defaults(func=run_calibrate)
 
@@ -49,22 +54,23 @@ def _register_dynamics(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("dynamics (simulation-based inference on the talks record)")
     g.add_argument("--dynamics", action="store_true",
                    help="fit the declared dynamics and shared assumptions by ABC-SMC")
-    g.add_argument("--terms", default=None, metavar="DIR",
+    g.add_argument("--terms", type=path_text, default=None, metavar="DIR",
                    help="hindcast scenarios of the terms (default: the shipped "
                    "scenarios/hindcast; the live term is never fitted on)")
-    g.add_argument("--particles", type=int, default=DYNAMICS_PARTICLES)
-    g.add_argument("--generations", type=int, default=DYNAMICS_GENERATIONS)
-    g.add_argument("--worlds", type=int, default=DYNAMICS_WORLDS,
+    g.add_argument("--particles", type=integer(), default=DYNAMICS_PARTICLES)
+    g.add_argument("--generations", type=integer(), default=DYNAMICS_GENERATIONS)
+    g.add_argument("--worlds", type=integer(), default=DYNAMICS_WORLDS,
                    help="worlds per term per simulation")
     g.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes")
-    g.add_argument("--workers", type=int, default=2)
-    g.add_argument("--db", default="parley-calibration/dynamics.db", metavar="FILE",
+    g.add_argument("--workers", type=integer(), default=2)
+    g.add_argument("--db", type=path_text, default="parley-calibration/dynamics.db", metavar="FILE",
                    help="pyabc history; a rerun continues it (resume after a kill)")
-    g.add_argument("--out", default=DYNAMICS_POSTERIOR, metavar="FILE",
+    g.add_argument("--out", type=output_file_new_folder, default=Path(DYNAMICS_POSTERIOR),
+                   metavar="FILE",
                    help=f"posterior file to write (default {DYNAMICS_POSTERIOR})")
-    g.add_argument("--figure", default=None, metavar="PNG",
+    g.add_argument("--figure", type=output_file, default=None, metavar="PNG",
                    help="also plot the posterior predictive check")
-    g.add_argument("--loto", default=None, metavar="JSON",
+    g.add_argument("--loto", type=output_file_new_folder, default=None, metavar="JSON",
                    help="run the leave-one-term-out validation instead and write its scores")
 
 
