@@ -33,6 +33,15 @@ MAX_HINDCAST_RUNS = 200_000
 #: rows of ``paths.parquet`` (``--paths``: one per world, scenario and month) a batch may
 #: write, at most: about 20 bytes a row on disk, so some 100 MB
 MAX_PATH_ROWS = 5_000_000
+#: a sweep's budget, checked before any work (``--samples`` or a sweep file's ``samples``,
+#: the design's points, and its worlds: points x runs per point; runs per point are at most
+#: MAX_RUNS)
+MAX_SWEEP_SAMPLES = 1_000_000
+MAX_SWEEP_POINTS = 1_000_000
+MAX_SWEEP_WORLDS = 1_000_000_000
+#: bytes of a posterior file (``--posterior``) read, at most: 100,000 particles of a few
+#: dozen values are some 40 MB of JSON
+MAX_POSTERIOR_BYTES = 64 * 2**20
 #: sampled orders of ``explain``, at most
 MAX_PERMUTATIONS = 10_000
 #: ``calibrate --dynamics`` bounds: particles, generations, worlds per term, workers

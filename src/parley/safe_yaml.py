@@ -60,9 +60,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             tag = getattr(event, "tag", None)
             if tag not in (None, "!"):  # written in the file: !!binary, !!str, !!float, ...
                 shown = tag.replace("tag:yaml.org,2002:", "!!")
-                raise _LimitError(f"YAML tag {printable(shown, 60)} is not allowed (a scenario "
-                                  "or sweep file is plain YAML data: write the value "
-                                  "untagged)", event.start_mark)
+                raise _LimitError(f"unsupported YAML tag {printable(shown, 60)}: only plain "
+                                  "YAML data is allowed (write the value untagged)",
+                                  event.start_mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import stat
@@ -75,7 +76,10 @@ def real(text: str) -> float:
     if len(text) > MAX_DIGITS * 2 or not _REAL.fullmatch(text):
         raise argparse.ArgumentTypeError(
             f"must be a decimal number such as 0.01, in the digits 0-9 (got {shown(text)})")
-    return float(text)
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 overflows to inf
+        raise argparse.ArgumentTypeError(f"must be a finite number (got {shown(text)})")
+    return value
 
 
 def text(value: str) -> str:

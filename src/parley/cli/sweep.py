@@ -19,10 +19,14 @@ from parley.cli.common import (
     text,
 )
 from parley.cli.run import add_format_option, chosen_format, with_format, write_formats
+from parley.errors import printable_path
 
 METHODS = ("grid", "lhs", "morris", "sobol")  # as parley.experiments.sweep.METHODS
 VARY_HELP = "PATH=LOW:HIGH:STEPS, e.g. washington.outreach_rate=0:1:11"
-MAX_SAMPLES = 1_000_000
+MAX_SAMPLES = defaults.MAX_SWEEP_SAMPLES
+#: what a resumed sweep takes from its manifest (given with --resume: refused, not ignored)
+RESUME_IGNORES = ("scenario", "file", "vary", "method", "samples", "runs_per_point", "seed",
+                  "out", "outcome", "threshold")
 
 
 def register(sub) -> None:
@@ -87,6 +91,13 @@ def start_or_resume(args: argparse.Namespace):
     from parley.experiments.sweep import build_spec, new_sweep, resume_sweep
 
     if args.resume:
+        given = [f"--{k.replace('_', '-')}" if k != "scenario" else "the scenario argument"
+                 for k in RESUME_IGNORES if getattr(args, k) is not None]
+        if given:  # a resumed sweep goes on as it began: these would be silently ignored
+            from parley.errors import ResultsFolderError
+
+            raise ResultsFolderError(f"--resume {printable_path(args.resume, 100)}: goes on "
+                                     f"as the sweep began; drop {', '.join(given)}")
         return resume_sweep(args.resume)
     file, scenario = args.file, args.scenario
     if scenario and not file and is_sweep_file(scenario):
