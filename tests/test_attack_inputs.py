@@ -478,3 +478,15 @@ def test_sweep_resume_refuses_what_it_would_ignore(extra, capsys, tmp_path):
                    "began; drop")
     assert (extra[0] if extra[0].startswith("--") else "the scenario argument") in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_reliability_md_names_only_tests_that_exist():
+    """docs/RELIABILITY.md's table of these promises names tests that are here (or in
+    test_attack_cli.py), so the table cannot drift from the tests."""
+    doc = (ROOT / "docs" / "RELIABILITY.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Inputs that mean nothing"):]
+    named = set(re.findall(r"`(?:test_attack_cli\.py::)?(test_\w+)`", section))
+    here = {p.name: p.read_text(encoding="utf-8") for p in (
+        ROOT / "tests" / "test_attack_inputs.py", ROOT / "tests" / "test_attack_cli.py")}
+    missing = sorted(n for n in named if not any(f"def {n}(" in t for t in here.values()))
+    assert len(named) >= 25 and missing == []
