@@ -490,3 +490,11 @@ def test_reliability_md_names_only_tests_that_exist():
         ROOT / "tests" / "test_attack_inputs.py", ROOT / "tests" / "test_attack_cli.py")}
     missing = sorted(n for n in named if not any(f"def {n}(" in t for t in here.values()))
     assert len(named) >= 25 and missing == []
+
+
+@pytest.mark.parametrize("command", [["verify"], ["report"], ["plot"], ["run", "--resume"],
+                                     ["sweep", "--resume"], ["hindcast", "--resume"]])
+def test_a_manifest_that_is_a_fifo_is_refused_without_reading(command, tmp_path, capsys):
+    os.mkfifo(tmp_path / "manifest.json")
+    (tmp_path / "chunks.jsonl").write_text("")
+    refused([*command, str(tmp_path)], capsys, "manifest.json")  # one line, no hang
