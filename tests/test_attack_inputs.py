@@ -498,3 +498,11 @@ def test_a_manifest_that_is_a_fifo_is_refused_without_reading(command, tmp_path,
     os.mkfifo(tmp_path / "manifest.json")
     (tmp_path / "chunks.jsonl").write_text("")
     refused([*command, str(tmp_path)], capsys, "manifest.json")  # one line, no hang
+
+
+@pytest.mark.parametrize("argv", [["drivers", BIDEN, "--over", "streams", "--runs", "1000000"],
+                                  ["explain", BIDEN, BIDEN, "--runs", "1000000"]])
+def test_attribution_runs_are_bounded_by_the_declared_budget(argv, capsys):
+    # 10^6 worlds kept 5.5 GB of streams: refused before any world is simulated
+    refused(argv, capsys, "--runs: must be an integer in [2, 100,000] (got 1000000; "
+            "defaults.MAX_ATTRIBUTION_RUNS)")

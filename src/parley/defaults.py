@@ -42,6 +42,9 @@ MAX_SWEEP_WORLDS = 1_000_000_000
 #: bytes of a posterior file (``--posterior``) read, at most: 100,000 particles of a few
 #: dozen values are some 40 MB of JSON
 MAX_POSTERIOR_BYTES = 64 * 2**20
+#: worlds per sample of ``drivers`` and ``explain``, at most (every world's streams are
+#: kept: about 5.5 kB a world, so 100,000 worlds is some 550 MB)
+MAX_ATTRIBUTION_RUNS = 100_000
 #: sampled orders of ``explain``, at most
 MAX_PERMUTATIONS = 10_000
 #: ``calibrate --dynamics`` bounds: particles, generations, worlds per term, workers

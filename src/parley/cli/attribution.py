@@ -17,7 +17,7 @@ from parley.outcomes import BINARY_OUTCOMES
 from parley.scenario import require_runnable
 from parley.scenario_files import load_scenario
 
-MAX_RUNS = 1_000_000
+MAX_RUNS = defaults.MAX_ATTRIBUTION_RUNS
 MAX_SAMPLES = 1_000_000
 OVER = ("envelope", "streams")
 # the envelope's default budget, as parley.experiments.drivers declares it (not imported here:
@@ -76,7 +76,8 @@ def _common(p, runs: int) -> None:
 
 def _bad_args(args) -> str | None:
     if not 2 <= args.runs <= MAX_RUNS:
-        return f"--runs: must be an integer in [2, {MAX_RUNS}] (got {args.runs})"
+        return (f"--runs: must be an integer in [2, {MAX_RUNS:,}] (got {args.runs}; "
+                "defaults.MAX_ATTRIBUTION_RUNS)")
     if not 0 <= args.seed < 2**63:
         return f"--seed: must be an integer in [0, 2**63) (got {args.seed})"
     return None
@@ -129,7 +130,8 @@ def _bad_drivers_args(args) -> str | None:
     if args.samples is not None and not 2 <= args.samples <= MAX_SAMPLES:
         return f"--samples: must be an integer in [2, {MAX_SAMPLES}] (got {args.samples})"
     if args.worlds is not None and not 1 <= args.worlds <= MAX_RUNS:
-        return f"--worlds: must be an integer in [1, {MAX_RUNS}] (got {args.worlds})"
+        return (f"--worlds: must be an integer in [1, {MAX_RUNS:,}] (got {args.worlds}; "
+                "defaults.MAX_ATTRIBUTION_RUNS)")
     if args.top < 1:
         return f"--top: must be at least 1 (got {args.top})"
     args.runs = args.runs if args.runs is not None else defaults.DRIVERS_RUNS
