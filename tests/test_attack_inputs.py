@@ -506,3 +506,11 @@ def test_attribution_runs_are_bounded_by_the_declared_budget(argv, capsys):
     # 10^6 worlds kept 5.5 GB of streams: refused before any world is simulated
     refused(argv, capsys, "--runs: must be an integer in [2, 100,000] (got 1000000; "
             "defaults.MAX_ATTRIBUTION_RUNS)")
+
+
+def test_a_sweep_of_too_many_chunk_tasks_is_refused_before_any_work(capsys, tmp_path):
+    # 1,000 points x 2,000 runs in chunks of 1 would be 2,000,000 records in chunks.jsonl
+    refused(["sweep", BIDEN, "--vary", "washington.outreach_rate=0:1:1000", "--runs-per-point",
+             "2000", "--chunk", "1", "--out", str(tmp_path / "o")], capsys,
+            "--chunk 1: 2,000,000 chunk tasks (at most 1,000,000, defaults.MAX_SWEEP_TASKS)")
+    assert not (tmp_path / "o").exists()

@@ -577,6 +577,11 @@ def new_sweep(spec: SweepSpec, folder: Path | None, chunk: int = DEFAULT_CHUNK,
         raise SweepSpecError([f"--chunk {chunk}: must be positive"])
     base = load_scenario(spec.scenario)
     check_spec(spec, base)
+    tasks = design_points(spec) * math.ceil(spec.runs_per_point / min(chunk, spec.runs_per_point))
+    if tasks > defaults.MAX_SWEEP_TASKS:
+        raise SweepSpecError([f"--chunk {chunk}: {tasks:,} chunk tasks (at most "
+                              f"{defaults.MAX_SWEEP_TASKS:,}, defaults.MAX_SWEEP_TASKS); give a "
+                              "larger --chunk"])
     if boxes == "prim":
         check_prim()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
