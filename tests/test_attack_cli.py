@@ -3,7 +3,9 @@ subcommand's own argparse parser, with random flags and random values (empty, hu
 non-ASCII, negative, control characters, paths to /dev/null, /dev/zero, a FIFO, a folder,
 a missing file), run in process through ``parley.cli.main`` with a per-case timeout.  Each
 must end in exit 0 or exit 2 with at most a few bounded, printable stderr lines, and never
-a traceback or a hang.
+a traceback or a hang; a case that gives a value no option of its type can take (an empty
+path, a digit other than 0-9, a NUL byte, a number of 25 digits, a choice not listed)
+must end in exit 2.
 
 Every case starts from a cheap, valid command line of its subcommand (a few worlds, the
 serial executor, no figures) and then sets one to three of the subcommand's options or
@@ -32,8 +34,6 @@ from hypothesis import strategies as st
 from parley.cli import COMMANDS, build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
-BIDEN = str(ROOT / "scenarios" / "biden.yaml")
-WARREN = str(ROOT / "scenarios" / "warren.yaml")
 TIMEOUT = 60  # seconds one case may take (a hang fails the test instead of stalling CI)
 MAX_LINES = 6  # stderr lines of one case (an error line, a few warnings)
 MAX_CHARS = 520  # characters of one stderr line ("error: " + a bounded message)
@@ -86,22 +86,26 @@ def test_the_walk_sees_every_subcommand_and_its_options():
 def places(tmp_path_factory) -> dict[str, str]:
     """Paths an attacker names: a FIFO, a folder, a missing file, junk, a results folder."""
     root = tmp_path_factory.mktemp("attack")
+    for name in ("base.yaml", "biden.yaml", "warren.yaml"):  # the attack names copies only
+        (root / name).write_bytes((ROOT / "scenarios" / name).read_bytes())
     fifo = root / "fifo"
     os.mkfifo(fifo)
     junk = root / "junk.yaml"
     junk.write_bytes(b"\x00\xff: [\n")
     run = root / "run"
     with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-        code = main(["run", BIDEN, "--runs", "4", "--parameter-draws", "0", "--executor",
-                     "serial", "--no-plots", "--out", str(run)])
+        code = main(["run", str(root / "biden.yaml"), "--runs", "4", "--parameter-draws", "0",
+                     "--executor", "serial", "--no-plots", "--out", str(run)])
     assert code == 0
     return {"fifo": str(fifo), "folder": str(root), "missing": str(root / "missing.yaml"),
-            "junk": str(junk), "run": str(run)}
+            "junk": str(junk), "run": str(run), "biden": str(root / "biden.yaml"),
+            "warren": str(root / "warren.yaml")}
 
 
 def bases(out: str, places: dict[str, str]) -> dict[str, list[str]]:
     """A cheap, valid command line of every subcommand (``out``: a fresh folder)."""
     batch = ["--parameter-draws", "0", "--executor", "serial", "--no-plots", "--out", out]
+    BIDEN, WARREN = places["biden"], places["warren"]  # noqa: N806 (copies, as the names)
     return {
         "validate": ["validate", BIDEN],
         "scenarios": ["scenarios"],
@@ -124,6 +128,26 @@ def bases(out: str, places: dict[str, str]) -> dict[str, list[str]]:
     }
 
 
+# values no option of their type can take: a case that gives one must be refused (exit 2)
+BAD_NUMBERS = {"", " 2", "2 ", "٤", "４", "²", "1_0", "0x10", "nan", "9" * 25, "\x00", "-" * 3}
+BAD_TEXTS = {"", " ", "\x00", "a\x00b"}
+BAD_NAMES = {*BAD_TEXTS, "\x1b[2J\x07", "\u202egnp.x"}  # a name holds no control character
+
+
+def always_bad(action: argparse.Action, value: str) -> bool:
+    """Whether ``value`` means nothing for ``action`` whatever else is given."""
+    name = getattr(action.type, "__name__", "")
+    if action.choices is not None:
+        return value not in map(str, action.choices)
+    if name in ("integer", "seed", "port"):
+        return value in BAD_NUMBERS or value in ("1.5", "1e3")
+    if name == "real":
+        return value in BAD_NUMBERS
+    if name in ("text", "host"):
+        return value in BAD_NAMES
+    return value in BAD_TEXTS
+
+
 NUMBERS = ["", " 2", "2 ", "-1", "0", "1", "2", "3", "٤", "４", "²", "1_0", "0x10", "1.5",
            "1e3", "nan", "9" * 25, str(2**63), str(2**63 - 1), str(10**12), "\x00", "-" * 3]
 TEXTS = ["", " ", "\x00", "a\x00b", "\x1b[2J\x07", "\u202egnp.x", "é", "x" * 5000,
@@ -135,7 +159,7 @@ TEXTS = ["", " ", "\x00", "a\x00b", "\x1b[2J\x07", "\u202egnp.x", "é", "x" * 50
 def values(action: argparse.Action, places: dict[str, str]) -> st.SearchStrategy[str]:
     """Random values for an action: its own choices and hostile text; numbers for numeric
     types; paths for everything else."""
-    paths = [places[k] for k in ("fifo", "folder", "missing", "junk", "run")]
+    paths = [places[k] for k in ("fifo", "folder", "missing", "junk", "run", "biden")]
     name = getattr(action.type, "__name__", "")
     if action.option_strings and action.option_strings[0] in SERIAL_ONLY:
         return st.sampled_from(["serial", "", "x" * 300, "\x00"])
@@ -143,22 +167,27 @@ def values(action: argparse.Action, places: dict[str, str]) -> st.SearchStrategy
         return st.sampled_from([*map(str, action.choices), *TEXTS[:8]])
     if name in ("integer", "seed", "port", "real"):
         return st.one_of(st.sampled_from(NUMBERS), st.integers(-3, 4).map(str))
-    return st.sampled_from([*TEXTS, *paths, BIDEN])
+    return st.sampled_from([*TEXTS, *paths, places["biden"]])
 
 
 @st.composite
-def command_lines(draw, command: str, places: dict[str, str], out: str) -> list[str]:
+def command_lines(draw, command: str, places: dict[str, str], out: str
+                  ) -> tuple[list[str], bool]:
+    """A command line, and whether it gives a value that must be refused."""
+    bad = False
     argv = list(bases(out, places)[command])
     parser = subparser(command)
     actions = [a for a in value_actions(parser) + [a for a in parser._actions if a.nargs == 0
                                                   and a.option_strings and a.dest != "help"]
                if (command, (a.option_strings or [""])[0]) not in SKIPPED]
-    chosen = draw(st.lists(st.sampled_from(actions), min_size=1, max_size=3)) if actions else []
+    chosen = (draw(st.lists(st.sampled_from(actions), min_size=1, max_size=3, unique=True))
+              if actions else [])
     for action in chosen:
         if action.nargs == 0:  # a flag: just give it
             argv.append(action.option_strings[0])
             continue
         value = draw(values(action, places))
+        bad = bad or always_bad(action, value)
         if action.option_strings:
             argv.append(f"{action.option_strings[-1]}={value}")  # a value may start with -
         else:  # a positional: replace the base's value or add one
@@ -167,7 +196,7 @@ def command_lines(draw, command: str, places: dict[str, str], out: str) -> list[
                 argv[position + 1] = value
             else:
                 argv.insert(1, value)
-    return argv
+    return argv, bad
 
 
 class Hang(BaseException):
@@ -227,8 +256,9 @@ def test_random_command_lines_end_in_exit_0_or_one_bounded_error_line(command, p
     @given(data=st.data())
     def attack(data):
         with tempfile.TemporaryDirectory() as cwd:
-            argv = data.draw(command_lines(command, places, str(Path(cwd) / "out")))
+            argv, bad = data.draw(command_lines(command, places, str(Path(cwd) / "out")))
             shown = [a if len(a) < 80 else a[:40] + f"...({len(a)} chars)" for a in argv]
+            before = Path(places["biden"]).read_bytes()
             try:
                 began = time.monotonic()
                 code, err = run_case(argv, cwd)
@@ -252,6 +282,11 @@ def test_random_command_lines_end_in_exit_0_or_one_bounded_error_line(command, p
             problems.append("a control character reached the terminal")
         if code == 2 and not any(line.startswith("error: ") for line in lines):
             problems.append("exit 2 without an error line")
+        if Path(places["biden"]).read_bytes() != before:
+            problems.append("the scenario file it was given was replaced")
+            Path(places["biden"]).write_bytes((ROOT / "scenarios" / "biden.yaml").read_bytes())
+        if bad and code != 2:
+            problems.append(f"a value that means nothing was accepted (exit {code})")
         if problems:
             failures.append(f"{shown}: {', '.join(problems)}: {err[:300]!r}")
 

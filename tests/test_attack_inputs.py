@@ -514,3 +514,30 @@ def test_a_sweep_of_too_many_chunk_tasks_is_refused_before_any_work(capsys, tmp_
              "2000", "--chunk", "1", "--out", str(tmp_path / "o")], capsys,
             "--chunk 1: 2,000,000 chunk tasks (at most 1,000,000, defaults.MAX_SWEEP_TASKS)")
     assert not (tmp_path / "o").exists()
+
+
+def test_an_output_file_never_replaces_a_file_parley_did_not_write(capsys, tmp_path):
+    # drivers --csv SCENARIO wrote its table over the scenario (found by test_attack_cli)
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text((ROOT / "scenarios" / "biden.yaml").read_text())
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"mine": true}\n')
+    for argv, target in ((["drivers", BIDEN, "--csv"], scenario),
+                         (["explain", BIDEN, BIDEN, "--csv"], scenario),
+                         (["calibrate", "--json"], notes),
+                         (["schema", "--out"], notes),
+                         (["calibrate", "--dynamics", "--out"], notes),
+                         (["calibrate", "--dynamics", "--figure"], notes)):
+        before = target.read_bytes()
+        refused([*argv, str(target)], capsys, "exists and is not ")
+        assert target.read_bytes() == before
+
+
+def test_an_output_file_parley_wrote_or_an_empty_one_is_replaced(capsys, tmp_path):
+    schema = tmp_path / "schema.json"
+    assert main(["schema", "--out", str(schema)]) == 0
+    assert main(["schema", "--out", str(schema)]) == 0  # its own file: replaced
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    assert main(["schema", "--out", str(empty)]) == 0
+    assert '"$schema"' in empty.read_text()

@@ -48,7 +48,7 @@ def register(sub) -> None:
                         "one line per scenario (a table for docs/MODEL.md)")
     p.add_argument("--seed", type=seed, default=defaults.SEED,
                    help=f"master seed (default {defaults.SEED})")
-    p.add_argument("--csv", type=output_file, metavar="FILE",
+    p.add_argument("--csv", type=output_file("csv"), metavar="FILE",
                    help="also write the full table to this CSV file")
     p.add_argument("--outcome", action="append", type=text, metavar="NAME",
                    help=f"outcome to decompose (repeatable; default: all of "
@@ -70,7 +70,7 @@ def _common(p, runs: int) -> None:
                    help=f"worlds per sample (default {runs})")
     p.add_argument("--seed", type=seed, default=defaults.SEED,
                    help=f"master seed (default {defaults.SEED})")
-    p.add_argument("--csv", type=output_file, metavar="FILE",
+    p.add_argument("--csv", type=output_file("csv"), metavar="FILE",
                    help="also write the full table to this CSV file")
 
 

@@ -18,7 +18,7 @@ from parley.analysis.calibration import (
     DYNAMICS_WORLDS,
     _json_safe,
 )
-from parley.cli.common import integer, output_file, output_file_new_folder, path_text, seed, text
+from parley.cli.common import integer, output_file, path_text, seed, text
 
 
 def register(sub) -> None:
@@ -43,7 +43,7 @@ def register(sub) -> None:
                    help="simulations per period (default 2000)")
     p.add_argument("--seed", type=seed, default=defaults.SEED,
                    help=f"random seed (default {defaults.SEED})")
-    p.add_argument("--json", type=output_file, metavar="FILE", default=None,
+    p.add_argument("--json", type=output_file("calibration"), metavar="FILE", default=None,
                    help="also write the fits as JSON")
     _register_dynamics(p)
     p.set_defaults(func=run_calibrate)
@@ -65,12 +65,14 @@ def _register_dynamics(p: argparse.ArgumentParser) -> None:
     g.add_argument("--workers", type=integer(), default=2)
     g.add_argument("--db", type=path_text, default="parley-calibration/dynamics.db", metavar="FILE",
                    help="pyabc history; a rerun continues it (resume after a kill)")
-    g.add_argument("--out", type=output_file_new_folder, default=Path(DYNAMICS_POSTERIOR),
+    g.add_argument("--out", type=output_file("posterior", make_parents=True),
+                   default=Path(DYNAMICS_POSTERIOR),
                    metavar="FILE",
                    help=f"posterior file to write (default {DYNAMICS_POSTERIOR})")
-    g.add_argument("--figure", type=output_file, default=None, metavar="PNG",
+    g.add_argument("--figure", type=output_file("figure"), default=None, metavar="PNG",
                    help="also plot the posterior predictive check")
-    g.add_argument("--loto", type=output_file_new_folder, default=None, metavar="JSON",
+    g.add_argument("--loto", type=output_file("loto", make_parents=True), default=None,
+                   metavar="JSON",
                    help="run the leave-one-term-out validation instead and write its scores")
 
 

@@ -123,20 +123,51 @@ def out_folder(value: str) -> Path:
     return folder
 
 
-def output_file(value: str) -> str:
-    """An argparse type: a file to write (``--csv``, ``--json``, ``--figure``): checked
-    before any work is done.  Not a folder, device or FIFO (it would be replaced), and in
-    a folder that exists and can be written."""
-    return _output(value, make_parents=False)
+#: what each kind of output file parley writes holds near its start: an existing file is
+#: replaced only if it is empty or provably parley's own of that kind (never a scenario, a
+#: note or another command's file given by mistake)
+OWN_FILES = {
+    "csv": ("a CSV table of parley drivers/explain", (b"outcome,",)),
+    "calibration": ("a parley calibration JSON", (b'"fit"',)),
+    "posterior": ("a parley posterior", (b'"format": "parley-posterior/',)),
+    "loto": ("a parley leave-one-term-out JSON", (b'"settings"',)),
+    "schema": ("a JSON Schema", (b'"$schema"',)),
+    "figure": ("a figure (PNG, SVG or PDF)", (b"\x89PNG\r\n\x1a\n", b"<svg", b"%PDF-")),
+}
+_HEAD = 4096  # bytes of an existing output file looked at
 
 
-def output_file_new_folder(value: str) -> str:
-    """:func:`output_file` for a command that makes the file's folder: the nearest folder
-    above it that exists must be writable."""
-    return _output(value, make_parents=True)
+def output_file(kind: str, make_parents: bool = False):
+    """An argparse type for a file to write (``--csv``, ``--json``, ``--figure``, ...),
+    checked before any work is done: not a folder, device or FIFO; in a folder that
+    exists and can be written (with ``make_parents``, the nearest existing folder above
+    it); and, if it exists, empty or a file parley wrote of this ``kind``
+    (:data:`OWN_FILES`), so a scenario or a user's file is never replaced."""
+    what, marks = OWN_FILES[kind]
+
+    def parse(value: str) -> str:
+        target = _output(value, make_parents)
+        head = _head(target)
+        if head is not None and head.strip() and not any(m in head for m in marks):
+            raise argparse.ArgumentTypeError(
+                f"{printable_path(target, 100)} exists and is not {what}: parley replaces "
+                "only its own files; remove it or name a new file")
+        return value
+
+    parse.__name__ = "output_file"
+    return parse
 
 
-def _output(value: str, make_parents: bool) -> str:
+def _head(target: Path) -> bytes | None:
+    """The first bytes of an existing regular file, or None if there is none."""
+    try:
+        with open(target, "rb") as fh:
+            return fh.read(_HEAD)
+    except (OSError, ValueError):
+        return None
+
+
+def _output(value: str, make_parents: bool) -> Path:
     target = Path(path_text(value))
     where = printable_path(target, 100)
     st = _stat(target)
@@ -156,7 +187,7 @@ def _output(value: str, make_parents: bool) -> str:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"{where}: cannot write in the folder "
                                          f"{printable_path(folder, 100)}")
-    return value
+    return target
 
 
 def host(value: str) -> str:

@@ -36,7 +36,7 @@ def register(sub) -> None:
                        "declarations the loader uses) for editors: e.g. with VS Code's YAML "
                        "extension, put '# yaml-language-server: $schema=scenario.schema.json' "
                        "on a scenario file's first line.")
-    p.add_argument("--out", type=output_file, default=None, metavar="FILE",
+    p.add_argument("--out", type=output_file("schema"), default=None, metavar="FILE",
                    help="write it to FILE (default: print it)")
     p.set_defaults(func=run_schema)
 
