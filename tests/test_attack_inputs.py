@@ -126,7 +126,7 @@ def no_server(monkeypatch):
     started: list = []
 
     class FakeProc:
-        def __init__(self, cmd, env):
+        def __init__(self, cmd, env, **kwargs):  # start_server passes preexec_fn too
             started.append(cmd)
 
         def wait(self):

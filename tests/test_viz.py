@@ -190,15 +190,17 @@ def test_cli_server_command(capsys, monkeypatch):
     calls = []
 
     class FakeProc:
-        def __init__(self, cmd, env):
-            calls.append((cmd, env))
+        def __init__(self, cmd, env, preexec_fn=None):
+            calls.append((cmd, env, preexec_fn))
 
         def wait(self):
             return 0
 
     monkeypatch.setattr(viz.subprocess, "Popen", FakeProc)
     assert _viz_cli(["viz", str(TRUMP_OH), "--port", "9123", "--no-open"]) == 0
-    (cmd, env), = calls
+    (cmd, env, preexec_fn), = calls
+    if sys.platform.startswith("linux"):  # the server is set to die with its parent
+        assert preexec_fn is not None
     assert cmd[1:5] == ["-m", "solara", "run", "parley.viz"]
     assert cmd[cmd.index("--port"):cmd.index("--port") + 2] == ["--port", "9123"]
     assert "--production" in cmd and "--no-open" in cmd and "--no-check-version" in cmd

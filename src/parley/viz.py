@@ -316,6 +316,31 @@ def server_env(scenario_path: str | Path) -> dict[str, str]:
             "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "PYTHONWARNINGS": quiet}
 
 
+def _die_with_parent(parent: int) -> None:  # pragma: no cover - in the child, before exec
+    """In the server process: ask Linux to send it SIGTERM when its parent dies, so a
+    ``parley viz`` killed with SIGKILL or SIGTERM takes its server with it."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the Ctrl-C path below still stops the server
+    if os.getppid() != parent:  # the parent died before prctl took hold
+        os._exit(1)
+
+
+def start_server(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """Start the page's server as a child that dies with this process (on Linux, through
+    PR_SET_PDEATHSIG: no server is left listening after a SIGKILL of ``parley viz``)."""
+    import functools
+
+    linux = sys.platform.startswith("linux")
+    pdeath = functools.partial(_die_with_parent, os.getpid()) if linux else None
+    return subprocess.Popen(command, env=env, preexec_fn=pdeath)
+
+
 def launch(args: argparse.Namespace) -> int:
     """``parley viz``: check the scenario, then serve the page until Ctrl-C (the options,
     port and host included, are parsed and checked by :mod:`parley.cli.viz`)."""
@@ -337,8 +362,8 @@ def launch(args: argparse.Namespace) -> int:
         return 2
     url = f"http://{args.host}:{args.port}/"
     print(f"parley viz: serving {path} at {url} (Ctrl-C to stop)", flush=True)
-    proc = subprocess.Popen(server_command(args.host, args.port, not args.no_open),
-                            env=server_env(path))
+    proc = start_server(server_command(args.host, args.port, not args.no_open),
+                        server_env(path))
     try:
         return proc.wait()
     except KeyboardInterrupt:
