@@ -1,10 +1,10 @@
 """Time of ``parley calibrate --dynamics`` at its default size: one command, time printed.
 
-    python benchmarks/bench_calibrate.py [--workers 2] [--executor processes]
+    python benchmarks/bench_calibrate.py [--jobs 2] [--executor local]
 
 Runs the whole command (fit, predictive check, posterior file) into a
 temporary folder and prints its wall time, the CPU time of its process tree
-(what a dedicated machine would need, divided by the workers) and the number
+(what a dedicated machine would need, divided by the jobs) and the number
 of simulations.  Target (issue 11): under 30 minutes on a 2-core machine.
 """
 
@@ -25,14 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--executor", default="processes")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--executor", default="local")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "posterior.json"
         cmd = [sys.executable, "-m", "parley.cli", "calibrate", "--dynamics",
-               "--executor", args.executor, "--workers", str(args.workers),
+               "--executor", args.executor, "--jobs", str(args.jobs),
                "--db", str(Path(tmp) / "fit.db"), "--out", str(out)]
         start = time.perf_counter()
         subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -45,7 +45,7 @@ def main() -> int:
     print(f"calibrate --dynamics ({settings['particles']} particles, "
           f"{settings['generations']} generations, {settings['worlds']} worlds per term): "
           f"wall {wall / 60:.1f} min, CPU {cpu / 60:.1f} min "
-          f"({cpu / 60 / args.workers:.1f} min per worker), {sims} simulations, "
+          f"({cpu / 60 / args.jobs:.1f} min per job), {sims} simulations, "
           f"target < 30 min: {'met' if wall < 1800 else 'NOT met'}")
     return 0
 

@@ -200,9 +200,9 @@ def test_same_posterior_on_a_dask_cluster_as_serially(tmp_path):
     distributed = pytest.importorskip("distributed")
     _, serial, _ = _fit(tmp_path, "s.db", _tiny())
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        _, on_dask, _ = _fit(tmp_path, "d.db", _tiny(), executor="dask", client=client)
+                                  dashboard_address=None) as cluster:
+        _, on_dask, _ = _fit(tmp_path, "d.db", _tiny(), executor="dask",
+                             scheduler=cluster.scheduler_address)
     np.testing.assert_array_equal(serial, on_dask)
 
 

@@ -102,7 +102,7 @@ def test_decimals_are_finite_ascii_numbers(value, capsys):
 
 def test_a_scheduler_without_dask_is_refused(capsys, tmp_path):
     refused(["run", BIDEN, "--runs", "4", "--scheduler", "tcp://127.0.0.1:1", "--out",
-             str(tmp_path / "o")], capsys, "--scheduler: only with --executor dask")
+             str(tmp_path / "o")], capsys, "a Dask scheduler address needs --executor dask")
     assert not (tmp_path / "o").exists()
 
 

@@ -8,6 +8,11 @@ and checks, on common random numbers (the same WORLDS run seeds on both
 sides), that the paired difference cited - neutral has the declared sign with
 a 99.9% interval (3.29 standard errors) that excludes zero.  A new cited value
 in a scenario is picked up automatically.
+
+The fields a role declares as its own (``params.Role.cited``: Moscow's council shield
+and treaty lifeline, Tokyo's pressure and abductions issue) are tested the same way
+wherever a shipped file gives them a directional claim, whatever they cite (a seed
+text or the dated record), in the examples and the live file too.
 """
 
 from __future__ import annotations
@@ -86,6 +91,46 @@ def test_cited_claims_move_their_outcome_the_declared_way(path):
     base = outcomes(sc, seeds)
     failures = []
     for where, _, claim in claims:
+        other = outcomes(neutral_variant(sc, where), seeds)
+        effect, se = paired_effect(base[claim.outcome], other[claim.outcome])
+        sign = 1 if claim.direction == "up" else -1
+        if not sign * effect - Z * se > 0:
+            failures.append(f"{where} -> {claim.outcome} {claim.direction}: "
+                            f"{effect:+.4f} (se {se:.4f})")
+    assert not failures, f"{path.name}: claims not borne out: {failures}"
+
+
+ROLE_FILES = scenario_files([ROOT / "scenarios", ROOT / "scenarios" / "examples",
+                             ROOT / "scenarios" / "live"])
+
+
+def role_claims(sc: Scenario) -> list[tuple[str, object]]:
+    """(path, claim) for each directional claim on a field a role declares as its own."""
+    out = []
+    for name, actor in sc.actors.items():
+        for param in P.ROLE_DECLS[actor.role].cited:
+            stance = actor.stances.get(param)
+            if stance is not None:
+                out += [(f"{name}.{param}", c) for c in stance.claims if c.nil is None]
+    return out
+
+
+def test_the_role_fields_carry_claims_in_the_shipped_files():
+    paths = {f"{p.stem}:{where}" for p in ROLE_FILES for where, _ in role_claims(load_scenario(p))}
+    # Moscow's shield (Oh) and treaty (the record), Tokyo's push after tests
+    assert {"trump_oh:moscow.council_shield", "trump_2025:moscow.council_shield",
+            "trump_2025:moscow.treaty_lifeline", "biden_moscow_tokyo:moscow.council_shield",
+            "biden_moscow_tokyo:tokyo.pressure_push"} <= paths
+
+
+@pytest.mark.parametrize("path", [p for p in ROLE_FILES if role_claims(load_scenario(p))],
+                         ids=lambda p: p.stem)
+def test_role_field_claims_move_their_outcome_the_declared_way(path):
+    sc = load_scenario(path)
+    seeds = run_seeds(20260, range(WORLDS))
+    base = outcomes(sc, seeds)
+    failures = []
+    for where, claim in role_claims(sc):
         other = outcomes(neutral_variant(sc, where), seeds)
         effect, se = paired_effect(base[claim.outcome], other[claim.outcome])
         sign = 1 if claim.direction == "up" else -1

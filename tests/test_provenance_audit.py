@@ -47,7 +47,8 @@ KIND_COUNTS = {
     "buttigieg": (11, 20, 19),
     "klobuchar": (9, 20, 21),
     "bloomberg": (12, 20, 18),
-    "trump_oh": (10, 21, 24),
+    # trump_oh's moscow (role russia) adds council_shield (a reading), treaty_lifeline (0, ours)
+    "trump_oh": (10, 22, 25),
     "trump_yeo": (14, 20, 16),
 }
 

@@ -63,3 +63,27 @@ def test_stream_seeds_must_give_one_seed_per_world():
 
     with pytest.raises(ValueError, match="one non-negative seed per world"):
         Draws(run_seeds(1, range(3)), stream_seeds={"x": run_seeds(1, range(2))})
+
+
+def test_the_in_place_uniform_gives_the_bits_of_the_plain_finaliser():
+    """Draws.uniform fuses the month offset with the finaliser's first addition and works in
+    place; its bits must stay those of ``mix(stream + month * GOLDEN)`` (the draws every
+    pinned result rests on), here against the plain formula and a digest of the draws the
+    code gave before the in-place version (months up to 2^40 wrap the offset)."""
+    import hashlib
+
+    from parley import randomness as R
+
+    seeds = R.run_seeds(20201130, range(1000))
+    draws = R.Draws(seeds)
+    got = []
+    for key in ("pyongyang.accept", "x"):
+        stream = R.mix(seeds.astype(np.uint64) ^ R.key_id(key))
+        for month in (0, 1, 48, 2**40):
+            plain = R.mix(stream + np.uint64(month * int(R._GOLDEN) % 2**64))
+            expected = (plain >> np.uint64(11)).astype(np.float64) * 2.0**-53
+            drawn = draws.uniform(key, month)
+            assert np.array_equal(drawn, expected), (key, month)
+            got.append(drawn)
+    digest = hashlib.sha256(np.concatenate(got).tobytes()).hexdigest()
+    assert digest == "bd989464e56bb912842a317ba3a1ca1ad11f802f4f0b63a444efb218f2758dcb"

@@ -604,7 +604,7 @@ def test_a_scenario_anywhere_extends_a_shipped_one_by_package_reference(tmp_path
     ["hindcast", "--runs", "100000000"], ["forecast", "--runs", "100000000"],
     ["explain", TRUMP, TRUMP, "--permutations", "1000000000"],
     ["calibrate", "--dynamics", "--particles", "1000000000"],
-    ["calibrate", "--dynamics", "--workers", "1000"],
+    ["calibrate", "--dynamics", "--jobs", "1000"],
 ])
 def test_work_beyond_the_declared_budget_is_refused_at_once(args, tmp_path):
     """Each bound of parley.defaults is checked before any work starts (issue 24)."""

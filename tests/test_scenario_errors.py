@@ -657,9 +657,9 @@ def test_actor_problems(raw):
     raw["actors"]["osaka"] = {"role": ["ally"]}
     assert schema_problems(raw) == [
         "w.yaml: actors.tokyo.role: 'friend' is not a known role (allowed: washington, "
-        "pyongyang, patron, ally)",
+        "pyongyang, patron, russia, ally, japan)",
         "w.yaml: actors.osaka.role: ['ally'] is not a known role (allowed: washington, "
-        "pyongyang, patron, ally)"]
+        "pyongyang, patron, russia, ally, japan)"]
 
 
 def test_each_side_needs_exactly_one_actor(raw):
@@ -792,7 +792,8 @@ def test_split_path_problems(trump_oh):
         split_path(trump_oh, "moscow.outreach_rate")
     assert info.value.problems == ["moscow.outreach_rate: unknown parameter 'outreach_rate' "
                                    "for moscow (allowed: enforcement, influence, "
-                                   "spoiler_threshold, un_easing_push, phased_affinity)"]
+                                   "spoiler_threshold, un_easing_push, phased_affinity, "
+                                   "council_shield, treaty_lifeline)"]
 
 
 def test_with_values_names_the_override_in_its_errors(trump_oh):
@@ -813,7 +814,7 @@ def test_a_bad_role_is_not_reported_again_as_a_missing_actor(raw):
     raw["events"] = raw["conditions"] = []  # (they name washington)
     assert schema_problems(raw) == [
         "w.yaml: actors.washington.role: 'superpower' is not a known role (allowed: "
-        "washington, pyongyang, patron, ally)"]
+        "washington, pyongyang, patron, russia, ally, japan)"]
 
 
 def test_every_event_and_condition_is_checked_after_a_bad_one(raw):

@@ -259,14 +259,14 @@ def test_oh_and_yeo_trump_differ_on_bold_moves():
 # -------------------------------------------------------- (e) extra actors
 
 
-def test_example_adds_a_patron_and_an_ally_from_the_file_alone():
+def test_example_adds_moscow_and_tokyo_with_their_own_roles_from_the_file_alone():
     path = SCENARIOS / "examples" / "biden_moscow_tokyo.yaml"
     scenario = load_scenario(path)
     assert not scenario.abstract
     model = parley.NegotiationModel(scenario=path, seed=1)
-    roles = [a.role for a in model.actors.values()]
-    assert roles.count("patron") == 2
-    assert roles.count("ally") == 2
+    roles = {name: a.role for name, a in model.actors.items()}
+    assert [r for r in roles.values() if r in ("patron", "russia")] == ["patron", "russia"]
+    assert roles["moscow"] == "russia" and roles["tokyo"] == "japan"
     assert {"moscow", "tokyo"} <= set(model.actors)
     steps = 0
     while model.running:

@@ -43,6 +43,10 @@ MALFORMED = {
     "no_provenance": "world:\n  tension:\n    value: 0.5\n",
     "unknown_role": f"actors:\n  paris:\n    role: mediator\n    engagement:\n      value: 0.5\n"
                     f"      {SRC}\n",
+    "shield_on_a_patron": f"actors:\n  beijing:\n    role: patron\n    council_shield:\n"
+                          f"      value: 0.5\n      {SRC}\n",
+    "japan_field_on_russia": f"actors:\n  moscow:\n    role: russia\n    pressure_push:\n"
+                             f"      value: 0.5\n      {SRC}\n",
     "flag_as_number": "actors:\n  washington:\n    personal_diplomacy:\n      value: 3\n"
                       f"      {SRC}\n",
     "bad_claim": "world:\n  tension:\n    value: 0.5\n    assumption: ours, for now\n"
@@ -67,3 +71,24 @@ def test_the_command_writes_the_same_schema(tmp_path):
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text()) == json.loads(json.dumps(scenario_schema()))
+
+
+def test_the_schema_knows_every_declared_role_and_its_own_fields():
+    from parley import params as P
+
+    variants = {v["title"]: v for v in
+                scenario_schema()["properties"]["actors"]["additionalProperties"]["anyOf"]}
+    assert set(variants) == set(P.ROLE_DECLS)
+    assert {"council_shield", "treaty_lifeline", "enforcement"} <= set(
+        variants["russia"]["properties"])
+    assert {"pressure_push", "abductions_precondition", "engagement"} <= set(
+        variants["japan"]["properties"])
+    assert "council_shield" not in variants["patron"]["properties"]
+    moscow = {"actors": {"moscow": {"role": "russia", "council_shield": {
+        "value": 0.5, "reading": {"text": "oh2020", "section": "Second",
+                                  "says": "a passage long enough",
+                                  "why": "the share is ours"}}}}}
+    assert [e.message for e in VALIDATOR.iter_errors(moscow)] == []
+    wrong = {"actors": {"moscow": {"role": "russia", "council_shield": {
+        "value": 2.0, "assumption": "ours, for now"}}}}
+    assert list(VALIDATOR.iter_errors(wrong))

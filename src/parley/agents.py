@@ -1,13 +1,20 @@
 """The actors: Mesa agents whose state variables are arrays over worlds.
 
-One class per role (Washington, Pyongyang, a patron such as Beijing or Moscow,
-an ally such as Seoul or Tokyo), sharing :class:`Actor`.  Each ``step`` reads
+One class per role (Washington, Pyongyang, a patron such as Beijing, Moscow with
+rules of its own, an ally such as Seoul, Tokyo with rules of its own), sharing
+:class:`Actor`.  Each ``step`` reads
 the state of the world at the start of the month, calls the rules of
 :mod:`parley.rules`, and writes its moves into ``model.acts`` (the month's
 typed record, :class:`parley.acts.Acts`) or ``model.state`` (its own slow
 variables).  Agents draw randomness only through ``model.draws`` (see
-:mod:`parley.randomness`).  A role is a class here with its ``role`` name and
-:data:`ROLE_CLASSES` lists them in the order they act each month.
+:mod:`parley.randomness`).
+
+The roles are declared once, in :data:`parley.params.ROLE_DECLS` (stances, agent
+class, rules module, the order they act in).  A class here registers itself by its
+name when it is defined; :data:`ROLE_CLASSES` matches each declared role to its class
+(a role without a class, or a class without a role, fails at import).  The model
+steps ``model.order`` and never names a role, so a new role needs a declaration, a
+class and a rules module, and no change to the schedule.
 """
 
 from __future__ import annotations
@@ -16,13 +23,29 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from parley import params as P
 from parley._mesa import mesa
-from parley.rules import allies, engagement, patrons, provocation, ripeness, sanctions, talks
+from parley.rules import (
+    allies,
+    engagement,
+    japan,
+    patrons,
+    provocation,
+    ripeness,
+    russia,
+    sanctions,
+    talks,
+)
 from parley.rules import washington as us_rules
+from parley.rules.constants import Value
 from parley.rules.talks import Talks
 
 if TYPE_CHECKING:
     from parley.model import NegotiationModel
+
+
+#: class name -> an Actor subclass (filled as each class is defined)
+_REGISTERED: dict[str, type[Actor]] = {}
 
 
 class Actor(mesa.Agent):
@@ -30,6 +53,10 @@ class Actor(mesa.Agent):
 
     role = "actor"
     model: NegotiationModel
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _REGISTERED[cls.__name__] = cls
 
     def __init__(self, model: NegotiationModel, name: str, stance: dict[str, Any]):
         super().__init__(model)
@@ -51,6 +78,14 @@ class Actor(mesa.Agent):
         """Change numeric stances in some worlds only (a condition that fired there)."""
         for key, val in updates.items():
             self.stance[key] = np.where(worlds, float(val), self.stance[key])
+
+    def at_start(self, spoilers: list[tuple[str, np.ndarray]]) -> tuple[Value, Value]:
+        """This actor's dent in effective pressure and its lifeline before any month.
+
+        ``spoilers`` holds (name, worlds) of the patrons that spoil at the start, in
+        acting order; an actor that spoils appends itself.  Most roles have neither.
+        """
+        return 0.0, 0.0
 
 
 class Washington(Actor):
@@ -112,7 +147,7 @@ class Pyongyang(Actor):
 
 
 class Patron(Actor):
-    """A patron of Pyongyang (Beijing; Moscow as a second): enforcement, spoiling, pressing."""
+    """A patron of Pyongyang (Beijing; Moscow: Russia below): enforcement, spoiling, press."""
 
     role = "patron"
 
@@ -127,9 +162,39 @@ class Patron(Actor):
         a.press = a.press + patrons.presses_pyongyang(st, m.washington.stance, c, spoiler)
         s.sanctions = patrons.un_easing(st, s.sanctions, spoiler)
 
+    def at_start(self, spoilers: list[tuple[str, np.ndarray]]) -> tuple[Value, Value]:
+        s, st = self.model.state, self.stance
+        spoiler = patrons.is_spoiler(st, s.us_china)
+        spoilers.append((self.name, spoiler))
+        return (patrons.unenforced(st, self.model.constants.patrons, spoiler, s.talks),
+                patrons.lifeline(st, spoiler))
+
+
+class Russia(Patron):
+    """Moscow: a patron that also shields Pyongyang in the Security Council beside a
+    spoiling Beijing and may hold a treaty lifeline (:mod:`parley.rules.russia`)."""
+
+    role = "russia"
+
+    def step(self) -> None:
+        super().step()  # what any patron does
+        m, a, st = self.model, self.model.acts, self.stance
+        c = m.constants.russia
+        siding = russia.sides_with_spoiler(a.spoilers, m.n_worlds, self.name)
+        a.unenforced = (a.unenforced + russia.council_shield(st, c, siding)
+                        + russia.treaty_dent(st, c))
+        a.lifeline = a.lifeline + russia.treaty_lifeline(st)
+
+    def at_start(self, spoilers: list[tuple[str, np.ndarray]]) -> tuple[Value, Value]:
+        loss, lifeline = super().at_start(spoilers)
+        m, st, c = self.model, self.stance, self.model.constants.russia
+        siding = russia.sides_with_spoiler(spoilers, m.n_worlds, self.name)
+        return (loss + russia.council_shield(st, c, siding) + russia.treaty_dent(st, c),
+                lifeline + russia.treaty_lifeline(st))
+
 
 class Ally(Actor):
-    """A US ally (Seoul; Tokyo as a second): inter-Korean dialogue, lobbying Washington."""
+    """A US ally (Seoul; Tokyo: Japan below): inter-Korean dialogue, lobbying Washington."""
 
     role = "ally"
 
@@ -145,13 +210,40 @@ class Ally(Actor):
                                                        m.constants.ripeness)
 
 
-#: role -> its class, in the order the roles act each month (a new role registers here)
-ROLE_CLASSES: dict[str, type[Actor]] = {
-    cls.role: cls for cls in (Washington, Pyongyang, Patron, Ally)
-}
+class Japan(Ally):
+    """Tokyo: an ally that answers tests with pressure of its own and presses the
+    abductions issue on Washington (:mod:`parley.rules.japan`)."""
+
+    role = "japan"
+
+    def step(self) -> None:
+        super().step()  # what any ally does
+        m, s, a, st = self.model, self.model.state, self.model.acts, self.stance
+        c = m.constants.japan
+        s.sanctions = japan.after_tests(st, c, s.sanctions, a.tests, a.nuclear)
+        a.ally_push = a.ally_push + japan.abductions_push(st, m.washington.stance, c)
+
+
+def _role_classes() -> dict[str, type[Actor]]:
+    """Each declared role (parley.params.ROLE_DECLS) -> its registered class."""
+    out: dict[str, type[Actor]] = {}
+    for name, decl in P.ROLE_DECLS.items():
+        cls = _REGISTERED.get(decl.agent)
+        if cls is None or cls.role != name:
+            raise TypeError(f"role {name!r} names agent class {decl.agent!r}, which is not "
+                            f"an Actor subclass with role = {name!r}")
+        out[name] = cls
+    stray = {c.role for c in _REGISTERED.values()} - set(out)
+    if stray:
+        raise TypeError(f"agent classes with undeclared roles: {', '.join(sorted(stray))}")
+    return out
+
+
+#: role -> its class, in the order the roles act each month (the order of ROLE_DECLS)
+ROLE_CLASSES: dict[str, type[Actor]] = _role_classes()
 
 
 def activation_order(actors: list[Actor]) -> list[Actor]:
-    """The month's order: by role (as listed in ROLE_CLASSES), then by name."""
+    """The month's order: by role (as declared in parley.params.ROLE_DECLS), then by name."""
     roles = list(ROLE_CLASSES)
     return sorted(actors, key=lambda a: (roles.index(a.role), a.name))

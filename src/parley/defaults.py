@@ -21,6 +21,9 @@ EXPLAIN_RUNS = 4_000
 
 #: worlds stepped together in one task (memory stays flat; results never depend on it)
 CHUNK = 5_000
+#: worlds one model steps at most when a batch task fuses parameter draws of a block
+#: (the model's fixed cost a month is paid once for them; results never depend on it)
+FUSED_WORLDS = 20_000
 #: runs per scenario a batch may reach, with or without a precision target
 MAX_RUNS = 10_000_000
 #: the cap on runs a precision target may raise a batch to, unless ``max_runs`` is given
@@ -49,11 +52,11 @@ MAX_POSTERIOR_BYTES = 64 * 2**20
 MAX_ATTRIBUTION_RUNS = 100_000
 #: sampled orders of ``explain``, at most
 MAX_PERMUTATIONS = 10_000
-#: ``calibrate --dynamics`` bounds: particles, generations, worlds per term, workers
+#: ``calibrate --dynamics`` bounds: particles, generations, worlds per term (its workers
+#: are bounded as every command's ``--jobs``: ``experiments.executors.max_jobs``)
 MAX_PARTICLES = 100_000
 MAX_GENERATIONS = 100
 MAX_CALIBRATION_WORLDS = 100_000
-MAX_WORKERS = 64
 
 #: how tasks are run: in worker processes on this machine, on a Dask cluster, or in process
 EXECUTORS = ("local", "dask", "serial")

@@ -25,7 +25,7 @@ from parley.errors import ScenarioError
 from parley.narrative import Narrator
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES  # noqa: F401 (re-exported)
 from parley.randomness import SEED_MAX, Draws
-from parley.rules import ModelConstants
+from parley.rules import DYNAMICS, ModelConstants
 from parley.rules.talks import Talks, TalksCode, in_talks
 from parley.scenario import Scenario, with_values
 from parley.scenario_files import load_scenario
@@ -116,6 +116,9 @@ class NegotiationModel(mesa.Model):
             decision's draws only (pick-freeze designs; see parley.randomness).
         collect: fill ``datacollector`` after each month (default); the batch layer,
             which reads the model through its own recorders, passes False.
+        world_values: numeric stance or constant values by path, one per world (the
+            batch steps several parameter draws in one model this way); a world gets
+            exactly what the scenario with that value set would give it.
 
     The validated scenario is kept as ``model.spec``.
         **stance: overrides written ``actor__param=value`` (for SolaraViz sliders
@@ -126,7 +129,8 @@ class NegotiationModel(mesa.Model):
                  seed: int | None = None, seeds: np.ndarray | None = None,
                  overrides: dict[str, Any] | None = None, narrate: bool | None = None,
                  rng: int | None = None, stream_seeds: dict[str, Any] | None = None,
-                 collect: bool = True, **stance: Any):
+                 collect: bool = True, world_values: dict[str, np.ndarray] | None = None,
+                 **stance: Any):
         if seed is None and isinstance(rng, int | np.integer):
             seed = int(rng)  # Mesa >= 3.5 passes the seed as ``rng``
         if seed is not None:
@@ -148,6 +152,8 @@ class NegotiationModel(mesa.Model):
         self.horizon = scenario.horizon.months
         self.month = 0
         self.draws = Draws(self.seeds, stream_seeds)
+        self._world_values = _checked_world_values(world_values, self.n_worlds)
+        self._values_used: set[str] = set()
         self.actors: dict[str, Actor] = {}
         for actor in scenario.actors.values():
             cls = ROLE_CLASSES[actor.role]
@@ -159,6 +165,8 @@ class NegotiationModel(mesa.Model):
                        for k, v in scenario.shocks.items()}
         self.world = {k: self._value(f"world.{k}", v.value) for k, v in scenario.world.items()}
         self.constants = self._constants(scenario)
+        if unused := sorted(set(self._world_values) - self._values_used):
+            raise ValueError(f"world_values: no stance or constant at {', '.join(unused)}")
         self.state = WorldState.initial(self.world, self.n_worlds)
         loss, lifeline = self._patrons_at_start()
         self.state.pressure = rules.sanctions.effective_pressure(self.state.sanctions,
@@ -188,6 +196,12 @@ class NegotiationModel(mesa.Model):
 
     def _value(self, key: str, value: Any) -> Any:
         """A stance value as used by the rules: ranges sampled once per world."""
+        given = self._world_values.get(key)
+        if given is not None:
+            self._values_used.add(key)
+            if isinstance(value, bool | str):
+                raise ValueError(f"world_values[{key!r}]: {key} is not a number")
+            return given
         if isinstance(value, bool | str):
             return value
         if isinstance(value, list):
@@ -202,8 +216,14 @@ class NegotiationModel(mesa.Model):
         is sampled once per world like any stance range.
         """
         values = {name: (self._value(f"dynamics.{name}", stance.value)
-                         if isinstance(stance.value, list) else float(stance.value))
+                         if isinstance(stance.value, list)
+                         or f"dynamics.{name}" in self._world_values
+                         else float(stance.value))
                   for name, stance in scenario.dynamics.items()}
+        for key in self._world_values:  # a constant the scenario leaves at its default
+            name = key.removeprefix("dynamics.")
+            if name != key and name in DYNAMICS and name not in values:
+                values[name] = self._value(key, 0.0)
         return ModelConstants.build(values)
 
     def _stance_arrays(self, actor) -> dict[str, Any]:
@@ -324,14 +344,13 @@ class NegotiationModel(mesa.Model):
             self.narrator.month(self.old_talks)
 
     def _patrons_at_start(self) -> tuple[np.ndarray, np.ndarray]:
-        """Sanctions left unenforced, and spoilers' lifeline, before any month."""
-        s, c = self.state, self.constants.patrons
+        """Sanctions left unenforced, and lifelines, before any month: each actor's own
+        (``Actor.at_start``; a role without either gives nothing)."""
         loss, lifeline = np.zeros(self.n_worlds), np.zeros(self.n_worlds)
-        for patron in self.actors_of("patron"):
-            st = patron.stance
-            spoiler = rules.patrons.is_spoiler(st, s.us_china)
-            loss = loss + rules.patrons.unenforced(st, c, spoiler, s.talks)
-            lifeline = lifeline + rules.patrons.lifeline(st, spoiler)
+        spoilers: list[tuple[str, np.ndarray]] = []
+        for actor in self.order:
+            d_loss, d_life = actor.at_start(spoilers)
+            loss, lifeline = loss + d_loss, lifeline + d_life
         return loss, lifeline
 
     def actors_of(self, role: str) -> list[Actor]:
@@ -437,3 +456,16 @@ class NegotiationModel(mesa.Model):
         rec["first_talks_month"] = rec["first_talks_month"] or None
         rec["final_talks_state"] = Talks(rec["final_talks_state"]).name.lower()
         return rec
+
+
+def _checked_world_values(values: dict[str, Any] | None, n_worlds: int
+                          ) -> dict[str, np.ndarray]:
+    """Per-world values as float arrays of one value per world (ValueError otherwise)."""
+    out = {}
+    for key, val in (values or {}).items():
+        arr = np.asarray(val, dtype=np.float64)
+        if arr.shape != (n_worlds,):
+            raise ValueError(f"world_values[{key!r}]: needs one value per world "
+                             f"({n_worlds}), got shape {arr.shape}")
+        out[key] = arr
+    return out

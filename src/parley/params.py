@@ -157,12 +157,75 @@ SHOCKS: tuple[Param, ...] = (
     Real("us_china_shock_size", 0.0, 0.5, "Rise in US-China tension at a flare-up."),
 )
 
-ROLES: dict[str, tuple[Param, ...]] = {
-    "washington": WASHINGTON,
-    "pyongyang": PYONGYANG,
-    "patron": PATRON,
-    "ally": ALLY,
-}
+# What Moscow does that Beijing's role does not (the ``russia`` role: a patron's
+# stances and these).  rules/russia.py holds the rules and their citations.
+RUSSIA: tuple[Param, ...] = (
+    Real("council_shield", 0.0, 1.0,
+         "Share of the multilateral (UN) part of sanctions pressure that Moscow's Security "
+         "Council veto takes away in a month when it sides with a spoiling patron."),
+    Real("treaty_lifeline", 0.0, 1.0,
+         "Weight of a treaty commitment to Pyongyang (a mutual-assistance pact): a lifeline "
+         "that lowers what sanctions cost the North, whatever the US-China tension."),
+)
+
+# What Tokyo does that Seoul's role does not (the ``japan`` role: an ally's stances
+# and these).  rules/japan.py holds the rules and their citations.
+JAPAN: tuple[Param, ...] = (
+    Real("pressure_push", 0.0, 1.0,
+         "After a month with a North Korean missile or nuclear test, how hard Tokyo answers "
+         "with sanctions of its own and a push at the UN for more."),
+    Flag("abductions_precondition",
+         "Tokyo presses Washington to make the abductions issue a condition of any deal "
+         "(a drag on Washington's flexibility, weighted by consultation)."),
+)
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role an actor of a scenario plays, declared once.
+
+    ``stances`` is its table of fields (types, bounds); ``agent`` names its class in
+    :mod:`parley.agents` and ``rules`` its module under :mod:`parley.rules`; ``cited``
+    lists the stances that must cite a text or the dated record (``source`` or
+    ``reading``), never a bare assumption, unless they hold their neutral value
+(:data:`NEUTRAL`: the mechanism off); ``exactly_one`` says a scenario needs one
+    actor of this role, no more.  The order of :data:`ROLE_DECLS` is the order the
+    roles act each month.  A new role is a declaration here, a class in
+    ``parley.agents`` and a rules module: the model's schedule does not change.
+    """
+
+    name: str
+    stances: tuple[Param, ...]
+    agent: str
+    rules: str
+    doc: str
+    cited: tuple[str, ...] = ()
+    exactly_one: bool = False
+
+
+ROLE_DECLS: dict[str, Role] = {r.name: r for r in (
+    Role("washington", WASHINGTON, "Washington", "washington",
+         "The US administration: offers, sanctions, relief, red lines, bold moves.",
+         exactly_one=True),
+    Role("pyongyang", PYONGYANG, "Pyongyang", "engagement",
+         "North Korea: tests, evasion, capability, acceptance, outreach, walkouts.",
+         exactly_one=True),
+    Role("patron", PATRON, "Patron", "patrons",
+         "A patron of Pyongyang (Beijing): enforcement, spoiling, pressing it back to talks."),
+    Role("russia", PATRON + RUSSIA, "Russia", "russia",
+         "Moscow: a patron that also shields Pyongyang in the Security Council beside a "
+         "spoiling Beijing, and may hold a treaty lifeline to it.",
+         cited=("council_shield", "treaty_lifeline")),
+    Role("ally", ALLY, "Ally", "allies",
+         "A US ally (Seoul): inter-Korean dialogue, lobbying Washington."),
+    Role("japan", ALLY + JAPAN, "Japan", "japan",
+         "Tokyo: an ally that answers tests with pressure of its own and presses the "
+         "abductions issue on Washington.",
+         cited=("pressure_push", "abductions_precondition")),
+)}
+
+#: role -> its table of stance fields (derived from ROLE_DECLS)
+ROLES: dict[str, tuple[Param, ...]] = {name: r.stances for name, r in ROLE_DECLS.items()}
 SECTIONS: dict[str, tuple[Param, ...]] = {"world": WORLD, "shocks": SHOCKS}
 
 
@@ -245,4 +308,8 @@ NEUTRAL: dict[str, object] = {
     "spoiler_threshold": 1.0,
     "phased_affinity": 0.0,
     "us_china_drift": 0.0,
+    "council_shield": 0.0,
+    "treaty_lifeline": 0.0,
+    "pressure_push": 0.0,
+    "abductions_precondition": False,
 }

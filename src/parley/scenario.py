@@ -332,6 +332,17 @@ def provenance_problems(where: str, items: Iterable[tuple[str, Stance, P.Param]]
     return out
 
 
+def role_citation_problems(where: str, actors: dict[str, Actor]) -> list[str]:
+    """A role's ``cited`` fields (parley.params.Role) that turn a mechanism on with no text
+    or record behind them (an assumption where a source or a reading is due)."""
+    return [f"{where}: {a.name}.{key}: a {a.role} actor's {key} that is not "
+            f"{P.NEUTRAL[key]!r} must cite a text or the dated record (source or reading), "
+            "not an assumption"
+            for a in actors.values() for key in P.ROLE_DECLS[a.role].cited
+            if key in a.stances and a.stances[key].assumption is not None
+            and a.stances[key].value != P.NEUTRAL[key]]
+
+
 def build_scenario(raw: dict[str, Any], where: str = "<scenario>",
                    path: Path | None = None) -> Scenario:
     """Validate a resolved scenario mapping (as a file or a sweep produces it)."""
@@ -358,7 +369,8 @@ def build_scenario(raw: dict[str, Any], where: str = "<scenario>",
                     events=doc.events, resolved=resolved, abstract=doc.abstract,
                     dynamics=doc.dynamics, conditions=doc.conditions,
                     variant_of=doc.variant_of,
-                    provenance_problems=tuple(provenance_problems(where, stances)))
+                    provenance_problems=tuple(provenance_problems(where, stances)
+                                              + role_citation_problems(where, actors)))
 
 
 def _pydantic_line(where: str, err: dict[str, Any]) -> str:
@@ -485,7 +497,7 @@ def _check_actors(where: str, doc: ScenarioDoc, problems: list[str]) -> dict[str
                              for e in exc.errors()]
         problems += _check_block(where, loc, stances, P.ROLES[role], skip=failed)
         actors[name] = Actor(name, role, stances)
-    for role in ("washington", "pyongyang"):
+    for role in (r.name for r in P.ROLE_DECLS.values() if r.exactly_one):
         count = sum(a.role == role for a in actors.values())
         if count != 1 and not bad_role:
             problems.append(f"{where}: actors: needs exactly one actor with role '{role}' "

@@ -55,12 +55,14 @@ def _block(params: tuple[P.Param, ...]) -> dict[str, Any]:
 
 
 def _actor_schema() -> dict[str, Any]:
-    """An actor of one of the declared roles (``role`` may be inherited from the base)."""
+    """An actor of one of the declared roles (``parley.params.ROLE_DECLS``; ``role`` may be
+    inherited from the base)."""
     variants = []
-    for role, table in P.ROLES.items():
-        block = _block(table)
+    for role, decl in P.ROLE_DECLS.items():
+        block = _block(decl.stances)
         block["properties"] = {"role": {"const": role}, **block["properties"]}
         block["title"] = role
+        block["description"] = decl.doc
         variants.append(block)
     return {"anyOf": variants}
 

@@ -104,8 +104,11 @@ SHIPPED_PERIOD = "kim_jong_un_2012_2020"
 DEFAULT_SIMS = 2000
 
 #: ``--dynamics`` defaults, sized to finish within 30 minutes on 2 cores
-#: (benchmarks/bench_calibrate.py).
+#: (benchmarks/bench_calibrate.py).  The shipped posterior is written only when named
+#: with ``--out``: by default a fit writes beside its history, never over a shipped file.
 DYNAMICS_POSTERIOR = "scenarios/posteriors/dynamics.json"
+DYNAMICS_DB = "parley-calibration/dynamics.db"
+DYNAMICS_OUT = "parley-calibration/posterior.json"
 DYNAMICS_PARTICLES = 120
 DYNAMICS_GENERATIONS = 4
 DYNAMICS_WORLDS = 100

@@ -7,6 +7,7 @@ and after an interrupted batch is resumed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,23 @@ class Aggregate:
             idx = np.minimum((levels[name] * BINS).astype(np.int64), BINS - 1)
             self.monthly[i, month - 1] += np.bincount(idx, minlength=BINS)
         self.in_talks[month - 1] += int(np.count_nonzero(in_talks))
+
+    @staticmethod
+    def add_month_grouped(aggregates: Sequence[Aggregate], month: int,
+                          levels: dict[str, np.ndarray], in_talks: np.ndarray,
+                          size: int) -> None:
+        """:meth:`add_month` for worlds in groups of ``size``, one after the other, group g
+        folded into ``aggregates[g]`` (one bincount per level for all groups)."""
+        groups = len(aggregates)
+        offset = np.repeat(np.arange(groups, dtype=np.int64) * BINS, size)
+        for i, name in enumerate(LEVELS):
+            idx = np.minimum((levels[name] * BINS).astype(np.int64), BINS - 1)
+            counts = np.bincount(idx + offset, minlength=groups * BINS).reshape(groups, BINS)
+            for agg, row in zip(aggregates, counts, strict=True):
+                agg.monthly[i, month - 1] += row
+        talking = np.count_nonzero(in_talks.reshape(groups, size), axis=1)
+        for agg, count in zip(aggregates, talking, strict=True):
+            agg.in_talks[month - 1] += int(count)
 
     def merge(self, other: Aggregate) -> None:
         self.n += other.n

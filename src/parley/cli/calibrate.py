@@ -8,17 +8,17 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from parley import defaults
 from parley.analysis.calibration import (
+    DYNAMICS_DB,
     DYNAMICS_GENERATIONS,
+    DYNAMICS_OUT,
     DYNAMICS_PARTICLES,
     DYNAMICS_POSTERIOR,
     DYNAMICS_WORLDS,
     _json_safe,
 )
-from parley.cli.common import integer, output_file, path_text, seed, text
+from parley.cli.common import add_executor_options, integer, output_file, path_text, seed, text
 
 
 def register(sub) -> None:
@@ -28,7 +28,11 @@ def register(sub) -> None:
         help="fit Pyongyang's baseline provocation rates to a period of the record",
         description=(
             "Fit missile- and nuclear-test base rates by maximum likelihood to a period of "
-            "the CNS missile test record and check the fit by simulation."
+            "the CNS missile test record and check the fit by simulation.  With --dynamics, "
+            "fit the untexted constants by ABC-SMC on the talks record, mapping the "
+            "particles over --executor with --jobs workers (the closed-form fit runs in "
+            "this process; the options are checked the same way).  Results never depend "
+            "on the executor or the number of jobs."
         ),
     )
     p.add_argument(
@@ -43,8 +47,10 @@ def register(sub) -> None:
                    help="simulations per period (default 2000)")
     p.add_argument("--seed", type=seed, default=defaults.SEED,
                    help=f"random seed (default {defaults.SEED})")
-    p.add_argument("--json", type=output_file("calibration"), metavar="FILE", default=None,
+    p.add_argument("--json", metavar="FILE", type=output_file("calibration"), default=None,
                    help="also write the fits as JSON")
+    add_executor_options(p)  # the same --jobs, --executor, --scheduler as run and sweep
+    p.add_argument("--workers", type=_renamed_workers, default=None, help=argparse.SUPPRESS)
     _register_dynamics(p)
     p.set_defaults(func=run_calibrate)
 
@@ -57,18 +63,22 @@ def _register_dynamics(p: argparse.ArgumentParser) -> None:
     g.add_argument("--terms", type=path_text, default=None, metavar="DIR",
                    help="hindcast scenarios of the terms (default: the shipped "
                    "scenarios/hindcast; the live term is never fitted on)")
-    g.add_argument("--particles", type=integer(), default=DYNAMICS_PARTICLES)
-    g.add_argument("--generations", type=integer(), default=DYNAMICS_GENERATIONS)
+    g.add_argument("--particles", type=integer(), default=DYNAMICS_PARTICLES,
+                   help=f"particles per generation (default {DYNAMICS_PARTICLES}; at most "
+                   f"{defaults.MAX_PARTICLES:,})")
+    g.add_argument("--generations", type=integer(), default=DYNAMICS_GENERATIONS,
+                   help=f"ABC-SMC generations (default {DYNAMICS_GENERATIONS}; at most "
+                   f"{defaults.MAX_GENERATIONS})")
     g.add_argument("--worlds", type=integer(), default=DYNAMICS_WORLDS,
-                   help="worlds per term per simulation")
-    g.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes")
-    g.add_argument("--workers", type=integer(), default=2)
-    g.add_argument("--db", type=path_text, default="parley-calibration/dynamics.db", metavar="FILE",
-                   help="pyabc history; a rerun continues it (resume after a kill)")
+                   help=f"worlds per term per simulation (default {DYNAMICS_WORLDS}; at most "
+                   f"{defaults.MAX_CALIBRATION_WORLDS:,})")
+    g.add_argument("--db", type=path_text, default=DYNAMICS_DB, metavar="FILE",
+                   help=f"pyabc history; a rerun continues it (resume after a kill; default "
+                   f"{DYNAMICS_DB})")
     g.add_argument("--out", type=output_file("posterior", make_parents=True),
-                   default=Path(DYNAMICS_POSTERIOR),
-                   metavar="FILE",
-                   help=f"posterior file to write (default {DYNAMICS_POSTERIOR})")
+                   default=Path(DYNAMICS_OUT), metavar="FILE",
+                   help=f"posterior file to write (default {DYNAMICS_OUT}; the shipped "
+                   f"posterior, {DYNAMICS_POSTERIOR}, is written only when named)")
     g.add_argument("--figure", type=output_file("figure"), default=None, metavar="PNG",
                    help="also plot the posterior predictive check")
     g.add_argument("--loto", type=output_file("loto", make_parents=True), default=None,
@@ -84,7 +94,12 @@ def run_calibrate(args: argparse.Namespace) -> int:
         format_calibration_table,
     )
     from parley.errors import ParleyError
+    from parley.experiments.abc import seed_problem
+    from parley.experiments.executors import options_problem
 
+    if problem := options_problem(args.executor, args.jobs, args.scheduler) or seed_problem(
+            args.seed):
+        raise ParleyError(problem)
     if args.dynamics:
         return run_calibrate_dynamics(args)
     try:
@@ -100,6 +115,13 @@ def run_calibrate(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise ParleyError(f"cannot write {args.json}: {exc}") from None
     return 0
+
+
+def _renamed_workers(text: str) -> str:
+    """``--workers`` (earlier releases): refused with the option that replaced it."""
+    from parley.errors import printable
+
+    raise argparse.ArgumentTypeError(f"renamed: use --jobs {printable(text, 20)}")
 
 
 def _progress_bar():
@@ -144,15 +166,15 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
 
     from parley.analysis import abc_summary as S
     from parley.analysis.forecast_scores import score_forecasts
+    from parley.cli.common import make_executor
     from parley.errors import ParleyError
     from parley.experiments import abc
     from parley.results.store import atomic_write_json
 
-    bounds = {"particles": defaults.MAX_PARTICLES, "generations": defaults.MAX_GENERATIONS,
-              "worlds": defaults.MAX_CALIBRATION_WORLDS, "workers": defaults.MAX_WORKERS}
-    for name, most in bounds.items():
-        if not 1 <= getattr(args, name) <= most:
-            raise ParleyError(f"--{name} {getattr(args, name)}: allowed 1 to {most:,}")
+    settings = abc.AbcSettings(particles=args.particles, generations=args.generations,
+                               worlds=args.worlds, seed=args.seed)
+    if problems := settings.problems():
+        raise ParleyError(problems)
     _require_extras(args.executor)
     from parley.analysis.terms import load_terms
 
@@ -161,12 +183,11 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
 
     logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
     parameters = abc.fitted_parameters([t.scenario for t in terms])
-    settings = abc.AbcSettings(particles=args.particles, generations=args.generations,
-                               worlds=args.worlds, seed=args.seed)
-    Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+    executor = make_executor(args)  # the same executor layer as run, sweep and hindcast
     update, close = _progress_bar()
-    run = {"executor": args.executor, "workers": args.workers, "progress": update}
+    run = {"executor": executor, "progress": update}  # closed when the fit ends
     try:
+        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
         if args.loto:
             folds = abc.leave_one_term_out(terms, parameters, settings, Path(args.db).parent,
                                            **run)
@@ -189,7 +210,8 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
         return 130
     finally:
         close()
-    doc = abc.posterior_document(result, terms, settings, args.executor)
+        executor.close()  # already closed unless the fit never started
+    doc = abc.posterior_document(result, terms, settings)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     atomic_write_json(Path(args.out), _json_safe(doc))
     print(format_dynamics(result))
@@ -210,15 +232,11 @@ def format_dynamics(result) -> str:
         lines.append(f"{g['generation']:>10}  {g['epsilon']:7.4f}  {g['particles']:>9}  "
                      f"{g['simulations']:>11}  {g['acceptance']:10.3f}")
     lines.append(f"{'parameter':<34} {'prior':>15} {'posterior mean':>15} {'5%-95%':>17}")
-    by_name = {p.name: p for p in result.parameters}
-    for j, name in enumerate(result.names):
-        values, w = result.particles[:, j], result.weights
-        order = np.argsort(values)
-        cdf = np.cumsum(w[order])
-        q05, q95 = values[order][np.searchsorted(cdf, [0.05, 0.95])]
-        p = by_name[name]
-        lines.append(f"{name:<34} {p.low:>7.3g}-{p.high:<7.3g} {float(w @ values):>15.4g} "
-                     f"{q05:>8.3g}-{q95:<8.3g}")
+    from parley.experiments.abc import posterior_rows
+
+    for r in posterior_rows(result):
+        lines.append(f"{r['parameter']:<34} {r['low']:>7.3g}-{r['high']:<7.3g} "
+                     f"{r['posterior_mean']:>15.4g} {r['q05']:>8.3g}-{r['q95']:<8.3g}")
     return "\n".join(lines)
 
 

@@ -233,11 +233,26 @@ def is_sweep_file(path: str | Path) -> bool:
     return isinstance(data, dict) and "parameters" in data and "actors" not in data
 
 
+#: executor names of earlier releases -> the name to use now (one error line says so)
+RENAMED_EXECUTORS = {"processes": "local"}
+
+
+def executor_name(text: str) -> str:
+    """``--executor``: a renamed executor is refused with the name to use instead."""
+    if text in RENAMED_EXECUTORS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is now called {RENAMED_EXECUTORS[text]!r}: use --executor "
+            f"{RENAMED_EXECUTORS[text]}")
+    return text
+
+
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
-    """The options that choose an executor (shared by batches and sweeps)."""
+    """The options that choose an executor (shared by batches, sweeps, the hindcast and
+    the calibration)."""
     parser.add_argument("--jobs", type=integer(), default=None,
                         help="worker processes (default: all cores)")
     parser.add_argument("--executor", choices=defaults.EXECUTORS, default=defaults.EXECUTOR,
+                        type=executor_name,
                         help="local worker processes (default), a Dask cluster, or serial")
     parser.add_argument("--scheduler", type=text, default=None,
                         help="Dask scheduler address (with --executor dask; default: start "
@@ -272,10 +287,10 @@ def make_executor(args: argparse.Namespace):
     """The executor asked for, made before any folder is (so a failure leaves none)."""
     from parley.errors import ParleyError
     from parley.experiments.executors import make_executor as make
+    from parley.experiments.executors import options_problem
 
-    if args.scheduler is not None and args.executor != "dask":
-        raise ParleyError(f"--scheduler: only with --executor dask (got --executor "
-                          f"{args.executor}, which would ignore it)")
+    if problem := options_problem(args.executor, args.jobs, args.scheduler):
+        raise ParleyError(problem)  # e.g. --scheduler without --executor dask
     try:
         return make(args.executor, args.jobs, args.scheduler)
     except ValueError as exc:  # --jobs out of range

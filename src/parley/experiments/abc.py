@@ -6,24 +6,25 @@ ABC-SMC run in an SQLite history, so a killed run continues from its last
 complete generation (``ABCSMC.load``), whereas an ELFI SMC run keeps its
 populations in the Python process (its output pools store simulations, not
 the state of the SMC); and pyabc's sampler interface let us keep parley's
-reproducibility rule while running on a process pool or a Dask cluster.
+reproducibility rule while running on parley's own executors (local worker
+processes or a Dask cluster, :func:`parley.experiments.executors.ordered_map`).
 
 Reproducibility: pyabc's own parallel samplers accept the first particles to
 finish, so their output depends on timing.  :class:`SeededMappingSampler`
 instead maps ``n`` tasks per generation, each seeded from ``(seed, generation,
 task)`` and run until it has one accepted particle; results are gathered in
-task order.  The serial, process-pool and Dask executors therefore give the
-same posterior for a seed (and a resumed run the same as an uninterrupted one).
+task order.  The serial, local and Dask executors, with any number of jobs,
+therefore give the same posterior for a seed (and a resumed run the same as an
+uninterrupted one).
 Each task saves and restores NumPy's global random state, which pyabc's
 proposals use, so the calling process's state is left as it was.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,16 +33,21 @@ import numpy as np
 
 from parley import defaults
 from parley.analysis import abc_summary as S
+from parley.analysis.calibration import (
+    DYNAMICS_GENERATIONS,
+    DYNAMICS_PARTICLES,
+    DYNAMICS_WORLDS,
+)
 from parley.analysis.terms import Term
 from parley.analysis.uncertainty import UncertainParameter
 from parley.errors import printable
+from parley.experiments.executors import Executor, ordered_map
 from parley.experiments.simulate import Paths, simulate
 from parley.randomness import SEED_MAX
 from parley.scenario import Scenario
 
 log = logging.getLogger("parley.experiments.abc")
 
-EXECUTORS = defaults.EXECUTORS
 Progress = Callable[[int, int, int], None]  # (generation, particles done, particles wanted)
 
 
@@ -200,32 +206,42 @@ def seeded_sampler(seed: int, map_: Callable = map, progress: Progress | None = 
     return _make_sampler_class()(seed, map_, progress)
 
 
-@contextlib.contextmanager
-def executor_map(executor: str, workers: int, client: Any = None) -> Iterator[Callable]:
-    """An ordered ``map`` over parley's executors (:mod:`parley.experiments.executors`):
-    ``local`` worker processes, a ``dask`` cluster (an existing ``client``'s scheduler or a
-    local one), or ``serial``."""
-    from parley.experiments.executors import make_executor
-
-    kind = "local" if executor == "processes" else executor  # the name of earlier releases
-    scheduler = client.scheduler.address if client is not None else None
-    with make_executor(kind, workers, scheduler) as runner:
-        yield runner.map_ordered
-
-
 # ---------------------------------------------------------------------- ABC run
 
 
 @dataclass(frozen=True)
 class AbcSettings:
-    """How big a fit is: particles per generation, generations, worlds per simulation."""
+    """How big a fit is: particles per generation, generations, worlds per simulation
+    (the defaults are ``parley calibrate --dynamics``'s)."""
 
-    particles: int = 120
-    generations: int = 5
-    worlds: int = 100
-    seed: int = 20261126
+    particles: int = DYNAMICS_PARTICLES
+    generations: int = DYNAMICS_GENERATIONS
+    worlds: int = DYNAMICS_WORLDS
+    seed: int = defaults.SEED
     quantile: float = 0.5  # epsilon of generation t+1 = this quantile of generation t
     min_acceptance: float = 0.02  # stop a fit whose acceptance rate falls below this
+
+    def problems(self) -> list[str]:
+        """One line per size outside the bounds of :mod:`parley.defaults` (a whole number
+        from 1 up) and for a seed outside [0, 2**63), named as the command's flag."""
+        bounds = {"particles": defaults.MAX_PARTICLES,
+                  "generations": defaults.MAX_GENERATIONS,
+                  "worlds": defaults.MAX_CALIBRATION_WORLDS}
+        out = []
+        for name, most in bounds.items():
+            value = getattr(self, name)
+            whole = isinstance(value, int) and not isinstance(value, bool)
+            if not whole or not 1 <= value <= most:
+                shown = printable(str(value) if whole else repr(value), 40)
+                out.append(f"--{name} {shown}: allowed 1 to {most:,}")
+        return out + ([problem] if (problem := seed_problem(self.seed)) else [])
+
+
+def seed_problem(seed: object) -> str | None:
+    """Why ``seed`` cannot be a master seed (the batches' words), or None."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+        return f"--seed {printable(repr(seed), 40)}: must be an integer in [0, 2**63)"
+    return None
 
 
 def _prior(parameters: Sequence[UncertainParameter]):
@@ -235,16 +251,31 @@ def _prior(parameters: Sequence[UncertainParameter]):
                                  for p in parameters})
 
 
+#: how a fit runs: an executor name (``serial``, ``local``, ``dask``) or an executor object
+ExecutorLike = str | Executor
+
+
 def fit(terms: Sequence[Term], parameters: Sequence[UncertainParameter],
-        settings: AbcSettings, db_path: str | Path, *, executor: str = "serial",
-        workers: int = 1, client: Any = None, progress: Progress | None = None,
-        observed: dict[str, float] | None = None):
+        settings: AbcSettings, db_path: str | Path, *, executor: ExecutorLike = "serial",
+        jobs: int | None = None, scheduler: str | None = None,
+        progress: Progress | None = None, observed: dict[str, float] | None = None):
     """Run (or continue) the ABC-SMC fit; returns the pyabc ``History``.
 
     A history already in ``db_path`` for the same observed summaries is
     continued from its last complete generation up to ``settings.generations``.
-    ``observed`` replaces the record's summaries (synthetic data in tests).
+    ``observed`` replaces the record's summaries (synthetic data in tests).  The
+    particles are mapped over ``executor`` (with ``jobs`` and, for ``dask``, a
+    ``scheduler`` address; :func:`parley.experiments.executors.ordered_map`), which is
+    closed when the fit ends; the posterior does not depend on either.
     """
+    with ordered_map(executor, jobs, scheduler) as map_:
+        return _fit(terms, parameters, settings, db_path, map_, progress, observed)
+
+
+def _fit(terms: Sequence[Term], parameters: Sequence[UncertainParameter],
+         settings: AbcSettings, db_path: str | Path, map_: Callable,
+         progress: Progress | None, observed: dict[str, float] | None = None):
+    """:func:`fit` over an ordered ``map_`` already running."""
     import pyabc
 
     if observed is None:
@@ -252,22 +283,21 @@ def fit(terms: Sequence[Term], parameters: Sequence[UncertainParameter],
     observed = {k: v for k, v in observed.items() if not np.isnan(v)}
     simulator = TermSimulator(list(terms), settings.worlds)
     db_url = f"sqlite:///{Path(db_path).resolve()}"
-    with executor_map(executor, workers, client) as map_:
-        abc = pyabc.ABCSMC(
-            simulator, _prior(parameters), S.distance,
-            population_size=settings.particles,
-            sampler=seeded_sampler(settings.seed, map_, progress),
-            eps=pyabc.QuantileEpsilon(alpha=settings.quantile))
-        done = _completed_generations(db_path, observed)
-        if done:
-            abc.load(db_url, 1)
-            log.info("continuing %s after %d generation(s)", db_path, done)
-        else:  # never delete: only a missing file is started afresh (checked above)
-            abc.new(db_url, observed)
-        left = settings.generations - done
-        if left > 0:
-            abc.run(max_nr_populations=left, min_acceptance_rate=settings.min_acceptance)
-        return abc.history
+    abc = pyabc.ABCSMC(
+        simulator, _prior(parameters), S.distance,
+        population_size=settings.particles,
+        sampler=seeded_sampler(settings.seed, map_, progress),
+        eps=pyabc.QuantileEpsilon(alpha=settings.quantile))
+    done = _completed_generations(db_path, observed)
+    if done:
+        abc.load(db_url, 1)
+        log.info("continuing %s after %d generation(s)", db_path, done)
+    else:  # never delete: only a missing file is started afresh (checked above)
+        abc.new(db_url, observed)
+    left = settings.generations - done
+    if left > 0:
+        abc.run(max_nr_populations=left, min_acceptance_rate=settings.min_acceptance)
+    return abc.history
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -328,6 +358,22 @@ def generations_table(history) -> list[dict[str, float]]:
     return rows
 
 
+def posterior_rows(result: Calibration) -> list[dict[str, Any]]:
+    """Per fitted value: its prior range, the posterior mean and the weighted 5%-95%."""
+    by_name = {p.name: p for p in result.parameters}
+    rows = []
+    for j, name in enumerate(result.names):
+        values, w = result.particles[:, j], result.weights
+        order = np.argsort(values)
+        cdf = np.cumsum(w[order])
+        q05, q95 = values[order][np.searchsorted(cdf, [0.05, 0.95])]
+        p = by_name[name]
+        rows.append({"parameter": name, "low": p.low, "high": p.high, "default": p.default,
+                     "posterior_mean": float(w @ values), "q05": float(q05),
+                     "q95": float(q95)})
+    return rows
+
+
 def posterior_sample(history) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Parameter names, particles (n x d) and normalised weights of the last generation."""
     frame, weights = history.get_distribution(m=0, t=history.max_t)
@@ -374,14 +420,16 @@ class Calibration:
 
 
 def calibrate(terms: Sequence[Term], parameters: Sequence[UncertainParameter],
-              settings: AbcSettings, db_path: str | Path, *, executor: str = "serial",
-              workers: int = 1, client: Any = None, progress: Progress | None = None,
+              settings: AbcSettings, db_path: str | Path, *,
+              executor: ExecutorLike = "serial", jobs: int | None = None,
+              scheduler: str | None = None, progress: Progress | None = None,
               check_draws: int = 40) -> Calibration:
-    """Fit (resumably), then check the posterior predictive against the record."""
+    """Fit (resumably, see :func:`fit`), then check the posterior predictive against the
+    record (in this process)."""
     from parley.analysis.uncertainty import Posterior, parameter_draws
 
-    history = fit(terms, parameters, settings, db_path, executor=executor, workers=workers,
-                  client=client, progress=progress)
+    history = fit(terms, parameters, settings, db_path, executor=executor, jobs=jobs,
+                  scheduler=scheduler, progress=progress)
     names, particles, weights = posterior_sample(history)
     posterior = Posterior(tuple(names), particles, weights, {})
     draws = parameter_draws(check_draws, settings.seed, posterior=posterior)
@@ -417,10 +465,13 @@ def data_provenance(terms: Sequence[Term]) -> dict[str, Any]:
 
 
 def posterior_document(result: Calibration, terms: Sequence[Term],
-                       settings: AbcSettings, executor: str) -> dict[str, Any]:
-    """The posterior file's content (format ``parley-posterior/1``)."""
+                       settings: AbcSettings) -> dict[str, Any]:
+    """The posterior file's content (format ``parley-posterior/1``).
+
+    It depends only on the fit (settings, data, code versions): no clock time and no
+    executor or job count, so the same fit writes the same bytes however it was run.
+    """
     import dataclasses
-    import datetime as dt
 
     import pyabc
 
@@ -453,11 +504,9 @@ def posterior_document(result: Calibration, terms: Sequence[Term],
             "distance": "root mean square over defined observed statistics of "
                         "(simulated mean over worlds - observed) / scale",
             "settings": dataclasses.asdict(settings),
-            "executor": executor,
             "generations": result.generations,
             "total_simulations": result.total_simulations,
             "versions": {"parley": __version__, "pyabc": pyabc.__version__},
-            "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
         "predictive_check": result.check,
     }
@@ -489,26 +538,31 @@ def forecast_term(term: Term, draws: Sequence[dict[str, float]], worlds: int,
 
 def leave_one_term_out(terms: Sequence[Term], parameters: Sequence[UncertainParameter],
                        settings: AbcSettings, workdir: str | Path, *,
-                       executor: str = "serial", workers: int = 1, client: Any = None,
-                       progress: Progress | None = None, draws: int = 40
-                       ) -> list[FoldForecast]:
-    """For each term: fit on the others (history ``workdir/loto_<term>.db``), forecast it."""
+                       executor: ExecutorLike = "serial", jobs: int | None = None,
+                       scheduler: str | None = None, progress: Progress | None = None,
+                       draws: int = 40) -> list[FoldForecast]:
+    """For each term: fit on the others (history ``workdir/loto_<term>.db``), forecast it.
+    Every fold maps over the same executor, started once."""
+    with ordered_map(executor, jobs, scheduler) as map_:
+        return [_fold(terms, held, parameters, settings, workdir, map_, progress, draws)
+                for held in terms]
+
+
+def _fold(terms: Sequence[Term], held: Term, parameters: Sequence[UncertainParameter],
+          settings: AbcSettings, workdir: str | Path, map_: Callable,
+          progress: Progress | None, draws: int) -> FoldForecast:
+    """One fold of :func:`leave_one_term_out`: fit without ``held``, then forecast it."""
     from parley.analysis.uncertainty import Posterior, parameter_draws
 
-    folds = []
-    for held in terms:
-        rest = [t for t in terms if t.name != held.name]
-        history = fit(rest, parameters, settings, Path(workdir) / f"loto_{held.name}.db",
-                      executor=executor, workers=workers, client=client, progress=progress)
-        names, particles, weights = posterior_sample(history)
-        posterior = Posterior(tuple(names), particles, weights, {})
-        talks, tests = forecast_term(
-            held, parameter_draws(draws, settings.seed, posterior=posterior), settings.worlds,
-            settings.seed)
-        p_term = float(talks.any(axis=1).mean())
-        folds.append(FoldForecast(held.name, p_term, talks.mean(axis=0),
-                                  bool(held.obs_talks.any()), held.obs_talks.copy(),
-                                  posterior.mean(), talks, tests))
-        log.info("fold %s: P(talks) %.3f, happened %s", held.name, p_term,
-                 held.obs_talks.any())
-    return folds
+    rest = [t for t in terms if t.name != held.name]
+    history = _fit(rest, parameters, settings, Path(workdir) / f"loto_{held.name}.db",
+                   map_, progress)
+    names, particles, weights = posterior_sample(history)
+    posterior = Posterior(tuple(names), particles, weights, {})
+    talks, tests = forecast_term(
+        held, parameter_draws(draws, settings.seed, posterior=posterior), settings.worlds,
+        settings.seed)
+    p_term = float(talks.any(axis=1).mean())
+    log.info("fold %s: P(talks) %.3f, happened %s", held.name, p_term, held.obs_talks.any())
+    return FoldForecast(held.name, p_term, talks.mean(axis=0), bool(held.obs_talks.any()),
+                        held.obs_talks.copy(), posterior.mean(), talks, tests)

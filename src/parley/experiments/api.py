@@ -123,11 +123,14 @@ class SweepResult(_Shown):
 @dataclass(repr=False)
 class CalibrationResult(_Shown):
     """``summary``: one row per period (the fit); ``runs``: one row per period and statistic
-    (observed value, simulated interval, whether it lies within); ``fits``: the objects."""
+    (observed value, simulated interval, whether it lies within); ``fits``: the objects.
+    With ``dynamics=True``: ``summary`` one row per fitted value, ``runs`` one row per
+    particle, ``fits`` the fit, ``details`` the posterior file's content."""
 
     runs: pd.DataFrame
     summary: pd.DataFrame
     fits: list[Any]
+    details: dict[str, Any] | None = None
 
 
 # ------------------------------------------------------------------ batches
@@ -329,16 +332,82 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
 
 
 def calibrate(periods: Sequence[str] | None = None, sims: int = 2000,
-              seed: int = defaults.SEED) -> CalibrationResult:
-    """Baseline provocation rates fitted to periods of the record (``parley calibrate``)."""
-    from parley.analysis.calibration import calibrate_periods
+              seed: int = defaults.SEED, *, executor: ExecutorLike = defaults.EXECUTOR,
+              jobs: int | None = None, dynamics: bool = False,
+              terms: Sequence[ScenarioLike] | None = None,
+              particles: int | None = None, generations: int | None = None,
+              worlds: int | None = None, db: str | Path | None = None,
+              out: str | Path | None = None) -> CalibrationResult:
+    """Baseline provocation rates fitted to periods of the record (``parley calibrate``);
+    with ``dynamics=True`` the untexted constants fitted by ABC-SMC on the talks record
+    (``parley calibrate --dynamics``: ``terms`` as ``--terms``, default the shipped
+    hindcast files; ``particles``, ``generations``, ``worlds`` default to the command's).
 
+    ``executor`` and ``jobs`` are those of :func:`run`: the fit's particles are mapped over
+    them, and the posterior does not depend on either (the closed-form fit runs in this
+    process; the options are checked all the same).  ``db`` keeps pyabc's history (a rerun
+    continues it), else a temporary one is removed; ``out`` writes the posterior file the
+    command writes.  Bad input raises one ParleyError.
+    """
+    from parley.analysis.calibration import calibrate_periods
+    from parley.errors import ParleyError
+    from parley.experiments.abc import seed_problem
+    from parley.experiments.executors import options_problem
+
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int)):
+        raise ParleyError(f"--jobs {jobs!r}: must be a whole number")
+    if isinstance(executor, str) and (problem := options_problem(executor, jobs, None)):
+        raise ParleyError(problem)
+    if problem := seed_problem(seed):
+        raise ParleyError(problem)
+    if dynamics:
+        return _calibrate_dynamics(seed, executor, jobs, terms, particles, generations,
+                                   worlds, db, out)
+    if isinstance(executor, Executor):
+        executor.close()  # the closed-form fit runs in this process
     fitted = calibrate_periods(list(periods) if periods else None, sims, seed)
     summary = pd.DataFrame([fit.to_dict() for fit, _ in fitted])
     checks = [{"period": fit.name, "statistic": name, **asdict(check)}
               for fit, sims_ in fitted for name, check in sims_.quality.checks.items()]
     return CalibrationResult(runs=pd.DataFrame(checks), summary=summary,
                              fits=[fit for fit, _ in fitted])
+
+
+def _calibrate_dynamics(seed: int, executor: ExecutorLike, jobs: int | None,
+                        terms: Sequence[ScenarioLike] | None, particles: int | None,
+                        generations: int | None, worlds: int | None,
+                        db: str | Path | None, out: str | Path | None) -> CalibrationResult:
+    """``calibrate(dynamics=True)``: the command's fit, returned as data frames."""
+    import importlib.util
+
+    from parley.analysis.calibration import _json_safe
+    from parley.analysis.terms import load_terms
+    from parley.errors import MissingExtraError, ParleyError
+    from parley.experiments import abc
+    from parley.results.store import atomic_write_json
+
+    given = {"particles": particles, "generations": generations, "worlds": worlds}
+    settings = abc.AbcSettings(seed=seed, **{k: v for k, v in given.items() if v is not None})
+    if problems := settings.problems():
+        raise ParleyError(problems)
+    if importlib.util.find_spec("pyabc") is None:
+        raise MissingExtraError("parley.calibrate(dynamics=True)", "calibrate")
+    found = load_terms(list(terms) if terms else None, completed_only=True)
+    parameters = abc.fitted_parameters([t.scenario for t in found])
+    runner = _executor(executor, jobs)
+    with contextlib.ExitStack() as stack:
+        if db is None:
+            db = Path(stack.enter_context(tempfile.TemporaryDirectory(
+                prefix="parley-calibrate-"))) / "dynamics.db"
+        result = abc.calibrate(found, parameters, settings, db, executor=runner)
+    doc = _json_safe(abc.posterior_document(result, found, settings))
+    if out is not None:
+        atomic_write_json(Path(out), doc)
+    particles_frame = pd.DataFrame(result.particles, columns=result.names)
+    particles_frame.insert(0, "weight", result.weights)
+    return CalibrationResult(runs=particles_frame,
+                             summary=pd.DataFrame(abc.posterior_rows(result)),
+                             fits=[result], details=doc)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ helpers

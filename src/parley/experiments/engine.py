@@ -27,7 +27,14 @@ import numpy as np
 from parley import defaults
 from parley.analysis.stats import Aggregate
 from parley.experiments.executors import Executor
-from parley.experiments.simulate import MonthlyLevels, Outcomes, Paths, Recorder, simulate
+from parley.experiments.simulate import (
+    GroupedMonthlyLevels,
+    MonthlyLevels,
+    Outcomes,
+    Paths,
+    Recorder,
+    simulate,
+)
 from parley.outcomes import BINARY_OUTCOMES, KINDS, OUTCOMES
 from parley.randomness import run_seeds
 from parley.results.store import ResultsStore
@@ -343,12 +350,20 @@ def scenario_variant(resolved: dict[str, Any], values: dict[str, float]) -> Scen
 
 def run_block(task: BlockTask) -> BlockResult:
     """Worker entry point of a batch: one block of worlds, every scenario on them."""
-    rows, aggregates, errors, talks, paths = [], [], [], [], []
-    present = np.ones(task.n, dtype=bool)
+    parts = []
     for resolved, values in zip(task.resolved, task.values, strict=True):
         scenario = scenario_variant(resolved, values)
-        runs, seeds, out, agg, errs = simulate_runs(scenario, task.first_run, task.n,
-                                                    task.master_seed)
+        parts.append((scenario, *simulate_runs(scenario, task.first_run, task.n,
+                                               task.master_seed)))
+    return block_result(task, parts)
+
+
+def block_result(task: BlockTask, parts: list[tuple]) -> BlockResult:
+    """A block's result from each scenario's (scenario, runs, seeds, outcomes, aggregate,
+    errors): its rows, tallies, pair and camp sums, and paths with ``--paths``."""
+    rows, aggregates, errors, talks, paths = [], [], [], [], []
+    present = np.ones(task.n, dtype=bool)
+    for scenario, runs, seeds, out, agg, errs in parts:
         for err in errs:
             if task.draw is not None:
                 err["draw"] = task.draw
@@ -367,6 +382,73 @@ def run_block(task: BlockTask) -> BlockResult:
     return BlockResult(task.seq, task.first_run, task.n, task.draw, b"".join(rows), aggregates,
                        pair_sums(both), camp_sums(both, task.camps), errors,
                        b"".join(paths) if task.paths else None)
+
+
+def run_draws(tasks: tuple[BlockTask, ...]) -> list[BlockResult]:
+    """Worker entry point of a batch with parameter draws: consecutive blocks of the same
+    worlds under different draws, each scenario stepped once for all of them.
+
+    The draws' values go to one model as per-world values (``world_values``), so a world
+    gets what its own draw's model would give it: the results are those of
+    :func:`run_block` on each task, bit for bit (tests/test_batch.py), at the model's
+    speed on ``len(tasks)`` times more worlds.  A group that raises (or keeps paths) is
+    run block by block, so a failing run is still found and named.
+    """
+    if len(tasks) == 1 or tasks[0].paths:
+        return [run_block(task) for task in tasks]
+    try:
+        fused = [_fused_scenario(tasks, i) for i in range(len(tasks[0].resolved))]
+    except Exception:
+        return [run_block(task) for task in tasks]
+    return [block_result(task, [part[d] for part in fused]) for d, task in enumerate(tasks)]
+
+
+def _fused_scenario(tasks: tuple[BlockTask, ...], index: int) -> list[tuple]:
+    """Scenario ``index`` of every task in one model: per task, the parts block_result takes."""
+    first, n = tasks[0].first_run, tasks[0].n
+    values = [task.values[index] for task in tasks]
+    variants = [scenario_variant(task.resolved[index], v) for task, v in zip(tasks, values,
+                                                                           strict=True)]
+    paths = sorted(values[0])
+    if any(sorted(v) != paths for v in values):
+        raise ValueError("the draws set different values")
+    runs = np.arange(first, first + n)
+    seeds = run_seeds(tasks[0].master_seed, runs)
+    aggregates = [Aggregate(v.horizon.months) for v in variants]
+    record = {"outcomes": Outcomes(), "monthly": GroupedMonthlyLevels(aggregates, n)}
+    world_values = {path: np.repeat([v[path] for v in values], n) for path in paths}
+    base = scenario_from_resolved(tasks[0].resolved[index])
+    out = simulate(base, np.tile(seeds, len(tasks)), record,
+                   world_values=world_values)["outcomes"]
+    parts = []
+    for d, (variant, agg) in enumerate(zip(variants, aggregates, strict=True)):
+        mine = {k: v[d * n:(d + 1) * n] for k, v in out.items()}
+        agg.add_outcomes(mine)
+        parts.append((variant, runs, seeds, mine, agg, []))
+    return parts
+
+
+def draw_groups(tasks: Iterable[BlockTask], size: int) -> Iterator[tuple[BlockTask, ...]]:
+    """Consecutive tasks of the same worlds (first run and count), at most ``size`` a group."""
+    group: list[BlockTask] = []
+    for task in tasks:
+        if group and (len(group) == size or (task.first_run, task.n)
+                      != (group[0].first_run, group[0].n)):
+            yield tuple(group)
+            group = []
+        group.append(task)
+    if group:
+        yield tuple(group)
+
+
+def fused_draws(draws: int, worlds_per_block: int, blocks: int, workers: int) -> int:
+    """How many parameter draws one task steps together: up to defaults.FUSED_WORLDS worlds
+    a model, and never so many that fewer than two tasks a worker are left to share."""
+    if draws <= 1:
+        return 1
+    largest = max(1, min(draws, defaults.FUSED_WORLDS // max(1, worlds_per_block)))
+    groups = max(math.ceil(draws / largest), math.ceil(2 * max(1, workers) / max(1, blocks)))
+    return math.ceil(draws / min(groups, draws))  # groups of (nearly) equal size
 
 
 #: the monthly levels ``--paths`` exports (the Paths recorder's fields)
@@ -509,7 +591,15 @@ class Batch:
             if progress:
                 progress(res.n * len(self.scenarios))
 
-        write_in_order(executor, run_block, self.tasks(target_runs), self.next_seq, write)
+        if self.draws:  # several draws of a block stepped in one model (run_draws)
+            blocks = max(1, math.ceil((target_runs - self.done_runs) / self.chunk))
+            size = fused_draws(len(self.draws), min(self.chunk, target_runs), blocks,
+                               executor.workers)
+            groups = draw_groups(self.tasks(target_runs), size)
+            write_in_order(executor, run_draws, groups, self.next_seq,
+                           lambda results: [write(res) for res in results])
+        else:
+            write_in_order(executor, run_block, self.tasks(target_runs), self.next_seq, write)
         self._skip = 0
         self.done_runs = max(self.done_runs, target_runs)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures as cf
+import contextlib
 import gc
 import logging
 import multiprocessing as mp
@@ -399,3 +400,44 @@ def _note_in_process(why: str) -> None:
     _noted.add(why)
     log.warning("parley: running in this process, not in worker processes (same results): "
                 "%s; to use workers, %s", why, GUARD_FIX)
+
+
+# ------------------------------------------------ the options, and an ordered map
+
+
+def options_problem(kind: str, jobs: int | None, scheduler: str | None) -> str | None:
+    """Why these executor options cannot be used together, or None: ``--jobs`` out of
+    range, an unknown executor, or a Dask scheduler address given without the Dask
+    executor (it would be silently ignored)."""
+    from parley.errors import printable
+
+    if problem := jobs_problem(jobs):
+        return problem
+    if kind not in EXECUTORS:
+        return f"--executor {printable(str(kind), 40)}: allowed {', '.join(EXECUTORS)}"
+    if scheduler is not None and kind != "dask":
+        return (f"--scheduler {printable(str(scheduler), 80)}: a Dask scheduler address "
+                f"needs --executor dask (got --executor {kind}); drop --scheduler or add "
+                "--executor dask")
+    return None
+
+
+@contextlib.contextmanager
+def ordered_map(executor: str | Executor = "local", jobs: int | None = None,
+                scheduler: str | None = None) -> Iterator[Callable[..., Iterator[Any]]]:
+    """An order-preserving ``map(fn, tasks)`` over one executor, as a ``with`` block.
+
+    ``executor`` is a name (:data:`EXECUTORS`, built by :func:`make_executor` with
+    ``jobs`` and ``scheduler``) or an executor object; either is closed when the
+    block ends, so its worker processes end with it (and die with their parent, see
+    :class:`ProcessExecutor`).  Results come in task order whatever order the workers
+    finish in (:meth:`Executor.map_ordered`): pyabc's seeded sampler maps through it.
+    """
+    if isinstance(executor, Executor):
+        runner = executor
+    else:
+        if problem := options_problem(executor, jobs, scheduler):
+            raise ParleyError(problem)
+        runner = make_executor(executor, jobs, scheduler)
+    with runner:
+        yield runner.map_ordered

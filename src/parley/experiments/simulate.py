@@ -70,14 +70,32 @@ class MonthlyLevels(_Recorder):
     aggregate: Aggregate
 
     def month(self, model: NegotiationModel) -> None:
-        s = model.state
-        self.aggregate.add_month(model.month, {"tension": s.tension,
-                                               "sanctions_pressure": s.pressure,
-                                               "us_china_tension": s.us_china},
-                                 in_talks(s.talks))
+        self.aggregate.add_month(model.month, monthly_levels(model), in_talks(model.state.talks))
 
     def result(self, model: NegotiationModel) -> Aggregate:
         return self.aggregate
+
+
+def monthly_levels(model: NegotiationModel) -> dict[str, np.ndarray]:
+    """The levels the monthly fan charts tally, every world's."""
+    s = model.state
+    return {"tension": s.tension, "sanctions_pressure": s.pressure, "us_china_tension": s.us_china}
+
+
+@dataclass
+class GroupedMonthlyLevels(_Recorder):
+    """MonthlyLevels for a model stepping several groups of ``size`` worlds one after the
+    other (parameter draws fused into one model): group g folds into ``aggregates[g]``."""
+
+    aggregates: Sequence[Aggregate]
+    size: int
+
+    def month(self, model: NegotiationModel) -> None:
+        Aggregate.add_month_grouped(self.aggregates, model.month, monthly_levels(model),
+                                    in_talks(model.state.talks), self.size)
+
+    def result(self, model: NegotiationModel) -> Sequence[Aggregate]:
+        return self.aggregates
 
 
 #: what a :class:`Paths` recorder can keep each month, and how to read it off the model
@@ -155,12 +173,15 @@ START_STATES: dict[str, Talks] = {
 def simulate(scenario: Scenario, seeds: np.ndarray, record: Mapping[str, Recorder] | None = None,
              *, start_state: str = "none", months: int | None = None,
              overrides: dict[str, Any] | None = None,
-             stream_seeds: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+             stream_seeds: dict[str, np.ndarray] | None = None,
+             world_values: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
     """Step one world per seed to the horizon (or ``months``); what each recorder saw.
 
     ``start_state`` is the record's talks state the month before the term
     (:data:`START_STATES`); ``overrides`` are stance values by path or keyword
-    (``actor__param``); ``stream_seeds`` re-seed single decisions (pick-freeze).
+    (``actor__param``); ``stream_seeds`` re-seed single decisions (pick-freeze);
+    ``world_values`` give numeric values by path, one per world (several parameter draws
+    stepped in one model).
     """
     from parley.model import NegotiationModel
 
@@ -168,7 +189,8 @@ def simulate(scenario: Scenario, seeds: np.ndarray, record: Mapping[str, Recorde
     values = {k.replace("__", "."): v for k, v in (overrides or {}).items()}
     model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False,
                              overrides=values or None, stream_seeds=stream_seeds,
-                             collect=False)  # the recorders read the model, not Mesa's collector
+                             collect=False,  # the recorders read the model, not Mesa's collector
+                             world_values=world_values)
     model.start_in(START_STATES[start_state], INHERITED_TALKS_MONTHS)
     for recorder in record.values():
         recorder.start(model)

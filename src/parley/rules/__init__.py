@@ -11,8 +11,10 @@ module                  decides
 ``ripeness``            the route from a crisis to summitry (a hurting stalemate)
 ``sanctions``           sanctions policy, relief, evasion, pressure
 ``tension``             tension and crisis months
-``patrons``             enforcement, spoiling, press (Beijing, Moscow)
-``allies``              inter-Korean dialogue, lobbying (Seoul, Tokyo)
+``patrons``             enforcement, spoiling, press (Beijing; any patron)
+``allies``              inter-Korean dialogue, lobbying (Seoul; any ally)
+``russia``              Moscow's own: the council shield, the treaty lifeline
+``japan``               Tokyo's own: pressure after tests, the abductions issue
 ======================  =====================================================
 
 Each module holds a frozen dataclass of its constants (``TalksConstants`` ...).
@@ -35,9 +37,11 @@ from parley.params import Dynamic
 from parley.rules import (
     allies,
     engagement,
+    japan,
     patrons,
     provocation,
     ripeness,
+    russia,
     sanctions,
     talks,
     tension,
@@ -52,7 +56,7 @@ __all__ = ["DYNAMICS", "FAMILIES", "STREAMS", "ModelConstants", "Talks", "dynami
 
 #: the rule families in the order of the month's schedule
 FAMILIES = (world, washington, provocation, engagement, talks, ripeness, sanctions, tension,
-            patrons, allies)
+            patrons, allies, russia, japan)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class ModelConstants:
     tension: tension.TensionConstants
     patrons: patrons.PatronConstants
     allies: allies.AllyConstants
+    russia: russia.RussiaConstants
+    japan: japan.JapanConstants
 
     @classmethod
     def build(cls, values: dict[str, Any] | None = None) -> ModelConstants:
@@ -89,7 +95,8 @@ _CLASSES = {"world": world.WorldConstants, "washington": washington.WashingtonCo
             "engagement": engagement.EngagementConstants, "talks": talks.TalksConstants,
             "ripeness": ripeness.RipenessConstants,
             "sanctions": sanctions.SanctionsConstants, "tension": tension.TensionConstants,
-            "patrons": patrons.PatronConstants, "allies": allies.AllyConstants}
+            "patrons": patrons.PatronConstants, "allies": allies.AllyConstants,
+            "russia": russia.RussiaConstants, "japan": japan.JapanConstants}
 
 assert tuple(_CLASSES) == tuple(f.name for f in fields(ModelConstants))
 

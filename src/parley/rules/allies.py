@@ -1,4 +1,5 @@
-"""US allies (Seoul; Tokyo as a second): inter-Korean dialogue and lobbying Washington."""
+"""US allies (Seoul; Tokyo's role adds rules/japan.py): inter-Korean dialogue and lobbying
+Washington."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Pyongyang's patrons (Beijing; Moscow as a second): how much of the sanctions they
-enforce, when rivalry with Washington turns them into spoilers, and when they press
-Pyongyang back to talks."""
+"""Pyongyang's patrons (Beijing; Moscow's role adds rules/russia.py to these): how much
+of the sanctions they enforce, when rivalry with Washington turns them into spoilers,
+and when they press Pyongyang back to talks."""
 
 from __future__ import annotations
 
