@@ -81,12 +81,12 @@ def test_integers_take_ascii_digits_only(flag, value, capsys, tmp_path):
 
 
 @pytest.mark.parametrize("argv, needle", [
-    (["hindcast", "--seed", "-1"], "--seed: allowed 0 to 2**63-1 (got -1)"),
-    (["hindcast", "--seed", str(2**63)], f"--seed: allowed 0 to 2**63-1 (got {2**63})"),
-    (["calibrate", "--seed", str(2**64)], "--seed: allowed 0 to 2**63-1"),
-    (["sweep", BIDEN, "--seed", "-5"], "--seed: allowed 0 to 2**63-1"),
-    (["chronicle", BIDEN, "--seed", str(2**63)], "--seed: allowed 0 to 2**63-1"),
-    (["drivers", BIDEN, "--seed", "-1"], "--seed: allowed 0 to 2**63-1"),
+    (["hindcast", "--seed", "-1"], "--seed: must be an integer in [0, 2**63) (got -1)"),
+    (["hindcast", "--seed", str(2**63)], f"--seed: must be an integer in [0, 2**63) (got {2**63})"),
+    (["calibrate", "--seed", str(2**64)], "--seed: must be an integer in [0, 2**63)"),
+    (["sweep", BIDEN, "--seed", "-5"], "--seed: must be an integer in [0, 2**63)"),
+    (["chronicle", BIDEN, "--seed", str(2**63)], "--seed: must be an integer in [0, 2**63)"),
+    (["drivers", BIDEN, "--seed", "-1"], "--seed: must be an integer in [0, 2**63)"),
     (["run", BIDEN, "--seed", "9" * 5000], "--seed: a number of 5,000 characters (at most 20)"),
     (["explain", BIDEN, BIDEN, "--runs", "1" * 300], "a number of 300 characters"),
 ])

@@ -35,9 +35,10 @@ def shown(text: str) -> str:
     return printable(repr(text), SHOWN)
 
 
-def integer(low: int | None = None, high: int | None = None):
+def integer(low: int | None = None, high: int | None = None, rule: str | None = None):
     """An argparse type: a whole number in ASCII digits (an optional sign), at most
-    MAX_DIGITS characters, within [low, high] when given."""
+    MAX_DIGITS characters, within [low, high] when given (``rule``: how the error line
+    says the range)."""
 
     def parse(text: str) -> int:
         if not _INTEGER.fullmatch(text):
@@ -48,8 +49,8 @@ def integer(low: int | None = None, high: int | None = None):
                 f"a number of {len(text):,} characters (at most {MAX_DIGITS})")
         value = int(text)
         if (low is not None and value < low) or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(
-                f"allowed {_bound(low, 'any')} to {_bound(high, 'any')} (got {value})")
+            allowed = rule or f"allowed {_bound(low, 'any')} to {_bound(high, 'any')}"
+            raise argparse.ArgumentTypeError(f"{allowed} (got {value})")
         return value
 
     parse.__name__ = "integer"
@@ -57,14 +58,12 @@ def integer(low: int | None = None, high: int | None = None):
 
 
 def _bound(value: int | None, none: str) -> str:
-    if value is None:
-        return none
-    return "2**63-1" if value == SEED_HIGH else f"{value:,}"
+    return none if value is None else f"{value:,}"
 
 
-SEED_HIGH = 2**63 - 1
-#: a seed: 0 to 2^63-1 (numpy's SeedSequence and the runs.csv seed column)
-seed = integer(0, SEED_HIGH)
+#: a seed: 0 to 2^63-1 (numpy's SeedSequence and the runs.csv seed column), in the words
+#: of the batches' own check
+seed = integer(0, 2**63 - 1, rule="must be an integer in [0, 2**63)")
 seed.__name__ = "seed"
 #: a TCP port to listen on (0, "any free port", is refused: the URL printed must be right)
 port = integer(1, 65535)
