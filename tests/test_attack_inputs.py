@@ -100,6 +100,13 @@ def test_decimals_are_finite_ascii_numbers(value, capsys):
     refused(["run", BIDEN, "--precision", value], capsys, "argument --precision:")
 
 
+@pytest.mark.parametrize("argv", [["schema", "--out=--"], ["run", BIDEN, "--runs=--"],
+                                  ["compare", BIDEN, "--reference=--"]])
+def test_a_value_of_two_dashes_is_a_missing_value_not_an_empty_list(argv, capsys):
+    # argparse gave these commands [] for the value (a TypeError traceback in schema)
+    refused(argv, capsys, "expected one argument")
+
+
 def test_a_scheduler_without_dask_is_refused(capsys, tmp_path):
     refused(["run", BIDEN, "--runs", "4", "--scheduler", "tcp://127.0.0.1:1", "--out",
              str(tmp_path / "o")], capsys, "a Dask scheduler address needs --executor dask")

@@ -59,6 +59,13 @@ SUMMARIES = {
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (not the whole usage block), exit 2."""
 
+    def _get_values(self, action, arg_strings):
+        # argparse (3.11) drops a value "--" (``--out=--``) and hands the command an empty
+        # list instead of a path or a number: refuse it as a missing value
+        if action.nargs is None and action.option_strings and arg_strings == ["--"]:
+            self.error(f"argument {'/'.join(action.option_strings)}: expected one argument")
+        return super()._get_values(action, arg_strings)
+
     def error(self, message: str):
         from parley.errors import printable
 
