@@ -9,6 +9,13 @@ resident memory: of the sweep's main process (``os.wait4`` rusage, like
 target is < 300 MB for the 1,000,000-run sweep.
 
 Options: ``--jobs J`` (default 2), ``--quick`` (10x fewer runs).
+
+``--draws``: instead, the cost of parameter draws.  Each shipped sweep file
+(``biden_outreach_1d.yaml``, 1,000 runs a point; ``sobol_8.yaml`` at ``--samples
+16``, 100 runs a point) runs in the same invocation as the point sweep
+(``--parameter-draws 0``) and with the default draws, alternately, twice each;
+prints the faster time of each and their ratio (the target: draws cost at most
+1.5x the point sweep).
 """
 
 from __future__ import annotations
@@ -46,10 +53,12 @@ def _sample_tree(pid: int, peaks: dict[str, float], stop: threading.Event) -> No
         return
 
 
-def run_sweep(points: int, runs: int, jobs: int) -> dict[str, float]:
+def run_sweep(points: int, runs: int, jobs: int, what: list[str] | None = None
+              ) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "parley.cli", "sweep", str(ROOT / "scenarios" / "biden.yaml"),
-               "--vary", f"washington.outreach_rate=0:1:{points}", "--runs-per-point", str(runs),
+        what = what or [str(ROOT / "scenarios" / "biden.yaml"), "--vary",
+                        f"washington.outreach_rate=0:1:{points}"]
+        cmd = [sys.executable, "-m", "parley.cli", "sweep", *what, "--runs-per-point", str(runs),
                "--jobs", str(jobs), "--no-plots", "--out", str(Path(tmp) / "sweep")]
         env = {**os.environ, "PYTHONWARNINGS": "ignore"}
         start = time.perf_counter()
@@ -73,11 +82,45 @@ def run_sweep(points: int, runs: int, jobs: int) -> dict[str, float]:
             "tree_mb": peaks.get("tree", 0) / 2**20}
 
 
+#: (sweep file, extra options, points, runs a point) of the --draws comparison
+DRAW_CASES = (("biden_outreach_1d.yaml", [], 11, 1_000),
+              ("sobol_8.yaml", ["--samples", "16"], 16 * 12, 100))  # N (D + 2), D = 10
+DRAW_TARGET = 1.5
+
+
+def draws_cost(jobs: int, repeats: int = 2) -> int:
+    """The point sweep and the default draws side by side, on the shipped sweep files."""
+    print(f"parley sweep, --parameter-draws 0 against the default draws, --jobs {jobs}, "
+          f"{os.cpu_count()} cores")
+    print(f"{'sweep file':>24} {'points':>6} {'runs/point':>10} {'draws 0 s':>9} "
+          f"{'default s':>9} {'ratio':>6}")
+    worst = 0.0
+    for name, extra, points, runs in DRAW_CASES:
+        what = [str(ROOT / "scenarios" / "sweeps" / name), *extra]
+        times: dict[str, list[float]] = {"point": [], "drawn": []}
+        for _ in range(repeats):  # alternated, the fastest of each kept: a shared machine
+            times["point"].append(run_sweep(points, runs, jobs,
+                                            [*what, "--parameter-draws", "0"])["seconds"])
+            times["drawn"].append(run_sweep(points, runs, jobs, what)["seconds"])
+        point, drawn = ({"seconds": min(v)} for v in times.values())
+        ratio = drawn["seconds"] / point["seconds"]
+        worst = max(worst, ratio)
+        print(f"{name:>24} {points:>6} {runs:>10,} {point['seconds']:>9.1f} "
+              f"{drawn['seconds']:>9.1f} {ratio:>6.2f}")
+    ok = worst <= DRAW_TARGET
+    print(f"worst ratio {worst:.2f} (target <= {DRAW_TARGET}: {'met' if ok else 'MISSED'})")
+    return 0 if ok else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="10x fewer runs")
+    ap.add_argument("--draws", action="store_true",
+                    help="the cost of the default parameter draws against the point sweep")
     args = ap.parse_args()
+    if args.draws:
+        return draws_cost(args.jobs)
     scale = 10 if args.quick else 1
     print(f"parley sweep benchmark: biden.yaml, washington.outreach_rate, 100 points, "
           f"--jobs {args.jobs}, {os.cpu_count()} cores")

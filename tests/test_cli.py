@@ -91,7 +91,7 @@ def test_sweep_files_are_accepted_where_files_go_and_validated(tmp_path, capsys)
     assert main(["validate", str(sweeps)]) == 0
     assert capsys.readouterr().out.count("ok: ") == len(list(sweeps.glob("*.yaml")))
     out = tmp_path / "s"
-    assert main(["sweep", str(sweeps / "biden_outreach_1d.yaml"), "--runs-per-point", "5",
+    assert main(["sweep", str(sweeps / "biden_outreach_1d.yaml"), "--runs-per-point", "20",
                  "--jobs", "1", "--no-plots", "--out", str(out)]) == 0
     assert json.loads((out / "manifest.json").read_text())["points"] == 11
 

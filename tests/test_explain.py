@@ -1,6 +1,9 @@
-"""``parley explain``: Shapley attribution of a paired difference to differing stances."""
+"""``parley explain``: Shapley attribution of a paired difference to differing stances,
+over parameter draws by default (``--parameter-draws 0``: the point attribution)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,13 +15,14 @@ from parley.scenario import ScenarioError, with_values
 from parley.scenario_files import load_scenario
 
 RUNS = 400
+E_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def oh_yeo(scenario_dir):
     a = load_scenario(scenario_dir / "trump_oh.yaml")
     b = load_scenario(scenario_dir / "trump_yeo.yaml")
-    return a, b, E.explain(a, b, runs=RUNS, seed=2)
+    return a, b, E.explain(a, b, runs=RUNS, seed=2, parameter_draws=0)
 
 
 def _parts_and_total(table, outcome):
@@ -46,7 +50,7 @@ def test_the_full_coalition_is_scenario_b_on_the_same_worlds(oh_yeo):
 
 def test_swapping_a_and_b_negates_every_part(oh_yeo):
     a, b, table = oh_yeo
-    back = E.explain(b, a, runs=RUNS, seed=2)
+    back = E.explain(b, a, runs=RUNS, seed=2, parameter_draws=0)
     fwd = table.set_index(["outcome", "group"])["shapley"]
     rev = back.set_index(["outcome", "group"])["shapley"]
     assert set(fwd.index) == set(rev.index)
@@ -129,7 +133,101 @@ def test_the_explain_command_prints_both_citations(capsys, scenario_dir):
     assert code == 0
     assert "exact Shapley" in out and "[oh2020, " in out and "[yeo2020, " in out
     assert out.count("paired difference") == len(E.HEADLINE)
-    code = main(["explain", str(scenario_dir / "trump_oh.yaml"),
-                 str(scenario_dir / "trump_yeo.yaml"), "--runs", "1"])
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "--runs" in err
+    # by default over 20 parameter draws: every line carries its interval over draws
+    assert "20 parameter draws x 5 worlds" in out and "interval over draws" in out
+    assert all(ln.count("[") >= 1 for ln in out.splitlines() if "paired difference" in ln)
+    for args, words in [(["--runs", "1"], "--runs"),
+                        (["--runs", "10"], "each draw needs a world"),
+                        (["--runs", "10", "--parameter-draws", "-1"], "--parameter-draws -1")]:
+        code = main(["explain", str(scenario_dir / "trump_oh.yaml"),
+                     str(scenario_dir / "trump_yeo.yaml"), *args])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and words in err, args
+
+
+#: ``parley explain trump_oh trump_yeo --runs 300 --csv FILE``: stdout and the CSV as the
+#: code before parameter draws wrote them (commit 0c12beb)
+# explain's output before draws (0c12beb's code), re-pinned after Moscow became role russia
+# in trump_oh (the roles merge moved trump_oh; biden against sanders, which no role
+# touches, still prints a9028f4c... with the code before draws and with --parameter-draws 0)
+POINT_BEFORE_DRAWS = {
+    "printed": "0b486c1c10207cc0ac782febf1f0276095bb13d65da104209d8ba167480c9ee0",
+    "csv": "84007596946efda4a16bf6703aafc882340699dbf22982c8067343cf2e9efe9b",
+}
+
+
+def test_the_point_attribution_is_byte_identical_to_explain_before_draws(tmp_path):
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    csv = tmp_path / "parts.csv"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    res = subprocess.run([sys.executable, "-m", "parley", "explain", "scenarios/trump_oh.yaml",
+                          "scenarios/trump_yeo.yaml", "--runs", "300", "--csv", str(csv),
+                          "--parameter-draws", "0"], capture_output=True, cwd=E_ROOT, env=env,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert hashlib.sha256(res.stdout).hexdigest() == POINT_BEFORE_DRAWS["printed"]
+    assert hashlib.sha256(csv.read_bytes()).hexdigest() == POINT_BEFORE_DRAWS["csv"]
+
+
+# ------------------------------------------------------------- over parameter draws
+
+K, DRAWN_RUNS = 4, 120
+
+
+@pytest.fixture(scope="module")
+def drawn(scenario_dir):
+    a = load_scenario(scenario_dir / "trump_oh.yaml")
+    b = load_scenario(scenario_dir / "trump_yeo.yaml")
+    return a, b, E.explain(a, b, runs=DRAWN_RUNS, seed=3, parameter_draws=K)
+
+
+def test_over_draws_the_parts_still_add_up_and_every_row_has_its_interval(drawn):
+    _, _, table = drawn
+    assert table["method"].iloc[0].endswith(f"; {K} parameter draws x {DRAWN_RUNS // K} worlds")
+    assert (table["param_lo"] <= table["param_hi"]).all()
+    for outcome in E.HEADLINE:
+        parts, total = _parts_and_total(table, outcome)
+        assert parts["shapley"].sum() == pytest.approx(total["shapley"], abs=1e-12)
+        assert total["param_lo"] <= total["shapley"] <= total["param_hi"]
+    _, total = _parts_and_total(table, "talks_resumed")
+    assert total["param_hi"] > total["param_lo"]  # the draws move the gap
+
+
+def test_over_draws_each_draw_is_b_with_that_draws_values_on_the_same_worlds(drawn):
+    from parley.analysis.envelope import apply_draw, envelope
+    from parley.experiments.simulate import simulate
+
+    a, b, table = drawn
+    draws = E.explain_draws(a, b, K, 3)
+    assert len(draws) == K
+    seeds = run_seeds(3, range(DRAWN_RUNS // K))
+    shares = {}
+    for scenario, column in ((a, "value_a"), (b, "value_b")):
+        per_draw = []
+        for q in draws:
+            alone = with_values(scenario, apply_draw(envelope(scenario), q))
+            per_draw.append(simulate(alone, seeds)["outcomes"]["talks_resumed"].mean())
+        _, total = _parts_and_total(table, "talks_resumed")
+        assert total[column] == f"{np.mean(per_draw):.4f}"
+        shares[column] = np.array(per_draw)
+    gaps = shares["value_b"] - shares["value_a"]
+    _, total = _parts_and_total(table, "talks_resumed")
+    assert (total["param_lo"], total["param_hi"]) == pytest.approx(
+        (np.quantile(gaps, 0.025), np.quantile(gaps, 0.975)), abs=1e-12)
+
+
+def test_over_draws_the_gap_is_the_one_compare_reports(drawn):
+    import parley
+
+    a, b, table = drawn
+    res = parley.compare([a, b], runs=DRAWN_RUNS, seed=3, parameter_draws=K,
+                         executor="serial")
+    per_draw = res.details["parameter_uncertainty"]["per_draw_talks"]
+    gaps = np.array(per_draw[b.name]) - np.array(per_draw[a.name])
+    _, total = _parts_and_total(table, "talks_resumed")
+    assert total["shapley"] == pytest.approx(gaps.mean(), abs=1e-12)
+    assert total["param_lo"] == pytest.approx(np.quantile(gaps, 0.025), abs=1e-12)

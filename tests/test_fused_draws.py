@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from parley import defaults, load_scenario
+from parley.errors import ScenarioError
 from parley.experiments import engine as E
 from parley.experiments.batch import BatchOptions, draw_values, parameter_uncertainty
 from parley.experiments.simulate import simulate
@@ -78,11 +79,12 @@ def test_world_values_are_the_scenario_with_that_value_set(batch):
 
 @pytest.mark.parametrize("values, words", [
     ({"washington.outreach_rate": np.zeros(3)}, "one value per world"),
-    ({"washington.no_such_stance": np.zeros(10)}, "no stance or constant at"),
-    ({"dynamics.no_such_constant": np.zeros(10)}, "no stance or constant at"),
+    ({"washington.no_such_stance": np.zeros(10)}, "not a numeric stance"),
+    ({"dynamics.no_such_constant": np.zeros(10)}, "not a numeric stance"),
+    ({"washington.outreach_rate": np.full(10, 7.0)}, "must lie in"),
 ])
 def test_bad_world_values_are_refused(batch, values, words):
-    with pytest.raises(ValueError, match=words):
+    with pytest.raises(ScenarioError, match=words):
         simulate(batch[0][0], run_seeds(1, range(10)), world_values=values)
 
 
@@ -132,3 +134,39 @@ def test_a_group_fits_the_model_bound_and_leaves_every_worker_tasks(draws, world
         assert (bigger * worlds > defaults.FUSED_WORLDS
                 or blocks * -(-draws // bigger) < min(2 * workers, blocks * draws)
                 or -(-draws // bigger) == -(-draws // size))
+
+
+def test_paths_are_kept_in_the_same_pass_and_match_a_second_pass(batch, monkeypatch):
+    """--paths: a block's paths come from the pass that wrote its rows (no second pass over
+    the worlds); they are the bytes the second pass gave (block_paths), which is now used
+    only for a chunk that raised and ran world by world."""
+    scenarios, _ = batch
+    task = E.BlockTask(0, 30, 40, 7, None, tuple(s.resolved for s in scenarios[:2]),
+                       ({}, {}), (), paths=True)
+    second = b"".join(E.block_paths(s, np.arange(30, 70), run_seeds(7, range(30, 70)))
+                      for s in scenarios[:2])
+    calls = []
+    monkeypatch.setattr(E, "block_paths", lambda *a: calls.append(a) or b"")
+    res = E.run_block(task)
+    assert calls == [] and res.paths == second
+
+
+def test_a_hindcast_chunk_steps_its_draws_in_one_model_with_the_paths_of_one_per_draw():
+    """term_chunk: world i under draw i % K, every draw in one model, gives the paths of one
+    model per draw (the code before), for a term that starts inside talks and one that
+    does not; the draws must matter (else the check proves nothing)."""
+    from parley.analysis.terms import load_terms
+    from parley.experiments import hindcast as H
+
+    terms = {t.name: t for t in load_terms([ROOT / "scenarios" / "hindcast" / f"{n}.yaml"
+                                            for n in ("obama_2009", "trump_2017")])}
+    for name, term in terms.items():
+        values = H.term_draws([term], 5, 11)[0]
+        resolved = term.scenario.resolved
+        runs = np.arange(7, 7 + 300)
+        fused = H.term_chunk(resolved, term.start_state, 7, 300, 11, values)
+        alone = H._paths_by_draw(resolved, runs, run_seeds(11, runs), term.start_state, values)
+        point = H.term_chunk(resolved, term.start_state, 7, 300, 11)
+        for got, want in zip(fused, alone, strict=True):
+            assert np.array_equal(got, want), name
+        assert not all(np.array_equal(a, b) for a, b in zip(fused, point, strict=True)), name

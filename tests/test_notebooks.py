@@ -105,7 +105,7 @@ def test_write_a_scenario(tmp_path, monkeypatch):
 def test_sweep_and_plot(tmp_path, monkeypatch):
     cells = _execute("03_sweep_and_plot.ipynb", tmp_path, monkeypatch)
     table = _html(cells[1])
-    assert "washington.outreach_rate" in table and "p_talks_lo" in table
+    assert "washington.outreach_rate" in table and "talks_resumed_lo" in table
     assert table.count("</tr>") == 7  # a header and six grid points
     assert _images(cells) == 1
 

@@ -104,6 +104,20 @@ def test_sweep_writes_points_and_runs_parquet(tmp_path, capsys):
     schema = pq.read_schema(out / "points.parquet")
     assert schema.field("point").type == schema.field("runs").type == pa.int64()
     assert schema.field("p_talks").type == pa.float64()
+    assert pq.read_schema(out / "points.parquet").field("p_talks_param_lo").type == pa.float64()
+    assert (points["p_talks_param_lo"] <= points["p_talks_param_hi"]).all()
+    runs = assert_same_table(out, "runs")  # by default every point runs 20 parameter draws
+    assert list(runs.columns[:4]) == ["point", "draw", "run", "seed"] and len(runs) == 300
+    assert pq.read_schema(out / "runs.parquet").field("draw").type == pa.int64()
+    assert sorted(runs["draw"].unique()) == list(range(20))
+
+
+def test_a_point_sweep_writes_parquet_without_draws(tmp_path):
+    out = tmp_path / "point"
+    assert main(["sweep", *SWEEP, "--parameter-draws", "0", "--save-runs", "--format",
+                 "parquet", "--out", str(out)]) == 0
+    points = assert_same_table(out, "points")
+    assert "p_talks_param_lo" not in points.columns
     runs = assert_same_table(out, "runs")
     assert list(runs.columns[:3]) == ["point", "run", "seed"] and len(runs) == 300
 

@@ -173,21 +173,23 @@ WRITE = [
         "## Run it, and compare it with its parent\n\n"
         "`compare` runs both on the same worlds, so the difference is paired: "
         "`diff_lo`/`diff_hi` is the interval of the difference, narrower than the two "
-        "intervals side by side.  `param_lo`/`param_hi` is the spread over the parameter "
-        "draws."),
+        "intervals side by side.  `talks_resumed_param_lo`/`talks_resumed_param_hi` is the "
+        "spread over the parameter draws."),
     new_code_cell(
         'result = parley.compare([str(path), "parley:biden"], runs=RUNS, seed=7,\n'
         '                        reference="biden", parameter_draws=DRAWS, executor=EXECUTOR)\n'
-        'result.comparison[["scenario", "p", "lo", "hi", "param_lo", "param_hi", "diff",\n'
-        '                   "diff_lo", "diff_hi"]].round(3)'),
+        'result.comparison[["scenario", "p_talks_resumed", "talks_resumed_lo",\n'
+        '                   "talks_resumed_hi", "talks_resumed_param_lo",\n'
+        '                   "talks_resumed_param_hi", "diff", "diff_lo", "diff_hi"]].round(3)'),
     new_code_cell(
         '%matplotlib inline\n'
         'import matplotlib.pyplot as plt\n\n'
         'rows = result.comparison.set_index("scenario")\n'
         'fig, ax = plt.subplots(figsize=(6, 2.5))\n'
         'for y, row in enumerate(rows.itertuples()):\n'
-        '    ax.plot([row.param_lo, row.param_hi], [y, y], lw=6, alpha=0.35, color=f"C{y}")\n'
-        '    ax.plot(row.p, y, "o", color=f"C{y}")\n'
+        '    ax.plot([row.talks_resumed_param_lo, row.talks_resumed_param_hi], [y, y], lw=6,\n'
+        '            alpha=0.35, color=f"C{y}")\n'
+        '    ax.plot(row.p_talks_resumed, y, "o", color=f"C{y}")\n'
         'ax.set_yticks(range(len(rows)), rows.index)\n'
         'ax.set_xlim(0, 1)\n'
         'ax.set_xlabel("share of worlds with a new spell of talks (band: over draws)")\n'
@@ -206,26 +208,34 @@ SWEEP = [
         "Here: Washington's monthly rate of offering talks, under the Biden scenario, from "
         "never (0) to every month (1).  Every grid point uses the same worlds, so the curve "
         "is smooth where the model is.\n\n" + CAVEAT),
-    new_code_cell(settings(2000, 0)),
+    new_code_cell(settings(2000, 20)),
     new_markdown_cell(
         "`vary` takes `PATH=LOW:HIGH:STEPS`, as `parley sweep --vary` does; `RUNS` worlds "
-        "per point.  (A sweep holds the other values at the scenario's own; it has no "
-        "parameter draws, so `DRAWS` is unused here.)"),
+        "per point, split evenly over `DRAWS` parameter draws of the other values we chose "
+        "(the same draws and worlds at every point; the swept value is the sweep's, no draw "
+        "moves it).  `p_talks_param_lo`/`_hi` is the interval over draws, beside the Monte "
+        "Carlo interval; `parameter_draws=0` holds the other values at the scenario's own."),
     new_code_cell(
         'import parley\n\n'
         'sweep = parley.sweep("parley:biden", vary=["washington.outreach_rate=0:1:6"],\n'
-        '                     runs_per_point=RUNS, seed=20201130, executor=EXECUTOR)\n'
+        '                     runs_per_point=RUNS, seed=20201130, parameter_draws=DRAWS,\n'
+        '                     executor=EXECUTOR)\n'
         'points = sweep.summary\n'
-        'points[["washington.outreach_rate", "runs", "p_talks", "p_talks_lo", "p_talks_hi",\n'
-        '        "share_crisis", "mean_months_in_talks"]].round(3)'),
+        'drawn = [c for c in ("talks_resumed_param_lo", "talks_resumed_param_hi") if c in points]\n'
+        'points[["washington.outreach_rate", "runs", "p_talks_resumed", "talks_resumed_lo",\n'
+        '        "talks_resumed_hi", *drawn, "p_crisis", "mean_months_in_talks"]].round(3)'),
     new_code_cell(
         '%matplotlib inline\n'
         'import matplotlib.pyplot as plt\n\n'
         'x = points["washington.outreach_rate"]\n'
         'fig, ax = plt.subplots(figsize=(6, 3.5))\n'
-        'ax.fill_between(x, points["p_talks_lo"], points["p_talks_hi"], alpha=0.3,\n'
+        'if drawn:\n'
+        '    ax.fill_between(x, points["talks_resumed_param_lo"],\n'
+        '                    points["talks_resumed_param_hi"],\n'
+        '                    alpha=0.15, label="95% interval over parameter draws")\n'
+        'ax.fill_between(x, points["talks_resumed_lo"], points["talks_resumed_hi"], alpha=0.3,\n'
         '                label="95% Monte Carlo interval")\n'
-        'ax.plot(x, points["p_talks"], "o-", label="share of worlds with talks")\n'
+        'ax.plot(x, points["p_talks_resumed"], "o-", label="share of worlds with talks")\n'
         'ax.set_xlabel("Washington\'s monthly outreach rate")\n'
         'ax.set_ylabel("share of worlds")\n'
         'ax.set_ylim(0, 1)\n'
@@ -235,7 +245,8 @@ SWEEP = [
         'plt.show()'),
     new_markdown_cell(
         "Read the shape, not the levels: the curve shows how the model's answer responds "
-        "to one stance with everything else held at the scenario's values.  The shipped "
+        "to one stance, pooled over the draws of everything else we chose (the lighter band "
+        "is how far those draws move it).  The shipped "
         "sweep files (`parley scenarios`, group *sweeps*) hold larger designs, including "
         "Morris and Sobol designs whose `.sensitivity` ranks the parameters."),
 ]

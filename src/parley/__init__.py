@@ -1,7 +1,8 @@
 """parley: an agent-based simulator of US-North Korea negotiations.
 
-``parley.NegotiationModel``, the scenario loaders and the Python API
-(``parley.run``, ``compare``, ``hindcast``, ``sweep``, ``calibrate``; see
+``parley.NegotiationModel``, the scenario loaders and the Python API (one function per
+command: ``parley.run``, ``compare``, ``hindcast``, ``forecast``, ``sweep``, ``calibrate``,
+``explain``, ``drivers``, ``chronicle``, ``validate``, ``plot``, ``report``, ``verify``; see
 docs/API.md) are imported on first use, so that modules which never touch the
 model (plotting, the report, the data loaders) do not load Mesa.
 ``parley.__version__`` is read on first use from the installed package's metadata, whose
@@ -12,21 +13,39 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["NegotiationModel", "ParleyError", "Scenario", "ScenarioError", "__version__",
-           "calibrate", "compare", "forecast", "hindcast", "load_scenario", "run", "sweep"]
-
 _API = "parley.experiments.api"
+# the Python API (docs/API.md): one function per command
+_FOLDER_API = "parley.outputs.api"  # of a results folder: no model needed
+_API_FUNCTIONS = ("calibrate", "chronicle", "compare", "drivers", "explain", "forecast",
+                  "hindcast", "plot", "report", "run", "sweep", "validate", "verify")
+_FOLDER_FUNCTIONS = ("plot", "report", "verify")
+
+__all__ = ["NegotiationModel", "ParleyError", "Scenario", "ScenarioError", "__version__",
+           "calibrate", "chronicle", "compare", "drivers", "explain", "forecast", "hindcast",
+           "load_scenario", "plot", "report", "run", "sweep", "validate", "verify"]
+
 _LAZY = {"NegotiationModel": "parley.model", "Scenario": "parley.scenario",
          "ScenarioError": "parley.errors", "ParleyError": "parley.errors",
-         "load_scenario": "parley.scenario_files", "run": _API, "compare": _API, "hindcast": _API,
-         "forecast": _API,
-         "sweep": _API, "calibrate": _API}
+         "load_scenario": "parley.scenario_files", **dict.fromkeys(_API_FUNCTIONS, _API),
+         **dict.fromkeys(_FOLDER_FUNCTIONS, _FOLDER_API)}
 
 if TYPE_CHECKING:
     __version__: str
     from parley.errors import ParleyError, ScenarioError
-    from parley.experiments.api import calibrate, compare, forecast, hindcast, run, sweep
+    from parley.experiments.api import (
+        calibrate,
+        chronicle,
+        compare,
+        drivers,
+        explain,
+        forecast,
+        hindcast,
+        run,
+        sweep,
+        validate,
+    )
     from parley.model import NegotiationModel
+    from parley.outputs.api import plot, report, verify
     from parley.scenario import Scenario
     from parley.scenario_files import load_scenario
 

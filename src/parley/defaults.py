@@ -6,6 +6,9 @@ default is written in one place and a test can check that ``--help`` says it.
 
 #: the master seed of every command when none is given (the date the first texts were read)
 SEED = 20201130
+#: the run seed ``chronicle`` tells when none is given (a run seed, as in runs.csv's ``seed``
+#: column, not a master seed)
+CHRONICLE_SEED = 1
 
 #: Monte Carlo worlds per scenario of ``run`` and ``compare`` (over every parameter draw)
 RUNS = 20_000
@@ -18,12 +21,14 @@ RUNS_PER_POINT = 1_000
 #: worlds per sample of ``drivers`` and of ``explain``
 DRIVERS_RUNS = 2_000
 EXPLAIN_RUNS = 4_000
+#: sampled orders of ``explain`` when too many stances differ for exact Shapley
+EXPLAIN_PERMUTATIONS = 64
 
 #: worlds stepped together in one task (memory stays flat; results never depend on it)
 CHUNK = 5_000
 #: worlds one model steps at most when a batch task fuses parameter draws of a block
 #: (the model's fixed cost a month is paid once for them; results never depend on it)
-FUSED_WORLDS = 20_000
+FUSED_WORLDS = 10_000
 #: runs per scenario a batch may reach, with or without a precision target
 MAX_RUNS = 10_000_000
 #: the cap on runs a precision target may raise a batch to, unless ``max_runs`` is given
@@ -52,6 +57,10 @@ MAX_POSTERIOR_BYTES = 64 * 2**20
 MAX_ATTRIBUTION_RUNS = 100_000
 #: sampled orders of ``explain``, at most
 MAX_PERMUTATIONS = 10_000
+#: worlds per sample of ``drivers`` and ``explain`` (and worlds per envelope point), at most
+MAX_ATTRIBUTION_RUNS = 1_000_000
+#: envelope points per sample of ``drivers``, at most
+MAX_ENVELOPE_SAMPLES = 1_000_000
 #: ``calibrate --dynamics`` bounds: particles, generations, worlds per term (its workers
 #: are bounded as every command's ``--jobs``: ``experiments.executors.max_jobs``)
 MAX_PARTICLES = 100_000

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from parley import params as P
 from parley import rules
 from parley._mesa import mesa
 from parley.acts import Acts
@@ -25,7 +26,7 @@ from parley.errors import ScenarioError
 from parley.narrative import Narrator
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES  # noqa: F401 (re-exported)
 from parley.randomness import SEED_MAX, Draws
-from parley.rules import DYNAMICS, ModelConstants
+from parley.rules import ModelConstants
 from parley.rules.talks import Talks, TalksCode, in_talks
 from parley.scenario import Scenario, with_values
 from parley.scenario_files import load_scenario
@@ -102,6 +103,37 @@ def _checked_seed(seed: Any) -> int:
     return seed
 
 
+def _checked_world_values(scenario: Scenario, values: dict[str, Any] | None,
+                          n: int) -> dict[str, np.ndarray]:
+    """Per-world values by path as float arrays of one value per world, or one
+    ScenarioError naming every path that is not a numeric stance of the scenario or a
+    modelling constant, has the wrong length, or lies outside its declared bounds."""
+    if not values:
+        return {}
+    out: dict[str, np.ndarray] = {}
+    problems: list[str] = []
+    numeric = {path: decl for path, stance, decl in scenario.stances()
+               if isinstance(decl, P.Real) and not isinstance(stance.value, bool | str)}
+    numeric.update({f"dynamics.{k}": d for k, d in rules.DYNAMICS.items()})
+    for path, raw in values.items():
+        decl = numeric.get(path)
+        arr = np.asarray(raw, dtype=float)
+        if decl is None:
+            problems.append(f"world_values: {path}: not a numeric stance of "
+                            f"{scenario.name} nor a modelling constant")
+        elif arr.shape != (n,):
+            problems.append(f"world_values: {path}: needs one value per world ({n}), "
+                            f"got shape {arr.shape}")
+        elif not np.all((arr >= decl.low) & (arr <= decl.high)):
+            problems.append(f"world_values: {path}: values must lie in "
+                            f"[{decl.low}, {decl.high}]")
+        else:
+            out[path] = arr
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
 class NegotiationModel(mesa.Model):
     """US-DPRK negotiations over a presidential term, one step per month.
 
@@ -116,9 +148,11 @@ class NegotiationModel(mesa.Model):
             decision's draws only (pick-freeze designs; see parley.randomness).
         collect: fill ``datacollector`` after each month (default); the batch layer,
             which reads the model through its own recorders, passes False.
-        world_values: numeric stance or constant values by path, one per world (the
-            batch steps several parameter draws in one model this way); a world gets
-            exactly what the scenario with that value set would give it.
+        world_values: numeric stance or modelling-constant values by path
+            (``pyongyang.attitude_threshold``, ``dynamics.choice_scale``), one per
+            world, set instead of the scenario's: each world under its own parameter
+            draw (a sweep's point runs all its draws in one model).  A world ends as
+            it would in a model of the scenario with its values set as single values.
 
     The validated scenario is kept as ``model.spec``.
         **stance: overrides written ``actor__param=value`` (for SolaraViz sliders
@@ -129,7 +163,7 @@ class NegotiationModel(mesa.Model):
                  seed: int | None = None, seeds: np.ndarray | None = None,
                  overrides: dict[str, Any] | None = None, narrate: bool | None = None,
                  rng: int | None = None, stream_seeds: dict[str, Any] | None = None,
-                 collect: bool = True, world_values: dict[str, np.ndarray] | None = None,
+                 collect: bool = True, world_values: dict[str, Any] | None = None,
                  **stance: Any):
         if seed is None and isinstance(rng, int | np.integer):
             seed = int(rng)  # Mesa >= 3.5 passes the seed as ``rng``
@@ -152,8 +186,7 @@ class NegotiationModel(mesa.Model):
         self.horizon = scenario.horizon.months
         self.month = 0
         self.draws = Draws(self.seeds, stream_seeds)
-        self._world_values = _checked_world_values(world_values, self.n_worlds)
-        self._values_used: set[str] = set()
+        self.world_values = _checked_world_values(scenario, world_values, self.n_worlds)
         self.actors: dict[str, Actor] = {}
         for actor in scenario.actors.values():
             cls = ROLE_CLASSES[actor.role]
@@ -165,8 +198,6 @@ class NegotiationModel(mesa.Model):
                        for k, v in scenario.shocks.items()}
         self.world = {k: self._value(f"world.{k}", v.value) for k, v in scenario.world.items()}
         self.constants = self._constants(scenario)
-        if unused := sorted(set(self._world_values) - self._values_used):
-            raise ValueError(f"world_values: no stance or constant at {', '.join(unused)}")
         self.state = WorldState.initial(self.world, self.n_worlds)
         loss, lifeline = self._patrons_at_start()
         self.state.pressure = rules.sanctions.effective_pressure(self.state.sanctions,
@@ -195,13 +226,10 @@ class NegotiationModel(mesa.Model):
     # ------------------------------------------------------------ set-up
 
     def _value(self, key: str, value: Any) -> Any:
-        """A stance value as used by the rules: ranges sampled once per world."""
-        given = self._world_values.get(key)
-        if given is not None:
-            self._values_used.add(key)
-            if isinstance(value, bool | str):
-                raise ValueError(f"world_values[{key!r}]: {key} is not a number")
-            return given
+        """A stance value as used by the rules: ranges sampled once per world (or the
+        per-world values ``world_values`` gives)."""
+        if key in self.world_values:
+            return self.world_values[key].copy()
         if isinstance(value, bool | str):
             return value
         if isinstance(value, list):
@@ -216,14 +244,10 @@ class NegotiationModel(mesa.Model):
         is sampled once per world like any stance range.
         """
         values = {name: (self._value(f"dynamics.{name}", stance.value)
-                         if isinstance(stance.value, list)
-                         or f"dynamics.{name}" in self._world_values
-                         else float(stance.value))
+                         if isinstance(stance.value, list) else float(stance.value))
                   for name, stance in scenario.dynamics.items()}
-        for key in self._world_values:  # a constant the scenario leaves at its default
-            name = key.removeprefix("dynamics.")
-            if name != key and name in DYNAMICS and name not in values:
-                values[name] = self._value(key, 0.0)
+        values.update({path.split(".", 1)[1]: v.copy() for path, v in self.world_values.items()
+                       if path.startswith("dynamics.")})
         return ModelConstants.build(values)
 
     def _stance_arrays(self, actor) -> dict[str, Any]:
@@ -457,15 +481,3 @@ class NegotiationModel(mesa.Model):
         rec["final_talks_state"] = Talks(rec["final_talks_state"]).name.lower()
         return rec
 
-
-def _checked_world_values(values: dict[str, Any] | None, n_worlds: int
-                          ) -> dict[str, np.ndarray]:
-    """Per-world values as float arrays of one value per world (ValueError otherwise)."""
-    out = {}
-    for key, val in (values or {}).items():
-        arr = np.asarray(val, dtype=np.float64)
-        if arr.shape != (n_worlds,):
-            raise ValueError(f"world_values[{key!r}]: needs one value per world "
-                             f"({n_worlds}), got shape {arr.shape}")
-        out[key] = arr
-    return out

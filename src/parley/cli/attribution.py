@@ -62,6 +62,12 @@ def register(sub) -> None:
     p.add_argument("--permutations", type=integer(), default=64,
                    help="sampled orders when too many stances differ for exact Shapley "
                         "(default 64)")
+    p.add_argument("--parameter-draws", type=int, default=defaults.PARAMETER_DRAWS,
+                   metavar="K",
+                   help="draw the values we chose over their envelopes, as compare does: every "
+                        "coalition runs under the same K draws, --runs split evenly over them "
+                        f"on the same worlds (default {defaults.PARAMETER_DRAWS}; 0: the point "
+                        "attribution)")
     p.set_defaults(func=run_explain)
 
 
@@ -257,29 +263,44 @@ def run_explain(args) -> int:
     if not 1 <= args.permutations <= defaults.MAX_PERMUTATIONS:
         return _fail(f"--permutations: allowed 1 to {defaults.MAX_PERMUTATIONS:,} "
                      f"(got {args.permutations})")
+    k = args.parameter_draws
+    if not 0 <= k <= defaults.MAX_DRAWS:
+        return _fail(f"--parameter-draws {k}: allowed 0 (the point attribution) to "
+                     f"{defaults.MAX_DRAWS:,}")
+    if k and args.runs < k:
+        return _fail(f"--runs {args.runs}: with {k} parameter draws each draw needs a world; "
+                     f"give --runs of at least {k}, or --parameter-draws 0")
     a = require_runnable(load_scenario(args.a))
     b = require_runnable(load_scenario(args.b))
     table = explain(a, b, runs=args.runs, seed=args.seed, outcomes=HEADLINE,
-                    permutations=args.permutations)
+                    permutations=args.permutations, parameter_draws=k)
     if args.csv:
         _write_csv(table, args.csv)
     if table.empty:
         print(f"{a.name} and {b.name} differ in no stance: nothing to explain")
         return 0
     method = table["method"].iloc[0]
-    print(f"What explains {b.name} - {a.name} ({args.runs} worlds on common random numbers, "
-          f"seed {args.seed}; {method}; +- one standard error)")
+    drawn = "param_lo" in table.columns
+    # with draws the method says how many worlds under how many draws
+    worlds = "" if drawn else f"{args.runs} worlds "
+    over = "; [lo, hi]: the 95% interval over draws" if drawn else ""
+    print(f"What explains {b.name} - {a.name} ({worlds}on common random numbers, "
+          f"seed {args.seed}; {method}; +- one standard error{over})")
     for outcome in HEADLINE:
-        _print_explain(table[table["outcome"] == outcome], outcome)
+        _print_explain(table[table["outcome"] == outcome], outcome, drawn)
     return 0
 
 
-def _print_explain(rows: pd.DataFrame, outcome: str) -> None:
+def _print_explain(rows: pd.DataFrame, outcome: str, drawn: bool = False) -> None:
     total = rows[rows["group"] == "(total)"].iloc[0]
     parts = rows[rows["group"] != "(total)"].sort_values("shapley", key=abs, ascending=False)
+
+    def over(r) -> str:
+        return f" [{r['param_lo']:+.4f}, {r['param_hi']:+.4f}]" if drawn else ""
+
     print(f"\n{outcome}: {total['value_a']} -> {total['value_b']}, paired difference "
-          f"{total['shapley']:+.4f} +- {total['se']:.4f}; parts sum to "
+          f"{total['shapley']:+.4f} +- {total['se']:.4f}{over(total)}; parts sum to "
           f"{parts['shapley'].sum():+.4f}")
-    for r in parts.itertuples():
-        print(f"  {r.shapley:+.4f} +- {r.se:.4f}  {r.group}: {r.value_a} [{r.cite_a}] -> "
-              f"{r.value_b} [{r.cite_b}]")
+    for _, r in parts.iterrows():
+        print(f"  {r['shapley']:+.4f} +- {r['se']:.4f}{over(r)}  {r['group']}: {r['value_a']} "
+              f"[{r['cite_a']}] -> {r['value_b']} [{r['cite_b']}]")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
+from parley import defaults
 from parley.cli.common import integer, path_arg, path_text, seed
 
 
@@ -12,7 +11,8 @@ def register(sub) -> None:
     p.add_argument("scenario", type=path_text,
                    help="scenario YAML file (a shipped one by name); with --batch, the name "
                         "of a scenario in that batch")
-    p.add_argument("--seed", type=seed, default=1, help="run seed (as in runs.csv); default 1")
+    p.add_argument("--seed", type=seed, default=defaults.CHRONICLE_SEED,
+                   help=f"run seed (as in runs.csv); default {defaults.CHRONICLE_SEED}")
     p.add_argument("--batch", type=path_arg, default=None, metavar="DIR",
                    help="replay a row of the batch in DIR: the scenario as the batch ran it, "
                         "with the values of --draw")
@@ -22,29 +22,15 @@ def register(sub) -> None:
 
 
 def run_chronicle(args) -> int:
-    from parley.model import NegotiationModel
+    from parley.experiments.chronicle import tell
     from parley.outputs.tables import format_value
-    from parley.scenario import printable, require_runnable
-    from parley.scenario_files import load_scenario
+    from parley.scenario import printable
 
-    if not 0 <= args.seed < 2**63:
-        print("error: --seed must be an integer in [0, 2**63)", file=sys.stderr)
-        return 2
-    if args.batch is not None:
-        from parley.experiments.batch import replay_scenario
-
-        scenario = require_runnable(replay_scenario(args.batch, args.scenario, args.draw))
-    elif args.draw is not None:
-        print("error: --draw: give --batch DIR as well (the batch whose draw it is)",
-              file=sys.stderr)
-        return 2
-    else:
-        scenario = require_runnable(load_scenario(args.scenario))
-    model = NegotiationModel(scenario=scenario, seed=args.seed).run()
-    print(printable(f"{model.spec.title} - seed {args.seed}"))
-    for line in model.narrator.lines():
-        print(printable(line, limit=2000))
+    told = tell(args.scenario, seed=args.seed, batch=args.batch, draw=args.draw)
+    print(printable(f"{told.title} - seed {told.seed}"))
+    for month in told.months:
+        print(printable(month.text, limit=2000))
     print("\nOutcome record:")
-    for key, value in model.outcome_record().items():
+    for key, value in told.outcome.items():
         print(f"  {key}: {format_value(value)}")
     return 0

@@ -217,19 +217,11 @@ def _stat(target: Path) -> os.stat_result | None:
 
 
 def is_sweep_file(path: str | Path) -> bool:
-    """Whether a YAML file is a sweep file (has ``parameters``) rather than a scenario,
-    so that sweep files are accepted where users put files.  Read with the scenario
-    loader's bounds; a file that cannot be read is not a sweep file (its scenario
-    loading then reports why)."""
-    from parley.errors import ParleyError
-    from parley.safe_yaml import read_yaml_mapping
-    from parley.scenario_files import scenario_path
+    """Whether a YAML file is a sweep file: :func:`parley.experiments.validate.is_sweep_file`
+    (defined there once, for ``parley validate`` and the API's ``validate`` too)."""
+    from parley.experiments.validate import is_sweep_file as check
 
-    try:
-        data = read_yaml_mapping(scenario_path(path))
-    except ParleyError:
-        return False
-    return isinstance(data, dict) and "parameters" in data and "actors" not in data
+    return check(path)
 
 
 #: executor names of earlier releases -> the name to use now (one error line says so)

@@ -25,16 +25,14 @@ def register(sub) -> None:
 
 def run_plot(args: argparse.Namespace) -> int:
     """Print the paths written; 2 on a bad directory, 1 on malformed results."""
-    from parley.cli.verify import verify_before_reading
     from parley.errors import ParleyError
-    from parley.outputs.plotting import save_figures
+    from parley.outputs.checked import MALFORMED, figures
 
-    verify_before_reading(args.results_dir)  # a damaged folder is refused first
     try:
-        paths = save_figures(args.results_dir, args.format)
+        paths = figures(args.results_dir, args.format)
     except ParleyError:
         raise
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
+    except MALFORMED as exc:
         print(f"error: malformed results in {args.results_dir}: {exc!r}", file=sys.stderr)
         return 1
     for path in paths:

@@ -21,16 +21,14 @@ def register(sub) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Print the path written; 2 on a bad directory, 1 on malformed results."""
-    from parley.cli.verify import verify_before_reading
     from parley.errors import ParleyError
-    from parley.outputs.report import write_report
+    from parley.outputs.checked import MALFORMED, report
 
-    verify_before_reading(args.results_dir)  # a damaged folder is refused first
     try:
-        path = write_report(args.results_dir)
+        path = report(args.results_dir)
     except ParleyError:
         raise
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
+    except MALFORMED as exc:
         print(f"error: malformed results in {args.results_dir}: {exc!r}", file=sys.stderr)
         return 1
     print(path)

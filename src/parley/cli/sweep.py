@@ -49,7 +49,12 @@ def register(sub) -> None:
     p.add_argument("--runs-per-point", type=integer(), default=None,
                    help="runs at every point (default 1,000)")
     p.add_argument("--seed", type=seed, default=None,
-                   help=f"master seed (runs and design; default {defaults.SEED})")
+                   help=f"master seed (runs, design and draws; default {defaults.SEED})")
+    p.add_argument("--parameter-draws", type=integer(), default=None, metavar="K",
+                   help="draw the values we chose (readings, assumptions, the rules' "
+                        "constants; not the swept ones) over their envelopes: every point "
+                        "runs under the same K draws, its runs split evenly over them on the "
+                        f"same worlds (default {defaults.PARAMETER_DRAWS}; 0: the point sweep)")
     add_executor_options(p)
     p.add_argument("--out", type=out_folder, default=None, help="results folder")
     p.add_argument("--resume", type=path_arg, default=None, metavar="DIR",
@@ -98,13 +103,22 @@ def start_or_resume(args: argparse.Namespace):
 
             raise ResultsFolderError(f"--resume {printable_path(args.resume, 100)}: goes on "
                                      f"as the sweep began; drop {', '.join(given)}")
-        return resume_sweep(args.resume)
+        sweep, manifest = resume_sweep(args.resume)
+        began = sweep.spec.parameter_draws
+        if args.parameter_draws not in (None, began):
+            from parley.errors import ResultsFolderError
+
+            raise ResultsFolderError(f"--resume {printable_path(args.resume, 100)}: the sweep "
+                                     f"began with --parameter-draws {began}; drop "
+                                     "--parameter-draws or give that number")
+        return sweep, manifest
     file, scenario = args.file, args.scenario
     if scenario and not file and is_sweep_file(scenario):
         file, scenario = scenario, None  # a sweep file given where files go
     spec = build_spec(file, args.vary, scenario=scenario, method=args.method,
                       samples=args.samples, runs_per_point=args.runs_per_point, seed=args.seed,
-                      outcome=args.outcome, threshold=args.threshold)
+                      outcome=args.outcome, threshold=args.threshold,
+                      parameter_draws=args.parameter_draws)
     return new_sweep(spec, args.out, args.chunk, args.save_runs, args.boxes, file)
 
 
@@ -115,7 +129,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     fmt = chosen_format(args, "sweep")
     executor, sweep, manifest = prepared(args, lambda: with_format(
         start_or_resume(args), fmt, bool(args.resume)))
-    total = sweep.n_points * sweep.spec.runs_per_point
+    total = sweep.total_runs
     with progress_bar(total, sweep.done_runs()) as bar:
         results = execute_sweep(sweep, manifest, executor, bar.update,
                                 args.executor)

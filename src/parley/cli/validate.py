@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from parley.errors import printable
 
@@ -58,55 +57,14 @@ def run_schema(args) -> int:
 
 
 def run_validate(args) -> int:
-    from parley.errors import ParleyError
-    from parley.scenario_files import scenario_files
+    from parley.experiments.validate import validate
 
-    problems: list[str] = []
-    files: list[Path] = []
-    for item in args.files:
-        try:
-            files += scenario_files([item])
-        except ParleyError as exc:
-            problems += exc.problems
-    for path in files:
-        try:
-            checked = _check(Path(path), not args.skip_provenance)
-            print(printable(f"ok: {_shown(path)} ({checked})"))
-        except ParleyError as exc:
-            problems += exc.problems
-    for line in problems:
+    found = validate(args.files, provenance=not args.skip_provenance)
+    for item in found.checked:
+        print(printable(f"ok: {item.shown} ({item.what})"))
+    for line in found.problems:
         print(f"error: {line}", file=sys.stderr)
-    if not files and not problems:
-        print("error: no scenario files given", file=sys.stderr)
-        return 2
-    return 2 if problems else 0
-
-
-def _shown(path: Path) -> str:
-    """A file as the user can name it again: its reference when it is a shipped file
-    found by name, else the path as given."""
-    from parley.scenario_files import shipped_reference
-
-    return (shipped_reference(path) or str(path)) if path.is_absolute() else str(path)
-
-
-def _check(path: Path, provenance: bool = True) -> str:
-    """Load one file as what it is (a sweep file or a scenario); a short description."""
-    from parley.cli.common import is_sweep_file
-    from parley.errors import ParleyError
-    from parley.scenario_files import load_scenario
-
-    if is_sweep_file(path):
-        from parley.experiments.sweep import build_spec, check_spec
-
-        spec = build_spec(path)
-        check_spec(spec, load_scenario(spec.scenario))
-        return f"sweep of {Path(spec.scenario).name}: {len(spec.parameters)} parameter(s), " \
-               f"{spec.method}"
-    scenario = load_scenario(path)
-    if provenance and scenario.provenance_problems:
-        raise ParleyError(list(scenario.provenance_problems))
-    return scenario.title
+    return 2 if found.problems else 0
 
 
 HEADINGS = {

@@ -24,18 +24,8 @@ def register(sub) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from parley.results.verify import verify_folder
+    from parley.outputs.checked import verify
 
-    found = verify_folder(args.results_dir)
+    found = verify(args.results_dir)
     print(f"ok: {args.results_dir} ({found.chunks} chunks, {found.runs} runs verified)")
     return 0
-
-
-def verify_before_reading(results_dir: str) -> None:
-    """What ``report`` and ``plot`` do first: verify a folder that has a chunk log."""
-    from pathlib import Path
-
-    if (Path(results_dir) / "chunks.jsonl").is_file():
-        from parley.results.verify import verify_folder
-
-        verify_folder(results_dir)

@@ -350,26 +350,56 @@ def scenario_variant(resolved: dict[str, Any], values: dict[str, float]) -> Scen
 
 def run_block(task: BlockTask) -> BlockResult:
     """Worker entry point of a batch: one block of worlds, every scenario on them."""
-    parts = []
+    parts, kept_paths = [], []
     for resolved, values in zip(task.resolved, task.values, strict=True):
         scenario = scenario_variant(resolved, values)
-        parts.append((scenario, *simulate_runs(scenario, task.first_run, task.n,
-                                               task.master_seed)))
-    return block_result(task, parts)
+        if task.paths:
+            *part, arrays = simulate_runs_with_paths(scenario, task.first_run, task.n,
+                                                     task.master_seed)
+            parts.append((scenario, *part))
+            kept_paths.append(arrays)
+        else:
+            parts.append((scenario, *simulate_runs(scenario, task.first_run, task.n,
+                                                   task.master_seed)))
+    return block_result(task, parts, kept_paths or None)
 
 
-def block_result(task: BlockTask, parts: list[tuple]) -> BlockResult:
+def simulate_runs_with_paths(scenario: Scenario, first_run: int, n: int, master_seed: int):
+    """:func:`simulate_runs` that also keeps every world's monthly paths (``--paths``) in
+    the same pass: its five results and the paths (None if the chunk raised and was run
+    world by world: then :func:`block_paths` steps the kept runs again)."""
+    runs = np.arange(first_run, first_run + n)
+    seeds = run_seeds(master_seed, runs)
+    agg = Aggregate(scenario.horizon.months)
+    record = {"outcomes": Outcomes(), "monthly": MonthlyLevels(agg),
+              "paths": Paths(EXPORTED_PATHS)}
+    try:
+        seen = simulate(scenario, seeds, record)
+    except Exception:
+        return (*simulate_runs(scenario, first_run, n, master_seed), None)
+    if len(runs):
+        agg.add_outcomes(seen["outcomes"])
+    return runs, seeds, seen["outcomes"], agg, [], seen["paths"]
+
+
+def block_result(task: BlockTask, parts: list[tuple],
+                 kept_paths: list[dict[str, np.ndarray] | None] | None = None) -> BlockResult:
     """A block's result from each scenario's (scenario, runs, seeds, outcomes, aggregate,
-    errors): its rows, tallies, pair and camp sums, and paths with ``--paths``."""
+    errors): its rows, tallies, pair and camp sums, and paths with ``--paths`` (from
+    ``kept_paths`` where the pass kept them)."""
+    from parley.results.formats import encode_paths
+
     rows, aggregates, errors, talks, paths = [], [], [], [], []
     present = np.ones(task.n, dtype=bool)
-    for scenario, runs, seeds, out, agg, errs in parts:
+    for i, (scenario, runs, seeds, out, agg, errs) in enumerate(parts):
         for err in errs:
             if task.draw is not None:
                 err["draw"] = task.draw
         rows.append(format_rows(scenario.name, runs, seeds, out, task.draw))
         if task.paths:
-            paths.append(block_paths(scenario, runs, seeds))
+            arrays = kept_paths[i] if kept_paths else None
+            paths.append(block_paths(scenario, runs, seeds) if arrays is None
+                         else encode_paths(runs, seeds, arrays))
         aggregates.append(agg)
         errors += errs
         full = np.zeros(task.n, dtype=float)
@@ -460,8 +490,8 @@ def block_paths(scenario: Scenario, runs: np.ndarray, seeds: np.ndarray) -> byte
 
     Simulated again from the runs' seeds with a Paths recorder: a world's path depends only
     on its seed, so they are the paths of the rows the chunk wrote (tests/test_parquet.py
-    checks each path's last month against runs.csv); the cost is a second pass over the
-    chunk's worlds, paid only with --paths.
+    checks each path's last month against runs.csv).  Used only where the chunk's own pass
+    did not keep them (it raised and was run world by world).
     """
     from parley.results.formats import encode_paths
 

@@ -22,6 +22,17 @@ by permutation sampling (Castro, Gomez & Tejada 2009) with antithetic pairs (an
 order and its reverse): each order's marginal contributions still add up
 exactly to B - A; the standard error adds the spread over orders to the one
 over worlds (an approximation: orders and worlds are treated as independent).
+
+Parameter draws are on by default, as in ``parley compare``: with
+``parameter_draws=K`` every coalition runs under the same K draws of the values
+we chose (the batch's envelope draws: a Latin hypercube of quantiles over the
+union of A's and B's envelope paths, keyed by the seed, each coalition mapping a
+quantile onto its own envelope), each on the same ``runs // K`` worlds, all in
+one model call per coalition (``simulate(world_values=)``).  The parts still add
+up exactly, world by world; each row gains ``param_lo``/``param_hi``, the 95%
+interval over draws of its per-draw mean (for the total: of the per-draw paired
+difference, which is compare's paired difference in that draw).
+``parameter_draws=0`` is the point attribution: the scenarios as they are.
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from parley import defaults
+from parley.errors import ParleyError
 from parley.experiments.simulate import simulate
 from parley.randomness import run_seeds
 from parley.scenario import Scenario, build_scenario
@@ -133,32 +145,70 @@ def hybrid(a: Scenario, b: Scenario, groups: Sequence[Group]) -> Scenario:
                           a.path)
 
 
-def _values(scenario: Scenario, seeds: np.ndarray,
-            outcomes: Sequence[str]) -> dict[str, np.ndarray]:
-    out = simulate(scenario, seeds)["outcomes"]
+def _values(scenario: Scenario, seeds: np.ndarray, outcomes: Sequence[str],
+            draws: Sequence[dict[str, float]] = ()) -> dict[str, np.ndarray]:
+    """Per-world outcomes; with draws, ``seeds`` once per draw, each world under its
+    draw's quantiles mapped onto this scenario's envelope."""
+    per_world = None
+    if draws:
+        from parley.analysis.envelope import apply_draw, envelope
+
+        env = envelope(scenario)
+        values = [apply_draw(env, q) for q in draws]
+        per_world = {u.path: np.repeat([v[u.path] for v in values], len(seeds)) for u in env}
+        seeds = np.tile(seeds, len(draws))
+    out = simulate(scenario, seeds, world_values=per_world)["outcomes"]
     return {k: np.asarray(out[k], dtype=float) for k in outcomes}
+
+
+def explain_draws(a: Scenario, b: Scenario, k: int, seed: int) -> list[dict[str, float]]:
+    """The K draws (quantiles by path) every coalition runs under: those of ``parley
+    compare A B`` with the same seed and draws."""
+    from parley.analysis.envelope import envelope, quantile_draws
+
+    paths = {u.path for sc in (a, b) for u in envelope(sc)}
+    return quantile_draws(paths, k, seed) if k else []
+
+
+def _draw_interval(x: np.ndarray, k: int) -> tuple[float, float]:
+    """The 95% interval over draws of the per-draw means of per-world values."""
+    from parley.analysis.envelope import spread
+
+    return spread(x.reshape(k, -1).mean(axis=1))
 
 
 def explain(a: Scenario, b: Scenario, runs: int = defaults.EXPLAIN_RUNS,
             seed: int = defaults.SEED,
-            outcomes: Sequence[str] = HEADLINE, permutations: int = 64) -> pd.DataFrame:
+            outcomes: Sequence[str] = HEADLINE, permutations: int = 64,
+            parameter_draws: int = defaults.PARAMETER_DRAWS) -> pd.DataFrame:
     """Shapley attribution of B - A, per outcome, to each differing group.
 
     One row per (outcome, group) with both values and citations, ``shapley``
     (its share of the mean paired difference) and ``se``; plus one row per
     outcome with group ``(total)``: the paired difference, its SE, and the two
-    means in ``value_a``/``value_b``.  Empty when nothing differs.
+    means in ``value_a``/``value_b``.  Empty when nothing differs.  With
+    ``parameter_draws`` K > 0 (the default), ``runs // K`` worlds under each of K
+    draws, and ``param_lo``/``param_hi``: the interval over draws of each row.
     """
+    k = parameter_draws
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= defaults.MAX_DRAWS:
+        raise ParleyError([f"--parameter-draws {k!r}: allowed 0 (the point attribution) "
+                           f"to {defaults.MAX_DRAWS:,}"])
+    if k and runs < k:
+        raise ParleyError([f"--runs {runs}: with {k} parameter draws each draw needs a "
+                           f"world; give --runs of at least {k}, or --parameter-draws 0"])
     groups = differing_groups(a, b)
     if not groups:
         return pd.DataFrame()
-    seeds = run_seeds(seed, range(runs))
+    draws = explain_draws(a, b, k, seed)
+    k = len(draws)  # no envelope at all: nothing to draw, the point attribution
+    seeds = run_seeds(seed, range(runs // k if k else runs))
     cache: dict[int, dict[str, np.ndarray]] = {}
 
     def value(mask: int) -> dict[str, np.ndarray]:
         if mask not in cache:
             chosen = [g for i, g in enumerate(groups) if mask >> i & 1]
-            cache[mask] = _values(hybrid(a, b, chosen), seeds, outcomes)
+            cache[mask] = _values(hybrid(a, b, chosen), seeds, outcomes, draws)
         return cache[mask]
 
     n = len(groups)
@@ -169,21 +219,32 @@ def explain(a: Scenario, b: Scenario, runs: int = defaults.EXPLAIN_RUNS,
         phi, extra_se = _sampled(value, n, outcomes, permutations, seed)
         method = (f"Shapley by {2 * max(permutations // 2, 1)} sampled orders "
                   f"over {n} groups")
+    if k:
+        method += f"; {k} parameter draws x {len(seeds)} worlds"
     full = value(2**n - 1)
     none = value(0)
     rows = []
+
+    def drawn(x) -> dict[str, float]:
+        if not k:
+            return {}
+        lo, hi = _draw_interval(np.broadcast_to(x, full[outcomes[0]].shape), k)
+        return {"param_lo": lo, "param_hi": hi}
+
     for out in outcomes:
         diff = full[out] - none[out]
         rows.append({"outcome": out, "group": "(total)", "value_a": f"{none[out].mean():.4f}",
                      "cite_a": "", "value_b": f"{full[out].mean():.4f}", "cite_b": "",
-                     "shapley": float(diff.mean()), "se": _se(diff), "method": method})
+                     "shapley": float(diff.mean()), "se": _se(diff), **drawn(diff),
+                     "method": method})
         for i, g in enumerate(groups):
             se = _se(phi[out][i])
             if extra_se is not None:
                 se = float(np.hypot(se, extra_se[out][i]))
             rows.append({"outcome": out, "group": g.label, "value_a": g.value_a,
                          "cite_a": g.cite_a, "value_b": g.value_b, "cite_b": g.cite_b,
-                         "shapley": float(phi[out][i].mean()), "se": se, "method": method})
+                         "shapley": float(np.mean(phi[out][i])), "se": se,
+                         **drawn(phi[out][i]), "method": method})
     return pd.DataFrame(rows)
 
 

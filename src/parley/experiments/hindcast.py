@@ -90,10 +90,26 @@ def term_chunk(scenario: Scenario | dict[str, Any], start_state: str, first_run:
     if not values:
         base = scenario if isinstance(scenario, Scenario) else scenario_from_resolved(resolved)
         return _paths(base, seeds, start_state)
-    months = scenario_from_resolved(resolved).horizon.months if isinstance(
-        scenario, dict) else scenario.horizon.months
-    talks = np.zeros((n, months), dtype=bool)
-    tests = np.zeros((n, months), dtype=np.int64)
+    for vals in values:  # each draw's scenario is built (and checked) once per worker
+        scenario_variant(resolved, vals)
+    paths = sorted(values[0])
+    if any(sorted(vals) != paths for vals in values):
+        return _paths_by_draw(resolved, runs, seeds, start_state, values)
+    # every draw in one model: world i gets draw i % K's values (the same paths as one
+    # model per draw, tests/test_fused_draws.py), the month's fixed cost paid once
+    draw_of = runs % len(values)
+    world_values = {p: np.array([vals[p] for vals in values])[draw_of] for p in paths}
+    base = scenario if isinstance(scenario, Scenario) else scenario_from_resolved(resolved)
+    return _paths(base, seeds, start_state, world_values)
+
+
+def _paths_by_draw(resolved: dict[str, Any], runs: np.ndarray, seeds: np.ndarray,
+                   start_state: str, values: Sequence[dict[str, float]]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """term_chunk's worlds one model per parameter draw (world i under draw i % K)."""
+    months = scenario_from_resolved(resolved).horizon.months
+    talks = np.zeros((len(runs), months), dtype=bool)
+    tests = np.zeros((len(runs), months), dtype=np.int64)
     for d, vals in enumerate(values):
         sel = runs % len(values) == d
         if sel.any():
@@ -102,10 +118,11 @@ def term_chunk(scenario: Scenario | dict[str, Any], start_state: str, first_run:
     return talks, tests
 
 
-def _paths(scenario: Scenario, seeds: np.ndarray, start_state: str
+def _paths(scenario: Scenario, seeds: np.ndarray, start_state: str,
+           world_values: dict[str, np.ndarray] | None = None
            ) -> tuple[np.ndarray, np.ndarray]:
     paths = simulate(scenario, seeds, {"paths": Paths(("talks", "tests"))},
-                     start_state=start_state)["paths"]
+                     start_state=start_state, world_values=world_values)["paths"]
     return paths["talks"], paths["tests"]
 
 

@@ -180,8 +180,8 @@ def simulate(scenario: Scenario, seeds: np.ndarray, record: Mapping[str, Recorde
     ``start_state`` is the record's talks state the month before the term
     (:data:`START_STATES`); ``overrides`` are stance values by path or keyword
     (``actor__param``); ``stream_seeds`` re-seed single decisions (pick-freeze);
-    ``world_values`` give numeric values by path, one per world (several parameter draws
-    stepped in one model).
+    ``world_values`` give numeric values by path, one per world (each world its own
+    parameter draw: a sweep point's draws in one call).
     """
     from parley.model import NegotiationModel
 
@@ -189,8 +189,8 @@ def simulate(scenario: Scenario, seeds: np.ndarray, record: Mapping[str, Recorde
     values = {k.replace("__", "."): v for k, v in (overrides or {}).items()}
     model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False,
                              overrides=values or None, stream_seeds=stream_seeds,
-                             collect=False,  # the recorders read the model, not Mesa's collector
-                             world_values=world_values)
+                             world_values=world_values,
+                             collect=False)  # the recorders read the model, not Mesa's collector
     model.start_in(START_STATES[start_state], INHERITED_TALKS_MONTHS)
     for recorder in record.values():
         recorder.start(model)

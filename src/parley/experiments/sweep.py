@@ -8,9 +8,22 @@ SALib.  Every design point is ``with_values(base, {path: value})`` run on the
 same ``runs_per_point`` seeds (``run_seeds(seed, range(N))``): common random
 numbers across points.
 
-One task is one point, or a chunk of a point's runs when there are many.
-Results are written strictly in task order whatever order workers finish in,
-so every file is byte-identical for any executor and worker count.  The
+Parameter uncertainty is on by default, as in ``parley run``: every point runs
+under the same ``parameter_draws`` draws K of the values we chose (readings,
+assumptions, the rules' constants; :mod:`parley.analysis.envelope`), each on the
+same ``runs_per_point // K`` worlds (common random numbers across points and
+draws), and points.csv carries the interval over draws of P(talks)
+(``p_talks_param_lo``, ``p_talks_param_hi``) beside the Monte Carlo interval.  A
+swept path is the sweep's to set: no draw moves it.  ``parameter_draws=0`` is the
+point sweep: the scenario as it is at every point.
+
+One task is one point, or a chunk of a point's runs when there are many (at
+most ``chunk`` worlds over all its draws).  A task is one model call whatever
+the number of draws: its worlds are the chunk's seeds once per draw, each world
+carrying its draw's values (``simulate(world_values=)``), so draws cost about
+what the point sweep costs.  Results are written strictly in task order
+whatever order workers finish in, so every file is byte-identical for any
+executor and worker count.  The
 results folder is a :class:`~parley.results.store.ResultsStore` whose appended file is
 ``points.csv``: a point's row is appended with the record of its last chunk,
 so an interrupted sweep resumes (``--resume DIR``) from the last recorded task
@@ -55,7 +68,9 @@ from parley.experiments.engine import (
     write_in_order,
 )
 from parley.experiments.executors import Executor
+from parley.experiments.simulate import simulate
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES
+from parley.randomness import run_seeds
 from parley.results import manifest as lifecycle
 from parley.results.load import SWEEP_RECORD_FIELDS
 from parley.results.store import (
@@ -78,7 +93,11 @@ SHARE_COLUMNS = ("summit_held", "freeze_deal", "relief_granted", "crisis")
 MEAN_COLUMNS = ("tests", "months_in_talks")
 STAT_COLUMNS = ("runs", "p_talks", "p_talks_lo", "p_talks_hi",
                 *(f"share_{k}" for k in SHARE_COLUMNS), *(f"mean_{k}" for k in MEAN_COLUMNS))
+#: with parameter draws: the interval over draws of P(talks), beside the Monte Carlo one
+DRAW_COLUMNS = ("p_talks_param_lo", "p_talks_param_hi")
+DRAW_STAT_COLUMNS = (*STAT_COLUMNS[:4], *DRAW_COLUMNS, *STAT_COLUMNS[4:])
 SWEEP_RUNS_HEADER = "point" + RUNS_HEADER[len("scenario"):]
+SWEEP_RUNS_HEADER_WITH_DRAW = "point,draw" + RUNS_HEADER[len("scenario"):]
 log = logging.getLogger("parley.experiments.sweep")
 VARY_HELP = "PATH=LOW:HIGH:STEPS, e.g. washington.outreach_rate=0:1:11"
 
@@ -111,6 +130,18 @@ class SweepSpec:
     seed: int = defaults.SEED
     outcome: str = "talks_resumed"
     threshold: float = DEFAULT_THRESHOLD
+    #: K parameter draws at every point (0: the point sweep), each on runs_per_point // K
+    parameter_draws: int = defaults.PARAMETER_DRAWS
+
+    @property
+    def worlds_per_draw(self) -> int:
+        k = self.parameter_draws
+        return self.runs_per_point // k if k else self.runs_per_point
+
+    @property
+    def runs_at_a_point(self) -> int:
+        """The runs a point gets: K draws x runs_per_point // K worlds (all of them with none)."""
+        return self.worlds_per_draw * max(self.parameter_draws, 1)
 
 
 def parse_vary(text: str) -> SweepParam:
@@ -158,6 +189,7 @@ class SweepFile(BaseModel):
     seed: int = Field(default=defaults.SEED, ge=0, lt=2**63)
     outcome: str = "talks_resumed"
     threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0, le=1, allow_inf_nan=False)
+    parameter_draws: int = Field(default=defaults.PARAMETER_DRAWS, ge=0, le=defaults.MAX_DRAWS)
     title: str = ""
     description: str = ""
 
@@ -202,7 +234,7 @@ def build_spec(file: str | Path | None = None, vary: list[str] | None = None,
     """Merge defaults, a sweep file and explicit settings (which win; None means not given).
 
     ``settings`` are SweepSpec fields (scenario, method, samples,
-    runs_per_point, seed, outcome, threshold); ``vary`` holds
+    runs_per_point, seed, outcome, threshold, parameter_draws); ``vary`` holds
     ``PATH=LOW:HIGH[:STEPS]`` texts that replace the file's parameters.
     """
     unknown = set(settings) - set(SweepSpec.__dataclass_fields__)
@@ -240,6 +272,10 @@ def check_spec(spec: SweepSpec, scenario: Scenario) -> None:
                         f"(allowed: {', '.join(OUTCOMES)})")
     if not 0 < spec.threshold <= 1:
         problems.append(f"--threshold {spec.threshold}: must lie in (0, 1]")
+    k = spec.parameter_draws
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= defaults.MAX_DRAWS:
+        problems.append(f"--parameter-draws {k!r}: allowed 0 (the point sweep) to "
+                        f"{defaults.MAX_DRAWS:,}")
     if spec.samples is not None and spec.samples < 1:
         problems.append("--samples must be a positive whole number")
     elif spec.samples is not None and spec.samples > defaults.MAX_SWEEP_SAMPLES:
@@ -260,6 +296,10 @@ def check_spec(spec: SweepSpec, scenario: Scenario) -> None:
         seen.add(p.path)
     if spec.method in ("morris", "sobol") and len(spec.parameters) < 2 and not problems:
         problems.append(f"--method {spec.method} needs at least 2 parameters")
+    if not problems and k and 1 <= spec.runs_per_point < k:  # once the rest is right
+        problems.append(f"--runs-per-point {spec.runs_per_point}: with {k} parameter draws "
+                        f"each draw needs a world; give --runs-per-point of at least {k}, "
+                        "or --parameter-draws 0")
     if not problems:
         problems += budget_problems(spec)
     if problems:
@@ -391,6 +431,8 @@ class PointTask:
     n: int
     master_seed: int
     save_runs: bool
+    #: per parameter draw, the values (by path) it sets; empty for the point sweep
+    draws: tuple[dict[str, float], ...] = ()
 
 
 @dataclass
@@ -410,25 +452,97 @@ def empty_tally() -> dict[str, Any]:
 
 
 def add_tally(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    return {"n": a["n"] + b["n"],
-            "binary": {k: a["binary"][k] + b["binary"][k] for k in BINARY_OUTCOMES},
-            "sums": {k: a["sums"][k] + b["sums"][k] for k in COUNT_OUTCOMES}}
+    """The sum of two tallies; with parameter draws, their per-draw [worlds, talks] too."""
+    out = {"n": a["n"] + b["n"],
+           "binary": {k: a["binary"][k] + b["binary"][k] for k in BINARY_OUTCOMES},
+           "sums": {k: a["sums"][k] + b["sums"][k] for k in COUNT_OUTCOMES}}
+    if "by_draw" in a or "by_draw" in b:
+        left = a.get("by_draw") or [[0, 0] for _ in b["by_draw"]]
+        right = b.get("by_draw") or [[0, 0] for _ in left]
+        out["by_draw"] = [[x[0] + y[0], x[1] + y[1]] for x, y in zip(left, right, strict=True)]
+    return out
+
+
+def _chunk_tally(runs: np.ndarray, out: dict[str, np.ndarray]) -> dict[str, Any]:
+    if not len(runs):
+        return empty_tally()
+    return {"n": len(runs),
+            "binary": {k: int(np.count_nonzero(out[k])) for k in BINARY_OUTCOMES},
+            "sums": {k: int(np.sum(out[k])) for k in COUNT_OUTCOMES}}
 
 
 def run_point_chunk(task: PointTask) -> PointResult:
-    """Worker entry point: simulate one chunk of one point; return its tallies (and rows)."""
-    scenario = with_values(scenario_from_resolved(task.base), dict(task.values))
-    runs, seeds, out, _, errors = simulate_runs(scenario, task.first_run, task.n,
-                                                task.master_seed, monthly=False)
-    for err in errors:
-        err["point"] = task.point
-    tally = empty_tally()
-    if len(runs):
-        tally = {"n": len(runs),
-                 "binary": {k: int(np.count_nonzero(out[k])) for k in BINARY_OUTCOMES},
-                 "sums": {k: int(np.sum(out[k])) for k in COUNT_OUTCOMES}}
-    rows = format_rows(str(task.point), runs, seeds, out) if task.save_runs else b""
-    return PointResult(task.seq, task.point, task.first_run, task.n, tally, rows, errors)
+    """Worker entry point: simulate one chunk of one point (under every parameter draw, on
+    the same worlds); return its tallies (and rows).
+
+    With draws the chunk is one model call: its worlds are the chunk's seeds once per
+    draw, each world carrying its draw's values (``simulate(world_values=)``), so a
+    point costs one call however many draws it has.  A world ends exactly as it does in
+    a model of the point with its draw's values set (:func:`run_point_chunk_by_draw`,
+    the reference, and the fallback that names the failing runs if the call raises).
+    """
+    if not task.draws:
+        scenario = with_values(scenario_from_resolved(task.base), dict(task.values))
+        runs, seeds, out, _, errors = simulate_runs(scenario, task.first_run, task.n,
+                                                    task.master_seed, monthly=False)
+        for err in errors:
+            err["point"] = task.point
+        rows = format_rows(str(task.point), runs, seeds, out) if task.save_runs else b""
+        return PointResult(task.seq, task.point, task.first_run, task.n,
+                           _chunk_tally(runs, out), rows, errors)
+    k, n = len(task.draws), task.n
+    runs = np.arange(task.first_run, task.first_run + n)
+    seeds = run_seeds(task.master_seed, runs)
+    paths = sorted({path for drawn in task.draws for path in drawn} - set(dict(task.values)))
+    per_world = {path: np.repeat([drawn[path] for drawn in task.draws], n) for path in paths}
+    try:
+        scenario = with_values(scenario_from_resolved(task.base), dict(task.values))
+        out = simulate(scenario, np.tile(seeds, k), world_values=per_world)["outcomes"]
+    except Exception:  # a draw that fails: each draw alone names its runs
+        return run_point_chunk_by_draw(task)
+    tally, parts, by_draw = empty_tally(), [], []
+    for draw in range(k):
+        part = {name: v[draw * n:(draw + 1) * n] for name, v in out.items()}
+        chunk = _chunk_tally(runs, part)
+        tally = add_tally(tally, chunk)
+        by_draw.append([chunk["n"], chunk["binary"]["talks_resumed"]])
+        if task.save_runs:
+            parts.append(format_rows(str(task.point), runs, seeds, part, draw))
+    tally["by_draw"] = by_draw
+    return PointResult(task.seq, task.point, task.first_run, n, tally, b"".join(parts), [])
+
+
+def run_point_chunk_by_draw(task: PointTask) -> PointResult:
+    """:func:`run_point_chunk` one model call per draw, each on the point with its draw's
+    values set (the reference; a chunk whose draws raise is re-run this way, so only the
+    failing runs are dropped and each error names its draw)."""
+    tally, parts, errors = empty_tally(), [], []
+    by_draw = []
+    base = scenario_from_resolved(task.base)
+    for draw, drawn in enumerate(task.draws):
+        # the point's swept values win over the draw (the draw holds swept paths anyway)
+        scenario = with_values(base, {**drawn, **dict(task.values)}, f"parameter draw {draw}")
+        runs, seeds, out, _, errs = simulate_runs(scenario, task.first_run, task.n,
+                                                  task.master_seed, monthly=False)
+        for err in errs:
+            err.update(point=task.point, draw=draw)
+        errors += errs
+        chunk = _chunk_tally(runs, out)
+        tally = add_tally(tally, chunk)
+        by_draw.append([chunk["n"], chunk["binary"]["talks_resumed"]])
+        if task.save_runs:
+            parts.append(format_rows(str(task.point), runs, seeds, out, draw))
+    tally["by_draw"] = by_draw
+    return PointResult(task.seq, task.point, task.first_run, task.n, tally, b"".join(parts),
+                       errors)
+
+
+def draw_interval(by_draw: list[list[int]]) -> tuple[float, float]:
+    """The 95% interval over parameter draws of a point's P(talks) (its draws' shares)."""
+    from parley.analysis.envelope import spread
+
+    shares = [k / n for n, k in by_draw if n]
+    return spread(np.array(shares)) if shares else (math.nan, math.nan)
 
 
 def outcome_value(tally: dict[str, Any], outcome: str) -> float:
@@ -442,12 +556,15 @@ def outcome_value(tally: dict[str, Any], outcome: str) -> float:
 
 
 def point_row(point: int, values: np.ndarray, tally: dict[str, Any]) -> bytes:
-    """One line of points.csv."""
+    """One line of points.csv (with parameter draws, the interval over draws after the
+    Monte Carlo interval)."""
     n = tally["n"]
     k = tally["binary"]["talks_resumed"]
     lo, hi = wilson(k, n)
+    spread = ([f"{v:.6f}" for v in draw_interval(tally["by_draw"])]
+              if "by_draw" in tally else [])
     stats = [str(n), *(f"{outcome_value(tally, c):.6f}" for c in ("talks_resumed",)),
-             f"{lo:.6f}", f"{hi:.6f}",
+             f"{lo:.6f}", f"{hi:.6f}", *spread,
              *(f"{outcome_value(tally, c):.6f}" for c in (*SHARE_COLUMNS, *MEAN_COLUMNS))]
     return (",".join([str(point), *(fmt_value(v) for v in values), *stats]) + "\n").encode()
 
@@ -464,11 +581,16 @@ class Sweep:
         self.base = base
         self.design = make_design(spec)
         self.n_points = len(self.design)
-        self.chunk = max(1, min(chunk, spec.runs_per_point))
-        self.per_point = math.ceil(spec.runs_per_point / self.chunk)
+        self.uncertainty, self.draws = sweep_draws(base, spec)
+        self.worlds = spec.worlds_per_draw  # worlds per draw (all the runs with no draws)
+        # a task runs at most ``chunk`` worlds over all its draws (at least one per draw):
+        # self.chunk worlds under each of them, so memory stays flat however many draws
+        self.chunk = max(1, min(chunk // max(len(self.draws), 1), self.worlds))
+        self.per_point = math.ceil(self.worlds / self.chunk)
         self.save_runs = save_runs
+        columns = DRAW_STAT_COLUMNS if self.draws else STAT_COLUMNS
         header = "point," + ",".join([p.path for p in spec.parameters]) + "," + ",".join(
-            STAT_COLUMNS) + "\n"
+            columns) + "\n"
         self.store = ResultsStore(folder, header=header, runs_name="points.csv",
                                   fields=SWEEP_RECORD_FIELDS)
         self.runs_path = folder / "runs.csv"
@@ -491,13 +613,28 @@ class Sweep:
     def total_tasks(self) -> int:
         return self.n_points * self.per_point
 
+    @property
+    def task_runs(self) -> int:
+        """Worlds in one task over all its draws (what the manifest records as ``chunk``,
+        so a resumed sweep rebuilds the same tasks)."""
+        return self.chunk * max(len(self.draws), 1)
+
+    @property
+    def total_runs(self) -> int:
+        """Every run the sweep makes: points x draws x worlds per draw."""
+        return self.n_points * self.spec.runs_at_a_point
+
+    @property
+    def runs_header(self) -> str:
+        return SWEEP_RUNS_HEADER_WITH_DRAW if self.draws else SWEEP_RUNS_HEADER
+
     def start(self) -> None:
         self.store.start()
         if self.save_runs:
             if self.runs_path.exists():
                 raise ResultsFolderError(f"--out {self.folder}: the folder already holds a "
                                          "sweep; give a new --out, or --resume it")
-            self.runs_path.write_text(SWEEP_RUNS_HEADER, encoding="utf-8")
+            self.runs_path.write_text(self.runs_header, encoding="utf-8")
 
     def tasks(self) -> Iterator[PointTask]:
         """Tasks from the next unwritten one on, point-major then by run chunk."""
@@ -506,26 +643,33 @@ class Sweep:
         for seq in range(self.next_seq, self.total_tasks):
             point, c = divmod(seq, self.per_point)
             first = c * self.chunk
-            n = min(self.chunk, self.spec.runs_per_point - first)
+            n = min(self.chunk, self.worlds - first)
             values = tuple(zip(names, (float(v) for v in self.design[point]), strict=True))
-            yield PointTask(seq, point, base, values, first, n, self.spec.seed, self.save_runs)
+            yield PointTask(seq, point, base, values, first, n, self.spec.seed, self.save_runs,
+                            tuple(self.draws))
 
     def restore(self, records: list[dict[str, Any]]) -> None:
         """Rebuild progress from the chunk records of an interrupted sweep (a prefix)."""
         for rec in records:
+            drawn = rec["tally"].get("by_draw")
+            if (len(drawn) if isinstance(drawn, list) else None) != (
+                    len(self.draws) if self.draws else None):
+                raise ResultsFolderError(f"{self.store.log_path}: chunk {rec['seq']} does not "
+                                         f"fit this sweep of {len(self.draws)} parameter draws "
+                                         "(corrupted log)")
             self._tally(rec["point"], rec["first_run"], rec["n"], rec["tally"])
             self.errors += rec.get("errors", [])
         self.next_seq = len(records)
         if self.save_runs:
-            end = records[-1]["runs_end"] if records else len(SWEEP_RUNS_HEADER.encode())
+            end = records[-1]["runs_end"] if records else len(self.runs_header.encode())
             cut_file(self.runs_path, end)
 
     def _tally(self, point: int, first_run: int, n: int,
                tally: dict[str, Any]) -> dict[str, Any] | None:
         """Add a chunk to the point in progress; the point's tally once it is complete."""
         self.partial = add_tally(self.partial, tally)
-        self.runs_done += n
-        if first_run + n < self.spec.runs_per_point:
+        self.runs_done += n * max(len(self.draws), 1)
+        if first_run + n < self.worlds:
             return None
         done, self.partial = self.partial, empty_tally()
         self.y[point] = outcome_value(done, self.spec.outcome)
@@ -537,7 +681,7 @@ class Sweep:
         def write(res: PointResult) -> None:
             self._write(res)
             if progress:
-                progress(res.n)
+                progress(res.n * max(len(self.draws), 1))
 
         write_in_order(executor, run_point_chunk, self.tasks(), self.next_seq, write)
 
@@ -560,7 +704,30 @@ class Sweep:
         return self.next_seq >= self.total_tasks
 
 
-# ------------------------------------------------------------- analysis
+def sweep_draws(base: Scenario, spec: SweepSpec) -> tuple[dict[str, Any] | None,
+                                                         list[dict[str, float]]]:
+    """The K parameter draws every point runs under, and what the manifest records of them.
+
+    The batch's mechanism (:mod:`parley.analysis.envelope`): a Latin hypercube of
+    quantiles keyed by the sweep's seed, one per path of the base scenario's envelope,
+    mapped onto it; the swept paths are held (the design sets them).  (None, []) for
+    the point sweep.
+    """
+    from parley.analysis.envelope import apply_draw, envelope, kind_of, quantile_draws
+
+    k = spec.parameter_draws
+    if not k:
+        return None, []
+    swept = {p.path for p in spec.parameters}
+    full = envelope(base)
+    env = [u for u in full if u.path not in swept]
+    quantiles = quantile_draws([u.path for u in env], k, spec.seed)
+    values = [apply_draw(env, q) for q in quantiles] or [{} for _ in range(k)]
+    uncertainty = {"draws": k, "seed": spec.seed, "worlds_per_draw": spec.worlds_per_draw,
+                   "source": "envelope", "posterior": None, "kinds": kind_of([env]),
+                   "held": sorted(u.path for u in full if u.path in swept),
+                   "quantiles": quantiles}
+    return uncertainty, values
 
 
 # ------------------------------------------------------------ lifecycle
@@ -589,15 +756,21 @@ def new_sweep(spec: SweepSpec, folder: Path | None, chunk: int = DEFAULT_CHUNK,
     lifecycle.refuse_used_folder(folder)
     sweep = Sweep(spec, base, folder, chunk, save_runs)
     sweep.boxes_method = boxes
+    if sweep.draws:  # a draw the scenario cannot take fails before the folder
+        with_values(base, {**sweep.draws[0], **dict(zip(
+            [p.path for p in spec.parameters], map(float, sweep.design[0]), strict=True))},
+            "parameter draw 0")
     fields = {"method": spec.method, "samples": spec.samples,
               "runs_per_point": spec.runs_per_point, "points": sweep.n_points,
               "parameters": [p.to_json() for p in spec.parameters], "outcome": spec.outcome,
-              "threshold": spec.threshold, "boxes": boxes, "chunk": sweep.chunk,
+              "threshold": spec.threshold, "boxes": boxes, "chunk": sweep.task_runs,
               "save_runs": save_runs, "design_sha256": design_hash(sweep.design),
               "sweep_file": str(sweep_file) if sweep_file else None, "runs": 0}
+    if sweep.uncertainty:
+        fields["parameter_uncertainty"] = sweep.uncertainty
     inputs = {"scenario": {"name": base.name, "file": str(base.path) if base.path else None,
                            "hash": base.hash, "resolved": base.resolved}}
-    command = command_line(spec, folder, save_runs, boxes, sweep.chunk)
+    command = command_line(spec, folder, save_runs, boxes, sweep.task_runs)
     manifest = lifecycle.new_manifest("sweep", command, spec.seed, fields, inputs,
                             ("SALib", "scikit-learn"))
     sweep.start()
@@ -605,6 +778,13 @@ def new_sweep(spec: SweepSpec, folder: Path | None, chunk: int = DEFAULT_CHUNK,
                   "runs_per_point": spec.runs_per_point, "samples": spec.samples,
                   "points": sweep.n_points, "seed": spec.seed, "outcome": spec.outcome,
                   "scenario": base.name}
+    if sweep.draws:
+        kinds = list(sweep.uncertainty["kinds"].values())
+        sweep_json.update(parameter_draws=spec.parameter_draws,
+                          worlds_per_draw=spec.worlds_per_draw,
+                          drawn_values={k: kinds.count(k)
+                                        for k in ("source", "reading", "assumption")},
+                          held=sweep.uncertainty["held"])
     atomic_write_json(folder / "sweep.json", sweep_json)
     lifecycle.write_manifest(folder, manifest)
     return sweep, manifest
@@ -620,14 +800,33 @@ def resume_sweep(folder: Path) -> tuple[Sweep, dict[str, Any]]:
                      parameters=[SweepParam(**p) for p in manifest["parameters"]],
                      samples=manifest["samples"], runs_per_point=manifest["runs_per_point"],
                      seed=manifest["master_seed"], outcome=manifest["outcome"],
-                     threshold=manifest["threshold"])
+                     threshold=manifest["threshold"],
+                     # a folder from before draws, or a point sweep, has none recorded
+                     parameter_draws=_recorded_draws(folder, manifest))
     sweep = Sweep(spec, base, folder, manifest["chunk"], manifest["save_runs"])
     sweep.boxes_method = manifest.get("boxes", "tree")
     if design_hash(sweep.design) != manifest["design_sha256"]:
         raise ResultsFolderError([f"--resume {folder}: the design rebuilt here differs from "
                                   "the one started (another SALib version?); start a new sweep"])
+    recorded = manifest.get("parameter_uncertainty")
+    if sweep.uncertainty and sweep.uncertainty["quantiles"] != recorded.get("quantiles"):
+        raise ResultsFolderError([f"--resume {folder}: the parameter draws rebuilt here differ "
+                                  "from the ones the manifest records (another envelope or "
+                                  "code version?); start a new sweep"])
     sweep.store.recover_into(sweep.restore)
     return sweep, lifecycle.resume_manifest(manifest)
+
+
+def _recorded_draws(folder: Path, manifest: dict[str, Any]) -> int:
+    recorded = manifest.get("parameter_uncertainty")
+    if recorded is None:
+        return 0
+    draws = recorded.get("draws") if isinstance(recorded, dict) else None
+    if isinstance(draws, bool) or not isinstance(draws, int) or not \
+            1 <= draws <= defaults.MAX_DRAWS or not isinstance(recorded.get("quantiles"), list):
+        raise ResultsFolderError([f"{folder / 'manifest.json'}: parameter_uncertainty: expected "
+                                  f"draws (1 to {defaults.MAX_DRAWS:,}) and their quantiles"])
+    return draws
 
 
 def execute_sweep(sweep: Sweep, manifest: dict[str, Any], executor: Executor,
@@ -666,8 +865,14 @@ def _finish(sweep: Sweep, manifest: dict[str, Any]) -> dict[str, Any]:
 def format_report(sweep: Sweep, results: dict[str, Any], top: int = 10) -> str:
     """The terminal report: top points or the indices, then the boxes as sentences."""
     spec = sweep.spec
-    lines = [f"sweep of {sweep.base.name}: {sweep.n_points:,} points ({spec.method}) x "
-             f"{spec.runs_per_point:,} runs, master seed {spec.seed}"]
+    if sweep.draws:
+        lines = [f"sweep of {sweep.base.name}: {sweep.n_points:,} points ({spec.method}) x "
+                 f"{spec.runs_at_a_point:,} runs ({spec.parameter_draws} parameter draws x "
+                 f"{spec.worlds_per_draw:,} worlds, the same at every point), master seed "
+                 f"{spec.seed}"]
+    else:
+        lines = [f"sweep of {sweep.base.name}: {sweep.n_points:,} points ({spec.method}) x "
+                 f"{spec.runs_per_point:,} runs, master seed {spec.seed}"]
     sens = results.get("sensitivity")
     if sens:
         lines += _sensitivity_table(sens)
@@ -717,14 +922,20 @@ def _top_points(sweep: Sweep, top: int) -> list[str]:
     k = len(sweep.spec.parameters)
     names = header[1:1 + k]
     widths = [max(len(n), 8) for n in names]
+    drawn = DRAW_COLUMNS[0] in header
     head = ("point  " + "  ".join(f"{n:>{w}}" for n, w in zip(names, widths, strict=True))
-            + "  P(talks resume) [95% CI]   summit  freeze  relief  crisis")
+            + "  P(talks resume) [95% CI]   " + ("over draws [95%]   " if drawn else "")
+            + "summit  freeze  relief  crisis")
     lines = [f"top {len(best)} points by P(talks resume):", head, "-" * len(head)]
     for r in best:
         vals = "  ".join(f"{float(v):>{w}.4g}" for v, w in zip(r[1:1 + k], widths, strict=True))
         p, lo, hi = (float(r[header.index(c)]) for c in ("p_talks", "p_talks_lo", "p_talks_hi"))
         shares = "".join(f"  {float(r[header.index('share_' + c)]):6.3f}" for c in SHARE_COLUMNS)
-        lines.append(f"{r[0]:>5}  {vals}  {p:6.3f} [{lo:.3f}, {hi:.3f}]    {shares}")
+        spread = ""
+        if drawn:
+            dlo, dhi = (float(r[header.index(c)]) for c in DRAW_COLUMNS)
+            spread = f"  [{dlo:.3f}, {dhi:.3f}]   "
+        lines.append(f"{r[0]:>5}  {vals}  {p:6.3f} [{lo:.3f}, {hi:.3f}]  {spread}  {shares}")
     return lines
 
 
@@ -746,4 +957,6 @@ def command_line(spec: SweepSpec, folder: Path, save_runs: bool, boxes: str,
         parts += ["--boxes", boxes]
     if chunk != DEFAULT_CHUNK:
         parts += ["--chunk", str(chunk)]
+    if spec.parameter_draws != defaults.PARAMETER_DRAWS:
+        parts += ["--parameter-draws", str(spec.parameter_draws)]
     return shlex.join(parts)

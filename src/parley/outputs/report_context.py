@@ -330,9 +330,12 @@ def _top_points(points: pd.DataFrame, params: list[str]) -> list[dict[str, Any]]
     rows = []
     for _, r in points.sort_values("p_talks", ascending=False).head(10).iterrows():
         lo, hi = r.get("p_talks_lo"), r.get("p_talks_hi")
-        rows.append({"point": whole_if_integral(r.get("point")),
-                     "cells": [_design_value(p, r[p]) for p in params],
-                     "talks": share({"p": r["p_talks"], "lo": lo, "hi": hi})})
+        row = {"point": whole_if_integral(r.get("point")),
+               "cells": [_design_value(p, r[p]) for p in params],
+               "talks": share({"p": r["p_talks"], "lo": lo, "hi": hi})}
+        if "p_talks_param_lo" in points.columns:  # the interval over parameter draws
+            row["draws"] = percent_range(r["p_talks_param_lo"], r["p_talks_param_hi"])
+        rows.append(row)
     return rows
 
 
@@ -372,12 +375,16 @@ def sweep(res: Mapping[str, Any]) -> dict[str, Any] | None:
     params = sweep_parameters(points, spec)
     meta = [f"design: {spec['method']}" if spec.get("method") else "",
             f"{int(spec['runs_per_point']):,} runs per point" if spec.get("runs_per_point")
-            else "", f"{len(points):,} points"]
+            else "", f"{len(points):,} points",
+            f"{int(spec['parameter_draws'])} parameter draws x "
+            f"{int(spec['worlds_per_draw']):,} worlds, the same at every point"
+            if spec.get("parameter_draws") and spec.get("worlds_per_draw") else ""]
     sens = res.get("sensitivity")
     headers, sens_rows = _sensitivity_rows(sens) if sens and sens.get("parameters") else ([], [])
     return {"meta": " · ".join(m for m in meta if m), "params": params,
             "ranges": _sweep_ranges(points, spec, params),
             "top": _top_points(points, params) if "p_talks" in points.columns else [],
+            "drawn": "p_talks_param_lo" in points.columns,
             "sens_method": str((sens or {}).get("method", "")).capitalize(),
             "sens_headers": headers, "sens_rows": sens_rows,
             "boxes": _boxes(res.get("boxes"))}

@@ -4,6 +4,12 @@ A ladder stance (``parley.params.LADDER``, e.g. ``washington.relief_precondition
 is swept as a number in [0, 1], but the model uses the nearest rung: its axis
 gets categorical ticks named for the rungs, points are pooled by rung, and the
 1-D figure draws markers with error bars, no line between rungs.
+
+A sweep with parameter draws (points.csv has ``p_talks_param_lo``/``_hi``) shows
+the interval over draws beside the Monte Carlo one: a wider, lighter band (1-D
+line), a second, thinner error bar (rungs, scattered points), or the interval in
+each heatmap cell (2-D).  Points pooled over other swept parameters show the mean
+of their draw intervals (said in the legend).
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from parley.params import LADDER, ROLES, SECTIONS, is_ladder, ladder_word
 __all__ = ["ladder_rungs", "plot_sweep_1d", "plot_sweep_2d", "sweep_parameters"]
 
 _COLOUR = CAMP_COLOURS["progressive"]
+_DRAW_COLOUR = "#9aa9c7"
+DRAW_COLUMNS = ("p_talks_param_lo", "p_talks_param_hi")  # as parley.experiments.sweep's
 
 
 # --------------------------------------------------------------------------- ladder axes
@@ -94,10 +102,11 @@ def _group_points(points_df: pd.DataFrame, keys: list[str], level: float) -> pd.
     for col in ("p_talks_lo", "p_talks_hi"):
         if col not in df:
             df[col] = np.nan
+    drawn = {c: (c, "mean") for c in DRAW_COLUMNS if c in df}
     g = df.groupby(keys, as_index=False).agg(
         runs=("runs", "sum"), _k=("_k", "sum"), p_talks=("p_talks", "mean"),
         p_talks_lo=("p_talks_lo", "first"), p_talks_hi=("p_talks_hi", "first"),
-        n_points=("p_talks", "size"),
+        n_points=("p_talks", "size"), **drawn,
     )
     redo = (g["n_points"] > 1) | g["p_talks_lo"].isna() | g["p_talks_hi"].isna()
     if redo.any():
@@ -109,13 +118,39 @@ def _group_points(points_df: pd.DataFrame, keys: list[str], level: float) -> pd.
     return g.drop(columns="_k").sort_values(keys).reset_index(drop=True)
 
 
-def _sweep_subtitle(points_df: pd.DataFrame, level: float, pooled: bool) -> str:
+def _sweep_subtitle(points_df: pd.DataFrame, level: float, pooled: bool,
+                    cells: bool = False) -> str:
     runs = sorted(set(points_df["runs"].tolist())) if "runs" in points_df else []
     per = f"n = {int(runs[0]):,} runs per point" if len(runs) == 1 else runs_phrase(
         runs, unit="point")
     text = joined(per, f"{len(points_df):,} design points",
                   f"{level_pct(level)} Wilson intervals")
+    if _drawn(points_df):
+        text += (f"\nin brackets: the {level_pct(level)} interval over parameter draws" if cells
+                 else f"\nlighter: the {level_pct(level)} interval over parameter draws")
     return text + ("\npoints pooled over the other swept parameters" if pooled else "")
+
+
+def _drawn(df: pd.DataFrame) -> bool:
+    """Whether the points carry an interval over parameter draws."""
+    return all(c in df.columns for c in DRAW_COLUMNS) and bool(
+        df[list(DRAW_COLUMNS)].notna().all(axis=None))
+
+
+def _draw_label(g: pd.DataFrame, level: float) -> str:
+    pooled = " (mean over pooled points)" if (g["n_points"] > 1).any() else ""
+    return f"{level_pct(level)} interval over parameter draws{pooled}"
+
+
+def _draw_bars(ax: Any, g: pd.DataFrame, x: np.ndarray, p: np.ndarray, level: float,
+               **style: Any) -> None:
+    """The interval over draws as a second, thinner error bar behind the Monte Carlo one."""
+    if not _drawn(g):
+        return
+    err = np.clip(np.vstack([p - g[DRAW_COLUMNS[0]].to_numpy(float),
+                             g[DRAW_COLUMNS[1]].to_numpy(float) - p]), 0, None)
+    ax.errorbar(x, p, yerr=err, fmt="none", color=_DRAW_COLOUR, linestyle="none",
+                label=_draw_label(g, level), gid="sweep-draws", zorder=1, **style)
 
 
 def _check_columns(points_df: pd.DataFrame, *params: str) -> None:
@@ -130,6 +165,10 @@ def _check_columns(points_df: pd.DataFrame, *params: str) -> None:
 def _line(ax: Any, g: pd.DataFrame, param: str, level: float) -> None:
     """A numeric parameter: the response as a line through its interval band."""
     x = g[param].to_numpy(float)
+    if _drawn(g):
+        ax.fill_between(x, g[DRAW_COLUMNS[0]].to_numpy(float),
+                        g[DRAW_COLUMNS[1]].to_numpy(float), color=_DRAW_COLOUR, alpha=0.25,
+                        linewidth=0, label=_draw_label(g, level), gid="sweep-draws")
     ax.fill_between(x, g["p_talks_lo"].to_numpy(float), g["p_talks_hi"].to_numpy(float),
                     color=_COLOUR, alpha=0.2, linewidth=0,
                     label=f"{level_pct(level)} Wilson interval")
@@ -140,6 +179,7 @@ def _line(ax: Any, g: pd.DataFrame, param: str, level: float) -> None:
 def _rungs(ax: Any, g: pd.DataFrame, param: str, level: float) -> None:
     """A ladder parameter: one marker and error bar per rung, nothing between rungs."""
     x, p = g[param].to_numpy(float), g["p_talks"].to_numpy(float)
+    _draw_bars(ax, g, x, p, level, capsize=9, elinewidth=1)
     err = np.clip(np.vstack([p - g["p_talks_lo"].to_numpy(float),
                              g["p_talks_hi"].to_numpy(float) - p]), 0, None)
     ax.errorbar(x, p, yerr=err, fmt="o", color=_COLOUR, markersize=7, capsize=5,
@@ -167,6 +207,7 @@ def _scattered(points_df: pd.DataFrame, param: str, g: pd.DataFrame) -> bool:
 def _points(ax: Any, g: pd.DataFrame, param: str, level: float) -> None:
     """A scattered design: one marker and error bar per point, nothing joining them."""
     x, p = g[param].to_numpy(float), g["p_talks"].to_numpy(float)
+    _draw_bars(ax, g, x, p, level, capsize=0, elinewidth=0.8, alpha=0.6)
     err = np.clip(np.vstack([p - g["p_talks_lo"].to_numpy(float),
                              g["p_talks_hi"].to_numpy(float) - p]), 0, None)
     ax.errorbar(x, p, yerr=err, fmt="o", color=_COLOUR, markersize=4, capsize=2,
@@ -218,14 +259,20 @@ def _grid_ticks(axis: Any, path: str, vals: np.ndarray) -> None:
     axis.set_ticks(idx, [f"{vals[i]:.3g}" for i in idx])
 
 
-def _heatmap(ax: Any, values: np.ndarray, vmin: float, vmax: float) -> Any:
+def _heatmap(ax: Any, values: np.ndarray, vmin: float, vmax: float,
+             spread: tuple[np.ndarray, np.ndarray] | None = None) -> Any:
+    """The heatmap, each cell's share written in it (with draws, and its interval over
+    them beneath) when the cells are few enough to read."""
     art = ax.imshow(values, origin="lower", aspect="auto", cmap="viridis", vmin=vmin,
                     vmax=vmax, interpolation="nearest", gid="heatmap")
     if values.size <= 150:
         mid = (vmin + vmax) / 2
         for (r, c), v in np.ndenumerate(values):
-            ax.text(c, r, f"{v:.0%}", ha="center", va="center", fontsize=7,
-                    color="black" if v > mid else "white")
+            text = f"{v:.0%}"
+            if spread is not None:
+                text += f"\n[{spread[0][r, c]:.0%}, {spread[1][r, c]:.0%}]"
+            ax.text(c, r, text, ha="center", va="center", fontsize=7 if spread is None else 6,
+                    color="black" if v > mid else "white", gid="cell")
     return art
 
 
@@ -247,8 +294,12 @@ def plot_sweep_2d(points_df: pd.DataFrame, px: str, py: str, level: float = 0.95
     fig = Figure(figsize=(7.5, 6), layout="constrained")
     ax = fig.subplots()
     vmin, vmax = _colour_range(g["p_talks"])
+    spread = None
+    if _drawn(g):
+        spread = tuple(g.pivot(index=py, columns=px, values=c).reindex(
+            index=ys, columns=xs).to_numpy(float) for c in DRAW_COLUMNS)
     if len(xs) >= 2 and len(ys) >= 2 and not np.isnan(values).any():
-        art = _heatmap(ax, values, vmin, vmax)
+        art = _heatmap(ax, values, vmin, vmax, spread)
         _grid_ticks(ax.xaxis, px, xs)
         _grid_ticks(ax.yaxis, py, ys)
     else:
@@ -263,7 +314,7 @@ def plot_sweep_2d(points_df: pd.DataFrame, px: str, py: str, level: float = 0.95
     ax.set_xlabel(axis_label(px))
     ax.set_ylabel(axis_label(py))
     fig.suptitle(f"P(talks resume) across {param_phrase(px)} and "
-                 f"{param_phrase(py)}\n{_sweep_subtitle(points_df, level, pooled)}",
+                 f"{param_phrase(py)}\n{_sweep_subtitle(points_df, level, pooled, True)}",
                  fontsize=12)
     return fig
 
