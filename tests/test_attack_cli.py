@@ -117,7 +117,7 @@ def bases(out: str, places: dict[str, str]) -> dict[str, list[str]]:
         "run": ["run", BIDEN, "--runs", "4", *batch],
         "compare": ["compare", BIDEN, WARREN, "--runs", "4", *batch],
         "sweep": ["sweep", BIDEN, "--vary", "washington.outreach_rate=0:1:2",
-                  "--runs-per-point", "2", "--executor", "serial", "--no-plots", "--out", out],
+                  "--runs-per-point", "2", *batch],
         "calibrate": ["calibrate", "--sims", "3", "--period", "2017-01:2017-06"],
         "hindcast": ["hindcast", str(ROOT / "scenarios" / "hindcast" / "obama_2009.yaml"),
                      "--runs", "2", *batch],

@@ -409,9 +409,9 @@ runs_per_point: {runs}
 @pytest.mark.parametrize("method, samples, runs, needle", [
     ("lhs", 100, 10**14, "runs_per_point: Input should be less than or equal to 10000000"),
     ("lhs", 10**11, 10, "samples: Input should be less than or equal to 1000000"),
-    ("morris", 400_000, 10, "the morris design has 1,200,000 points (at most 1,000,000, "
+    ("morris", 400_000, 20, "the morris design has 1,200,000 points (at most 1,000,000, "
                             "defaults.MAX_SWEEP_POINTS)"),
-    ("sobol", 262_144, 10, "the sobol design has 1,048,576 points"),
+    ("sobol", 262_144, 20, "the sobol design has 1,048,576 points"),
     ("lhs", 100_000, 100_000, "is 10,000,000,000 worlds (at most 1,000,000,000, "
                               "defaults.MAX_SWEEP_WORLDS)"),
 ])
