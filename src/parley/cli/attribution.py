@@ -62,7 +62,7 @@ def register(sub) -> None:
     p.add_argument("--permutations", type=integer(), default=64,
                    help="sampled orders when too many stances differ for exact Shapley "
                         "(default 64)")
-    p.add_argument("--parameter-draws", type=int, default=defaults.PARAMETER_DRAWS,
+    p.add_argument("--parameter-draws", type=integer(), default=defaults.PARAMETER_DRAWS,
                    metavar="K",
                    help="draw the values we chose over their envelopes, as compare does: every "
                         "coalition runs under the same K draws, --runs split evenly over them "
