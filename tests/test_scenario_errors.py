@@ -349,9 +349,8 @@ YAML_CASES = {
     "bad_merge": ("<<: [1, 2]\n", "line 4, column 6: merge key '<<': expected a mapping for "
                                   "merging, but found scalar"),
     "python_tag": ("description: !!python/object/apply:os.system [ls]\n",
-                   "line 4, column 14: unsupported YAML tag (could not determine a constructor "
-                   "for the tag 'tag:yaml.org,2002:python/object/apply:os.system'); only plain "
-                   "YAML data is allowed"),
+                   "line 4, column 14: unsupported YAML tag !!python/object/apply:os.system: "
+                   "only plain YAML data is allowed (write the value untagged)"),
     "control_char": ("description: a\x07b\n",  # the reader gives no line and column
                      "YAML syntax error: unacceptable character #x0007: special characters "
                      "are not allowed"),

@@ -165,8 +165,10 @@ def test_module_page_is_lazy_and_built_from_the_environment(monkeypatch):
 
 
 def _viz_cli(argv: list[str]) -> int:
+    from parley.cli import viz as viz_cli
+
     parser = argparse.ArgumentParser(prog="parley")
-    viz.register(parser.add_subparsers(dest="command"))
+    viz_cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -41,10 +41,23 @@ MAX_HINDCAST_RUNS = 200_000
 #: rows of ``paths.parquet`` (``--paths``: one per world, scenario and month) a batch may
 #: write, at most: about 20 bytes a row on disk, so some 100 MB
 MAX_PATH_ROWS = 5_000_000
+#: a sweep's budget, checked before any work (``--samples`` or a sweep file's ``samples``,
+#: the design's points, and its worlds: points x runs per point; runs per point are at most
+#: MAX_RUNS)
+MAX_SWEEP_SAMPLES = 1_000_000
+MAX_SWEEP_POINTS = 1_000_000
+MAX_SWEEP_WORLDS = 1_000_000_000
+#: chunk tasks of one sweep, at most (each is a record in chunks.jsonl)
+MAX_SWEEP_TASKS = 1_000_000
+#: bytes of a posterior file (``--posterior``) read, at most: 100,000 particles of a few
+#: dozen values are some 40 MB of JSON
+MAX_POSTERIOR_BYTES = 64 * 2**20
+#: worlds per sample of ``drivers`` and ``explain`` (and worlds per envelope point), at
+#: most: every world's streams are kept, about 5.5 kB a world, so 100,000 worlds is some
+#: 550 MB (10^6 kept 5.5 GB)
+MAX_ATTRIBUTION_RUNS = 100_000
 #: sampled orders of ``explain``, at most
 MAX_PERMUTATIONS = 10_000
-#: worlds per sample of ``drivers`` and ``explain`` (and worlds per envelope point), at most
-MAX_ATTRIBUTION_RUNS = 1_000_000
 #: envelope points per sample of ``drivers``, at most
 MAX_ENVELOPE_SAMPLES = 1_000_000
 #: ``calibrate --dynamics`` bounds: particles, generations, worlds per term (its workers

@@ -12,18 +12,24 @@ and column, and what is wrong.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from parley.errors import ScenarioError, printable, printable_path
+from parley.errors import ParleyError, ScenarioError, printable, printable_path
 
 MAX_FILE_BYTES = 1_000_000  # a scenario is a few kB; anything larger is a mistake
 MAX_DEPTH = 32  # nesting levels (aliases followed)
 MAX_NODES = 50_000  # YAML nodes once aliases are expanded (alias bombs)
 MAX_INT_CHARS = 64  # digits of one integer literal
+#: the integers and floats a file may write: plain decimal (YAML 1.1's sexagesimal 1:00 = 60,
+#: octal 010 = 8, 0x, 0b and 1_000 forms mean something other than what a reader sees)
+PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?"
+                         r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 
 
 class _LimitError(yaml.MarkedYAMLError):
@@ -47,9 +53,16 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         self._depth += 1
         try:
+            event = self.peek_event()
             if self._depth > MAX_DEPTH:
                 raise _LimitError(f"nested more than {MAX_DEPTH} levels deep",
-                                  self.peek_event().start_mark)
+                                  event.start_mark)
+            tag = getattr(event, "tag", None)
+            if tag not in (None, "!"):  # written in the file: !!binary, !!str, !!float, ...
+                shown = tag.replace("tag:yaml.org,2002:", "!!")
+                raise _LimitError(f"unsupported YAML tag {printable(shown, 60)}: only plain "
+                                  "YAML data is allowed (write the value untagged)",
+                                  event.start_mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -75,7 +88,25 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         if len(str(node.value)) > MAX_INT_CHARS:
             raise _LimitError(f"an integer of {len(str(node.value)):,} characters (at most "
                               f"{MAX_INT_CHARS} allowed)", node.start_mark)
+        if not PLAIN_INT.fullmatch(str(node.value)):
+            raise _LimitError(f"{printable(repr(str(node.value)), 40)}: write an integer in "
+                              "plain decimal digits (YAML reads 1:00 as 60 and 010 as 8); "
+                              "quote it if it is text", node.start_mark)
         return super().construct_yaml_int(node)
+
+    def construct_yaml_bool(self, node):
+        if str(node.value).lower() not in ("true", "false"):
+            raise _LimitError(f"{printable(repr(str(node.value)), 40)}: write a yes/no value "
+                              "as true or false (YAML 1.1 reads yes, no, on and off as "
+                              "true/false); quote it if it is text", node.start_mark)
+        return super().construct_yaml_bool(node)
+
+    def construct_yaml_float(self, node):
+        if len(str(node.value)) > MAX_INT_CHARS or not PLAIN_FLOAT.fullmatch(str(node.value)):
+            raise _LimitError(f"{printable(repr(str(node.value)), 40)}: write a number in "
+                              "plain decimal digits such as 0.25 (YAML reads 1:30.0 as 90.0); "
+                              "quote it if it is text", node.start_mark)
+        return super().construct_yaml_float(node)
 
     def construct_yaml_timestamp(self, node):
         try:
@@ -86,6 +117,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _UniqueKeyLoader.construct_yaml_int)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:bool",
+                                 _UniqueKeyLoader.construct_yaml_bool)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:float",
+                                 _UniqueKeyLoader.construct_yaml_float)
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp",
                                  _UniqueKeyLoader.construct_yaml_timestamp)
 
@@ -122,32 +157,45 @@ def _measure(node, level: int = 1, memo: dict[int, tuple[int, int]] | None = Non
     return known
 
 
-def _read_text(path: Path, where: str) -> str:
-    """The file's text: a regular file of bounded size, never a device or FIFO."""
+def read_bounded(path: Path, where: str, limit: int = MAX_FILE_BYTES,
+                 what: str = "a scenario file", error: type[ParleyError] = ScenarioError,
+                 hint: str = "a scenario file is a few kB of YAML") -> bytes:
+    """The bytes of a file the user names: a regular file (never a device, FIFO or
+    socket, which are refused without reading: opened non-blocking, checked with fstat)
+    of at most ``limit`` bytes (read no further); else one ``error`` line naming
+    ``where`` (already printable and bounded) and what is allowed.  Every file parley
+    reads from the user goes through here: scenarios, sweep files, posteriors."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise ScenarioError([f"{where}: cannot read the file ({exc.strerror})"]) from None
+        raise error([f"{where}: cannot read the file ({exc.strerror})"]) from None
+    except ValueError:  # a NUL byte in the name
+        raise error([f"{where}: not a usable file name (it holds a NUL byte)"]) from None
     try:  # checked before os.fdopen, which refuses a folder with IsADirectoryError
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise ScenarioError([f"{where}: is a folder; give a scenario file"])
+            raise error([f"{where}: is a folder; give {what}"])
         if not stat.S_ISREG(mode):
-            raise ScenarioError([f"{where}: not a regular file (a device, FIFO or socket); "
-                                 "give a scenario file"])
+            raise error([f"{where}: not a regular file (a device, FIFO or socket); "
+                         f"give {what}"])
         fh = os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
     with fh:
         try:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            data = fh.read(limit + 1)
         except OSError as exc:
-            raise ScenarioError([f"{where}: cannot read the file ({exc.strerror})"]) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError([f"{where}: larger than {MAX_FILE_BYTES:,} bytes; "
-                             "a scenario file is a few kB of YAML"])
+            raise error([f"{where}: cannot read the file ({exc.strerror})"]) from None
+    if len(data) > limit:
+        raise error([f"{where}: larger than {limit:,} bytes; {hint}"])
+    return data
+
+
+def _read_text(path: Path, where: str) -> str:
+    """The file's text: a regular file of bounded size, never a device or FIFO."""
+    data = read_bounded(path, where)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

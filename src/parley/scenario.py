@@ -67,7 +67,7 @@ CLAIM_OUTCOMES = (*BINARY_OUTCOMES, *COUNT_OUTCOMES, *FINAL_LEVELS)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def _check_date(value: str | None) -> str | None:
@@ -170,7 +170,7 @@ class Trigger(_Strict):
     kind ``months`` fires at the start of that range.
     """
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
     kind: Literal[TRIGGER_KINDS]  # type: ignore[valid-type]
     test_class: Literal[TEST_CLASSES] | None = None  # type: ignore[valid-type]
@@ -573,6 +573,10 @@ def _check_trigger(loc: str, trig: Trigger, horizon: Horizon) -> list[str]:
         elif not 1 <= month_index(horizon.start, label) <= horizon.months:
             problems.append(f"{loc}.{name}: {label} lies outside the horizon "
                             f"({horizon.start} + {horizon.months} months)")
+    months = [trig.from_month, trig.until_month]
+    if all(m is not None and MONTH_RE.fullmatch(m) for m in months) and months[1] < months[0]:
+        problems.append(f"{loc}.until: {months[1]} is before from: {months[0]} (the trigger "
+                        "would never be armed); give an until on or after from")
     return problems
 
 

@@ -65,7 +65,7 @@ def shipped_scenarios_dir() -> Path:
 def shipped_reference(path: str | Path) -> str | None:
     """``parley:REL`` for a file or folder inside the shipped scenarios, else None."""
     shipped = shipped_scenarios_dir().resolve()
-    target = Path(path).resolve()
+    target = real_path(Path(path))
     if not _is_within(target, shipped):
         return None
     return PACKAGE_PREFIX + target.relative_to(shipped).as_posix().removeprefix(".")
@@ -114,7 +114,10 @@ def _shipped_lookup(rel: PurePath, allow_parent: bool = False) -> Path | None:
                      not option.suffix else None):
             if name is None:
                 continue
-            target = (shipped / name).resolve()
+            try:
+                target = real_path(shipped / name)
+            except ScenarioError:
+                continue
             if _is_within(target, shipped) and _exists(target):
                 return target
     return None
@@ -131,7 +134,10 @@ def _exists(path: Path, kind: str = "any") -> bool:
 
 def _escapes_shipped(rel: str) -> bool:
     shipped = shipped_scenarios_dir().resolve()
-    return not _is_within((shipped / rel).resolve(), shipped)
+    try:
+        return not _is_within(real_path(shipped / rel), shipped)
+    except ScenarioError:
+        return True
 
 
 def reference_from(folder: Path, ref: str) -> str:
@@ -218,12 +224,28 @@ def _is_within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
+def real_path(path: Path, shown: object | None = None) -> Path:
+    """``path.resolve()``, or one ScenarioError naming ``shown`` (default: the path) when
+    the system cannot resolve it: a loop of symbolic links, a NUL byte in the name, a name
+    too long."""
+    try:
+        return Path(path).resolve()
+    except RuntimeError:  # Python before 3.13: a symlink loop
+        reason = "a loop of symbolic links"
+    except ValueError:
+        reason = "the name holds a NUL byte"
+    except OSError as exc:
+        reason = "a loop of symbolic links" if exc.errno == 40 else (exc.strerror or "unusable")
+    where = printable_path(path if shown is None else shown)
+    raise ScenarioError([f"{where}: cannot resolve the path ({reason})"])
+
+
 def scenario_root(path: Path) -> Path:
     """The folder tree a scenario file's ``extends`` may reach (besides the shipped
     scenarios): the nearest of the file's folder and the ROOT_LEVELS - 1 folders above
     it that holds a ``base.yaml``; else the file's own folder.  So a copied scenarios/
     tree works as the shipped one does: its hindcast/ files reach ../base.yaml."""
-    folder = path.resolve().parent
+    folder = real_path(path).parent
     for candidate in [folder, *folder.parents][:ROOT_LEVELS]:
         if (candidate / "base.yaml").is_file():
             return candidate
@@ -237,11 +259,11 @@ def _parent_path(path: Path, ref: str, top: Path) -> Path:
     shipped = shipped_scenarios_dir().resolve()
     if ref.startswith(PACKAGE_PREFIX):
         rel = ref[len(PACKAGE_PREFIX):]
-        target = (shipped / rel).resolve()
-        if not _exists(target) and not PurePath(rel).suffix:
-            target = (shipped / f"{rel}.yaml").resolve()  # parley:biden as parley:biden.yaml
-    else:
-        target = (path.parent / ref).resolve()  # an absolute ref replaces the folder
+        target = real_path(shipped / rel, f"{path}: extends: {ref}")
+        if not _exists(target) and not PurePath(rel).suffix:  # parley:biden as parley:biden.yaml
+            target = real_path(shipped / f"{rel}.yaml", f"{path}: extends: {ref}")
+    else:  # an absolute ref replaces the folder
+        target = real_path(path.parent / ref, f"{path}: extends: {ref}")
     root = scenario_root(top)
     if not any(_is_within(target, r) for r in (root, shipped)):
         raise ScenarioError([f"{where}: extends: {printable(repr(ref), 60)} lies outside this "
@@ -294,7 +316,7 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()
              ) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
     """The merged mapping, and for each dated part (a starting level ``world.NAME``, an
     actor ``actors.NAME``) the month it was written for and the file that set it last."""
-    if path.resolve() in {p.resolve() for p in chain}:
+    if real_path(path) in {real_path(p) for p in chain}:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError([f"{printable_path(chain[0])}: extends: circular inheritance "
                              f"({printable(cycle, 200)})"])

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from parley import params as P
 from parley.model import NegotiationModel
-from parley.scenario import Scenario, ScenarioError
+from parley.scenario import Scenario, ScenarioError, require_runnable
 from parley.scenario_files import load_scenario, scenario_path
 
 if TYPE_CHECKING:
@@ -302,20 +302,6 @@ def __getattr__(name: str):
 # -------------------------------------------------------------------- CLI
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``parley viz [SCENARIO] [--port] [--host] [--no-open]``."""
-    p = subparsers.add_parser(
-        "viz", help="interactive browser view of one scenario (Mesa SolaraViz)",
-        description="Serve a SolaraViz page for one scenario: stance sliders, step/play/reset, "
-                    "live charts and the month-by-month event log.")
-    p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
-                   help=f"scenario YAML file (default {DEFAULT_SCENARIO})")
-    p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
-    p.add_argument("--host", default="127.0.0.1", help="host to listen on (default 127.0.0.1)")
-    p.add_argument("--no-open", action="store_true", help="do not open a web browser")
-    p.set_defaults(func=_cmd_viz)
-
-
 def server_command(host: str, port: int, open_browser: bool = False) -> list[str]:
     """The command line that serves the page (``solara run parley.viz``)."""
     return [sys.executable, "-m", "solara", "run", "parley.viz", "--host", host,
@@ -355,7 +341,9 @@ def start_server(command: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(command, env=env, preexec_fn=pdeath)
 
 
-def _cmd_viz(args: argparse.Namespace) -> int:
+def launch(args: argparse.Namespace) -> int:
+    """``parley viz``: check the scenario, then serve the page until Ctrl-C (the options,
+    port and host included, are parsed and checked by :mod:`parley.cli.viz`)."""
     import importlib.util
 
     from parley.errors import MissingExtraError
@@ -366,7 +354,7 @@ def _cmd_viz(args: argparse.Namespace) -> int:
     path = Path(args.scenario)
     try:
         path = scenario_path(args.scenario)  # parley:NAME, or a shipped name
-        load_scenario(path)
+        require_runnable(load_scenario(path))  # an abstract file has nothing to step
     except ScenarioError as exc:
         more = len(exc.problems) - 1
         tail = f" (and {more} more problem{'s' * (more > 1)})" if more > 0 else ""

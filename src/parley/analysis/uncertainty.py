@@ -166,11 +166,20 @@ class Posterior:
 
 def load_posterior(path: str | Path) -> Posterior:
     """Read a posterior file written by ``parley calibrate --dynamics``."""
+    from parley.defaults import MAX_POSTERIOR_BYTES
+    from parley.errors import printable_path
+    from parley.safe_yaml import read_bounded
+
     path = Path(path)
+    where = printable_path(path)
+    data = read_bounded(path, where, MAX_POSTERIOR_BYTES, "a posterior file (JSON)",
+                        PosteriorError, "a posterior is at most that (defaults."
+                        "MAX_POSTERIOR_BYTES)")  # a regular file of bounded size, as scenarios
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PosteriorError(f"{path}: cannot read a JSON posterior ({exc})") from None
+        doc = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise PosteriorError(f"{where}: cannot read a JSON posterior "
+                             f"({type(exc).__name__}: {str(exc)[:80]})") from None
     if not isinstance(doc, dict) or doc.get("format") != POSTERIOR_FORMAT:
         raise PosteriorError(f"{path}: format: expected {POSTERIOR_FORMAT!r}")
     try:

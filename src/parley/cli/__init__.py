@@ -31,7 +31,7 @@ COMMANDS = {
     "calibrate": "parley.cli.calibrate", "hindcast": "parley.cli.hindcast",
     "forecast": "parley.cli.forecast",
     "plot": "parley.cli.plot", "report": "parley.cli.report",
-    "verify": "parley.cli.verify", "viz": "parley.viz",
+    "verify": "parley.cli.verify", "viz": "parley.cli.viz",
     "drivers": "parley.cli.attribution", "explain": "parley.cli.attribution",
 }
 # the one-line help of each command in `parley --help`, which imports no command module
@@ -59,8 +59,20 @@ SUMMARIES = {
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (not the whole usage block), exit 2."""
 
+    def _get_values(self, action, arg_strings):
+        # argparse (3.11) drops a value "--" (``--out=--``) and hands the command an empty
+        # list instead of a path or a number: refuse it as a missing value
+        if action.nargs is None and action.option_strings and arg_strings == ["--"]:
+            self.error(f"argument {'/'.join(action.option_strings)}: expected one argument")
+        return super()._get_values(action, arg_strings)
+
     def error(self, message: str):
-        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+        from parley.errors import printable
+
+        # argparse quotes the value it refuses (an unknown choice, an unknown argument):
+        # bounded and printable, so a long or hostile argument is never echoed whole
+        self.exit(2, f"error: {self.prog}: {printable(message, 300)} (see {self.prog} "
+                     "--help)\n")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -142,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from parley.errors import printable
+
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: completed runs are kept; resume with --resume DIR", file=sys.stderr)

@@ -5,19 +5,19 @@ The work is in :mod:`parley.experiments.drivers` and :mod:`parley.experiments.ex
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 from parley import defaults
+from parley.cli.common import integer, output_file, path_text, seed, text
 from parley.experiments.explain import HEADLINE
 from parley.outcomes import BINARY_OUTCOMES
 from parley.scenario import require_runnable
 from parley.scenario_files import load_scenario
 
-MAX_RUNS = 1_000_000
+MAX_RUNS = defaults.MAX_ATTRIBUTION_RUNS
 MAX_SAMPLES = 1_000_000
 OVER = ("envelope", "streams")
 # the envelope's default budget, as parley.experiments.drivers declares it (not imported here:
@@ -29,39 +29,40 @@ def register(sub) -> None:
     from parley.cli import SUMMARIES
 
     p = sub.add_parser("drivers", help=SUMMARIES["drivers"])
-    p.add_argument("scenario", nargs="+",
+    p.add_argument("scenario", nargs="+", type=path_text,
                    help="scenario YAML file (with --by-kind: files or folders)")
     p.add_argument("--over", choices=OVER, default="envelope",
                    help="envelope (default): the variance of P(outcome) over parameter draws, "
                         "by value we chose, provenance kind and the worlds' noise; streams: the "
                         "between-world variance by random stream (luck)")
-    p.add_argument("--runs", type=int, default=None,
+    p.add_argument("--runs", type=integer(), default=None,
                    help=f"--over streams: worlds per sample (default {defaults.DRIVERS_RUNS})")
-    p.add_argument("--samples", type=int, default=None,
+    p.add_argument("--samples", type=integer(), default=None,
                    help=f"--over envelope: envelope points in each of the two samples "
                         f"(default {ENVELOPE_SAMPLES}; {KIND_SAMPLES} with --by-kind)")
-    p.add_argument("--worlds", type=int, default=None,
+    p.add_argument("--worlds", type=integer(), default=None,
                    help=f"--over envelope: worlds per envelope point, the same worlds for "
                         f"every point of a row of the design (default {ENVELOPE_WORLDS})")
     p.add_argument("--by-kind", action="store_true",
                    help="--over envelope: only the share of each provenance kind and the noise, "
                         "one line per scenario (a table for docs/MODEL.md)")
-    p.add_argument("--seed", type=int, default=defaults.SEED,
+    p.add_argument("--seed", type=seed, default=defaults.SEED,
                    help=f"master seed (default {defaults.SEED})")
-    p.add_argument("--csv", metavar="FILE", help="also write the full table to this CSV file")
-    p.add_argument("--outcome", action="append", metavar="NAME",
+    p.add_argument("--csv", type=output_file("csv"), metavar="FILE",
+                   help="also write the full table to this CSV file")
+    p.add_argument("--outcome", action="append", type=text, metavar="NAME",
                    help=f"outcome to decompose (repeatable; default: all of "
                         f"{', '.join(BINARY_OUTCOMES)})")
-    p.add_argument("--top", type=int, default=15, help="rows shown per outcome (default 15)")
+    p.add_argument("--top", type=integer(), default=15, help="rows shown per outcome (default 15)")
     p.set_defaults(func=run_drivers)
     p = sub.add_parser("explain", help=SUMMARIES["explain"])
-    p.add_argument("a", help="scenario A (the reference)")
-    p.add_argument("b", help="scenario B")
+    p.add_argument("a", type=path_text, help="scenario A (the reference)")
+    p.add_argument("b", type=path_text, help="scenario B")
     _common(p, runs=defaults.EXPLAIN_RUNS)
-    p.add_argument("--permutations", type=int, default=64,
+    p.add_argument("--permutations", type=integer(), default=64,
                    help="sampled orders when too many stances differ for exact Shapley "
                         "(default 64)")
-    p.add_argument("--parameter-draws", type=int, default=defaults.PARAMETER_DRAWS,
+    p.add_argument("--parameter-draws", type=integer(), default=defaults.PARAMETER_DRAWS,
                    metavar="K",
                    help="draw the values we chose over their envelopes, as compare does: every "
                         "coalition runs under the same K draws, --runs split evenly over them "
@@ -71,19 +72,20 @@ def register(sub) -> None:
 
 
 def _common(p, runs: int) -> None:
-    p.add_argument("--runs", type=int, default=runs, help=f"worlds per sample (default {runs})")
-    p.add_argument("--seed", type=int, default=defaults.SEED,
+    p.add_argument("--runs", type=integer(), default=runs,
+                   help=f"worlds per sample (default {runs})")
+    p.add_argument("--seed", type=seed, default=defaults.SEED,
                    help=f"master seed (default {defaults.SEED})")
-    p.add_argument("--csv", metavar="FILE", help="also write the full table to this CSV file")
+    p.add_argument("--csv", type=output_file("csv"), metavar="FILE",
+                   help="also write the full table to this CSV file")
 
 
 def _bad_args(args) -> str | None:
     if not 2 <= args.runs <= MAX_RUNS:
-        return f"--runs: must be an integer in [2, {MAX_RUNS}] (got {args.runs})"
+        return (f"--runs: must be an integer in [2, {MAX_RUNS:,}] (got {args.runs}; "
+                "defaults.MAX_ATTRIBUTION_RUNS)")
     if not 0 <= args.seed < 2**63:
         return f"--seed: must be an integer in [0, 2**63) (got {args.seed})"
-    if args.csv and not Path(args.csv).resolve().parent.is_dir():
-        return f"--csv: no such folder for {args.csv}"
     return None
 
 
@@ -93,9 +95,11 @@ def _fail(message: str) -> int:
 
 
 def _write_csv(table: pd.DataFrame, path: str) -> None:
-    tmp = f"{path}.partial"
-    table.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    """The table written whole or not at all (a temporary file beside it, renamed; removed
+    if writing fails), so a failed write never leaves a partial file behind."""
+    from parley.results.store import atomic_write_text
+
+    atomic_write_text(Path(path), table.to_csv(index=False))
 
 
 def run_drivers(args) -> int:
@@ -132,7 +136,8 @@ def _bad_drivers_args(args) -> str | None:
     if args.samples is not None and not 2 <= args.samples <= MAX_SAMPLES:
         return f"--samples: must be an integer in [2, {MAX_SAMPLES}] (got {args.samples})"
     if args.worlds is not None and not 1 <= args.worlds <= MAX_RUNS:
-        return f"--worlds: must be an integer in [1, {MAX_RUNS}] (got {args.worlds})"
+        return (f"--worlds: must be an integer in [1, {MAX_RUNS:,}] (got {args.worlds}; "
+                "defaults.MAX_ATTRIBUTION_RUNS)")
     if args.top < 1:
         return f"--top: must be at least 1 (got {args.top})"
     args.runs = args.runs if args.runs is not None else defaults.DRIVERS_RUNS

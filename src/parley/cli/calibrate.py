@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from parley import defaults
 from parley.analysis.calibration import (
@@ -17,7 +18,7 @@ from parley.analysis.calibration import (
     DYNAMICS_WORLDS,
     _json_safe,
 )
-from parley.cli.common import add_executor_options
+from parley.cli.common import add_executor_options, integer, output_file, path_text, seed, text
 
 
 def register(sub) -> None:
@@ -37,14 +38,16 @@ def register(sub) -> None:
     p.add_argument(
         "--period",
         action="append",
+        type=text,
         metavar="NAME_OR_RANGE",
         help="period name (see docs/VALIDATION.md) or YYYY-MM:YYYY-MM; repeatable "
         "(default: all named periods)",
     )
-    p.add_argument("--sims", type=int, default=2000, help="simulations per period (default 2000)")
-    p.add_argument("--seed", type=int, default=defaults.SEED,
+    p.add_argument("--sims", type=integer(), default=2000,
+                   help="simulations per period (default 2000)")
+    p.add_argument("--seed", type=seed, default=defaults.SEED,
                    help=f"random seed (default {defaults.SEED})")
-    p.add_argument("--json", metavar="FILE", type=_file_name, default=None,
+    p.add_argument("--json", metavar="FILE", type=output_file("calibration"), default=None,
                    help="also write the fits as JSON")
     add_executor_options(p)  # the same --jobs, --executor, --scheduler as run and sweep
     p.add_argument("--workers", type=_renamed_workers, default=None, help=argparse.SUPPRESS)
@@ -57,27 +60,29 @@ def _register_dynamics(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("dynamics (simulation-based inference on the talks record)")
     g.add_argument("--dynamics", action="store_true",
                    help="fit the declared dynamics and shared assumptions by ABC-SMC")
-    g.add_argument("--terms", type=_file_name, default=None, metavar="DIR",
+    g.add_argument("--terms", type=path_text, default=None, metavar="DIR",
                    help="hindcast scenarios of the terms (default: the shipped "
                    "scenarios/hindcast; the live term is never fitted on)")
-    g.add_argument("--particles", type=int, default=DYNAMICS_PARTICLES,
+    g.add_argument("--particles", type=integer(), default=DYNAMICS_PARTICLES,
                    help=f"particles per generation (default {DYNAMICS_PARTICLES}; at most "
                    f"{defaults.MAX_PARTICLES:,})")
-    g.add_argument("--generations", type=int, default=DYNAMICS_GENERATIONS,
+    g.add_argument("--generations", type=integer(), default=DYNAMICS_GENERATIONS,
                    help=f"ABC-SMC generations (default {DYNAMICS_GENERATIONS}; at most "
                    f"{defaults.MAX_GENERATIONS})")
-    g.add_argument("--worlds", type=int, default=DYNAMICS_WORLDS,
+    g.add_argument("--worlds", type=integer(), default=DYNAMICS_WORLDS,
                    help=f"worlds per term per simulation (default {DYNAMICS_WORLDS}; at most "
                    f"{defaults.MAX_CALIBRATION_WORLDS:,})")
-    g.add_argument("--db", type=_file_name, default=DYNAMICS_DB, metavar="FILE",
+    g.add_argument("--db", type=path_text, default=DYNAMICS_DB, metavar="FILE",
                    help=f"pyabc history; a rerun continues it (resume after a kill; default "
                    f"{DYNAMICS_DB})")
-    g.add_argument("--out", type=_file_name, default=DYNAMICS_OUT, metavar="FILE",
+    g.add_argument("--out", type=output_file("posterior", make_parents=True),
+                   default=Path(DYNAMICS_OUT), metavar="FILE",
                    help=f"posterior file to write (default {DYNAMICS_OUT}; the shipped "
                    f"posterior, {DYNAMICS_POSTERIOR}, is written only when named)")
-    g.add_argument("--figure", type=_file_name, default=None, metavar="PNG",
+    g.add_argument("--figure", type=output_file("figure"), default=None, metavar="PNG",
                    help="also plot the posterior predictive check")
-    g.add_argument("--loto", type=_file_name, default=None, metavar="JSON",
+    g.add_argument("--loto", type=output_file("loto", make_parents=True), default=None,
+                   metavar="JSON",
                    help="run the leave-one-term-out validation instead and write its scores")
 
 
@@ -110,13 +115,6 @@ def run_calibrate(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise ParleyError(f"cannot write {args.json}: {exc}") from None
     return 0
-
-
-def _file_name(text: str) -> str:
-    """A file or folder path, never the empty string (which names no file)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must name a file (got an empty path)")
-    return text
 
 
 def _renamed_workers(text: str) -> str:

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from parley import defaults
+from parley.cli.common import integer, path_arg, path_text, seed
 
 
 def register(sub) -> None:
     p = sub.add_parser("chronicle", help="tell one run month by month")
-    p.add_argument("scenario", help="scenario YAML file (a shipped one by name); with "
-                   "--batch, the name of a scenario in that batch")
-    p.add_argument("--seed", type=int, default=defaults.CHRONICLE_SEED,
+    p.add_argument("scenario", type=path_text,
+                   help="scenario YAML file (a shipped one by name); with --batch, the name "
+                        "of a scenario in that batch")
+    p.add_argument("--seed", type=seed, default=defaults.CHRONICLE_SEED,
                    help=f"run seed (as in runs.csv); default {defaults.CHRONICLE_SEED}")
-    p.add_argument("--batch", type=Path, default=None, metavar="DIR",
+    p.add_argument("--batch", type=path_arg, default=None, metavar="DIR",
                    help="replay a row of the batch in DIR: the scenario as the batch ran it, "
                         "with the values of --draw")
-    p.add_argument("--draw", type=int, default=None, metavar="K",
+    p.add_argument("--draw", type=integer(), default=None, metavar="K",
                    help="with --batch: the parameter draw of the row (its draw column)")
     p.set_defaults(func=run_chronicle)
 

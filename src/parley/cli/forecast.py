@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from parley import defaults
+from parley.cli.common import integer, path_arg, path_text, seed, text
 
 DEFAULT_REGISTRY = Path("results") / "forecasts"
 
@@ -18,23 +19,23 @@ DEFAULT_REGISTRY = Path("results") / "forecasts"
 def register(sub) -> None:
     p = sub.add_parser("forecast", help="forecast the current term given the record to date; "
                        "register and score")
-    p.add_argument("scenario", nargs="?", default=None,
+    p.add_argument("scenario", nargs="?", default=None, type=path_text,
                    help="a term file (default: the shipped live term)")
-    p.add_argument("--runs", type=int, default=defaults.HINDCAST_RUNS,
+    p.add_argument("--runs", type=integer(), default=defaults.HINDCAST_RUNS,
                    help=f"simulated worlds (default {defaults.HINDCAST_RUNS:,})")
-    p.add_argument("--seed", type=int, default=defaults.SEED,
+    p.add_argument("--seed", type=seed, default=defaults.SEED,
                    help=f"master seed (default {defaults.SEED})")
-    p.add_argument("--parameter-draws", type=int, default=defaults.PARAMETER_DRAWS,
+    p.add_argument("--parameter-draws", type=integer(), default=defaults.PARAMETER_DRAWS,
                    metavar="K", help="draws of the values we chose (default "
                    f"{defaults.PARAMETER_DRAWS}; 0: the point run)")
-    p.add_argument("--cutoff", default=None, metavar="YYYY-MM",
+    p.add_argument("--cutoff", type=text, default=None, metavar="YYYY-MM",
                    help="use the record only to this month (default: as far as it reaches)")
     p.add_argument("--register", action="store_true",
                    help="write the forecast to the registry folder")
     p.add_argument("--score", action="store_true",
                    help="score every registered forecast against the record as it now stands "
                    "(runs no simulation)")
-    p.add_argument("--registry", type=Path, default=None, metavar="DIR",
+    p.add_argument("--registry", type=path_arg, default=None, metavar="DIR",
                    help=f"the registry folder (default {DEFAULT_REGISTRY})")
     p.set_defaults(func=run_forecast)
 

@@ -9,32 +9,40 @@ shipped scenarios (``scenarios/hindcast`` and ``scenarios/live``), from any work
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from parley import defaults
 from parley.analysis.record_scores import FLOOR, LOW_ESS, PATTERNS
-from parley.cli.common import add_executor_options, out_folder, prepared, progress_bar
+from parley.cli.common import (
+    add_executor_options,
+    integer,
+    out_folder,
+    path_arg,
+    path_text,
+    prepared,
+    progress_bar,
+    seed,
+)
 from parley.scenario import month_label
 
 
 def register(sub) -> None:
     p = sub.add_parser("hindcast", help="simulate every US term since 1993 beside the record; "
                        "forecast the current one")
-    p.add_argument("scenarios", nargs="*", default=[],
+    p.add_argument("scenarios", nargs="*", default=[], type=path_text,
                    help="hindcast scenario files or folders (default: the shipped "
                    "scenarios/hindcast and scenarios/live)")
-    p.add_argument("--runs", type=int, default=None,
+    p.add_argument("--runs", type=integer(), default=None,
                    help=f"simulated worlds per term (default {defaults.HINDCAST_RUNS:,})")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=seed, default=None,
                    help=f"master seed (default {defaults.SEED})")
     p.add_argument("--out", type=out_folder, default=None,
                    help="folder for hindcast.json and figures (default results/hindcast-STAMP)")
-    p.add_argument("--chunk", type=int, default=defaults.CHUNK, help="worlds per task")
-    p.add_argument("--parameter-draws", type=int, default=None, metavar="K",
+    p.add_argument("--chunk", type=integer(), default=defaults.CHUNK, help="worlds per task")
+    p.add_argument("--parameter-draws", type=integer(), default=None, metavar="K",
                    help="spread each term's worlds over K draws of the values we chose "
                    f"(default {defaults.PARAMETER_DRAWS}; 0: the point run)")
-    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+    p.add_argument("--resume", type=path_arg, default=None, metavar="DIR",
                    help="complete an interrupted hindcast in DIR")
     p.add_argument("--no-plots", action="store_true", help="do not draw figures")
     add_executor_options(p)

@@ -9,13 +9,15 @@ FORMATS = ("png", "svg", "pdf")  # as parley.outputs.plotting.FORMATS
 
 
 def register(sub) -> None:
+    from parley.cli.common import path_text
+
     p = sub.add_parser(
         "plot", help="draw figures from a results directory",
         description="Draw every applicable figure from a results directory into "
                     "RESULTS_DIR/figures/.",
     )
-    p.add_argument("results_dir", metavar="RESULTS_DIR", help="directory written by a run, "
-                   "compare or sweep command")
+    p.add_argument("results_dir", metavar="RESULTS_DIR", type=path_text,
+                   help="directory written by a run, compare or sweep command")
     p.add_argument("--format", choices=FORMATS, default="png", dest="format",
                    help="image format (default: png)")
     p.set_defaults(func=run_plot)

@@ -7,12 +7,14 @@ import sys
 
 
 def register(sub) -> None:
+    from parley.cli.common import path_text
+
     p = sub.add_parser(
         "report", help="write a self-contained HTML report of a results directory",
         description="Write RESULTS_DIR/report.html: one offline HTML file with the "
                     "scenarios, their sources, the results, the figures and the manifest.",
     )
-    p.add_argument("results_dir", metavar="RESULTS_DIR",
+    p.add_argument("results_dir", metavar="RESULTS_DIR", type=path_text,
                    help="directory written by a run, compare or sweep command")
     p.set_defaults(func=run_report)
 

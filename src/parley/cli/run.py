@@ -7,7 +7,17 @@ import logging
 from pathlib import Path
 
 from parley import defaults
-from parley.cli.common import add_batch_options, finish, prepared, progress_bar
+from parley.cli.common import (
+    add_batch_options,
+    finish,
+    integer,
+    path_arg,
+    path_text,
+    prepared,
+    progress_bar,
+    real,
+    text,
+)
 from parley.results.formats import FORMATS
 
 log = logging.getLogger("parley.cli")
@@ -15,7 +25,7 @@ log = logging.getLogger("parley.cli")
 
 def register(sub) -> None:
     p = sub.add_parser("run", help="Monte Carlo runs of one scenario")
-    p.add_argument("scenario", nargs="?",
+    p.add_argument("scenario", nargs="?", type=path_text,
                    help="scenario YAML file, or a shipped one by name (biden, parley:biden)")
     add_batch_options(p)
     _adaptive_options(p)
@@ -23,12 +33,12 @@ def register(sub) -> None:
     add_paths_option(p)
     p.set_defaults(func=lambda a: run_experiment(a, compare=False))
     p = sub.add_parser("compare", help="run scenarios on the same seeds and rank them")
-    p.add_argument("scenarios", nargs="*",
+    p.add_argument("scenarios", nargs="*", type=path_text,
                    help="scenario files or folders, or shipped ones by name (default: the "
                         "shipped administration scenarios)")
     p.add_argument("--shipped", action="store_true",
                    help="also run the shipped administration scenarios (parley scenarios)")
-    p.add_argument("--reference", default=None,
+    p.add_argument("--reference", type=text, default=None,
                    help="scenario the others are compared to (default trump_oh, else the first)")
     add_batch_options(p)
     _adaptive_options(p)
@@ -38,18 +48,18 @@ def register(sub) -> None:
 
 
 def _adaptive_options(p) -> None:
-    p.add_argument("--precision", type=float, default=None,
+    p.add_argument("--precision", type=real, default=None,
                    help="run until every 95%% interval half-width is at most this")
-    p.add_argument("--max-runs", type=int, default=defaults.PRECISION_MAX_RUNS,
+    p.add_argument("--max-runs", type=integer(), default=defaults.PRECISION_MAX_RUNS,
                    help="cap on runs per scenario with --precision")
-    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+    p.add_argument("--resume", type=path_arg, default=None, metavar="DIR",
                    help="complete an interrupted batch in DIR")
-    p.add_argument("--parameter-draws", type=int, default=None, metavar="K",
+    p.add_argument("--parameter-draws", type=integer(), default=None, metavar="K",
                    help="draw the values we chose (readings, assumptions, the rules' "
                         "constants) over their envelopes: K draws, the runs split evenly "
                         f"over them on the same worlds (default {defaults.PARAMETER_DRAWS}; "
                         "0: the point run)")
-    p.add_argument("--posterior", type=Path, default=None, metavar="FILE",
+    p.add_argument("--posterior", type=path_arg, default=None, metavar="FILE",
                    help="draw the parameters from this posterior file (default: the "
                         "assumption envelope of the scenarios)")
 

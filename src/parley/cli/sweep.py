@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from parley import defaults
 from parley.cli.common import (
     add_executor_options,
     finish,
+    integer,
     out_folder,
+    path_arg,
+    path_text,
     prepared,
     progress_bar,
+    real,
+    seed,
+    text,
 )
 from parley.cli.run import add_format_option, chosen_format, with_format, write_formats
+from parley.errors import printable_path
 
 METHODS = ("grid", "lhs", "morris", "sobol")  # as parley.experiments.sweep.METHODS
 VARY_HELP = "PATH=LOW:HIGH:STEPS, e.g. washington.outreach_rate=0:1:11"
-MAX_SAMPLES = 1_000_000
+MAX_SAMPLES = defaults.MAX_SWEEP_SAMPLES
+#: what a resumed sweep takes from its manifest (given with --resume: refused, not ignored)
+RESUME_IGNORES = ("scenario", "file", "vary", "method", "samples", "runs_per_point", "seed",
+                  "out", "outcome", "threshold")
 
 
 def register(sub) -> None:
@@ -27,38 +36,39 @@ def register(sub) -> None:
         "sweep", help="run a scenario over a design of parameter values",
         description="Vary numeric stance or world parameters of a scenario over a grid, Latin "
                     "hypercube, Morris or Sobol design; every point runs on the same seeds.")
-    p.add_argument("scenario", nargs="?",
+    p.add_argument("scenario", nargs="?", type=path_text,
                    help="base scenario YAML file, or a sweep file (scenarios/sweeps/*.yaml)")
-    p.add_argument("--file", default=None, metavar="SWEEP.yaml",
+    p.add_argument("--file", type=path_text, default=None, metavar="SWEEP.yaml",
                    help="a sweep file (scenario, parameters, method, samples, ...)")
-    p.add_argument("--vary", action="append", default=None, metavar="PATH=LOW:HIGH:STEPS",
+    p.add_argument("--vary", action="append", type=text, default=None,
+                   metavar="PATH=LOW:HIGH:STEPS",
                    help="a parameter to vary (repeat for more); STEPS only for a grid")
     p.add_argument("--method", choices=METHODS, default=None, help="design (default grid)")
-    p.add_argument("--samples", type=int, default=None,
+    p.add_argument("--samples", type=integer(), default=None,
                    help="lhs: points; morris: trajectories; sobol: base samples (power of 2)")
-    p.add_argument("--runs-per-point", type=int, default=None,
+    p.add_argument("--runs-per-point", type=integer(), default=None,
                    help="runs at every point (default 1,000)")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=seed, default=None,
                    help=f"master seed (runs, design and draws; default {defaults.SEED})")
-    p.add_argument("--parameter-draws", type=int, default=None, metavar="K",
+    p.add_argument("--parameter-draws", type=integer(), default=None, metavar="K",
                    help="draw the values we chose (readings, assumptions, the rules' "
                         "constants; not the swept ones) over their envelopes: every point "
                         "runs under the same K draws, its runs split evenly over them on the "
                         f"same worlds (default {defaults.PARAMETER_DRAWS}; 0: the point sweep)")
     add_executor_options(p)
     p.add_argument("--out", type=out_folder, default=None, help="results folder")
-    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+    p.add_argument("--resume", type=path_arg, default=None, metavar="DIR",
                    help="complete an interrupted sweep in DIR")
     p.add_argument("--save-runs", action="store_true", help="also write runs.csv (every run)")
     add_format_option(p, "points.parquet (and runs.parquet with --save-runs)")
     p.add_argument("--no-plots", action="store_true", help="do not draw figures at the end")
     p.add_argument("--outcome", choices=BINARY_OUTCOMES + COUNT_OUTCOMES, default=None,
                    help="outcome the sensitivity indices analyse (default talks_resumed)")
-    p.add_argument("--threshold", type=float, default=None,
+    p.add_argument("--threshold", type=real, default=None,
                    help="P(talks) that makes a point 'likely' for the boxes (default 0.6)")
     p.add_argument("--boxes", choices=("tree", "prim"), default="tree",
                    help="scenario discovery: decision tree (default) or PRIM (ema_workbench)")
-    p.add_argument("--chunk", type=int, default=defaults.CHUNK,
+    p.add_argument("--chunk", type=integer(), default=defaults.CHUNK,
                    help="most runs per task (a point with more runs is split)")
     p.set_defaults(func=run_sweep)
 
@@ -86,14 +96,21 @@ def start_or_resume(args: argparse.Namespace):
     from parley.experiments.sweep import build_spec, new_sweep, resume_sweep
 
     if args.resume:
+        given = [f"--{k.replace('_', '-')}" if k != "scenario" else "the scenario argument"
+                 for k in RESUME_IGNORES if getattr(args, k) is not None]
+        if given:  # a resumed sweep goes on as it began: these would be silently ignored
+            from parley.errors import ResultsFolderError
+
+            raise ResultsFolderError(f"--resume {printable_path(args.resume, 100)}: goes on "
+                                     f"as the sweep began; drop {', '.join(given)}")
         sweep, manifest = resume_sweep(args.resume)
         began = sweep.spec.parameter_draws
         if args.parameter_draws not in (None, began):
             from parley.errors import ResultsFolderError
 
-            raise ResultsFolderError(f"--resume {args.resume}: the sweep began with "
-                                     f"--parameter-draws {began}; drop --parameter-draws or "
-                                     "give that number")
+            raise ResultsFolderError(f"--resume {printable_path(args.resume, 100)}: the sweep "
+                                     f"began with --parameter-draws {began}; drop "
+                                     "--parameter-draws or give that number")
         return sweep, manifest
     file, scenario = args.file, args.scenario
     if scenario and not file and is_sweep_file(scenario):

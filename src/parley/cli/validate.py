@@ -4,16 +4,16 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from parley.errors import printable
 
 
 def register(sub) -> None:
     from parley.cli import SUMMARIES
+    from parley.cli.common import output_file, path_text
 
     p = sub.add_parser("validate", help=SUMMARIES["validate"])
-    p.add_argument("files", nargs="+",
+    p.add_argument("files", nargs="+", type=path_text,
                    help="scenario or sweep YAML files, or folders; a shipped one by name "
                         "(biden, parley:hindcast; see parley scenarios)")
     p.add_argument("--provenance", action="store_true",
@@ -35,7 +35,7 @@ def register(sub) -> None:
                        "declarations the loader uses) for editors: e.g. with VS Code's YAML "
                        "extension, put '# yaml-language-server: $schema=scenario.schema.json' "
                        "on a scenario file's first line.")
-    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+    p.add_argument("--out", type=output_file("schema"), default=None, metavar="FILE",
                    help="write it to FILE (default: print it)")
     p.set_defaults(func=run_schema)
 

@@ -8,6 +8,8 @@ SUMMARY = "check a results folder's rows, chunk log, manifest and summary; chang
 
 
 def register(sub) -> None:
+    from parley.cli.common import path_text
+
     p = sub.add_parser(
         "verify", help=SUMMARY,
         description="Run every check --resume makes (header, offsets, row and record "
@@ -16,7 +18,7 @@ def register(sub) -> None:
                     "writing anything or taking the folder's lock.  Prints one ok line, "
                     "or one error line and exits 2.",
     )
-    p.add_argument("results_dir", metavar="RESULTS_DIR",
+    p.add_argument("results_dir", metavar="RESULTS_DIR", type=path_text,
                    help="directory written by a run, compare, sweep or hindcast command")
     p.set_defaults(func=run_verify)
 

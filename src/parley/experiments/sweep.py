@@ -87,7 +87,7 @@ from parley.scenario_files import PACKAGE_PREFIX, load_scenario, resolve_referen
 METHODS = ("grid", "lhs", "morris", "sobol")
 DEFAULT_SAMPLES = {"lhs": 100, "morris": 10, "sobol": 64}
 DEFAULT_RUNS_PER_POINT = defaults.RUNS_PER_POINT
-MAX_POINTS = 1_000_000
+MAX_POINTS = defaults.MAX_SWEEP_POINTS
 OUTCOMES = BINARY_OUTCOMES + COUNT_OUTCOMES  # the outcomes a sweep can summarise per point
 SHARE_COLUMNS = ("summit_held", "freeze_deal", "relief_granted", "crisis")
 MEAN_COLUMNS = ("tests", "months_in_talks")
@@ -184,8 +184,8 @@ class SweepFile(BaseModel):
                           "file (or parley:NAME)")
     parameters: list[_SweepParamEntry] = Field(min_length=1)
     method: Literal[METHODS] = "grid"  # type: ignore[valid-type]
-    samples: int | None = Field(default=None, ge=1)
-    runs_per_point: int = Field(default=DEFAULT_RUNS_PER_POINT, ge=1)
+    samples: int | None = Field(default=None, ge=1, le=defaults.MAX_SWEEP_SAMPLES)
+    runs_per_point: int = Field(default=DEFAULT_RUNS_PER_POINT, ge=1, le=defaults.MAX_RUNS)
     seed: int = Field(default=defaults.SEED, ge=0, lt=2**63)
     outcome: str = "talks_resumed"
     threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0, le=1, allow_inf_nan=False)
@@ -262,6 +262,9 @@ def check_spec(spec: SweepSpec, scenario: Scenario) -> None:
         problems.append(f"--method {spec.method}: unknown design (allowed: {', '.join(METHODS)})")
     if spec.runs_per_point < 1:
         problems.append("--runs-per-point must be a positive whole number")
+    elif spec.runs_per_point > defaults.MAX_RUNS:
+        problems.append(f"runs_per_point {spec.runs_per_point:,}: at most {defaults.MAX_RUNS:,} "
+                        "(defaults.MAX_RUNS)")
     if not 0 <= spec.seed < 2**63:
         problems.append("--seed must be an integer in [0, 2**63)")
     if spec.outcome not in OUTCOMES:
@@ -275,6 +278,9 @@ def check_spec(spec: SweepSpec, scenario: Scenario) -> None:
                         f"{defaults.MAX_DRAWS:,}")
     if spec.samples is not None and spec.samples < 1:
         problems.append("--samples must be a positive whole number")
+    elif spec.samples is not None and spec.samples > defaults.MAX_SWEEP_SAMPLES:
+        problems.append(f"samples {spec.samples:,}: at most {defaults.MAX_SWEEP_SAMPLES:,} "
+                        "(defaults.MAX_SWEEP_SAMPLES)")
     elif spec.method == "sobol" and spec.samples & (spec.samples - 1):
         problems.append(f"--samples {spec.samples}: a Sobol design needs a power of 2 "
                         "(e.g. 16, 64, 256)")
@@ -294,13 +300,37 @@ def check_spec(spec: SweepSpec, scenario: Scenario) -> None:
         problems.append(f"--runs-per-point {spec.runs_per_point}: with {k} parameter draws "
                         f"each draw needs a world; give --runs-per-point of at least {k}, "
                         "or --parameter-draws 0")
-    if spec.method == "grid" and not problems:
-        n = math.prod(p.steps for p in spec.parameters)
-        if n > MAX_POINTS:
-            problems.append(f"the grid has {n:,} points (at most {MAX_POINTS:,}); use fewer "
-                            "steps or --method lhs")
+    if not problems:
+        problems += budget_problems(spec)
     if problems:
         raise SweepSpecError(problems)
+
+
+def design_points(spec: SweepSpec) -> int:
+    """The points of a sweep's design, counted without building it: a grid's product of
+    steps, an lhs design's samples, a Morris design's trajectories x (k + 1), a Sobol
+    design's base samples x (k + 2) (first-order and total indices)."""
+    k = len(spec.parameters)
+    if spec.method == "grid":
+        return math.prod(p.steps or 1 for p in spec.parameters)
+    samples = spec.samples or 0
+    return samples * {"lhs": 1, "morris": k + 1, "sobol": k + 2}.get(spec.method, 1)
+
+
+def budget_problems(spec: SweepSpec) -> list[str]:
+    """The sweep's declared budget (defaults.MAX_SWEEP_POINTS and MAX_SWEEP_WORLDS), checked
+    before any design is built or any folder made: one line naming the bound, or none."""
+    n = design_points(spec)
+    if n > MAX_POINTS:
+        fix = "use fewer steps or --method lhs" if spec.method == "grid" else "fewer samples"
+        return [f"the {spec.method} design has {n:,} points (at most {MAX_POINTS:,}, "
+                f"defaults.MAX_SWEEP_POINTS); {fix}"]
+    worlds = n * spec.runs_per_point
+    if worlds > defaults.MAX_SWEEP_WORLDS:
+        return [f"{n:,} points x {spec.runs_per_point:,} runs per point is {worlds:,} worlds "
+                f"(at most {defaults.MAX_SWEEP_WORLDS:,}, defaults.MAX_SWEEP_WORLDS); give "
+                "fewer points or --runs-per-point"]
+    return []
 
 
 def numeric_params(scenario: Scenario, head: str) -> list[str]:
@@ -714,6 +744,11 @@ def new_sweep(spec: SweepSpec, folder: Path | None, chunk: int = DEFAULT_CHUNK,
         raise SweepSpecError([f"--chunk {chunk}: must be positive"])
     base = load_scenario(spec.scenario)
     check_spec(spec, base)
+    tasks = design_points(spec) * math.ceil(spec.runs_per_point / min(chunk, spec.runs_per_point))
+    if tasks > defaults.MAX_SWEEP_TASKS:
+        raise SweepSpecError([f"--chunk {chunk}: {tasks:,} chunk tasks (at most "
+                              f"{defaults.MAX_SWEEP_TASKS:,}, defaults.MAX_SWEEP_TASKS); give a "
+                              "larger --chunk"])
     if boxes == "prim":
         check_prim()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

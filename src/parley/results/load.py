@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +34,16 @@ def excerpt(value: Any, limit: int = _EXCERPT) -> str:
 
 def read_json(path: Path, what: str) -> Any:
     """The parsed content of a JSON file, or ResultsFolderError (missing, not a file,
-    too large, not UTF-8, not JSON)."""
+    too large, not UTF-8, not JSON).  Read as every file the user names is
+    (:func:`parley.safe_yaml.read_bounded`): a regular file only, never a device or
+    FIFO, at most MAX_JSON_BYTES."""
+    from parley.errors import printable_path
+    from parley.safe_yaml import read_bounded
+
+    data = read_bounded(Path(path), printable_path(path), MAX_JSON_BYTES, f"the {what}",
+                        ResultsFolderError, f"the {what} is at most that")
     try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise ResultsFolderError(f"{path}: cannot read the {what} ({exc.strerror})") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise ResultsFolderError(f"{path}: the {what} is not a regular file")
-    if st.st_size > MAX_JSON_BYTES:
-        raise ResultsFolderError(f"{path}: the {what} is {st.st_size:,} bytes "
-                                 f"(at most {MAX_JSON_BYTES:,} allowed)")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ResultsFolderError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ResultsFolderError(f"{path}: the {what} is not UTF-8 text "
                                  f"(byte {exc.start})") from None
