@@ -548,3 +548,24 @@ def test_an_output_file_parley_wrote_or_an_empty_one_is_replaced(capsys, tmp_pat
     empty.write_text("")
     assert main(["schema", "--out", str(empty)]) == 0
     assert '"$schema"' in empty.read_text()
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "biden", "--runs", "2000000", "--chunk", "1", "--parameter-draws", "0"],
+    ["run", "biden", "--runs", "2000020", "--chunk", "2"],  # 20 draws x 50,001 blocks
+    ["compare", "biden", "sanders", "--runs", "1000001", "--chunk", "1",
+     "--parameter-draws", "0"],
+])
+def test_a_batch_of_too_many_chunk_tasks_is_refused_before_any_work(argv, capsys, tmp_path):
+    """docs/RELIABILITY.md promises to refuse more than 10^6 chunks (--chunk 1 over 2
+    million runs was accepted and would write two million records)."""
+    out = tmp_path / "out"
+    refused([*argv, "--out", str(out)], capsys, "defaults.MAX_BATCH_TASKS")
+    assert not out.exists()
+
+
+def test_a_batch_at_the_task_bound_is_accepted(capsys):
+    from parley.experiments.batch import BatchOptions
+
+    BatchOptions(runs=1_000_000, chunk=1, parameter_draws=0).check()  # 10^6 tasks: allowed
+    BatchOptions(runs=200_000, chunk=4, parameter_draws=20).check()  # 20 x 2,500 tasks

@@ -49,6 +49,8 @@ MAX_SWEEP_POINTS = 1_000_000
 MAX_SWEEP_WORLDS = 1_000_000_000
 #: chunk tasks of one sweep, at most (each is a record in chunks.jsonl)
 MAX_SWEEP_TASKS = 1_000_000
+#: chunk tasks of one run or compare (blocks x parameter draws), at most
+MAX_BATCH_TASKS = 1_000_000
 #: bytes of a posterior file (``--posterior``) read, at most: 100,000 particles of a few
 #: dozen values are some 40 MB of JSON
 MAX_POSTERIOR_BYTES = 64 * 2**20

@@ -99,6 +99,11 @@ class BatchOptions:
             problems.append(f"--runs {self.runs}: allowed 1 to {MAX_RUNS:,}")
         if self.chunk < 1:
             problems.append(f"--chunk {self.chunk}: must be positive")
+        elif 1 <= self.runs <= MAX_RUNS and self.batch_tasks > defaults.MAX_BATCH_TASKS:
+            problems.append(f"--runs {self.runs:,} with --chunk {self.chunk:,}: "
+                            f"{self.batch_tasks:,} chunk tasks, allowed at most "
+                            f"{defaults.MAX_BATCH_TASKS:,} (defaults.MAX_BATCH_TASKS); give a "
+                            "larger --chunk")
         if problem := jobs_problem(self.jobs):
             problems.append(problem)
         if self.precision is not None and not 0 < self.precision < 0.5:
@@ -126,6 +131,13 @@ class BatchOptions:
             problems.append("--posterior: give --parameter-draws K as well (K draws from it)")
         if problems:
             raise ScenarioError(problems)
+
+    @property
+    def batch_tasks(self) -> int:
+        """Chunk tasks of the batch at its target runs: blocks of worlds x draws."""
+        draws = self.parameter_draws if isinstance(self.parameter_draws, int) else 0
+        worlds = self.runs // draws if 0 < draws <= self.runs else self.runs
+        return -(-worlds // self.chunk) * max(1, draws)
 
     @property
     def worlds_per_draw(self) -> int:
