@@ -27,8 +27,10 @@ EXPLAIN_PERMUTATIONS = 64
 #: worlds stepped together in one task (memory stays flat; results never depend on it)
 CHUNK = 5_000
 #: worlds one model steps at most when a batch task fuses parameter draws of a block
-#: (the model's fixed cost a month is paid once for them; results never depend on it)
-FUSED_WORLDS = 10_000
+#: (the model's fixed cost a month is paid once for them; results never depend on it).
+#: Fusing only blocks smaller than a chunk keeps a big batch's tasks as they were (same
+#: models, same memory) and lifts small ones (the main job's 1,000 worlds a draw) to it.
+FUSED_WORLDS = CHUNK
 #: runs per scenario a batch may reach, with or without a precision target
 MAX_RUNS = 10_000_000
 #: the cap on runs a precision target may raise a batch to, unless ``max_runs`` is given
