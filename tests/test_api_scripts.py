@@ -1,5 +1,5 @@
 """The Python API from a plain script, stdin, ``python -c`` and an interactive session
-(issue 21), and the examples of docs/API.md run as the scripts they show.
+(issue 21); the examples of docs/API.md run as scripts in tests/test_api_docs.py.
 
 Every case runs a real interpreter (``sys.executable``) on the parley under test and must
 print exactly what an in-process run prints: results never depend on whether the job ran
@@ -12,7 +12,6 @@ import ast
 import contextlib
 import io
 import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -187,33 +186,6 @@ def test_this_process_can_start_workers():
     # pytest's own __main__ is guarded (or is a package's __main__ module)
     assert executors.workers_problem() is None
     assert isinstance(executors.make_executor("local", 2), executors.ProcessExecutor)
-
-
-# ------------------------------------------------------------ docs/API.md
-
-
-API_DOC = ROOT / "docs" / "API.md"
-
-
-def _doc_examples() -> list[str]:
-    """Every Python example of docs/API.md (fenced ```python or ```py)."""
-    text = API_DOC.read_text(encoding="utf-8")
-    return re.findall(r"```py(?:thon)?\n(.*?)```", text, re.S)
-
-
-def test_docs_api_has_examples():
-    assert len(_doc_examples()) >= 2
-
-
-@pytest.mark.parametrize("index", range(len(_doc_examples())))
-def test_each_docs_api_example_runs_as_a_script(tmp_path, index):
-    """Each example as the file it is: ``python example.py`` from the project's folder
-    (the examples name scenarios/...), exits 0 with no traceback."""
-    script = tmp_path / f"example_{index}.py"
-    script.write_text(_doc_examples()[index], encoding="utf-8")
-    proc = _python([str(script)], ROOT)
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
 
 
 # ------------------------------------------------------------ notebooks
