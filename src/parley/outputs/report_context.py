@@ -376,6 +376,17 @@ def _boxes(boxes: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {"threshold": percent(boxes.get("threshold"), 0), "rows": rows}
 
 
+def _sweep_meta(spec: Mapping[str, Any], n_points: int) -> str:
+    """One line on the design: method, runs per point, points, parameter draws."""
+    meta = [f"design: {spec['method']}" if spec.get("method") else "",
+            f"{int(spec['runs_per_point']):,} runs per point" if spec.get("runs_per_point")
+            else "", f"{n_points:,} points",
+            f"{int(spec['parameter_draws'])} parameter draws x "
+            f"{int(spec['worlds_per_draw']):,} worlds, the same at every point"
+            if spec.get("parameter_draws") and spec.get("worlds_per_draw") else ""]
+    return " · ".join(m for m in meta if m)
+
+
 def sweep(res: Mapping[str, Any]) -> dict[str, Any] | None:
     """The design, its best points, sensitivity indices and discovery boxes."""
     points = res.get("points")
@@ -383,15 +394,9 @@ def sweep(res: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     spec = res.get("sweep") or {}
     params = sweep_parameters(points, spec)
-    meta = [f"design: {spec['method']}" if spec.get("method") else "",
-            f"{int(spec['runs_per_point']):,} runs per point" if spec.get("runs_per_point")
-            else "", f"{len(points):,} points",
-            f"{int(spec['parameter_draws'])} parameter draws x "
-            f"{int(spec['worlds_per_draw']):,} worlds, the same at every point"
-            if spec.get("parameter_draws") and spec.get("worlds_per_draw") else ""]
     sens = res.get("sensitivity")
     headers, sens_rows = _sensitivity_rows(sens) if sens and sens.get("parameters") else ([], [])
-    return {"meta": " · ".join(m for m in meta if m), "params": params,
+    return {"meta": _sweep_meta(spec, len(points)), "params": params,
             "ranges": _sweep_ranges(points, spec, params),
             "top": _top_points(points, params) if "p_talks" in points.columns else [],
             "drawn": "p_talks_param_lo" in points.columns,
