@@ -569,3 +569,34 @@ def test_a_batch_at_the_task_bound_is_accepted(capsys):
 
     BatchOptions(runs=1_000_000, chunk=1, parameter_draws=0).check()  # 10^6 tasks: allowed
     BatchOptions(runs=200_000, chunk=4, parameter_draws=20).check()  # 20 x 2,500 tasks
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["calibrate", "--sims", "10000000"], "allowed 1 to 1,000,000"),
+    (["drivers", "biden", "--samples", "100000", "--worlds", "1000"],
+     "defaults.MAX_ENVELOPE_DESIGN"),
+])
+def test_calibrate_sims_and_a_drivers_design_are_budgeted(argv, needle, capsys):
+    """Unbounded work left after the first pass (helper-21's note): calibrate --sims had no
+    bound, and drivers --samples x --worlds none together."""
+    refused(argv, capsys, needle)
+
+
+def test_the_api_budgets_them_too():
+    import parley
+
+    with pytest.raises(ParleyError, match="1,000,000"):
+        parley.calibrate(sims=10**9)
+    with pytest.raises(ParleyError, match="MAX_ENVELOPE_DESIGN"):
+        parley.drivers("parley:biden", samples=100_000, worlds=1_000)
+
+
+def test_validate_of_many_bad_files_prints_a_bounded_count(tmp_path, capsys):
+    from parley import defaults
+
+    for i in range(defaults.MAX_VALIDATE_LINES + 20):
+        (tmp_path / f"bad_{i}.yaml").write_text("title: x\n", encoding="utf-8")
+    code, lines = cli(["validate", str(tmp_path)], capsys)
+    assert code == 2
+    assert len(lines) == defaults.MAX_VALIDATE_LINES + 1
+    assert lines[-1].startswith("error: ... and ") and "more problems" in lines[-1]

@@ -64,6 +64,13 @@ MAX_ATTRIBUTION_RUNS = 100_000
 MAX_PERMUTATIONS = 10_000
 #: envelope points per sample of ``drivers``, at most
 MAX_ENVELOPE_SAMPLES = 1_000_000
+#: envelope points x worlds per point of one ``drivers`` sample (each design row runs
+#: about one column per value on them, so some 10^9 worlds at this bound), at most
+MAX_ENVELOPE_DESIGN = 10_000_000
+#: simulated histories per period of the plain ``calibrate``, at most
+MAX_CALIBRATION_SIMS = 1_000_000
+#: error lines ``parley validate`` prints, at most (then a count of the rest)
+MAX_VALIDATE_LINES = 50
 #: ``calibrate --dynamics`` bounds: particles, generations, worlds per term (its workers
 #: are bounded as every command's ``--jobs``: ``experiments.executors.max_jobs``)
 MAX_PARTICLES = 100_000

@@ -138,6 +138,12 @@ def _bad_drivers_args(args) -> str | None:
     if args.worlds is not None and not 1 <= args.worlds <= MAX_RUNS:
         return (f"--worlds: must be an integer in [1, {MAX_RUNS:,}] (got {args.worlds}; "
                 "defaults.MAX_ATTRIBUTION_RUNS)")
+    samples = args.samples or (KIND_SAMPLES if args.by_kind else ENVELOPE_SAMPLES)
+    worlds = args.worlds if args.worlds is not None else ENVELOPE_WORLDS
+    if not streams and samples * worlds > defaults.MAX_ENVELOPE_DESIGN:
+        return (f"--samples {samples:,} x --worlds {worlds:,}: {samples * worlds:,} worlds a "
+                f"sample, allowed at most {defaults.MAX_ENVELOPE_DESIGN:,} "
+                "(defaults.MAX_ENVELOPE_DESIGN); give fewer samples or worlds")
     if args.top < 1:
         return f"--top: must be at least 1 (got {args.top})"
     args.runs = args.runs if args.runs is not None else defaults.DRIVERS_RUNS

@@ -43,7 +43,7 @@ def register(sub) -> None:
         help="period name (see docs/VALIDATION.md) or YYYY-MM:YYYY-MM; repeatable "
         "(default: all named periods)",
     )
-    p.add_argument("--sims", type=integer(), default=2000,
+    p.add_argument("--sims", type=integer(1, defaults.MAX_CALIBRATION_SIMS), default=2000,
                    help="simulations per period (default 2000)")
     p.add_argument("--seed", type=seed, default=defaults.SEED,
                    help=f"random seed (default {defaults.SEED})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from parley import defaults
 from parley.errors import printable
 
 
@@ -62,9 +63,13 @@ def run_validate(args) -> int:
     found = validate(args.files, provenance=not args.skip_provenance)
     for item in found.checked:
         print(printable(f"ok: {item.shown} ({item.what})"))
-    for line in found.problems:
+    problems = list(found.problems)
+    for line in problems[:defaults.MAX_VALIDATE_LINES]:
         print(f"error: {line}", file=sys.stderr)
-    return 2 if found.problems else 0
+    if len(problems) > defaults.MAX_VALIDATE_LINES:
+        print(f"error: ... and {len(problems) - defaults.MAX_VALIDATE_LINES:,} more problems "
+              f"(the first {defaults.MAX_VALIDATE_LINES} are shown)", file=sys.stderr)
+    return 2 if problems else 0
 
 
 HEADINGS = {

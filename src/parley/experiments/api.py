@@ -428,6 +428,7 @@ def calibrate(periods: Sequence[str] | None = None, sims: int = 2000,
     if dynamics:
         return _calibrate_dynamics(seed, executor, jobs, terms, particles, generations,
                                    worlds, db, out)
+    sims = _whole("--sims", sims, 1, defaults.MAX_CALIBRATION_SIMS)
     if isinstance(executor, Executor):
         executor.close()  # the closed-form fit runs in this process
     fitted = calibrate_periods(list(periods) if periods else None, sims, seed)
@@ -570,6 +571,10 @@ def drivers(scenario: ScenarioLike | Sequence[ScenarioLike], over: str = "envelo
         lib.KIND_SAMPLES if by_kind else lib.ENVELOPE_SAMPLES), 2, defaults.MAX_ENVELOPE_SAMPLES)
     worlds = _whole("--worlds", lib.ENVELOPE_WORLDS if worlds is None else worlds, 1,
                     defaults.MAX_ATTRIBUTION_RUNS)
+    if samples * worlds > defaults.MAX_ENVELOPE_DESIGN:
+        raise ParleyError([f"samples={samples:,} x worlds={worlds:,}: {samples * worlds:,} "
+                           f"worlds a sample, allowed at most {defaults.MAX_ENVELOPE_DESIGN:,} "
+                           "(defaults.MAX_ENVELOPE_DESIGN)"])
     if by_kind:
         from parley.scenario_files import scenario_files
 
