@@ -34,6 +34,7 @@ from parley.experiments.simulate import (
     Paths,
     Recorder,
     simulate,
+    stacked_draws,
 )
 from parley.outcomes import BINARY_OUTCOMES, KINDS, OUTCOMES
 from parley.randomness import run_seeds
@@ -446,10 +447,9 @@ def _fused_scenario(tasks: tuple[BlockTask, ...], index: int) -> list[tuple]:
     seeds = run_seeds(tasks[0].master_seed, runs)
     aggregates = [Aggregate(v.horizon.months) for v in variants]
     record = {"outcomes": Outcomes(), "monthly": GroupedMonthlyLevels(aggregates, n)}
-    world_values = {path: np.repeat([v[path] for v in values], n) for path in paths}
+    all_seeds, world_values = stacked_draws(seeds, values, paths)
     base = scenario_from_resolved(tasks[0].resolved[index])
-    out = simulate(base, np.tile(seeds, len(tasks)), record,
-                   world_values=world_values)["outcomes"]
+    out = simulate(base, all_seeds, record, world_values=world_values)["outcomes"]
     parts = []
     for d, (variant, agg) in enumerate(zip(variants, aggregates, strict=True)):
         mine = {k: v[d * n:(d + 1) * n] for k, v in out.items()}

@@ -48,7 +48,7 @@ import pandas as pd
 
 from parley import defaults
 from parley.errors import ParleyError
-from parley.experiments.simulate import simulate
+from parley.experiments.simulate import simulate, stacked_draws
 from parley.randomness import run_seeds
 from parley.scenario import Scenario, build_scenario
 
@@ -155,8 +155,7 @@ def _values(scenario: Scenario, seeds: np.ndarray, outcomes: Sequence[str],
 
         env = envelope(scenario)
         values = [apply_draw(env, q) for q in draws]
-        per_world = {u.path: np.repeat([v[u.path] for v in values], len(seeds)) for u in env}
-        seeds = np.tile(seeds, len(draws))
+        seeds, per_world = stacked_draws(seeds, values, [u.path for u in env])
     out = simulate(scenario, seeds, world_values=per_world)["outcomes"]
     return {k: np.asarray(out[k], dtype=float) for k in outcomes}
 

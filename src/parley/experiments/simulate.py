@@ -130,6 +130,15 @@ class Paths(_Recorder):
         return {f: a[:, :model.month] for f, a in self.arrays.items()}
 
 
+def stacked_draws(seeds: np.ndarray, draws: Sequence[Mapping[str, float]],
+                  paths: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Seeds and per-world values (``simulate(world_values=)``) for K parameter draws
+    stepped one after another in one model: draw d runs ``seeds`` as worlds
+    ``d * len(seeds)`` to ``(d + 1) * len(seeds) - 1`` with its values at ``paths``."""
+    n = len(seeds)
+    return np.tile(seeds, len(draws)), {p: np.repeat([d[p] for d in draws], n) for p in paths}
+
+
 #: route to talks (a move true in the month talks first opened) -> its act on the record
 ROUTE_ACTS = ("accept", "flatter", "bold", "ripe")
 

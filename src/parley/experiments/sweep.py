@@ -68,7 +68,7 @@ from parley.experiments.engine import (
     write_in_order,
 )
 from parley.experiments.executors import Executor
-from parley.experiments.simulate import simulate
+from parley.experiments.simulate import simulate, stacked_draws
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES
 from parley.randomness import run_seeds
 from parley.results import manifest as lifecycle
@@ -494,10 +494,10 @@ def run_point_chunk(task: PointTask) -> PointResult:
     runs = np.arange(task.first_run, task.first_run + n)
     seeds = run_seeds(task.master_seed, runs)
     paths = sorted({path for drawn in task.draws for path in drawn} - set(dict(task.values)))
-    per_world = {path: np.repeat([drawn[path] for drawn in task.draws], n) for path in paths}
+    all_seeds, per_world = stacked_draws(seeds, task.draws, paths)
     try:
         scenario = with_values(scenario_from_resolved(task.base), dict(task.values))
-        out = simulate(scenario, np.tile(seeds, k), world_values=per_world)["outcomes"]
+        out = simulate(scenario, all_seeds, world_values=per_world)["outcomes"]
     except Exception:  # a draw that fails: each draw alone names its runs
         return run_point_chunk_by_draw(task)
     tally, parts, by_draw = empty_tally(), [], []
