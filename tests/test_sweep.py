@@ -239,11 +239,9 @@ def test_morris_indices_for_eight_parameters(tmp_path):
 # ---------------------------------------------------- interrupt and resume
 
 
-def test_killed_sweep_resumes_to_identical_files(tmp_path):
-    args = [BIDEN, *_vary("washington.outreach_rate=0:1:6", "world.tension=0.2:0.8:4"),
-            "--runs-per-point", "200", "--chunk", "100", "--save-runs", "--jobs", "1", *POINT,
-            "--no-plots"]
-    killed = tmp_path / "killed"
+def _sweep_killed_after_three_records(args: list, killed: Path) -> int:
+    """``parley sweep ARGS --out KILLED`` in a subprocess, SIGKILLed once its log holds
+    three records (or after 60 s); the records it left."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "sweep", *args, "--out",
                              str(killed)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -258,7 +256,15 @@ def test_killed_sweep_resumes_to_identical_files(tmp_path):
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
-    done = log.read_bytes().count(b"\n")
+    return log.read_bytes().count(b"\n")
+
+
+def test_killed_sweep_resumes_to_identical_files(tmp_path):
+    args = [BIDEN, *_vary("washington.outreach_rate=0:1:6", "world.tension=0.2:0.8:4"),
+            "--runs-per-point", "200", "--chunk", "100", "--save-runs", "--jobs", "1", *POINT,
+            "--no-plots"]
+    killed = tmp_path / "killed"
+    done = _sweep_killed_after_three_records(args, killed)
     assert 1 <= done < 48, "the sweep should be killed part-way"
     assert json.loads((killed / "manifest.json").read_text())["status"] == "running"
 
@@ -439,21 +445,7 @@ def test_a_killed_sweep_with_draws_resumes_to_identical_files_and_verifies(tmp_p
             "--chunk", "2", "--save-runs", "--jobs", "1", "--parameter-draws", "4",
             "--no-plots"]
     killed = tmp_path / "killed"
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "sweep", *args, "--out",
-                             str(killed)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    log = killed / "chunks.jsonl"
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if log.exists() and log.read_bytes().count(b"\n") >= 3:
-                break
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait(timeout=30)
-    done = log.read_bytes().count(b"\n")
+    done = _sweep_killed_after_three_records(args, killed)
     assert 1 <= done < 20, "the sweep should be killed part-way"
     # another number of draws is refused, naming the one it began with
     assert main(["sweep", "--resume", str(killed), "--parameter-draws", "5",
