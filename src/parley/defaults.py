@@ -31,6 +31,14 @@ CHUNK = 5_000
 #: Fusing only blocks smaller than a chunk keeps a big batch's tasks as they were (same
 #: models, same memory) and lifts small ones (the main job's 1,000 worlds a draw) to it.
 FUSED_WORLDS = CHUNK
+#: worlds one model steps at most when a big batch's task takes consecutive blocks of one
+#: draw (engine.row_groups): the month's fixed cost is paid once for them (83,000 worlds
+#: per CPU-second at 5,000 worlds a model, 108,000 at 20,000); the writer holds at most
+#: MODEL_WORLDS // CHUNK rows of blocks of results.  Results never depend on it.
+MODEL_WORLDS = 20_000
+#: ... and at most this many chunk rows, so a small --chunk still writes (and stops on
+#: Ctrl-C) every few chunks
+ROWS_PER_TASK = 4
 #: runs per scenario a batch may reach, with or without a precision target
 MAX_RUNS = 10_000_000
 #: the cap on runs a precision target may raise a batch to, unless ``max_runs`` is given

@@ -293,10 +293,11 @@ def make_executor(args: argparse.Namespace):
 def prepared(args: argparse.Namespace, start):
     """``start()``'s job with its executor; the executor closed if starting fails."""
     executor = make_executor(args)
+    executor.warm()  # the workers start while the job is set up
     try:
         return executor, *start()
     except BaseException:
-        executor.close()
+        executor.abort()
         raise
 
 

@@ -266,6 +266,7 @@ def hindcast(scenarios: Sequence[ScenarioLike] = (), runs: int = defaults.HINDCA
     from parley.experiments.hindcast import execute_hindcast, new_hindcast
 
     runner = _executor(executor, jobs)
+    runner.warm()  # the workers start while the terms are set up
     with _folder(out) as folder:
         try:
             job, _manifest = new_hindcast(list(scenarios) or None, runs, seed, folder, chunk,
@@ -298,6 +299,7 @@ def _batch(items: list[ScenarioLike], kind: str, options: BatchOptions,
     scenarios = load_scenarios(items)
     sources = [str(i) for i in items if not isinstance(i, Scenario)] or None
     runner = _executor(executor, options.jobs)  # first: a failure here leaves no folder
+    runner.warm()  # the workers start while the batch is set up
     with _folder(out) as folder:
         try:
             batch, manifest = new_batch(scenarios, options, folder, kind, sources)

@@ -445,17 +445,113 @@ def _fused_scenario(tasks: tuple[BlockTask, ...], index: int) -> list[tuple]:
         raise ValueError("the draws set different values")
     runs = np.arange(first, first + n)
     seeds = run_seeds(tasks[0].master_seed, runs)
-    aggregates = [Aggregate(v.horizon.months) for v in variants]
-    record = {"outcomes": Outcomes(), "monthly": GroupedMonthlyLevels(aggregates, n)}
     all_seeds, world_values = stacked_draws(seeds, values, paths)
     base = scenario_from_resolved(tasks[0].resolved[index])
-    out = simulate(base, all_seeds, record, world_values=world_values)["outcomes"]
+    return _groups_in_one_model(base, variants, [runs] * len(tasks), all_seeds, n,
+                                world_values)
+
+
+def _groups_in_one_model(model_scenario: Scenario, scenarios: list[Scenario],
+                         runs: list[np.ndarray], seeds: np.ndarray, n: int,
+                         world_values: dict[str, np.ndarray] | None = None) -> list[tuple]:
+    """Step ``len(scenarios)`` groups of ``n`` worlds one after another in one model of
+    ``model_scenario`` (``seeds``: every group's, in order); per group, the parts
+    block_result takes (group g is ``scenarios[g]`` on ``runs[g]``)."""
+    aggregates = [Aggregate(sc.horizon.months) for sc in scenarios]
+    record = {"outcomes": Outcomes(), "monthly": GroupedMonthlyLevels(aggregates, n)}
+    out = simulate(model_scenario, seeds, record, world_values=world_values)["outcomes"]
     parts = []
-    for d, (variant, agg) in enumerate(zip(variants, aggregates, strict=True)):
-        mine = {k: v[d * n:(d + 1) * n] for k, v in out.items()}
+    for g, (scenario, agg) in enumerate(zip(scenarios, aggregates, strict=True)):
+        mine = {k: v[g * n:(g + 1) * n] for k, v in out.items()}
         agg.add_outcomes(mine)
-        parts.append((variant, runs, seeds, mine, agg, []))
+        parts.append((scenario, runs[g], seeds[g * n:(g + 1) * n], mine, agg, []))
     return parts
+
+
+def run_rows(tasks: tuple[BlockTask, ...]) -> list[BlockResult]:
+    """Worker entry point of a big batch: consecutive full blocks of worlds under one
+    draw (:func:`row_groups`), each scenario stepped once for all of them.
+
+    A model of ``len(tasks)`` times more worlds pays the month's fixed cost once (83,000
+    worlds per CPU-second at 5,000 worlds a model, 108,000 at 20,000: benchmarks/PROFILE.md).
+    A world's path depends only on its seed, so the results are those of
+    :func:`run_block` on each task, bit for bit (tests/test_row_groups.py).  A group that
+    raises (or keeps paths) is run block by block, so a failing run is still named.
+    """
+    if len(tasks) == 1 or tasks[0].paths:
+        return [run_block(task) for task in tasks]
+    try:
+        per_scenario = [_rows_of_scenario(tasks, i) for i in range(len(tasks[0].resolved))]
+    except Exception:
+        return [run_block(task) for task in tasks]
+    return [block_result(task, [part[r] for part in per_scenario])
+            for r, task in enumerate(tasks)]
+
+
+def _rows_of_scenario(tasks: tuple[BlockTask, ...], index: int) -> list[tuple]:
+    """Scenario ``index`` on every task's worlds (one draw, consecutive blocks) in one
+    model: per task, the parts block_result takes."""
+    first, n = tasks[0].first_run, tasks[0].n
+    if any(t.n != n or t.first_run != first + r * n or t.draw != tasks[0].draw
+           for r, t in enumerate(tasks)):
+        raise ValueError("a row group needs consecutive blocks of one size and one draw")
+    scenario = scenario_variant(tasks[0].resolved[index], tasks[0].values[index])
+    runs = np.arange(first, first + n * len(tasks))
+    return _groups_in_one_model(scenario, [scenario] * len(tasks),
+                                [runs[r * n:(r + 1) * n] for r in range(len(tasks))],
+                                run_seeds(tasks[0].master_seed, runs), n)
+
+
+def row_groups(tasks: Iterable[BlockTask], per_row: int, rows: int, chunk: int
+               ) -> Iterator[tuple[BlockTask, ...]]:
+    """The tasks of a batch (chunk-major, then draw; ``per_row`` draws a chunk row) as
+    groups of ``rows`` consecutive chunk rows under one draw: per group of rows, one tuple
+    per draw, in draw order.  Rows that are not whole (a short last block, or the
+    half-done row a resumed batch begins with) go one task a tuple.
+
+    The groups leave the task order: the writer puts results back in it
+    (:meth:`Batch.execute`), holding at most one group of rows of results.
+    """
+    held: list[list[BlockTask]] = []
+    row: list[BlockTask] = []
+    for task in tasks:
+        if row and (task.first_run, task.n) != (row[0].first_run, row[0].n):
+            yield from _flush_rows(held, row, chunk)
+            row = []
+        row.append(task)
+        if len(row) == per_row and row[0].n == chunk:  # whole: every draw, a full block
+            held.append(row)
+            row = []
+            if len(held) == rows:
+                yield from _transposed(held)
+                held = []
+    yield from _flush_rows(held, row, chunk)
+
+
+def _flush_rows(held: list[list[BlockTask]], row: list[BlockTask], chunk: int
+                ) -> Iterator[tuple[BlockTask, ...]]:
+    """What is left when a group of rows cannot fill: the whole rows held, grouped, then
+    the tasks of a row that is not whole, one a tuple."""
+    if held:
+        yield from _transposed(held)
+        held.clear()
+    for task in row:
+        yield (task,)
+
+
+def _transposed(held: list[list[BlockTask]]) -> Iterator[tuple[BlockTask, ...]]:
+    for d in range(len(held[0])):
+        yield tuple(row[d] for row in held)
+
+
+def rows_per_group(rows: int, draws: int, chunk: int, workers: int) -> int:
+    """How many chunk rows one task steps under one draw: up to defaults.MODEL_WORLDS
+    worlds a model and defaults.ROWS_PER_TASK rows, and never so many that fewer than two
+    tasks a worker are left."""
+    largest = max(1, min(rows, defaults.ROWS_PER_TASK, defaults.MODEL_WORLDS // max(1, chunk)))
+    while largest > 1 and -(-rows // largest) * max(1, draws) < 2 * max(1, workers):
+        largest -= 1
+    return largest
 
 
 def draw_groups(tasks: Iterable[BlockTask], size: int) -> Iterator[tuple[BlockTask, ...]]:
@@ -615,23 +711,41 @@ class Batch:
 
     def execute(self, executor: Executor, target_runs: int,
                 progress: Callable[[int], None] | None = None) -> None:
-        """Run blocks up to ``target_runs``, writing each in order as soon as it can."""
-        def write(res: BlockResult) -> None:
-            self._write(res)
-            if progress:
-                progress(res.n * len(self.scenarios))
+        """Run blocks up to ``target_runs``, writing each in order as soon as it can.
 
-        if self.draws:  # several draws of a block stepped in one model (run_draws)
-            blocks = max(1, math.ceil((target_runs - self.done_runs) / self.chunk))
-            size = fused_draws(len(self.draws), min(self.chunk, target_runs), blocks,
-                               executor.workers)
-            groups = draw_groups(self.tasks(target_runs), size)
-            write_in_order(executor, run_draws, groups, self.next_seq,
-                           lambda results: [write(res) for res in results])
-        else:
-            write_in_order(executor, run_block, self.tasks(target_runs), self.next_seq, write)
+        A task steps several blocks in one model: consecutive blocks of one draw when the
+        batch has several chunk rows to do (:func:`row_groups`), else a block's draws
+        (:func:`draw_groups`); its results wait until every task before them is written.
+        """
+        waiting: dict[int, BlockResult] = {}
+
+        def write(results: list[BlockResult]) -> None:
+            for res in results:
+                waiting[res.seq] = res
+            ready = []
+            while self.next_seq + len(ready) in waiting:
+                ready.append(waiting.pop(self.next_seq + len(ready)))
+            if ready:
+                self._write(ready)
+            if progress:
+                for res in ready:
+                    progress(res.n * len(self.scenarios))
+
+        worker, groups = self._groups(target_runs, executor.workers)
+        write_in_order(executor, worker, groups, self.next_seq, write)
         self._skip = 0
         self.done_runs = max(self.done_runs, target_runs)
+
+    def _groups(self, target_runs: int, workers: int
+                ) -> tuple[Callable[[Any], list[BlockResult]], Iterator[tuple[BlockTask, ...]]]:
+        """The worker entry point and the task groups it runs (see :meth:`execute`)."""
+        rows = max(0, math.ceil((target_runs - self.done_runs) / self.chunk))
+        per_row = self.tasks_per_chunk_row
+        if not self.paths and (by := rows_per_group(rows, per_row, self.chunk, workers)) > 1:
+            return run_rows, row_groups(self.tasks(target_runs), per_row, by, self.chunk)
+        size = fused_draws(len(self.draws), min(self.chunk, target_runs), max(1, rows),
+                           workers) if self.draws else 1
+        return run_draws, draw_groups(self.tasks(target_runs), size)
 
     def _tally(self, draw: int | None, aggregates: list[Aggregate], pairs: list[list[float]],
                camps: list[list[float]]) -> None:
@@ -641,19 +755,29 @@ class Batch:
         if camps:
             self.camp_totals += np.asarray(camps, dtype=float)
 
-    def _write(self, res: BlockResult) -> None:
-        record = {"seq": res.seq, "first_run": res.first_run, "n": res.n,
-                  "aggregates": [a.to_json() for a in res.aggregates], "pairs": res.pairs,
-                  "camps": res.camps, "errors": res.errors}
-        if res.draw is not None:
-            record["draw"] = res.draw
-        if res.paths is not None:  # on disk before the record that vouches for them
-            record["paths"] = append_paths(self.store.folder, res.paths, res.seq)
-        self.store.append(res.rows, record)
-        self._tally(res.draw, res.aggregates, res.pairs, res.camps)
-        self.next_seq = res.seq + 1
-        log_run_errors(res.errors, res.errors[0]["scenario"] if res.errors else "")
-        self.errors += res.errors
+    def _write(self, results: list[BlockResult]) -> None:
+        """Results in task order, their rows made durable together, then their records
+        (ResultsStore.append_many); with --paths one at a time, paths before each record."""
+        if any(res.paths is not None for res in results) and len(results) > 1:
+            for res in results:
+                self._write([res])
+            return
+        records = []
+        for res in results:
+            record = {"seq": res.seq, "first_run": res.first_run, "n": res.n,
+                      "aggregates": [a.to_json() for a in res.aggregates],
+                      "pairs": res.pairs, "camps": res.camps, "errors": res.errors}
+            if res.draw is not None:
+                record["draw"] = res.draw
+            if res.paths is not None:  # on disk before the record that vouches for them
+                record["paths"] = append_paths(self.store.folder, res.paths, res.seq)
+            records.append((res.rows, record))
+        self.store.append_many(records)
+        for res in results:
+            self._tally(res.draw, res.aggregates, res.pairs, res.camps)
+            self.next_seq = res.seq + 1
+            log_run_errors(res.errors, res.errors[0]["scenario"] if res.errors else "")
+            self.errors += res.errors
 
     def max_half_width(self) -> float:
         return max(a.max_half_width() for a in self.aggregates)

@@ -79,6 +79,14 @@ class Executor:
     def close(self) -> None:
         """Release workers (nothing to do in-process)."""
 
+    def warm(self) -> None:
+        """Start the workers now, so they are ready when the first task comes (nothing to
+        do in-process)."""
+
+    def abort(self) -> None:
+        """Close without waiting for work under way (a job that failed to start)."""
+        self.close()
+
     def imap(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         for i, task in enumerate(tasks):
             self._check_stop()
@@ -152,6 +160,7 @@ class ProcessExecutor(_FutureExecutor):
         if (start_method or default_start_method()) != "fork" and (why := workers_problem()):
             raise ParleyError(f"worker processes cannot start: {why}; {GUARD_FIX}")
         self.workers = jobs or os.cpu_count() or 1
+        self._warming: list[cf.Future] = []
         method = start_method or default_start_method()
         context = mp.get_context(method)
         self.pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
@@ -162,8 +171,25 @@ class ProcessExecutor(_FutureExecutor):
     def _submit(self, fn, task):
         return self.pool.submit(_run_task, fn, task)
 
+    def warm(self) -> None:
+        """Start every worker and have it import the model now (about 1 s each: Mesa
+        brings pandas and scipy), while this process sets the job up; once per pool."""
+        if not self._warming:
+            self._warming = [self.pool.submit(_warm_up) for _ in range(self.workers)]
+
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def abort(self) -> None:
+        """Kill the workers rather than wait for them (they may be importing still)."""
+        workers = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+        for process in workers:
+            with contextlib.suppress(OSError, ValueError, AssertionError):
+                process.join(5)
 
 
 def default_start_method() -> str:
@@ -241,6 +267,12 @@ def _watch_parent(parent: int, period: float = 1.0) -> None:
     while os.getppid() == parent:
         time.sleep(period)
     os._exit(1)
+
+
+def _warm_up() -> None:
+    """A worker's first task from :meth:`ProcessExecutor.warm`: import what tasks need."""
+    import parley.experiments.engine
+    import parley.model  # noqa: F401
 
 
 def _run_task(fn: Callable[[Any], Any], task: Any) -> Any:

@@ -1,0 +1,228 @@
+"""Consecutive blocks of one draw stepped in one model, written back in task order
+(issue 23): a big batch's models are MODEL_WORLDS worlds, not a chunk's, and nothing it
+writes changes, byte for byte.
+
+A batch's tasks run chunk-major, then draw; a model of 5,000 worlds runs at about 83,000
+worlds per CPU-second and one of 20,000 at 108,000 (benchmarks/PROFILE.md), so a task
+steps several chunk rows of one draw at once (``row_groups``, ``run_rows``) and the
+writer puts the results back in the task order.  The rows of several chunks are made
+durable together (``ResultsStore.append_many``): two fsyncs, not two a chunk.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from parley import defaults, load_scenario
+from parley.experiments import engine as E
+from parley.experiments.batch import (
+    BatchOptions,
+    draw_values,
+    execute,
+    new_batch,
+    parameter_uncertainty,
+)
+from parley.experiments.executors import SerialExecutor
+from parley.randomness import run_seeds
+from parley.results import store as store_mod
+from parley.results.store import ResultsFolderError, ResultsStore
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMES = ("trump_oh", "biden", "trump_yeo")
+
+
+@pytest.fixture(scope="module")
+def scenarios():
+    return [load_scenario(ROOT / "scenarios" / f"{n}.yaml") for n in NAMES]
+
+
+def as_plain(res: E.BlockResult) -> dict:
+    return {"rows": res.rows, "aggregates": [json.dumps(a.to_json()) for a in res.aggregates],
+            "pairs": res.pairs, "camps": res.camps, "errors": res.errors,
+            "meta": (res.seq, res.first_run, res.n, res.draw)}
+
+
+def row_tasks(scenarios, values, n: int, rows: int, draw: int | None = 3):
+    resolved = tuple(s.resolved for s in scenarios)
+    return tuple(E.BlockTask(10 + r, 100 + r * n, n, 7, draw, resolved, values, ((0, 1),))
+                 for r in range(rows))
+
+
+def test_a_row_group_gives_each_block_its_own_results_bit_for_bit(scenarios):
+    draws = draw_values(scenarios, parameter_uncertainty(scenarios, BatchOptions(runs=2000)))
+    for values in (draws[4], tuple({} for _ in scenarios)):  # a draw, and the point run
+        group = row_tasks(scenarios, values, 120, 3)
+        together = E.run_rows(group)
+        alone = [E.run_block(task) for task in group]
+        assert [as_plain(r) for r in together] == [as_plain(r) for r in alone]
+    # the blocks differ, so a group that gave every block the first one's rows would fail
+    assert len({r.rows for r in alone}) == 3
+
+
+def test_a_failing_run_in_a_row_group_is_still_named(scenarios, monkeypatch):
+    group = row_tasks(scenarios, tuple({} for _ in scenarios), 20, 3)
+    bad_seed = int(run_seeds(7, [125])[0])  # in the second block
+    real = E.simulate
+
+    def flaky(scenario, seeds, record=None, **kw):
+        if bad_seed in seeds and scenario.name == "biden":
+            raise RuntimeError("boom")
+        return real(scenario, seeds, record, **kw)
+
+    monkeypatch.setattr(E, "simulate", flaky)
+    results = E.run_rows(group)
+    assert [[(e["scenario"], e["run"]) for e in r.errors] for r in results] == \
+        [[], [("biden", 125)], []]
+    assert results[1].aggregates[1].n == 19 and results[0].aggregates[1].n == 20
+
+
+def _stream(rows: int, draws: int, n_last: int, chunk: int = 10, skip: int = 0):
+    sizes = [chunk] * (rows - 1) + [n_last]
+    tasks = [E.BlockTask(seq, r * chunk, sizes[r], 1, d, ({},), ({},))
+             for seq, (r, d) in enumerate((r, d) for r in range(rows) for d in range(draws))]
+    return tasks[skip:]
+
+
+def test_row_groups_take_whole_rows_and_leave_the_rest_one_task_each():
+    groups = list(E.row_groups(_stream(5, 3, n_last=4), per_row=3, rows=2, chunk=10))
+    assert [[t.seq for t in g] for g in groups] == [
+        [0, 3], [1, 4], [2, 5], [6, 9], [7, 10], [8, 11], [12], [13], [14]]
+    assert all(len({t.draw for t in g}) == 1 for g in groups)
+    # a resumed batch begins inside a row: that row's tasks go alone, then whole rows group
+    resumed = list(E.row_groups(_stream(3, 3, n_last=10, skip=2), per_row=3, rows=2, chunk=10))
+    assert [[t.seq for t in g] for g in resumed] == [[2], [3, 6], [4, 7], [5, 8]]
+    # the point run (one task a row): consecutive blocks
+    point = list(E.row_groups(_stream(5, 1, n_last=10), per_row=1, rows=4, chunk=10))
+    assert [[t.seq for t in g] for g in point] == [[0, 1, 2, 3], [4]]
+
+
+@pytest.mark.parametrize("rows, draws, chunk, workers", [
+    (10, 20, 5000, 2), (200, 1, 5000, 2), (20, 1, 5000, 2), (3, 1, 5000, 2), (1, 20, 5000, 2),
+    (10, 20, 1000, 2), (7, 1, 5000, 8), (40, 20, 30_000, 2), (60, 1, 100, 1),
+])
+def test_a_row_group_fits_the_model_bound_and_leaves_every_worker_tasks(rows, draws, chunk,
+                                                                        workers):
+    by = E.rows_per_group(rows, draws, chunk, workers)
+    assert 1 <= by <= max(1, rows)
+    assert by == 1 or (by * chunk <= defaults.MODEL_WORLDS and by <= defaults.ROWS_PER_TASK)
+    tasks = -(-rows // by) * draws
+    assert by == 1 or tasks >= 2 * workers
+    bigger = by + 1  # as large as the bounds allow
+    assert (bigger > rows or bigger * chunk > defaults.MODEL_WORLDS
+            or bigger > defaults.ROWS_PER_TASK or -(-rows // bigger) * draws < 2 * workers)
+
+
+def _batch_folder(scenarios, folder: Path, runs: int, draws: int, model_worlds: int,
+                  monkeypatch) -> dict[str, bytes]:
+    monkeypatch.setattr(defaults, "MODEL_WORLDS", model_worlds)
+    options = BatchOptions(runs=runs, chunk=40, parameter_draws=draws)
+    batch, manifest = new_batch(scenarios, options, folder, "compare")
+    execute(batch, manifest, SerialExecutor())
+    return {f: (folder / f).read_bytes() for f in ("runs.csv", "chunks.jsonl", "summary.json")}
+
+
+@pytest.mark.parametrize("runs, draws", [(1030, 5), (700, 0)])
+def test_a_batch_writes_the_same_bytes_with_and_without_row_groups(scenarios, tmp_path,
+                                                                   monkeypatch, runs, draws):
+    """205 worlds a draw in chunks of 40 (five whole rows and a short one), and the point
+    run's 18 chunks: grouped four rows a model, or one, the files are the same."""
+    grouped = _batch_folder(scenarios, tmp_path / "g", runs, draws, 160, monkeypatch)
+    alone = _batch_folder(scenarios, tmp_path / "a", runs, draws, 40, monkeypatch)
+    assert grouped == alone
+    seqs = [json.loads(line)["seq"] for line in grouped["chunks.jsonl"].splitlines()]
+    assert seqs == list(range(len(seqs))) and len(seqs) == (6 * draws if draws else 18)
+
+
+def test_a_grouped_batch_steps_models_of_several_blocks(scenarios, tmp_path, monkeypatch):
+    sizes = []
+    real = E.simulate
+
+    def counted(scenario, seeds, record=None, **kw):
+        sizes.append(len(seeds))
+        return real(scenario, seeds, record, **kw)
+
+    monkeypatch.setattr(E, "simulate", counted)
+    _batch_folder(scenarios[:1], tmp_path / "g", 400, 0, 160, monkeypatch)
+    assert sizes == [160, 160, 80]  # ten chunks of 40: four, four, then two a model
+
+
+HEADER = "scenario,run\n"
+
+
+def _store(folder: Path) -> ResultsStore:
+    st = ResultsStore(folder, header=HEADER)
+    st.start()
+    return st
+
+
+RECORD = {"first_run": 0, "n": 1, "aggregates": [], "pairs": [], "camps": [], "errors": []}
+
+
+def test_append_many_writes_what_appending_one_by_one_writes(tmp_path):
+    chunks = [(f"s,{i}\n".encode() * (i + 1), {"seq": i, **RECORD}) for i in range(4)]
+    one, many = _store(tmp_path / "one"), _store(tmp_path / "many")
+    logged_one = [one.append(rows, dict(rec)) for rows, rec in chunks]
+    logged_many = many.append_many([(rows, dict(rec)) for rows, rec in chunks])
+    assert logged_one == logged_many
+    for name in ("runs.csv", "chunks.jsonl"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "many" / name).read_bytes()
+    many.close()
+    assert len(ResultsStore(tmp_path / "many", header=HEADER).recover()) == 4
+
+
+def test_append_many_makes_two_fsyncs_and_rolls_back_every_chunk_on_failure(tmp_path,
+                                                                           monkeypatch):
+    st = _store(tmp_path / "r")
+    st.append(b"s,0\n", {"seq": 0, **RECORD})
+    before = {n: (st.folder / n).read_bytes() for n in ("runs.csv", "chunks.jsonl")}
+    syncs = []
+    real_fsync = store_mod.os.fsync
+    monkeypatch.setattr(store_mod.os, "fsync", lambda fd: syncs.append(fd) or real_fsync(fd))
+    st.append_many([(b"s,1\n", {"seq": 1, **RECORD}), (b"s,2\n", {"seq": 2, **RECORD})])
+    assert len(syncs) == 2
+    st.close()
+    st = ResultsStore(st.folder, header=HEADER)
+    assert len(st.recover()) == 3  # the folder is sound after the two
+    before = {n: (st.folder / n).read_bytes() for n in ("runs.csv", "chunks.jsonl")}
+    real = store_mod.append_durably
+
+    def log_fails(path, data, what):
+        if path == st.log_path:
+            raise ResultsFolderError(f"{path}: disk full")
+        return real(path, data, what)
+
+    monkeypatch.setattr(store_mod, "append_durably", log_fails)
+    with pytest.raises(ResultsFolderError, match="disk full"):
+        st.append_many([(b"s,3\n", {"seq": 3, **RECORD}), (b"s,4\n", {"seq": 4, **RECORD})])
+    assert {n: (st.folder / n).read_bytes() for n in ("runs.csv", "chunks.jsonl")} == before
+
+
+# ------------------------------------------------- workers started while the job is set up
+
+
+def test_warm_starts_every_worker_once_and_abort_kills_them_at_once():
+    """``warm`` spawns the pool's workers now (each imports the model while the parent sets
+    the job up); ``abort`` (a job that failed to start) kills them rather than waiting."""
+    from parley.experiments import executors
+
+    ex = executors.ProcessExecutor(jobs=2)
+    ex.warm()
+    ex.warm()
+    assert len(ex._warming) == 2
+    processes = list(ex.pool._processes.values())
+    assert len(processes) == 2 and all(p.is_alive() for p in processes)
+    ex.abort()
+    assert not any(p.is_alive() for p in processes)
+
+
+def test_a_warmed_pool_runs_tasks_after_its_warm_up():
+    from parley.experiments import executors
+
+    with executors.ProcessExecutor(jobs=2) as ex:
+        ex.warm()
+        assert dict(ex.imap(abs, [-1, -2, -3])) == {0: 1, 1: 2, 2: 3}
+        for future in ex._warming:
+            assert future.result(timeout=60) is None  # the warm-up itself did not fail
