@@ -226,3 +226,24 @@ def test_a_warmed_pool_runs_tasks_after_its_warm_up():
         assert dict(ex.imap(abs, [-1, -2, -3])) == {0: 1, 1: 2, 2: 3}
         for future in ex._warming:
             assert future.result(timeout=60) is None  # the warm-up itself did not fail
+
+
+def test_a_worker_skips_the_interpreter_teardown_at_exit_after_flushing(monkeypatch):
+    """Workers register a last exit hook that flushes stdout and stderr, then ends the
+    process at once: the pool's close no longer waits for every module to be torn down."""
+    import io
+
+    from parley.experiments import executors
+
+    hooks, exits = [], []
+    monkeypatch.setattr(executors.atexit, "register", hooks.append)
+    monkeypatch.setattr(executors.signal, "signal", lambda *a: None)
+    monkeypatch.setattr(executors, "_die_with_parent", lambda: True)
+    executors._init_worker(None)
+    assert hooks == [executors._exit_now]
+    out = io.StringIO()
+    monkeypatch.setattr(executors.sys, "stdout", out)
+    monkeypatch.setattr(out, "flush", lambda: exits.append("flushed"))
+    monkeypatch.setattr(executors.os, "_exit", exits.append)
+    executors._exit_now()
+    assert exits == ["flushed", 0]

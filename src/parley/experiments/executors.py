@@ -15,6 +15,7 @@ one ParleyError line.
 from __future__ import annotations
 
 import ast
+import atexit
 import concurrent.futures as cf
 import contextlib
 import gc
@@ -242,11 +243,22 @@ _PR_SET_PDEATHSIG = 1
 def _init_worker(parent_pid: int | None) -> None:
     """Worker set-up: leave Ctrl-C to the main process; die when the parent dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # At exit, once the pool has its last result, skip the interpreter's teardown of every
+    # module (Mesa, pandas, scipy: most of a second the pool's close would wait for).
+    # Registered first, so it runs last: later exit hooks (logging's flush) still run.
+    atexit.register(_exit_now)
     if not _die_with_parent():
         threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True,
                          name="parley-parent-watch").start()
     if parent_pid is not None and os.getppid() != parent_pid:
         os._exit(1)  # the parent died before the request above was made
+
+
+def _exit_now() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def _die_with_parent() -> bool:
