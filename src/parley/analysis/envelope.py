@@ -24,9 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from parley import params as P
+from parley.analysis.lhs import latin_hypercube
 from parley.rules import DYNAMICS
 
 __all__ = ["Uncertain", "apply_draw", "dynamics_kind", "envelope", "quantile_draws"]
@@ -92,7 +92,7 @@ def quantile_draws(paths: Iterable[str], k: int, seed: int) -> list[dict[str, fl
     names = sorted(set(paths))
     if k < 1 or not names:
         return []
-    unit = stats.qmc.LatinHypercube(d=len(names), seed=seed).random(k)
+    unit = latin_hypercube(len(names), k, seed)
     return [{n: float(q) for n, q in zip(names, row, strict=True)} for row in unit]
 
 

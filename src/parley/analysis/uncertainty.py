@@ -25,15 +25,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from parley import params as P
+from parley.analysis.lhs import latin_hypercube
+from parley.analysis.stats import Z95
 from parley.errors import ParleyError
 from parley.rules import DYNAMICS
+
+if TYPE_CHECKING:  # the frames' functions take pandas objects; loading them needs none
+    import pandas as pd
 
 __all__ = [
     "ENVELOPE_WIDTH",
@@ -55,7 +58,7 @@ POSTERIOR_FORMAT = "parley-posterior/1"
 #: An assumption's envelope: its value (or range) widened by this share each side,
 #: as in issue 11's +-50% perturbation, then clipped to the declared bounds.
 ENVELOPE_WIDTH = 0.5
-_Z95 = float(stats.norm.ppf(0.975))
+_Z95 = Z95  # the standard normal's 97.5% quantile
 
 
 @dataclass(frozen=True)
@@ -214,7 +217,7 @@ def parameter_draws(k: int, seed: int, posterior: Posterior | None = None,
                 for i in idx]
     if not envelope:
         raise ValueError("give a posterior or a non-empty envelope")
-    unit = stats.qmc.LatinHypercube(d=len(envelope), seed=seed).random(k)
+    unit = latin_hypercube(len(envelope), k, seed)
     low = np.array([p.low for p in envelope])
     high = np.array([p.high for p in envelope])
     values = low + unit * (high - low)
