@@ -247,3 +247,16 @@ def test_a_worker_skips_the_interpreter_teardown_at_exit_after_flushing(monkeypa
     monkeypatch.setattr(executors.os, "_exit", exits.append)
     executors._exit_now()
     assert exits == ["flushed", 0]
+
+
+def test_a_record_line_is_the_json_of_the_record_as_logged(tmp_path):
+    """append_many writes each record as record_line of the record it returns (checksum
+    last), built from the line it already made rather than a second dump."""
+    from parley.results.load import record_checksum, record_line
+
+    st = _store(tmp_path / "r")
+    record = {"seq": 0, **RECORD, "aggregates": [{"bins": (1, 2), "n": 3}], "draw": 2,
+              "errors": [{"scenario": "é", "run": 1}]}
+    logged = st.append(b"s,0\n", record)
+    assert (tmp_path / "r" / "chunks.jsonl").read_bytes() == record_line(logged)
+    assert logged["record_sha256"] == record_checksum(logged)
