@@ -16,6 +16,9 @@ in the same session, interleaved case by case so both see the same load):
     whole command to the model alone (J workers: J x the model's per-CPU rate);
   * peak resident memory of the command's main process (``RUSAGE_SELF``) and of
     its largest worker (``RUSAGE_CHILDREN``) at ``--small`` and ``--large`` runs;
+  * the product's two headline commands, whole (start-up, figures and files included),
+    best of ``--repeat``: the main job ``parley compare`` on the shipped scenarios and
+    ``parley hindcast --runs 10000`` (``--no-headline`` skips them);
   * optionally (``--mesa-runs``) ``mesa.batch_run`` on one world per model;
   * the load average at the start and at the end.
 
@@ -88,6 +91,24 @@ def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
     return {"wall": wall, "rate": runs / wall, **json.loads(usage.read_text())}
 
 
+#: the headline commands: name -> parley arguments (an --out folder is added)
+HEADLINE = {"main job: parley compare (shipped scenarios, figures)": ["compare"],
+            "parley hindcast --runs 10000": ["hindcast", "--runs", "10000"]}
+
+
+def headline_wall(python: str, cwd: Path, args: list[str], out: Path, repeat: int) -> float:
+    """Best wall time of a whole ``parley`` command, as a user runs it."""
+    best = float("inf")
+    for i in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run([python, "-m", "parley", *args, "--out", f"{out}-{i}"], cwd=cwd,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        best = min(best, time.perf_counter() - start)
+        if proc.returncode != 0:
+            raise SystemExit(f"command failed: parley {' '.join(args)}\n{proc.stderr}")
+    return best
+
+
 def mesa_batch_run_rate(scenario: str, runs: int) -> float:
     import mesa
 
@@ -118,6 +139,10 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=10_000,
                     help="the small case for memory, runs (2 workers)")
     ap.add_argument("--model-worlds", type=int, default=20_000)
+    ap.add_argument("--repeat", type=int, default=2,
+                    help="runs of each headline command (the best is shown)")
+    ap.add_argument("--no-headline", action="store_true",
+                    help="skip the main job and the hindcast")
     ap.add_argument("--mesa-runs", type=int, default=0,
                     help="also time mesa.batch_run on this many runs (this checkout only)")
     ap.add_argument("--baseline-python", default=None,
@@ -143,6 +168,11 @@ def main() -> None:
                     out = tmp / f"{tree}-{runs}-{jobs}"
                     res[tree][f"run:{runs}:{jobs}"] = whole_command(py, cwd, args.scenario,
                                                                     runs, jobs, out)
+        if not args.no_headline:
+            for k, (label, cmd) in enumerate(HEADLINE.items()):
+                for tree, (py, cwd) in trees.items():
+                    res[tree][label] = headline_wall(py, cwd, cmd, tmp / f"{tree}-h{k}",
+                                                     args.repeat)
         same: dict[int, dict[str, bool]] = {}  # per size: per tree 1 vs 2 workers, and across
         for runs in sizes:
             files = {t: [(tmp / f"{t}-{runs}-{j}" / "runs.csv").read_bytes() for j in (1, 2)]
@@ -195,6 +225,9 @@ def main() -> None:
             f"{res[t][large]['parent_mb'] / res[t][small]['parent_mb']:.2f} / "
             f"{res[t][large]['workers_mb'] / res[t][small]['workers_mb']:.2f}" for t in cols)
             + " |")
+    for label in HEADLINE if not args.no_headline else ():
+        print(f"| {label}, wall s (best of {args.repeat}) | "
+              + " | ".join(f"{res[t][label]:.1f}" for t in cols) + " |")
     for r in sizes:
         print(f"runs.csv at {r:,} runs identical for 1 and 2 workers: "
               + ", ".join(f"{t} {same[r][t]}" for t in cols)
