@@ -260,3 +260,39 @@ def test_a_record_line_is_the_json_of_the_record_as_logged(tmp_path):
     logged = st.append(b"s,0\n", record)
     assert (tmp_path / "r" / "chunks.jsonl").read_bytes() == record_line(logged)
     assert logged["record_sha256"] == record_checksum(logged)
+
+
+@pytest.mark.parametrize("argv, serial", [
+    (["run", "x.yaml", "--runs", "2000"], True),
+    (["run", "x.yaml", "--runs", "2001"], False),
+    (["run", "x.yaml"], False),  # the default 20,000 runs
+    (["compare", "--runs", "500"], True),
+    (["run", "x.yaml", "--runs", "500", "--jobs", "2"], False),  # asked for: kept
+    (["run", "x.yaml", "--runs", "500", "--executor", "dask"], False),
+    (["run", "--resume", "somewhere"], False),  # its size is the folder's
+    (["run", "x.yaml", "--runs", "500", "--precision", "0.01", "--parameter-draws", "0"],
+     False),  # may grow to --max-runs
+    (["hindcast"], True),  # the default 2,000 worlds a term
+    (["hindcast", "--runs", "10000"], False),
+    (["sweep", "x.yaml", "--runs-per-point", "100"], False),  # not a batch of runs
+])
+def test_a_small_job_runs_in_this_process_unless_workers_are_asked_for(argv, serial):
+    """A worker's start (about 1 s) costs more than a small job's simulations save."""
+    from parley.cli import build_parser
+    from parley.cli.common import small_job
+
+    args = build_parser(argv[0]).parse_args(argv)
+    assert small_job(args) is serial
+
+
+def test_a_small_run_records_one_job_and_the_same_results(tmp_path):
+    from parley.cli import main
+
+    for name, extra in (("auto", []), ("pool", ["--jobs", "2"])):
+        assert main(["run", str(ROOT / "scenarios" / "biden.yaml"), "--runs", "300",
+                     "--no-plots", "--out", str(tmp_path / name), *extra]) == 0
+    manifests = {n: json.loads((tmp_path / n / "manifest.json").read_text())
+                 for n in ("auto", "pool")}
+    assert manifests["auto"]["jobs"] == 1 and manifests["pool"]["jobs"] == 2
+    assert (tmp_path / "auto" / "runs.csv").read_bytes() == \
+        (tmp_path / "pool" / "runs.csv").read_bytes()

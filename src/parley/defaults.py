@@ -39,6 +39,10 @@ MODEL_WORLDS = 20_000
 #: ... and at most this many chunk rows, so a small --chunk still writes (and stops on
 #: Ctrl-C) every few chunks
 ROWS_PER_TASK = 4
+#: runs per scenario (or hindcast term) at most that the CLI runs in its own process when
+#: --jobs and --executor are not given: a worker's start (about 1 s: Mesa, pandas, scipy)
+#: would cost more than it saves.  Results never depend on it.
+SERIAL_RUNS = 2_000
 #: runs per scenario a batch may reach, with or without a precision target
 MAX_RUNS = 10_000_000
 #: the cap on runs a precision target may raise a batch to, unless ``max_runs`` is given

@@ -241,7 +241,9 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose an executor (shared by batches, sweeps, the hindcast and
     the calibration)."""
     parser.add_argument("--jobs", type=integer(), default=None,
-                        help="worker processes (default: all cores)")
+                        help="worker processes (default: all cores; run, compare and "
+                             f"hindcast run in this process up to {defaults.SERIAL_RUNS:,} "
+                             "runs a scenario)")
     parser.add_argument("--executor", choices=defaults.EXECUTORS, default=defaults.EXECUTOR,
                         type=executor_name,
                         help="local worker processes (default), a Dask cluster, or serial")
@@ -282,12 +284,25 @@ def make_executor(args: argparse.Namespace):
 
     if problem := options_problem(args.executor, args.jobs, args.scheduler):
         raise ParleyError(problem)  # e.g. --scheduler without --executor dask
+    if small_job(args):
+        return make("serial")
     try:
         return make(args.executor, args.jobs, args.scheduler)
     except ValueError as exc:  # --jobs out of range
         raise ParleyError(str(exc)) from None
     except (OSError, RuntimeError, TimeoutError) as exc:
         raise ParleyError(f"--executor {args.executor}: cannot start ({exc})") from None
+
+
+def small_job(args: argparse.Namespace) -> bool:
+    """A new run, compare or hindcast of at most defaults.SERIAL_RUNS runs a scenario, with
+    neither --jobs nor --executor given: it runs in this process (same results)."""
+    runs = getattr(args, "runs", None)
+    if runs is None:
+        runs = getattr(args, "default_runs", None)
+    return (runs is not None and runs <= defaults.SERIAL_RUNS and args.jobs is None
+            and args.executor == defaults.EXECUTOR and not getattr(args, "resume", None)
+            and not getattr(args, "precision", None) and getattr(args, "small_serial", False))
 
 
 def prepared(args: argparse.Namespace, start):

@@ -46,7 +46,7 @@ def register(sub) -> None:
                    help="complete an interrupted hindcast in DIR")
     p.add_argument("--no-plots", action="store_true", help="do not draw figures")
     add_executor_options(p)
-    p.set_defaults(func=run_hindcast)
+    p.set_defaults(func=run_hindcast, default_runs=defaults.HINDCAST_RUNS, small_serial=True)
 
 
 def _start(args):

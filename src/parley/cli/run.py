@@ -31,7 +31,7 @@ def register(sub) -> None:
     _adaptive_options(p)
     add_format_option(p, "runs.parquet")
     add_paths_option(p)
-    p.set_defaults(func=lambda a: run_experiment(a, compare=False))
+    p.set_defaults(func=lambda a: run_experiment(a, compare=False), small_serial=True)
     p = sub.add_parser("compare", help="run scenarios on the same seeds and rank them")
     p.add_argument("scenarios", nargs="*", type=path_text,
                    help="scenario files or folders, or shipped ones by name (default: the "
@@ -44,7 +44,7 @@ def register(sub) -> None:
     _adaptive_options(p)
     add_format_option(p, "runs.parquet")
     add_paths_option(p)
-    p.set_defaults(func=lambda a: run_experiment(a, compare=True))
+    p.set_defaults(func=lambda a: run_experiment(a, compare=True), small_serial=True)
 
 
 def _adaptive_options(p) -> None:
