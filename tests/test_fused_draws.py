@@ -172,6 +172,26 @@ def test_a_hindcast_chunk_steps_its_draws_in_one_model_with_the_paths_of_one_per
         assert not all(np.array_equal(a, b) for a, b in zip(fused, point, strict=True)), name
 
 
+def test_a_hindcast_draw_the_model_refuses_raises_the_scenarios_own_error():
+    """No scenario is built per draw in the fused chunk: a draw out of its bounds is refused
+    by the model, and the chunk then runs one model per draw, whose error names the draw's
+    scenario (as when every draw's scenario was built first), not the model's world_values."""
+    from parley.analysis.terms import load_terms
+    from parley.experiments import hindcast as H
+
+    (term,) = load_terms([ROOT / "scenarios" / "hindcast" / "trump_2017.yaml"])
+    values = [dict(v) for v in H.term_draws([term], 4, 3)[0]]
+    assert "dynamics.choice_scale" in values[2]
+    values[2]["dynamics.choice_scale"] = 1e9
+    resolved = term.scenario.resolved
+    with pytest.raises(ScenarioError) as own:
+        E.scenario_variant(resolved, values[2])
+    with pytest.raises(ScenarioError) as exc:
+        H.term_chunk(resolved, term.start_state, 0, 40, 5, values)
+    assert exc.value.problems == own.value.problems
+    assert not any("world_values" in p for p in exc.value.problems)
+
+
 def test_a_hindcast_term_carries_its_interval_over_draws():
     """World i ran under draw i % K: the interval over draws is the 2.5-97.5% quantiles of
     the K draws' shares (here draw 0's worlds always talk, the others never)."""
