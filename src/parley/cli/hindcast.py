@@ -9,6 +9,9 @@ shipped scenarios (``scenarios/hindcast`` and ``scenarios/live``), from any work
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import threading
 from typing import Any
 
 from parley import defaults
@@ -78,17 +81,35 @@ def run_hindcast(args) -> int:
         executor.close()
         raise
     done = sum(rec["n"] for rec in job.records)
+    figures = None if args.no_plots else _importing(FIGURES_MODULE)
     with progress_bar(job.runs * len(job.terms), done) as bar:
         result = execute_hindcast(job, manifest, executor, bar.update)
     folder = job.store.folder
     print(format_hindcast(result))
-    if not args.no_plots:
+    if figures is not None:
+        figures.join()
         from parley.outputs.record_figures import write_record_figures
 
         for path in write_record_figures(result, folder):
             print(f"figure: {path}")
     print(f"results: {folder / 'hindcast.json'}")
     return 0
+
+
+FIGURES_MODULE = "parley.outputs.record_figures"
+
+
+def _importing(module: str) -> threading.Thread:
+    """``module`` imported in a thread (matplotlib's 0.3 s, while the main thread waits on
+    the workers); a failure is left for the main thread's own import to report."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    thread = threading.Thread(target=load, daemon=True, name=f"parley-import-{module}")
+    thread.start()
+    return thread
 
 
 SHORT = {"first_talks_month": "first", "months_in_talks": "months", "spells": "spells",
