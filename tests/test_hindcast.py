@@ -356,6 +356,24 @@ def test_the_workers_start_while_the_parent_makes_the_draws():
         while_workers_start(executor, lambda: 1 / 0)
 
 
+def test_a_bad_term_file_starts_no_worker(tmp_path):
+    """The user's files are checked before the workers start (the shipped terms, checked
+    by this suite, load while they start): a refused file costs no worker processes."""
+    import multiprocessing as mp
+
+    from parley.experiments.executors import ProcessExecutor
+    from parley.experiments.hindcast import new_hindcast
+
+    path = tmp_path / "future.yaml"
+    path.write_text(f"extends: {ROOT / 'scenarios' / 'base.yaml'}\ntitle: Future term\n"
+                    "camp: hindcast\nhorizon: {start: \"2029-01\", months: 48}\nevents: []\n")
+    with ProcessExecutor(2) as executor:
+        with pytest.raises(ScenarioError):
+            new_hindcast([path], 40, 5, tmp_path / "h", executor=executor)
+        assert mp.active_children() == []  # the pool is still open: none was started
+    assert not (tmp_path / "h").exists()
+
+
 def test_the_hindcast_gives_the_same_bytes_for_one_or_two_workers(tmp_path):
     _hindcast(tmp_path / "one", jobs=1)
     _hindcast(tmp_path / "two", jobs=2)

@@ -271,17 +271,19 @@ def new_hindcast(items: Sequence[str | Path | Scenario] | None, runs: int, seed:
     With ``parameter_draws`` K > 0 each term's worlds are spread over K draws of the values
     we chose (world *i* under draw ``i % K``), so its probabilities carry that uncertainty.
     Given the ``executor`` that will run it, its workers start while the draws are made
-    and the folder is written (:func:`while_workers_start`), once the terms are checked.
+    and the folder is written (:func:`while_workers_start`): once the user's files are
+    checked (a bad file starts no worker), or at once for the shipped terms (checked by
+    the test suite), whose loading then overlaps the workers' imports too.
     """
     check_options(runs, seed, chunk, parameter_draws)
-    terms = load_terms(items)
+    terms = load_terms(items) if items else None
     check_draws(runs, parameter_draws)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = folder or Path("results") / f"hindcast-{stamp}"
     lifecycle.refuse_used_folder(folder)
     sources = [str(i) for i in items or () if not isinstance(i, Scenario)]
     return while_workers_start(executor, lambda: _started(
-        terms, runs, seed, folder, chunk, parameter_draws, sources))
+        terms or load_terms(None), runs, seed, folder, chunk, parameter_draws, sources))
 
 
 def _started(terms: list[Term], runs: int, seed: int, folder: Path, chunk: int,
