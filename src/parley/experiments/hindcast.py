@@ -97,7 +97,7 @@ def term_chunk(scenario: Scenario | dict[str, Any], start_state: str, first_run:
     # every draw in one model: world i gets draw i % K's values (the same paths as one
     # model per draw, tests/test_fused_draws.py), the month's fixed cost paid once.  The
     # model checks the values (numeric paths, within their bounds); no scenario is built
-    # per draw (that took 45% of a chunk's time)
+    # per draw (that was 44% of the chunks' CPU time)
     base = scenario if isinstance(scenario, Scenario) else scenario_from_resolved(resolved)
     try:
         draw_of = runs % len(values)
