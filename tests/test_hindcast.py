@@ -329,49 +329,8 @@ def _hindcast(folder, jobs=1, progress=None, chunk=40):
     from parley.experiments.executors import make_executor
     from parley.experiments.hindcast import execute_hindcast, new_hindcast
 
-    executor = make_executor("local", jobs)
-    job, manifest = new_hindcast(None, 120, 5, folder, chunk, executor=executor)
-    return execute_hindcast(job, manifest, executor, progress)
-
-
-def test_the_workers_start_while_the_parent_makes_the_draws():
-    """while_workers_start sends each worker its warm-up task before running the work in
-    this thread (workers started from a thread that then ends are killed with it, Linux's
-    PDEATHSIG); the pool works on afterwards; an in-process executor just runs the work."""
-    import multiprocessing as mp
-    import threading
-
-    from parley.experiments.executors import ProcessExecutor, SerialExecutor
-    from parley.experiments.hindcast import while_workers_start
-
-    def work():
-        return len(mp.active_children()), threading.current_thread()
-
-    with ProcessExecutor(2) as executor:
-        children, thread = while_workers_start(executor, work)
-        assert children == 2 and thread is threading.main_thread()
-        assert list(executor.map_ordered(abs, [-3, 4])) == [3, 4]
-    assert while_workers_start(SerialExecutor(), work) == (0, threading.main_thread())
-    with ProcessExecutor(2) as executor, pytest.raises(ZeroDivisionError):
-        while_workers_start(executor, lambda: 1 / 0)
-
-
-def test_a_bad_term_file_starts_no_worker(tmp_path):
-    """The user's files are checked before the workers start (the shipped terms, checked
-    by this suite, load while they start): a refused file costs no worker processes."""
-    import multiprocessing as mp
-
-    from parley.experiments.executors import ProcessExecutor
-    from parley.experiments.hindcast import new_hindcast
-
-    path = tmp_path / "future.yaml"
-    path.write_text(f"extends: {ROOT / 'scenarios' / 'base.yaml'}\ntitle: Future term\n"
-                    "camp: hindcast\nhorizon: {start: \"2029-01\", months: 48}\nevents: []\n")
-    with ProcessExecutor(2) as executor:
-        with pytest.raises(ScenarioError):
-            new_hindcast([path], 40, 5, tmp_path / "h", executor=executor)
-        assert mp.active_children() == []  # the pool is still open: none was started
-    assert not (tmp_path / "h").exists()
+    job, manifest = new_hindcast(None, 120, 5, folder, chunk)
+    return execute_hindcast(job, manifest, make_executor("local", jobs), progress)
 
 
 def test_the_hindcast_gives_the_same_bytes_for_one_or_two_workers(tmp_path):

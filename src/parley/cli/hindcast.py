@@ -19,10 +19,10 @@ from parley.analysis.record_scores import FLOOR, LOW_ESS, PATTERNS
 from parley.cli.common import (
     add_executor_options,
     integer,
-    make_executor,
     out_folder,
     path_arg,
     path_text,
+    prepared,
     progress_bar,
     seed,
 )
@@ -52,7 +52,7 @@ def register(sub) -> None:
     p.set_defaults(func=run_hindcast, default_runs=defaults.HINDCAST_RUNS, small_serial=True)
 
 
-def _start(args, executor):
+def _start(args):
     from parley.errors import ResultsFolderError
     from parley.experiments.hindcast import new_hindcast, resume_hindcast
 
@@ -61,7 +61,7 @@ def _start(args, executor):
         seed = defaults.SEED if args.seed is None else args.seed
         draws = (defaults.PARAMETER_DRAWS if args.parameter_draws is None
                  else args.parameter_draws)
-        return new_hindcast(args.scenarios, runs, seed, args.out, args.chunk, draws, executor)
+        return new_hindcast(args.scenarios, runs, seed, args.out, args.chunk, draws)
     given = [f"--{k.replace('_', '-')}" for k in ("runs", "seed", "out", "parameter_draws")
              if getattr(args, k) is not None]
     given += ["the scenario arguments"] if args.scenarios else []
@@ -74,12 +74,7 @@ def _start(args, executor):
 def run_hindcast(args) -> int:
     from parley.experiments.hindcast import execute_hindcast
 
-    executor = make_executor(args)  # before any folder is made, as prepared() does
-    try:
-        job, manifest = _start(args, executor)  # its workers start meanwhile
-    except BaseException:
-        executor.close()
-        raise
+    executor, job, manifest = prepared(args, lambda: _start(args))
     done = sum(rec["n"] for rec in job.records)
     figures = None if args.no_plots else _importing(FIGURES_MODULE)
     with progress_bar(job.runs * len(job.terms), done) as bar:

@@ -21,7 +21,7 @@ import shlex
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +43,6 @@ from parley.results import manifest as lifecycle
 from parley.results.store import ResultsStore, atomic_write_json
 from parley.scenario import Scenario, build_scenario
 
-T = TypeVar("T")
 PATHS_FILE = "paths.bin"
 #: each world's months: one byte a month in talks (0/1), then one byte a month of tests
 PATHS_FORMAT = "parley-paths/1 talks:u1 tests:u1"
@@ -264,35 +263,24 @@ def record_digest() -> str:
 
 def new_hindcast(items: Sequence[str | Path | Scenario] | None, runs: int, seed: int,
                  folder: Path | None, chunk: int = defaults.CHUNK,
-                 parameter_draws: int = defaults.PARAMETER_DRAWS,
-                 executor: Executor | None = None) -> tuple[HindcastJob, dict]:
+                 parameter_draws: int = defaults.PARAMETER_DRAWS
+                 ) -> tuple[HindcastJob, dict]:
     """A hindcast ready to run: its terms loaded and checked, its folder started.
 
     With ``parameter_draws`` K > 0 each term's worlds are spread over K draws of the values
     we chose (world *i* under draw ``i % K``), so its probabilities carry that uncertainty.
-    Given the ``executor`` that will run it, its workers start while the draws are made
-    and the folder is written (:func:`while_workers_start`): once the user's files are
-    checked (a bad file starts no worker), or at once for the shipped terms (checked by
-    the test suite), whose loading then overlaps the workers' imports too.
     """
     check_options(runs, seed, chunk, parameter_draws)
-    terms = load_terms(items) if items else None
+    terms = load_terms(items)
     check_draws(runs, parameter_draws)
+    draws = term_draws(terms, parameter_draws, seed)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = folder or Path("results") / f"hindcast-{stamp}"
     lifecycle.refuse_used_folder(folder)
-    sources = [str(i) for i in items or () if not isinstance(i, Scenario)]
-    return while_workers_start(executor, lambda: _started(
-        terms or load_terms(None), runs, seed, folder, chunk, parameter_draws, sources))
-
-
-def _started(terms: list[Term], runs: int, seed: int, folder: Path, chunk: int,
-             parameter_draws: int, sources: list[str]) -> tuple[HindcastJob, dict]:
-    """new_hindcast's job: its draws made, its folder started and its manifest written."""
-    draws = term_draws(terms, parameter_draws, seed)
     store = ResultsStore(folder, header=PATHS_FORMAT + "\n", runs_name=PATHS_FILE,
                          fields=RECORD_FIELDS)
     chunk = min(chunk, runs)
+    sources = [str(i) for i in items or () if not isinstance(i, Scenario)]
     fields = {"runs": 0, "target_runs": runs, "chunk": chunk,
               "panel_last_month": str(records.panel_last_month()),
               "record_sha256": record_digest(), "parameter_draws": parameter_draws}
@@ -303,49 +291,6 @@ def _started(terms: list[Term], runs: int, seed: int, folder: Path, chunk: int,
     store.start()
     lifecycle.write_manifest(folder, manifest)
     return HindcastJob(terms, runs, seed, store, chunk, draws), manifest
-
-
-def warm_up(_: int) -> None:
-    """A worker's first task: import the model (Mesa, pandas, scipy: most of a worker's
-    start-up), so the first chunk need not wait for it.
-
-    The imported objects then live as long as the worker: frozen out of the garbage
-    collector's sight, the collections that end the worker no longer walk them (its exit
-    took 0.4 s, and the pool's shutdown waits for it; 0.07 s frozen, measured).
-    """
-    import gc
-
-    import parley.model  # noqa: F401
-
-    gc.freeze()
-
-
-def while_workers_start(executor: Executor | None, work: Callable[[], T]) -> T:
-    """``work()``, run while the executor's workers start and import the model.
-
-    One :func:`warm_up` task per worker is sent through ``imap``, which draws its tasks
-    from the iterable as it sends them; the iterable then runs ``work`` in this thread
-    (so the worker processes are started from this thread, which Linux ties their
-    lives to), and ``imap`` waits for the workers when it is done.  The workers'
-    imports (about a second) overlap the parent's work instead of following it.  An
-    in-process executor has no workers to start: ``work`` just runs.
-    """
-    if executor is None or type(executor).imap is Executor.imap:
-        return work()
-    done: list[T] = []
-
-    def tasks() -> Iterator[int]:
-        yield from range(executor.workers)
-        done.append(work())
-
-    try:
-        for _ in executor.imap(warm_up, tasks()):
-            pass
-    except Exception:
-        if not done:
-            raise  # work's own error
-        # a worker that failed to start: the first chunk fails too, and reports it
-    return done[0]
 
 
 def check_options(runs: int, seed: int, chunk: int,
