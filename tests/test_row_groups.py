@@ -296,3 +296,19 @@ def test_a_small_run_records_one_job_and_the_same_results(tmp_path):
     assert manifests["auto"]["jobs"] == 1 and manifests["pool"]["jobs"] == 2
     assert (tmp_path / "auto" / "runs.csv").read_bytes() == \
         (tmp_path / "pool" / "runs.csv").read_bytes()
+
+
+def test_a_yaml_file_is_parsed_once_per_text_and_each_caller_gets_its_own_copy(tmp_path,
+                                                                               monkeypatch):
+    from parley import safe_yaml
+
+    path = tmp_path / "s.yaml"
+    path.write_text("a: {b: [1, 2]}\n")
+    parses = []
+    real = safe_yaml._parse_mapping
+    monkeypatch.setattr(safe_yaml, "_parse_mapping", lambda *a: parses.append(1) or real(*a))
+    first = safe_yaml.read_yaml_mapping(path)
+    first["a"]["b"].append(3)  # a caller's change stays its own
+    assert safe_yaml.read_yaml_mapping(path) == {"a": {"b": [1, 2]}} and len(parses) == 1
+    path.write_text("a: {b: [7]}\n")  # a changed file is read anew
+    assert safe_yaml.read_yaml_mapping(path) == {"a": {"b": [7]}} and len(parses) == 2
