@@ -312,3 +312,16 @@ def test_a_yaml_file_is_parsed_once_per_text_and_each_caller_gets_its_own_copy(t
     assert safe_yaml.read_yaml_mapping(path) == {"a": {"b": [1, 2]}} and len(parses) == 1
     path.write_text("a: {b: [7]}\n")  # a changed file is read anew
     assert safe_yaml.read_yaml_mapping(path) == {"a": {"b": [7]}} and len(parses) == 2
+
+
+def test_the_program_returns_mains_code_and_freezes_the_heap_for_its_exit(monkeypatch):
+    import gc
+
+    from parley import cli
+
+    monkeypatch.setattr(cli, "main", lambda: 7)
+    try:
+        assert cli.program() == 7
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -2,7 +2,7 @@
 
 import sys
 
-from parley.cli import main
+from parley.cli import program
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(program())

@@ -124,6 +124,18 @@ def _version() -> str:
     return f"parley {__version__}"
 
 
+def program() -> int:
+    """The ``parley`` program (its console script, ``python -m parley``): :func:`main`, then
+    every object frozen out of the collector, so that the interpreter's exit does not walk
+    them all again (0.3-0.4 s -> 0.1-0.15 s after a hindcast, measured).  Only for a process
+    that ends with the command: an in-process caller uses :func:`main`."""
+    import gc
+
+    code = main()
+    gc.freeze()
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     from parley.errors import ParleyError
 

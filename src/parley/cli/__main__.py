@@ -2,6 +2,6 @@
 
 import sys
 
-from parley.cli import main
+from parley.cli import program
 
-sys.exit(main())
+sys.exit(program())
