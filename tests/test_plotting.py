@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from parley.outputs import plotting
+from parley.outputs.figures.workers import can_fork, share_out
 
 HORIZON = 12
 RUNS = 10_000
@@ -693,6 +694,133 @@ def test_save_figures_rejects_unknown_format(results_dir: Path):
     with pytest.raises(ValueError, match="format"):
         plotting.save_figures(results_dir, fmt="gif")
 
+
+def test_save_figures_with_jobs_writes_the_same_bytes_in_the_same_order(results_dir: Path):
+    serial = plotting.save_figures(results_dir)
+    before = {p.name: p.read_bytes() for p in serial}
+    for p in serial:
+        p.unlink()
+    shared = plotting.save_figures(results_dir, jobs=2)
+    assert shared == serial
+    assert {p.name: p.read_bytes() for p in shared} == before
+    assert sorted((results_dir / "figures").iterdir()) == sorted(shared)  # no temp files
+
+
+@pytest.mark.parametrize("jobs", [0, -1, 1.5, "2", True])
+def test_save_figures_rejects_a_bad_jobs(results_dir: Path, jobs):
+    with pytest.raises(ValueError, match="jobs"):
+        plotting.save_figures(results_dir, jobs=jobs)
+
+
+def _pid_of(i: int) -> tuple[int, int]:
+    import os
+
+    return i, os.getpid()
+
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="workers are forked only on Linux, "
+                                "from a process running one thread")
+
+
+@needs_fork
+def test_share_out_runs_the_tasks_in_workers_and_keeps_their_order():
+    import os
+    from functools import partial
+
+    tasks = [partial(_pid_of, i) for i in range(6)]
+    got = share_out(tasks, jobs=2, costs=[1, 5, 2, 2, 9, 1])
+    assert [i for i, _ in got] == list(range(6))
+    pids = {pid for _, pid in got}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+
+
+@needs_fork
+def test_share_out_reruns_here_what_a_worker_could_not_do():
+    import os
+
+    parent = os.getpid()
+
+    def only_here(i: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("not in a worker")
+        return i
+
+    assert share_out([lambda i=i: only_here(i) for i in range(3)], jobs=2) == [0, 1, 2]
+
+    def broken() -> int:
+        raise ValueError("a figure that cannot be drawn")
+
+    with pytest.raises(ValueError, match="cannot be drawn"):  # raised here, as serially
+        share_out([lambda: 1, broken, lambda: 3], jobs=2)
+
+
+def test_share_out_runs_here_in_order_with_one_job_or_another_thread():
+    import os
+    import threading
+    from functools import partial
+
+    tasks = [partial(_pid_of, i) for i in range(3)]
+    here = [(i, os.getpid()) for i in range(3)]
+    assert share_out(tasks, jobs=1) == here
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not can_fork()  # a fork would copy the other thread's locks
+        assert share_out(tasks, jobs=2) == here
+    finally:
+        stop.set()
+        other.join()
+
+
+def _png(fig: Figure) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=plotting.DPI, facecolor="white")
+    return buf.getvalue()
+
+
+def test_fixed_ticks_and_the_median_line_draw_the_same_bytes(monkeypatch):
+    """The small multiples' shortcuts (ticks computed once, the median line added
+    without autoscaling) draw exactly what the plain matplotlib calls drew."""
+    from parley.outputs.figures import distributions
+
+    summary = make_summary()
+    fast = [_png(plotting.plot_count_distributions(summary)),
+            _png(plotting.plot_monthly_fans(summary))]
+    monkeypatch.setattr(distributions, "fix_ticks", lambda fig: None)
+    monkeypatch.setattr(distributions, "_median_line", lambda ax, x: ax.axvline(
+        x, color="black", linewidth=1, linestyle="--"))
+    plain = [_png(plotting.plot_count_distributions(summary)),
+             _png(plotting.plot_monthly_fans(summary))]
+    assert fast == plain
+
+
+def test_fix_ticks_keeps_the_ticks_in_view_and_their_labels():
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+
+    from parley.outputs.figures.common import fix_ticks
+
+    def shared_pair() -> Figure:
+        fig = Figure()
+        a, b = fig.subplots(2, 1, sharex=True)
+        a.plot([0.3, 47.2], [0.0012, 0.0391])
+        b.plot([1, 40], [5, 7])
+        return fig
+
+    plain, fixed = shared_pair(), shared_pair()
+    fix_ticks(fixed)
+    assert _png(fixed) == _png(plain)
+    for ax_plain, ax_fixed in zip(plain.axes, fixed.axes, strict=True):
+        for axis in ("xaxis", "yaxis"):
+            p, f = getattr(ax_plain, axis), getattr(ax_fixed, axis)
+            assert isinstance(f.get_major_locator(), FixedLocator)
+            assert isinstance(f.get_major_formatter(), FixedFormatter)
+            lo, hi = p.get_view_interval()
+            shown = [(t.get_loc(), t.label1.get_text()) for t in p._update_ticks()]
+            assert [(t.get_loc(), t.label1.get_text()) for t in f._update_ticks()] == shown
+            assert all(lo <= loc <= hi for loc in f.get_majorticklocs())
 
 def _parser() -> argparse.ArgumentParser:
     from parley.cli import build_parser

@@ -320,7 +320,7 @@ def draw_figures(folder: Path) -> None:
     """Draw every applicable figure of a results folder and name the files."""
     from parley.outputs.plotting import save_figures
 
-    for path in save_figures(folder):
+    for path in save_figures(folder, jobs=os.cpu_count() or 1):  # the pool has ended
         print(f"figure: {path}")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter
+from matplotlib.ticker import FixedFormatter, FixedLocator, Formatter
 
 from parley.errors import ResultsContentError
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, LABELS, MONTHLY_LEVELS
@@ -277,3 +277,36 @@ def row_title(fig: Figure, ax: Any, text: str) -> None:
 def suptitle_at_top(fig: Figure, text: str) -> None:
     """A figure title in the fixed header of a small-multiples figure."""
     fig.suptitle(text, fontsize=12, y=1 - 0.1 / fig.get_figheight(), va="top")
+
+
+def fix_ticks(fig: Figure) -> None:
+    """Compute the major ticks of every axis once, at the figure's final limits.
+
+    Panels that share an axis share its locator and formatter, yet matplotlib
+    runs the locator and formats every label for each panel, several times a
+    save, and makes a Tick for every location, in view or not.  The same
+    locations and labels, the ones in view only, as a fixed list draw the same
+    picture (the same bytes) with less work.  Call it when the limits are
+    final: the ticks no longer follow later changes of the limits.  An axis
+    that is not linear, or whose labels need an offset text, is left as it is.
+    """
+    seen: set[int] = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if id(axis.major) not in seen:
+                seen.add(id(axis.major))
+                _fix_axis_ticks(axis)
+
+
+def _fix_axis_ticks(axis: Any) -> None:
+    if axis.get_scale() != "linear":
+        return
+    locs = axis.get_majorticklocs()
+    labels = axis.major.formatter.format_ticks(locs)
+    if axis.major.formatter.get_offset():
+        return
+    lo, hi = sorted(axis.get_view_interval())
+    tol = 1e-10 * (hi - lo)  # matplotlib's own test of a tick being in view
+    keep = [i for i, loc in enumerate(locs) if lo - tol <= loc <= hi + tol]
+    axis.set_major_locator(FixedLocator([float(locs[i]) for i in keep]))
+    axis.set_major_formatter(FixedFormatter([labels[i] for i in keep]))

@@ -25,6 +25,7 @@ from parley.outputs.figures.common import (
     GRID,
     MONTHLY_LABELS,
     StepPercentFormatter,
+    fix_ticks,
     floats,
     horizon,
     joined,
@@ -73,6 +74,7 @@ class _Panel:
     bottom: bool  # the bottom row: numbered x axis and its label
     first: bool  # the first column: y label
     peak: float = 0.0  # the tallest bar drawn
+    zero: Any = None  # months in talks: the axes of the no-talks bar
 
 
 class _Sharing:
@@ -112,6 +114,13 @@ def _x_label(p: _Panel, h: int | None) -> None:
         p.ax.set_xlabel(f"{label} per run{f' over {h} months' if h else ''}")
 
 
+def _median_line(ax: Any, x: float) -> None:
+    """``ax.axvline(x)``, without its look at the x limits first (which autoscaled the
+    whole shared column once per panel; the limits are the same, set once at the end)."""
+    ax.add_line(Line2D([x, x], [0, 1], transform=ax.get_xaxis_transform(which="grid"),
+                       color="black", linewidth=1, linestyle="--"))
+
+
 def _distribution(p: _Panel, values: np.ndarray, freq: np.ndarray, gid: str,
                   given: Mapping[str, Any] | None = None) -> str:
     """Bars as shares of ``freq``, the 10-90% band and the median; returns the stats text.
@@ -127,7 +136,7 @@ def _distribution(p: _Panel, values: np.ndarray, freq: np.ndarray, gid: str,
                      else count_quantile(values, freq, q)
                      for k, q in (("q10", 0.1), ("q50", 0.5), ("q90", 0.9)))
     p.ax.axvspan(q10 - 0.5, q90 + 0.5, color="#999999", alpha=0.12, linewidth=0)
-    p.ax.axvline(q50, color="black", linewidth=1, linestyle="--")
+    _median_line(p.ax, q50)
     mean = (float(given["mean"]) if given.get("mean") is not None
             else float(np.dot(values, freq) / total))
     return f"mean {mean:.1f}, median {q50:g}"
@@ -146,7 +155,6 @@ def _finish(p: _Panel, stats: str, title: str) -> None:
 
 def _count_panel(p: _Panel, sharing: _Sharing, h: int | None) -> None:
     """Missile tests, ICBM tests: the share of runs at each count."""
-    sharing.join(p.ax, p.metric)
     p.ax.set_ylabel("Share of runs" if p.first else "")
     _x_label(p, h)
     c = p.scenario["counts"].get(p.metric)
@@ -185,11 +193,9 @@ def _zero_bar(zero: Any, share: float, p: _Panel) -> None:
     zero.set_ylabel("all runs" if p.first else "", fontsize=8)
 
 
-def _months_panel(fig: Figure, p: _Panel, sharing: _Sharing, h: int | None) -> None:
+def _months_panel(p: _Panel, sharing: _Sharing, h: int | None) -> None:
     """Months in talks: no-talks runs as one bar, the runs with talks as a histogram."""
-    zero = _split(fig, p.ax)
-    sharing.join(zero, "months_zero", x=False)
-    sharing.join(p.ax, p.metric)
+    zero = p.zero
     _x_label(p, h)
     c = p.scenario["counts"].get(p.metric) or {}
     values, freq = floats(c.get("values", [])), floats(c.get("freq", []))
@@ -206,6 +212,22 @@ def _months_panel(fig: Figure, p: _Panel, sharing: _Sharing, h: int | None) -> N
                           f"counts_{p.scenario['name']}_months_in_talks")
     sharing.headroom(p.metric, p.peak)
     _finish(p, stats, "Months in talks, runs with talks")
+
+
+def _count_grid(fig: Figure, grid: np.ndarray, scenarios: Sequence[Mapping[str, Any]],
+                metrics: Sequence[str]) -> tuple[list[list[_Panel]], _Sharing]:
+    """Every panel, its axes joined to the others of its kind before any is drawn on:
+    joining a panel to a column that holds data autoscaled the whole column again."""
+    styles = scenario_styles(scenarios)
+    n, sharing = len(scenarios), _Sharing()
+    panels = [[_Panel(grid[i, j], s, metric, styles[s["name"]]["color"], i == n - 1, j == 0)
+               for j, metric in enumerate(metrics)] for i, s in enumerate(scenarios)]
+    for p in (p for row in panels for p in row):
+        if p.metric == "months_in_talks":
+            p.zero = _split(fig, p.ax)
+            sharing.join(p.zero, "months_zero", x=False)
+        sharing.join(p.ax, p.metric)
+    return panels, sharing
 
 
 def _count_inputs(summary: Mapping[str, Any], metrics: Sequence[str]
@@ -226,18 +248,16 @@ def plot_count_distributions(
     """Small multiples of the distribution of per-run counts, one row per scenario."""
     scenarios, metrics = _count_inputs(summary, metrics)
     h = horizon(summary)
-    styles = scenario_styles(scenarios)
     n, m = len(scenarios), len(metrics)
     header = 0.95 if "months_in_talks" in metrics else 0.75
     fig, grid = small_multiples(n, m, panel_in=(2.9, 1.25), header_in=header, footer_in=0.55,
                                 row_gap_in=0.75)
-    sharing = _Sharing()
+    panels, sharing = _count_grid(fig, grid, scenarios, metrics)
     for i, s in enumerate(scenarios):
         row_title(fig, grid[i, 0], s.get("title") or s["name"])
-        for j, metric in enumerate(metrics):
-            p = _Panel(grid[i, j], s, metric, styles[s["name"]]["color"], i == n - 1, j == 0)
-            if metric == "months_in_talks":
-                _months_panel(fig, p, sharing, h)
+        for p in panels[i]:
+            if p.metric == "months_in_talks":
+                _months_panel(p, sharing, h)
             else:
                 _count_panel(p, sharing, h)
     sharing.make_room()
@@ -247,6 +267,7 @@ def plot_count_distributions(
         sub += ("\nmonths in talks: the narrow bar is the share of all runs with none, "
                 "the histogram the runs with talks")
     suptitle_at_top(fig, f"How many tests, and how long in talks? Distributions per run\n{sub}")
+    fix_ticks(fig)
     return fig
 
 
@@ -277,12 +298,21 @@ def _talks_share(ax: Any, mon: Mapping[str, Any], colour: str, name: str) -> Non
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
-def _fan_row(axes: Any, columns: list[str], s: Mapping[str, Any], colour: str,
-             sharing: _Sharing, *, bottom: bool) -> None:
+def _fan_sharing(grid: np.ndarray, columns: list[str]) -> _Sharing:
+    """Every axes joined first (months across the figure, each level down its column):
+    joining an axes to a column that holds data autoscaled the whole column again."""
+    sharing = _Sharing()
+    for row in grid:
+        for col, ax in zip(columns, row, strict=True):
+            sharing.join(ax, "month", y=False)
+            sharing.join(ax, col, x=False)
+    return sharing
+
+
+def _fan_row(axes: Any, columns: list[str], s: Mapping[str, Any], colour: str, *,
+             bottom: bool) -> None:
     """One scenario's row: a fan per level, then the share of runs in talks."""
     for col, ax in zip(columns, axes, strict=True):
-        sharing.join(ax, "month", y=False)
-        sharing.join(ax, col, x=False)
         if col == "in_talks_share":
             _talks_share(ax, s["monthly"], colour, s["name"])
         else:
@@ -313,14 +343,15 @@ def plot_monthly_fans(
     n = len(scenarios)
     fig, grid = small_multiples(n, len(columns), panel_in=(3.0, 1.35), header_in=0.75,
                                 footer_in=0.95, row_gap_in=0.75)
-    sharing = _Sharing()
+    sharing = _fan_sharing(grid, columns)
     for i, s in enumerate(scenarios):
         row_title(fig, grid[i, 0], s.get("title") or s["name"])
-        _fan_row(grid[i], columns, s, styles[s["name"]]["color"], sharing, bottom=i == n - 1)
+        _fan_row(grid[i], columns, s, styles[s["name"]]["color"], bottom=i == n - 1)
     last = max(float(np.nanmax(floats(s["monthly"]["month"]))) for s in scenarios)
     sharing.first["month"].set_xlim(0, float(horizon(summary) or last))
     _fan_legend(fig)
     sub = runs_phrase([s.get("runs") for s in scenarios])
     suptitle_at_top(fig, "Month by month: tension, sanctions pressure and talks"
                     + (f"\n{sub}" if sub else ""))
+    fix_ticks(fig)
     return fig

@@ -26,6 +26,7 @@ from parley.outputs.figures.record import RECORD_FIGURES, RECORD_PLOTS, record_f
 from parley.outputs.figures.sensitivity import box_axes, plot_boxes, plot_sensitivity
 from parley.outputs.figures.sweeps import plot_sweep_1d, plot_sweep_2d, sweep_parameters
 from parley.outputs.figures.time_to_talks import plot_time_to_talks
+from parley.outputs.figures.workers import share_out
 from parley.results.load import ResultsFolderError, check_summary, excerpt, read_json
 from parley.results.store import atomic_open
 
@@ -75,11 +76,16 @@ def load_results(results_dir: str | os.PathLike[str]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Planned:
-    """A figure the results support, not drawn yet: ``make()`` draws it."""
+    """A figure the results support, not drawn yet: ``make()`` draws it.
+
+    ``cost`` is a rough guess of the drawing time, relative to a one-panel figure;
+    :func:`save_figures` with ``jobs`` starts the costliest first.
+    """
 
     name: str
     caption: str
     make: Callable[[], Figure]
+    cost: float = 1.0
 
 
 def _scenario_plan(summary: Mapping[str, Any]) -> Iterator[Planned]:
@@ -92,7 +98,7 @@ def _scenario_plan(summary: Mapping[str, Any]) -> Iterator[Planned]:
     if any(s.get("counts") for s in scen):
         yield Planned("count_distributions", "Distributions of missile tests, ICBM tests and "
                       "months in talks per run (runs without talks as a bar of their own).",
-                      lambda: plot_count_distributions(summary))
+                      lambda: plot_count_distributions(summary), cost=1 + 0.4 * len(scen))
     means = ranking_means(summary)
     if means is not None:
         yield Planned("ranking_stability", "Share of parameter draws in which each scenario "
@@ -101,7 +107,7 @@ def _scenario_plan(summary: Mapping[str, Any]) -> Iterator[Planned]:
     if any(s.get("monthly") for s in scen):
         yield Planned("monthly_fans", "Tension, sanctions pressure and share of runs in "
                       "talks, month by month (median and 10–90% of runs).",
-                      lambda: plot_monthly_fans(summary))
+                      lambda: plot_monthly_fans(summary), cost=1 + 0.3 * len(scen))
 
 
 def _sweep_plan(points: pd.DataFrame, sweep: Mapping[str, Any] | None,
@@ -163,16 +169,31 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = Non
     return path
 
 
-def save_figures(results_dir: str | os.PathLike[str], fmt: str = "png") -> list[Path]:
-    """Make every applicable figure and save it under ``results_dir/figures/``."""
+def _draw_and_save(planned: Planned, out_dir: Path, fmt: str) -> Path:
+    # no fig.clear(): it rebuilds every axes' ticks (a sixth of the time here), and a
+    # Figure made without pyplot is freed once the caller drops it
+    return save_figure(planned.make(), out_dir / f"{planned.name}.{fmt}", fmt)
+
+
+def save_figures(results_dir: str | os.PathLike[str], fmt: str = "png", *,
+                 jobs: int = 1) -> list[Path]:
+    """Make every applicable figure and save it under ``results_dir/figures/``.
+
+    The default, ``jobs=1``, draws them one by one in this process.  ``jobs``
+    above 1 draws up to that many at once in forked worker processes, which take
+    them the costliest first while this process waits
+    (:func:`parley.outputs.figures.workers.share_out`; one by one here where
+    forking is not safe: not Linux, or more than one thread running).  The files
+    are byte for byte those of ``jobs=1`` and the paths come back in the same
+    order; a figure that fails raises here, as it would with ``jobs=1``.
+    """
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number of at least 1, not {jobs!r}")
     results = load_results(results_dir)
     out_dir = Path(results_dir) / "figures"
-    written: list[Path] = []
-    for name, _caption, fig in iter_figures(results):
-        # no fig.clear(): it rebuilds every axes' ticks (a sixth of the time here), and a
-        # Figure made without pyplot is freed once the loop drops it
-        written.append(save_figure(fig, out_dir / f"{name}.{fmt}", fmt))
-    return written
+    plans = list(figure_plan(results))
+    return share_out([partial(_draw_and_save, p, out_dir, fmt) for p in plans], jobs,
+                     [p.cost for p in plans])
