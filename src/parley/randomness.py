@@ -91,6 +91,7 @@ class Draws:
                              for key, val in (stream_seeds or {}).items()}
         self._base: dict[str, np.ndarray] = {}
         self._monthly: dict[str, int] = {}  # decisions drawn in a month >= 1 -> their order
+        self._order: list[str] = []  # the same decisions, in that order
         self._stacked: np.ndarray | None = None  # their streams, one row each
         self._scratch: np.ndarray | None = None  # the finaliser's two buffers
         self._month = -1  # the month of ``_ready``
@@ -123,13 +124,14 @@ class Draws:
             if at is not None:
                 self._draw_group(at, month)
                 return self._ready.pop(key)
-            self._monthly[key] = len(self._monthly)
+            self._monthly[key] = len(self._order)
+            self._order.append(key)
         return self._finalise(self._stream(key), month)
 
     def _draw_group(self, at: int, month: int) -> None:
         """The draws of the monthly decisions ``at``, ``at + 1``, ... (a block's worth) for
         ``month``, into ``_ready``."""
-        keys = list(self._monthly)
+        keys = self._order
         step = max(1, self.BLOCK // max(self.seeds.size, 1))
         stacked, scratch = self._stacked, self._scratch
         if stacked is None or scratch is None or len(stacked) != len(keys):

@@ -112,6 +112,14 @@ def after_breach(sanctions: np.ndarray, c: SanctionsConstants,
     return clip(sanctions + c.breach_sanctions * breach, 0.0, 1.0)
 
 
+def _months_into_renewal(months: np.ndarray, renewal: Value, held: np.ndarray) -> np.ndarray:
+    """``np.where(held, months % renewal, 0)``, the remainder taken only where it may not
+    be ``months`` itself (outside 0 < months < renewal: a renewal month, or none yet)."""
+    out = np.where(held, months, 0).astype(np.result_type(months, renewal), copy=False)
+    wraps = held & ((months <= 0) | (months >= renewal))
+    return np.remainder(months, renewal, out=out, where=wraps)
+
+
 @dataclass
 class ReliefState:
     """The sanctions-relief variables of every world (arrays over worlds)."""
@@ -162,12 +170,8 @@ def settle_relief(r: ReliefState, us: Stance, c: SanctionsConstants, *, talks: n
                           r.tests_since_relief)
     back = snap_back | lapse
     r.sanctions = np.where(back, np.minimum(r.sanctions + r.relief_size, 1.0), r.sanctions)
-    # months into the current renewal period where relief holds, 0 elsewhere (the
-    # remainder taken only where it is kept)
-    months = np.zeros(r.relief_months.shape,
-                      np.result_type(r.relief_months, c.relief_renewal_months))
-    r.relief_months = np.remainder(r.relief_months, c.relief_renewal_months, out=months,
-                                   where=r.relief & ~back)
+    r.relief_months = _months_into_renewal(r.relief_months, c.relief_renewal_months,
+                                           r.relief & ~back)
     r.deal &= ~ended
     r.relief &= ~(ended | back)
     return ReliefMonth(new_deal, bold_relief, snap_back, lapse)
