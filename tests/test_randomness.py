@@ -87,3 +87,30 @@ def test_the_in_place_uniform_gives_the_bits_of_the_plain_finaliser():
             got.append(drawn)
     digest = hashlib.sha256(np.concatenate(got).tobytes()).hexdigest()
     assert digest == "bd989464e56bb912842a317ba3a1ca1ad11f802f4f0b63a444efb218f2758dcb"
+
+
+def test_grouped_draws_give_each_decision_its_own_bits():
+    """From the second month Draws makes a decision's draw together with the next few
+    (in first-use order, a block at a time); every draw must still be the plain formula's
+    for its own decision and month, whatever the order or repetition of the asks."""
+    from parley import randomness as R
+
+    seeds = R.run_seeds(7, range(300))
+    keys = [f"decision.{i}" for i in range(13)]
+    other = {"decision.4": R.run_seeds(8, range(300))}
+
+    def plain(key: str, month: int) -> np.ndarray:
+        stream = R.mix(other.get(key, seeds).astype(np.uint64) ^ R.key_id(key))
+        z = R.mix(stream + np.uint64(month * int(R._GOLDEN) % 2**64))
+        return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+    for block in (1, 300, 1000, R.Draws.BLOCK):
+        draws = R.Draws(seeds, other)
+        draws.BLOCK = block  # 1 to 3 decisions a block, and all of them
+        asks = [(0, "range:x")] + [(m, k) for m in range(1, 6) for k in keys]
+        asks += [(6, k) for k in reversed(keys)] + [(7, "decision.3")] * 2 + [(7, "late")]
+        asks += [(8, k) for k in (*keys, "late")]
+        for month, key in asks:
+            got = draws.uniform(key, month)
+            assert np.array_equal(got, plain(key, month)), (block, month, key)
+        assert draws.keys == ["range:x", *keys, "late"]

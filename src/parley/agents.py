@@ -37,7 +37,7 @@ from parley.rules import (
     talks,
 )
 from parley.rules import washington as us_rules
-from parley.rules.constants import Value
+from parley.rules.constants import Value, clip
 from parley.rules.talks import Talks
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class Washington(Actor):
         opener = a.bold & (s.talks == Talks.NO_CONTACT)  # a bold move offered as an opener
         a.offer = us_rules.offers_talks(self.draw("offer"), st, a.attention, s.talks) | opener
         change = sanctions.sanctions_change(st, m.constants.sanctions, s.talks, s.deal)
-        s.sanctions = np.clip(s.sanctions + change, 0, 1)
+        s.sanctions = clip(s.sanctions + change, 0, 1)
 
 
 class Pyongyang(Actor):
@@ -117,7 +117,7 @@ class Pyongyang(Actor):
         c = m.constants
         mult = provocation.provocation_multiplier(st, c.provocation, s.tension, s.talks,
                                                   s.pressure)
-        rate = np.clip(st["test_month_rate"] * mult, 0.0, 1.0)
+        rate = clip(st["test_month_rate"] * mult, 0.0, 1.0)
         a.tests = provocation.missile_tests(self.draw("test_month"), self.draw("test_count"),
                                             rate, st["tests_per_test_month"], c.provocation)
         a.icbm, a.irbm = provocation.classify_tests(self.draw("icbm"), self.draw("irbm"),
@@ -133,16 +133,16 @@ class Pyongyang(Actor):
         """Whether Pyongyang is willing, takes up an offer, reaches out to a leader."""
         us, c = m.washington.stance, m.constants.engagement
         gap = engagement.concession_gap(us, st, c, s.bold_credit)
+        a.reach = engagement.reach(gap, c)
         a.margin = engagement.engagement_margin(
             st, c, relief=sanctions.relief_on_offer(us, m.constants.sanctions),
             flexibility=a.flexibility, press=s.press,
             pressure_change=s.pressure - m.start_pressure,
             gap=gap, lifeline=s.lifeline, capability_gain=s.capability - m.world["capability"],
             tension_rise=s.tension - m.world["tension"], bold_credit=s.bold_credit,
-            dialogue=s.dialogue)
+            dialogue=s.dialogue, reached=a.reach)
         a.willing = engagement.engages(a.margin)
         a.accept = engagement.accepts_talks(self.draw("accept"), c, a.offer, a.margin)
-        a.reach = engagement.reach(gap, c)
         a.flatter = engagement.flatters_leader(self.draw("flatter"), st, us, s.talks, a.reach)
 
 

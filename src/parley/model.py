@@ -93,6 +93,15 @@ class WorldState:
 
 
 
+def _per_world(x: Any, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+    """A month's sum over actors (an array, or the number 0 when no actor adds to it) as
+    an array over worlds of ``dtype``: the array itself when it is one (each month's sum
+    is a new array, never changed in place), else a new one."""
+    if isinstance(x, np.ndarray) and x.shape == shape and x.dtype == dtype:
+        return x
+    return np.broadcast_to(x, shape).astype(dtype)
+
+
 def _checked_seed(seed: Any) -> int:
     """A run seed as a plain int in [0, 2**63), or one ScenarioError line."""
     if isinstance(seed, np.integer):
@@ -206,7 +215,8 @@ class NegotiationModel(mesa.Model):
         self.start_pressure = self.state.pressure.copy()
         self.acts = Acts.before_any_month(self.n_worlds)
         self.old_talks = self.state.talks
-        self.events = {m: [e for e in scenario.events if scenario.month_index(e.month) == m]
+        at = [scenario.month_index(e.month) for e in scenario.events]
+        self.events = {m: [e for e, i in zip(scenario.events, at, strict=True) if i == m]
                        for m in range(1, self.horizon + 1)}
         self.conditions = scenario.conditions
         self.fired = [np.zeros(self.n_worlds, dtype=bool) for _ in self.conditions]
@@ -303,7 +313,7 @@ class NegotiationModel(mesa.Model):
 
     def _talks(self) -> None:
         s, a, c = self.state, self.acts, self.constants
-        us, dprk = self.washington.stance, self.pyongyang.stance
+        us = self.washington.stance
         u = lambda key: self.draws.uniform(f"talks.{key}", self.month)  # noqa: E731
         chance = rules.ripeness.opening_chance(s.stalemate, a.mediation, s.capability,
                                                us["legacy_drive"], a.attention, c.ripeness)
@@ -315,8 +325,9 @@ class NegotiationModel(mesa.Model):
             u_deal=u("deal"), u_spoil=u("spoiled"), tests=a.tests, icbm=a.icbm,
             nuclear=a.nuclear, accept=a.accept, flatter=a.flatter, ripe=a.ripe,
             walkout=a.walkout, breach=a.breach, military=a.military, attention=a.attention,
-            deal_chance=rules.engagement.deal_chance(us, dprk, c.engagement, s.bold_credit),
-            spoiler_pull=np.broadcast_to(a.spoiler_pull, s.talks.shape))
+            # a.reach is engagement.deal_chance of this month's stances and bold credit,
+            # as Pyongyang read them when it acted (nothing since changes them)
+            deal_chance=a.reach, spoiler_pull=a.spoiler_pull)
         s.talks = a.talks.talks
 
     def _relief(self) -> None:
@@ -337,11 +348,12 @@ class NegotiationModel(mesa.Model):
         until = sc.month_index(trig.until_month) if trig.until_month else self.horizon
         if not start <= self.month <= until:
             return np.zeros(self.n_worlds, dtype=bool)
-        tests = {"any": a.tests > 0, "irbm": a.irbm > 0, "icbm": a.icbm > 0,
-                 "multiple_warhead_icbm": rules.provocation.multiple_warhead_test(
+        tests = {"any": lambda: a.tests > 0, "irbm": lambda: a.irbm > 0,
+                 "icbm": lambda: a.icbm > 0,
+                 "multiple_warhead_icbm": lambda: rules.provocation.multiple_warhead_test(
                      self.constants.provocation, a.icbm, s.capability)}
         by_kind = {
-            "test": lambda: tests[trig.test_class or "any"],
+            "test": lambda: tests[trig.test_class or "any"](),
             "nuclear_test": lambda: a.nuclear > 0,
             "summit": lambda: (s.talks == TalksCode.SUMMIT) & (old != TalksCode.SUMMIT),
             "collapse": lambda: (s.talks == TalksCode.COLLAPSE) & (old != TalksCode.COLLAPSE),
@@ -385,22 +397,24 @@ class NegotiationModel(mesa.Model):
         s.sanctions = rules.sanctions.after_breach(s.sanctions, c.sanctions, a.breach)
         s.pressure = rules.sanctions.effective_pressure(s.sanctions, s.evasion, a.unenforced)
         shape = s.tension.shape
-        s.press = np.broadcast_to(a.press, shape).astype(float)
-        s.lifeline = np.broadcast_to(a.lifeline, shape).astype(float)
-        s.dialogue = np.broadcast_to(a.dialogue, shape).astype(bool)
-        s.ally_push = np.broadcast_to(a.ally_push, shape).astype(float)
+        s.press = _per_world(a.press, shape, float)
+        s.lifeline = _per_world(a.lifeline, shape, float)
+        s.dialogue = _per_world(a.dialogue, shape, bool)
+        s.ally_push = _per_world(a.ally_push, shape, float)
         s.bold_credit = rules.washington.decay_bold_credit(s.bold_credit, c.washington)
+        talking = in_talks(s.talks)
         s.tension = rules.tension.update_tension(s.tension, c.tension, a.tests, a.icbm,
-                                                 a.nuclear, in_talks(s.talks), a.dialogue,
+                                                 a.nuclear, talking, a.dialogue,
                                                  a.bold, a.military)
-        s.stalemate = rules.ripeness.stalemate_after(s.stalemate, s.tension,
-                                                     in_talks(s.talks), c.ripeness)
+        s.stalemate = rules.ripeness.stalemate_after(s.stalemate, s.tension, talking,
+                                                     c.ripeness)
 
     def _tally(self) -> None:
         s, a, m, old = self.state, self.acts, self.month, self.old_talks
         talking = in_talks(s.talks)
-        entered = talking & ~in_talks(old)
-        s.talks_months = np.where(entered | ~talking, 0, s.talks_months + 1)
+        # the months of an episode go on where talks ran last month too; else 0 (new
+        # talks, or none): ``entered | ~talking`` is ``~(talking & in_talks(old))``
+        s.talks_months = np.where(talking & in_talks(old), s.talks_months + 1, 0)
         s.first_talks_month = np.where((s.first_talks_month == 0) & talking, m,
                                        s.first_talks_month)
         s.months_in_talks += talking

@@ -139,3 +139,71 @@ def test_nuclear_test_scales_with_the_multiplier():
     st = {"nuclear_test_rate": np.full(3, 0.1)}
     got = provocation.nuclear_test(_arr(0.15, 0.15, 0.05), st, _arr(1.0, 2.0, 1.0))
     assert got.tolist() == [0, 1, 1]
+
+
+# p values at and near the edges of [0, 1], and a few inside it
+EDGE_P = [0.0, 5e-324, 1e-300, 1e-12, 1e-6, 0.1, 0.25, 1 / 3, 0.5, 0.7, 0.999999,
+          1 - 1e-12, np.nextafter(1.0, 0.0), 1.0]
+
+
+def _edge_draws(p: float, n_max: int) -> np.ndarray:
+    """Draws in [0, 1) at and around every cdf value of Binomial(n, p), n <= n_max, at the
+    edges of the guide's buckets and at the ends: the ties and near-ties where the
+    table's search and the walk could part."""
+    cdf, _ = provocation._binomial_tables(float(p), n_max)
+    vals = np.unique(cdf[np.isfinite(cdf)])  # every CDF(i), i < n <= n_max
+    buckets = np.arange(provocation._GUIDE_BUCKETS) / provocation._GUIDE_BUCKETS
+    ends = [0.0, 5e-324, 1e-300, 1e-16, 0.5, 1 - 2**-53, np.nextafter(1.0, 0.0)]
+    u = np.concatenate([vals, np.nextafter(vals, 0.0), np.nextafter(vals, 1.0), buckets,
+                        np.nextafter(buckets, 0.0), np.nextafter(buckets, 1.0), ends,
+                        np.random.default_rng(3).random(200)])
+    return u[(u >= 0.0) & (u < 1.0)]
+
+
+def _walked(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
+    """The original formula (pmf * (n-i) / (i+1) * p / q), walked world by world."""
+    want = np.zeros(len(u), dtype=np.int64)
+    some = n > 0
+    want[some] = provocation._binomial_walk(u[some], n[some].astype(float),
+                                            np.full(np.count_nonzero(some), p))
+    return want
+
+
+@pytest.mark.parametrize("p", EDGE_P)
+def test_binomial_table_gives_the_walks_counts_bit_for_bit(p):
+    # one p for every world (and draws in [0, 1)) reads the cached tables: the counts
+    # must be those of the walk
+    n_max = 45
+    u = _edge_draws(p, n_max)
+    n = np.repeat(np.arange(n_max + 1), len(u))
+    uu = np.tile(u, n_max + 1)
+    got = provocation._binomial_inverse(uu, n, np.full(len(uu), p))
+    want = _walked(uu, n, p)
+    assert got.dtype == np.int64
+    assert np.array_equal(got, want)
+    assert np.array_equal(provocation._binomial_search(uu, n, float(p)), want)
+    assert np.array_equal(provocation._binomial_inverse(uu, n, float(p)), want)  # a float p
+    assert (got[n == 0] == 0).all() and (got <= n).all()
+
+
+def test_binomial_inverse_outside_the_draws_range_walks():
+    # numbers no draw gives (u >= 1, u < 0) take the walk, as before the tables
+    u = np.array([1.0, 2.0, -0.5, 0.3, 1.0, -0.0])
+    n = np.array([3, 5, 4, 2, 0, 7])
+    for p in (0.0, 0.3, 1.0):
+        assert np.array_equal(provocation._binomial_inverse(u, n, np.full(6, p)),
+                              _walked(u, n, p))
+
+
+def test_binomial_inverse_with_differing_p_is_each_worlds_own():
+    # worlds of differing p walk one by one; each gets what its p alone would give it
+    rng = np.random.default_rng(4)
+    p = rng.choice(EDGE_P, 3000)
+    u, n = rng.random(3000), rng.integers(0, 40, 3000)
+    u[::7] = 0.0
+    got = provocation._binomial_inverse(u, n, p)
+    for value in EDGE_P:
+        mine = p == value
+        assert np.array_equal(got[mine], provocation._binomial_inverse(u[mine], n[mine],
+                                                                       np.full(mine.sum(),
+                                                                               value)))

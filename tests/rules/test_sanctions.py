@@ -92,3 +92,21 @@ def test_relief_on_offer_and_gap():
     assert broad_gap == pytest.approx(
         [0.25 + C.value("broad_linkage_rung"), C.value("broad_linkage_rung"), 0.0]
     )
+
+
+@pytest.mark.parametrize("renewal", [12, 12.0, 7.5, "per world"])
+def test_months_into_renewal_is_the_plain_remainder_bit_for_bit(renewal):
+    # settle_relief takes the remainder only where it may not be the months themselves;
+    # the result must be np.where(held, months % renewal, 0): values, zero signs, dtype
+    rng = np.random.default_rng(5)
+    months = np.concatenate([np.arange(-3, 40), rng.integers(0, 30, 200)])
+    n = len(months)
+    if renewal == "per world":
+        renewal = rng.choice([6.0, 12.0, 13.5, 24.0], n)
+    for values in (months, months.astype(float), months * 0.5, -0.0 * months):
+        for held in (np.ones(n, bool), rng.random(n) < 0.5, np.zeros(n, bool)):
+            want = np.where(held, values % renewal, 0)
+            got = sanctions._months_into_renewal(values, renewal, held)
+            assert got.dtype == want.dtype
+            assert np.array_equal(got, want) and np.array_equal(np.signbit(got),
+                                                                np.signbit(want))

@@ -57,6 +57,13 @@ class Constants:
         return cls(**{k: v for k, v in values.items() if k in names})
 
 
+def clip(x: Value, low: Value, high: Value) -> np.ndarray:
+    """``np.clip(x, low, high)``: the same ufunc on the same values, so the same bits,
+    called as the array's own method without np.clip's dispatch (a few microseconds a
+    call, and the rules clip a dozen times a month)."""
+    return np.asarray(x).clip(low, high)
+
+
 def declarations(*families: type[Constants]) -> dict[str, Dynamic]:
     """Every constant of the families, by name (a name declared twice is an error)."""
     out: dict[str, Dynamic] = {}

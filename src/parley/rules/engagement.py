@@ -108,7 +108,8 @@ def engagement_margin(dprk: Stance, c: EngagementConstants, *, relief: Value,
                       flexibility: np.ndarray, press: np.ndarray,
                       pressure_change: np.ndarray, gap: np.ndarray, lifeline: np.ndarray,
                       capability_gain: np.ndarray, tension_rise: np.ndarray,
-                      bold_credit: np.ndarray, dialogue: np.ndarray) -> np.ndarray:
+                      bold_credit: np.ndarray, dialogue: np.ndarray,
+                      reached: np.ndarray | None = None) -> np.ndarray:
     """Pyongyang's net value of talking this month, against its attitude threshold.
 
     Bargaining with outside options (Fearon 1995; Powell 2002): Pyongyang
@@ -125,11 +126,13 @@ def engagement_margin(dprk: Stance, c: EngagementConstants, *, relief: Value,
     (pressure, capability, tension) enters as a change from then.  What
     Washington asks enters through ``flexibility`` (its precondition and
     sequencing terms) and through ``gap``: the relief on offer counts as far as
-    it is within reach (:func:`reach`); the size of the gap is not counted a
-    second time.
+    it is within reach (:func:`reach`; ``reached`` when the caller has it already);
+    the size of the gap is not counted a second time.
     """
+    if reached is None:
+        reached = reach(gap, c)
     return (flexibility + press + c.engage_pressure * pressure_change
-            + c.engage_relief_value * relief * reach(gap, c)
+            + c.engage_relief_value * relief * reached
             + c.engage_bold_opener * (bold_credit > 0)
             + c.dialogue_engagement * dialogue
             - c.engage_outside_option * lifeline

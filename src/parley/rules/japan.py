@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parley.rules.constants import Constants, Stance, Value, constant
+from parley.rules.constants import Constants, Stance, Value, clip, constant
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def after_tests(st: Stance, c: JapanConstants, sanctions: np.ndarray,
                 tests: np.ndarray, nuclear: np.ndarray) -> np.ndarray:
     """Nominal sanctions after Tokyo's answer to this month's tests (up to full sanctions)."""
     tested = (np.asarray(tests) > 0) | (np.asarray(nuclear) > 0)
-    return np.clip(sanctions + c.test_sanctions_step * st["pressure_push"] * tested, 0.0, 1.0)
+    return clip(sanctions + c.test_sanctions_step * st["pressure_push"] * tested, 0.0, 1.0)
 
 
 def abductions_push(st: Stance, us: Stance, c: JapanConstants) -> Value:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parley.rules.constants import Constants, Stance, Value, constant
+from parley.rules.constants import Constants, Stance, Value, clip, constant
 from parley.rules.talks import in_talks
 
 
@@ -76,7 +76,7 @@ def presses_pyongyang(st: Stance, us: Stance, c: PatronConstants,
 
 def un_easing(st: Stance, sanctions: np.ndarray, spoiler: np.ndarray) -> np.ndarray:
     """A spoiler lobbies to ease UN sanctions by ``un_easing_push`` a month (Oh, 'Second')."""
-    return np.clip(sanctions - st["un_easing_push"] * spoiler, 0.0, 1.0)
+    return clip(sanctions - st["un_easing_push"] * spoiler, 0.0, 1.0)
 
 
 #: what the chronicle says when a rule of this family fires (parley.narrative)

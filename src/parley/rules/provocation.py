@@ -3,12 +3,13 @@ tests, capability growth, Washington's red line and its military response."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from parley.params import TINY
-from parley.rules.constants import Constants, Stance, Value, constant
+from parley.rules.constants import Constants, Stance, Value, clip, constant
 from parley.rules.talks import in_talks
 
 
@@ -71,11 +72,29 @@ def missile_tests(u_month: np.ndarray, u_count: np.ndarray, rate: np.ndarray,
     """Number of missiles launched this month: 1 + geometric in a test month.
 
     Generative form fitted by :mod:`parley.analysis.calibration` on the CNS/NTI counts.
+    The count is worked out only in the worlds that test (the same operations on the
+    same values, each world's own).
     """
-    q = np.clip((mean_count - 1.0) / mean_count, 0.0, c.max_geometric_q)
+    month = u_month < rate
+    inputs = (u_count, mean_count, c.max_geometric_q, c.max_extra_tests)
+    shapes = [getattr(x, "shape", ()) for x in inputs]  # one value per world, or one
+    if month.ndim != 1 or any(shape not in ((), month.shape) for shape in shapes):
+        return _missile_count(month, *inputs)  # shapes that only broadcast
+    tests = np.zeros(month.shape, dtype=np.int64)
+    (at,) = month.nonzero()
+    if len(at):
+        mine = (np.asarray(x)[at] if shape else x
+                for x, shape in zip(inputs, shapes, strict=True))
+        tests[at] = _missile_count(True, *mine)
+    return tests
+
+
+def _missile_count(month: Value, u_count: Value, mean_count: Value, max_q: Value,
+                   max_extra: Value) -> np.ndarray:
+    """1 + geometric where ``month`` (a test month), else 0: :func:`missile_tests`."""
+    q = clip((mean_count - 1.0) / mean_count, 0.0, max_q)
     extra = np.where(q > 0, np.floor(np.log1p(-u_count) / np.log(np.maximum(q, TINY))), 0.0)
-    return np.where(u_month < rate, 1 + np.minimum(extra, c.max_extra_tests),
-                    0).astype(np.int64)
+    return np.where(month, 1 + np.minimum(extra, max_extra), 0).astype(np.int64)
 
 
 def classify_tests(u_icbm: np.ndarray, u_irbm: np.ndarray, n: np.ndarray,
@@ -88,18 +107,99 @@ def classify_tests(u_icbm: np.ndarray, u_irbm: np.ndarray, n: np.ndarray,
     """
     icbm = _binomial_inverse(u_icbm, n, st["icbm_share"])
     rest = n - icbm
-    share = np.clip(st["irbm_share"] / np.maximum(1.0 - st["icbm_share"], TINY), 0.0, 1.0)
+    share = clip(st["irbm_share"] / np.maximum(1.0 - st["icbm_share"], TINY), 0.0, 1.0)
     return icbm, _binomial_inverse(u_irbm, rest, share)
 
 
-def _binomial_inverse(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Smallest k with Binomial(n, p) CDF(k) >= u, walking the pmf up from k = 0."""
-    p = np.broadcast_to(p, u.shape)
+def _binomial_inverse(u: np.ndarray, n: np.ndarray, p: Value) -> np.ndarray:
+    """Smallest k with Binomial(n, p) CDF(k) >= u, walking the pmf up from k = 0.
+
+    The cdf only grows with k, so k is the number of CDF(0), ..., CDF(n - 1) below u.
+    Where every world has the same p (every shipped scenario: a share is a stance) and
+    u is a draw (in [0, 1)), each n's cdf is read from :func:`_binomial_tables`, walked
+    once per (n, p) with the operations of :func:`_binomial_walk`, which walks world by
+    world otherwise: the same bits either way (tests/rules/test_provocation.py).
+    """
+    pp = np.asarray(p)
+    counts = u.ndim == 1 and u.size and n.shape == u.shape and n.dtype.kind in "iu"
+    if (counts and (pp.ndim == 0 or (pp.shape == u.shape and (pp == pp[0]).all()))
+            and n.min() >= 0 and u.min() >= 0.0 and u.max() < 1.0):
+        return _binomial_search(u, n, float(pp[0] if pp.ndim else pp))
     k = np.zeros(u.shape, dtype=np.int64)
     idx = np.nonzero(n > 0)[0]
-    if not len(idx):
-        return k
-    nn, pp, uu = n[idx].astype(float), p[idx], u[idx]
+    if len(idx):
+        pp = np.broadcast_to(pp, u.shape)[idx]
+        k[idx] = _binomial_walk(u[idx], n[idx].astype(float), pp)
+    return k
+
+
+#: buckets of [0, 1) in the guide of :func:`_binomial_tables`: a draw's first byte (a
+#: power of two, so that u x buckets is exact)
+_GUIDE_BUCKETS = np.iinfo(np.uint8).max + 1
+
+
+def _binomial_search(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
+    """:func:`_binomial_inverse` of one p for draws in [0, 1), read from the tables.
+
+    An indexed search (Chen & Asau 1974): the guide gives k at once where no CDF(i)
+    falls in u's bucket of [0, 1); where one does (a few worlds in a hundred) it gives
+    the count below the bucket, and the search steps up past the CDF(i) between the
+    bucket's start and u.  The flat tables are read at row x row length + column.
+    """
+    size = 1 << int(n.max()).bit_length()  # tables for n up to a power of two
+    cdf, guide = _binomial_tables(p, size)
+    bucket = (u * _GUIDE_BUCKETS).astype(np.intp)
+    bucket += n * _GUIDE_BUCKETS
+    g = guide.take(bucket)
+    k = g.astype(np.int64)
+    (near,) = (g < 0).nonzero()
+    if len(near):
+        at, uu = ~k[near], u[near]
+        row = n[near] * (size + 1)
+        up = cdf.take(row + at) < uu
+        while up.any():
+            at += up
+            up = cdf.take(row + at) < uu
+        k[near] = at
+    return k
+
+
+@functools.lru_cache
+def _binomial_tables(p: float, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cdf and guide tables of Binomial(n, p) for n up to ``size``, flat and read-only.
+
+    Row n of ``cdf`` (``size + 1`` long) holds CDF(i) at i < n, each row walked as
+    :func:`_binomial_walk` walks a world, and +inf at i >= n (never below a draw).  Row n
+    of ``guide`` (``_GUIDE_BUCKETS`` long) holds at b the number of CDF(0..n-1) below
+    b / _GUIDE_BUCKETS, bitwise negated (below 0) where some CDF(i) lies in bucket b.
+    """
+    nn = np.arange(size + 1, dtype=float)
+    pp = np.full(size + 1, p)
+    pmf = (1.0 - pp) ** nn
+    cdf = pmf.copy()
+    odds_den = np.maximum(1.0 - pp, TINY)
+    table = np.full((size + 1, size + 1), np.inf)
+    for i in range(size):
+        table[i + 1:, i] = cdf[i + 1:]
+        pmf *= nn - i
+        pmf /= i + 1
+        pmf *= pp
+        pmf /= odds_den
+        cdf += pmf
+    starts = np.arange(_GUIDE_BUCKETS + 1) / _GUIDE_BUCKETS
+    below = np.array([np.searchsorted(row, starts) for row in table])  # CDF(i) below each
+    inside = below[:, 1:] > below[:, :-1]
+    guide = np.where(inside, ~below[:, :-1], below[:, :-1])
+    guide = guide.astype(np.min_scalar_type(-size - 1)).ravel()
+    flat = table.ravel()
+    flat.flags.writeable = guide.flags.writeable = False
+    return flat, guide
+
+
+def _binomial_walk(uu: np.ndarray, nn: np.ndarray, pp: np.ndarray) -> np.ndarray:
+    """:func:`_binomial_inverse` world by world, for worlds with n > 0 (``nn`` as floats)."""
+    idx = np.arange(len(uu))
+    k = np.zeros(len(uu), dtype=np.int64)
     pmf = (1.0 - pp) ** nn
     cdf = pmf.copy()
     odds_den = np.maximum(1.0 - pp, TINY)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parley.rules.constants import Constants, Value, constant
+from parley.rules.constants import Constants, Value, clip, constant
 from parley.rules.talks import TalksCode
 
 
@@ -58,7 +58,7 @@ STREAMS: dict[str, tuple[str, ...]] = {
 
 def hurt(tension: np.ndarray, talking: np.ndarray, c: RipenessConstants) -> np.ndarray:
     """This month's hurt (0-1): how far tension stands above ``ripe_tension``, outside talks."""
-    above = np.clip((tension - c.ripe_tension) / (1.0 - c.ripe_tension), 0.0, 1.0)
+    above = clip((tension - c.ripe_tension) / (1.0 - c.ripe_tension), 0.0, 1.0)
     return np.where(talking, 0.0, above)
 
 
@@ -72,7 +72,7 @@ def mediation(engagement: np.ndarray, presses_flexibility: np.ndarray,
               c: RipenessConstants) -> np.ndarray:
     """An ally's mediation (0-1): its engagement with the North times its lobbying of
     Washington for flexibility, relative to ``mediation_scale`` (no lobbying: none)."""
-    return np.clip(engagement * np.maximum(presses_flexibility, 0.0) / c.mediation_scale,
+    return clip(engagement * np.maximum(presses_flexibility, 0.0) / c.mediation_scale,
                    0.0, 1.0)
 
 

@@ -51,7 +51,7 @@ def sides_with_spoiler(spoilers: Sequence[tuple[str, np.ndarray]], n: int,
     out = np.zeros(n, dtype=bool)
     for name, spoiler in spoilers:
         if name != me:
-            out |= np.broadcast_to(np.asarray(spoiler, dtype=bool), (n,))
+            out |= np.asarray(spoiler, dtype=bool)
     return out
 
 

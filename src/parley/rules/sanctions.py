@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parley.rules.constants import Constants, Stance, Value, constant
+from parley.rules.constants import Constants, Stance, Value, clip, constant
 from parley.rules.talks import TalksCode, in_talks
 
 
@@ -52,12 +52,11 @@ def sanctions_change(st: Stance, c: SanctionsConstants, talks: np.ndarray,
     assumption.
     """
     policy = st["sanctions_policy"]
-    zero = np.zeros_like(talks, dtype=float)
     if policy == "tighten":
-        return np.where(deal, zero, zero + c.tighten_step)
+        return np.where(deal, 0.0, 0.0 + c.tighten_step)
     if policy == "ease_with_progress":
-        return np.where(in_talks(talks), zero - c.ease_step, zero)
-    return zero
+        return np.where(in_talks(talks), 0.0 - c.ease_step, 0.0)
+    return np.zeros_like(talks, dtype=float)
 
 
 def relief_on_offer(us: Stance, c: SanctionsConstants) -> Value:
@@ -82,8 +81,9 @@ def relief_lapses(us: Stance, c: SanctionsConstants, relief: np.ndarray, deal: n
     missile test since it was granted (assumption).
     """
     due = relief & (months >= c.relief_renewal_months)
-    limited = (us["relief_form"] == "partial_time_limited") | ~deal
-    return due & limited & ~(deal & (tests_since == 0))
+    if us["relief_form"] != "partial_time_limited":  # else every relief is time-limited
+        due &= ~deal
+    return due & ~(deal & (tests_since == 0))
 
 
 def evasion_growth(st: Stance, c: SanctionsConstants, evasion: np.ndarray,
@@ -103,13 +103,21 @@ def effective_pressure(sanctions: np.ndarray, evasion: np.ndarray,
     Oh, 'Third' (evasion) and 'Second' (China's enforcement); Early (2015):
     sanctions fail when third parties keep trading with the target.
     """
-    return sanctions * np.clip(1.0 + enforcement_loss, 0.0, 1.0) * (1.0 - evasion)
+    return sanctions * clip(1.0 + enforcement_loss, 0.0, 1.0) * (1.0 - evasion)
 
 
 def after_breach(sanctions: np.ndarray, c: SanctionsConstants,
                  breach: np.ndarray) -> np.ndarray:
     """Sanctions added after a red-line breach (``breach_sanctions``), up to full sanctions."""
-    return np.clip(sanctions + c.breach_sanctions * breach, 0.0, 1.0)
+    return clip(sanctions + c.breach_sanctions * breach, 0.0, 1.0)
+
+
+def _months_into_renewal(months: np.ndarray, renewal: Value, held: np.ndarray) -> np.ndarray:
+    """``np.where(held, months % renewal, 0)``, the remainder taken only where it may not
+    be ``months`` itself (outside 0 < months < renewal: a renewal month, or none yet)."""
+    out = np.where(held, months, 0).astype(np.result_type(months, renewal), copy=False)
+    wraps = held & ((months <= 0) | (months >= renewal))
+    return np.remainder(months, renewal, out=out, where=wraps)
 
 
 @dataclass
@@ -145,7 +153,7 @@ def settle_relief(r: ReliefState, us: Stance, c: SanctionsConstants, *, talks: n
     time-limited or unilateral relief lapses unless renewed.
     """
     new_deal = (talks == TalksCode.AGREEMENT) & (old != TalksCode.AGREEMENT)
-    bold_relief = bold & (bold_kind == 0) & ~r.relief & ~new_deal
+    bold_relief = bold & (bold_kind == 0) & ~(r.relief | new_deal)
     granted = new_deal | bold_relief
     size = np.where(new_deal, relief_on_offer(us, c), c.bold_relief)
     r.deal |= new_deal
@@ -155,13 +163,15 @@ def settle_relief(r: ReliefState, us: Stance, c: SanctionsConstants, *, talks: n
     r.relief_months = np.where(granted, 0, r.relief_months + r.relief)
     r.tests_since_relief = np.where(granted, 0, r.tests_since_relief) + tests
     ended = (talks == TalksCode.COLLAPSE) & (r.deal | r.relief)
-    reversible = (us["relief_form"] != "package") | ~r.deal
-    snap_back = ended & r.relief & reversible
+    snap_back = ended & r.relief
+    if us["relief_form"] == "package":  # a package under a deal stays (else all snaps back)
+        snap_back &= ~r.deal
     lapse = relief_lapses(us, c, r.relief & ~ended, r.deal, r.relief_months,
                           r.tests_since_relief)
     back = snap_back | lapse
     r.sanctions = np.where(back, np.minimum(r.sanctions + r.relief_size, 1.0), r.sanctions)
-    r.relief_months = np.where(r.relief & ~back, r.relief_months % c.relief_renewal_months, 0)
+    r.relief_months = _months_into_renewal(r.relief_months, c.relief_renewal_months,
+                                           r.relief & ~back)
     r.deal &= ~ended
     r.relief &= ~(ended | back)
     return ReliefMonth(new_deal, bold_relief, snap_back, lapse)

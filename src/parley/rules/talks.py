@@ -75,7 +75,7 @@ _IN_TALKS = np.array([t in (Talks.WORKING, Talks.SUMMIT, Talks.AGREEMENT) for t 
 
 def in_talks(talks: np.ndarray) -> np.ndarray:
     """Whether each world is in talks (working level, a summit or an agreement)."""
-    return _IN_TALKS[talks]
+    return _IN_TALKS.take(talks)
 
 
 def walks_out(u: np.ndarray, st: Stance, c: TalksConstants, talks: np.ndarray,
@@ -95,6 +95,8 @@ def freeze_violated(us: Stance, c: TalksConstants, tests: np.ndarray, icbm: np.n
                     nuclear: np.ndarray) -> np.ndarray:
     """A freeze covers nuclear tests; from the missile-freeze rung up, missile tests too."""
     covers_missiles = LADDER[us["relief_precondition"]] >= c.freeze_covers_missiles_rung
+    if np.ndim(covers_missiles) == 0:  # one rung for every world
+        return (nuclear > 0) | ((tests > 0) if covers_missiles else (icbm > 0))
     return (nuclear > 0) | np.where(covers_missiles, tests > 0, icbm > 0)
 
 
@@ -110,7 +112,7 @@ class TalksMonth:
     to_deal: np.ndarray
 
 
-def spoiled(u: np.ndarray, talks: np.ndarray, spoiler_pull: np.ndarray,
+def spoiled(u: np.ndarray, talks: np.ndarray, spoiler_pull: Value,
             c: TalksConstants) -> np.ndarray:
     """A spoiler patron derails running talks (Oh: talks could be derailed if Beijing
     played spoiler): chance ``spoiler_derail_p`` x the spoilers' influence, each month."""
@@ -123,7 +125,7 @@ def resolve(talks: np.ndarray, talks_months: np.ndarray, us: Stance, c: TalksCon
             u_spoil: np.ndarray, tests: np.ndarray, icbm: np.ndarray, nuclear: np.ndarray,
             accept: np.ndarray, flatter: np.ndarray, ripe: np.ndarray, walkout: np.ndarray,
             breach: np.ndarray, military: np.ndarray, attention: np.ndarray,
-            deal_chance: np.ndarray, spoiler_pull: np.ndarray) -> TalksMonth:
+            deal_chance: np.ndarray, spoiler_pull: Value) -> TalksMonth:
     """One month of talks: openings, a summit, a deal, and what ends them.
 
     A test in working-level talks derails them with chance ``derail_p``; a
@@ -139,18 +141,21 @@ def resolve(talks: np.ndarray, talks_months: np.ndarray, us: Stance, c: TalksCon
     """
     working_first = us["summit_requires_working_level"]
     derail = (talks == TalksCode.WORKING) & (tests > 0) & (u_derail < c.derail_p)
-    spoil = spoiled(u_spoil, talks, spoiler_pull, c) & ~derail
+    on = ~derail
+    spoil = spoiled(u_spoil, talks, spoiler_pull, c) & on
     deal_broken = (talks == TalksCode.AGREEMENT) & freeze_violated(us, c, tests, icbm, nuclear)
-    calm = ~breach & ~military  # no new talks in a month of crisis
+    calm = ~(breach | military)  # no new talks in a month of crisis
     leaders = flatter | ripe
-    invite = leaders & (not working_first) & calm
-    opened = (accept | (leaders & working_first)) & calm
+    if working_first:  # leaders open working-level talks, as an accepted offer does
+        invite, opened = np.zeros_like(leaders), (accept | leaders) & calm
+    else:  # leaders go straight to a summit
+        invite, opened = leaders & calm, accept & calm
     summit_p = c.summit_p * us["legacy_drive"] * attention
     ready = talks_months >= (c.summit_ready_working if working_first
                              else c.summit_ready_direct)
-    to_summit = ready & (u_summit < summit_p) & ~derail
+    to_summit = ready & (u_summit < summit_p) & on
     deal_p = np.where(talks == TalksCode.SUMMIT, c.deal_p_summit, c.deal_p_working)
-    to_deal = (u_deal < deal_p * deal_chance) & ~derail & ~walkout
+    to_deal = (u_deal < deal_p * deal_chance) & on & ~walkout
     new = advance_talks(talks, opened=opened, summit_invite=invite, to_summit=to_summit,
                         to_deal=to_deal, breach=breach, derail=derail | spoil,
                         walkout=walkout, deal_broken=deal_broken)
@@ -176,8 +181,9 @@ def advance_talks(talks: np.ndarray, *, opened: np.ndarray,
     idle = talks == TalksCode.NO_CONTACT
     new[idle & opened] = TalksCode.WORKING
     new[idle & summit_invite] = TalksCode.SUMMIT
-    talking = (talks == TalksCode.WORKING) | (talks == TalksCode.SUMMIT)
-    new[(talks == TalksCode.WORKING) & to_summit] = TalksCode.SUMMIT
+    working = talks == TalksCode.WORKING
+    talking = working | (talks == TalksCode.SUMMIT)
+    new[working & to_summit] = TalksCode.SUMMIT
     new[talking & to_deal] = TalksCode.AGREEMENT
     ends = in_talks(talks) & (breach | derail | walkout | deal_broken)
     new[ends] = TalksCode.COLLAPSE

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parley.rules.constants import Constants, Value, constant
+from parley.rules.constants import Constants, Value, clip, constant
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def update_tension(tension: np.ndarray, c: TensionConstants, tests: np.ndarray,
          + c.tension_per_military * military
          - c.tension_talks_relief * talking - c.tension_dialogue_relief * dialogue
          - c.tension_bold_relief * bold + c.tension_drift)
-    return np.clip(t, 0.0, 1.0)
+    return clip(t, 0.0, 1.0)
 
 
 def crisis_month(military: np.ndarray, nuclear: np.ndarray) -> np.ndarray:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from parley.params import LADDER
-from parley.rules.constants import Constants, Stance, Value, constant
-from parley.rules.talks import TalksCode, in_talks
+from parley.rules.constants import Constants, Stance, Value, clip, constant
+from parley.rules.talks import TalksCode
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ def attention(st: Stance, c: WashingtonConstants, crisis_left: np.ndarray, month
     if st["no_reelection_pressure"]:
         return a
     election_year = month > horizon - c.election_year_months
+    if np.ndim(election_year) == 0:  # one answer for every world: x 1 or x (1 - drag)
+        return a * (1.0 - st["election_year_drag"]) if election_year else a
     return a * (1.0 - st["election_year_drag"] * election_year)
 
 
@@ -81,7 +83,7 @@ def us_flexibility(st: Stance, c: WashingtonConstants, bold_credit: np.ndarray,
          + c.flex_no_tightening * (st["sanctions_policy"] != "tighten")
          + c.flex_peace_regime * st["peace_regime_goal"]
          - c.flex_broad_linkage * (st["sanctions_linkage"] == "broad"))
-    return np.clip(f + bold_credit + ally_push, 0.0, 1.0)
+    return clip(f + bold_credit + ally_push, 0.0, 1.0)
 
 
 def offers_talks(u: np.ndarray, st: Stance, att: np.ndarray, talks: np.ndarray) -> np.ndarray:
@@ -104,7 +106,7 @@ def bold_move(u: np.ndarray, st: Stance, talks: np.ndarray, att: np.ndarray) -> 
     """
     if not st["no_reelection_pressure"]:
         return np.zeros_like(u, dtype=bool)
-    possible = in_talks(talks) | (talks == TalksCode.NO_CONTACT)
+    possible = talks != TalksCode.COLLAPSE  # in talks or no contact
     return possible & (u < st["bold_move_rate"] * att)
 
 
@@ -113,10 +115,12 @@ def bold_move_kind(u: np.ndarray) -> np.ndarray:
 
     Equal odds are an assumption; a relief move eases sanctions by ``bold_relief``.
     """
-    return np.minimum((u * len(BOLD_MOVES)).astype(np.int64), len(BOLD_MOVES) - 1)
+    kind = (u * len(BOLD_MOVES)).astype(np.int64)
+    return np.minimum(kind, len(BOLD_MOVES) - 1, out=kind)
 
 
 def decay_bold_credit(credit: np.ndarray, c: WashingtonConstants) -> np.ndarray:
     """A bold move's goodwill fades (``bold_credit_decay``) and is gone below a floor."""
     credit = credit * c.bold_credit_decay
-    return np.where(credit < c.bold_credit_floor, 0.0, credit)
+    np.putmask(credit, credit < c.bold_credit_floor, 0.0)
+    return credit

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parley.rules.constants import Constants, Stance, Value, constant
+from parley.rules.constants import Constants, Stance, Value, clip, constant
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def drift_us_china(level: np.ndarray, drift: np.ndarray, u: np.ndarray,
 
     Oh, 'Second': tensions have intensified since the coronavirus crisis.
     """
-    return np.clip(level + drift + np.where(u < shock_rate, shock_size, 0.0), 0.0, 1.0)
+    return clip(level + drift + np.where(u < shock_rate, shock_size, 0.0), 0.0, 1.0)
 
 
 def us_china_friction(us: Stance, c: WorldConstants) -> Value:
