@@ -78,20 +78,24 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def append_durably(path: Path, data: bytes, what: str) -> tuple[int, int]:
-    """Append ``data`` to ``path`` and fsync; return (start, end) offsets.
+def append_durably(path: Path, data: bytes | list[bytes], what: str) -> tuple[int, int]:
+    """Append ``data`` (bytes, or a list of bytes written one after another: no joined
+    copy of a group of chunks) to ``path`` and fsync; return (start, end) offsets.
 
     On any failure the file is cut back to ``start`` and ResultsFolderError is raised.
     """
+    parts = data if isinstance(data, list) else [data]
+    size = sum(map(len, parts))
     fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     try:
         start = os.fstat(fd).st_size
         try:
-            write_all(fd, data)
+            for part in parts:
+                write_all(fd, part)
             os.fsync(fd)
             end = os.fstat(fd).st_size
-            if end != start + len(data):
-                raise OSError(errno.EIO, f"{end - start} of {len(data)} bytes written")
+            if end != start + size:
+                raise OSError(errno.EIO, f"{end - start} of {size} bytes written")
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, start)
@@ -240,7 +244,7 @@ class ResultsStore:
             return []
         what = (f"chunk {chunks[0][1].get('seq')}" if len(chunks) == 1 else
                 f"chunks {chunks[0][1].get('seq')} to {chunks[-1][1].get('seq')}")
-        start, _ = append_durably(self.runs_path, b"".join(rows for rows, _ in chunks), what)
+        start, _ = append_durably(self.runs_path, [rows for rows, _ in chunks], what)
         logged_all, lines, at = [], [], start
         for rows, record in chunks:
             logged = {k: v for k, v in record.items() if k != RECORD_CHECKSUM}
