@@ -121,8 +121,9 @@ def _binomial_inverse(u: np.ndarray, n: np.ndarray, p: Value) -> np.ndarray:
     world otherwise: the same bits either way (tests/rules/test_provocation.py).
     """
     pp = np.asarray(p)
-    counts = u.ndim == 1 and u.size and n.shape == u.shape and n.dtype.kind in "iu"
-    if (counts and (pp.ndim == 0 or (pp.shape == u.shape and (pp == pp[0]).all()))
+    counts_of_worlds = (u.ndim == 1 and u.size and n.shape == u.shape
+                        and n.dtype.kind in "iu")
+    if (counts_of_worlds and (pp.ndim == 0 or (pp.shape == u.shape and (pp == pp[0]).all()))
             and n.min() >= 0 and u.min() >= 0.0 and u.max() < 1.0):
         return _binomial_search(u, n, float(pp[0] if pp.ndim else pp))
     k = np.zeros(u.shape, dtype=np.int64)

@@ -73,7 +73,7 @@ def mediation(engagement: np.ndarray, presses_flexibility: np.ndarray,
     """An ally's mediation (0-1): its engagement with the North times its lobbying of
     Washington for flexibility, relative to ``mediation_scale`` (no lobbying: none)."""
     return clip(engagement * np.maximum(presses_flexibility, 0.0) / c.mediation_scale,
-                   0.0, 1.0)
+                0.0, 1.0)
 
 
 def opening_chance(stalemate: np.ndarray, mediated: np.ndarray, capability: np.ndarray,
