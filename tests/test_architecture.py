@@ -45,6 +45,9 @@ EXEMPT_SETTINGS = {
     ("parley.experiments.executors", "signal.signal"),
     # undoes the start method `import mesa` forces on the whole process
     ("parley._mesa", "multiprocessing.set_start_method"),
+    # inside warnings.catch_warnings, single-threaded: the fork's 3.12+ warning about
+    # numpy's idle BLAS threads, silenced for the figure workers' start only
+    ("parley.outputs.figures.workers", "warnings.filterwarnings"),
 }
 SETTING_CALLS = {"signal.signal", "set_start_method", "filterwarnings", "simplefilter",
                  "basicConfig", "setLevel", "addHandler", "dictConfig", "fileConfig"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -718,12 +719,22 @@ def _pid_of(i: int) -> tuple[int, int]:
     return i, os.getpid()
 
 
-needs_fork = pytest.mark.skipif(not can_fork(), reason="workers are forked only on Linux, "
-                                "from a process running one thread")
+needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="workers are forked only on Linux")
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """Fork here even under pytest-xdist, whose worker runs threads of its own (idle, in
+    its channel's reads): can_fork would send every task to the caller and the tests
+    below would pass without a worker."""
+    from parley.outputs.figures import workers
+
+    monkeypatch.setattr(workers, "can_fork", lambda: True)
 
 
 @needs_fork
-def test_share_out_runs_the_tasks_in_workers_and_keeps_their_order():
+def test_share_out_runs_the_tasks_in_workers_and_keeps_their_order(forking):
     import os
     from functools import partial
 
@@ -735,7 +746,7 @@ def test_share_out_runs_the_tasks_in_workers_and_keeps_their_order():
 
 
 @needs_fork
-def test_share_out_reruns_here_what_a_worker_could_not_do():
+def test_share_out_reruns_here_what_a_worker_could_not_do(forking):
     import os
 
     parent = os.getpid()

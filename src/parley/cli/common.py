@@ -241,9 +241,9 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose an executor (shared by batches, sweeps, the hindcast and
     the calibration)."""
     parser.add_argument("--jobs", type=integer(), default=None,
-                        help="worker processes (default: all cores; run, compare and "
-                             f"hindcast run in this process up to {defaults.SERIAL_RUNS:,} "
-                             "runs a scenario)")
+                        help="worker processes (default: all cores); without it, run, "
+                             "compare and hindcast of at most "
+                             f"{defaults.SERIAL_RUNS:,} runs a scenario run in this process")
     parser.add_argument("--executor", choices=defaults.EXECUTORS, default=defaults.EXECUTOR,
                         type=executor_name,
                         help="local worker processes (default), a Dask cluster, or serial")
