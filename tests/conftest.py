@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the shipped scenarios."""
+"""Shared fixtures: paths to the shipped scenarios, and a run that fails on purpose."""
 
 from __future__ import annotations
 
@@ -42,3 +42,22 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.name in SLOW_FILES:
             item.add_marker(slow)
+
+
+@pytest.fixture
+def failing_run(monkeypatch):
+    """``failing_run(seed, name)``: the engine's simulate raises for any call that steps
+    the world of ``seed`` under the scenario ``name`` (a group, or that world alone)."""
+    from parley.experiments import engine
+
+    real = engine.simulate
+
+    def fail_at(bad_seed: int, name: str) -> None:
+        def flaky(scenario, seeds, record=None, **kw):
+            if bad_seed in seeds and scenario.name == name:
+                raise RuntimeError("boom")
+            return real(scenario, seeds, record, **kw)
+
+        monkeypatch.setattr(engine, "simulate", flaky)
+
+    return fail_at

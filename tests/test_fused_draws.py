@@ -88,19 +88,11 @@ def test_bad_world_values_are_refused(batch, values, words):
         simulate(batch[0][0], run_seeds(1, range(10)), world_values=values)
 
 
-def test_a_failing_run_in_a_fused_group_is_still_named(batch, monkeypatch):
+def test_a_failing_run_in_a_fused_group_is_still_named(batch, failing_run):
     """A group that raises runs block by block, so the failing run is found and the other
     draws' results are those of their own blocks."""
     group = tasks(batch, 0, 20)[:3]
-    bad_seed = int(run_seeds(7, [5])[0])
-    real = E.simulate
-
-    def flaky(scenario, seeds, record=None, **kw):
-        if bad_seed in seeds and scenario.name == "biden":
-            raise RuntimeError("boom")
-        return real(scenario, seeds, record, **kw)
-
-    monkeypatch.setattr(E, "simulate", flaky)
+    failing_run(int(run_seeds(7, [5])[0]), "biden")
     results = E.run_draws(group)
     assert [r.draw for r in results] == [0, 1, 2]
     for res in results:

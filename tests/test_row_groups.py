@@ -64,17 +64,9 @@ def test_a_row_group_gives_each_block_its_own_results_bit_for_bit(scenarios):
     assert len({r.rows for r in alone}) == 3
 
 
-def test_a_failing_run_in_a_row_group_is_still_named(scenarios, monkeypatch):
+def test_a_failing_run_in_a_row_group_is_still_named(scenarios, failing_run):
     group = row_tasks(scenarios, tuple({} for _ in scenarios), 20, 3)
-    bad_seed = int(run_seeds(7, [125])[0])  # in the second block
-    real = E.simulate
-
-    def flaky(scenario, seeds, record=None, **kw):
-        if bad_seed in seeds and scenario.name == "biden":
-            raise RuntimeError("boom")
-        return real(scenario, seeds, record, **kw)
-
-    monkeypatch.setattr(E, "simulate", flaky)
+    failing_run(int(run_seeds(7, [125])[0]), "biden")  # in the second block
     results = E.run_rows(group)
     assert [[(e["scenario"], e["run"]) for e in r.errors] for r in results] == \
         [[], [("biden", 125)], []]

@@ -425,13 +425,23 @@ def run_draws(tasks: tuple[BlockTask, ...]) -> list[BlockResult]:
     speed on ``len(tasks)`` times more worlds.  A group that raises (or keeps paths) is
     run block by block, so a failing run is still found and named.
     """
+    return _stepped_together(tasks, _fused_scenario)
+
+
+def _stepped_together(tasks: tuple[BlockTask, ...],
+                      parts_of: Callable[[tuple[BlockTask, ...], int], list[tuple]]
+                      ) -> list[BlockResult]:
+    """Each task's result, every scenario stepped once for all the tasks
+    (``parts_of(tasks, i)``: scenario i's parts, per task); block by block for one task,
+    with paths, or when the group raises (so a failing run is still found and named)."""
     if len(tasks) == 1 or tasks[0].paths:
         return [run_block(task) for task in tasks]
     try:
-        fused = [_fused_scenario(tasks, i) for i in range(len(tasks[0].resolved))]
+        per_scenario = [parts_of(tasks, i) for i in range(len(tasks[0].resolved))]
     except Exception:
         return [run_block(task) for task in tasks]
-    return [block_result(task, [part[d] for part in fused]) for d, task in enumerate(tasks)]
+    return [block_result(task, [part[k] for part in per_scenario])
+            for k, task in enumerate(tasks)]
 
 
 def _fused_scenario(tasks: tuple[BlockTask, ...], index: int) -> list[tuple]:
@@ -478,14 +488,7 @@ def run_rows(tasks: tuple[BlockTask, ...]) -> list[BlockResult]:
     :func:`run_block` on each task, bit for bit (tests/test_row_groups.py).  A group that
     raises (or keeps paths) is run block by block, so a failing run is still named.
     """
-    if len(tasks) == 1 or tasks[0].paths:
-        return [run_block(task) for task in tasks]
-    try:
-        per_scenario = [_rows_of_scenario(tasks, i) for i in range(len(tasks[0].resolved))]
-    except Exception:
-        return [run_block(task) for task in tasks]
-    return [block_result(task, [part[r] for part in per_scenario])
-            for r, task in enumerate(tasks)]
+    return _stepped_together(tasks, _rows_of_scenario)
 
 
 def _rows_of_scenario(tasks: tuple[BlockTask, ...], index: int) -> list[tuple]:
@@ -516,32 +519,26 @@ def row_groups(tasks: Iterable[BlockTask], per_row: int, rows: int, chunk: int
     row: list[BlockTask] = []
     for task in tasks:
         if row and (task.first_run, task.n) != (row[0].first_run, row[0].n):
-            yield from _flush_rows(held, row, chunk)
-            row = []
+            yield from _flush_rows(held, row)  # a row that is not whole ends a group
+            held, row = [], []
         row.append(task)
         if len(row) == per_row and row[0].n == chunk:  # whole: every draw, a full block
             held.append(row)
             row = []
             if len(held) == rows:
-                yield from _transposed(held)
+                yield from _flush_rows(held, row)
                 held = []
-    yield from _flush_rows(held, row, chunk)
+    yield from _flush_rows(held, row)
 
 
-def _flush_rows(held: list[list[BlockTask]], row: list[BlockTask], chunk: int
+def _flush_rows(held: list[list[BlockTask]], row: list[BlockTask]
                 ) -> Iterator[tuple[BlockTask, ...]]:
-    """What is left when a group of rows cannot fill: the whole rows held, grouped, then
-    the tasks of a row that is not whole, one a tuple."""
-    if held:
-        yield from _transposed(held)
-        held.clear()
+    """The whole rows held, one tuple per draw (each its blocks in row order), then the
+    tasks of ``row``, which is not whole, one a tuple."""
+    for d in range(len(held[0]) if held else 0):
+        yield tuple(whole[d] for whole in held)
     for task in row:
         yield (task,)
-
-
-def _transposed(held: list[list[BlockTask]]) -> Iterator[tuple[BlockTask, ...]]:
-    for d in range(len(held[0])):
-        yield tuple(row[d] for row in held)
 
 
 def rows_per_group(rows: int, draws: int, chunk: int, workers: int) -> int:
