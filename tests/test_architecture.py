@@ -22,7 +22,11 @@ BASE = {"parley.params", "parley.errors", "parley.outcomes", "parley.safe_yaml",
         "parley.defaults"}
 SCENARIO = {"parley.scenario", "parley.scenario_files", "parley.schema"}
 CORE = {"parley.agents", "parley.model", "parley.narrative", "parley.randomness",
-        "parley._mesa", "parley.acts"}
+        "parley._mesa", "parley.acts", "parley.worlds"}
+# the only modules that may import Mesa (or what imports it): the kernel, parley.worlds,
+# and everything the batch layer runs are Mesa-free
+MESA_MODULES = {"parley._mesa", "parley.model", "parley.viz", "parley",  # parley: lazy export
+                "parley.cli.viz"}  # `parley viz` serves the page
 
 # layer -> the layers it may import (a layer may always import itself)
 ALLOWED = {
@@ -203,6 +207,38 @@ def test_the_cli_starts_without_heavy_imports():
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              check=True, env={"PYTHONPATH": str(SRC), "PATH": ""}, cwd=root)
         assert out.stdout.strip().splitlines()[-1] == "LOADED []", argv
+
+
+def test_only_the_mesa_model_and_the_page_import_mesa():
+    """Every module but parley.model, parley._mesa and parley.viz (and parley's lazy
+    export of NegotiationModel) leaves Mesa alone, at module level or inside a function."""
+    mesa_names = {"mesa", "parley._mesa", "parley.model", "parley.viz"}
+    importers = set()
+    for module, tree in sources():
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n in mesa_names or n.startswith("mesa.") for n in names):
+                importers.add(module)
+    assert importers - MESA_MODULES == set()
+    assert {"parley._mesa", "parley.model", "parley.viz"} <= importers  # the test sees imports
+
+
+def test_the_batch_kernel_and_a_workers_warm_up_leave_mesa_unloaded():
+    """A worker's warm-up imports and one batch of worlds (parley.worlds through the
+    engine's simulate) never load Mesa: a spawned worker starts in a fraction of the
+    second Mesa's import costs.  NegotiationModel, the Mesa face, does load it."""
+    code = ("import sys\nimport numpy as np\n"
+            "from parley.experiments.executors import _warm_up\n_warm_up()\n"
+            "from parley.experiments.simulate import simulate, Paths, Outcomes\n"
+            "from parley.scenario_files import load_scenario\n"
+            "sc = load_scenario('scenarios/biden.yaml')\n"
+            "simulate(sc, np.arange(50), record={'o': Outcomes(), 'p': Paths()})\n"
+            "print('kernel', 'mesa' in sys.modules)\n"
+            "import parley.model\nprint('model', 'mesa' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"PYTHONPATH": str(SRC), "PATH": ""}, cwd=SRC.parent)
+    assert out.stdout.split() == ["kernel", "False", "model", "True"]
 
 
 def test_importing_the_model_keeps_the_multiprocessing_start_method():

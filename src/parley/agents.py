@@ -1,4 +1,4 @@
-"""The actors: Mesa agents whose state variables are arrays over worlds.
+"""The actors, whose state variables are arrays over worlds.
 
 One class per role (Washington, Pyongyang, a patron such as Beijing, Moscow with
 rules of its own, an ally such as Seoul, Tokyo with rules of its own), sharing
@@ -15,6 +15,10 @@ name when it is defined; :data:`ROLE_CLASSES` matches each declared role to its 
 (a role without a class, or a class without a role, fails at import).  The model
 steps ``model.order`` and never names a role, so a new role needs a declaration, a
 class and a rules module, and no change to the schedule.
+
+The classes here are plain (the batch kernel, :class:`parley.worlds.Worlds`, runs
+without Mesa); :class:`parley.model.NegotiationModel` steps the same classes as Mesa
+agents (each with ``mesa.Agent`` as a further base: ``parley.model.mesa_twin``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from parley import params as P
-from parley._mesa import mesa
 from parley.rules import (
     allies,
     engagement,
@@ -41,25 +44,26 @@ from parley.rules.constants import Value, clip
 from parley.rules.talks import Talks
 
 if TYPE_CHECKING:
-    from parley.model import NegotiationModel
+    from parley.worlds import Worlds
 
 
 #: class name -> an Actor subclass (filled as each class is defined)
 _REGISTERED: dict[str, type[Actor]] = {}
 
 
-class Actor(mesa.Agent):
+class Actor:
     """An actor with a stance: parameter name -> float array over worlds, str or bool."""
 
     role = "actor"
-    model: NegotiationModel
+    model: Worlds
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _REGISTERED[cls.__name__] = cls
+        if register:  # not a Mesa twin of a registered class (parley.model)
+            _REGISTERED[cls.__name__] = cls
 
-    def __init__(self, model: NegotiationModel, name: str, stance: dict[str, Any]):
-        super().__init__(model)
+    def __init__(self, model: Worlds, name: str, stance: dict[str, Any]):
+        self.model = model
         self.name = name
         self.stance = stance
 

@@ -11,7 +11,7 @@ from parley.rules.talks import Talks, in_talks
 from parley.rules.washington import BOLD_MOVES
 
 if TYPE_CHECKING:
-    from parley.model import NegotiationModel
+    from parley.worlds import Worlds
 
 TALKS_WORDS = {
     Talks.NO_CONTACT: "no contact",
@@ -37,7 +37,7 @@ class MonthEntry:
 class Narrator:
     """Turns world ``index``'s moves each month into sentences saying who did what and why."""
 
-    def __init__(self, model: NegotiationModel, index: int = 0):
+    def __init__(self, model: Worlds, index: int = 0):
         self.model = model
         self.i = index
         self.entries: list[MonthEntry] = []

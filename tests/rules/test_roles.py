@@ -12,6 +12,7 @@ from parley import agents as A
 from parley import params as P
 from parley.randomness import run_seeds
 from parley.scenario import build_scenario, with_values
+from parley.worlds import Worlds
 
 
 def test_every_declared_role_has_its_class_and_rules_family():
@@ -63,6 +64,11 @@ def test_a_new_role_joins_the_month_without_touching_the_schedule(trump_oh, monk
     model = NegotiationModel(scenario=sc, seeds=run_seeds(1, range(3)), narrate=False).run()
     assert [m for m, _ in calls] == list(range(1, model.horizon + 1))
     assert model.order[-1].name == "oslo"
+    # the Mesa model steps it as a Mesa agent, registered; the kernel as the plain class
+    assert isinstance(model.order[-1], Observer) and model.order[-1] in model.agents
+    kernel = Worlds(sc, run_seeds(1, range(3)), narrate=False).run()
+    assert type(kernel.order[-1]) is Observer
+    assert [m for m, _ in calls] == 2 * list(range(1, model.horizon + 1))
 
 
 def test_a_cited_field_that_turns_a_mechanism_on_must_cite(trump_oh):

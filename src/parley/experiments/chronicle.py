@@ -77,11 +77,11 @@ def resolve(scenario: str | Path | Scenario, batch: str | Path | None = None,
 def tell(scenario: str | Path | Scenario, seed: int = defaults.CHRONICLE_SEED,
          batch: str | Path | None = None, draw: int | None = None) -> Told:
     """Run ``scenario`` once on run seed ``seed`` and tell it month by month."""
-    from parley.model import NegotiationModel
+    from parley.worlds import Worlds
 
     seed = check_seed(seed)
     spec = resolve(scenario, batch, draw)
-    model = NegotiationModel(scenario=spec, seed=seed, narrate=True).run()
+    model = Worlds(spec, [seed], narrate=True).run()
     narrator = model.narrator
     assert narrator is not None  # narrate=True
     months = tuple(Month(e.month, e.label, tuple(e.sentences), e.levels, e.text())

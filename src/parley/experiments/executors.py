@@ -284,7 +284,7 @@ def _watch_parent(parent: int, period: float = 1.0) -> None:
 def _warm_up() -> None:
     """A worker's first task from :meth:`ProcessExecutor.warm`: import what tasks need."""
     import parley.experiments.engine
-    import parley.model  # noqa: F401
+    import parley.worlds  # noqa: F401  (the kernel, without Mesa)
 
 
 def _run_task(fn: Callable[[Any], Any], task: Any) -> Any:

@@ -1,8 +1,8 @@
 """The one simulation kernel: step many worlds over months and record what is asked.
 
 ``simulate(scenario, seeds, record=[Outcomes(), Paths()])`` builds one
-:class:`~parley.model.NegotiationModel` over the worlds, steps it with
-:meth:`~parley.model.NegotiationModel.run` (the one loop over months) and
+:class:`~parley.worlds.Worlds` over the worlds, steps it with
+:meth:`~parley.worlds.Worlds.run` (the one loop over months) and
 returns, per recorder, what it recorded.  Batches, sweeps, the hindcast, the
 calibration, ``drivers`` and ``explain`` all call it; what differs is only
 what they record:
@@ -30,8 +30,8 @@ from parley.analysis.stats import Aggregate
 from parley.rules.talks import Talks, in_talks
 from parley.scenario import Scenario
 
-if TYPE_CHECKING:  # the model (and Mesa) load on the first simulation, not on import
-    from parley.model import NegotiationModel
+if TYPE_CHECKING:  # the kernel loads on the first simulation, not on import
+    from parley.worlds import Worlds
 
 #: Months an inherited process has run at the start (an assumption: long enough that a
 #: summit or deal may follow at once).
@@ -41,25 +41,25 @@ INHERITED_TALKS_MONTHS = 6
 class Recorder(Protocol):
     """Reads the model after every month and says what it saw at the end."""
 
-    def start(self, model: NegotiationModel) -> None: ...
+    def start(self, model: Worlds) -> None: ...
 
-    def month(self, model: NegotiationModel) -> None: ...
+    def month(self, model: Worlds) -> None: ...
 
-    def result(self, model: NegotiationModel) -> Any: ...
+    def result(self, model: Worlds) -> Any: ...
 
 
 class _Recorder:
-    def start(self, model: NegotiationModel) -> None:
+    def start(self, model: Worlds) -> None:
         pass
 
-    def month(self, model: NegotiationModel) -> None:
+    def month(self, model: Worlds) -> None:
         pass
 
 
 class Outcomes(_Recorder):
     """The outcome record of every world at the horizon (``model.outcomes()``)."""
 
-    def result(self, model: NegotiationModel) -> dict[str, np.ndarray]:
+    def result(self, model: Worlds) -> dict[str, np.ndarray]:
         return model.outcomes()
 
 
@@ -69,14 +69,14 @@ class MonthlyLevels(_Recorder):
 
     aggregate: Aggregate
 
-    def month(self, model: NegotiationModel) -> None:
+    def month(self, model: Worlds) -> None:
         self.aggregate.add_month(model.month, monthly_levels(model), in_talks(model.state.talks))
 
-    def result(self, model: NegotiationModel) -> Aggregate:
+    def result(self, model: Worlds) -> Aggregate:
         return self.aggregate
 
 
-def monthly_levels(model: NegotiationModel) -> dict[str, np.ndarray]:
+def monthly_levels(model: Worlds) -> dict[str, np.ndarray]:
     """The levels the monthly fan charts tally, every world's."""
     s = model.state
     return {"tension": s.tension, "sanctions_pressure": s.pressure, "us_china_tension": s.us_china}
@@ -90,11 +90,11 @@ class GroupedMonthlyLevels(_Recorder):
     aggregates: Sequence[Aggregate]
     size: int
 
-    def month(self, model: NegotiationModel) -> None:
+    def month(self, model: Worlds) -> None:
         Aggregate.add_month_grouped(self.aggregates, model.month, monthly_levels(model),
                                     in_talks(model.state.talks), self.size)
 
-    def result(self, model: NegotiationModel) -> Sequence[Aggregate]:
+    def result(self, model: Worlds) -> Sequence[Aggregate]:
         return self.aggregates
 
 
@@ -117,16 +117,16 @@ class Paths(_Recorder):
     fields: Sequence[str] = ("talks", "tests")
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def start(self, model: NegotiationModel) -> None:
+    def start(self, model: Worlds) -> None:
         months = model.horizon
         self.arrays = {f: np.zeros((model.n_worlds, months), dtype=PATH_DTYPES[f])
                        for f in self.fields}
 
-    def month(self, model: NegotiationModel) -> None:
+    def month(self, model: Worlds) -> None:
         for f, arr in self.arrays.items():
             arr[:, model.month - 1] = PATH_FIELDS[f](model)
 
-    def result(self, model: NegotiationModel) -> dict[str, np.ndarray]:
+    def result(self, model: Worlds) -> dict[str, np.ndarray]:
         return {f: a[:, :model.month] for f, a in self.arrays.items()}
 
 
@@ -150,25 +150,25 @@ class Routes(_Recorder):
     opened: dict[str, np.ndarray] = field(default_factory=dict)
     _seen: np.ndarray | None = None
 
-    def start(self, model: NegotiationModel) -> None:
+    def start(self, model: Worlds) -> None:
         self.opened = {act: np.zeros(model.n_worlds, dtype=bool) for act in ROUTE_ACTS}
         self._seen = np.zeros(model.n_worlds, dtype=bool)
 
-    def month(self, model: NegotiationModel) -> None:
+    def month(self, model: Worlds) -> None:
         talked = model.state.first_talks_month > 0
         new = talked & ~self._seen
         for act in ROUTE_ACTS:
             self.opened[act] |= new & getattr(model.acts, act)
         self._seen |= talked
 
-    def result(self, model: NegotiationModel) -> dict[str, np.ndarray]:
+    def result(self, model: Worlds) -> dict[str, np.ndarray]:
         return self.opened
 
 
 class Streams(_Recorder):
     """The random streams the run drew, in first-use order."""
 
-    def result(self, model: NegotiationModel) -> list[str]:
+    def result(self, model: Worlds) -> list[str]:
         return model.draws.keys
 
 
@@ -192,19 +192,17 @@ def simulate(scenario: Scenario, seeds: np.ndarray, record: Mapping[str, Recorde
     ``world_values`` give numeric values by path, one per world (each world its own
     parameter draw: a sweep point's draws in one call).
     """
-    from parley.model import NegotiationModel
+    from parley.worlds import Worlds
 
     record = {"outcomes": Outcomes()} if record is None else record
     values = {k.replace("__", "."): v for k, v in (overrides or {}).items()}
-    model = NegotiationModel(scenario=scenario, seeds=seeds, narrate=False,
-                             overrides=values or None, stream_seeds=stream_seeds,
-                             world_values=world_values,
-                             collect=False)  # the recorders read the model, not Mesa's collector
+    model = Worlds(scenario, seeds, overrides=values or None, narrate=False,
+                   stream_seeds=stream_seeds, world_values=world_values)
     model.start_in(START_STATES[start_state], INHERITED_TALKS_MONTHS)
     for recorder in record.values():
         recorder.start(model)
 
-    def after_month(m: NegotiationModel) -> None:
+    def after_month(m: Worlds) -> None:
         for recorder in record.values():
             recorder.month(m)
 

@@ -1,15 +1,19 @@
-"""NegotiationModel: the month-by-month schedule over one world or many.
+"""Worlds: the month-by-month schedule over many worlds at once, with no Mesa.
 
-``NegotiationModel(scenario="scenarios/biden.yaml", seed=7)`` steps one world,
-as ``mesa.batch_run`` and SolaraViz expect.  ``NegotiationModel(scenario=...,
-seeds=array)`` steps one world per seed at once: the batch layer's path.  A
-world's path depends only on its own seed, so a world inside a many-world
-model ends exactly as the same seed stepped alone.
+``Worlds(scenario, seeds=array)`` steps one world per seed at once: the batch
+layer's kernel, which its worker processes import without Mesa (whose import,
+with pandas, scipy.spatial and networkx, costs about a second and 100 MB a
+process).  A world's path depends only on its own seed, so a world inside a
+many-world kernel ends exactly as the same seed stepped alone.
+
+:class:`parley.model.NegotiationModel` is this kernel as a Mesa model (its
+actors Mesa agents, a DataCollector, one world by default), for ``mesa.batch_run``,
+SolaraViz and the chronicle: the same schedule and rules, so the same seed ends
+the same way in either.
 """
 
 from __future__ import annotations
 
-import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +23,12 @@ import numpy as np
 
 from parley import params as P
 from parley import rules
-from parley._mesa import mesa
 from parley.acts import Acts
 from parley.agents import ROLE_CLASSES, Actor, activation_order
 from parley.errors import ScenarioError
 from parley.narrative import Narrator
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES  # noqa: F401 (re-exported)
-from parley.randomness import SEED_MAX, Draws
+from parley.randomness import Draws
 from parley.rules import ModelConstants
 from parley.rules.talks import Talks, TalksCode, in_talks
 from parley.scenario import Scenario, with_values
@@ -102,16 +105,6 @@ def _per_world(x: Any, shape: tuple[int, ...], dtype: type) -> np.ndarray:
     return np.broadcast_to(x, shape).astype(dtype)
 
 
-def _checked_seed(seed: Any) -> int:
-    """A run seed as a plain int in [0, 2**63), or one ScenarioError line."""
-    if isinstance(seed, np.integer):
-        seed = int(seed)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
-        raise ScenarioError([f"seed {reprlib.repr(seed)}: must be a whole number in "
-                             "[0, 2**63)"])
-    return seed
-
-
 def _checked_world_values(scenario: Scenario, values: dict[str, Any] | None,
                           n: int) -> dict[str, np.ndarray]:
     """Per-world values by path as float arrays of one value per world, or one
@@ -143,50 +136,35 @@ def _checked_world_values(scenario: Scenario, values: dict[str, Any] | None,
     return out
 
 
-class NegotiationModel(mesa.Model):
-    """US-DPRK negotiations over a presidential term, one step per month.
+class Worlds:
+    """US-DPRK negotiations over a presidential term, one step per month, in many worlds.
 
     Args:
         scenario: a path to a scenario YAML file, or a loaded Scenario.
-        seed: the run seed (one world).  Ignored when ``seeds`` is given.
-        seeds: one run seed per world, to step many worlds at once.
+        seeds: one run seed per world (non-negative, below 2**63).
         overrides: stance values by path, e.g. ``{"washington.outreach_rate": 0.5}``.
         narrate: keep a month-by-month log of world 0 (default: when one world).
-        rng: an integer seed under Mesa's newer name (used when ``seed`` is None).
         stream_seeds: decision name -> alternative seeds (one per world) for that
             decision's draws only (pick-freeze designs; see parley.randomness).
-        collect: fill ``datacollector`` after each month (default); the batch layer,
-            which reads the model through its own recorders, passes False.
         world_values: numeric stance or modelling-constant values by path
             (``pyongyang.attitude_threshold``, ``dynamics.choice_scale``), one per
             world, set instead of the scenario's: each world under its own parameter
-            draw (a sweep's point runs all its draws in one model).  A world ends as
-            it would in a model of the scenario with its values set as single values.
+            draw (a sweep's point runs all its draws in one kernel).  A world ends as
+            it would in a kernel of the scenario with its values set as single values.
 
-    The validated scenario is kept as ``model.spec``.
-        **stance: overrides written ``actor__param=value`` (for SolaraViz sliders
-            and ``mesa.batch_run`` parameter grids).
+    The validated scenario is kept as ``spec``.  The actors are instances of
+    :meth:`actor_class` (plain classes here; Mesa agents in NegotiationModel).
     """
 
-    def __init__(self, scenario: str | Path | Scenario = "scenarios/trump_oh.yaml",
-                 seed: int | None = None, seeds: np.ndarray | None = None,
+    def __init__(self, scenario: str | Path | Scenario, seeds: Any,
                  overrides: dict[str, Any] | None = None, narrate: bool | None = None,
-                 rng: int | None = None, stream_seeds: dict[str, Any] | None = None,
-                 collect: bool = True, world_values: dict[str, Any] | None = None,
-                 **stance: Any):
-        if seed is None and isinstance(rng, int | np.integer):
-            seed = int(rng)  # Mesa >= 3.5 passes the seed as ``rng``
-        if seed is not None:
-            seed = _checked_seed(seed)
-        # rng=, not seed=: Mesa 3.5 warns (FutureWarning) on seed=; 3.3 takes either the same way
-        super().__init__(rng=seed if seed is not None else rng)
+                 stream_seeds: dict[str, Any] | None = None,
+                 world_values: dict[str, Any] | None = None):
+        self.running = True
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
-        extra = {k.replace("__", "."): v for k, v in stance.items()}
-        if overrides or extra:
-            scenario = with_values(scenario, {**(overrides or {}), **extra})
-        if seeds is None:
-            seeds = [seed if seed is not None else int(self.rng.integers(SEED_MAX))]
+        if overrides:
+            scenario = with_values(scenario, overrides)
         self.seeds = np.asarray(seeds, dtype=np.int64)
         if np.any(self.seeds < 0):
             raise ValueError("seeds must be non-negative integers below 2**63")
@@ -198,7 +176,7 @@ class NegotiationModel(mesa.Model):
         self.world_values = _checked_world_values(scenario, world_values, self.n_worlds)
         self.actors: dict[str, Actor] = {}
         for actor in scenario.actors.values():
-            cls = ROLE_CLASSES[actor.role]
+            cls = self.actor_class(actor.role)
             self.actors[actor.name] = cls(self, actor.name, self._stance_arrays(actor))
         self.washington = next(a for a in self.actors.values() if a.role == "washington")
         self.pyongyang = next(a for a in self.actors.values() if a.role == "pyongyang")
@@ -222,18 +200,13 @@ class NegotiationModel(mesa.Model):
         self.fired = [np.zeros(self.n_worlds, dtype=bool) for _ in self.conditions]
         self.narrator = Narrator(self) if (narrate if narrate is not None
                                            else self.n_worlds == 1) else None
-        self.collect = collect
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "tension": lambda m: float(m.state.tension.mean()),
-            "sanctions_pressure": lambda m: float(m.state.pressure.mean()),
-            "us_china_tension": lambda m: float(m.state.us_china.mean()),
-            "talks_state": lambda m: float(m.state.talks.mean()),
-            "in_talks": lambda m: float(in_talks(m.state.talks).mean()),
-            "provocations": lambda m: float(np.mean(m.acts.tests)),
-        })
-        # collected after each month only: mesa.batch_run reads row ``steps - 1`` as the end
 
     # ------------------------------------------------------------ set-up
+
+    @staticmethod
+    def actor_class(role: str) -> type[Actor]:
+        """The class of a role's actors (:data:`parley.agents.ROLE_CLASSES`)."""
+        return ROLE_CLASSES[role]
 
     def _value(self, key: str, value: Any) -> Any:
         """A stance value as used by the rules: ranges sampled once per world (or the
@@ -266,13 +239,11 @@ class NegotiationModel(mesa.Model):
     # -------------------------------------------------------------- step
 
     def step(self) -> None:
-        """One month: the schedule below, then collection.  Each step is a few lines."""
+        """One month: the schedule below.  Each step is a few lines."""
         self.month += 1
         self.acts = Acts()
         for step in self.schedule:
             step()
-        if self.collect:
-            self.datacollector.collect(self)
         if self.month >= self.horizon:
             self.running = False
 
@@ -431,7 +402,7 @@ class NegotiationModel(mesa.Model):
     # ----------------------------------------------------------- results
 
     def run(self, months: int | None = None,
-            after_month: Callable[[NegotiationModel], None] | None = None) -> NegotiationModel:
+            after_month: Callable[[Worlds], None] | None = None) -> Worlds:
         """Step to the end of the horizon (or to ``months``): the one loop over months.
 
         ``after_month(model)`` is called after every month (the recorders of
@@ -457,17 +428,11 @@ class NegotiationModel(mesa.Model):
     def release(self) -> None:
         """Let a finished model be freed.
 
-        Mesa 3.3 keeps every model as a key of the class-level ``Agent._ids``
-        counter, so no model is ever garbage-collected (about 4.5 MB per
-        5,000-world chunk; fixed upstream in Mesa 3.5, which needs Python 3.12).
-        There is no public API for this, hence the one private access.
+        The kernel and its actors refer to each other, so a finished kernel waits
+        for the cyclic collector; dropping its per-world arrays now frees them at
+        once (a worker that steps many kernels would otherwise hold several dead
+        ones' arrays at its peak).
         """
-        ids = getattr(mesa.Agent, "_ids", None)  # absent in later Mesa versions
-        if isinstance(ids, dict):
-            ids.pop(self, None)
-        # The model and its agents refer to each other, so the model waits for the cyclic
-        # collector; dropping its per-world arrays now frees them at once (a worker that
-        # steps many models would otherwise hold several dead models' arrays at its peak).
         for actor in self.actors.values():
             actor.__dict__.clear()
         for name in ("state", "acts", "draws", "constants", "world", "shocks", "fired",
