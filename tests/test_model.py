@@ -38,6 +38,29 @@ def test_world_inside_many_equals_world_alone(trump_oh):
         assert alone.outcome_record() == many.outcome_record(i)
 
 
+@pytest.mark.parametrize("path", ["scenarios/biden.yaml", "scenarios/examples/biden_moscow_tokyo.yaml"])
+def test_the_mesa_model_and_the_kernel_end_every_world_alike(path):
+    """NegotiationModel is the kernel (parley.worlds.Worlds) with Mesa around it: the
+    same seeds end with the same outcomes and the same narration, and only the model's
+    actors are Mesa agents."""
+    import mesa
+
+    from parley.worlds import Worlds
+
+    root = Path(__file__).resolve().parents[1]
+    seeds = run_seeds(7, range(200))
+    model = NegotiationModel(scenario=root / path, seeds=seeds).run()
+    kernel = Worlds(root / path, seeds).run()
+    for name, values in model.outcomes().items():
+        assert np.array_equal(values, kernel.outcomes()[name]), name
+    assert [type(a).__name__ for a in model.order] == [type(a).__name__ for a in kernel.order]
+    assert all(isinstance(a, mesa.Agent) for a in model.order)
+    assert not any(isinstance(a, mesa.Agent) for a in kernel.order)
+    assert len(model.agents) == len(model.order)
+    told = NegotiationModel(scenario=root / path, seed=int(seeds[3])).run()
+    assert told.narrator.lines() == Worlds(root / path, seeds[3:4]).run().narrator.lines()
+
+
 def test_same_seed_same_history(trump_oh):
     a = NegotiationModel(scenario=trump_oh, seed=123).run()
     b = NegotiationModel(scenario=trump_oh, seed=123).run()
