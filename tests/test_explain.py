@@ -104,7 +104,7 @@ def test_exact_shapley_is_symmetric_and_gives_a_null_player_zero():
 
 
 def test_sampled_shapley_adds_up_exactly_and_antithetic_orders_cancel():
-    phi, order_se = E._sampled(_toy_value, 3, ["y"], permutations=6, seed=1)
+    phi, order_se = E._sampled(_toy_value, 3, ["y"], E._orders(3, permutations=6, seed=1))
     total = sum(phi["y"])
     np.testing.assert_allclose(total, _toy_value(7)["y"] - _toy_value(0)["y"])
     np.testing.assert_array_equal(phi["y"][2], 0.0)

@@ -11,7 +11,15 @@ from pathlib import Path
 import pandas as pd
 
 from parley import defaults
-from parley.cli.common import integer, output_file, path_text, seed, text
+from parley.cli.common import (
+    add_executor_options,
+    integer,
+    make_executor,
+    output_file,
+    path_text,
+    seed,
+    text,
+)
 from parley.experiments.explain import HEADLINE
 from parley.outcomes import BINARY_OUTCOMES
 from parley.scenario import require_runnable
@@ -54,6 +62,7 @@ def register(sub) -> None:
                    help=f"outcome to decompose (repeatable; default: all of "
                         f"{', '.join(BINARY_OUTCOMES)})")
     p.add_argument("--top", type=integer(), default=15, help="rows shown per outcome (default 15)")
+    add_executor_options(p)  # the envelope design's model calls (--over streams: this process)
     p.set_defaults(func=run_drivers)
     p = sub.add_parser("explain", help=SUMMARIES["explain"])
     p.add_argument("a", type=path_text, help="scenario A (the reference)")
@@ -68,6 +77,7 @@ def register(sub) -> None:
                         "coalition runs under the same K draws, --runs split evenly over them "
                         f"on the same worlds (default {defaults.PARAMETER_DRAWS}; 0: the point "
                         "attribution)")
+    add_executor_options(p)  # the coalitions, one task each
     p.set_defaults(func=run_explain)
 
 
@@ -130,6 +140,10 @@ def _bad_drivers_args(args) -> str | None:
                 "--worlds)")
     if args.by_kind and streams:
         return "--by-kind: applies to --over envelope"
+    if streams and (args.jobs is not None or args.executor != defaults.EXECUTOR
+                    or args.scheduler is not None):
+        return ("--jobs, --executor, --scheduler: apply to --over envelope (--over streams "
+                "runs in this process)")
     if len(args.scenario) > 1 and not args.by_kind:
         return (f"drivers: one scenario file, got {len(args.scenario)} (several, or a folder, "
                 "need --by-kind)")
@@ -181,8 +195,9 @@ def _drivers_over_envelope(args, outcomes: tuple[str, ...], samples: int, worlds
     from parley.experiments.drivers import envelope_drivers
 
     scenario = require_runnable(load_scenario(args.scenario[0]))
-    result = envelope_drivers(scenario, samples=samples, worlds=worlds, seed=args.seed,
-                              outcomes=outcomes)
+    with make_executor(args) as executor:
+        result = envelope_drivers(scenario, samples=samples, worlds=worlds, seed=args.seed,
+                                  outcomes=outcomes, map_=executor.map_ordered)
     if args.csv:
         _write_csv(result.table, args.csv)
     counts = ", ".join(f"{n} {k}" for k, n in result.counts.items())
@@ -224,8 +239,10 @@ def _drivers_by_kind(args, outcomes: tuple[str, ...], samples: int, worlds: int)
     from parley.scenario_files import scenario_files
 
     scenarios = [require_runnable(load_scenario(f)) for f in scenario_files(args.scenario)]
-    results = [envelope_drivers(sc, samples=samples, worlds=worlds, seed=args.seed,
-                                outcomes=outcomes, per_value=False) for sc in scenarios]
+    with make_executor(args) as executor:
+        results = [envelope_drivers(sc, samples=samples, worlds=worlds, seed=args.seed,
+                                    outcomes=outcomes, per_value=False,
+                                    map_=executor.map_ordered) for sc in scenarios]
     if args.csv:
         _write_csv(pd.concat([r.table.assign(scenario=r.scenario) for r in results],
                              ignore_index=True), args.csv)
@@ -278,8 +295,10 @@ def run_explain(args) -> int:
                      f"give --runs of at least {k}, or --parameter-draws 0")
     a = require_runnable(load_scenario(args.a))
     b = require_runnable(load_scenario(args.b))
-    table = explain(a, b, runs=args.runs, seed=args.seed, outcomes=HEADLINE,
-                    permutations=args.permutations, parameter_draws=k)
+    with make_executor(args) as executor:
+        table = explain(a, b, runs=args.runs, seed=args.seed, outcomes=HEADLINE,
+                        permutations=args.permutations, parameter_draws=k,
+                        map_=executor.map_ordered)
     if args.csv:
         _write_csv(table, args.csv)
     if table.empty:

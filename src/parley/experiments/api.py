@@ -31,7 +31,7 @@ from parley.experiments.batch import (
     new_batch,
 )
 from parley.experiments.engine import DEFAULT_CHUNK
-from parley.experiments.executors import Executor, make_executor
+from parley.experiments.executors import Executor, make_executor, ordered_map
 from parley.outcomes import BINARY_OUTCOMES
 from parley.results.shown import REPR_MAX
 from parley.results.shown import Shown as _Shown
@@ -484,7 +484,8 @@ def _calibrate_dynamics(seed: int, executor: ExecutorLike, jobs: int | None,
 def explain(a: ScenarioLike, b: ScenarioLike, runs: int = defaults.EXPLAIN_RUNS,
             seed: int = defaults.SEED, permutations: int = defaults.EXPLAIN_PERMUTATIONS,
             outcomes: Sequence[str] | None = None,
-            parameter_draws: int = defaults.PARAMETER_DRAWS) -> pd.DataFrame:
+            parameter_draws: int = defaults.PARAMETER_DRAWS,
+            executor: ExecutorLike = defaults.EXECUTOR, jobs: int | None = None) -> pd.DataFrame:
     """What explains B - A (``parley explain``): the paired difference of each outcome
     (default the headline outcomes) split by Shapley value over the stances that differ,
     ``runs`` worlds on common random numbers (default 4,000), master seed ``seed`` (default
@@ -493,7 +494,8 @@ def explain(a: ScenarioLike, b: ScenarioLike, runs: int = defaults.EXPLAIN_RUNS,
     20; 0: the point attribution), each part's interval over the draws as
     ``shapley_param_lo``, ``shapley_param_hi``.  One row per (outcome, group);
     ``group == "(total)"`` is the whole difference.  Empty when the scenarios differ in no
-    stance."""
+    stance.  ``executor`` and ``jobs`` are those of :func:`run`: the coalitions run as
+    tasks on it (the same table on any)."""
     from parley.experiments.explain import HEADLINE
     from parley.experiments.explain import explain as shapley
 
@@ -502,8 +504,10 @@ def explain(a: ScenarioLike, b: ScenarioLike, runs: int = defaults.EXPLAIN_RUNS,
     seed = _whole("--seed", seed, 0, 2**63 - 1)
     permutations = _whole("--permutations", permutations, 1, defaults.MAX_PERMUTATIONS)
     draws = _whole("--parameter-draws", parameter_draws, 0, defaults.MAX_DRAWS)
-    frame = shapley(_runnable(a), _runnable(b), runs=runs, seed=seed, outcomes=chosen,
-                    permutations=permutations, parameter_draws=draws)
+    a, b = _runnable(a), _runnable(b)
+    with ordered_map(executor, jobs) as map_:
+        frame = shapley(a, b, runs=runs, seed=seed, outcomes=chosen,
+                        permutations=permutations, parameter_draws=draws, map_=map_)
     return _renamed(frame, {"param_lo": "shapley_param_lo", "param_hi": "shapley_param_hi"})
 
 
@@ -530,7 +534,8 @@ class DriversResult(_Shown):
 def drivers(scenario: ScenarioLike | Sequence[ScenarioLike], over: str = "envelope",
             samples: int | None = None, worlds: int | None = None, runs: int | None = None,
             seed: int = defaults.SEED, outcomes: Sequence[str] | None = None,
-            by_kind: bool = False) -> DriversResult:
+            by_kind: bool = False, executor: ExecutorLike = defaults.EXECUTOR,
+            jobs: int | None = None) -> DriversResult:
     """Where the variance of each outcome comes from (``parley drivers``).
 
     ``over="envelope"`` (the default): Sobol indices of P(outcome) over the values we
@@ -540,7 +545,9 @@ def drivers(scenario: ScenarioLike | Sequence[ScenarioLike], over: str = "envelo
     several scenarios (files, folders) and keeps only the kind shares.
     ``over="streams"``: the between-world variance by random stream, ``runs`` worlds per
     sample (default 2,000).  ``seed``: the master seed (default 20201130); ``outcomes``
-    default every yes/no outcome."""
+    default every yes/no outcome.  ``executor`` and ``jobs`` are those of :func:`run`:
+    the envelope design's model calls run as tasks on it (the same table on any);
+    ``over="streams"`` runs in this process."""
     from parley.experiments import drivers as lib
     from parley.outcomes import BINARY_OUTCOMES
 
@@ -589,9 +596,10 @@ def drivers(scenario: ScenarioLike | Sequence[ScenarioLike], over: str = "envelo
                            "need by_kind=True)"])
     else:
         scenarios = [_runnable(items[0])]
-    results = [lib.envelope_drivers(sc, samples=samples, worlds=worlds, seed=seed,
-                                    outcomes=chosen, per_value=not by_kind)
-               for sc in scenarios]
+    with ordered_map(executor, jobs) as map_:
+        results = [lib.envelope_drivers(sc, samples=samples, worlds=worlds, seed=seed,
+                                        outcomes=chosen, per_value=not by_kind, map_=map_)
+                   for sc in scenarios]
     table = (pd.concat([r.table.assign(scenario=r.scenario) for r in results],
                        ignore_index=True) if by_kind else results[0].table)
     kinds = pd.DataFrame([

@@ -50,12 +50,11 @@ the basis cites a text for its size, not only for the mechanism.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from parley import defaults
 from parley.experiments.simulate import Routes, Streams, simulate
@@ -64,6 +63,9 @@ from parley.params import ASSUMPTION
 from parley.randomness import run_seeds
 from parley.rules import DYNAMICS, STREAMS
 from parley.scenario import Scenario, with_values
+
+if TYPE_CHECKING:  # pandas loads with the tables, not in a worker that runs a task
+    import pandas as pd
 
 Evaluate = Callable[[np.ndarray, dict[str, np.ndarray] | None], dict[str, np.ndarray]]
 
@@ -106,6 +108,8 @@ def pick_freeze(evaluate: Evaluate, elements: Sequence[str] | dict[str, Sequence
     together (a group's indices: what the streams explain jointly).
     Returns one row per (output, element): first_order, first_order_se, total, total_se.
     """
+    import pandas as pd
+
     groups = elements if isinstance(elements, dict) else {k: (k,) for k in elements}
     f_a, f_b = evaluate(seeds_a, None), evaluate(seeds_b, None)
     rows = []
@@ -288,6 +292,8 @@ def drivers(scenario: Scenario, runs: int = defaults.DRIVERS_RUNS, seed: int = d
     (routes; for streams the route columns are NaN and vice versa), and the
     outcome's mean over the A worlds.  Costs ``runs * (k + 2)`` worlds.
     """
+    import pandas as pd
+
     seeds_a = run_seeds(seed, range(runs))
     seeds_b = run_seeds(seed, range(runs, 2 * runs))
     keys, routes = stream_keys(scenario, seeds_a, overrides)
@@ -430,14 +436,19 @@ class EnvelopeDrivers:
 def envelope_drivers(scenario: Scenario, samples: int = ENVELOPE_SAMPLES,
                      worlds: int = ENVELOPE_WORLDS, seed: int = defaults.SEED,
                      outcomes: Sequence[str] = BINARY_OUTCOMES,
-                     per_value: bool = True) -> EnvelopeDrivers:
+                     per_value: bool = True,
+                     map_: Callable[[Callable, Iterable], Iterator] = map) -> EnvelopeDrivers:
     """Sobol indices of P(outcome) over the envelope of ``scenario``, with the noise as a factor.
 
     ``samples`` points in each of A and B, ``worlds`` worlds per point.  With
     ``per_value`` one index pair per value (d values: ``samples * (d + k + 3)``
     points for k kinds present), else only the kinds and the noise
-    (``samples * (k + 3)``).  Deterministic in ``seed``.
+    (``samples * (k + 3)``).  Deterministic in ``seed``, whatever ordered ``map_`` (default
+    the builtin; ``parley.experiments.executors.ordered_map`` for worker processes) runs
+    the design's model calls.
     """
+    import pandas as pd
+
     from parley.analysis.sensitivity import pick_freeze_indices
 
     if samples < 2 or worlds < 1:
@@ -460,7 +471,7 @@ def envelope_drivers(scenario: Scenario, samples: int = ENVELOPE_SAMPLES,
     columns = ["A", "B", *factors]
     y, within = _evaluate_points(ranged, [v.path for v in values], outcomes, columns,
                                  factors, seeds[:, 0], seeds[:, 1], points[:samples],
-                                 points[samples:])
+                                 points[samples:], map_)
     rows = []
     for out in outcomes:
         y_a, y_b = y[out][:, 0], y[out][:, 1]
@@ -504,14 +515,16 @@ def envelope_drivers(scenario: Scenario, samples: int = ENVELOPE_SAMPLES,
 def _evaluate_points(ranged: Scenario, paths: Sequence[str], outcomes: Sequence[str],
                      columns: Sequence[str], factors: dict[str, frozenset[str]],
                      worlds_a: np.ndarray, worlds_b: np.ndarray, points_a: np.ndarray,
-                     points_b: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+                     points_b: np.ndarray, map_: Callable[[Callable, Iterable], Iterator] = map,
+                     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """P(outcome) at every (point, column) of the design, and the within-point variance
     of the outcome's mean (the binomial variance over the point's worlds, unbiased).
 
     Column ``A``: A's quantiles on A's worlds; ``B``: B's on B's; a factor: A with
     the factor's values at B's quantiles (the noise: on B's worlds).  ``worlds_a``
     and ``worlds_b``: the world seeds of each row (samples, W).  Returns outcome ->
-    array (samples, columns), for the means and for the variances.
+    array (samples, columns), for the means and for the variances.  The model calls
+    (``ENVELOPE_CHUNK`` worlds each) are independent tasks run through ``map_``.
     """
     n, w = worlds_a.shape
     jobs = [(m, c) for m in range(n) for c in range(len(columns))]
@@ -520,22 +533,44 @@ def _evaluate_points(ranged: Scenario, paths: Sequence[str], outcomes: Sequence[
     within = {o: np.zeros((n, len(columns))) for o in outcomes}
     swapped = [frozenset(paths) | {NOISE} if c == "B" else frozenset() if c == "A"
                else factors[c] for c in columns]
-    for start in range(0, len(jobs), per_call):
-        part = jobs[start:start + per_call]
-        from_b = {key: np.array([key in swapped[c] for _, c in part]) for key in (*paths, NOISE)}
-        m_idx = np.array([m for m, _ in part])
-        world_seeds = np.where(from_b[NOISE][:, None], worlds_b[m_idx], worlds_a[m_idx])
-        stream_seeds = {f"range:{p}": np.repeat(np.where(from_b[p], points_b[m_idx],
-                                                         points_a[m_idx]), w)
-                        for p in paths}
-        out = simulate(ranged, world_seeds.ravel(), stream_seeds=stream_seeds)["outcomes"]
+    parts = [jobs[start:start + per_call] for start in range(0, len(jobs), per_call)]
+    tasks = (_point_task(ranged, paths, outcomes, part, swapped, worlds_a, worlds_b, points_a,
+                         points_b) for part in parts)
+    for part, (p_hat, var) in zip(parts, map_(_evaluate_call, tasks), strict=True):
         for o in outcomes:
-            per = np.asarray(out[o], dtype=float).reshape(len(part), w)
-            p_hat = per.mean(axis=1)
-            var = per.var(axis=1, ddof=1) / w if w > 1 else np.full(len(part), np.nan)
-            for (m, c), p_, v_ in zip(part, p_hat, var, strict=True):
+            for (m, c), p_, v_ in zip(part, p_hat[o], var[o], strict=True):
                 y[o][m, c], within[o][m, c] = p_, v_
     return y, within
+
+
+def _point_task(ranged: Scenario, paths: Sequence[str], outcomes: Sequence[str],
+                part: list[tuple[int, int]], swapped: list[frozenset[str]],
+                worlds_a: np.ndarray, worlds_b: np.ndarray, points_a: np.ndarray,
+                points_b: np.ndarray) -> tuple:
+    """One model call of the design, compact (its stream seeds are made in the worker):
+    (scenario, paths, outcomes, world seeds, which paths take B's point, A's and B's
+    point seeds)."""
+    from_b = np.array([[key in swapped[c] for key in (*paths, NOISE)] for _, c in part])
+    m_idx = np.array([m for m, _ in part])
+    world_seeds = np.where(from_b[:, -1:], worlds_b[m_idx], worlds_a[m_idx])
+    return (ranged, tuple(paths), tuple(outcomes), world_seeds, from_b[:, :-1],
+            points_a[m_idx], points_b[m_idx])
+
+
+def _evaluate_call(task: tuple) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """A task of :func:`_point_task` run: per outcome, each point's mean over its worlds
+    and the unbiased variance of that mean."""
+    ranged, paths, outcomes, world_seeds, from_b, points_a, points_b = task
+    points, w = world_seeds.shape
+    stream_seeds = {f"range:{p}": np.repeat(np.where(from_b[:, j], points_b, points_a), w)
+                    for j, p in enumerate(paths)}
+    out = simulate(ranged, world_seeds.ravel(), stream_seeds=stream_seeds)["outcomes"]
+    p_hat, var = {}, {}
+    for o in outcomes:
+        per = np.asarray(out[o], dtype=float).reshape(points, w)
+        p_hat[o] = per.mean(axis=1)
+        var[o] = per.var(axis=1, ddof=1) / w if w > 1 else np.full(points, np.nan)
+    return p_hat, var
 
 
 def kind_shares(result: EnvelopeDrivers, outcome: str = "talks_resumed") -> dict[str, Any]:

@@ -33,24 +33,32 @@ up exactly, world by world; each row gains ``param_lo``/``param_hi``, the 95%
 interval over draws of its per-draw mean (for the total: of the per-draw paired
 difference, which is compare's paired difference in that draw).
 ``parameter_draws=0`` is the point attribution: the scenarios as they are.
+
+The coalitions an attribution needs are known before any is run (all 2^n, or those
+the sampled orders visit), so they are run as independent tasks through an ordered
+``map_`` (``parley.experiments.executors.ordered_map``: worker processes or a Dask
+cluster); each coalition's values depend only on its scenario and the seeds, so the
+table is the same whatever runs them.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from math import factorial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from parley import defaults
 from parley.errors import ParleyError
 from parley.experiments.simulate import simulate, stacked_draws
 from parley.randomness import run_seeds
 from parley.scenario import Scenario, build_scenario
+
+if TYPE_CHECKING:  # pandas loads with the tables, not in a worker that runs a task
+    import pandas as pd
 
 HEADLINE = ("talks_resumed", "summit_held", "freeze_deal", "relief_granted", "crisis")
 EXACT_MAX = 8  # 2^8 = 256 coalitions; beyond, permutation sampling
@@ -160,6 +168,13 @@ def _values(scenario: Scenario, seeds: np.ndarray, outcomes: Sequence[str],
     return {k: np.asarray(out[k], dtype=float) for k in outcomes}
 
 
+def coalition_values(task: tuple) -> dict[str, np.ndarray]:
+    """One coalition's per-world outcomes (a task for a worker: its scenario is built
+    there): ``task`` is (A, B, the groups taken from B, seeds, outcomes, draws)."""
+    a, b, chosen, seeds, outcomes, draws = task
+    return _values(hybrid(a, b, chosen), seeds, outcomes, draws)
+
+
 def explain_draws(a: Scenario, b: Scenario, k: int, seed: int) -> list[dict[str, float]]:
     """The K draws (quantiles by path) every coalition runs under: those of ``parley
     compare A B`` with the same seed and draws."""
@@ -179,7 +194,8 @@ def _draw_interval(x: np.ndarray, k: int) -> tuple[float, float]:
 def explain(a: Scenario, b: Scenario, runs: int = defaults.EXPLAIN_RUNS,
             seed: int = defaults.SEED,
             outcomes: Sequence[str] = HEADLINE, permutations: int = 64,
-            parameter_draws: int = defaults.PARAMETER_DRAWS) -> pd.DataFrame:
+            parameter_draws: int = defaults.PARAMETER_DRAWS,
+            map_: Callable[[Callable, Iterable], Iterator] = map) -> pd.DataFrame:
     """Shapley attribution of B - A, per outcome, to each differing group.
 
     One row per (outcome, group) with both values and citations, ``shapley``
@@ -188,7 +204,11 @@ def explain(a: Scenario, b: Scenario, runs: int = defaults.EXPLAIN_RUNS,
     means in ``value_a``/``value_b``.  Empty when nothing differs.  With
     ``parameter_draws`` K > 0 (the default), ``runs // K`` worlds under each of K
     draws, and ``param_lo``/``param_hi``: the interval over draws of each row.
+    ``map_`` (an ordered map, default the builtin) runs the coalitions; any gives the
+    same table.
     """
+    import pandas as pd
+
     k = parameter_draws
     if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= defaults.MAX_DRAWS:
         raise ParleyError([f"--parameter-draws {k!r}: allowed 0 (the point attribution) "
@@ -202,22 +222,18 @@ def explain(a: Scenario, b: Scenario, runs: int = defaults.EXPLAIN_RUNS,
     draws = explain_draws(a, b, k, seed)
     k = len(draws)  # no envelope at all: nothing to draw, the point attribution
     seeds = run_seeds(seed, range(runs // k if k else runs))
-    cache: dict[int, dict[str, np.ndarray]] = {}
-
-    def value(mask: int) -> dict[str, np.ndarray]:
-        if mask not in cache:
-            chosen = [g for i, g in enumerate(groups) if mask >> i & 1]
-            cache[mask] = _values(hybrid(a, b, chosen), seeds, outcomes, draws)
-        return cache[mask]
-
     n = len(groups)
-    if n <= EXACT_MAX:
+    orders = None if n <= EXACT_MAX else _orders(n, permutations, seed)
+    masks = _masks_needed(n, orders)
+    tasks = ((a, b, [g for i, g in enumerate(groups) if mask >> i & 1], seeds, outcomes, draws)
+             for mask in masks)
+    value = dict(zip(masks, map_(coalition_values, tasks), strict=True)).__getitem__
+    if orders is None:
         phi, extra_se = _exact(value, n, outcomes), None
         method = f"exact Shapley over {n} groups ({2 ** n} coalitions)"
     else:
-        phi, extra_se = _sampled(value, n, outcomes, permutations, seed)
-        method = (f"Shapley by {2 * max(permutations // 2, 1)} sampled orders "
-                  f"over {n} groups")
+        phi, extra_se = _sampled(value, n, outcomes, orders)
+        method = f"Shapley by {len(orders)} sampled orders over {n} groups"
     if k:
         method += f"; {k} parameter draws x {len(seeds)} worlds"
     full = value(2**n - 1)
@@ -266,13 +282,32 @@ def _exact(value, n: int, outcomes: Sequence[str]) -> dict[str, list[np.ndarray]
     return phi
 
 
-def _sampled(value, n: int, outcomes: Sequence[str], permutations: int, seed: int):
-    """Per-world Shapley estimates from antithetic orders, and the SE over orders."""
+def _orders(n: int, permutations: int, seed: int) -> list[np.ndarray]:
+    """The sampled orders of ``n`` groups: antithetic pairs (an order and its reverse)."""
     rng = np.random.default_rng([seed, n])
     orders = []
     for _ in range(max(permutations // 2, 1)):
         order = rng.permutation(n)
         orders += [order, order[::-1]]
+    return orders
+
+
+def _masks_needed(n: int, orders: list[np.ndarray] | None) -> list[int]:
+    """The coalitions (bit masks of groups from B) an attribution reads, in a fixed
+    order: every one for the exact values, else none, all, and each order's prefixes."""
+    if orders is None:
+        return list(range(2**n))
+    masks = {0: None, 2**n - 1: None}
+    for order in orders:
+        mask = 0
+        for i in order:
+            mask |= 1 << int(i)
+            masks[mask] = None
+    return list(masks)
+
+
+def _sampled(value, n: int, outcomes: Sequence[str], orders: list[np.ndarray]):
+    """Per-world Shapley estimates from antithetic orders, and the SE over orders."""
     per_order = {out: np.zeros((len(orders), n)) for out in outcomes}
     phi = {out: [0.0] * n for out in outcomes}
     for k, order in enumerate(orders):
