@@ -8,7 +8,10 @@ same figures for another checkout, e.g. the commit before a change, measured
 in the same session, interleaved case by case so both see the same load):
 
   * the model alone: ``simulate(scenario, 20,000 seeds)``, worlds per CPU-second,
-    best of 3, on biden and trump_oh (no results written, one process);
+    best of 3, on biden and trump_oh (no results written, one process); and the same
+    in two processes at once, their rates summed: what the model alone does on this
+    machine's two cores (two busy cores of a shared VM may not each run as fast as one
+    alone), the honest denominator of the 2-worker ratio;
   * the whole command, ``parley run SCENARIO --runs N --jobs J --no-plots``
     (default 20 parameter draws; start-up, writing runs.csv, records and
     summary included): runs per second at ``--runs`` and ``--large`` with 1 and
@@ -75,6 +78,18 @@ def model_alone(python: str, cwd: Path, scenario: str, worlds: int, reps: int = 
     out = subprocess.run([python, "-c", MODEL_ALONE, scenario, str(worlds), str(reps)],
                          cwd=cwd, check=True, capture_output=True, text=True)
     return float(out.stdout.strip().splitlines()[-1])
+
+
+def model_alone_pair(python: str, cwd: Path, scenario: str, worlds: int,
+                     reps: int = 3) -> float:
+    """:func:`model_alone` in two processes started together: the sum of their rates."""
+    args = [python, "-c", MODEL_ALONE, scenario, str(worlds), str(reps)]
+    procs = [subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate()[0] for p in procs]
+    if any(p.returncode for p in procs):
+        raise SystemExit(f"model alone failed in {cwd}")
+    return sum(float(o.strip().splitlines()[-1]) for o in outs)
 
 
 def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
@@ -162,6 +177,9 @@ def main() -> None:
             for tree, (py, cwd) in trees.items():
                 res[tree][f"model:{name}"] = model_alone(py, cwd, f"scenarios/{name}.yaml",
                                                          args.model_worlds)
+        scen = Path(args.scenario).stem
+        for tree, (py, cwd) in trees.items():
+            res[tree]["pair"] = model_alone_pair(py, cwd, args.scenario, args.model_worlds)
         for runs in [args.small, *sizes]:
             for jobs in (1, 2) if runs != args.small else (2,):
                 for tree, (py, cwd) in trees.items():
@@ -196,7 +214,9 @@ def main() -> None:
     for name in ("biden", "trump_oh"):
         print(f"| model alone, {name}, {args.model_worlds:,} worlds, worlds per CPU-second | "
               + " | ".join(cell(t, "{:,.0f}", f"model:{name}") for t in cols) + " |")
-    scen = Path(args.scenario).stem
+    print(f"| model alone, {scen}, two processes at once: worlds per second of the pair "
+          "(sum of their CPU rates) | "
+          + " | ".join(cell(t, "{:,.0f}", "pair") for t in cols) + " |")
     for runs in sizes:
         for jobs in (1, 2):
             key = f"run:{runs}:{jobs}"
@@ -210,6 +230,9 @@ def main() -> None:
                   f"alone ({scen}, x{jobs} CPU) | " + " | ".join(
                       f"{res[t][key]['rate'] / (jobs * res[t][f'model:{scen}']):.0%}"
                       for t in cols) + " |")
+        print(f"| {runs:,} runs, 2 workers: whole command / model alone in two processes at "
+              "once | " + " | ".join(f"{res[t][f'run:{runs}:2']['rate'] / res[t]['pair']:.0%}"
+                                     for t in cols) + " |")
         print(f"| {runs:,} runs: speed-up from the second worker | " + " | ".join(
             f"{res[t][f'run:{runs}:2']['rate'] / res[t][f'run:{runs}:1']['rate']:.2f}x"
             for t in cols) + " |")
