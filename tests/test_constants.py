@@ -19,7 +19,7 @@ from parley.scenario import ScenarioError, with_values
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "parley"
 MODEL_CORE = (*(f"rules/{p.name}" for p in sorted((SRC / "rules").glob("*.py"))),
-              "model.py", "agents.py", "narrative.py", "acts.py")
+              "model.py", "worlds.py", "agents.py", "narrative.py", "acts.py")
 # Structural numbers: identities, empty counts, flags.  Months in a year are a
 # declared constant too (election_year_months, relief_renewal_months).
 STRUCTURAL = {0, 1}
