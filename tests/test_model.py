@@ -38,7 +38,8 @@ def test_world_inside_many_equals_world_alone(trump_oh):
         assert alone.outcome_record() == many.outcome_record(i)
 
 
-@pytest.mark.parametrize("path", ["scenarios/biden.yaml", "scenarios/examples/biden_moscow_tokyo.yaml"])
+@pytest.mark.parametrize("path", ["scenarios/biden.yaml",
+                                  "scenarios/examples/biden_moscow_tokyo.yaml"])
 def test_the_mesa_model_and_the_kernel_end_every_world_alike(path):
     """NegotiationModel is the kernel (parley.worlds.Worlds) with Mesa around it: the
     same seeds end with the same outcomes and the same narration, and only the model's

@@ -611,3 +611,30 @@ def test_work_beyond_the_declared_budget_is_refused_at_once(args, tmp_path):
     one_error(cli(*args, cwd=tmp_path, timeout=60), "allowed 1 to" if "--runs" not in args
               else "allowed 2 to")
     assert not any(tmp_path.iterdir())
+
+
+def test_calibrate_json_on_a_full_disk_keeps_the_old_file_and_says_so(tmp_path, monkeypatch,
+                                                                      capsys):
+    """``parley calibrate --json FILE`` writes the whole file or none of it: on a full disk
+    the old file stays as it was, no temp file is left, and the error is one line."""
+    from parley.cli import main
+    from parley.results import store as store_mod
+
+    path = tmp_path / "calibration.json"
+    argv = ["calibrate", "--sims", "5", "--json", str(path)]
+    assert main([*argv, "--seed", "1"]) == 0
+    old = path.read_bytes()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_mod.os, "fsync", full)
+    capsys.readouterr()
+    assert main([*argv, "--seed", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "disk full" in err and "Traceback" not in err
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["calibration.json"]  # no temp file
+    monkeypatch.undo()
+    assert main([*argv, "--seed", "2"]) == 0
+    assert path.read_bytes() != old and json.loads(path.read_text())  # the new one, whole

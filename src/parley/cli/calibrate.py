@@ -107,13 +107,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ParleyError(str(exc)) from None
     print(format_calibration_table(results))
-    if args.json:
-        try:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                json.dump(calibration_payload(results), fh, indent=2)
-                fh.write("\n")
-        except OSError as exc:
-            raise ParleyError(f"cannot write {args.json}: {exc}") from None
+    if args.json:  # whole or not at all: a temp file beside it, renamed (a full disk: one error)
+        from parley.results.store import atomic_write_text
+
+        atomic_write_text(Path(args.json),
+                          json.dumps(calibration_payload(results), indent=2) + "\n")
     return 0
 
 
