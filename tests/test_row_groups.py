@@ -207,8 +207,13 @@ def test_warm_starts_every_worker_once_and_abort_kills_them_at_once():
     ex.warm()
     assert len(ex._warming) == 2
     processes = list(ex.pool._processes.values())
+    manager = ex.pool._executor_manager_thread
     assert len(processes) == 2 and all(p.is_alive() for p in processes)
     ex.abort()
+    # abort returns after the pool's manager thread has closed its wake-up pipe: exiting
+    # right after (a job that failed to start) cannot race concurrent.futures' exit hook
+    # into writing to that pipe as it closes ('Bad file descriptor' on stderr)
+    assert not manager.is_alive()
     deadline = time.monotonic() + 30  # the kill is at once; reaping may lag a moment
     while any(p.is_alive() for p in processes) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -173,8 +173,8 @@ class ProcessExecutor(_FutureExecutor):
         return self.pool.submit(_run_task, fn, task)
 
     def warm(self) -> None:
-        """Start every worker and have it import the model now (about 1 s each: Mesa
-        brings pandas and scipy), while this process sets the job up; once per pool."""
+        """Start every worker and have it import the kernel now (about 0.3 s each), while
+        this process sets the job up; once per pool."""
         if not self._warming:
             self._warming = [self.pool.submit(_warm_up) for _ in range(self.workers)]
 
@@ -184,6 +184,7 @@ class ProcessExecutor(_FutureExecutor):
     def abort(self) -> None:
         """Kill the workers rather than wait for them (they may be importing still)."""
         workers = list((getattr(self.pool, "_processes", None) or {}).values())
+        manager = getattr(self.pool, "_executor_manager_thread", None)  # shutdown drops it
         self.pool.shutdown(wait=False, cancel_futures=True)
         for process in workers:
             with contextlib.suppress(OSError, ValueError):
@@ -191,6 +192,12 @@ class ProcessExecutor(_FutureExecutor):
         for process in workers:
             with contextlib.suppress(OSError, ValueError, AssertionError):
                 process.join(5)
+        # The pool's manager thread closes its wake-up pipe once it sees the workers gone;
+        # if the interpreter exits meanwhile, concurrent.futures' exit hook writes to that
+        # pipe as it closes ("Exception ignored ... Bad file descriptor" on stderr).
+        # Waiting for the thread here closes the race (no public API for it).
+        if manager is not None:
+            manager.join(5)
 
 
 def default_start_method() -> str:
