@@ -71,9 +71,16 @@ with open(sys.argv[1], "w") as fh:
 """
 
 
+def tree_env(cwd: Path) -> dict[str, str]:
+    """The environment of a tree's children: its own ``src`` first on the path, so a python
+    run with PYTHONPATH pointing at one tree never measures that tree for another."""
+    return {**os.environ, "PYTHONPATH": str(cwd / "src")}
+
+
 def model_alone(python: str, cwd: Path, scenario: str, worlds: int, reps: int = 3) -> float:
     out = subprocess.run([python, "-c", MODEL_ALONE, scenario, str(worlds), str(reps)],
-                         cwd=cwd, check=True, capture_output=True, text=True)
+                         cwd=cwd, check=True, capture_output=True, text=True,
+                         env=tree_env(cwd))
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -84,7 +91,7 @@ def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
             "--jobs", str(jobs), "--out", str(out), "--no-plots"]
     start = time.perf_counter()
     proc = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
+                          text=True, env=tree_env(cwd))
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"command failed: {' '.join(args[3:])}\n{proc.stderr}")
@@ -102,7 +109,8 @@ def headline_wall(python: str, cwd: Path, args: list[str], out: Path, repeat: in
     for i in range(repeat):
         start = time.perf_counter()
         proc = subprocess.run([python, "-m", "parley", *args, "--out", f"{out}-{i}"], cwd=cwd,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env=tree_env(cwd))
         best = min(best, time.perf_counter() - start)
         if proc.returncode != 0:
             raise SystemExit(f"command failed: parley {' '.join(args)}\n{proc.stderr}")
@@ -123,10 +131,12 @@ def mesa_batch_run_rate(scenario: str, runs: int) -> float:
 
 
 def checkout_of(python: str) -> Path:
-    """The source tree a python's parley comes from (its editable install)."""
+    """The source tree a python's parley comes from (its editable install; PYTHONPATH, set
+    for this tree, is left out)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     out = subprocess.run([python, "-c", "import parley, pathlib; "
                           "print(pathlib.Path(parley.__file__).resolve().parents[2])"],
-                         check=True, capture_output=True, text=True)
+                         check=True, capture_output=True, text=True, env=env)
     return Path(out.stdout.strip())
 
 
@@ -138,6 +148,8 @@ def main() -> None:
                     help="the large case, runs (0 to skip it)")
     ap.add_argument("--small", type=int, default=10_000,
                     help="the small case for memory, runs (2 workers)")
+    ap.add_argument("--memory-runs", type=int, nargs="*", default=[],
+                    help="more sizes (runs, 2 workers) measured for peak RSS only, e.g. 5000000")
     ap.add_argument("--model-worlds", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=2,
                     help="runs of each headline command (the best is shown)")
@@ -162,8 +174,8 @@ def main() -> None:
             for tree, (py, cwd) in trees.items():
                 res[tree][f"model:{name}"] = model_alone(py, cwd, f"scenarios/{name}.yaml",
                                                          args.model_worlds)
-        for runs in [args.small, *sizes]:
-            for jobs in (1, 2) if runs != args.small else (2,):
+        for runs in [args.small, *sizes, *args.memory_runs]:
+            for jobs in (1, 2) if runs in sizes else (2,):
                 for tree, (py, cwd) in trees.items():
                     out = tmp / f"{tree}-{runs}-{jobs}"
                     res[tree][f"run:{runs}:{jobs}"] = whole_command(py, cwd, args.scenario,
@@ -213,15 +225,15 @@ def main() -> None:
         print(f"| {runs:,} runs: speed-up from the second worker | " + " | ".join(
             f"{res[t][f'run:{runs}:2']['rate'] / res[t][f'run:{runs}:1']['rate']:.2f}x"
             for t in cols) + " |")
-    mem_sizes = [args.small] + ([args.large] if args.large else [])
+    mem_sizes = [args.small] + ([args.large] if args.large else []) + args.memory_runs
     for runs in mem_sizes:
         key = f"run:{runs}:2"
         print(f"| peak RSS at {runs:,} runs, 2 workers: main process / largest worker (MB) | "
               + " | ".join(f"{res[t][key]['parent_mb']:.0f} / {res[t][key]['workers_mb']:.0f}"
                            for t in cols) + " |")
-    if args.large:
-        small, large = f"run:{args.small}:2", f"run:{args.large}:2"
-        print(f"| peak RSS {args.large:,} / {args.small:,} runs (flat: ~1) | " + " | ".join(
+    for big in mem_sizes[1:]:
+        small, large = f"run:{args.small}:2", f"run:{big}:2"
+        print(f"| peak RSS {big:,} / {args.small:,} runs (flat: ~1) | " + " | ".join(
             f"{res[t][large]['parent_mb'] / res[t][small]['parent_mb']:.2f} / "
             f"{res[t][large]['workers_mb'] / res[t][small]['workers_mb']:.2f}" for t in cols)
             + " |")

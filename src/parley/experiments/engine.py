@@ -666,6 +666,9 @@ class Batch:
         self.by_draw = DrawTally.empty(max(1, len(self.draws)), len(self.scenarios))
         self.camp_totals = np.zeros((len(self.camps), 3))
         self._skip = 0  # tasks of a half-done chunk row already on disk (after restore)
+        #: the most worlds whose results waited in this process at once, the task just
+        #: received included (:meth:`execute`; the executor's own reordering aside)
+        self.peak_waiting = 0
 
     @property
     def tasks_per_chunk_row(self) -> int:
@@ -715,15 +718,19 @@ class Batch:
         (:func:`draw_groups`); its results wait until every task before them is written.
         """
         waiting: dict[int, BlockResult] = {}
+        held = [0]  # worlds (blocks' n) of the results waiting
 
         def write(results: list[BlockResult]) -> None:
             for res in results:
                 waiting[res.seq] = res
+            held[0] += sum(res.n for res in results)
+            self.peak_waiting = max(self.peak_waiting, held[0])
             ready = []
             while self.next_seq + len(ready) in waiting:
                 ready.append(waiting.pop(self.next_seq + len(ready)))
             if ready:
                 self._write(ready)
+                held[0] -= sum(res.n for res in ready)
             if progress:
                 for res in ready:
                     progress(res.n * len(self.scenarios))
@@ -735,14 +742,24 @@ class Batch:
 
     def _groups(self, target_runs: int, workers: int
                 ) -> tuple[Callable[[Any], list[BlockResult]], Iterator[tuple[BlockTask, ...]]]:
-        """The worker entry point and the task groups it runs (see :meth:`execute`)."""
+        """The worker entry point and the task groups it runs (see :meth:`execute`).
+
+        Every group is consecutive tasks, so the writer writes a group's results as soon
+        as the groups before it are written: what waits is at most the executor's window
+        of groups, whatever the run count.  With parameter draws a group is draws of one
+        chunk row (:func:`draw_groups`); the point run's are consecutive chunks of its one
+        draw (:func:`row_groups`).  Groups of several rows of one draw (as before round 5)
+        left a whole group of rows of every draw waiting in this process: 40 MB at 20
+        draws of 5,000-world chunks, which grew the main process with the run count.
+        """
         rows = max(0, math.ceil((target_runs - self.done_runs) / self.chunk))
-        per_row = self.tasks_per_chunk_row
-        if not self.paths and (by := rows_per_group(rows, per_row, self.chunk, workers)) > 1:
-            return run_rows, row_groups(self.tasks(target_runs), per_row, by, self.chunk)
-        size = fused_draws(len(self.draws), min(self.chunk, target_runs), max(1, rows),
-                           workers) if self.draws else 1
-        return run_draws, draw_groups(self.tasks(target_runs), size)
+        if self.draws:
+            size = fused_draws(len(self.draws), min(self.chunk, target_runs), max(1, rows),
+                               workers)
+            return run_draws, draw_groups(self.tasks(target_runs), size)
+        if not self.paths and (by := rows_per_group(rows, 1, self.chunk, workers)) > 1:
+            return run_rows, row_groups(self.tasks(target_runs), 1, by, self.chunk)
+        return run_draws, draw_groups(self.tasks(target_runs), 1)
 
     def _tally(self, draw: int | None, aggregates: list[Aggregate], pairs: list[list[float]],
                camps: list[list[float]]) -> None:
