@@ -67,7 +67,9 @@ except SystemExit as exc:
         raise
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as fh:
-    json.dump({"parent_mb": me.ru_maxrss / 1024, "workers_mb": kids.ru_maxrss / 1024}, fh)
+    json.dump({"parent_mb": me.ru_maxrss / 1024, "workers_mb": kids.ru_maxrss / 1024,
+               "parent_cpu": me.ru_utime + me.ru_stime,
+               "workers_cpu": kids.ru_utime + kids.ru_stime}, fh)
 """
 
 
@@ -159,12 +161,16 @@ def main() -> None:
                     help="also time mesa.batch_run on this many runs (this checkout only)")
     ap.add_argument("--baseline-python", default=None,
                     help="a python whose parley is another checkout, measured alongside")
+    ap.add_argument("--baseline-tree", default=None,
+                    help="the baseline's source tree (its src on PYTHONPATH) when that is not "
+                         "where --baseline-python's parley is installed from")
     args = ap.parse_args()
 
     trees = {"this": (sys.executable, ROOT)}
-    if args.baseline_python:
-        trees = {"baseline": (args.baseline_python, checkout_of(args.baseline_python)),
-                 **trees}
+    if args.baseline_python or args.baseline_tree:
+        python = args.baseline_python or sys.executable
+        tree = Path(args.baseline_tree).resolve() if args.baseline_tree else checkout_of(python)
+        trees = {"baseline": (python, tree), **trees}
     load_start = os.getloadavg()
     res: dict[str, dict[str, object]] = {t: {} for t in trees}
     sizes = [args.runs] + ([args.large] if args.large else [])
@@ -221,6 +227,12 @@ def main() -> None:
             print(f"| {runs:,} runs, {jobs} worker{'s' * (jobs > 1)}: whole command / model "
                   f"alone ({scen}, x{jobs} CPU) | " + " | ".join(
                       f"{res[t][key]['rate'] / (jobs * res[t][f'model:{scen}']):.0%}"
+                      for t in cols) + " |")
+        for jobs in (1, 2):
+            key = f"run:{runs}:{jobs}"
+            print(f"| {runs:,} runs, {jobs} worker{'s' * (jobs > 1)}: CPU-s, main process + "
+                  "workers (less sensitive to load than the wall) | " + " | ".join(
+                      f"{res[t][key]['parent_cpu']:.1f} + {res[t][key]['workers_cpu']:.1f}"
                       for t in cols) + " |")
         print(f"| {runs:,} runs: speed-up from the second worker | " + " | ".join(
             f"{res[t][f'run:{runs}:2']['rate'] / res[t][f'run:{runs}:1']['rate']:.2f}x"
