@@ -26,20 +26,25 @@ EXPLAIN_PERMUTATIONS = 64
 
 #: worlds stepped together in one task (memory stays flat; results never depend on it)
 CHUNK = 5_000
-#: worlds one model steps at most when a big point run's task takes consecutive blocks
-#: of its one draw (engine.row_groups): the month's fixed cost is paid once for them
-#: (83,000 worlds per CPU-second at 5,000 worlds a model, 108,000 at 20,000).  Results
-#: never depend on it.
+#: worlds one model steps at most when a batch task fuses parameter draws of a block
+#: (the model's fixed cost a month is paid once for them; results never depend on it).
+#: Fusing only blocks smaller than a chunk keeps a big batch's tasks as they were (same
+#: models, same memory) and lifts small ones (the main job's 1,000 worlds a draw) to it.
+FUSED_WORLDS = CHUNK
+#: worlds one model steps at most when a big batch's task takes consecutive blocks of one
+#: draw (engine.row_groups): the month's fixed cost is paid once for them (83,000 worlds
+#: per CPU-second at 5,000 worlds a model, 108,000 at 20,000); the writer holds at most
+#: MODEL_WORLDS // CHUNK rows of blocks of results.  Results never depend on it.
 MODEL_WORLDS = 20_000
 #: ... and at most this many chunk rows, so a small --chunk still writes (and stops on
 #: Ctrl-C) every few chunks
 ROWS_PER_TASK = 4
-#: worlds one model steps at most when a batch task fuses parameter draws of one chunk
-#: row (engine.draw_groups; the model's fixed cost a month is paid once for them).  Each
-#: task is consecutive blocks in the order they are written, so the main process holds
-#: at most its executor's window of tasks of results (2 workers: 4 x 20,000 rows), flat
-#: in the run count (round 5).  Results never depend on it.
-FUSED_WORLDS = MODEL_WORLDS
+#: chunks a batch's writer makes durable together at most (two fsyncs each time): a group
+#: of chunk rows that becomes ready at once (80 chunks at 20 draws) is written this many
+#: chunks at a time, so their records (19 kB of JSON each, several times that as Python
+#: objects) are never all built at once (main process at 1,000,000 runs: 79 MB peak at
+#: 80, 72 at 20, 69 at 8, 68 at 4; benchmarks/PROFILE.md).  Results never depend on it.
+WRITE_BLOCKS = 8
 #: runs per scenario (or hindcast term) at most that the CLI runs in its own process when
 #: --jobs and --executor are not given: a worker's start (about 1 s: Mesa, pandas, scipy)
 #: would cost more than it saves.  Results never depend on it.
