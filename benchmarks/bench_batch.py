@@ -70,13 +70,22 @@ except SystemExit as exc:
         raise
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as fh:
-    json.dump({"parent_mb": me.ru_maxrss / 1024, "workers_mb": kids.ru_maxrss / 1024}, fh)
+    json.dump({"parent_mb": me.ru_maxrss / 1024, "workers_mb": kids.ru_maxrss / 1024,
+               "parent_cpu": me.ru_utime + me.ru_stime,
+               "workers_cpu": kids.ru_utime + kids.ru_stime}, fh)
 """
+
+
+def tree_env(cwd: Path) -> dict[str, str]:
+    """The environment of a tree's children: its own ``src`` first on the path, so a python
+    run with PYTHONPATH pointing at one tree never measures that tree for another."""
+    return {**os.environ, "PYTHONPATH": str(cwd / "src")}
 
 
 def model_alone(python: str, cwd: Path, scenario: str, worlds: int, reps: int = 3) -> float:
     out = subprocess.run([python, "-c", MODEL_ALONE, scenario, str(worlds), str(reps)],
-                         cwd=cwd, check=True, capture_output=True, text=True)
+                         cwd=cwd, check=True, capture_output=True, text=True,
+                         env=tree_env(cwd))
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -84,7 +93,8 @@ def model_alone_pair(python: str, cwd: Path, scenario: str, worlds: int,
                      reps: int = 3) -> float:
     """:func:`model_alone` in two processes started together: the sum of their rates."""
     args = [python, "-c", MODEL_ALONE, scenario, str(worlds), str(reps)]
-    procs = [subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, text=True)
+    procs = [subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, text=True,
+                              env=tree_env(cwd))
              for _ in range(2)]
     outs = [p.communicate()[0] for p in procs]
     if any(p.returncode for p in procs):
@@ -99,7 +109,7 @@ def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
             "--jobs", str(jobs), "--out", str(out), "--no-plots"]
     start = time.perf_counter()
     proc = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
+                          text=True, env=tree_env(cwd))
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"command failed: {' '.join(args[3:])}\n{proc.stderr}")
@@ -117,7 +127,8 @@ def headline_wall(python: str, cwd: Path, args: list[str], out: Path, repeat: in
     for i in range(repeat):
         start = time.perf_counter()
         proc = subprocess.run([python, "-m", "parley", *args, "--out", f"{out}-{i}"], cwd=cwd,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env=tree_env(cwd))
         best = min(best, time.perf_counter() - start)
         if proc.returncode != 0:
             raise SystemExit(f"command failed: parley {' '.join(args)}\n{proc.stderr}")
@@ -138,10 +149,12 @@ def mesa_batch_run_rate(scenario: str, runs: int) -> float:
 
 
 def checkout_of(python: str) -> Path:
-    """The source tree a python's parley comes from (its editable install)."""
+    """The source tree a python's parley comes from (its editable install; PYTHONPATH, set
+    for this tree, is left out)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     out = subprocess.run([python, "-c", "import parley, pathlib; "
                           "print(pathlib.Path(parley.__file__).resolve().parents[2])"],
-                         check=True, capture_output=True, text=True)
+                         check=True, capture_output=True, text=True, env=env)
     return Path(out.stdout.strip())
 
 
@@ -153,6 +166,8 @@ def main() -> None:
                     help="the large case, runs (0 to skip it)")
     ap.add_argument("--small", type=int, default=10_000,
                     help="the small case for memory, runs (2 workers)")
+    ap.add_argument("--memory-runs", type=int, nargs="*", default=[],
+                    help="more sizes (runs, 2 workers) measured for peak RSS only, e.g. 5000000")
     ap.add_argument("--model-worlds", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=2,
                     help="runs of each headline command (the best is shown)")
@@ -162,12 +177,16 @@ def main() -> None:
                     help="also time mesa.batch_run on this many runs (this checkout only)")
     ap.add_argument("--baseline-python", default=None,
                     help="a python whose parley is another checkout, measured alongside")
+    ap.add_argument("--baseline-tree", default=None,
+                    help="the baseline's source tree (its src on PYTHONPATH) when that is not "
+                         "where --baseline-python's parley is installed from")
     args = ap.parse_args()
 
     trees = {"this": (sys.executable, ROOT)}
-    if args.baseline_python:
-        trees = {"baseline": (args.baseline_python, checkout_of(args.baseline_python)),
-                 **trees}
+    if args.baseline_python or args.baseline_tree:
+        python = args.baseline_python or sys.executable
+        tree = Path(args.baseline_tree).resolve() if args.baseline_tree else checkout_of(python)
+        trees = {"baseline": (python, tree), **trees}
     load_start = os.getloadavg()
     res: dict[str, dict[str, object]] = {t: {} for t in trees}
     sizes = [args.runs] + ([args.large] if args.large else [])
@@ -180,8 +199,8 @@ def main() -> None:
         scen = Path(args.scenario).stem
         for tree, (py, cwd) in trees.items():
             res[tree]["pair"] = model_alone_pair(py, cwd, args.scenario, args.model_worlds)
-        for runs in [args.small, *sizes]:
-            for jobs in (1, 2) if runs != args.small else (2,):
+        for runs in [args.small, *sizes, *args.memory_runs]:
+            for jobs in (1, 2) if runs in sizes else (2,):
                 for tree, (py, cwd) in trees.items():
                     out = tmp / f"{tree}-{runs}-{jobs}"
                     res[tree][f"run:{runs}:{jobs}"] = whole_command(py, cwd, args.scenario,
@@ -233,18 +252,24 @@ def main() -> None:
         print(f"| {runs:,} runs, 2 workers: whole command / model alone in two processes at "
               "once | " + " | ".join(f"{res[t][f'run:{runs}:2']['rate'] / res[t]['pair']:.0%}"
                                      for t in cols) + " |")
+        for jobs in (1, 2):
+            key = f"run:{runs}:{jobs}"
+            print(f"| {runs:,} runs, {jobs} worker{'s' * (jobs > 1)}: CPU-s, main process + "
+                  "workers (less sensitive to load than the wall) | " + " | ".join(
+                      f"{res[t][key]['parent_cpu']:.1f} + {res[t][key]['workers_cpu']:.1f}"
+                      for t in cols) + " |")
         print(f"| {runs:,} runs: speed-up from the second worker | " + " | ".join(
             f"{res[t][f'run:{runs}:2']['rate'] / res[t][f'run:{runs}:1']['rate']:.2f}x"
             for t in cols) + " |")
-    mem_sizes = [args.small] + ([args.large] if args.large else [])
+    mem_sizes = [args.small] + ([args.large] if args.large else []) + args.memory_runs
     for runs in mem_sizes:
         key = f"run:{runs}:2"
         print(f"| peak RSS at {runs:,} runs, 2 workers: main process / largest worker (MB) | "
               + " | ".join(f"{res[t][key]['parent_mb']:.0f} / {res[t][key]['workers_mb']:.0f}"
                            for t in cols) + " |")
-    if args.large:
-        small, large = f"run:{args.small}:2", f"run:{args.large}:2"
-        print(f"| peak RSS {args.large:,} / {args.small:,} runs (flat: ~1) | " + " | ".join(
+    for big in mem_sizes[1:]:
+        small, large = f"run:{args.small}:2", f"run:{big}:2"
+        print(f"| peak RSS {big:,} / {args.small:,} runs (flat: ~1) | " + " | ".join(
             f"{res[t][large]['parent_mb'] / res[t][small]['parent_mb']:.2f} / "
             f"{res[t][large]['workers_mb'] / res[t][small]['workers_mb']:.2f}" for t in cols)
             + " |")

@@ -328,3 +328,95 @@ def test_the_program_returns_mains_code_and_freezes_the_heap_for_its_exit(monkey
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+# ------------------------------------------- the main process's memory, flat in run count
+
+
+def _grouped_batch(scenarios, folder: Path, runs: int, draws: int, monkeypatch):
+    monkeypatch.setattr(defaults, "MODEL_WORLDS", 160)  # four chunk rows of 40 a task
+    options = BatchOptions(runs=runs, chunk=40, parameter_draws=draws)
+    batch, manifest = new_batch(scenarios, options, folder, "compare")
+    execute(batch, manifest, SerialExecutor())
+    records = [json.loads(line) for line in (folder / "chunks.jsonl").read_text().splitlines()]
+    return batch, records
+
+
+@pytest.mark.parametrize("runs", [1600, 4000])
+def test_the_writer_holds_at_most_one_tasks_rows_in_memory_whatever_the_run_count(
+        scenarios, tmp_path, monkeypatch, runs):
+    """A row group's tasks each carry four chunk rows of one draw, and the writer can
+    write none of them until the last draw's task is in: their rows wait in the spill
+    file, not in memory.  In memory at once: at most the task just received (four blocks),
+    not the group (four rows of every draw, 20 blocks here; 80 at the default 20 draws),
+    at 10 rows a draw as at 25."""
+    batch, records = _grouped_batch(scenarios[:1], tmp_path / "b", runs, 5, monkeypatch)
+    block = max(r["bytes"] for r in records)
+    assert 0 < batch.peak_waiting <= 4 * block
+    assert len(records) == runs // 40 and [r["seq"] for r in records] == list(range(len(records)))
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [  # no spill file left
+        ".lock", "chunks.jsonl", "manifest.json", "runs.csv", "summary.json"]
+
+
+def test_parked_rows_and_small_write_slices_give_the_same_files(scenarios, tmp_path,
+                                                                monkeypatch):
+    """Grouped, parked in the spill file and written three chunks at a time, a batch's
+    files are those of one chunk row a task (a row's draws fused), written as each
+    arrives."""
+    _grouped_batch(scenarios, tmp_path / "g", 1030, 5, monkeypatch)
+    writes = []
+    real = ResultsStore.append_many
+    monkeypatch.setattr(ResultsStore, "append_many",
+                        lambda self, chunks: writes.append(len(chunks)) or real(self, chunks))
+    monkeypatch.setattr(defaults, "WRITE_BLOCKS", 3)
+    _grouped_batch(scenarios, tmp_path / "s", 1030, 5, monkeypatch)
+    assert max(writes) == 3 and sum(writes) == 30
+    writes.clear()
+    monkeypatch.setattr(defaults, "WRITE_BLOCKS", 1000)
+    monkeypatch.setattr(E, "Spill", None)  # a batch of one row a task never parks rows
+    folder = tmp_path / "a"
+    monkeypatch.setattr(defaults, "MODEL_WORLDS", 40)
+    batch, manifest = new_batch(scenarios, BatchOptions(runs=1030, chunk=40, parameter_draws=5),
+                                folder, "compare")
+    execute(batch, manifest, SerialExecutor())  # each task's results written as it arrives
+    for name in ("runs.csv", "chunks.jsonl", "summary.json"):
+        assert (tmp_path / "g" / name).read_bytes() == (tmp_path / "s" / name).read_bytes() \
+            == (folder / name).read_bytes(), name
+
+
+def test_a_spill_parks_rows_and_append_many_copies_them_out_byte_for_byte(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setattr(store_mod, "_COPY_BLOCK", 7)  # rows copied out in several pieces
+    chunks = [(f"s,{i}\n".encode() * (i + 3), {"seq": i, **RECORD}) for i in range(4)]
+    plain, parked = _store(tmp_path / "plain"), _store(tmp_path / "parked")
+    logged_plain = plain.append_many([(rows, dict(rec)) for rows, rec in chunks])
+    with store_mod.Spill(parked.folder) as spill:
+        kept = [(spill.park(rows) if i % 2 else rows, dict(rec))
+                for i, (rows, rec) in enumerate(chunks)]
+        assert spill.parked == 2 and spill.end == sum(len(r) for r, _ in chunks[1::2])
+        assert parked.append_many(kept) == logged_plain
+        spill.taken(1)
+        assert spill.end > 0  # one still waits
+        spill.taken(1)
+        assert spill.end == 0 and store_mod.os.fstat(spill.fd).st_size == 0
+    assert spill.fd == -1
+    for name in ("runs.csv", "chunks.jsonl"):
+        assert (plain.folder / name).read_bytes() == (parked.folder / name).read_bytes()
+    assert sorted(p.name for p in parked.folder.iterdir()) == [".lock", "chunks.jsonl",
+                                                                "runs.csv"]
+
+
+def test_rows_that_cannot_be_parked_wait_in_memory_and_the_files_are_the_same(
+        scenarios, tmp_path, monkeypatch):
+    """A full disk at the spill file is no new failure: the rows wait in memory instead
+    (as before round 5) and the batch writes what it writes with them parked."""
+    parked, _ = _grouped_batch(scenarios[:1], tmp_path / "p", 1600, 5, monkeypatch)
+
+    def full(self, rows):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_mod.Spill, "park", full)
+    held, _ = _grouped_batch(scenarios[:1], tmp_path / "m", 1600, 5, monkeypatch)
+    assert held.peak_waiting > parked.peak_waiting  # a group's rows, in memory
+    for name in ("runs.csv", "chunks.jsonl", "summary.json"):
+        assert (tmp_path / "p" / name).read_bytes() == (tmp_path / "m" / name).read_bytes()

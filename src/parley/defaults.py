@@ -39,6 +39,12 @@ MODEL_WORLDS = 20_000
 #: ... and at most this many chunk rows, so a small --chunk still writes (and stops on
 #: Ctrl-C) every few chunks
 ROWS_PER_TASK = 4
+#: chunks a batch's writer makes durable together at most (two fsyncs each time): a group
+#: of chunk rows that becomes ready at once (80 chunks at 20 draws) is written this many
+#: chunks at a time, so their records (19 kB of JSON each, several times that as Python
+#: objects) are never all built at once (main process at 1,000,000 runs: 79 MB peak at
+#: 80, 72 at 20, 69 at 8, 68 at 4; benchmarks/PROFILE.md).  Results never depend on it.
+WRITE_BLOCKS = 8
 #: runs per scenario (or hindcast term) at most that the CLI runs in its own process when
 #: --jobs and --executor are not given: a worker's start (about 1 s: Mesa, pandas, scipy)
 #: would cost more than it saves.  Results never depend on it.

@@ -38,7 +38,7 @@ from parley.experiments.simulate import (
 )
 from parley.outcomes import BINARY_OUTCOMES, KINDS, OUTCOMES
 from parley.randomness import run_seeds
-from parley.results.store import ResultsStore
+from parley.results.store import Parked, ResultsStore, Spill
 from parley.rules.talks import Talks
 from parley.scenario import Scenario, build_scenario, with_values
 
@@ -324,7 +324,7 @@ class BlockResult:
     first_run: int
     n: int
     draw: int | None
-    rows: bytes
+    rows: bytes | Parked  # Parked: waiting in the writer's spill file (Batch.execute)
     aggregates: list[Aggregate]
     pairs: list[list[float]]  # per pair i < j (row-major): sum of d, sum of d^2, worlds
     camps: list[list[float]]  # per camp: sum and sum of squares of the camp's average, worlds
@@ -666,6 +666,7 @@ class Batch:
         self.by_draw = DrawTally.empty(max(1, len(self.draws)), len(self.scenarios))
         self.camp_totals = np.zeros((len(self.camps), 3))
         self._skip = 0  # tasks of a half-done chunk row already on disk (after restore)
+        self.peak_waiting = 0  # see execute
 
     @property
     def tasks_per_chunk_row(self) -> int:
@@ -713,23 +714,44 @@ class Batch:
         A task steps several blocks in one model: consecutive blocks of one draw when the
         batch has several chunk rows to do (:func:`row_groups`), else a block's draws
         (:func:`draw_groups`); its results wait until every task before them is written.
+        Their rows wait in a :class:`~parley.results.store.Spill` file, not in memory: a
+        group of rows of every draw (40 MB of rows at 20 draws of 5,000-world chunks) grew
+        this process with the run count until round 5 (``peak_waiting``: the most bytes
+        of rows that were held in memory at once, the task just received included).
         """
         waiting: dict[int, BlockResult] = {}
+        spill: list[Spill] = []  # made when a result first has to wait
 
         def write(results: list[BlockResult]) -> None:
             for res in results:
                 waiting[res.seq] = res
+            self.peak_waiting = max(self.peak_waiting, sum(
+                len(r.rows) for r in waiting.values() if not isinstance(r.rows, Parked)))
             ready = []
             while self.next_seq + len(ready) in waiting:
                 ready.append(waiting.pop(self.next_seq + len(ready)))
-            if ready:
-                self._write(ready)
+            for at in range(0, len(ready), defaults.WRITE_BLOCKS):  # a record is 19 kB
+                part = ready[at:at + defaults.WRITE_BLOCKS]
+                self._write(part)
+                if spill:
+                    spill[0].taken(sum(isinstance(r.rows, Parked) for r in part))
+            for res in results:  # what must wait for earlier tasks waits on disk
+                if res.seq in waiting and not isinstance(res.rows, Parked):
+                    try:
+                        spill or spill.append(Spill(self.store.folder))
+                        res.rows = spill[0].park(res.rows)
+                    except OSError:  # a full disk: they wait in memory, as before round 5
+                        log.debug("the rows of chunk %s wait in memory", res.seq)
             if progress:
                 for res in ready:
                     progress(res.n * len(self.scenarios))
 
         worker, groups = self._groups(target_runs, executor.workers)
-        write_in_order(executor, worker, groups, self.next_seq, write)
+        try:
+            write_in_order(executor, worker, groups, self.next_seq, write)
+        finally:
+            for file in spill:
+                file.close()
         self._skip = 0
         self.done_runs = max(self.done_runs, target_runs)
 

@@ -28,12 +28,13 @@ import errno
 import hashlib
 import json
 import os
+import tempfile
 import uuid
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from parley.outcomes import RUNS_HEADER
 from parley.results.load import (
@@ -50,12 +51,13 @@ try:
 except ImportError:  # pragma: no cover - Windows: no advisory locks
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["RUNS_HEADER", "ResultsFolderError", "ResultsStore", "atomic_open",
+__all__ = ["RUNS_HEADER", "Parked", "ResultsFolderError", "ResultsStore", "Spill", "atomic_open",
            "atomic_write_json", "atomic_write_text", "cut_file", "write_all"]
 
 LOCK_NAME = ".lock"
 _FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 _HASH_BLOCK = 2**20
+_COPY_BLOCK = 2**20  # bytes of parked rows copied at a time
 
 
 def _write_error(path: Path, exc: OSError, what: str) -> ResultsFolderError:
@@ -78,9 +80,97 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def append_durably(path: Path, data: bytes | list[bytes], what: str) -> tuple[int, int]:
+class Parked(NamedTuple):
+    """Rows set aside in a :class:`Spill` file: where they lie, and their checksum (taken
+    while they were in memory, so writing them out never reads them whole)."""
+
+    fd: int
+    offset: int
+    size: int
+    sha256: str
+
+    def __len__(self) -> int:
+        return self.size
+
+
+class Spill:
+    """An unnamed temporary file in a results folder for rows that wait their turn.
+
+    A batch's writer parks the rows of results that arrived before the ones they follow
+    (:meth:`park`), so this process holds at most the results just received, whatever the
+    run count; :func:`append_durably` copies them out in pieces of ``_COPY_BLOCK`` bytes.
+    The file has no name (``O_TMPFILE`` where the system has it), so nothing is left in
+    the folder even after a kill; :meth:`empty` cuts it back once nothing waits, so the
+    kernel mostly drops its pages before they reach the disk.
+    """
+
+    def __init__(self, folder: Path):
+        try:
+            self.fd = os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o600)
+        except (AttributeError, OSError):  # no O_TMPFILE here: a named file, unlinked at once
+            self.fd, name = tempfile.mkstemp(dir=folder, prefix=".spill-")
+            os.unlink(name)
+        self.end = 0
+        self.parked = 0  # rows parked and not yet written out
+
+    def park(self, rows: bytes) -> Parked:
+        """Rows written to the end of the file (OSError if they cannot be: nothing parked)."""
+        at = self.end
+        view = memoryview(rows)
+        try:
+            while view:
+                written = os.pwrite(self.fd, view, self.end)
+                if written <= 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                view = view[written:]
+                self.end += written
+        except OSError:
+            self.end = at  # the next rows go where these would have
+            raise
+        self.parked += 1
+        return Parked(self.fd, at, len(rows), hashlib.sha256(rows).hexdigest())
+
+    def taken(self, count: int) -> None:
+        """``count`` parked rows were written out; once none waits, the file is emptied."""
+        self.parked -= count
+        if not self.parked and self.end:
+            os.ftruncate(self.fd, 0)
+            self.end = 0
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+Rows = bytes | Parked
+
+
+def _copy_parked(fd: int, part: Parked) -> None:
+    at, left = part.offset, part.size
+    while left:
+        block = os.pread(part.fd, min(left, _COPY_BLOCK), at)
+        if not block:
+            raise OSError(errno.EIO, "the spill file is shorter than its parked rows")
+        write_all(fd, block)
+        at += len(block)
+        left -= len(block)
+
+
+def rows_digest(rows: Rows) -> str:
+    return rows.sha256 if isinstance(rows, Parked) else hashlib.sha256(rows).hexdigest()
+
+
+def append_durably(path: Path, data: Rows | list[Rows], what: str) -> tuple[int, int]:
     """Append ``data`` (bytes, or a list of bytes written one after another: no joined
-    copy of a group of chunks) to ``path`` and fsync; return (start, end) offsets.
+    copy of a group of chunks; rows :class:`Parked` in a spill file are copied from it in
+    pieces) to ``path`` and fsync; return (start, end) offsets.
 
     On any failure the file is cut back to ``start`` and ResultsFolderError is raised.
     """
@@ -91,7 +181,10 @@ def append_durably(path: Path, data: bytes | list[bytes], what: str) -> tuple[in
         start = os.fstat(fd).st_size
         try:
             for part in parts:
-                write_all(fd, part)
+                if isinstance(part, Parked):
+                    _copy_parked(fd, part)
+                else:
+                    write_all(fd, part)
             os.fsync(fd)
             end = os.fstat(fd).st_size
             if end != start + size:
@@ -233,9 +326,10 @@ class ResultsStore:
         """
         return self.append_many([(rows, record)])[0]
 
-    def append_many(self, chunks: list[tuple[bytes, dict[str, Any]]]) -> list[dict[str, Any]]:
+    def append_many(self, chunks: list[tuple[Rows, dict[str, Any]]]) -> list[dict[str, Any]]:
         """:meth:`append` for several chunks at once, in order: every chunk's rows made
         durable in one write, then their records in one (two fsyncs, not two a chunk).
+        A chunk's rows may be :class:`Parked` in a :class:`Spill` (copied from it).
 
         The files hold what appending them one by one would give, byte for byte; a
         failure rolls both files back to before the first chunk.
@@ -249,7 +343,7 @@ class ResultsStore:
         for rows, record in chunks:
             logged = {k: v for k, v in record.items() if k != RECORD_CHECKSUM}
             logged.update(offset_start=at, offset_end=at + len(rows), bytes=len(rows),
-                          sha256=hashlib.sha256(rows).hexdigest())
+                          sha256=rows_digest(rows))
             line = record_line(logged)
             logged = json.loads(line)  # as it will be read back (the same JSON text)
             logged[RECORD_CHECKSUM] = record_checksum(logged)
