@@ -4,8 +4,10 @@
 
 Runs the whole command (fit, predictive check, posterior file) into a
 temporary folder and prints its wall time, the CPU time of its process tree
-(what a dedicated machine would need, divided by the jobs) and the number
-of simulations.  Target (issue 11): under 30 minutes on a 2-core machine.
+(what a dedicated machine would need, divided by the jobs), the number
+of simulations, the load average, and per generation the epsilon, acceptance rate and
+effective sample (Kish) beside the particles.  Target (round 5): under 15 minutes on a
+2-core machine with a last-generation effective sample of at least half the particles.
 """
 
 from __future__ import annotations
@@ -42,11 +44,19 @@ def main() -> int:
     cpu = usage.ru_utime + usage.ru_stime
     sims = doc["provenance"]["total_simulations"]
     settings = doc["provenance"]["settings"]
+    generations = doc["provenance"]["generations"]
+    last = generations[-1]
+    enough = last["ess"] >= last["particles"] / 2
     print(f"calibrate --dynamics ({settings['particles']} particles, "
-          f"{settings['generations']} generations, {settings['worlds']} worlds per term): "
-          f"wall {wall / 60:.1f} min, CPU {cpu / 60:.1f} min "
+          f"{settings['generations']} generations, {settings['worlds']} worlds per term, "
+          f"quantile {settings['quantile']}): wall {wall / 60:.1f} min, CPU {cpu / 60:.1f} min "
           f"({cpu / 60 / args.jobs:.1f} min per job), {sims} simulations, "
-          f"target < 30 min: {'met' if wall < 1800 else 'NOT met'}")
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for g in generations:
+        print(f"  generation {g['generation']}: epsilon {g['epsilon']:.4f}, acceptance "
+              f"{g['acceptance']:.3f}, effective sample {g['ess']:.1f} of {g['particles']}")
+    print(f"target < 15 min: {'met' if wall < 900 else 'NOT met'}; last effective sample "
+          f">= half the particles: {'met' if enough else 'NOT met'}")
     return 0
 
 

@@ -81,7 +81,7 @@ def test_calibrate_takes_the_executor_options_of_run_with_their_defaults(capsys)
     calibrate, run_help = _help("calibrate", capsys), _help("run", capsys)
     assert _executor_help(calibrate) == _executor_help(run_help)
     assert "(default: all cores)" in calibrate and "local worker processes (default)" in calibrate
-    for flag, default in (("--particles", 120), ("--generations", 4), ("--worlds", 100)):
+    for flag, default in (("--particles", 120), ("--generations", 1), ("--worlds", 200)):
         assert f"{flag} {flag[2:].upper()}" in calibrate and f"(default {default};" in calibrate
     assert "--workers" not in calibrate and "processes}" not in calibrate
 

@@ -103,15 +103,26 @@ SHIPPED_PERIOD = "kim_jong_un_2012_2020"
 
 DEFAULT_SIMS = 2000
 
-#: ``--dynamics`` defaults, sized to finish within 30 minutes on 2 cores
+#: ``--dynamics`` defaults, sized to finish within 15 minutes on 2 cores
 #: (benchmarks/bench_calibrate.py).  The shipped posterior is written only when named
 #: with ``--out``: by default a fit writes beside its history, never over a shipped file.
 DYNAMICS_POSTERIOR = "scenarios/posteriors/dynamics.json"
 DYNAMICS_DB = "parley-calibration/dynamics.db"
 DYNAMICS_OUT = "parley-calibration/posterior.json"
 DYNAMICS_PARTICLES = 120
-DYNAMICS_GENERATIONS = 4
-DYNAMICS_WORLDS = 100
+#: One generation: the prior proposes every particle, so every weight is equal and the
+#: effective sample is all the particles.  With 23 fitted values and 120 particles a
+#: later generation's Gaussian-kernel proposal gives importance weights that collapse
+#: (round 5: effective sample 120, 5.5, 1.9, 3.3 of 120 over 4 generations at the
+#: former defaults); see benchmarks/PROFILE.md, "The ABC fit (round 5)".
+DYNAMICS_GENERATIONS = 1
+#: Worlds per term per simulation: twice the former 100, so that a particle's distance
+#: is less a draw of its worlds' noise and more its values' fit.
+DYNAMICS_WORLDS = 200
+#: Epsilon is this quantile of the distances before it: in generation 0 of the
+#: calibration sample drawn from the prior (so one generation accepts the prior draws
+#: nearest the record, about this share of them), later of the generation before.
+DYNAMICS_QUANTILE = 0.2
 
 _Z95 = float(stats.norm.ppf(0.975))
 _HIST_LABELS = ("0", "1", "2", "3+")

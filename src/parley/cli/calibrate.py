@@ -225,10 +225,10 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
 
 def format_dynamics(result) -> str:
     """Generations and the posterior of each parameter beside its prior range."""
-    lines = ["generation  epsilon  particles  simulations  acceptance"]
+    lines = ["generation  epsilon  particles  simulations  acceptance  effective sample"]
     for g in result.generations:
         lines.append(f"{g['generation']:>10}  {g['epsilon']:7.4f}  {g['particles']:>9}  "
-                     f"{g['simulations']:>11}  {g['acceptance']:10.3f}")
+                     f"{g['simulations']:>11}  {g['acceptance']:10.3f}  {g['ess']:16.1f}")
     lines.append(f"{'parameter':<34} {'prior':>15} {'posterior mean':>15} {'5%-95%':>17}")
     from parley.experiments.abc import posterior_rows
 

@@ -36,6 +36,7 @@ from parley.analysis import abc_summary as S
 from parley.analysis.calibration import (
     DYNAMICS_GENERATIONS,
     DYNAMICS_PARTICLES,
+    DYNAMICS_QUANTILE,
     DYNAMICS_WORLDS,
 )
 from parley.analysis.terms import Term
@@ -218,7 +219,9 @@ class AbcSettings:
     generations: int = DYNAMICS_GENERATIONS
     worlds: int = DYNAMICS_WORLDS
     seed: int = defaults.SEED
-    quantile: float = 0.5  # epsilon of generation t+1 = this quantile of generation t
+    #: epsilon of generation t+1 = this quantile of generation t's distances (generation
+    #: 0: of the calibration sample from the prior)
+    quantile: float = DYNAMICS_QUANTILE
     min_acceptance: float = 0.02  # stop a fit whose acceptance rate falls below this
 
     def problems(self) -> list[str]:
@@ -346,15 +349,24 @@ def _completed_generations(db_path: str | Path, observed: dict[str, float]) -> i
     return max(n, 0)
 
 
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of importance weights, (sum w)^2 / sum w^2."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w ** 2).sum())
+
+
 def generations_table(history) -> list[dict[str, float]]:
-    """Per generation: epsilon, particles, simulations, acceptance rate."""
+    """Per generation: epsilon, particles, simulations, acceptance rate, effective sample."""
     pops = history.get_all_populations()
     rows = []
     for _, row in pops[pops["t"] >= 0].iterrows():
-        n = history.get_nr_particles_per_population()[int(row["t"])]
-        rows.append({"generation": int(row["t"]), "epsilon": float(row["epsilon"]),
+        t = int(row["t"])
+        n = history.get_nr_particles_per_population()[t]
+        _, weights = history.get_distribution(m=0, t=t)
+        rows.append({"generation": t, "epsilon": float(row["epsilon"]),
                      "particles": int(n), "simulations": int(row["samples"]),
-                     "acceptance": float(n / row["samples"]) if row["samples"] else float("nan")})
+                     "acceptance": float(n / row["samples"]) if row["samples"] else float("nan"),
+                     "ess": round(effective_sample_size(weights), 6)})
     return rows
 
 
