@@ -149,6 +149,12 @@ def condition_weights(talks: np.ndarray, tests: np.ndarray, obs_talks: np.ndarra
     return np.exp(log_w - log_w.max())
 
 
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of importance weights, (sum w)^2 / sum w^2."""
+    w = np.asarray(weights, dtype=float)
+    return float(np.sum(w) ** 2 / np.sum(w ** 2))
+
+
 def conditional_forecast(talks: np.ndarray, tests: np.ndarray, obs_talks: np.ndarray,
                          obs_tests: np.ndarray, upto: int) -> Conditional:
     """P(talks in months ``upto+1..end`` | record to month ``upto``), Wilson 95% interval
@@ -156,7 +162,7 @@ def conditional_forecast(talks: np.ndarray, tests: np.ndarray, obs_talks: np.nda
     w = condition_weights(talks, tests, obs_talks, obs_tests, upto)
     event = talks[:, upto:].any(axis=1)
     p = float(np.sum(w * event) / np.sum(w))
-    ess = float(np.sum(w) ** 2 / np.sum(w ** 2))
+    ess = effective_sample_size(w)
     lo, hi = wilson(p * ess, ess)
     return Conditional(p, min(lo, p), max(hi, p), ess)
 

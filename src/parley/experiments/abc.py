@@ -39,6 +39,7 @@ from parley.analysis.calibration import (
     DYNAMICS_QUANTILE,
     DYNAMICS_WORLDS,
 )
+from parley.analysis.record_scores import effective_sample_size
 from parley.analysis.terms import Term
 from parley.analysis.uncertainty import UncertainParameter
 from parley.errors import printable
@@ -347,12 +348,6 @@ def _completed_generations(db_path: str | Path, observed: dict[str, float]) -> i
     if n <= 0:  # this fit's own history, killed before a generation completed: restart it
         path.unlink()
     return max(n, 0)
-
-
-def effective_sample_size(weights: np.ndarray) -> float:
-    """Kish's effective sample size of importance weights, (sum w)^2 / sum w^2."""
-    w = np.asarray(weights, dtype=float)
-    return float(w.sum() ** 2 / (w ** 2).sum())
 
 
 def generations_table(history) -> list[dict[str, float]]:

@@ -34,6 +34,7 @@ from parley.analysis.record_scores import (
     brier,
     clip,
     condition_weights,
+    effective_sample_size,
     log_loss,
     spell_starts,
 )
@@ -144,7 +145,7 @@ def _matching(talks: np.ndarray, tests: np.ndarray, obs_talks: np.ndarray,
     sims = tests[:, :upto].sum(axis=1)
     seen = float(obs_tests.sum())
     quantile = float(np.mean(sims < seen) + 0.5 * np.mean(sims == seen))
-    ess = float(weights.sum() ** 2 / np.sum(weights ** 2))
+    ess = effective_sample_size(weights)
     problems = []
     if exact < MIN_MATCH_SHARE:
         problems.append(f"only {exact:.1%} of worlds follow the record's talks path to date")
