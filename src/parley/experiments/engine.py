@@ -720,9 +720,10 @@ class Batch:
         of rows that were held in memory at once, the task just received included).
         """
         waiting: dict[int, BlockResult] = {}
-        spill: list[Spill] = []  # made when a result first has to wait
+        spill: Spill | None = None  # made when a result first has to wait
 
         def write(results: list[BlockResult]) -> None:
+            nonlocal spill
             for res in results:
                 waiting[res.seq] = res
             self.peak_waiting = max(self.peak_waiting, sum(
@@ -733,13 +734,13 @@ class Batch:
             for at in range(0, len(ready), defaults.WRITE_BLOCKS):  # a record is 19 kB
                 part = ready[at:at + defaults.WRITE_BLOCKS]
                 self._write(part)
-                if spill:
-                    spill[0].taken(sum(isinstance(r.rows, Parked) for r in part))
+                if spill is not None:
+                    spill.taken(sum(isinstance(r.rows, Parked) for r in part))
             for res in results:  # what must wait for earlier tasks waits on disk
                 if res.seq in waiting and not isinstance(res.rows, Parked):
                     try:
-                        spill or spill.append(Spill(self.store.folder))
-                        res.rows = spill[0].park(res.rows)
+                        spill = spill or Spill(self.store.folder)
+                        res.rows = spill.park(res.rows)
                     except OSError:  # a full disk: they wait in memory, as before round 5
                         log.debug("the rows of chunk %s wait in memory", res.seq)
             if progress:
@@ -750,8 +751,8 @@ class Batch:
         try:
             write_in_order(executor, worker, groups, self.next_seq, write)
         finally:
-            for file in spill:
-                file.close()
+            if spill is not None:
+                spill.close()
         self._skip = 0
         self.done_runs = max(self.done_runs, target_runs)
 

@@ -67,14 +67,16 @@ def _write_error(path: Path, exc: OSError, what: str) -> ResultsFolderError:
     return ResultsFolderError(f"{path}: cannot write {what} ({exc.strerror or exc})")
 
 
-def write_all(fd: int, data: bytes) -> None:
-    """Write every byte of ``data`` to ``fd``, continuing short writes.
+def write_all(fd: int, data: bytes, offset: int | None = None) -> None:
+    """Write every byte of ``data`` to ``fd`` (at ``offset`` when given, else at its
+    position), continuing short writes.
 
     A write that makes no progress raises ``OSError(ENOSPC)``: the disk is full.
     """
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        written = (os.write(fd, view) if offset is None
+                   else os.pwrite(fd, view, offset + len(data) - len(view)))
         if written <= 0:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         view = view[written:]
@@ -116,17 +118,8 @@ class Spill:
     def park(self, rows: bytes) -> Parked:
         """Rows written to the end of the file (OSError if they cannot be: nothing parked)."""
         at = self.end
-        view = memoryview(rows)
-        try:
-            while view:
-                written = os.pwrite(self.fd, view, self.end)
-                if written <= 0:
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-                view = view[written:]
-                self.end += written
-        except OSError:
-            self.end = at  # the next rows go where these would have
-            raise
+        write_all(self.fd, rows, at)  # on OSError the next rows go where these would have
+        self.end += len(rows)
         self.parked += 1
         return Parked(self.fd, at, len(rows), hashlib.sha256(rows).hexdigest())
 
