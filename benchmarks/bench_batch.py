@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,62 +221,54 @@ def main() -> None:
     mesa_rate = mesa_batch_run_rate(args.scenario, args.mesa_runs) if args.mesa_runs else None
     load_end = os.getloadavg()
 
-    def cell(tree: str, fmt: str, key: str, field: str | None = None) -> str:
-        v = res[tree][key]
-        return fmt.format(v[field] if field else v)
-
     cols = list(trees)
+
+    def row(label: str, cells: Iterable[str]) -> None:
+        """One line of the markdown table: the measure, then one cell per tree."""
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
     print(f"scenario {args.scenario}; cpus {os.cpu_count()}; load average (1, 5, 15 min) "
           f"at start {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}, at end "
           f"{load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}")
-    print("| measure | " + " | ".join(cols) + " |")
+    row("measure", cols)
     print("|---|" + "---|" * len(cols))
     for name in ("biden", "trump_oh"):
-        print(f"| model alone, {name}, {args.model_worlds:,} worlds, worlds per CPU-second | "
-              + " | ".join(cell(t, "{:,.0f}", f"model:{name}") for t in cols) + " |")
-    print(f"| model alone, {scen}, two processes at once: worlds per second of the pair "
-          "(sum of their CPU rates) | "
-          + " | ".join(cell(t, "{:,.0f}", "pair") for t in cols) + " |")
+        row(f"model alone, {name}, {args.model_worlds:,} worlds, worlds per CPU-second",
+            (f"{res[t][f'model:{name}']:,.0f}" for t in cols))
+    row(f"model alone, {scen}, two processes at once: worlds per second of the pair "
+        "(sum of their CPU rates)", (f"{res[t]['pair']:,.0f}" for t in cols))
     for runs in sizes:
-        for jobs in (1, 2):
-            key = f"run:{runs}:{jobs}"
-            print(f"| whole command, {runs:,} runs, {jobs} worker{'s' * (jobs > 1)}: runs/s "
-                  "(wall s) | " + " | ".join(
-                      f"{res[t][key]['rate']:,.0f} ({res[t][key]['wall']:.1f} s)"
-                      for t in cols) + " |")
-        for jobs in (1, 2):
-            key = f"run:{runs}:{jobs}"
-            print(f"| {runs:,} runs, {jobs} worker{'s' * (jobs > 1)}: whole command / model "
-                  f"alone ({scen}, x{jobs} CPU) | " + " | ".join(
-                      f"{res[t][key]['rate'] / (jobs * res[t][f'model:{scen}']):.0%}"
-                      for t in cols) + " |")
-        print(f"| {runs:,} runs, 2 workers: whole command / model alone in two processes at "
-              "once | " + " | ".join(f"{res[t][f'run:{runs}:2']['rate'] / res[t]['pair']:.0%}"
-                                     for t in cols) + " |")
-        for jobs in (1, 2):
-            key = f"run:{runs}:{jobs}"
-            print(f"| {runs:,} runs, {jobs} worker{'s' * (jobs > 1)}: CPU-s, main process + "
-                  "workers (less sensitive to load than the wall) | " + " | ".join(
-                      f"{res[t][key]['parent_cpu']:.1f} + {res[t][key]['workers_cpu']:.1f}"
-                      for t in cols) + " |")
-        print(f"| {runs:,} runs: speed-up from the second worker | " + " | ".join(
-            f"{res[t][f'run:{runs}:2']['rate'] / res[t][f'run:{runs}:1']['rate']:.2f}x"
-            for t in cols) + " |")
+        one, two = f"run:{runs}:1", f"run:{runs}:2"
+        for jobs, key in ((1, one), (2, two)):
+            row(f"whole command, {runs:,} runs, {jobs} worker{'s' * (jobs > 1)}: runs/s "
+                "(wall s)", (f"{res[t][key]['rate']:,.0f} ({res[t][key]['wall']:.1f} s)"
+                             for t in cols))
+        for jobs, key in ((1, one), (2, two)):
+            row(f"{runs:,} runs, {jobs} worker{'s' * (jobs > 1)}: whole command / model "
+                f"alone ({scen}, x{jobs} CPU)",
+                (f"{res[t][key]['rate'] / (jobs * res[t][f'model:{scen}']):.0%}" for t in cols))
+        row(f"{runs:,} runs, 2 workers: whole command / model alone in two processes at once",
+            (f"{res[t][two]['rate'] / res[t]['pair']:.0%}" for t in cols))
+        for jobs, key in ((1, one), (2, two)):
+            row(f"{runs:,} runs, {jobs} worker{'s' * (jobs > 1)}: CPU-s, main process + "
+                "workers (less sensitive to load than the wall)",
+                (f"{res[t][key]['parent_cpu']:.1f} + {res[t][key]['workers_cpu']:.1f}"
+                 for t in cols))
+        row(f"{runs:,} runs: speed-up from the second worker",
+            (f"{res[t][two]['rate'] / res[t][one]['rate']:.2f}x" for t in cols))
     mem_sizes = [args.small] + ([args.large] if args.large else []) + args.memory_runs
     for runs in mem_sizes:
         key = f"run:{runs}:2"
-        print(f"| peak RSS at {runs:,} runs, 2 workers: main process / largest worker (MB) | "
-              + " | ".join(f"{res[t][key]['parent_mb']:.0f} / {res[t][key]['workers_mb']:.0f}"
-                           for t in cols) + " |")
+        row(f"peak RSS at {runs:,} runs, 2 workers: main process / largest worker (MB)",
+            (f"{res[t][key]['parent_mb']:.0f} / {res[t][key]['workers_mb']:.0f}" for t in cols))
+    small = f"run:{args.small}:2"
     for big in mem_sizes[1:]:
-        small, large = f"run:{args.small}:2", f"run:{big}:2"
-        print(f"| peak RSS {big:,} / {args.small:,} runs (flat: ~1) | " + " | ".join(
-            f"{res[t][large]['parent_mb'] / res[t][small]['parent_mb']:.2f} / "
-            f"{res[t][large]['workers_mb'] / res[t][small]['workers_mb']:.2f}" for t in cols)
-            + " |")
+        large = f"run:{big}:2"
+        row(f"peak RSS {big:,} / {args.small:,} runs (flat: ~1)",
+            (f"{res[t][large]['parent_mb'] / res[t][small]['parent_mb']:.2f} / "
+             f"{res[t][large]['workers_mb'] / res[t][small]['workers_mb']:.2f}" for t in cols))
     for label in HEADLINE if not args.no_headline else ():
-        print(f"| {label}, wall s (best of {args.repeat}) | "
-              + " | ".join(f"{res[t][label]:.1f}" for t in cols) + " |")
+        row(f"{label}, wall s (best of {args.repeat})", (f"{res[t][label]:.1f}" for t in cols))
     for r in sizes:
         print(f"runs.csv at {r:,} runs identical for 1 and 2 workers: "
               + ", ".join(f"{t} {same[r][t]}" for t in cols)
