@@ -91,3 +91,15 @@ def test_drivers_over_streams_refuses_the_executor_options(capsys):
                  "--jobs", "2"]) == 2
     err = capsys.readouterr().err
     assert "--over streams runs in this process" in err and "Traceback" not in err
+
+
+def test_the_api_refuses_executor_options_for_drivers_over_streams():
+    """As the CLI does: over='streams' runs in this process, so jobs= or an executor
+    would be silently ignored."""
+    import parley
+    from parley.errors import ParleyError
+
+    for options in ({"jobs": 2}, {"executor": "serial"}):
+        with pytest.raises(ParleyError, match="over='streams' runs in this process"):
+            parley.drivers(ROOT / "scenarios" / "biden.yaml", over="streams", runs=10,
+                           **options)

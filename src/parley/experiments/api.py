@@ -566,6 +566,9 @@ def drivers(scenario: ScenarioLike | Sequence[ScenarioLike], over: str = "envelo
                                    "takes runs=)"])
         if by_kind:
             raise ParleyError(["--by-kind: applies to over='envelope'"])
+        if jobs is not None or executor != defaults.EXECUTOR:
+            raise ParleyError(["executor=, jobs=: apply to over='envelope' (over='streams' "
+                               "runs in this process)"])
         if len(items) > 1:
             raise ParleyError([f"drivers: one scenario, got {len(items)}"])
         runs = _whole("--runs", defaults.DRIVERS_RUNS if runs is None else runs, 2,
