@@ -36,11 +36,23 @@ print(result.comparison.to_csv(index=False))
 print(hashlib.sha256(result.runs.to_csv(index=False).encode()).hexdigest())
 """
 HEADER = "import hashlib\nimport parley\n"
+# first, where workers would be forked: have them spawned, as off Linux or with threads
+SPAWNING = "import parley.forking\nparley.forking.can_fork = lambda: False\n"
+# a job's progress callback that notes whether worker processes were running
+SEEN = ", jobs=2, progress=lambda n: seen.append(len(multiprocessing.active_children()))"
+FORKING = sys.platform.startswith("linux")
+linux_only = pytest.mark.skipif(not FORKING, reason="workers are forked only on Linux")
 
 
-def _script(extra: str = "") -> str:
+def _script(extra: str = "", first: str = "") -> str:
     """The job at top level, without a main guard (the issue's script)."""
-    return HEADER + f"result = {CALL.format(extra=extra)}\n" + REPORT
+    return first + HEADER + f"result = {CALL.format(extra=extra)}\n" + REPORT
+
+
+def _watched_script() -> str:
+    """:func:`_script` that also says on stderr whether workers ran the job."""
+    return ("import multiprocessing\nimport sys\nseen = []\n" + _script(SEEN)
+            + "print('workers seen:', max(seen) > 0, file=sys.stderr)\n")
 
 
 def _guarded_script() -> str:
@@ -78,13 +90,25 @@ def _one_note(stderr: str, reason: str) -> None:
     assert 'if __name__ == "__main__":' in lines[0]
 
 
-def test_a_script_without_the_main_guard_runs_in_process_with_one_note(tmp_path, expected):
+@linux_only
+def test_a_script_without_the_main_guard_uses_forked_workers(tmp_path, expected):
+    # forked workers import nothing again, so the guard does not matter to them
     script = tmp_path / "no_guard.py"
-    script.write_text(_script(), encoding="utf-8")
+    script.write_text(_watched_script(), encoding="utf-8")
     proc = _python([str(script)], tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == expected
-    _one_note(proc.stderr, "no_guard.py calls parley on line 3, outside")
+    assert proc.stderr == "workers seen: True\n"  # no note: the job ran in workers
+
+
+def test_where_workers_are_spawned_an_unguarded_script_runs_in_process_with_one_note(
+        tmp_path, expected):
+    script = tmp_path / "no_guard.py"
+    script.write_text(_script(first=SPAWNING), encoding="utf-8")
+    proc = _python([str(script)], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == expected
+    _one_note(proc.stderr, "no_guard.py calls parley on line 5, outside")
 
 
 def test_a_call_from_a_thread_of_an_unguarded_script_runs_in_process(tmp_path, expected):
@@ -109,8 +133,17 @@ def test_a_script_with_the_main_guard_uses_worker_processes(tmp_path, expected):
     assert proc.stderr == "workers seen: True\n"  # no note: the job ran in workers
 
 
-def test_code_from_stdin_runs_in_process_with_one_note(tmp_path, expected):
-    proc = _python(["-"], tmp_path, stdin=_script())
+@linux_only
+def test_code_from_stdin_uses_forked_workers(tmp_path, expected):
+    proc = _python(["-"], tmp_path, stdin=_watched_script())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == expected
+    assert proc.stderr == "workers seen: True\n"
+
+
+def test_where_workers_are_spawned_code_from_stdin_runs_in_process_with_one_note(
+        tmp_path, expected):
+    proc = _python(["-"], tmp_path, stdin=_script(first=SPAWNING))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == expected
     _one_note(proc.stderr, "__main__ is read from <stdin>")
@@ -130,13 +163,13 @@ def test_an_interactive_session_works(tmp_path, expected):
     assert "Traceback" not in proc.stderr and NOTE not in proc.stderr
 
 
-def test_asking_for_worker_processes_without_the_guard_is_one_parley_error(tmp_path):
+def test_asking_for_spawned_workers_without_the_guard_is_one_parley_error(tmp_path):
     script = tmp_path / "explicit.py"
     script.write_text(textwrap.dedent("""\
         from parley import ParleyError
         from parley.experiments.executors import DaskExecutor, ProcessExecutor
         try:
-            ProcessExecutor(2)
+            ProcessExecutor(2, start_method="spawn")
         except ParleyError as exc:
             print(len(exc.problems), exc)
         try:

@@ -19,7 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PKG = SRC / "parley"
 
 BASE = {"parley.params", "parley.errors", "parley.outcomes", "parley.safe_yaml",
-        "parley.defaults"}
+        "parley.defaults", "parley.forking"}
 SCENARIO = {"parley.scenario", "parley.scenario_files", "parley.schema"}
 CORE = {"parley.agents", "parley.model", "parley.narrative", "parley.randomness",
         "parley._mesa", "parley.acts", "parley.worlds"}
@@ -50,8 +50,8 @@ EXEMPT_SETTINGS = {
     # undoes the start method `import mesa` forces on the whole process
     ("parley._mesa", "multiprocessing.set_start_method"),
     # inside warnings.catch_warnings, single-threaded: the fork's 3.12+ warning about
-    # numpy's idle BLAS threads, silenced for the figure workers' start only
-    ("parley.outputs.figures.workers", "warnings.filterwarnings"),
+    # numpy's idle BLAS threads, silenced for the forks of figure workers and pools only
+    ("parley.forking", "warnings.filterwarnings"),
 }
 SETTING_CALLS = {"signal.signal", "set_start_method", "filterwarnings", "simplefilter",
                  "basicConfig", "setLevel", "addHandler", "dictConfig", "fileConfig"}

@@ -228,8 +228,12 @@ def test_the_api_refuses_bad_executor_options_with_one_parley_error(kwargs, says
 
 
 def _is_worker(pid: int) -> bool:
+    """A pool worker: spawned (its command line says so) or forked (a copy of its parent's,
+    which is the calibration's own command)."""
     try:
-        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+        return b"spawn_main" in cmdline or cmdline == Path(f"/proc/{parent}/cmdline").read_bytes()
     except OSError:
         return False
 

@@ -878,10 +878,11 @@ def test_figures_do_not_import_model_or_pyplot():
             elif isinstance(node, ast.ImportFrom):
                 imported.add(node.module or "")
     # atomic writing, the Wilson interval, outcome labels, the error family, the parameter
-    # table (ladder rungs), validated reading of result files, the calibration statistics
+    # table (ladder rungs), validated reading of result files, the calibration statistics,
+    # when the figure workers may fork
     allowed = {"parley.results.store", "parley.analysis.intervals", "parley.outcomes",
                "parley.errors", "parley.params", "parley.results.load",
-               "parley.analysis.abc_summary"}
+               "parley.analysis.abc_summary", "parley.forking"}
     outside = {m for m in imported - allowed if not m.startswith("parley.outputs.figures")}
     assert not any(m.startswith(("parley", "mesa")) for m in outside), outside
     assert "matplotlib.pyplot" not in imported

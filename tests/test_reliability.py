@@ -369,6 +369,63 @@ def test_killing_the_main_process_leaves_no_worker(tmp_path, sig):
                 os.kill(w, signal.SIGKILL)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux")
+def test_forked_workers_start_before_the_folder_and_hold_none_of_its_files(tmp_path):
+    """The CLI's pool is forked (one thread), quietly (no 3.12+ warning about numpy's BLAS
+    threads), before the results folder is opened: no worker holds the folder's lock or
+    any file in it, so a finished or killed writer frees the folder alone."""
+    scenario = short_scenario(tmp_path / "sc")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(SRC), "PYTHONWARNINGS": "error::DeprecationWarning"}
+    proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "run", str(scenario),
+                             "--runs", "2000000", "--chunk", "2000", "--jobs", "2",
+                             "--no-plots", "--out", str(out)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for_a_chunk(out, proc)
+        workers = _descendants(proc.pid)
+        assert len(workers) == 2
+        held = [os.readlink(fd) for w in workers for fd in Path(f"/proc/{w}/fd").iterdir()]
+        parent = [os.readlink(fd) for fd in Path(f"/proc/{proc.pid}/fd").iterdir()]
+        assert str(out / store_mod.LOCK_NAME) in parent  # the writer holds the lock ...
+        assert not [f for f in held if f.startswith(str(out))]  # ... no worker holds any
+    finally:
+        proc.kill()
+        stderr = proc.communicate(timeout=30)[1]
+    assert "Warning" not in stderr and "Traceback" not in stderr, stderr
+
+
+def test_the_start_method_forks_only_a_single_threaded_process_on_linux(monkeypatch):
+    import threading
+
+    from parley import forking
+    from parley.experiments import executors
+
+    linux = sys.platform.startswith("linux")
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert forking.can_fork() is linux
+    assert executors.default_start_method() == ("fork" if linux else "spawn")
+    monkeypatch.setattr(threading, "active_count", lambda: 2)  # another thread runs
+    assert not forking.can_fork()
+    assert executors.default_start_method() == "spawn"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux")
+def test_a_fork_pool_whose_process_started_a_thread_since_spawns_instead(monkeypatch):
+    from parley import forking
+    from parley.experiments import executors
+
+    with executors.ProcessExecutor(jobs=1, start_method="fork") as ex:
+        assert ex.start_method == "fork"
+        assert dict(ex.imap(abs, [-3])) == {0: 3}
+    ex = executors.ProcessExecutor(jobs=1, start_method="fork")
+    monkeypatch.setattr(forking, "can_fork", lambda: False)
+    with ex:  # entering warms the pool: it is started now, as "spawn"
+        assert ex.start_method == "spawn"
+        assert ex.pool._mp_context.get_start_method() == "spawn"
+        assert dict(ex.imap(abs, [-1, -2])) == {0: 1, 1: 2}
+
+
 def test_workers_collect_garbage_and_the_start_method_is_not_set_process_wide(monkeypatch):
     import multiprocessing as mp
 
@@ -385,8 +442,9 @@ def test_workers_collect_garbage_and_the_start_method_is_not_set_process_wide(mo
         raise AssertionError("the start method must not be set process-wide")
 
     monkeypatch.setattr(mp, "set_start_method", refuse)
+    method = executors.default_start_method()  # before the pool's own threads start
     with executors.ProcessExecutor(jobs=1) as ex:
-        assert ex.pool._mp_context.get_start_method() == executors.default_start_method()
+        assert ex.pool._mp_context.get_start_method() == ex.start_method == method
         assert dict(ex.imap(abs, [-1, -2])) == {0: 1, 1: 2}
 
 

@@ -182,6 +182,7 @@ def run_calibrate_dynamics(args: argparse.Namespace) -> int:
     logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
     parameters = abc.fitted_parameters([t.scenario for t in terms])
     executor = make_executor(args)  # the same executor layer as run, sweep and hindcast
+    executor.warm()  # its workers start before the fit opens its database
     update, close = _progress_bar()
     run = {"executor": executor, "progress": update}  # closed when the fit ends
     try:

@@ -377,6 +377,7 @@ def sweep(scenario: str | Path | None = None, vary: Sequence[str] | None = None,
                       samples=samples, runs_per_point=runs_per_point, seed=seed,
                       outcome=outcome, threshold=threshold, parameter_draws=parameter_draws)
     runner = _executor(executor, jobs)
+    runner.warm()  # the workers start before the folder is opened (none holds its lock)
     with _folder(out) as folder:
         try:
             job, manifest = new_sweep(spec, folder, chunk, save_runs, boxes, file)
@@ -463,6 +464,7 @@ def _calibrate_dynamics(seed: int, executor: ExecutorLike, jobs: int | None,
     found = load_terms(list(terms) if terms else None, completed_only=True)
     parameters = abc.fitted_parameters([t.scenario for t in found])
     runner = _executor(executor, jobs)
+    runner.warm()  # the workers start before the fit opens its database
     with contextlib.ExitStack() as stack:
         if db is None:
             db = Path(stack.enter_context(tempfile.TemporaryDirectory(

@@ -5,11 +5,13 @@ yields ``(index, result)`` pairs as tasks complete, keeping at most a few
 tasks in flight so memory stays flat however many tasks there are.  Results
 never depend on the executor: each task carries its own seeds.
 
-Worker processes re-import the caller's ``__main__``; where that cannot work
-(code on stdin, a script calling parley outside ``if __name__ == "__main__":``;
-see :func:`workers_problem`) ``make_executor("local")`` runs in this process
-with one log line, and an explicit ProcessExecutor or local Dask cluster raises
-one ParleyError line.
+Local workers are forked where that is safe (:func:`parley.forking.can_fork`:
+Linux, one thread), else spawned.  Spawned workers re-import the caller's
+``__main__``; where that cannot work (code on stdin, a script calling parley
+outside ``if __name__ == "__main__":``; see :func:`workers_problem`)
+``make_executor("local")`` runs in this process with one log line, and an
+explicit spawning ProcessExecutor or local Dask cluster raises one ParleyError
+line.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
-from parley import defaults
+from parley import defaults, forking
 from parley.errors import ParleyError
 
 log = logging.getLogger("parley.experiments.executors")
@@ -66,6 +68,7 @@ class Executor:
         if not _active:
             _STOP.clear()
         _active += 1
+        self.warm()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -144,12 +147,15 @@ class ProcessExecutor(_FutureExecutor):
     """Local worker processes that die with their parent.
 
     The start method is chosen here, through a context object, never
-    process-wide: "spawn", so workers are fresh interpreters (no threads,
-    locks or open files of the caller copied, as "fork" would; 3.12+ warns
-    about fork after threads, and 3.14 changes the default) and direct
-    children of this process.  Not "forkserver": its workers hold the
-    server's liveness pipe, so the server outlives a killed parent and its
-    workers with it.  Each worker asks the kernel to kill it when its
+    process-wide (:func:`default_start_method`): "fork" where that is safe
+    (Linux, this process running one thread, so no lock another thread holds
+    is copied).  :meth:`warm` forks the workers after this process has
+    imported the kernel and before the job opens its results folder: they
+    start in milliseconds with the kernel, where a spawned worker imports it
+    again (0.3 s of CPU each).  Elsewhere "spawn": fresh interpreters.  Either
+    way the workers are direct children of this process.  Not "forkserver":
+    its workers hold the server's liveness pipe, so the server outlives a
+    killed parent and its workers with it.  Each worker asks the kernel to kill it when its
     parent dies (Linux ``PR_SET_PDEATHSIG``), and elsewhere watches its
     parent's pid, so killing the main process, even with SIGKILL, leaves no
     worker running.  Workers collect garbage every few tasks so their memory
@@ -158,25 +164,39 @@ class ProcessExecutor(_FutureExecutor):
     """
 
     def __init__(self, jobs: int | None = None, start_method: str | None = None):
-        if (start_method or default_start_method()) != "fork" and (why := workers_problem()):
-            raise ParleyError(f"worker processes cannot start: {why}; {GUARD_FIX}")
         self.workers = jobs or os.cpu_count() or 1
         self._warming: list[cf.Future] = []
-        method = start_method or default_start_method()
-        context = mp.get_context(method)
-        self.pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+        self._new_pool(start_method or default_start_method())
+
+    def _new_pool(self, method: str) -> None:
+        if why := start_problem(method):
+            raise ParleyError(f"worker processes cannot start: {why}; {GUARD_FIX}")
+        self.start_method = method
+        self.pool = cf.ProcessPoolExecutor(max_workers=self.workers,
+                                           mp_context=mp.get_context(method),
                                            initializer=_init_worker,
                                            initargs=(None if method == "forkserver"
                                                      else os.getpid(),))
 
     def _submit(self, fn, task):
+        self.warm()
         return self.pool.submit(_run_task, fn, task)
 
     def warm(self) -> None:
-        """Start every worker and have it import the kernel now (about 0.3 s each), while
-        this process sets the job up; once per pool."""
-        if not self._warming:
-            self._warming = [self.pool.submit(_warm_up) for _ in range(self.workers)]
+        """Start every worker now, with the kernel imported, while this process sets the
+        job up; once per pool.  Forked workers get the kernel from this process (imported
+        here first: the job needs it anyway); spawned ones import it (0.3 s each)."""
+        if self._warming:
+            return
+        if self.start_method == "fork" and not forking.can_fork():  # a thread started since
+            self.pool.shutdown()
+            self._new_pool("spawn")
+        if self.start_method == "fork":
+            _warm_up()
+            with forking.forking():  # a fork pool starts all its workers at its first submit
+                self._warming = [self.pool.submit(_warm_up)]
+        self._warming += [self.pool.submit(_warm_up)
+                          for _ in range(self.workers - len(self._warming))]
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -201,8 +221,9 @@ class ProcessExecutor(_FutureExecutor):
 
 
 def default_start_method() -> str:
-    """The multiprocessing start method for worker pools (see ProcessExecutor)."""
-    return "spawn"
+    """The multiprocessing start method for worker pools (see ProcessExecutor): "fork"
+    where :func:`parley.forking.can_fork` says it is safe, else "spawn"."""
+    return "fork" if forking.can_fork() else "spawn"
 
 
 class DaskExecutor(_FutureExecutor):
@@ -329,7 +350,7 @@ def make_executor(kind: str = "local", jobs: int | None = None,
     if kind == "serial" or jobs == 1:
         return SerialExecutor()
     if kind == "local":
-        if why := workers_problem():
+        if why := start_problem(default_start_method()):
             if _importing_main():
                 raise ParleyError(f"{why}; {GUARD_FIX}")
             _note_in_process(why)
@@ -343,6 +364,13 @@ def make_executor(kind: str = "local", jobs: int | None = None,
 GUARD_FIX = ('put the call under `if __name__ == "__main__":` in a script file '
              "(python FILE.py)")
 _noted: set[str] = set()  # notes already given in this process (each is given once)
+
+
+def start_problem(method: str) -> str | None:
+    """Why workers started with ``method`` cannot work from here, or None: forked workers
+    import nothing again, so only a spawned worker still importing ``__main__`` (which
+    would start the job once more) stops them; spawned ones, :func:`workers_problem`."""
+    return workers_problem() if method != "fork" or _importing_main() else None
 
 
 def workers_problem() -> str | None:

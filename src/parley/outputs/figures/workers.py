@@ -9,10 +9,11 @@ took a sixth of the drawing time in the main job's process).
 The workers are forked, not spawned: a spawned worker would first spend as long
 importing matplotlib and pandas as the smaller figures take to draw, and would
 import the caller's ``__main__`` again.  Forking is done only where it is safe
-(Linux, with this process running a single thread, so that no lock held by
-another thread is copied); elsewhere the tasks run here, one by one.  Nothing
-of this process is changed: the start method is chosen through a context
-object, and the workers' settings die with them when their tasks are done.
+(:func:`parley.forking.can_fork`: Linux, with this process running a single
+thread, so that no lock held by another thread is copied); elsewhere the tasks
+run here, one by one.  Nothing of this process is changed: the start method is
+chosen through a context object, and the workers' settings die with them when
+their tasks are done.
 """
 
 from __future__ import annotations
@@ -20,21 +21,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing as mp
-import sys
-import threading
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+
+from parley.forking import can_fork, forking
 
 __all__ = ["can_fork", "share_out"]
 
 T = TypeVar("T")
-
-
-def can_fork() -> bool:
-    """Whether forked workers are safe here: Linux, with this process running one thread."""
-    return (sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
-            and threading.active_count() == 1)
 
 
 def _take(tasks: Sequence[Callable[[], T]], order: Sequence[int],
@@ -75,13 +69,6 @@ def _received(conn: Any) -> dict[int, Any]:
     return out
 
 
-def _flush_std_streams() -> None:
-    """Write out buffered output first, so that no worker writes a copy of it as it exits."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(AttributeError, OSError, ValueError):  # None, or closed
-            stream.flush()
-
-
 def _start(ctx: Any, tasks: Sequence[Callable[[], Any]], order: Sequence[int],
            turn: Any) -> tuple[Any, Any]:
     receive, send = ctx.Pipe(duplex=False)
@@ -108,13 +95,7 @@ def share_out(tasks: Sequence[Callable[[], T]], jobs: int = 1,
     order = sorted(range(len(tasks)), key=lambda i: -costs[i])
     ctx = mp.get_context("fork")
     turn = ctx.Value("l", 0)
-    _flush_std_streams()
-    with warnings.catch_warnings():
-        # Python 3.12+ counts the process's OS threads, numpy's idle BLAS workers among
-        # them (they re-initialise themselves after a fork); can_fork has checked that
-        # this process runs no other Python thread, so no lock of ours is copied held.
-        warnings.filterwarnings("ignore", r"This process .* is multi-threaded",
-                                DeprecationWarning)
+    with forking():
         started = [_start(ctx, tasks, order, turn) for _ in range(min(jobs, len(tasks)))]
     done: dict[int, T] = {}
     try:
