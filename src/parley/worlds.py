@@ -218,7 +218,9 @@ class Worlds:
         if isinstance(value, list):
             u = self.draws.uniform(f"range:{key}", 0)
             return value[0] + u * (value[1] - value[0])
-        return np.full(self.n_worlds, float(value))
+        # one value for every world: a read-only view of one float (8 bytes, not 8 a world;
+        # the same arithmetic), so a rule that wrote into a stance would fail loudly
+        return np.broadcast_to(np.float64(value), (self.n_worlds,))
 
     def _constants(self, scenario: Scenario) -> ModelConstants:
         """Modelling constants: declared defaults, overridden by the scenario's ``dynamics:``.
