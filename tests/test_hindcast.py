@@ -235,7 +235,8 @@ def test_hindcast_command_outside_the_repository(tmp_path):
         assert set(r["patterns"]) == set(S.PATTERNS)
     live = table["live"][0]
     assert live["lo"] <= live["p"] <= live["hi"] and live["ess"] > 10
-    for name in ("hindcast_reliability.png", "hindcast_patterns.png", "hindcast_rolling.png"):
+    for name in ("hindcast_reliability.png", "hindcast_patterns.png", "hindcast_rolling.png",
+                 "hindcast_terms.png"):
         assert (out / name).stat().st_size > 1000
 
 

@@ -1109,6 +1109,13 @@ def make_hindcast() -> dict:
     rows = [{"scenario": name, "title": name, "censored": censored, "patterns": patterns}
             for name, censored in (("clinton_1993", False), ("bush_2001", False),
                                    ("trump_2025", True))]
+    for r, (p, seen, draws) in zip(rows, [(0.9, True, (0.7, 1.0)), (0.3, False, (None, None)),
+                                         (0.5, None, (0.1, 0.95))], strict=True):
+        r.update(p_talks=p, lo=p - 0.02, hi=p + 0.02, talks_param_lo=draws[0],
+                 talks_param_hi=draws[1], observed_talks=seen, p_new_spell=p / 2,
+                 new_spell_lo=p / 2 - 0.01, new_spell_hi=p / 2 + 0.01,
+                 new_spell_param_lo=draws[0], new_spell_param_hi=draws[1],
+                 observed_new_spell=seen)
     forecasts = [{"scenario": r["scenario"], "origin": o, "p": 0.2 * i + 0.1,
                   "observed": i == 0} for i, r in enumerate(rows[:2]) for o in (0, 6, 12)]
     return {"rows": rows, "runs": 40, "seed": 1,
@@ -1125,7 +1132,46 @@ def test_a_hindcast_folder_gets_its_figures_from_save_figures(tmp_path: Path):
     d.mkdir()
     (d / "hindcast.json").write_text(json.dumps(make_hindcast()), encoding="utf-8")
     stems = [p.stem for p in plotting.save_figures(d)]
-    assert stems == ["hindcast_reliability", "hindcast_patterns", "hindcast_rolling"]
+    assert stems == ["hindcast_reliability", "hindcast_patterns", "hindcast_rolling",
+                     "hindcast_terms"]
+
+
+def test_the_terms_figure_shows_both_intervals_and_colours_what_happened():
+    from matplotlib.colors import to_hex
+
+    from parley.outputs.figures.record import TERM_TARGETS, plot_terms
+
+    hindcast = make_hindcast()
+    rows = hindcast["rows"]
+    fig = plot_terms(hindcast)
+    assert len(fig.axes) == len(TERM_TARGETS) == 2
+    for ax, (keys, _) in zip(fig.axes, TERM_TARGETS.values(), strict=True):
+        p_key, lo_key, hi_key, dlo_key, dhi_key, _ = keys
+        points = [a for a in ax.collections if a.get_gid() == "term_point"]
+        assert [tuple(pc.get_offsets()[0]) for pc in points] == [
+            (r[p_key], y) for y, r in enumerate(rows)]
+        # happened, did not happen, not yet known (the live term)
+        assert [to_hex(pc.get_facecolors()[0]) for pc in points] == [
+            to_hex("tab:red"), to_hex("tab:gray"), to_hex("white")]
+        lines = {gid: [ln for ln in ax.lines if ln.get_gid() == gid]
+                 for gid in ("draw_interval", "mc_interval")}
+        # the point-run term (no draws) has no interval over draws
+        assert [(tuple(ln.get_xdata()), ln.get_ydata()[0]) for ln in lines["draw_interval"]] == [
+            ((rows[y][dlo_key], rows[y][dhi_key]), y) for y in (0, 2)]
+        assert [tuple(ln.get_xdata()) for ln in lines["mc_interval"]] == [
+            (r[lo_key], r[hi_key]) for r in rows]
+        bottom, top = ax.get_ylim()
+        assert top < bottom  # the first term on top
+    _fits_its_canvas(fig)
+
+
+def test_a_hindcast_without_the_term_probabilities_draws_no_terms_figure():
+    from parley.outputs.figures.record import record_figure_names
+
+    hindcast = make_hindcast()
+    del hindcast["rows"][1]["p_new_spell"]
+    assert "hindcast_terms" not in record_figure_names(hindcast)
+    assert "hindcast_terms" in record_figure_names(make_hindcast())
 
 
 def test_the_pattern_figure_writes_dark_cells_in_white_and_marks_missing_ones():

@@ -368,7 +368,7 @@ def test_report_of_a_hindcast_folder(tmp_path: Path):
         assert title in text
     assert "Term level, Brier" in text and "Month level, log loss" in text
     assert "Live forecast" in text and "not yet" in text
-    assert text.count("<img ") == 3
+    assert text.count("<img ") == 4  # the four record figures
     assert "manifest.json was not found" not in text
     rows = _Rows()
     rows.feed(text)

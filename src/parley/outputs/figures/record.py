@@ -18,8 +18,8 @@ from matplotlib.lines import Line2D
 
 from parley.results.store import atomic_open
 
-__all__ = ["RECORD_FIGURES", "RECORD_PLOTS", "plot_patterns", "plot_reliability", "plot_rolling",
-           "record_figure_names", "write_record_figures"]
+__all__ = ["RECORD_FIGURES", "RECORD_PLOTS", "TERM_TARGETS", "plot_patterns", "plot_reliability",
+           "plot_rolling", "plot_terms", "record_figure_names", "write_record_figures"]
 
 DPI = 120
 PATTERN_LABELS = {
@@ -35,6 +35,8 @@ RECORD_FIGURES = {
     "hindcast_patterns": "Where the record falls among the simulated worlds, per term and "
     "pattern (0.5 typical; below 0.05 or above 0.95 a miss).",
     "hindcast_rolling": "Rolling-origin forecasts of talks in the rest of each term.",
+    "hindcast_terms": "Each term's probability with its Monte Carlo interval and its "
+    "interval over parameter draws, beside what happened.",
 }
 _TALKS, _NO_TALKS = "tab:red", "tab:gray"
 
@@ -139,14 +141,72 @@ def plot_rolling(result: Mapping[str, Any]) -> Figure:
     return fig
 
 
+#: the term-level targets of :func:`plot_terms`: row keys (probability, Monte Carlo
+#: interval, interval over draws, what happened) and the panel's title
+TERM_TARGETS = {
+    "underway": (("p_talks", "lo", "hi", "talks_param_lo", "talks_param_hi", "observed_talks"),
+                 "talks under way in the term"),
+    "new_spell": (("p_new_spell", "new_spell_lo", "new_spell_hi", "new_spell_param_lo",
+                   "new_spell_param_hi", "observed_new_spell"),
+                  "a new spell of talks begins in the term"),
+}
+
+
+def plot_terms(result: Mapping[str, Any]) -> Figure:
+    """Per term and target, the model's probability (dot) with its 95% Monte Carlo interval
+    (thin bar) and the 95% interval over parameter draws (wide pale bar: how much the
+    chance moves with the values we chose; absent for a point run), the dot coloured by
+    what happened (hollow: the term is not over and it has not happened yet).
+
+    Terms run from the earliest at the top, as in :func:`plot_rolling`.
+    """
+    rows = result["rows"]
+    names = [r["scenario"] for r in rows]
+    fig = Figure(figsize=(9.0, 0.42 * len(rows) + 2.0), layout="constrained")
+    axes = fig.subplots(1, len(TERM_TARGETS), sharey=True)
+    for ax, (target, (keys, title)) in zip(axes, TERM_TARGETS.items(), strict=True):
+        p_key, lo_key, hi_key, dlo_key, dhi_key, seen_key = keys
+        for y, r in enumerate(rows):
+            if r.get(dlo_key) is not None:
+                ax.plot([r[dlo_key], r[dhi_key]], [y, y], color="tab:blue", alpha=0.25, lw=7,
+                        solid_capstyle="butt", gid="draw_interval")
+            ax.plot([r[lo_key], r[hi_key]], [y, y], color="0.2", lw=1.2, gid="mc_interval")
+            seen = r.get(seen_key)
+            ax.scatter([r[p_key]], [y], s=36, zorder=3, gid="term_point",
+                       color="white" if seen is None else _TALKS if seen else _NO_TALKS,
+                       edgecolors=_NO_TALKS if seen is None else "none")
+        scores = (result.get("targets") or {}).get(target, {}).get("term", {})
+        ax.set_title(f"{title}\nBrier model {_score(scores.get('model', {}).get('brier'))}, "
+                     f"base rate {_score(scores.get('base_rate', {}).get('brier'))}",
+                     fontsize=9)
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_xlabel("P from the start of the term (share of simulated worlds)")
+        ax.grid(axis="x", color="0.9")
+    axes[0].set_yticks(range(len(names)), names, fontsize=8)
+    axes[0].set_ylim(len(names) - 0.4, -0.6)  # the first term on top
+    handles = [Line2D([], [], marker="o", linestyle="none", color=_TALKS, label="happened"),
+               Line2D([], [], marker="o", linestyle="none", color=_NO_TALKS,
+                      label="did not happen"),
+               Line2D([], [], marker="o", linestyle="none", color="white",
+                      markeredgecolor=_NO_TALKS, label="not yet (term not over)"),
+               Line2D([], [], color="0.2", lw=1.2, label="95% Monte Carlo"),
+               Line2D([], [], color="tab:blue", alpha=0.25, lw=7,
+                      label="95% over parameter draws")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=8)
+    return fig
+
+
 RECORD_PLOTS = {"hindcast_reliability": plot_reliability, "hindcast_patterns": plot_patterns,
-                "hindcast_rolling": plot_rolling}
+                "hindcast_rolling": plot_rolling, "hindcast_terms": plot_terms}
 
 
 def record_figure_names(result: Mapping[str, Any]) -> list[str]:
-    """The hindcast figures the result supports (rolling origins only when it has some)."""
-    rolling = bool((result.get("rolling") or {}).get("forecasts"))
-    return [n for n in RECORD_FIGURES if n != "hindcast_rolling" or rolling]
+    """The hindcast figures the result supports (rolling origins only when it has some; the
+    terms' probabilities only when every row has both targets')."""
+    have = {"hindcast_rolling": bool((result.get("rolling") or {}).get("forecasts")),
+            "hindcast_terms": bool(result.get("rows")) and all(
+                keys[0] in r for r in result["rows"] for keys, _ in TERM_TARGETS.values())}
+    return [n for n in RECORD_FIGURES if have.get(n, True)]
 
 
 def _save(fig: Figure, path: Path) -> Path:
