@@ -50,6 +50,9 @@ class Acts:
     mediation: Value = 0.0  # allies' mediation between Washington and Pyongyang (0-1 each)
     spoilers: list[tuple[str, np.ndarray]] = field(default_factory=list)
     dialogues: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    # what the optional roles did, for the chronicle: (actor, worlds) a month
+    shields: list[tuple[str, np.ndarray]] = field(default_factory=list)  # Moscow's veto
+    test_answers: list[tuple[str, np.ndarray]] = field(default_factory=list)  # Tokyo's
     # the resolution (model)
     breach: np.ndarray = field(init=False)
     military: np.ndarray = field(init=False)

@@ -185,8 +185,9 @@ class Russia(Patron):
         m, a, st = self.model, self.model.acts, self.stance
         c = m.constants.russia
         siding = russia.sides_with_spoiler(a.spoilers, m.n_worlds, self.name)
-        a.unenforced = (a.unenforced + russia.council_shield(st, c, siding)
-                        + russia.treaty_dent(st, c))
+        shield = russia.council_shield(st, c, siding)
+        a.shields.append((self.name, shield < 0))
+        a.unenforced = a.unenforced + shield + russia.treaty_dent(st, c)
         a.lifeline = a.lifeline + russia.treaty_lifeline(st)
 
     def at_start(self, spoilers: list[tuple[str, np.ndarray]]) -> tuple[Value, Value]:
@@ -224,7 +225,9 @@ class Japan(Ally):
         super().step()  # what any ally does
         m, s, a, st = self.model, self.model.state, self.model.acts, self.stance
         c = m.constants.japan
+        before = s.sanctions
         s.sanctions = japan.after_tests(st, c, s.sanctions, a.tests, a.nuclear)
+        a.test_answers.append((self.name, s.sanctions > before))
         a.ally_push = a.ally_push + japan.abductions_push(st, m.washington.stance, c)
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from parley.rules import allies, engagement, patrons, provocation, ripeness, sanctions
+from parley.rules import (
+    allies,
+    engagement,
+    japan,
+    patrons,
+    provocation,
+    ripeness,
+    russia,
+    sanctions,
+)
 from parley.rules import talks as talk_rules
 from parley.rules.talks import Talks, in_talks
 from parley.rules.washington import BOLD_MOVES
@@ -44,6 +53,7 @@ class Narrator:
         self._pending: list[str] = []
         self._reactions: list[str] = []  # conditions met this month: told after what they answer
         self._spoiler: dict[str, bool] = {}
+        self._shield: dict[str, bool] = {}
 
     def event(self, event: Any) -> None:
         changes = ", ".join(f"{k} = {v}" for k, v in event.set.items())
@@ -68,8 +78,12 @@ class Narrator:
                 self._spoiler[name] = bool(spoiler[i])
                 says = patrons.SAYS["spoiler" if spoiler[i] else "enforcing"]
                 out.append(says.format(name=name.capitalize(), level=f"{s.us_china[i]:.2f}"))
+        out += self._shields(a)
         out += self._diplomacy(a, old)
         out += self._provocations(a)
+        for name, answered in a.test_answers:
+            if answered[i]:
+                out.append(japan.SAYS["pressure"].format(name=name.capitalize()))
         out += self._outcome_of_month(a, s, old)
         for name, talked in a.dialogues:
             if talked[i]:
@@ -79,6 +93,18 @@ class Narrator:
         levels = (f"{TALKS_WORDS[Talks(int(s.talks[i]))]}; tension {s.tension[i]:.2f}, "
                   f"sanctions pressure {s.pressure[i]:.2f}, US-China {s.us_china[i]:.2f}")
         self.entries.append(MonthEntry(m.month, m.spec.month_label(m.month), out, levels))
+
+    def _shields(self, a) -> list[str]:
+        """A Moscow that begins to shield Pyongyang in the Council, beside which spoilers."""
+        i, out = self.i, []
+        for name, shields in a.shields:
+            now = bool(shields[i])
+            if now and not self._shield.get(name, False):
+                others = [n.capitalize() for n, spoiler in a.spoilers if n != name and spoiler[i]]
+                out.append(russia.SAYS["shield"].format(name=name.capitalize(),
+                                                        other=" and ".join(others)))
+            self._shield[name] = now
+        return out
 
     def _diplomacy(self, a, old) -> list[str]:
         i, out = self.i, []
