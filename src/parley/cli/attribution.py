@@ -62,7 +62,7 @@ def register(sub) -> None:
                    help=f"outcome to decompose (repeatable; default: all of "
                         f"{', '.join(BINARY_OUTCOMES)})")
     p.add_argument("--top", type=integer(), default=15, help="rows shown per outcome (default 15)")
-    add_executor_options(p)  # the envelope design's model calls (--over streams: this process)
+    add_executor_options(p)  # the model calls of either design
     p.set_defaults(func=run_drivers)
     p = sub.add_parser("explain", help=SUMMARIES["explain"])
     p.add_argument("a", type=path_text, help="scenario A (the reference)")
@@ -140,10 +140,6 @@ def _bad_drivers_args(args) -> str | None:
                 "--worlds)")
     if args.by_kind and streams:
         return "--by-kind: applies to --over envelope"
-    if streams and (args.jobs is not None or args.executor != defaults.EXECUTOR
-                    or args.scheduler is not None):
-        return ("--jobs, --executor, --scheduler: apply to --over envelope (--over streams "
-                "runs in this process)")
     if len(args.scenario) > 1 and not args.by_kind:
         return (f"drivers: one scenario file, got {len(args.scenario)} (several, or a folder, "
                 "need --by-kind)")
@@ -168,7 +164,9 @@ def _drivers_over_streams(args, outcomes: tuple[str, ...]) -> int:
     from parley.experiments.drivers import drivers, largest_uncited
 
     scenario = require_runnable(load_scenario(args.scenario[0]))
-    table = drivers(scenario, runs=args.runs, seed=args.seed, outcomes=outcomes)
+    with make_executor(args) as executor:
+        table = drivers(scenario, runs=args.runs, seed=args.seed, outcomes=outcomes,
+                        map_=executor.map_ordered)
     if args.csv:
         _write_csv(table, args.csv)
     print(f"{scenario.title}: share of between-world variance by random element "

@@ -548,8 +548,7 @@ def drivers(scenario: ScenarioLike | Sequence[ScenarioLike], over: str = "envelo
     ``over="streams"``: the between-world variance by random stream, ``runs`` worlds per
     sample (default 2,000).  ``seed``: the master seed (default 20201130); ``outcomes``
     default every yes/no outcome.  ``executor`` and ``jobs`` are those of :func:`run`:
-    the envelope design's model calls run as tasks on it (the same table on any);
-    ``over="streams"`` runs in this process."""
+    either design's model calls run as tasks on it (the same table on any)."""
     from parley.experiments import drivers as lib
     from parley.outcomes import BINARY_OUTCOMES
 
@@ -568,14 +567,13 @@ def drivers(scenario: ScenarioLike | Sequence[ScenarioLike], over: str = "envelo
                                    "takes runs=)"])
         if by_kind:
             raise ParleyError(["--by-kind: applies to over='envelope'"])
-        if jobs is not None or executor != defaults.EXECUTOR:
-            raise ParleyError(["executor=, jobs=: apply to over='envelope' (over='streams' "
-                               "runs in this process)"])
         if len(items) > 1:
             raise ParleyError([f"drivers: one scenario, got {len(items)}"])
         runs = _whole("--runs", defaults.DRIVERS_RUNS if runs is None else runs, 2,
                       defaults.MAX_ATTRIBUTION_RUNS)
-        table = lib.drivers(_runnable(items[0]), runs=runs, seed=seed, outcomes=chosen)
+        with ordered_map(executor, jobs) as map_:
+            table = lib.drivers(_runnable(items[0]), runs=runs, seed=seed, outcomes=chosen,
+                                map_=map_)
         return DriversResult(table=table, kinds=None, over=over, samples=None, worlds=None,
                              runs=runs, seed=seed)
     if runs is not None:

@@ -100,21 +100,25 @@ class Element:
 
 
 def pick_freeze(evaluate: Evaluate, elements: Sequence[str] | dict[str, Sequence[str]],
-                seeds_a: np.ndarray, seeds_b: np.ndarray) -> pd.DataFrame:
+                seeds_a: np.ndarray, seeds_b: np.ndarray,
+                map_: Callable[[Callable, Iterable], Iterator] = map) -> pd.DataFrame:
     """First-order and total Sobol indices of every output of ``evaluate`` per element.
 
     ``evaluate(seeds, stream_seeds)`` returns output name -> float array over worlds.
     An element is one stream key, or a name mapped to several keys re-seeded
-    together (a group's indices: what the streams explain jointly).
+    together (a group's indices: what the streams explain jointly).  The ``k + 2``
+    evaluations are independent: they run through the ordered ``map_`` (an executor's,
+    when ``evaluate`` pickles, as :class:`ModelEvaluator` does; the same table).
     Returns one row per (output, element): first_order, first_order_se, total, total_se.
     """
     import pandas as pd
 
     groups = elements if isinstance(elements, dict) else {k: (k,) for k in elements}
-    f_a, f_b = evaluate(seeds_a, None), evaluate(seeds_b, None)
+    calls = [(evaluate, seeds_a, None), (evaluate, seeds_b, None)]
+    calls += [(evaluate, seeds_a, dict.fromkeys(keys, seeds_b)) for keys in groups.values()]
+    f_a, f_b, *f_abs = map_(_evaluate_seeds, calls)
     rows = []
-    for name, keys in groups.items():
-        f_ab = evaluate(seeds_a, dict.fromkeys(keys, seeds_b))
+    for name, f_ab in zip(groups, f_abs, strict=True):
         for out in f_a:
             rows.append({"outcome": out, "element": name,
                          **sobol_from_samples(f_a[out], f_b[out], f_ab[out])})
@@ -163,16 +167,32 @@ def group_share(y: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
 # ------------------------------------------------------------ the model
 
 
+def _evaluate_seeds(call: tuple) -> dict[str, np.ndarray]:
+    """One pick-freeze evaluation, ``(evaluate, seeds, stream_seeds)``: a task of ``map_``."""
+    evaluate, seeds, stream_seeds = call
+    return evaluate(seeds, stream_seeds)
+
+
+@dataclass(frozen=True)
+class ModelEvaluator:
+    """``evaluate(seeds, stream_seeds)`` over the model: outcomes as float arrays.  A
+    plain object, not a closure, so that worker processes can be sent it."""
+
+    scenario: Scenario
+    outcomes: tuple[str, ...]
+    overrides: dict[str, Any] | None = None
+
+    def __call__(self, seeds: np.ndarray,
+                 stream_seeds: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+        out = simulate(self.scenario, seeds, overrides=self.overrides,
+                       stream_seeds=stream_seeds)["outcomes"]
+        return {k: np.asarray(out[k], dtype=float) for k in self.outcomes}
+
+
 def model_evaluator(scenario: Scenario, outcomes: Sequence[str],
                     overrides: dict[str, Any] | None = None) -> Evaluate:
-    """``evaluate(seeds, stream_seeds)`` over the model: outcomes as float arrays."""
-
-    def evaluate(seeds: np.ndarray, stream_seeds: dict[str, np.ndarray] | None):
-        out = simulate(scenario, seeds, overrides=overrides,
-                       stream_seeds=stream_seeds)["outcomes"]
-        return {k: np.asarray(out[k], dtype=float) for k in outcomes}
-
-    return evaluate
+    """``evaluate(seeds, stream_seeds)`` over the model (:class:`ModelEvaluator`)."""
+    return ModelEvaluator(scenario, tuple(outcomes), overrides)
 
 
 def stream_keys(scenario: Scenario, seeds: np.ndarray,
@@ -284,13 +304,15 @@ def _stance(scenario: Scenario, path: str):
 
 def drivers(scenario: Scenario, runs: int = defaults.DRIVERS_RUNS, seed: int = defaults.SEED,
             outcomes: Sequence[str] = BINARY_OUTCOMES,
-            overrides: dict[str, Any] | None = None) -> pd.DataFrame:
+            overrides: dict[str, Any] | None = None,
+            map_: Callable[[Callable, Iterable], Iterator] = map) -> pd.DataFrame:
     """Variance shares of each binary outcome by random element and route to talks.
 
     One row per (outcome, element): kind, params, provenance, first_order,
     first_order_se, total, total_se (streams), group_share, group_share_se
     (routes; for streams the route columns are NaN and vice versa), and the
-    outcome's mean over the A worlds.  Costs ``runs * (k + 2)`` worlds.
+    outcome's mean over the A worlds.  Costs ``runs * (k + 2)`` worlds, the ``k + 2``
+    model calls through the ordered ``map_`` (the same table whatever runs them).
     """
     import pandas as pd
 
@@ -299,7 +321,7 @@ def drivers(scenario: Scenario, runs: int = defaults.DRIVERS_RUNS, seed: int = d
     keys, routes = stream_keys(scenario, seeds_a, overrides)
     evaluate = model_evaluator(scenario, outcomes, overrides)
     table = pick_freeze(evaluate, {**{k: (k,) for k in keys}, **decision_groups(scenario, keys)},
-                        seeds_a, seeds_b)
+                        seeds_a, seeds_b, map_)
     base = evaluate(seeds_a, None)
     route_rows = []
     for act, opened in routes.items():
