@@ -65,6 +65,18 @@ def test_sliders_cover_main_stances_with_scenario_defaults_and_bounds():
     assert inputs["washington__legacy_drive"].value == pytest.approx(0.8)
 
 
+def test_every_role_gets_sliders_moscow_and_tokyo_their_own_beside_their_base_roles():
+    from parley import params as P
+
+    assert set(viz.MAIN_STANCES) == set(P.ROLES)  # a new role must say which it slides
+    specs = viz.slider_specs(load_scenario("parley:examples/biden_moscow_tokyo.yaml"))
+    for key in ("moscow__council_shield", "moscow__treaty_lifeline", "moscow__phased_affinity",
+                "tokyo__pressure_push", "tokyo__engagement", "beijing__spoiler_threshold",
+                "seoul__engagement"):
+        assert key in specs, key
+    assert "beijing__council_shield" not in specs  # Beijing is a plain patron
+
+
 def _reset(model, kwargs: dict):
     """What SolaraViz's Reset does with the model parameters, for the installed Mesa."""
     from mesa.visualization import solara_viz

@@ -37,12 +37,17 @@ DEFAULT_SCENARIO = "scenarios/trump_oh.yaml"
 DEFAULT_SEED = "1"
 
 # The stance parameters given a slider, by role; every actor of the scenario
-# with that role gets them (``beijing.phased_affinity`` for the patron ...).
+# with that role gets them (``beijing.phased_affinity`` for the patron ...).  A role
+# that extends another (Moscow a patron, Tokyo an ally) has its base's and its own.
+_PATRON = ("phased_affinity", "spoiler_threshold")
+_ALLY = ("engagement",)
 MAIN_STANCES: dict[str, tuple[str, ...]] = {
     "washington": ("outreach_rate", "legacy_drive", "bold_move_rate"),
     "pyongyang": ("attitude_threshold", "test_month_rate", "max_concession"),
-    "patron": ("phased_affinity", "spoiler_threshold"),
-    "ally": ("engagement",),
+    "patron": _PATRON,
+    "russia": (*_PATRON, "council_shield", "treaty_lifeline"),
+    "ally": _ALLY,
+    "japan": (*_ALLY, "pressure_push"),
 }
 SLIDER_POSITIONS = 200  # a [0, 1] parameter moves in steps of 0.005
 
