@@ -98,3 +98,13 @@ MAX_CALIBRATION_WORLDS = 100_000
 #: how tasks are run: in worker processes on this machine, on a Dask cluster, or in process
 EXECUTORS = ("local", "dask", "serial")
 EXECUTOR = "local"
+
+#: the largest run or master seed (numpy's SeedSequence and the runs.csv seed column take
+#: 0 to this), and the range as every error message says it
+SEED_MAX = 2**63 - 1
+SEED_RANGE = "[0, 2**63)"
+
+
+def is_seed(value: object) -> bool:
+    """Whether ``value`` is a seed: a whole number (not a bool) from 0 to SEED_MAX."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= SEED_MAX

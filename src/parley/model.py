@@ -20,6 +20,7 @@ import numpy as np
 
 from parley._mesa import mesa
 from parley.agents import ROLE_CLASSES, Actor
+from parley.defaults import SEED_RANGE, is_seed
 from parley.errors import ScenarioError
 from parley.outcomes import BINARY_OUTCOMES, COUNT_OUTCOMES, OUTCOMES  # noqa: F401 (re-exported)
 from parley.randomness import SEED_MAX
@@ -42,12 +43,12 @@ def mesa_twin(cls: type[Actor]) -> type[Actor]:
 
 
 def _checked_seed(seed: Any) -> int:
-    """A run seed as a plain int in [0, 2**63), or one ScenarioError line."""
+    """A run seed as a plain int in SEED_RANGE, or one ScenarioError line."""
     if isinstance(seed, np.integer):
         seed = int(seed)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+    if not is_seed(seed):
         raise ScenarioError([f"seed {reprlib.repr(seed)}: must be a whole number in "
-                             "[0, 2**63)"])
+                             f"{SEED_RANGE}"])
     return seed
 
 

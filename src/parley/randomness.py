@@ -27,12 +27,14 @@ import hashlib
 
 import numpy as np
 
+from parley import defaults
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TO_UNIT = 2.0**-53
-SEED_MAX = 2**63 - 1
+SEED_MAX = defaults.SEED_MAX
 
 
 def mix(x: np.ndarray) -> np.ndarray:

@@ -94,8 +94,8 @@ def _bad_args(args) -> str | None:
     if not 2 <= args.runs <= MAX_RUNS:
         return (f"--runs: must be an integer in [2, {MAX_RUNS:,}] (got {args.runs}; "
                 "defaults.MAX_ATTRIBUTION_RUNS)")
-    if not 0 <= args.seed < 2**63:
-        return f"--seed: must be an integer in [0, 2**63) (got {args.seed})"
+    if not defaults.is_seed(args.seed):
+        return f"--seed: must be an integer in {defaults.SEED_RANGE} (got {args.seed})"
     return None
 
 

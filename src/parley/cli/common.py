@@ -63,7 +63,7 @@ def _bound(value: int | None, none: str) -> str:
 
 #: a seed: 0 to 2^63-1 (numpy's SeedSequence and the runs.csv seed column), in the words
 #: of the batches' own check
-seed = integer(0, 2**63 - 1, rule="must be an integer in [0, 2**63)")
+seed = integer(0, defaults.SEED_MAX, rule=f"must be an integer in {defaults.SEED_RANGE}")
 seed.__name__ = "seed"
 #: a TCP port to listen on (0, "any free port", is refused: the URL printed must be right)
 port = integer(1, 65535)

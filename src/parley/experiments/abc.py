@@ -42,6 +42,7 @@ from parley.analysis.calibration import (
 from parley.analysis.record_scores import effective_sample_size
 from parley.analysis.terms import Term
 from parley.analysis.uncertainty import UncertainParameter
+from parley.defaults import SEED_RANGE, is_seed
 from parley.errors import printable
 from parley.experiments.executors import Executor, ordered_map
 from parley.experiments.simulate import Paths, simulate
@@ -227,7 +228,7 @@ class AbcSettings:
 
     def problems(self) -> list[str]:
         """One line per size outside the bounds of :mod:`parley.defaults` (a whole number
-        from 1 up) and for a seed outside [0, 2**63), named as the command's flag."""
+        from 1 up) and for a seed outside SEED_RANGE, named as the command's flag."""
         bounds = {"particles": defaults.MAX_PARTICLES,
                   "generations": defaults.MAX_GENERATIONS,
                   "worlds": defaults.MAX_CALIBRATION_WORLDS}
@@ -243,8 +244,8 @@ class AbcSettings:
 
 def seed_problem(seed: object) -> str | None:
     """Why ``seed`` cannot be a master seed (the batches' words), or None."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
-        return f"--seed {printable(repr(seed), 40)}: must be an integer in [0, 2**63)"
+    if not is_seed(seed):
+        return f"--seed {printable(repr(seed), 40)}: must be an integer in {SEED_RANGE}"
     return None
 
 

@@ -503,7 +503,7 @@ def explain(a: ScenarioLike, b: ScenarioLike, runs: int = defaults.EXPLAIN_RUNS,
 
     chosen = _outcomes(outcomes, HEADLINE)
     runs = _whole("--runs", runs, 2, defaults.MAX_ATTRIBUTION_RUNS)
-    seed = _whole("--seed", seed, 0, 2**63 - 1)
+    seed = _whole("--seed", seed, 0, defaults.SEED_MAX)
     permutations = _whole("--permutations", permutations, 1, defaults.MAX_PERMUTATIONS)
     draws = _whole("--parameter-draws", parameter_draws, 0, defaults.MAX_DRAWS)
     a, b = _runnable(a), _runnable(b)
@@ -553,7 +553,7 @@ def drivers(scenario: ScenarioLike | Sequence[ScenarioLike], over: str = "envelo
     from parley.outcomes import BINARY_OUTCOMES
 
     chosen = _outcomes(outcomes, BINARY_OUTCOMES)
-    seed = _whole("--seed", seed, 0, 2**63 - 1)
+    seed = _whole("--seed", seed, 0, defaults.SEED_MAX)
     if over not in ("envelope", "streams"):
         raise ParleyError([f"--over {over!r}"[:80] + ": allowed 'envelope' or 'streams'"])
     items = ([scenario] if isinstance(scenario, str | Path | Scenario) else list(scenario))

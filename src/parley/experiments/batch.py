@@ -113,8 +113,8 @@ class BatchOptions:
                             "as well")
         if self.precision is not None and not 1 <= self.max_runs <= MAX_RUNS:
             problems.append(f"--max-runs {self.max_runs}: allowed 1 to {MAX_RUNS:,}")
-        if not 0 <= self.seed < 2**63:
-            problems.append("--seed must be an integer in [0, 2**63)")
+        if not defaults.is_seed(self.seed):
+            problems.append(f"--seed must be an integer in {defaults.SEED_RANGE}")
         if not 0 <= self.parameter_draws <= MAX_DRAWS:
             problems.append(f"--parameter-draws {self.parameter_draws}: allowed 0 (the point "
                             f"run) to {MAX_DRAWS:,}")

@@ -16,8 +16,6 @@ from parley import defaults
 from parley.errors import ScenarioError
 from parley.scenario import Scenario
 
-MAX_SEED = 2**63
-
 
 @dataclass(frozen=True)
 class Month:
@@ -42,15 +40,16 @@ class Told:
 
 
 def check_seed(seed: object) -> int:
-    """A run seed: a whole number in [0, 2**63), as in runs.csv's ``seed`` column."""
+    """A run seed: a whole number in defaults.SEED_RANGE, as in runs.csv's ``seed`` column."""
     import numbers
 
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise ScenarioError([f"--seed {seed!r}"[:80] + ": must be a whole number in "
-                             "[0, 2**63)"])
+                             f"{defaults.SEED_RANGE}"])
     value = int(seed)
-    if not 0 <= value < MAX_SEED:
-        raise ScenarioError([f"--seed must be an integer in [0, 2**63) (got {value})"[:120]])
+    if not defaults.is_seed(value):
+        raise ScenarioError([f"--seed must be an integer in {defaults.SEED_RANGE} "
+                             f"(got {value})"[:120]])
     return value
 
 

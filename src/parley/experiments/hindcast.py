@@ -304,8 +304,8 @@ def check_options(runs: int, seed: int, chunk: int,
             2 <= runs <= defaults.MAX_HINDCAST_RUNS):
         problems.append(f"--runs {runs!r}: allowed 2 to {defaults.MAX_HINDCAST_RUNS:,} "
                         "(every world's monthly path is kept)")
-    if not 0 <= seed < 2**63:
-        problems.append("--seed must be an integer in [0, 2**63)")
+    if not defaults.is_seed(seed):
+        problems.append(f"--seed must be an integer in {defaults.SEED_RANGE}")
     if chunk < 1:
         problems.append(f"--chunk {chunk}: must be positive")
     if problems:

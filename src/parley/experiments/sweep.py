@@ -186,7 +186,7 @@ class SweepFile(BaseModel):
     method: Literal[METHODS] = "grid"  # type: ignore[valid-type]
     samples: int | None = Field(default=None, ge=1, le=defaults.MAX_SWEEP_SAMPLES)
     runs_per_point: int = Field(default=DEFAULT_RUNS_PER_POINT, ge=1, le=defaults.MAX_RUNS)
-    seed: int = Field(default=defaults.SEED, ge=0, lt=2**63)
+    seed: int = Field(default=defaults.SEED, ge=0, lt=defaults.SEED_MAX + 1)
     outcome: str = "talks_resumed"
     threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0, le=1, allow_inf_nan=False)
     parameter_draws: int = Field(default=defaults.PARAMETER_DRAWS, ge=0, le=defaults.MAX_DRAWS)
@@ -265,8 +265,8 @@ def check_spec(spec: SweepSpec, scenario: Scenario) -> None:
     elif spec.runs_per_point > defaults.MAX_RUNS:
         problems.append(f"runs_per_point {spec.runs_per_point:,}: at most {defaults.MAX_RUNS:,} "
                         "(defaults.MAX_RUNS)")
-    if not 0 <= spec.seed < 2**63:
-        problems.append("--seed must be an integer in [0, 2**63)")
+    if not defaults.is_seed(spec.seed):
+        problems.append(f"--seed must be an integer in {defaults.SEED_RANGE}")
     if spec.outcome not in OUTCOMES:
         problems.append(f"--outcome {spec.outcome}: unknown outcome "
                         f"(allowed: {', '.join(OUTCOMES)})")
