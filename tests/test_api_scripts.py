@@ -59,7 +59,7 @@ def _guarded_script() -> str:
     """The job under ``if __name__ == "__main__":``, checking that workers ran it."""
     body = ("import multiprocessing\n"
             "seen = []\n"
-            f"result = {CALL.format(extra=', jobs=2, progress=lambda n: seen.append(len(multiprocessing.active_children()))')}\n"  # noqa: E501
+            f"result = {CALL.format(extra=SEEN)}\n"
             + REPORT
             + "print('workers seen:', max(seen) > 0, file=sys.stderr)\n")
     return (HEADER + "import sys\n\n\ndef main():\n" + textwrap.indent(body, "    ")
@@ -83,6 +83,17 @@ def expected() -> str:
     return out.getvalue()
 
 
+def _stderr_of_script(tmp_path: Path, name: str, text: str, expected: str) -> str:
+    """Run ``text`` as the script ``name``: it must print what the in-process run prints;
+    what it wrote on stderr."""
+    script = tmp_path / name
+    script.write_text(text, encoding="utf-8")
+    proc = _python([str(script)], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == expected
+    return proc.stderr
+
+
 def _one_note(stderr: str, reason: str) -> None:
     lines = stderr.splitlines()
     assert len(lines) == 1, stderr
@@ -93,22 +104,14 @@ def _one_note(stderr: str, reason: str) -> None:
 @linux_only
 def test_a_script_without_the_main_guard_uses_forked_workers(tmp_path, expected):
     # forked workers import nothing again, so the guard does not matter to them
-    script = tmp_path / "no_guard.py"
-    script.write_text(_watched_script(), encoding="utf-8")
-    proc = _python([str(script)], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == expected
-    assert proc.stderr == "workers seen: True\n"  # no note: the job ran in workers
+    stderr = _stderr_of_script(tmp_path, "no_guard.py", _watched_script(), expected)
+    assert stderr == "workers seen: True\n"  # no note: the job ran in workers
 
 
 def test_where_workers_are_spawned_an_unguarded_script_runs_in_process_with_one_note(
         tmp_path, expected):
-    script = tmp_path / "no_guard.py"
-    script.write_text(_script(first=SPAWNING), encoding="utf-8")
-    proc = _python([str(script)], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == expected
-    _one_note(proc.stderr, "no_guard.py calls parley on line 5, outside")
+    stderr = _stderr_of_script(tmp_path, "no_guard.py", _script(first=SPAWNING), expected)
+    _one_note(stderr, "no_guard.py calls parley on line 5, outside")
 
 
 def test_a_call_from_a_thread_of_an_unguarded_script_runs_in_process(tmp_path, expected):
@@ -125,12 +128,8 @@ def test_a_call_from_a_thread_of_an_unguarded_script_runs_in_process(tmp_path, e
 
 
 def test_a_script_with_the_main_guard_uses_worker_processes(tmp_path, expected):
-    script = tmp_path / "guarded.py"
-    script.write_text(_guarded_script(), encoding="utf-8")
-    proc = _python([str(script)], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == expected
-    assert proc.stderr == "workers seen: True\n"  # no note: the job ran in workers
+    stderr = _stderr_of_script(tmp_path, "guarded.py", _guarded_script(), expected)
+    assert stderr == "workers seen: True\n"  # no note: the job ran in workers
 
 
 @linux_only
