@@ -284,12 +284,14 @@ def test_a_second_writer_is_refused_and_a_closed_lock_frees_the_folder(tmp_path)
     ResultsStore(st.folder).recover()
 
 
-def _long_run(scenario: Path, out: Path, jobs: int, stderr: int) -> subprocess.Popen:
-    """A batch far longer than any test waits for, started in the background."""
+def _long_run(scenario: Path, out: Path, jobs: int, stderr: int,
+              env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A batch far longer than any test waits for, started in the background (``env``:
+    more environment variables)."""
     return subprocess.Popen([sys.executable, "-m", "parley.cli", "run", str(scenario),
                              "--runs", "2000000", "--chunk", "2000", "--jobs", str(jobs),
                              "--no-plots", "--out", str(out)], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(SRC)},
+                            env={**os.environ, "PYTHONPATH": str(SRC), **(env or {})},
                             stdout=subprocess.DEVNULL, stderr=stderr)
 
 
@@ -376,11 +378,8 @@ def test_forked_workers_start_before_the_folder_and_hold_none_of_its_files(tmp_p
     any file in it, so a finished or killed writer frees the folder alone."""
     scenario = short_scenario(tmp_path / "sc")
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(SRC), "PYTHONWARNINGS": "error::DeprecationWarning"}
-    proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "run", str(scenario),
-                             "--runs", "2000000", "--chunk", "2000", "--jobs", "2",
-                             "--no-plots", "--out", str(out)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = _long_run(scenario, out, jobs=2, stderr=subprocess.PIPE,
+                     env={"PYTHONWARNINGS": "error::DeprecationWarning"})
     try:
         _wait_for_a_chunk(out, proc)
         workers = _descendants(proc.pid)
@@ -391,7 +390,7 @@ def test_forked_workers_start_before_the_folder_and_hold_none_of_its_files(tmp_p
         assert not [f for f in held if f.startswith(str(out))]  # ... no worker holds any
     finally:
         proc.kill()
-        stderr = proc.communicate(timeout=30)[1]
+        stderr = proc.communicate(timeout=30)[1].decode(errors="replace")
     assert "Warning" not in stderr and "Traceback" not in stderr, stderr
 
 

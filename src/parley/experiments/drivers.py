@@ -111,12 +111,24 @@ def pick_freeze(evaluate: Evaluate, elements: Sequence[str] | dict[str, Sequence
     when ``evaluate`` pickles, as :class:`ModelEvaluator` does; the same table).
     Returns one row per (output, element): first_order, first_order_se, total, total_se.
     """
-    import pandas as pd
-
     groups = elements if isinstance(elements, dict) else {k: (k,) for k in elements}
+    return _sobol_table(groups, *_pick_freeze_samples(evaluate, groups, seeds_a, seeds_b, map_))
+
+
+def _pick_freeze_samples(evaluate: Evaluate, groups: dict[str, Sequence[str]],
+                         seeds_a: np.ndarray, seeds_b: np.ndarray, map_) -> tuple:
+    """The outputs on the A worlds, the B worlds and, per group, A with the group's streams
+    re-seeded from B: the ``k + 2`` evaluations, through ``map_``."""
     calls = [(evaluate, seeds_a, None), (evaluate, seeds_b, None)]
     calls += [(evaluate, seeds_a, dict.fromkeys(keys, seeds_b)) for keys in groups.values()]
     f_a, f_b, *f_abs = map_(_evaluate_seeds, calls)
+    return f_a, f_b, f_abs
+
+
+def _sobol_table(groups: dict[str, Sequence[str]], f_a: dict[str, np.ndarray],
+                 f_b: dict[str, np.ndarray], f_abs: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    import pandas as pd
+
     rows = []
     for name, f_ab in zip(groups, f_abs, strict=True):
         for out in f_a:
@@ -319,10 +331,10 @@ def drivers(scenario: Scenario, runs: int = defaults.DRIVERS_RUNS, seed: int = d
     seeds_a = run_seeds(seed, range(runs))
     seeds_b = run_seeds(seed, range(runs, 2 * runs))
     keys, routes = stream_keys(scenario, seeds_a, overrides)
-    evaluate = model_evaluator(scenario, outcomes, overrides)
-    table = pick_freeze(evaluate, {**{k: (k,) for k in keys}, **decision_groups(scenario, keys)},
-                        seeds_a, seeds_b, map_)
-    base = evaluate(seeds_a, None)
+    groups = {**{k: (k,) for k in keys}, **decision_groups(scenario, keys)}
+    base, f_b, f_abs = _pick_freeze_samples(model_evaluator(scenario, outcomes, overrides),
+                                            groups, seeds_a, seeds_b, map_)
+    table = _sobol_table(groups, base, f_b, f_abs)  # base: the outputs on the A worlds
     route_rows = []
     for act, opened in routes.items():
         for out in outcomes:

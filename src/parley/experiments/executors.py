@@ -155,12 +155,12 @@ class ProcessExecutor(_FutureExecutor):
     again (0.3 s of CPU each).  Elsewhere "spawn": fresh interpreters.  Either
     way the workers are direct children of this process.  Not "forkserver":
     its workers hold the server's liveness pipe, so the server outlives a
-    killed parent and its workers with it.  Each worker asks the kernel to kill it when its
-    parent dies (Linux ``PR_SET_PDEATHSIG``), and elsewhere watches its
-    parent's pid, so killing the main process, even with SIGKILL, leaves no
-    worker running.  Workers collect garbage every few tasks so their memory
-    stays flat over long runs.  Raises ParleyError where spawned workers would
-    have to import ``__main__`` again and cannot (:func:`workers_problem`).
+    killed parent and its workers with it.  Each worker asks the kernel to
+    kill it when its parent dies (Linux ``PR_SET_PDEATHSIG``), and elsewhere
+    watches its parent's pid, so killing the main process, even with SIGKILL,
+    leaves no worker running.  Workers collect garbage every few tasks so their
+    memory stays flat over long runs.  Raises ParleyError where spawned workers
+    would have to import ``__main__`` again and cannot (:func:`workers_problem`).
     """
 
     def __init__(self, jobs: int | None = None, start_method: str | None = None):
@@ -192,11 +192,11 @@ class ProcessExecutor(_FutureExecutor):
             self.pool.shutdown()
             self._new_pool("spawn")
         if self.start_method == "fork":
-            _warm_up()
+            _warm_up()  # here: the workers inherit it
             with forking.forking():  # a fork pool starts all its workers at its first submit
                 self._warming = [self.pool.submit(_warm_up)]
-        self._warming += [self.pool.submit(_warm_up)
-                          for _ in range(self.workers - len(self._warming))]
+        else:  # one warm-up a worker: each imports the kernel itself
+            self._warming = [self.pool.submit(_warm_up) for _ in range(self.workers)]
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
