@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from parley import defaults, load_scenario
+from parley import defaults, forking, load_scenario
 from parley.experiments import engine as E
 from parley.experiments.batch import (
     BatchOptions,
@@ -197,15 +197,22 @@ def test_append_many_makes_two_fsyncs_and_rolls_back_every_chunk_on_failure(tmp_
 # ------------------------------------------------- workers started while the job is set up
 
 
-def test_warm_starts_every_worker_once_and_abort_kills_them_at_once():
-    """``warm`` spawns the pool's workers now (each imports the model while the parent sets
-    the job up); ``abort`` (a job that failed to start) kills them rather than waiting."""
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_warm_starts_every_worker_once_and_abort_kills_them_at_once(method):
+    """``warm`` starts the pool's workers now (spawned ones import the model while the parent
+    sets the job up); ``abort`` (a job that failed to start) kills them rather than waiting."""
     from parley.experiments import executors
 
-    ex = executors.ProcessExecutor(jobs=2)
+    if method == "fork" and not forking.can_fork():
+        pytest.skip("this platform or process cannot fork workers")
+    ex = executors.ProcessExecutor(jobs=2, start_method=method)
     ex.warm()
+    warming = list(ex._warming)
     ex.warm()
-    assert len(ex._warming) == 2
+    assert ex._warming == warming  # a second warm submits nothing more
+    # forked workers inherit the parent's imports and all start at the pool's first submit:
+    # one warm-up; spawned ones each import the model: one warm-up a worker
+    assert len(warming) == (1 if ex.start_method == "fork" else 2)
     processes = list(ex.pool._processes.values())
     manager = ex.pool._executor_manager_thread
     assert len(processes) == 2 and all(p.is_alive() for p in processes)
