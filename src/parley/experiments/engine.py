@@ -16,7 +16,6 @@ the same pieces with design points or terms in place of scenarios.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import math
 from collections.abc import Callable, Iterable, Iterator
@@ -544,28 +543,12 @@ def _flush_rows(held: list[list[BlockTask]], row: list[BlockTask]
 
 def rows_per_group(rows: int, draws: int, chunk: int, workers: int) -> int:
     """How many chunk rows one task steps under one draw: up to defaults.MODEL_WORLDS
-    worlds a model and defaults.ROWS_PER_TASK rows, never so many that fewer than two
-    tasks a worker are left and, of those sizes, the one whose busiest worker has the
-    fewest rows to step (the largest of equals: fewer, bigger models).  A 100,000-run
-    batch on two workers takes ten tasks of two rows, five each, not five of four (three
-    on one worker, two on the other)."""
-    draws, workers = max(1, draws), max(1, workers)
+    worlds a model and defaults.ROWS_PER_TASK rows, and never so many that fewer than two
+    tasks a worker are left."""
     largest = max(1, min(rows, defaults.ROWS_PER_TASK, defaults.MODEL_WORLDS // max(1, chunk)))
-    sizes = [by for by in range(1, largest + 1) if by == 1 or -(-rows // by) * draws >= 2 * workers]
-    return min(sizes, key=lambda by: (busiest_rows(rows, draws, by, workers), -by))
-
-
-def busiest_rows(rows: int, draws: int, by: int, workers: int) -> int:
-    """The chunk rows the busiest of ``workers`` steps when the tasks of ``rows`` rows in
-    groups of ``by`` (the last group shorter), one a draw, go in order each to the worker
-    that frees first (equal rows taking equal time)."""
-    whole, rest = divmod(rows, by)
-    share, extra = divmod(whole * draws, workers)  # equal tasks go round the workers
-    loads = [(share + 1) * by] * extra + [share * by] * (workers - extra)
-    heapq.heapify(loads)
-    for _ in range(draws if rest else 0):
-        heapq.heapreplace(loads, loads[0] + rest)
-    return max(loads)
+    while largest > 1 and -(-rows // largest) * max(1, draws) < 2 * max(1, workers):
+        largest -= 1
+    return largest
 
 
 def draw_groups(tasks: Iterable[BlockTask], size: int) -> Iterator[tuple[BlockTask, ...]]:
