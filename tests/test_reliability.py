@@ -693,3 +693,49 @@ def test_calibrate_json_on_a_full_disk_keeps_the_old_file_and_says_so(tmp_path, 
     monkeypatch.undo()
     assert main([*argv, "--seed", "2"]) == 0
     assert path.read_bytes() != old and json.loads(path.read_text())  # the new one, whole
+
+
+# ------------------------------------- a pool that lost a task must not hang its close
+
+_UNSENDABLE_TASKS = """
+import sys
+from parley.experiments.executors import ProcessExecutor
+
+for n in (4, 5, 6, 7) * 3:
+    with ProcessExecutor(jobs=2, start_method=sys.argv[1]) as ex:
+        try:  # a lambda cannot be pickled: every task fails in the pool's feeder thread
+            list(ex.map_ordered(abs, [lambda: 1] * n))
+        except Exception as error:
+            print(type(error).__name__, flush=True)
+print("closed", flush=True)
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_pool_whose_tasks_could_not_be_sent_closes_instead_of_hanging(method):
+    """CPython before 3.12.8 and 3.13.1 (gh-125451) can deadlock in
+    ``shutdown(wait=True)`` while its feeder thread handles a task that failed to pickle;
+    before the fix about half of these twelve pools hung here.  A ProcessExecutor whose
+    imap raised now kills its workers on close instead of waiting for them."""
+    proc = subprocess.run([sys.executable, "-c", _UNSENDABLE_TASKS, method], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(SRC)}, capture_output=True,
+                          text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["PicklingError"] * 12 + ["closed"]
+
+
+def test_an_error_out_of_the_with_block_kills_the_workers_at_once():
+    """A job that ends in an error (or Ctrl-C) does not wait for the tasks still running:
+    its workers are killed, not left to finish."""
+    from parley.experiments import executors
+
+    ex = executors.ProcessExecutor(jobs=2, start_method="spawn")
+    with pytest.raises(RuntimeError, match="the job failed"), ex:
+        ex._submit(time.sleep, 600)  # would hold a plain close for ten minutes
+        processes = list(ex.pool._processes.values())
+        raise RuntimeError("the job failed")
+    assert ex.failed is False  # nothing went through imap: the error is the caller's own
+    deadline = time.monotonic() + 60  # the kill is at once; reaping may lag a moment
+    while any(p.is_alive() for p in processes) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p.exitcode for p in processes] == [-signal.SIGKILL] * 2

@@ -71,10 +71,13 @@ class Executor:
         self.warm()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         global _active
         _active -= 1
-        self.close()
+        if exc_type is None:
+            self.close()
+        else:  # the job ended in an error or Ctrl-C: nothing under way is wanted any more
+            self.abort()
 
     def _check_stop(self) -> None:
         if _STOP.is_set():
@@ -88,7 +91,7 @@ class Executor:
         do in-process)."""
 
     def abort(self) -> None:
-        """Close without waiting for work under way (a job that failed to start)."""
+        """Close without waiting for work under way (a job that failed or was interrupted)."""
         self.close()
 
     def imap(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
@@ -121,6 +124,8 @@ class _FutureExecutor(Executor):
         done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
         return done
 
+    failed = False  # a task raised (or could not be sent): close() must not wait then
+
     def imap(self, fn, tasks):
         window = 2 * self.workers
         todo = iter(enumerate(tasks))
@@ -138,6 +143,9 @@ class _FutureExecutor(Executor):
                     if nxt is not None:
                         pending[self._submit(fn, nxt[1])] = nxt[0]
                     yield i, fut.result()
+        except Exception:
+            self.failed = True
+            raise
         finally:
             for fut in pending:
                 fut.cancel()
@@ -199,7 +207,13 @@ class ProcessExecutor(_FutureExecutor):
             self._warming = [self.pool.submit(_warm_up) for _ in range(self.workers)]
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.failed:
+            # CPython before 3.12.8 and 3.13.1 can deadlock in shutdown(wait=True) after a
+            # task failed to pickle (gh-125451): the feeder thread may be handling the
+            # next such failure while the pool shuts down.  The caller has its error.
+            self.abort()
+        else:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def abort(self) -> None:
         """Kill the workers rather than wait for them (they may be importing still)."""
