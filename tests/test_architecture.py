@@ -19,7 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PKG = SRC / "parley"
 
 BASE = {"parley.params", "parley.errors", "parley.outcomes", "parley.safe_yaml",
-        "parley.defaults", "parley.forking"}
+        "parley.defaults", "parley.forking", "parley.installed"}
 SCENARIO = {"parley.scenario", "parley.scenario_files", "parley.schema"}
 CORE = {"parley.agents", "parley.model", "parley.narrative", "parley.randomness",
         "parley._mesa", "parley.acts", "parley.worlds"}

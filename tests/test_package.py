@@ -92,11 +92,60 @@ def test_one_version_read_from_the_package_metadata(capsys):
 
 
 def test_a_source_checkout_reads_the_version_from_pyproject(monkeypatch):
-    def absent(name):
-        raise importlib.metadata.PackageNotFoundError(name)
+    from parley import installed
 
-    monkeypatch.setattr(importlib.metadata, "version", absent)
+    monkeypatch.setattr(installed, "installed_version", lambda name: None)  # not installed
     assert parley._read_version() == PROJECT["version"]
+
+
+@pytest.mark.parametrize("name", ["parley", "numpy", "mesa", "pydantic", "PyYAML", "pyyaml",
+                                  "typing_extensions", "Typing.Extensions"])
+def test_installed_versions_are_read_from_the_metadata_folders_as_importlib_reads_them(name):
+    from parley import installed
+
+    # found in the folders themselves, not through the importlib.metadata fallback
+    assert installed._from_folders(name) == importlib.metadata.version(name)
+    assert installed.installed_version(name) == importlib.metadata.version(name)
+
+
+def test_installed_version_reads_the_version_header_of_the_first_match(tmp_path, monkeypatch):
+    from parley import installed
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    (first / "Some_Pkg-1.2.3rc1.dist-info").mkdir(parents=True)
+    (first / "Some_Pkg-1.2.3rc1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: Some-Pkg\nVersion: 1.2.3rc1\n\nVersion: 9 (the body)\n")
+    (second / "some_pkg-0.1.dist-info").mkdir(parents=True)
+    (second / "some_pkg-0.1.dist-info" / "METADATA").write_text("Name: some-pkg\nVersion: 0.1\n")
+    (second / "old_tool.egg-info").mkdir()
+    (second / "old_tool.egg-info" / "PKG-INFO").write_text("Name: old-tool\nVersion: 4.5\n")
+    (second / "headless-2.0.dist-info").mkdir()
+    (second / "headless-2.0.dist-info" / "METADATA").write_text("Name: headless\n\nVersion: 2\n")
+    monkeypatch.setattr(sys, "path", [str(first), str(second), str(tmp_path / "gone")])
+    assert installed.installed_version("some.pkg") == "1.2.3rc1"  # sys.path order, header only
+    assert installed.installed_version("Old-Tool") == "4.5"
+    assert installed._from_folders("headless") is None  # no Version header before the body
+    assert installed.installed_version("no-such-distribution") is None
+
+
+def test_a_distribution_the_folders_miss_is_asked_of_importlib_metadata(monkeypatch):
+    from parley import installed
+
+    monkeypatch.setattr(installed, "_from_folders", lambda name: None)  # e.g. a zipped egg
+    assert installed.installed_version("numpy") == importlib.metadata.version("numpy")
+    assert installed.installed_version("no-such-distribution") is None
+
+
+def test_help_and_version_do_not_import_importlib_metadata():
+    """Its import (email, zipfile, csv) was about 70 ms of every command's start; batches
+    still get it through pydantic, which looks for its plugins with it."""
+    for argv in (["--help"], ["--version"]):
+        code = ("import sys\nfrom parley.cli import main\n"
+                f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+                "print('LOADED', 'importlib.metadata' in sys.modules)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        assert out.stdout.strip().splitlines()[-1] == "LOADED False", argv
 
 
 def test_python_dash_m_parley(tmp_path):

@@ -53,11 +53,10 @@ if TYPE_CHECKING:
 def _read_version() -> str:
     """The version: the installed distribution's metadata (from ``pyproject.toml``, the one
     place it is written), else, in a source checkout that is not installed, that file."""
-    from importlib.metadata import PackageNotFoundError, version
+    from parley.installed import installed_version
 
-    try:
-        return version("parley")
-    except PackageNotFoundError:
+    found = installed_version("parley")
+    if found is None:
         import tomllib
         from pathlib import Path
 
@@ -67,6 +66,7 @@ def _read_version() -> str:
         except (OSError, KeyError, tomllib.TOMLDecodeError):
             return "0+unknown"
         return str(project["version"]) if project.get("name") == "parley" else "0+unknown"
+    return found
 
 
 def __dir__() -> list[str]:

@@ -80,7 +80,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="parley",
         description="Simulate US-North Korea negotiations from scenario files.")
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="also log progress details (to stderr)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -118,10 +118,18 @@ def _on_sigint(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
 
-def _version() -> str:
-    from parley import __version__
+class _VersionAction(argparse.Action):
+    """``--version``: the version is read only when asked for (not at every start)."""
 
-    return f"parley {__version__}"
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the program's version number and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from parley import __version__
+
+        sys.stdout.write(f"parley {__version__}\n")
+        parser.exit()
 
 
 def program() -> int:

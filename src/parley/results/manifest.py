@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import subprocess
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from parley.errors import ResultsFolderError
+from parley.installed import installed_version
 from parley.results.store import atomic_write_json
 
 MANIFEST = "manifest.json"
@@ -53,10 +53,7 @@ def versions(*extra: str) -> dict[str, str]:
 
 
 def _version_of(package: str) -> str:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "not installed"
+    return installed_version(package) or "not installed"
 
 
 def new_manifest(kind: str, command: str, master_seed: int, fields: dict[str, Any],
