@@ -1,7 +1,7 @@
 """Versions of installed distributions, read from their metadata files.
 
 The answer of ``importlib.metadata.version``, without its import: that pulls in email,
-zipfile, csv and pathlib, about 70 ms of every command's start on this machine, and
+zipfile, csv and pathlib, about 25 ms of a command's start on this machine, and
 every batch writes versions into its manifest (and ``parley --version`` needs one).
 A distribution is looked for as importlib.metadata looks: the ``sys.path`` entries in
 order, a ``NAME-VERSION.dist-info`` or ``NAME.egg-info`` folder whose name matches
