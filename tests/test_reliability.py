@@ -713,10 +713,11 @@ print("closed", flush=True)
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_a_pool_whose_tasks_could_not_be_sent_closes_instead_of_hanging(method):
-    """CPython before 3.12.8 and 3.13.1 (gh-125451) can deadlock in
-    ``shutdown(wait=True)`` while its feeder thread handles a task that failed to pickle;
-    before the fix about half of these twelve pools hung here.  A ProcessExecutor whose
-    imap raised now kills its workers on close instead of waiting for them."""
+    """CPython before 3.12.8 and 3.13.1 (gh-125451) can deadlock a pool whose feeder
+    thread handles a task that failed to pickle, in ``shutdown(wait=True)`` or as the pool
+    ends broken; here about half of these twelve pools hung on 3.11.7, 3.12.1 and 3.13.0.
+    A ProcessExecutor pickles each task itself, so the error is raised in the caller and
+    the feeder thread only ever sends bytes."""
     proc = subprocess.run([sys.executable, "-c", _UNSENDABLE_TASKS, method], cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(SRC)}, capture_output=True,
                           text=True, timeout=240)

@@ -24,6 +24,7 @@ import gc
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -188,7 +189,11 @@ class ProcessExecutor(_FutureExecutor):
 
     def _submit(self, fn, task):
         self.warm()
-        return self.pool.submit(_run_task, fn, task)
+        # Pickled here, not in the pool's feeder thread: a task that cannot be pickled
+        # raises now, in the caller.  In the feeder it would take CPython's feeder-error
+        # path, which can deadlock the pool's shutdown or its end as a broken pool
+        # (gh-125451, fixed in 3.12.8 and 3.13.1; this machine has 3.11.7, 3.12.1, 3.13.0).
+        return self.pool.submit(_run_pickled, pickle.dumps((fn, task), pickle.HIGHEST_PROTOCOL))
 
     def warm(self) -> None:
         """Start every worker now, with the kernel imported, while this process sets the
@@ -207,10 +212,7 @@ class ProcessExecutor(_FutureExecutor):
             self._warming = [self.pool.submit(_warm_up) for _ in range(self.workers)]
 
     def close(self) -> None:
-        if self.failed:
-            # CPython before 3.12.8 and 3.13.1 can deadlock in shutdown(wait=True) after a
-            # task failed to pickle (gh-125451): the feeder thread may be handling the
-            # next such failure while the pool shuts down.  The caller has its error.
+        if self.failed:  # the caller has its error: the tasks still running are not wanted
             self.abort()
         else:
             self.pool.shutdown(wait=True, cancel_futures=True)
@@ -327,6 +329,11 @@ def _warm_up() -> None:
     """A worker's first task from :meth:`ProcessExecutor.warm`: import what tasks need."""
     import parley.experiments.engine
     import parley.worlds  # noqa: F401  (the kernel, without Mesa)
+
+
+def _run_pickled(call: bytes) -> Any:
+    """Run a task pickled by :meth:`ProcessExecutor._submit`."""
+    return _run_task(*pickle.loads(call))
 
 
 def _run_task(fn: Callable[[Any], Any], task: Any) -> Any:
