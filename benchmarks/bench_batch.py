@@ -22,7 +22,8 @@ in the same session, interleaved case by case so both see the same load):
   * the product's two headline commands, whole (start-up, figures and files included),
     best of ``--repeat``: the main job ``parley compare`` on the shipped scenarios and
     ``parley hindcast --runs 10000`` (``--no-headline`` skips them);
-  * optionally (``--mesa-runs``) ``mesa.batch_run`` on one world per model;
+  * ``mesa.batch_run`` on one world per model, ``--mesa-runs`` runs (200; 0 skips it),
+    in this process, against the 2-worker rate at ``--runs``;
   * the load average at the start and at the end.
 
 The machine may be shared: read the ratios, measured side by side, not the
@@ -174,8 +175,9 @@ def main() -> None:
                     help="runs of each headline command (the best is shown)")
     ap.add_argument("--no-headline", action="store_true",
                     help="skip the main job and the hindcast")
-    ap.add_argument("--mesa-runs", type=int, default=0,
-                    help="also time mesa.batch_run on this many runs (this checkout only)")
+    ap.add_argument("--mesa-runs", type=int, default=200,
+                    help="time mesa.batch_run on this many runs, one world per model (this "
+                         "checkout only; 0 skips it)")
     ap.add_argument("--baseline-python", default=None,
                     help="a python whose parley is another checkout, measured alongside")
     ap.add_argument("--baseline-tree", default=None,
