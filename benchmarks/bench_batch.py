@@ -22,6 +22,9 @@ in the same session, interleaved case by case so both see the same load):
   * the product's two headline commands, whole (start-up, figures and files included),
     best of ``--repeat``: the main job ``parley compare`` on the shipped scenarios and
     ``parley hindcast --runs 10000`` (``--no-headline`` skips them);
+  * with ``--scaling N [N ...]``, the second worker's speed-up at each of those run counts
+    (each command best of ``--repeat``, 1 and 2 workers interleaved): where a fixed
+    start-up stops hiding the second core;
   * ``mesa.batch_run`` on one world per model, ``--mesa-runs`` runs (200; 0 skips it),
     in this process, against the 2-worker rate at ``--runs``;
   * the load average at the start and at the end.
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -118,6 +122,20 @@ def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
     return {"wall": wall, "rate": runs / wall, **json.loads(usage.read_text())}
 
 
+def scaling(python: str, cwd: Path, scenario: str, runs: int, repeat: int,
+            out: Path) -> tuple[float, float, float]:
+    """The whole command's best wall time with 1 and with 2 workers (interleaved, so both
+    see the same load), and the speed-up between them."""
+    best = {1: float("inf"), 2: float("inf")}
+    for k in range(repeat):
+        for jobs in best:
+            folder = out / f"{jobs}-{k}"
+            wall = whole_command(python, cwd, scenario, runs, jobs, folder)["wall"]
+            best[jobs] = min(best[jobs], wall)
+            shutil.rmtree(folder)
+    return best[1], best[2], best[1] / best[2]
+
+
 #: the headline commands: name -> parley arguments (an --out folder is added)
 HEADLINE = {"main job: parley compare (shipped scenarios, figures)": ["compare"],
             "parley hindcast --runs 10000": ["hindcast", "--runs", "10000"]}
@@ -178,6 +196,9 @@ def main() -> None:
     ap.add_argument("--mesa-runs", type=int, default=200,
                     help="time mesa.batch_run on this many runs, one world per model (this "
                          "checkout only; 0 skips it)")
+    ap.add_argument("--scaling", type=int, nargs="*", default=[],
+                    help="run counts at which to time the second worker's speed-up "
+                         "(best of --repeat each), e.g. 100000 200000 300000 500000")
     ap.add_argument("--baseline-python", default=None,
                     help="a python whose parley is another checkout, measured alongside")
     ap.add_argument("--baseline-tree", default=None,
@@ -208,6 +229,10 @@ def main() -> None:
                     out = tmp / f"{tree}-{runs}-{jobs}"
                     res[tree][f"run:{runs}:{jobs}"] = whole_command(py, cwd, args.scenario,
                                                                     runs, jobs, out)
+        for runs in args.scaling:
+            for tree, (py, cwd) in trees.items():
+                res[tree][f"scaling:{runs}"] = scaling(py, cwd, args.scenario, runs,
+                                                       args.repeat, tmp / f"{tree}-s{runs}")
         if not args.no_headline:
             for k, (label, cmd) in enumerate(HEADLINE.items()):
                 for tree, (py, cwd) in trees.items():
@@ -269,6 +294,9 @@ def main() -> None:
         row(f"peak RSS {big:,} / {args.small:,} runs (flat: ~1)",
             (f"{res[t][large]['parent_mb'] / res[t][small]['parent_mb']:.2f} / "
              f"{res[t][large]['workers_mb'] / res[t][small]['workers_mb']:.2f}" for t in cols))
+    for runs in args.scaling:
+        row(f"{runs:,} runs: 1 / 2 workers, wall s (best of {args.repeat}), speed-up",
+            ("{:.2f} / {:.2f} s, {:.2f}x".format(*res[t][f"scaling:{runs}"]) for t in cols))
     for label in HEADLINE if not args.no_headline else ():
         row(f"{label}, wall s (best of {args.repeat})", (f"{res[t][label]:.1f}" for t in cols))
     for r in sizes:
