@@ -108,3 +108,25 @@ def test_sweep_boxes_with_prim(tmp_path):
         lo, hi = box["limits"]["pyongyang.attitude_threshold"]
         assert 0.0 <= lo <= hi <= 0.5
         assert box["density"] > 0.5
+
+
+def test_the_ema_model_examples_in_docs_ema_md_run(monkeypatch):
+    """docs/EMA.md's EMA model and PRIM examples, run as written (on EMA Workbench 3 with
+    the ``threshold`` its own comment says 3 dropped taken out)."""
+    ema = pytest.importorskip("ema_workbench")
+    text = (ROOT / "docs" / "EMA.md").read_text()
+    section = text[text.index("## An EMA model"):text.index("## Relation to `parley sweep`")]
+    blocks = [b.split("```", 1)[0] for b in section.split("```python\n")[1:]]
+    assert len(blocks) == 2 and "threshold=0.8" in blocks[1]
+    if int(ema.__version__.split(".")[0]) >= 3:
+        blocks[1] = blocks[1].replace(", threshold=0.8)", ")")
+    monkeypatch.chdir(ROOT)  # the examples name scenarios/biden.yaml
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for block in blocks:
+            exec(compile(block, "docs/EMA.md", "exec"), namespace)
+    y, likely = namespace["outcomes"]["talks_resumed"], namespace["likely"]
+    assert len(y) == 100 and 0 < likely.sum() < 100  # both classes: PRIM accepts it
+    assert y.max() < 0.6  # why the example's cut-off is a quantile (its prose says so)
+    assert namespace["box"].peeling_trajectory.shape[0] >= 1

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -197,22 +199,20 @@ def test_append_many_makes_two_fsyncs_and_rolls_back_every_chunk_on_failure(tmp_
 # ------------------------------------------------- workers started while the job is set up
 
 
-@pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_warm_starts_every_worker_once_and_abort_kills_them_at_once(method):
+def warm_then_abort(method: str) -> None:
     """``warm`` starts the pool's workers now (spawned ones import the model while the parent
     sets the job up); ``abort`` (a job that failed to start) kills them rather than waiting."""
     from parley.experiments import executors
 
-    if method == "fork" and not forking.can_fork():
-        pytest.skip("this platform or process cannot fork workers")
     ex = executors.ProcessExecutor(jobs=2, start_method=method)
     ex.warm()
+    assert ex.start_method == method  # not fallen back to spawn
     warming = list(ex._warming)
     ex.warm()
     assert ex._warming == warming  # a second warm submits nothing more
     # forked workers inherit the parent's imports and all start at the pool's first submit:
     # one warm-up; spawned ones each import the model: one warm-up a worker
-    assert len(warming) == (1 if ex.start_method == "fork" else 2)
+    assert len(warming) == (1 if method == "fork" else 2)
     processes = list(ex.pool._processes.values())
     manager = ex.pool._executor_manager_thread
     assert len(processes) == 2 and all(p.is_alive() for p in processes)
@@ -226,6 +226,24 @@ def test_warm_starts_every_worker_once_and_abort_kills_them_at_once(method):
         time.sleep(0.05)
     # killed while still importing the model, not left to finish and exit by themselves
     assert [p.exitcode for p in processes] == [-signal.SIGKILL] * 2
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_warm_starts_every_worker_once_and_abort_kills_them_at_once(method):
+    if method == "spawn" or forking.can_fork():
+        warm_then_abort(method)
+        return
+    if not sys.platform.startswith("linux"):
+        pytest.skip("workers fork on Linux only")
+    # a pytest-xdist worker runs threads of its own, so it may not fork (can_fork): the
+    # fork case runs in a fresh single-threaded interpreter instead of being skipped
+    script = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+              "from parley import forking; assert forking.can_fork()\n"
+              "import test_row_groups; test_row_groups.warm_then_abort('fork')\n"
+              "print('checked')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=240)
+    assert done.returncode == 0 and done.stdout == "checked\n", done.stderr[-3000:]
 
 
 def test_a_warmed_pool_runs_tasks_after_its_warm_up():
