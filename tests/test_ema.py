@@ -130,3 +130,30 @@ def test_the_ema_model_examples_in_docs_ema_md_run(monkeypatch):
     assert len(y) == 100 and 0 < likely.sum() < 100  # both classes: PRIM accepts it
     assert y.max() < 0.6  # why the example's cut-off is a quantile (its prose says so)
     assert namespace["box"].peeling_trajectory.shape[0] >= 1
+
+
+def test_the_plain_callable_and_uncertainties_examples_in_docs_ema_md_hold():
+    """docs/EMA.md's first two examples: the outcomes they show and list are outcome_names()
+    in order, and the ranges they quote are the scenario's (values may move; names may not)."""
+    import ast
+    import re
+
+    text = (ROOT / "docs" / "EMA.md").read_text()
+    callable_block, ranges_block = [b.split("```", 1)[0]
+                                    for b in text.split("```python\n")[1:3]]
+    shown = ast.literal_eval(" ".join(line.lstrip("# ").removeprefix("e.g. ")
+                                      for line in callable_block.splitlines()
+                                      if line.startswith("#") and "figures" not in line))
+    assert list(shown) == outcome_names()
+    prose = text[text.index("each yes/no outcome"):text.index("lists them in that order")]
+    assert re.findall(r"`(\w+)`", prose)[:len(outcome_names())] == outcome_names()
+    result = parley_model_function(BIDEN, runs=20, seed=20201130)(
+        washington__outreach_rate=0.6, pyongyang__attitude_threshold=0.2)
+    assert list(result) == outcome_names()
+    ranges = uncertainties_from_scenario(BIDEN)
+    assert f"({len(ranges)} ranges in biden.yaml)" in ranges_block
+    for name, lo, hi in re.findall(r"\('([\w.]+)', ([\d.]+), ([\d.]+)\)", ranges_block):
+        if name != "world.sanctions":  # the second call's declaration bounds
+            assert (name, float(lo), float(hi)) in ranges
+    assert ("world.sanctions", 0.0, 1.0) in uncertainties_from_scenario(BIDEN,
+                                                                        ["world.sanctions"])
