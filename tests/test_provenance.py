@@ -111,3 +111,22 @@ def test_a_claim_can_name_every_numeric_outcome_and_a_variant_names_its_scenario
     raw["variant_of"] = "Warren!"
     with pytest.raises(ScenarioError, match="variant_of"):
         build_scenario(raw, "w.yaml")
+
+
+def test_the_examples_in_docs_provenance_md_are_shipped_values_as_written():
+    """Each value of docs/PROVENANCE.md's example is the shipped file's (its comment names the
+    file), field for field: the page shows real paraphrases, not text of its own."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "PROVENANCE.md").read_text()
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    files = dict(re.findall(r"^(\w+):.*\((\w+)\.yaml", block, flags=re.M))
+    shown = yaml.safe_load(block)
+    assert set(shown) == set(files) == {"sanctions_policy", "legacy_drive", "influence"}
+    for name, value in shown.items():
+        actors = yaml.safe_load((root / "scenarios" / f"{files[name]}.yaml").read_text())["actors"]
+        assert value in [a[name] for a in actors.values() if name in a], name
