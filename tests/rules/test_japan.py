@@ -18,10 +18,10 @@ from parley.rules import allies, japan
 def test_tokyo_adds_sanctions_only_after_a_test_month():
     st = {"pressure_push": np.full(4, 0.5)}
     level = np.full(4, 0.4)
-    tests, nuclear = _arr(0, 2, 0, 0, dtype=int), _arr(0, 0, 1, 0, dtype=int)
+    tests, nuclear = _arr(0, 2, 0, 1, dtype=int), _arr(0, 0, 1, 0, dtype=int)
     after = japan.after_tests(st, C.japan, level, tests, nuclear)
     step = 0.5 * C.value("test_sanctions_step")
-    assert after == pytest.approx([0.4, 0.4 + step, 0.4 + step, 0.4])
+    assert after == pytest.approx([0.4, 0.4 + step, 0.4 + step, 0.4 + step])  # one test will do
     assert (after >= level).all()  # never an easing
     assert japan.after_tests(st, C.japan, np.ones(4), tests, nuclear).max() == 1.0  # capped
     off = japan.after_tests({"pressure_push": np.zeros(4)}, C.japan, level, tests, nuclear)

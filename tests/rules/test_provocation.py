@@ -121,6 +121,22 @@ def test_missile_counts_follow_the_calibrated_form():
     assert one.tolist() == [1, 1, 1]  # mean 1: exactly one missile in a test month
 
 
+def test_missile_counts_of_shapes_that_only_broadcast_are_those_of_the_worlds_path():
+    """One world given as scalars, or a month row against a column of worlds, goes through
+    the broadcasting path: the same counts as one world at a time, 0 outside test months."""
+    rng = np.random.default_rng(4)
+    u_month, u_count = rng.random(12), rng.random(12)
+    rate, mean = np.full(12, 0.5), np.linspace(1.0, 6.0, 12)
+    worlds = provocation.missile_tests(u_month, u_count, rate, mean, C.provocation)
+    assert (worlds == 0).any() and (worlds > 1).any()  # both kinds of month in the sample
+    alone = [int(provocation.missile_tests(u_month[i], u_count[i], rate[i], mean[i],
+                                           C.provocation)) for i in range(12)]
+    assert alone == worlds.tolist()
+    column = provocation.missile_tests(u_month[:, None], u_count[:, None], 0.5,
+                                       mean[:, None], C.provocation)
+    assert column.shape == (12, 1) and column[:, 0].tolist() == worlds.tolist()
+
+
 def test_classification_is_the_inverse_binomial():
     rng = np.random.default_rng(2)
     u, n, p = rng.random(50_000), rng.integers(0, 15, 50_000), rng.random(50_000) * 0.5

@@ -23,6 +23,10 @@ def test_moscow_sides_only_with_another_patron_that_spoils():
     assert siding.tolist() == [True, False, True]
     assert not russia.sides_with_spoiler([("moscow", np.ones(3, bool))], 3, "moscow").any()
     assert not russia.sides_with_spoiler([], 3, "moscow").any()
+    # any other patron that spoils will do: one spoiling in world 0, another in world 2
+    two = [("beijing", _arr(True, False, False, dtype=bool)), ("moscow", np.ones(3, bool)),
+           ("other", _arr(False, False, True, dtype=bool))]
+    assert russia.sides_with_spoiler(two, 3, "moscow").tolist() == [True, False, True]
 
 
 def test_the_shield_dents_pressure_only_while_siding_and_regardless_of_trade():

@@ -164,3 +164,25 @@ def test_a_spoiler_derails_running_talks_by_its_influence():
 def test_a_ripe_opening_goes_to_a_summit_unless_working_level_comes_first():
     got = _resolve([T.NO_CONTACT, T.NO_CONTACT], ripe=np.array([True, False]))
     assert [T(x) for x in got.talks] == [T.WORKING, T.NO_CONTACT]  # envoys first
+
+
+def test_a_freeze_drawn_per_world_covers_missiles_from_each_worlds_own_rung():
+    """``freeze_covers_missiles_rung`` drawn per world (a calibrated range): each world's
+    freeze covers what the same rung for every world would cover, world by world."""
+    from parley.rules import ModelConstants
+
+    rung = talks_rules.LADDER["fissile_freeze"]
+    us = {"relief_precondition": "fissile_freeze"}
+    # worlds 0-3 count missile tests against the freeze, worlds 4-7 only ICBMs
+    per_world = ModelConstants.build({"freeze_covers_missiles_rung": _arr(
+        rung, rung, rung, rung, rung + 1, rung + 1, rung + 1, rung + 1)}).talks
+    tests = _arr(0, 1, 1, 0, 0, 1, 1, 0, dtype=np.int64)
+    icbm = _arr(0, 0, 1, 0, 0, 0, 1, 0, dtype=np.int64)
+    nuclear = _arr(0, 0, 0, 1, 0, 0, 0, 1, dtype=np.int64)
+    got = talks_rules.freeze_violated(us, per_world, tests, icbm, nuclear)
+    assert got.tolist() == [False, True, True, True, False, False, True, True]
+    for covers, worlds in ((rung, slice(0, 4)), (rung + 1, slice(4, 8))):
+        one = ModelConstants.build({"freeze_covers_missiles_rung": float(covers)}).talks
+        alone = talks_rules.freeze_violated(us, one, tests[worlds], icbm[worlds],
+                                            nuclear[worlds])
+        assert got[worlds].tolist() == alone.tolist()

@@ -35,6 +35,30 @@ def test_attention_crisis_and_election_year():
     )
 
 
+def test_an_election_year_drawn_per_world_drags_only_the_worlds_in_it():
+    """``election_year_months`` drawn per world: in month 40 of 48 the worlds whose election
+    year is longer than 8 months are in it (attention x (1 - drag)), the others are not."""
+    from parley.rules import ModelConstants
+
+    st = _us(crisis_distraction=np.full(4, 0.4), election_year_drag=np.full(4, 0.5))
+    crisis = _arr(0, 2, 0, 2)
+    per_world = ModelConstants.build({"election_year_months": _arr(6, 6, 12, 12)}).washington
+    got = washington.attention(st, per_world, crisis, 40, 48)
+    assert got == pytest.approx([1.0, 0.6, 0.5, 0.3])
+    for months, worlds in ((6, slice(0, 2)), (12, slice(2, 4))):
+        one = ModelConstants.build({"election_year_months": float(months)}).washington
+        alone = washington.attention({k: v[worlds] if isinstance(v, np.ndarray) else v
+                                      for k, v in st.items()}, one, crisis[worlds], 40, 48)
+        assert got[worlds] == pytest.approx(alone)
+
+
+def test_an_unknown_modelling_constant_is_refused_by_name():
+    from parley.rules import ModelConstants
+
+    with pytest.raises(KeyError, match="unknown modelling constants: bogus_rate, nope"):
+        ModelConstants.build({"nope": 1.0, "bogus_rate": 0.5, "election_year_months": 6.0})
+
+
 @pytest.mark.parametrize(
     "key,more,less",
     [
