@@ -740,3 +740,47 @@ def test_relief_that_snaps_back_never_lifts_sanctions_above_full(trump_oh):
     m.old_talks = np.array([T.AGREEMENT])
     m._relief()
     assert m.acts.relief.snap_back[0] and s.sanctions[0] == 1.0
+
+
+def test_the_hurting_stalemate_only_fades_in_a_month_of_talks(trump_oh):
+    """The model hands the ripeness rule this month's talks: in a month that ends in talks
+    the stalemate only fades (x stalemate_memory), whatever the tension; outside it can grow."""
+    from parley.rules.talks import in_talks
+    from parley.worlds import Worlds
+
+    memory = ModelConstants.build().value("stalemate_memory")
+    seen = {"grew": 0, "hot_talking": 0}
+    before = {}
+
+    def check(w):
+        s = w.state
+        if before:
+            talking = in_talks(s.talks)
+            assert s.stalemate[talking] == pytest.approx(before["stalemate"][talking] * memory)
+            hot = talking & (s.tension > w.constants.value("ripe_tension"))
+            seen["hot_talking"] += int(hot.sum())
+            seen["grew"] += int((s.stalemate[~talking] > before["stalemate"][~talking]).sum())
+        before["stalemate"] = s.stalemate.copy()
+
+    w = Worlds(trump_oh, seeds=run_seeds(5, range(2000)), world_values={
+        "dynamics.ripe_tension": np.full(2000, 0.5)})  # crisis-level tension is common
+    check(w)
+    w.run(after_month=check)
+    # the check bit: worlds in talks at crisis-level tension, and stalemates growing outside
+    assert seen["hot_talking"] > 100 and seen["grew"] > 100, seen
+
+
+def test_a_run_stopped_at_a_month_goes_on_as_one_run(trump_oh):
+    """``run(months=k)`` stops after month k (never past the horizon); going on from there
+    gives the worlds of one uninterrupted run."""
+    from parley.worlds import Worlds
+
+    seeds = run_seeds(9, range(300))
+    part = Worlds(trump_oh, seeds=seeds).run(months=7)
+    assert part.month == 7
+    whole = Worlds(trump_oh, seeds=seeds).run()
+    assert whole.month == whole.horizon
+    part.run(months=whole.horizon + 5)
+    assert part.month == whole.horizon
+    for name, got in part.outcomes().items():
+        assert np.array_equal(got, whole.outcomes()[name]), name
