@@ -784,3 +784,21 @@ def test_a_run_stopped_at_a_month_goes_on_as_one_run(trump_oh):
     assert part.month == whole.horizon
     for name, got in part.outcomes().items():
         assert np.array_equal(got, whole.outcomes()[name]), name
+
+
+def test_a_released_kernel_holds_no_per_world_array(trump_oh):
+    """``release`` drops every per-world array of a finished kernel and of its actors, so a
+    worker stepping many kernels frees each at once (not at the cyclic collector's turn)."""
+    from parley.worlds import Worlds
+
+    w = Worlds(trump_oh, seeds=run_seeds(3, range(50))).run()
+    actors = list(w.actors.values())
+    assert all(vars(a) for a in actors)
+    w.release()
+    assert not [a for a in actors if vars(a)]
+    per_world = ("state", "acts", "draws", "constants", "world", "shocks", "fired",
+                 "world_values", "start_pressure", "old_talks")
+    assert not set(per_world) & set(vars(w))
+    # what is left is small: the seeds (8 bytes a world, the run's identity) and scalars
+    assert [name for name, value in vars(w).items() if isinstance(value, np.ndarray)] == [
+        "seeds"]
