@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import parley
+from docblocks import code_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,7 +20,7 @@ def _api_example() -> str:
     """The first example of docs/API.md (two scenarios compared)."""
     text = (ROOT / "docs" / "API.md").read_text(encoding="utf-8")
     section = text.split("### Two scenarios compared", 1)[1]
-    return re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    return code_blocks(section, "python")[0]
 
 
 def test_the_documented_example_equals_the_cli_runs_csv(tmp_path, monkeypatch):

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import parley
+from docblocks import code_blocks
 
 # real interpreters on whole scripts (or mypy over the package): the slow lane
 pytestmark = pytest.mark.slow
@@ -32,8 +33,7 @@ SMALL = {"runs": 400, "runs_per_point": 100, "samples": 16, "worlds": 16, "sims"
 
 
 def blocks() -> list[str]:
-    text = API_DOC.read_text(encoding="utf-8")
-    return re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)
+    return code_blocks(API_DOC.read_text(encoding="utf-8"), "python")
 
 
 def runnable() -> list[tuple[int, str]]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import inspect
-import re
 from pathlib import Path
 
+from docblocks import code_blocks
 from parley import params as P
 from parley import rules as R
 
@@ -31,7 +31,7 @@ def test_every_rule_and_constant_is_in_model_md():
 
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
-    block = re.search(r"```bash\n(.*?)```", readme, re.S).group(1)
+    block = code_blocks(readme, "bash")[0]
     commands = [ln for ln in block.splitlines() if ln and not ln.startswith("#")]
     assert len(commands) == 2  # one installs and runs the main job, one runs the tests
     assert "parley compare scenarios/" in commands[0]

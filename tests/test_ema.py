@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from docblocks import code_blocks
 from parley.experiments.ema import (
     ema_name,
     make_ema_model,
@@ -116,7 +117,7 @@ def test_the_ema_model_examples_in_docs_ema_md_run(monkeypatch):
     ema = pytest.importorskip("ema_workbench")
     text = (ROOT / "docs" / "EMA.md").read_text()
     section = text[text.index("## An EMA model"):text.index("## Relation to `parley sweep`")]
-    blocks = [b.split("```", 1)[0] for b in section.split("```python\n")[1:]]
+    blocks = code_blocks(section, "python")
     assert len(blocks) == 2 and "threshold=0.8" in blocks[1]
     if int(ema.__version__.split(".")[0]) >= 3:
         blocks[1] = blocks[1].replace(", threshold=0.8)", ")")
@@ -139,8 +140,7 @@ def test_the_plain_callable_and_uncertainties_examples_in_docs_ema_md_hold():
     import re
 
     text = (ROOT / "docs" / "EMA.md").read_text()
-    callable_block, ranges_block = [b.split("```", 1)[0]
-                                    for b in text.split("```python\n")[1:3]]
+    callable_block, ranges_block = code_blocks(text, "python")[:2]
     shown = ast.literal_eval(" ".join(line.lstrip("# ").removeprefix("e.g. ")
                                       for line in callable_block.splitlines()
                                       if line.startswith("#") and "figures" not in line))

@@ -748,14 +748,13 @@ def test_the_hurting_stalemate_only_fades_in_a_month_of_talks(trump_oh):
     from parley.rules.talks import in_talks
     from parley.worlds import Worlds
 
-    memory = ModelConstants.build().value("stalemate_memory")
     seen = {"grew": 0, "hot_talking": 0}
     before = {}
 
     def check(w):
         s = w.state
         if before:
-            talking = in_talks(s.talks)
+            talking, memory = in_talks(s.talks), w.constants.value("stalemate_memory")
             assert s.stalemate[talking] == pytest.approx(before["stalemate"][talking] * memory)
             hot = talking & (s.tension > w.constants.value("ripe_tension"))
             seen["hot_talking"] += int(hot.sum())

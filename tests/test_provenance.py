@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from docblocks import code_blocks
 from parley.scenario import ScenarioError, build_scenario
 from parley.scenario_files import load_scenario
 
@@ -123,7 +124,7 @@ def test_the_examples_in_docs_provenance_md_are_shipped_values_as_written():
 
     root = Path(__file__).resolve().parents[1]
     text = (root / "docs" / "PROVENANCE.md").read_text()
-    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    block = code_blocks(text, "yaml")[0]
     files = dict(re.findall(r"^(\w+):.*\((\w+)\.yaml", block, flags=re.M))
     shown = yaml.safe_load(block)
     assert set(shown) == set(files) == {"sanctions_policy", "legacy_drive", "influence"}

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from docblocks import code_blocks
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-
-
-def code_blocks(text: str, language: str) -> list[str]:
-    """The bodies of the fenced code blocks of ``language``, in order."""
-    return re.findall(rf"^```{language}\n(.*?)^```", text, flags=re.M | re.S)
 
 
 def readme_commands() -> list[str]:

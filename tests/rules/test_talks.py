@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from rulekit import C, T, _arr, _flags
 
+from parley.rules import ModelConstants
 from parley.rules import talks as talks_rules
 
 
@@ -169,8 +170,6 @@ def test_a_ripe_opening_goes_to_a_summit_unless_working_level_comes_first():
 def test_a_freeze_drawn_per_world_covers_missiles_from_each_worlds_own_rung():
     """``freeze_covers_missiles_rung`` drawn per world (a calibrated range): each world's
     freeze covers what the same rung for every world would cover, world by world."""
-    from parley.rules import ModelConstants
-
     rung = talks_rules.LADDER["fissile_freeze"]
     us = {"relief_precondition": "fissile_freeze"}
     # worlds 0-3 count missile tests against the freeze, worlds 4-7 only ICBMs

@@ -14,6 +14,7 @@ from rulekit import C, T, _arr, _us
 
 from parley.params import LADDER
 from parley.rules import (
+    ModelConstants,
     washington,
 )
 
@@ -38,8 +39,6 @@ def test_attention_crisis_and_election_year():
 def test_an_election_year_drawn_per_world_drags_only_the_worlds_in_it():
     """``election_year_months`` drawn per world: in month 40 of 48 the worlds whose election
     year is longer than 8 months are in it (attention x (1 - drag)), the others are not."""
-    from parley.rules import ModelConstants
-
     st = _us(crisis_distraction=np.full(4, 0.4), election_year_drag=np.full(4, 0.5))
     crisis = _arr(0, 2, 0, 2)
     per_world = ModelConstants.build({"election_year_months": _arr(6, 6, 12, 12)}).washington
@@ -53,8 +52,6 @@ def test_an_election_year_drawn_per_world_drags_only_the_worlds_in_it():
 
 
 def test_an_unknown_modelling_constant_is_refused_by_name():
-    from parley.rules import ModelConstants
-
     with pytest.raises(KeyError, match="unknown modelling constants: bogus_rate, nope"):
         ModelConstants.build({"nope": 1.0, "bogus_rate": 0.5, "election_year_months": 6.0})
 
