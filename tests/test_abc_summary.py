@@ -108,3 +108,31 @@ def test_scores_and_baselines():
     assert scores["base_rate"]["term_brier"] == 1.0
     assert math.isnan(scores["base_rate"]["month_log"])
 
+
+
+def test_every_forecasters_term_and_month_scores_by_hand():
+    # two terms of three months: the first had talks (months 2 and 3), the second none
+    monthly_obs = [np.array([False, True, True]), np.array([False, False, False])]
+    scores = score_forecasts([0.7, 0.2], [True, False],
+                             [np.array([0.1, 0.6, 0.9]), np.array([0.2, 0.0, 1.0])],
+                             monthly_obs)
+
+    def nll(p, o):  # mean log probability given to what happened, clipped
+        p = [min(max(x, CLIP), 1 - CLIP) for x in p]
+        return sum(math.log(x if y else 1 - x) for x, y in zip(p, o, strict=True)) / len(p)
+
+    months = [False, True, True, False, False, False]
+    model = scores["model"]
+    assert model["term_brier"] == pytest.approx((0.3 ** 2 + 0.2 ** 2) / 2)
+    assert model["term_log"] == pytest.approx(nll([0.7, 0.2], [True, False]))
+    assert model["month_log"] == pytest.approx(nll([0.1, 0.6, 0.9, 0.2, 0.0, 1.0], months))
+    # climatology: each term's months get the other term's share of months in talks
+    clim = scores["climatology"]
+    assert clim["month_log"] == pytest.approx(nll([0.0] * 3 + [2 / 3] * 3, months))
+    assert clim["term_log"] == scores["base_rate"]["term_log"] == pytest.approx(
+        nll([0.0, 1.0], [True, False]))
+    assert scores["coin_flip"]["term_log"] == pytest.approx(math.log(0.5))
+    # a certain forecast that is wrong costs log(CLIP), at either end
+    assert log_score([1.0], [False]) == pytest.approx(math.log(CLIP))
+    assert log_score([1.0], [True]) == pytest.approx(math.log(1 - CLIP))
+    assert math.isnan(leave_one_out_rates([np.array([1.0, 0.0])])[0])  # nothing else to pool

@@ -62,6 +62,63 @@ def test_month_baselines_turn_a_term_chance_into_a_monthly_hazard():
     assert out["climatology"][0][0] == 0.0 and out["climatology"][1][0] == 0.25
 
 
+def _penalised_gradient(beta, x, y, ridge):
+    """The gradient of the ridge-penalised log-likelihood, written out (zero at the fit)."""
+    design = np.column_stack([np.ones(len(x)), x])
+    p = 1 / (1 + np.exp(-(design @ beta)))
+    return design.T @ (y - p) - ridge * np.r_[0.0, beta[1:]]
+
+
+def test_the_logistic_fit_is_the_penalised_maximum_and_predicts_the_logistic_curve():
+    x = np.array([[-1.0, 0.0], [-1.0, 1.0], [0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([1.0, 1.0, 0.0, 1.0, 0.0, 0.0])
+    for ridge in (0.1, 1.0, 5.0):
+        beta = B.fit_logistic(x, y, ridge=ridge)
+        assert np.abs(_penalised_gradient(beta, x, y, ridge)).max() < 1e-8
+    beta = B.fit_logistic(x, y)  # the intercept is not penalised: the mean is matched
+    assert B.predict_logistic(beta, x).sum() == pytest.approx(y.sum())
+    z = beta[0] + beta[1] * 0.5 - beta[2]
+    assert B.predict_logistic(beta, np.array([[0.5, -1.0]]))[0] == pytest.approx(
+        1 / (1 + np.exp(-z)))
+
+
+def test_the_monthly_hazard_compounds_to_the_term_chance():
+    for months in (1, 3, 48):
+        h = B.monthly_hazard(0.8, months)
+        assert 0 < h <= 0.8 and 1 - (1 - h) ** months == pytest.approx(0.8)
+
+
+def test_a_lone_term_gets_a_coin_for_base_rate_climatology_and_logistic():
+    term = B.term_baselines(np.array([1.0]), np.array([-1]), np.array([0.0]))
+    assert [term[k][0] for k in ("base_rate", "climatology", "logistic", "coin")] == [0.5] * 4
+    assert term["persistence"][0] == B.PERSISTENCE[-1]
+    month = B.month_baselines([np.array([0, 1, 0])], np.array([1]), np.array([1.0]), True)
+    for name in ("climatology", "logistic", "coin"):
+        assert month[name][0].tolist() == [0.5] * 3, name
+    # a term chance becomes a monthly hazard for a spell beginning: the coin's, persistence's
+    assert month["base_rate"][0] == pytest.approx([B.monthly_hazard(0.5, 3)] * 3)
+    assert month["persistence"][0] == pytest.approx([B.monthly_hazard(0.2, 3)] * 3)
+
+
+def test_the_monthly_logistic_is_fitted_on_the_other_terms_months_and_three_covariates():
+    monthly = [np.array([0, 0, 1, 1]), np.array([0, 0, 0, 0, 0, 0]), np.array([1, 1, 0])]
+    coding, start_in = np.array([-1, 1, 0]), np.array([0.0, 0.0, 1.0])
+    out = B.month_baselines(monthly, coding, start_in, False)
+    for i, m in enumerate(monthly):
+        def rows(j):
+            n = len(monthly[j])
+            return np.column_stack([np.full(n, coding[j]), np.full(n, start_in[j]),
+                                    (np.arange(n) + 0.5) / 48.0])
+        others = [j for j in range(3) if j != i]
+        beta = B.fit_logistic(np.concatenate([rows(j) for j in others]),
+                              np.concatenate([monthly[j] for j in others]).astype(float))
+        assert out["logistic"][i] == pytest.approx(B.predict_logistic(beta, rows(i)))
+        assert len(out["logistic"][i]) == len(m)
+    # the base rate of a term under way is the other terms' share with talks, every month
+    assert out["base_rate"][1].tolist() == [1.0] * 6
+    assert out["base_rate"][0].tolist() == [0.5] * 4
+
+
 @pytest.fixture(scope="module")
 def scored():
     from parley.analysis.terms import load_terms

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from parley.analysis import uncertainty as U
+from parley.analysis.intervals import wilson
 from parley.scenario import with_values
 from parley.scenario_files import load_scenario
 
@@ -228,3 +229,97 @@ def test_the_shipped_posterior_loads_with_its_provenance():
     assert set(prov["summary_statistics"]) == {
         "talks", "time_to_talks", "months_in_talks", "spells", "collapses",
         "tests_in_talks", "tests_out_of_talks"}
+
+
+# ------------------------------------------------ values pinned by hand (mutation testing)
+
+
+def test_the_declared_dynamics_are_every_modelling_constant_with_its_range_and_reason():
+    from parley.rules import DYNAMICS
+
+    dyn = {p.name: p for p in U.declared_dynamics()}
+    assert len(dyn) == len(DYNAMICS) == 78  # every constant declares a numeric range
+    friction = dyn["dynamics__secondary_sanctions_friction"]
+    assert (friction.low, friction.high, friction.default) == (0.0, 0.01, 0.004)
+    assert friction.reason.startswith("Monthly rise of US-China tension")
+    assert friction.path == "dynamics.secondary_sanctions_friction"
+    election = dyn["dynamics__election_year_months"]
+    assert (election.low, election.high, election.default) == (6.0, 18.0, 12.0)
+    for p in dyn.values():
+        assert p.low < p.high and p.low <= p.default <= p.high and p.reason, p.name
+    # the envelope lists the dynamics first, then the shared assumptions
+    assert [p.name for p in U.assumption_envelope([])] == list(dyn)
+
+
+def test_every_shared_assumption_is_listed_not_only_those_before_a_skipped_value(
+        hindcast_scenarios):
+    # sorted by path; values that are flags, words or not shared are skipped, not a stop
+    assert [p.name for p in U.shared_assumptions(hindcast_scenarios)] == [
+        "beijing__influence", "pyongyang__capability_growth", "pyongyang__evasion_growth",
+        "pyongyang__flattery_outreach", "pyongyang__leverage_sensitivity",
+        "pyongyang__restraint_in_talks", "pyongyang__walkout_patience",
+        "shocks__us_china_shock_rate", "shocks__us_china_shock_size", "shocks__us_crisis_months",
+        "shocks__us_crisis_rate", "washington__crisis_distraction",
+        "washington__election_year_drag"]
+    alone = U.shared_assumptions(hindcast_scenarios[:1])
+    assert len(alone) == 29 and all(p.reason and p.low < p.high for p in alone)
+
+
+def test_monte_carlo_intervals_of_a_share_and_of_a_mean():
+    mean, lo, hi = U._mc_interval(np.array([1.0, 0.0, 0.0, 1.0, 1.0]))
+    assert (mean, lo, hi) == pytest.approx((0.6, *wilson(3, 5)))
+    values = np.array([0.5, 1.5, 2.5, 3.5])
+    half = 1.959963984540054 * np.std(values, ddof=1) / 2.0
+    assert U._mc_interval(values) == pytest.approx((2.0, 2.0 - half, 2.0 + half))
+    mean, lo, hi = U._mc_interval(np.array([0.25]))
+    assert mean == 0.25 and math.isnan(lo) and math.isnan(hi)
+
+
+def test_a_summary_by_hand_with_unequal_noise():
+    # two draws of four worlds, outcome not 0/1: per-draw means 1 and 3
+    runs = pd.DataFrame({"scenario": "s", "draw": [0] * 4 + [1] * 4,
+                         "x": [0.0, 2.0, 0.0, 2.0, 3.0, 3.0, 2.0, 4.0]})
+    s = U.uncertainty_summary(runs, ["x"], level=0.5)["s"]["x"]
+    assert s["mean"] == 2.0 and (s["draws"], s["worlds"]) == (2, 4)
+    assert (s["param_lo"], s["param_hi"]) == pytest.approx((1.5, 2.5))
+    # noise: within-draw variances 4/3 and 2/3 over 4 worlds, mean 0.25; between: 2
+    assert s["mc_share"] == pytest.approx(0.25 / 2.0)
+    one = U.uncertainty_summary(runs[runs.draw == 0], ["x"])["s"]["x"]
+    assert math.isnan(one["mc_share"])  # one draw: no spread between draws to explain
+
+
+def test_pairing_over_common_worlds_is_what_tells_close_scenarios_apart():
+    # b is a below a world by world in every draw, by a little; the worlds vary a lot
+    rng = np.random.default_rng(3)
+    level = rng.normal(0.0, 5.0, 60)
+    rows = [{"scenario": name, "draw": draw, "world": w, "x": level[w] + shift}
+            for draw in range(3) for w in range(60) for name, shift in (("a", 0.1),
+                                                                      ("b", 0.0))]
+    runs = pd.DataFrame(rows)
+    (paired,) = U.ordering_shares(runs, "x")
+    (unpaired,) = U.ordering_shares(runs, "x", world_col=None)
+    assert paired["above"] == 1.0  # the paired difference is exactly 0.1, its error ~0
+    assert unpaired["tied"] == 1.0  # against the worlds' spread 0.1 is noise
+    (no_world,) = U.ordering_shares(runs.drop(columns="world"), "x")
+    assert no_world["tied"] == 1.0  # no world column: cannot pair
+
+
+def test_a_posterior_of_one_particle_and_weights_that_do_not_sum_to_one(tmp_path):
+    post = U.load_posterior(_posterior_file(tmp_path, [0.25], particles=((0.3, 1.5),)))
+    assert post.weights.tolist() == [1.0] and post.mean() == {"a__x": 0.3, "b__y": 1.5}
+    post = U.load_posterior(_posterior_file(tmp_path, [0.2, 0.6]))
+    assert post.weights.tolist() == pytest.approx([0.25, 0.75])
+    assert post.provenance == {"seed": 1} and post.path == tmp_path / "post.json"
+    assert post.particles.dtype == float
+    path = _posterior_file(tmp_path, [0.0, 0.0])
+    with pytest.raises(U.PosteriorError, match="not all zero"):
+        U.load_posterior(path)
+    doc = json.loads(path.read_text())
+    doc.pop("provenance")
+    doc["weights"] = [1, 1]
+    path.write_text(json.dumps(doc))
+    assert U.load_posterior(path).provenance == {}
+    # one draw is allowed, and a seed gives the same draws
+    assert len(U.parameter_draws(1, seed=4, envelope=ENV)) == 1
+    assert U.parameter_draws(6, seed=4, posterior=post) == U.parameter_draws(6, seed=4,
+                                                                             posterior=post)
