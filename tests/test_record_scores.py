@@ -371,3 +371,22 @@ def test_two_completed_terms_get_a_climatology_and_one_alone_a_coin_base_rate():
     assert month["log_climatology"] is not None and month["brier_climatology"] is not None
     (only,) = [r["base_rate"] for r in S.score_record([a])["rolling"]["forecasts"]]
     assert only == 0.5  # no other term to take a base rate from
+
+
+def test_each_target_gets_its_own_monthly_baselines():
+    # talks under way: a term chance is each month's chance; a new spell: a monthly hazard
+    a = _term("a", SIM, [0, 0, 1, 1])
+    d = _term("d", np.zeros((4, 4)), [0, 0, 0, 0])
+    targets = S.score_record([a, d])["targets"]
+    persist = B.PERSISTENCE[a.term.coding]
+    o_under = [0, 0, 1, 1, 0, 0, 0, 0]
+    o_new = [0, 0, 1, 0, 0, 0, 0, 0]
+    assert targets["underway"]["month"]["persistence"]["brier"] == pytest.approx(
+        _sq([persist] * 8, o_under))
+    hazard = 1 - (1 - persist) ** (1 / 4)
+    assert targets["new_spell"]["month"]["persistence"]["brier"] == pytest.approx(
+        _sq([hazard] * 8, o_new))
+    # two terms: each one's base rate is the other's outcome
+    assert [t["base_rate"] for t in targets["underway"]["per_term"]] == [0.0, 1.0]
+    assert targets["new_spell"]["month"]["base_rate"]["brier"] == pytest.approx(
+        _sq([0.0] * 4 + [1.0] * 4, o_new))  # hazards of a term chance of 0 and of 1
