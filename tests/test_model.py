@@ -801,3 +801,32 @@ def test_a_released_kernel_holds_no_per_world_array(trump_oh):
     # what is left is small: the seeds (8 bytes a world, the run's identity) and scalars
     assert [name for name, value in vars(w).items() if isinstance(value, np.ndarray)] == [
         "seeds"]
+
+
+def test_a_numpy_integer_seed_is_the_same_run_and_a_bad_seed_names_itself(trump_oh):
+    # sweeps and Mesa's batch_run hand numpy integers: they must seed exactly as an int
+    a = NegotiationModel(scenario=trump_oh, seed=np.int64(17)).run().outcome_record()
+    assert a == NegotiationModel(scenario=trump_oh, seed=17).run().outcome_record()
+    from parley.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        NegotiationModel(scenario=trump_oh, seed=2.5)
+    assert err.value.problems == ["seed 2.5: must be a whole number in [0, 2**63)"]
+
+
+def test_moscows_treaty_lowers_the_start_pressure_and_adds_its_lifeline():
+    # the live term's Moscow holds the 2024 treaty; set it to 0.5 or to none
+    live = Path(__file__).resolve().parents[1] / "scenarios" / "live" / "trump_2025.yaml"
+    seeds = run_seeds(8, range(40))
+    held = NegotiationModel(scenario=live, seeds=seeds, moscow__treaty_lifeline=0.5)
+    none = NegotiationModel(scenario=live, seeds=seeds, moscow__treaty_lifeline=0.0)
+    assert held.state.lifeline - none.state.lifeline == pytest.approx(np.full(40, 0.5))
+    # less pressure wherever there was any to dent (a world drawn without sanctions has none)
+    bite = none.start_pressure > 0
+    assert bite.sum() > 30 and (held.start_pressure[bite] < none.start_pressure[bite]).all()
+    assert (held.start_pressure[~bite] == 0).all()
+    # per-world values reach the same rule through the model's keyword
+    values = np.linspace(0.0, 0.6, 40)
+    each = NegotiationModel(scenario=live, seeds=seeds,
+                            world_values={"moscow.treaty_lifeline": values})
+    assert each.state.lifeline - none.state.lifeline == pytest.approx(values)
