@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import parley
@@ -442,3 +443,13 @@ def test_build_scenario_keeps_every_part_of_the_document(oh):
     assert sc.resolved == raw and sc.hash == oh.hash
     assert build_scenario({**raw, "abstract": True}).abstract is True
     assert build_scenario(raw).path is None
+
+
+def test_a_numpy_scalar_override_is_stored_as_the_plain_value(trump_oh):
+    # sweep grids and mesa.batch_run hand numpy scalars: the scenario keeps a plain number,
+    # and its provenance line names it as such (not as np.float64(...))
+    sc = with_values(trump_oh, {"washington.outreach_rate": np.float64(0.25)})
+    stance = sc.actors["washington"].stances["outreach_rate"]
+    assert stance.value == 0.25 and type(stance.value) is float
+    assert stance.assumption.endswith("(washington.outreach_rate = 0.25)")
+    assert type(sc.resolved["actors"]["washington"]["outreach_rate"]["value"]) is float
