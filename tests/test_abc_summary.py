@@ -109,7 +109,6 @@ def test_scores_and_baselines():
     assert math.isnan(scores["base_rate"]["month_log"])
 
 
-
 def test_every_forecasters_term_and_month_scores_by_hand():
     # two terms of three months: the first had talks (months 2 and 3), the second none
     monthly_obs = [np.array([False, True, True]), np.array([False, False, False])]

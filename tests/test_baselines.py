@@ -104,11 +104,13 @@ def test_the_monthly_logistic_is_fitted_on_the_other_terms_months_and_three_cova
     monthly = [np.array([0, 0, 1, 1]), np.array([0, 0, 0, 0, 0, 0]), np.array([1, 1, 0])]
     coding, start_in = np.array([-1, 1, 0]), np.array([0.0, 0.0, 1.0])
     out = B.month_baselines(monthly, coding, start_in, False)
+
+    def rows(j):
+        n = len(monthly[j])
+        return np.column_stack([np.full(n, coding[j]), np.full(n, start_in[j]),
+                                (np.arange(n) + 0.5) / 48.0])
+
     for i, m in enumerate(monthly):
-        def rows(j):
-            n = len(monthly[j])
-            return np.column_stack([np.full(n, coding[j]), np.full(n, start_in[j]),
-                                    (np.arange(n) + 0.5) / 48.0])
         others = [j for j in range(3) if j != i]
         beta = B.fit_logistic(np.concatenate([rows(j) for j in others]),
                               np.concatenate([monthly[j] for j in others]).astype(float))

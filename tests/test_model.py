@@ -10,6 +10,7 @@ import pytest
 
 from parley import NegotiationModel
 from parley.acts import Acts
+from parley.errors import ScenarioError
 from parley.model import OUTCOMES
 from parley.randomness import run_seeds
 from parley.rules import ModelConstants, patrons, provocation, sanctions, tension
@@ -807,8 +808,6 @@ def test_a_numpy_integer_seed_is_the_same_run_and_a_bad_seed_names_itself(trump_
     # sweeps and Mesa's batch_run hand numpy integers: they must seed exactly as an int
     a = NegotiationModel(scenario=trump_oh, seed=np.int64(17)).run().outcome_record()
     assert a == NegotiationModel(scenario=trump_oh, seed=17).run().outcome_record()
-    from parley.errors import ScenarioError
-
     with pytest.raises(ScenarioError) as err:
         NegotiationModel(scenario=trump_oh, seed=2.5)
     assert err.value.problems == ["seed 2.5: must be a whole number in [0, 2**63)"]

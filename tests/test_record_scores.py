@@ -123,7 +123,6 @@ def test_one_censored_term_alone_is_scored_without_base_rates():
     assert "no completed term to score" in text and "Live forecast" in text
 
 
-
 # ------------------------------------------------ every field, against a by-hand reckoning
 # The expectations below are computed in the test the plain way (loops, explicit formulas),
 # not with the module's own helpers, so a slip in the module cannot agree with itself.
@@ -132,12 +131,14 @@ SIM = [[0, 1, 1, 0], [0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 1, 0]]
 SIM_TESTS = [[1, 0, 0, 2], [3, 3, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1]]
 
 
+def _floored(p):
+    """Each probability held within the stated floor, one at a time."""
+    return [min(max(x, S.FLOOR), 1 - S.FLOOR) for x in p]
+
+
 def _nll(p, o):
     """Mean negative log-likelihood with the stated floor, one term at a time."""
-    out = []
-    for pi, oi in zip(p, o, strict=True):
-        pi = min(max(pi, S.FLOOR), 1 - S.FLOOR)
-        out.append(-math.log(pi if oi else 1 - pi))
+    out = [-math.log(pi if oi else 1 - pi) for pi, oi in zip(_floored(p), o, strict=True)]
     return sum(out) / len(out)
 
 
@@ -242,10 +243,9 @@ def test_term_and_month_scores_by_hand():
     assert month["n_months"] == 10 and month["share_in_talks"] == 0.2
     assert month["log_model"] == pytest.approx(_nll(every_p, every_o))
     assert month["log_climatology"] == pytest.approx(_nll(clim, every_o))
-    floored = [min(max(x, S.FLOOR), 1 - S.FLOOR) for x in every_p]  # as reported
-    assert month["brier_model"] == pytest.approx(_sq(floored, every_o))
-    assert month["brier_climatology"] == pytest.approx(
-        _sq([min(max(x, S.FLOOR), 1 - S.FLOOR) for x in clim], every_o))
+    # the month Briers are reported on the floored probabilities
+    assert month["brier_model"] == pytest.approx(_sq(_floored(every_p), every_o))
+    assert month["brier_climatology"] == pytest.approx(_sq(_floored(clim), every_o))
     # reliability: the months binned by forecast, tenths of [0, 1]
     assert month["reliability"] == [
         {"bin_lo": 0.0, "bin_hi": pytest.approx(0.1), "n": 3, "mean_p": S.FLOOR,
@@ -349,12 +349,12 @@ def test_live_forecast_and_a_record_without_a_defined_value_by_hand():
     assert (live["months_observed"], live["months"], live["worlds"]) == (2, 4, 4)
     assert live["p_at_start"] == 0.75  # unconditioned: worlds 0, 2 and 3 talk at some point
     assert not live["talks_so_far"] and live["tests_so_far"] == 0
-    row = S.score_record([c])["rows"][0]
+    scores = S.score_record([c])
+    row = scores["rows"][0]
     assert (row["title"], row["coding"]) == ("c", c.term.coding)
     keys = ("brier_model", "brier_naive_loo", "brier_coin", "log_model", "log_naive_loo",
             "log_coin")
-    scores = S.score_record([c])  # no completed term: every term score is None
-    assert {k: scores[k] for k in keys} == dict.fromkeys(keys)
+    assert {k: scores[k] for k in keys} == dict.fromkeys(keys)  # no completed term: None
     assert S.where_record_falls(np.array([1.0, np.nan]), float("nan")) == {
         "q10": None, "q50": None, "q90": None, "observed": None, "quantile": None,
         "defined_share": 0.5}
