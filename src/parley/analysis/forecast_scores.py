@@ -7,6 +7,11 @@ month by month against the monthly record, by the log score.  Probabilities are
 clipped to ``[CLIP, 1 - CLIP]`` before taking logs, so a forecast of exactly 0
 or 1 that turns out wrong costs ``log(CLIP)`` instead of minus infinity; the same
 clip is applied to every forecast and baseline.
+
+The scores are the hindcast's own (:mod:`parley.analysis.record_scores`: its Brier score,
+its floor, and its log loss with the sign turned so that higher is better), and the
+leave-one-out rates are :func:`parley.analysis.baselines.leave_one_out`'s, so the ABC
+check and the hindcast cannot drift apart.
 """
 
 from __future__ import annotations
@@ -15,32 +20,27 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from parley.analysis.baselines import leave_one_out
+from parley.analysis.record_scores import FLOOR, brier, clip, log_loss
+
 __all__ = ["CLIP", "brier", "leave_one_out_rates", "log_score", "score_forecasts"]
 
-CLIP = 0.005
-
-
-def brier(p: np.ndarray, outcome: np.ndarray) -> float:
-    p, o = np.asarray(p, dtype=float), np.asarray(outcome, dtype=float)
-    return float(np.mean((p - o) ** 2))
+#: The probability floor of the log score: the hindcast's (record_scores.FLOOR).
+CLIP = FLOOR
 
 
 def log_score(p: np.ndarray, outcome: np.ndarray) -> float:
     """Mean natural log of the probability given to what happened (clipped; higher is better)."""
-    p = np.clip(np.asarray(p, dtype=float), CLIP, 1 - CLIP)
-    o = np.asarray(outcome, dtype=bool)
-    return float(np.mean(np.where(o, np.log(p), np.log1p(-p))))
+    return -log_loss(clip(p), outcome)
 
 
 def leave_one_out_rates(values: Sequence[np.ndarray]) -> list[float]:
     """For each item, the mean of all the *other* items' values pooled (NaN if alone)."""
-    sums = [float(np.sum(v)) for v in values]
-    sizes = [np.size(v) for v in values]
-    out = []
-    for i in range(len(values)):
-        n = sum(sizes) - sizes[i]
-        out.append((sum(sums) - sums[i]) / n if n else float("nan"))
-    return out
+    flat = [np.ravel(v) for v in values]
+    total = sum(v.size for v in flat)
+    pooled = leave_one_out(flat)
+    return [float(x) if total > v.size else float("nan") for x, v in zip(pooled, flat,
+                                                                           strict=True)]
 
 
 def score_forecasts(p_talks: Sequence[float], talks_happened: Sequence[bool],
