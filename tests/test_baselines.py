@@ -26,12 +26,6 @@ def test_a_spell_begins_only_after_a_month_out_of_talks():
     assert S.spell_starts(talks, start_in_talks=False)[0].tolist() == [True, False, False, True]
 
 
-def test_the_log_floor_does_not_move_with_the_run_count():
-    for n in (10, 200, 10_000, None):
-        assert S.clip(0.0, n) == pytest.approx(S.FLOOR) == pytest.approx(0.005)
-        assert S.clip(1.0, n) == pytest.approx(1 - S.FLOOR)
-
-
 def test_logistic_finds_the_direction_and_the_ridge_shrinks_it():
     x = np.array([[-1.0], [-1.0], [0.0], [0.0], [1.0], [1.0]])
     y = np.array([1, 1, 1, 0, 0, 0])

@@ -28,7 +28,7 @@ def test_brier_log_loss_and_leave_one_out():
     assert S.log_loss(p, o) == pytest.approx(-(math.log(0.9) + math.log(0.8) + math.log(0.6)) / 3)
     loo = S.leave_one_out([np.array([1.0]), np.array([0.0]), np.array([0.0])])
     assert loo == pytest.approx([0.0, 0.5, 0.5])
-    assert S.clip(0.0, 100) == pytest.approx(0.005) and S.clip(1.0, 100) == pytest.approx(0.995)
+    assert S.clip(0.0) == pytest.approx(0.005) and S.clip(1.0) == pytest.approx(0.995)
 
 
 def test_patterns_of_a_hand_made_path():
@@ -108,6 +108,18 @@ def test_score_record_pools_completed_terms_and_keeps_the_censored_one_apart():
     # worlds 0, 2, 3 match the record's first month and never talk; world 1 (talks) is down-weighted
     w = S.MISMATCH_WEIGHT
     assert res["live"][0]["p"] == pytest.approx(w / (3 + w))
+
+
+def test_the_log_floor_does_not_move_with_the_number_of_worlds():
+    # the model gives 0 to talks that happened (term a) and 1 to talks that did not (b):
+    # each costs -log(0.005) at the term level, with 4 worlds as with 40 (not 0.5 / worlds)
+    for copies in (1, 10):
+        a = _term("a", [[0, 0]] * 4 * copies, [1, 1])
+        b = _term("b", [[1, 1]] * 4 * copies, [0, 0])
+        res = S.score_record([a, b])
+        assert S.FLOOR == 0.005
+        assert res["log_model"] == pytest.approx(-math.log(0.005))
+        assert res["month"]["log_model"] == pytest.approx(-math.log(0.005))
 
 
 def test_one_censored_term_alone_is_scored_without_base_rates():

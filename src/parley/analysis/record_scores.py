@@ -51,9 +51,9 @@ TARGETS = {"underway": "talks under way in the term",
            "new_spell": "a new spell of talks begins in the term"}
 
 
-def clip(p: np.ndarray | float, n: int | None = None) -> np.ndarray:
-    """A probability made safe for a log score: floored at :data:`FLOOR` (``n``, the old
-    run-count argument, is ignored: the floor does not depend on it)."""
+def clip(p: np.ndarray | float) -> np.ndarray:
+    """A probability made safe for a log score: floored at :data:`FLOOR`, whatever the
+    number of worlds behind it."""
     return np.clip(np.asarray(p, dtype=float), FLOOR, 1 - FLOOR)
 
 
@@ -270,17 +270,16 @@ def _month_scores(terms: list[TermPaths], rows: list[dict[str, Any]]) -> dict[st
     clim = leave_one_out([t.obs_talks.astype(float) for t in terms])
     ps, cs, os_ = [], [], []
     for term, c, row in zip(terms, clim, rows, strict=True):
-        n = term.talks.shape[0]
-        p = clip(term.talks[:, :term.observed].mean(axis=0), n)
+        p = clip(term.talks[:, :term.observed].mean(axis=0))
         o = np.asarray(term.obs_talks, bool)
         row["month_log_model"] = log_loss(p, o)
-        row["month_log_climatology"] = log_loss(clip(np.full(len(o), c), n), o)
+        row["month_log_climatology"] = log_loss(clip(np.full(len(o), c)), o)
         row["climatology"] = float(c)
         ps.append(p)
         cs.append(np.full(len(o), c))
         os_.append(o)
     p, o = np.concatenate(ps), np.concatenate(os_)
-    c = clip(np.concatenate(cs), min(t.talks.shape[0] for t in terms))
+    c = clip(np.concatenate(cs))
     several = len(terms) > 1  # climatology leaves each term out: it needs another term
     return {"n_months": len(o), "log_model": log_loss(p, o),
             "log_climatology": log_loss(c, o) if several else None,
@@ -301,7 +300,6 @@ def _rolling(terms: list[TermPaths]) -> dict[str, Any]:
                               "observed": bool(term.obs_talks[t:].any())})
     if not forecasts:
         return {"forecasts": [], "n": 0}
-    n = min(t.talks.shape[0] for t in done)
     p = np.array([f["p"] for f in forecasts])
     b = np.array([f["base_rate"] for f in forecasts])
     o = np.array([f["observed"] for f in forecasts])
@@ -309,7 +307,7 @@ def _rolling(terms: list[TermPaths]) -> dict[str, Any]:
             "n_low_ess": sum(f["ess"] < LOW_ESS for f in forecasts),
             "brier_model": brier(p, o), "brier_base_rate": brier(b, o),
             "brier_coin": brier(np.full(len(o), 0.5), o),
-            "log_model": log_loss(clip(p, n), o), "log_base_rate": log_loss(clip(b, n), o),
+            "log_model": log_loss(clip(p), o), "log_base_rate": log_loss(clip(b), o),
             "log_coin": float(np.log(2.0))}
 
 
@@ -326,7 +324,7 @@ def live_forecast(term: TermPaths) -> dict[str, Any]:
             "p_at_start": start.p, "worlds": int(term.talks.shape[0])}
 
 
-def _term_scores(rows: list[dict[str, Any]], done: list[int], n: int) -> dict[str, Any]:
+def _term_scores(rows: list[dict[str, Any]], done: list[int]) -> dict[str, Any]:
     if not done:
         return {key: None for key in ("brier_model", "brier_naive_loo", "brier_coin",
                                       "log_model", "log_naive_loo", "log_coin")}
@@ -337,7 +335,7 @@ def _term_scores(rows: list[dict[str, Any]], done: list[int], n: int) -> dict[st
         rows[i]["naive_base_rate"] = float(b)
     return {"brier_model": brier(p, o), "brier_naive_loo": brier(loo, o),
             "brier_coin": brier(np.full(len(o), 0.5), o),
-            "log_model": log_loss(clip(p, n), o), "log_naive_loo": log_loss(clip(loo, n), o),
+            "log_model": log_loss(clip(p), o), "log_naive_loo": log_loss(clip(loo), o),
             "log_coin": float(np.log(2.0))}
 
 
@@ -389,9 +387,8 @@ def score_record(terms: list[TermPaths], draws: int = 0) -> dict[str, Any]:
         raise ValueError("no terms to score")
     rows = [_term_row(t, draws) for t in terms]
     done = [i for i, t in enumerate(terms) if not t.censored]
-    n = min(t.talks.shape[0] for t in terms)
     return {"rows": rows, "n_terms": len(done), "n_censored": len(terms) - len(done),
-            **_term_scores(rows, done, n),
+            **_term_scores(rows, done),
             "month": _month_scores(terms, rows), "rolling": _rolling(terms),
             "targets": {k: target_scores([terms[i] for i in done], k) for k in TARGETS}
             if done else {},
