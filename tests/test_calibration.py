@@ -6,6 +6,8 @@ import argparse
 import csv
 import json
 import math
+import statistics
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ import pytest
 from scipy import stats
 
 from parley.analysis import calibration as cal
+from parley.rules import provocation
 
 MISSILE_CSV = (
     Path(__file__).resolve().parents[1]
@@ -52,12 +55,14 @@ def hand_counts(start: str, end: str) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
+# Function-scoped (each costs milliseconds): mutmut credits a module-scoped fixture's calls
+# to the first test that builds it only, so every other test of the fit went unrun.
+@pytest.fixture
 def kim_fit() -> cal.ProvocationFit:
     return cal.fit_period("kim_jong_un_2012_2020")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def kim_sims(kim_fit) -> cal.SimulatedStatistics:
     return cal.simulate_statistics(kim_fit, n_sims=4000, seed=7)
 
@@ -146,7 +151,8 @@ def test_observed_range_partial_years():
         (min(h["yearly_shares"]), max(h["yearly_shares"]))
     )
     shares = cal.yearly_test_month_shares("2016-07", "2017-06")
-    assert list(shares.index) == [2016, 2017]
+    assert list(shares.index) == [2016, 2017] and shares.index.dtype == np.int64
+    assert (shares.name, shares.index.name) == ("test_month_share", "year")
 
 
 def test_wilson_interval_matches_scipy(kim_fit):
@@ -333,6 +339,7 @@ def test_dynamics_bad_input_is_one_line_and_exit_2(argv, says, tmp_path, capsys)
     assert not out.exists()
 
 
+@pytest.mark.slow  # an ABC fit of the record's eight terms: about 20 s
 def test_dynamics_writes_a_posterior_file_that_draws_can_use(tmp_path, capsys):
     from parley.analysis.uncertainty import load_posterior, parameter_draws
 
@@ -357,3 +364,253 @@ def test_dynamics_writes_a_posterior_file_that_draws_can_use(tmp_path, capsys):
     assert fig.stat().st_size > 1000
     draws = parameter_draws(3, seed=1, posterior=post)
     assert set(draws[0]) == set(post.names)
+
+
+# ------------------------------------------------ by hand (each field, each branch)
+# The expectations are reckoned in the test the plain way (loops, the csv module, written-out
+# formulas), not with the module's helpers.
+
+
+def _data_months() -> list[str]:
+    with MISSILE_CSV.open(newline="", encoding="utf-8") as fh:
+        return [r["month"] for r in csv.DictReader(fh)]
+
+
+def test_resolve_period_takes_the_data_edges_and_names_what_is_wrong():
+    first, last = _data_months()[0], _data_months()[-1]
+    assert cal.resolve_period(f"{first}:{last}") == (f"{first}:{last}", first, last)
+    assert cal.resolve_period("2017-09:2017-09")[1:] == ("2017-09", "2017-09")  # one month
+    before = f"{int(first[:4]) - 1}-12"
+    after = f"{last[:5]}{int(last[5:]) + 1:02d}" if last[5:] != "12" else f"{int(last[:4]) + 1}-01"
+    for spec in (f"{before}:{last}", f"{first}:{after}"):
+        with pytest.raises(ValueError, match=rf"outside the data \({first}\.\.{last}\)"):
+            cal.resolve_period(spec)
+    with pytest.raises(ValueError, match="starts after it ends"):
+        cal.resolve_period("2017-10:2017-09")
+    with pytest.raises(ValueError, match="known: kim_jong_un_2012_2020, trump_2017_2020, "):
+        cal.resolve_period("nonsense")
+
+
+def test_fit_of_a_two_year_period_by_hand():
+    h = hand_counts("2016-01", "2017-12")
+    fit = cal.fit_provocations("2016-01", "2017-12")
+    assert (fit.name, fit.start, fit.end) == ("2016-01:2017-12", "2016-01", "2017-12")
+    assert fit.n_nuclear_tests == 3  # 2016-01 (the period's first month), 2016-09, 2017-09
+    # the Wald interval of the geometric mean: m +- z sqrt(m (m - 1) / test months)
+    m, k = h["tests"] / h["test_months"], h["test_months"]
+    half = 1.959963984540054 * math.sqrt(m * (m - 1) / k)
+    assert 1 < m - half < 2  # the floor at one test a test month does not bind here
+    assert fit.tests_per_test_month_ci == pytest.approx((m - half, m + half))
+    # two full years: the sample SD of their totals
+    with MISSILE_CSV.open(newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if "2016-01" <= r["month"] <= "2017-12"]
+    totals = [sum(int(r["tests"]) for r in rows if r["month"][:4] == y) for y in ("2016", "2017")]
+    assert fit.yearly_tests_sd == pytest.approx(abs(totals[0] - totals[1]) / math.sqrt(2))
+    assert fit.nuclear_test_rate_ci == pytest.approx(
+        (stats.beta.ppf(0.025, 3, 22), stats.beta.ppf(0.975, 4, 21)))  # Clopper-Pearson 95%
+
+
+def test_fit_floors_the_size_interval_at_one_test_and_handles_a_period_without_tests():
+    fit = cal.fit_provocations("2015-01", "2015-12")  # 15 tests in 6 test months
+    m, k = 15 / 6, 6
+    assert m - 1.96 * math.sqrt(m * (m - 1) / k) < 1
+    assert fit.tests_per_test_month_ci[0] == 1.0
+    assert math.isnan(fit.yearly_tests_sd)  # one full year: no spread between years
+    quiet = cal.fit_provocations("2018-01", "2018-12")
+    assert quiet.tests_per_test_month_ci == (1.0, math.inf)
+    assert (quiet.icbm_share, quiet.irbm_share) == (0.0, 0.0)
+
+
+def test_check_reads_the_observed_value_against_its_simulations():
+    sims = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, np.nan])  # the NaN run is left out
+    high = cal._check(8.0, sims)  # 8 of 10 below, 1 equal
+    assert high.observed == 8.0 and high.sim_mean == pytest.approx(4.5)
+    # quantiles interpolate linearly between order statistics at q (n - 1)
+    assert (high.sim_low, high.sim_high) == pytest.approx((0.025 * 9, 0.975 * 9))
+    assert high.percentile == pytest.approx(100 * (0.8 + 0.1 / 2))
+    assert high.p_two_sided == pytest.approx(2 * min(0.8 + 0.1, 1 - 0.8))
+    low = cal._check(1.0, sims)  # 1 below, 1 equal: the lower tail is the smaller
+    assert low.percentile == pytest.approx(15.0)
+    assert low.p_two_sided == pytest.approx(2 * min(0.1 + 0.1, 1 - 0.1))
+    tied = cal._check(3.0, np.array([3.0, 3.0]))  # both tails 1: capped at 1
+    assert (tied.percentile, tied.p_two_sided) == (50.0, 1.0)
+    one = cal._check(1.0, np.array([1.0]))
+    assert (one.sim_mean, one.percentile, one.p_two_sided) == (1.0, 50.0, 1.0)
+    for observed, runs in ((2.0, np.array([np.nan, np.nan])), (float("nan"), np.arange(3.0))):
+        c = cal._check(observed, runs)
+        assert c.observed == observed or (math.isnan(c.observed) and math.isnan(observed))
+        assert all(math.isnan(getattr(c, f)) for f in
+                   ("sim_mean", "sim_low", "sim_high", "percentile", "p_two_sided"))
+
+
+def _with_counts(fit, n, rate, size, hist):
+    return replace(fit, n_months=n, test_month_rate=rate, tests_per_test_month=size,
+                   monthly_count_hist=hist)
+
+
+def test_chi_square_of_the_monthly_counts_by_hand(kim_fit):
+    # 50 months, rate 0.4, 2 tests a test month: expected 30, 10, 5, 5 (none below 5)
+    fit = _with_counts(kim_fit, 50, 0.4, 2.0, (31, 9, 6, 4))
+    expected, chi2, df, p, small = cal._chi_square(fit)
+    assert expected == pytest.approx((30.0, 10.0, 5.0, 5.0))
+    x = 1 / 30 + 1 / 10 + 1 / 5 + 1 / 5
+    assert (chi2, df, small) == (pytest.approx(x), 1, False)
+    assert p == pytest.approx(math.erfc(math.sqrt(x / 2)))  # chi-square, 1 df, upper tail
+    # 10 months: expected 6, 2, 1, 1, each class still in the test (but flagged small)
+    _, chi2, df, _, small = cal._chi_square(_with_counts(kim_fit, 10, 0.4, 2.0, (6, 2, 1, 1)))
+    assert (chi2, df, small) == (pytest.approx(0.0), 1, True)
+    # no test months: three classes expected never, so no test is made
+    _, chi2, df, p, small = cal._chi_square(_with_counts(kim_fit, 12, 0.0, 1.0, (12, 0, 0, 0)))
+    assert math.isnan(chi2) and math.isnan(p) and df == 0 and small is False
+
+
+def _calendar_years(start: str, end: str) -> list[list[int]]:
+    """The month indices of each calendar year in start..end (inclusive), by hand."""
+    (y, m), (y1, m1) = (map(int, start.split("-"))), (map(int, end.split("-")))
+    years: dict[int, list[int]] = {}
+    i = 0
+    while (y, m) <= (y1, m1):
+        years.setdefault(y, []).append(i)
+        i, (y, m) = i + 1, ((y, m + 1) if m < 12 else (y + 1, 1))
+    return list(years.values())
+
+
+# two full years between two halves; and a sparse period (one test, a space launch, so
+# an ICBM share of 1), where many runs hold a single test
+@pytest.mark.parametrize(("start", "end"), [("2015-07", "2018-06"), ("1997-01", "1999-12")])
+def test_simulated_statistics_replay_by_hand(start, end):
+    fit = cal.fit_provocations(start, end)
+    years = _calendar_years(start, end)
+    n = sum(len(y) for y in years)
+    sims = cal.simulate_statistics(fit, n_sims=40, seed=5)
+    assert (sims.n_sims, sims.seed) == (40, 5)
+    rng = np.random.default_rng(5)
+    u_month, u_count = rng.random((40, n)), rng.random((40, n))
+    counts = provocation.missile_tests(u_month, u_count, fit.test_month_rate,
+                                       fit.tests_per_test_month,
+                                       provocation.ProvocationConstants())
+    n_icbm = rng.binomial(counts.sum(axis=1), fit.icbm_share)
+    nuclear = rng.binomial(n, fit.nuclear_test_rate, size=40)
+    for i in range(40):
+        row, total = counts[i], int(counts[i].sum())
+        assert sims.months_with_test[i] == sum(u_month[i] < fit.test_month_rate)
+        assert sims.tests_per_year[i] == pytest.approx(total * 12 / n)
+        if total:
+            assert sims.icbm_share[i] == pytest.approx(n_icbm[i] / total)
+        else:
+            assert math.isnan(sims.icbm_share[i])
+        shares = [sum(u_month[i][j] < fit.test_month_rate for j in y) / len(y) for y in years]
+        assert sims.yearly_test_month_spread[i] == pytest.approx(max(shares) - min(shares))
+        full = [int(sum(row[j] for j in y)) for y in years if len(y) == 12]
+        assert sims.yearly_tests_sd[i] == pytest.approx(statistics.stdev(full))
+        assert sims.max_tests_in_month[i] == row.max()
+        assert sims.nuclear_tests[i] == nuclear[i]
+    assert sims.quality.chi2_small_expected is cal._chi_square(fit)[4]
+
+
+def test_simulated_statistics_observed_values_and_bad_counts():
+    h = hand_counts("2016-01", "2017-12")  # tests in 9 and 8 of the two years' months
+    fit = cal.fit_provocations("2016-01", "2017-12")
+    obs = cal.simulate_statistics(fit, n_sims=1).quality.checks["yearly_test_month_spread"]
+    assert obs.observed == pytest.approx(max(h["yearly_shares"]) - min(h["yearly_shares"]))
+    assert min(h["yearly_shares"]) > 0
+    short = cal.simulate_statistics(cal.fit_provocations("2016-03", "2017-02"), n_sims=1)
+    assert short.months_with_test.shape == (1,)
+    assert np.isnan(short.yearly_tests_sd).all()  # no full calendar year
+    with pytest.raises(ValueError, match="n_sims must be at least 1"):
+        cal.simulate_statistics(fit, n_sims=0)
+
+
+def test_calibrate_periods_defaults_seed_and_bad_counts():
+    results = cal.calibrate_periods(None, n_sims=1, seed=3)
+    assert [fit.name for fit, _ in results] == list(cal.PERIODS)
+    assert {sims.seed for _, sims in results} == {3}
+    for bad in (0, None):
+        with pytest.raises(ValueError, match="--sims must be a positive integer"):
+            cal.calibrate_periods(["trump_2017_2020"], n_sims=bad)
+
+
+def test_calibration_payload_fields(kim_fit):
+    sims = cal.simulate_statistics(kim_fit, n_sims=20, seed=2)
+    entry = cal.calibration_payload([(kim_fit, sims)])[0]
+    fit = entry["fit"]
+    assert isinstance(kim_fit.to_dict()["monthly_count_hist"], list)  # before JSON, too
+    assert fit["short_share"] == pytest.approx(1 - kim_fit.icbm_share - kim_fit.irbm_share)
+    assert fit["tests_per_year"] == pytest.approx(12 * 123 / 108)
+    assert fit["rate_within_observed_range"] is True
+    assert fit["test_month_rate_ci"] == list(kim_fit.test_month_rate_ci)  # tuples as lists
+    assert fit["monthly_count_hist"] == list(kim_fit.monthly_count_hist)
+    q = entry["quality"]
+    assert q == {
+        "n_sims": 20, "seed": 2,
+        "checks": {k: asdict(v) for k, v in sims.quality.checks.items()},
+        "monthly_count_hist_observed": list(kim_fit.monthly_count_hist),
+        "monthly_count_hist_expected": list(sims.quality.expected_hist),
+        "chi2": sims.quality.chi2, "chi2_df": 1, "chi2_p": sims.quality.chi2_p}
+    quiet = cal.fit_provocations("2018-01", "2018-12")
+    payload = cal.calibration_payload([(quiet, cal.simulate_statistics(quiet, n_sims=5))])
+    assert payload[0]["fit"]["tests_per_test_month_ci"] == [1.0, None]  # inf as null
+    assert payload[0]["quality"]["chi2"] is None
+
+
+def _table_inputs(kim_fit):
+    """A fit and its checks with round numbers, so that every digit the table shows is set."""
+    fit = replace(kim_fit, name="demo", start="2016-01", end="2017-12", n_months=24,
+                  test_month_rate=0.5, test_month_rate_ci=(0.3, 0.7),
+                  yearly_test_month_range=(0.25, 0.75), tests_per_test_month=2.5,
+                  tests_per_test_month_ci=(1.5, 3.5), n_tests=30, n_test_months=12,
+                  icbm_share=0.1, icbm_share_ci=(0.05, 0.2), n_icbm=3, irbm_share=0.2,
+                  irbm_share_ci=(0.1, 0.3), n_irbm=6, nuclear_test_rate=0.04,
+                  nuclear_test_rate_ci=(0.001, 0.2), n_nuclear_tests=1)
+    check, nan = cal.StatisticCheck, float("nan")
+    checks = {"months_with_test": check(12, 11.5, 7, 16, 55.0, 0.9),
+              "tests_per_year": check(15, 14.25, 9.5, 20, 60.0, 0.8),
+              "icbm_share": check(0.1, 0.0995, 0.05, 0.2, 48.0, 0.96),
+              "nuclear_tests": check(1, 1.25, 0, 3, 40.0, 1.0),
+              "yearly_test_month_spread": check(nan, nan, nan, nan, nan, nan),
+              "yearly_tests_sd": check(5, 4.5, 1, 9, 62.5, 0.75),
+              "max_tests_in_month": check(4, 4.0, 3, 7, 50.0, 1.0)}
+    quality = cal.FitQuality(checks, (12, 5, 4, 3), (12.0, 6.0, 3.6, 2.4), 0.75, 1, 0.386, True)
+    none = np.zeros(1)
+    return fit, cal.SimulatedStatistics(200, 9, *[none] * 7, quality=quality)
+
+
+TABLE = """\
+== demo  2016-01..2017-12  (24 months; 200 simulations, seed 9)
+  fitted parameter           MLE     95% CI            observed
+  monthly test probability   0.500  [0.300, 0.700]    yearly range 0.250-0.750 (within: yes)
+  tests per test month        2.50  [1.50, 3.50]      30 tests in 12 test months
+  ICBM-class share           0.100  [0.050, 0.200]    3 of 30 (icbm+slv)
+  IRBM/MRBM share            0.200  [0.100, 0.300]    6 of 30
+  nuclear test rate         0.0400  [0.0010, 0.2000]  1 nuclear test
+  statistic                         observed  simulated mean [95%]     pct  p(2-sided)
+  months with a test                      12  11.5 [7, 16]             55   0.900
+  tests per year                       15.00  14.25 [9.50, 20.00]      60   0.800
+  ICBM share of tests                  0.100  0.100 [0.050, 0.200]     48   0.960
+  nuclear tests                            1  1.2 [0, 3]               40   1.000
+  yearly test-month share max-min        n/a  n/a [n/a, n/a]          n/a     n/a
+  SD of yearly test totals              5.00  4.50 [1.00, 9.00]        62   0.750
+  most tests in one month                  4  4.0 [3, 7]               50   1.000
+  monthly tests 0/1/2/3+: observed 12/5/4/3, expected 12.0/6.0/3.6/2.4; \
+chi2 = 0.75, df = 1, p = 0.386 (some expected < 5)
+
+pct = mid-rank percentile of the observed value among the simulations; \
+p(2-sided) = 2*min(P(sim<=obs), P(sim>=obs)).
+ICBM-class = icbm + slv; short-range = srbm + slbm + other. \
+Chi-square df = 4 classes - 1 - 2 fitted parameters."""
+
+
+def test_the_calibration_table_line_by_line(kim_fit):
+    fit, sims = _table_inputs(kim_fit)
+    assert cal.format_calibration_table([(fit, sims)]) == TABLE
+    # a rate outside the years' range, two nuclear tests, no small expected count
+    outside = replace(fit, test_month_rate=0.8, n_nuclear_tests=2)
+    calm = replace(sims, quality=replace(sims.quality, chi2_small_expected=False))
+    text = cal.format_calibration_table([(outside, calm), (outside, calm)])
+    assert "yearly range 0.250-0.750 (within: NO)" in text
+    assert "[0.0010, 0.2000]  2 nuclear tests\n" in text
+    assert "p = 0.386\n" in text and "expected < 5" not in text
+    assert text.count("== demo  2016-01..2017-12") == 2
+    assert "(within: NO)\n  tests per test month" in text  # blocks are joined by lines
+    assert "2 nuclear tests\n  statistic" in text
+    assert "p = 0.386\n\n== demo" in text and "p = 0.386\n\npct = " in text
