@@ -551,3 +551,23 @@ def test_max_half_width_is_the_widest_wilson_half_width():
     ten = Aggregate(horizon=H, n=10, binary={"talks_resumed": 1, "engaged": 5, "crisis": 9})
     assert ten.max_half_width() == pytest.approx(
         (_scipy_wilson(5, 10)[1] - _scipy_wilson(5, 10)[0]) / 2, abs=1e-9)
+
+
+def test_grouped_months_fold_each_group_into_its_own_aggregate():
+    # a model stepping three parameter draws' worlds one after the other (groups of 5)
+    rng = np.random.default_rng(4)
+    size, groups = 5, 3
+    months = _months(rng, size * groups)
+    months[1][0]["tension"][:] = 1.0  # month 2: every world at the top bin
+    grouped = [Aggregate(horizon=H) for _ in range(groups)]
+    for m, (levels, in_talks) in enumerate(months, start=1):
+        Aggregate.add_month_grouped(grouped, m, levels, in_talks, size)
+    for g, agg in enumerate(grouped):
+        part = slice(g * size, (g + 1) * size)
+        for m, (levels, in_talks) in enumerate(months):
+            for i, name in enumerate(LEVELS):
+                want = _histogram(levels[name][part])  # [0, 1] in BINS bins, 1.0 in the last
+                assert agg.monthly[i, m].tolist() == want.tolist(), (g, m, name)
+            assert agg.in_talks[m] == sum(bool(x) for x in in_talks[part])
+    assert grouped[0].monthly[LEVELS.index("tension"), 1, BINS - 1] == size
+    assert len({a.monthly.tobytes() for a in grouped}) == groups  # so a swap would show
