@@ -571,3 +571,11 @@ def test_grouped_months_fold_each_group_into_its_own_aggregate():
             assert agg.in_talks[m] == sum(bool(x) for x in in_talks[part])
     assert grouped[0].monthly[LEVELS.index("tension"), 1, BINS - 1] == size
     assert len({a.monthly.tobytes() for a in grouped}) == groups  # so a swap would show
+    # folding adds to what an aggregate holds: month 1 again doubles its tallies
+    before = [(a.monthly.copy(), a.in_talks.copy()) for a in grouped]
+    Aggregate.add_month_grouped(grouped, 1, *months[0], size)
+    for agg, (monthly, in_talks) in zip(grouped, before, strict=True):
+        assert (agg.monthly[:, 0] == 2 * monthly[:, 0]).all()
+        assert (agg.monthly[:, 1:] == monthly[:, 1:]).all()
+        assert agg.in_talks.tolist() == [2 * in_talks[0], *in_talks[1:].tolist()]
+    assert sum(before[g][1][0] for g in range(groups)) > 0
