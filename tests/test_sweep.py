@@ -118,6 +118,7 @@ def test_lhs_design_is_seeded_and_stratified():
     assert sorted(strata) == list(range(20))
 
 
+@pytest.mark.slow
 def test_grid_points_csv_has_the_design_and_columns(tmp_path):
     out = _sweep(tmp_path, "g", BIDEN, *_vary("washington.outreach_rate=0:1:3",
                                                "world.tension=0.2:0.8:2"),
@@ -182,6 +183,7 @@ def test_a_ladder_stance_set_by_its_number_snaps_to_the_nearest_rung():
 # ------------------------------------------------------ executor invariance
 
 
+@pytest.mark.slow
 def test_same_files_for_one_and_two_workers(tmp_path):
     # four parameter draws of 15 worlds, tasks of at most 5 worlds: one world of every draw
     common = ["--file", str(SWEEPS / "biden_2d.yaml"), "--runs-per-point", "60", "--chunk",
@@ -210,6 +212,7 @@ def test_same_points_on_dask(tmp_path):
 # --------------------------------------------------------------- sensitivity
 
 
+@pytest.mark.slow
 def test_sobol_indices_for_eight_parameters(tmp_path, capsys):
     out = _sweep(tmp_path, "sobol", BIDEN, *_vary(*EIGHT), "--method", "sobol", "--samples",
                  "16", "--runs-per-point", "10", "--jobs", "2", *POINT)
@@ -224,6 +227,7 @@ def test_sobol_indices_for_eight_parameters(tmp_path, capsys):
     assert "Sobol indices" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_morris_indices_for_eight_parameters(tmp_path):
     out = _sweep(tmp_path, "morris", BIDEN, *_vary(*EIGHT), "--method", "morris",
                  "--samples", "4", "--runs-per-point", "10", "--jobs", "2", "--outcome",
@@ -259,6 +263,7 @@ def _sweep_killed_after_three_records(args: list, killed: Path) -> int:
     return log.read_bytes().count(b"\n")
 
 
+@pytest.mark.slow
 def test_killed_sweep_resumes_to_identical_files(tmp_path):
     args = [BIDEN, *_vary("washington.outreach_rate=0:1:6", "world.tension=0.2:0.8:4"),
             "--runs-per-point", "200", "--chunk", "100", "--save-runs", "--jobs", "1", *POINT,
@@ -288,6 +293,7 @@ def test_out_folder_with_results_is_refused(tmp_path, capsys):
 # ------------------------------------------------------- scenario discovery
 
 
+@pytest.mark.slow
 def test_boxes_lie_within_the_swept_ranges(tmp_path, capsys):
     out = _sweep(tmp_path, "boxes", "--file", str(SWEEPS / "biden_2d.yaml"),
                  "--runs-per-point", "100", "--jobs", "2", *POINT)
@@ -379,6 +385,7 @@ POINT_SWEEP_BEFORE_DRAWS = {
 }
 
 
+@pytest.mark.slow
 def test_the_point_sweep_is_byte_identical_to_the_sweep_before_draws(tmp_path, capsys):
     runs = {
         "grid": [BIDEN, *_vary("washington.outreach_rate=0:1:3", "world.tension=0.2:0.8:2"),
@@ -397,6 +404,7 @@ def test_the_point_sweep_is_byte_identical_to_the_sweep_before_draws(tmp_path, c
         assert "--parameter-draws 0" in manifest["command"]
 
 
+@pytest.mark.slow
 def test_every_point_runs_under_the_same_draws_with_the_swept_value_held(tmp_path, capsys):
     from parley.experiments.engine import simulate_runs
     from parley.scenario import with_values
@@ -440,6 +448,7 @@ def test_every_point_runs_under_the_same_draws_with_the_swept_value_held(tmp_pat
     assert got["tests"].tolist() == ran["tests"].astype(int).tolist()
 
 
+@pytest.mark.slow
 def test_a_killed_sweep_with_draws_resumes_to_identical_files_and_verifies(tmp_path, capsys):
     args = [BIDEN, *_vary("washington.outreach_rate=0:1:4"), "--runs-per-point", "40",
             "--chunk", "2", "--save-runs", "--jobs", "1", "--parameter-draws", "4",
@@ -553,6 +562,7 @@ def test_bad_draw_options_exit_2_with_one_line(tmp_path, capsys, args, words):
     assert "Traceback" not in err and not out.exists()
 
 
+@pytest.mark.slow
 def test_the_python_api_draws_by_default_and_gives_the_point_sweep_for_zero(tmp_path):
     import parley
 
@@ -566,6 +576,7 @@ def test_the_python_api_draws_by_default_and_gives_the_point_sweep_for_zero(tmp_
     assert "parameter_uncertainty" not in point.manifest
 
 
+@pytest.mark.slow
 def test_the_report_gives_each_top_point_its_interval_over_draws(tmp_path, capsys):
     args = [BIDEN, *_vary("washington.outreach_rate=0:1:3"), "--runs-per-point", "40",
             "--jobs", "1"]
