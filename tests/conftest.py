@@ -27,8 +27,8 @@ def scenario_dir() -> Path:
 #: behaviour of the rules, the model, the loader, the statistics, the outputs); CI runs
 #: everything.  A test elsewhere can still carry @pytest.mark.slow itself.
 SLOW_FILES = frozenset({
-    "test_abc.py", "test_api_scripts.py", "test_attack_cli.py", "test_batch.py",
-    "test_claims.py", "test_drivers_envelope.py", "test_ema.py", "test_forecast.py",
+    "test_abc.py", "test_api_scripts.py", "test_batch.py",
+    "test_drivers_envelope.py", "test_ema.py",
     "test_hindcast.py", "test_mechanisms.py", "test_notebooks.py", "test_package.py",
     "test_parameter_uncertainty.py", "test_parquet.py", "test_provenance_audit.py",
     "test_reliability.py", "test_report.py", "test_verify.py",

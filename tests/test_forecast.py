@@ -89,6 +89,7 @@ def test_a_cutoff_outside_the_term_or_the_record_is_one_error(cutoff):
                     parameter_draws=2, cutoff=cutoff)
 
 
+@pytest.mark.slow  # the whole command, twice
 def test_the_command_prints_registers_and_scores(tmp_path):
     reg = tmp_path / "reg"
     out = cli(TRUMP_2017, "--runs", "200", "--parameter-draws", "4", "--cutoff", "2017-12",
