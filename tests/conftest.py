@@ -24,7 +24,7 @@ def scenario_dir() -> Path:
 
 #: Files whose tests run whole commands in subprocesses, fit, execute notebooks or run
 #: thousands of worlds: the slow lane.  `pytest -m "not slow"` is the fast lane (the
-#: behaviour of the rules, the model, the loader, the statistics, the outputs); CI runs
+#: behaviour of the rules, the model, the loader, the statistics, the claims, the outputs); CI runs
 #: everything.  A test elsewhere can still carry @pytest.mark.slow itself.
 SLOW_FILES = frozenset({
     "test_abc.py", "test_api_scripts.py", "test_batch.py",
