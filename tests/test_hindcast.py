@@ -70,6 +70,7 @@ events:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,needle", [("kind: meet", "'meet'"), ("", "must declare its kind")])
 def test_hindcast_refuses_a_decision_event(tmp_path, kind, needle):
     path = tmp_path / "leaky.yaml"
@@ -124,6 +125,7 @@ def test_a_term_that_inherits_an_agreement_starts_in_talks():
 # -------------------------------------------------------------- the command
 
 
+@pytest.mark.slow
 def test_hindcast_command_outside_the_repository(tmp_path):
     out = tmp_path / "h"
     proc = subprocess.run([sys.executable, "-m", "parley.cli", "hindcast", "--runs", "300",
@@ -179,6 +181,7 @@ def test_the_shipped_live_term_has_no_structural_zero():
     assert 0.02 < live["p_at_start"] < 0.98
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("runs", ["1", "0"])
 def test_too_few_runs_is_one_clear_error(tmp_path, runs):
     proc = subprocess.run([sys.executable, "-m", "parley.cli", "hindcast", "--runs", runs,
@@ -235,6 +238,7 @@ def _hindcast(folder, jobs=1, progress=None, chunk=40):
     return execute_hindcast(job, manifest, make_executor("local", jobs), progress)
 
 
+@pytest.mark.slow
 def test_the_hindcast_gives_the_same_bytes_for_one_or_two_workers(tmp_path):
     _hindcast(tmp_path / "one", jobs=1)
     _hindcast(tmp_path / "two", jobs=2)
@@ -242,6 +246,7 @@ def test_the_hindcast_gives_the_same_bytes_for_one_or_two_workers(tmp_path):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_an_interrupted_hindcast_resumes_to_the_same_bytes(tmp_path):
     from parley.experiments.executors import SerialExecutor
     from parley.experiments.hindcast import execute_hindcast, resume_hindcast
@@ -264,6 +269,7 @@ def test_an_interrupted_hindcast_resumes_to_the_same_bytes(tmp_path):
         assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_a_hindcast_refuses_a_used_folder_and_a_second_writer(tmp_path):
     from parley.errors import ResultsFolderError
     from parley.experiments.hindcast import new_hindcast, resume_hindcast
@@ -277,6 +283,7 @@ def test_a_hindcast_refuses_a_used_folder_and_a_second_writer(tmp_path):
     job.store.close()
 
 
+@pytest.mark.slow
 def test_the_hindcast_command_resumes_and_refuses_settings_it_would_ignore(tmp_path):
     out = tmp_path / "h"
     _hindcast(out)

@@ -113,6 +113,7 @@ def edit_json(path: Path, change) -> None:
 # ------------------------------------------------------------------ good folders
 
 
+@pytest.mark.slow
 def test_a_good_folder_verifies_and_verify_changes_nothing(good, point):
     for folder, chunks in ((good, 20), (point, 2)):
         before = snapshot(folder)
@@ -145,6 +146,7 @@ def test_verify_takes_no_write_lock(good):
         holder.close()
 
 
+@pytest.mark.slow
 def test_verify_of_a_killed_batch_a_compare_and_a_sweep(good, tmp_path):
     """A batch killed mid-way (whole records, a half-written tail, status running) verifies
     and resumes; the resumed folder verifies as complete."""
@@ -176,6 +178,7 @@ def test_verify_of_a_killed_batch_a_compare_and_a_sweep(good, tmp_path):
     assert cli_here("verify", pair).stdout == f"ok: {pair} (4 chunks, 80 runs verified)\n"
 
 
+@pytest.mark.slow
 def test_a_folder_from_before_record_checksums_still_verifies_and_resumes(good, tmp_path):
     """Records without record_sha256 (nor row checksums), a manifest without identity or
     summary digests: checked as far as they allow, and resumable."""
@@ -307,6 +310,7 @@ CORRUPTIONS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(CORRUPTIONS))
 def test_verify_and_resume_refuse_each_corruption_and_change_nothing(good, tmp_path, kind):
     corrupt, words = CORRUPTIONS[kind]
@@ -365,6 +369,7 @@ def pristine(good, point):
             for name, folder in (("draws", good), ("point", point))}
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(folder=st.sampled_from(["draws", "point"]), name=st.sampled_from(FILES),
@@ -403,6 +408,7 @@ def test_random_damage_tally():
 
 
 
+@pytest.mark.slow
 def test_an_interrupted_batch_verifies_and_its_summary_is_checked(tmp_path):
     """Ctrl-C: the batch stops at a chunk boundary with status interrupted and a summary of
     the records so far, which verify checks against them."""
