@@ -24,8 +24,8 @@ def scenario_dir() -> Path:
 
 #: Files whose tests run whole commands in subprocesses, fit, execute notebooks or run
 #: thousands of worlds: the slow lane.  `pytest -m "not slow"` is the fast lane (the
-#: behaviour of the rules, the model, the loader, the statistics, the claims, the outputs); CI runs
-#: everything.  A test elsewhere can still carry @pytest.mark.slow itself.
+#: behaviour of the rules, the model, the loader, the statistics, the claims, the
+#: outputs); CI runs everything.  A test elsewhere can still carry @pytest.mark.slow itself.
 SLOW_FILES = frozenset({
     "test_abc.py", "test_api_scripts.py", "test_batch.py",
     "test_drivers_envelope.py", "test_ema.py",

@@ -28,10 +28,15 @@ MISSILE_CSV = (
 NUCLEAR_MONTHS = ["2006-10", "2009-05", "2013-02", "2016-01", "2016-09", "2017-09"]
 
 
+def csv_rows(start: str = "", end: str = "9999") -> list[dict[str, str]]:
+    """The raw CSV's rows for months start..end (default: all), with the csv module only."""
+    with MISSILE_CSV.open(newline="", encoding="utf-8") as fh:
+        return [r for r in csv.DictReader(fh) if start <= r["month"] <= end]
+
+
 def hand_counts(start: str, end: str) -> dict:
     """Counts for months start..end computed from the raw CSV with the csv module only."""
-    with MISSILE_CSV.open(newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if start <= r["month"] <= end]
+    rows = csv_rows(start, end)
     tests = [int(r["tests"]) for r in rows]
     years: dict[str, list[int]] = {}
     for r in rows:
@@ -371,13 +376,12 @@ def test_dynamics_writes_a_posterior_file_that_draws_can_use(tmp_path, capsys):
 # formulas), not with the module's helpers.
 
 
-def _data_months() -> list[str]:
-    with MISSILE_CSV.open(newline="", encoding="utf-8") as fh:
-        return [r["month"] for r in csv.DictReader(fh)]
+Z95 = 1.959963984540054  # the normal's 97.5% point
 
 
 def test_resolve_period_takes_the_data_edges_and_names_what_is_wrong():
-    first, last = _data_months()[0], _data_months()[-1]
+    rows = csv_rows()
+    first, last = rows[0]["month"], rows[-1]["month"]
     assert cal.resolve_period(f"{first}:{last}") == (f"{first}:{last}", first, last)
     assert cal.resolve_period("2017-09:2017-09")[1:] == ("2017-09", "2017-09")  # one month
     before = f"{int(first[:4]) - 1}-12"
@@ -398,12 +402,11 @@ def test_fit_of_a_two_year_period_by_hand():
     assert fit.n_nuclear_tests == 3  # 2016-01 (the period's first month), 2016-09, 2017-09
     # the Wald interval of the geometric mean: m +- z sqrt(m (m - 1) / test months)
     m, k = h["tests"] / h["test_months"], h["test_months"]
-    half = 1.959963984540054 * math.sqrt(m * (m - 1) / k)
+    half = Z95 * math.sqrt(m * (m - 1) / k)
     assert 1 < m - half < 2  # the floor at one test a test month does not bind here
     assert fit.tests_per_test_month_ci == pytest.approx((m - half, m + half))
     # two full years: the sample SD of their totals
-    with MISSILE_CSV.open(newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if "2016-01" <= r["month"] <= "2017-12"]
+    rows = csv_rows("2016-01", "2017-12")
     totals = [sum(int(r["tests"]) for r in rows if r["month"][:4] == y) for y in ("2016", "2017")]
     assert fit.yearly_tests_sd == pytest.approx(abs(totals[0] - totals[1]) / math.sqrt(2))
     assert fit.nuclear_test_rate_ci == pytest.approx(
@@ -413,7 +416,7 @@ def test_fit_of_a_two_year_period_by_hand():
 def test_fit_floors_the_size_interval_at_one_test_and_handles_a_period_without_tests():
     fit = cal.fit_provocations("2015-01", "2015-12")  # 15 tests in 6 test months
     m, k = 15 / 6, 6
-    assert m - 1.96 * math.sqrt(m * (m - 1) / k) < 1
+    assert m - Z95 * math.sqrt(m * (m - 1) / k) < 1
     assert fit.tests_per_test_month_ci[0] == 1.0
     assert math.isnan(fit.yearly_tests_sd)  # one full year: no spread between years
     quiet = cal.fit_provocations("2018-01", "2018-12")

@@ -113,11 +113,11 @@ def test_score_record_pools_completed_terms_and_keeps_the_censored_one_apart():
 def test_the_log_floor_does_not_move_with_the_number_of_worlds():
     # the model gives 0 to talks that happened (term a) and 1 to talks that did not (b):
     # each costs -log(0.005) at the term level, with 4 worlds as with 40 (not 0.5 / worlds)
+    assert S.FLOOR == 0.005
     for copies in (1, 10):
         a = _term("a", [[0, 0]] * 4 * copies, [1, 1])
         b = _term("b", [[1, 1]] * 4 * copies, [0, 0])
         res = S.score_record([a, b])
-        assert S.FLOOR == 0.005
         assert res["log_model"] == pytest.approx(-math.log(0.005))
         assert res["month"]["log_model"] == pytest.approx(-math.log(0.005))
 
