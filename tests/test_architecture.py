@@ -22,7 +22,7 @@ BASE = {"parley.params", "parley.errors", "parley.outcomes", "parley.safe_yaml",
         "parley.defaults", "parley.forking", "parley.installed"}
 SCENARIO = {"parley.scenario", "parley.scenario_files", "parley.schema"}
 CORE = {"parley.agents", "parley.model", "parley.narrative", "parley.randomness",
-        "parley._mesa", "parley.acts", "parley.worlds"}
+        "parley._draws", "parley._mesa", "parley.acts", "parley.worlds"}
 # the only modules that may import Mesa (or what imports it): the kernel, parley.worlds,
 # and everything the batch layer runs are Mesa-free
 MESA_MODULES = {"parley._mesa", "parley.model", "parley.viz", "parley",  # parley: lazy export
@@ -84,8 +84,10 @@ def layer(module: str) -> str:
 
 
 def is_module(name: str) -> bool:
+    """A Python module or package, or an extension built from a C file (``_draws.c``)."""
     rel = Path(*name.split("."))
-    return (SRC / rel).with_suffix(".py").is_file() or (SRC / rel / "__init__.py").is_file()
+    return any((SRC / rel).with_suffix(suffix).is_file() for suffix in (".py", ".c")) \
+        or (SRC / rel / "__init__.py").is_file()
 
 
 def parley_imports(tree: ast.AST) -> set[str]:

@@ -53,9 +53,15 @@ def test_every_package_and_data_folder_is_listed():
 
 
 def test_package_data_covers_every_shipped_file():
+    """Every file under the package is a module, package data, or the optional C extension
+    (its source, and what an editable install built from it)."""
     globs = SETUPTOOLS["package-data"]
+    built = {ext["name"].rsplit(".", 1)[1] for ext in SETUPTOOLS["ext-modules"]}
+    sources = {ROOT / src for ext in SETUPTOOLS["ext-modules"] for src in ext["sources"]}
     for path in [*SCENARIOS.rglob("*"), *(ROOT / "src" / "parley").rglob("*")]:
-        if not path.is_file() or path.suffix in (".py", ".pyc"):
+        if not path.is_file() or path.suffix in (".py", ".pyc") or path in sources:
+            continue
+        if path.suffix in (".so", ".pyd") and path.name.split(".")[0] in built:
             continue
         if path.is_relative_to(SCENARIOS):
             package = ".".join(["parley.scenarios", *path.parent.relative_to(SCENARIOS).parts])
@@ -64,6 +70,14 @@ def test_package_data_covers_every_shipped_file():
         assert any(Path(path.name).match(g) for g in globs.get(package, [])), \
             f"{path.relative_to(ROOT)} is not package data of {package}"
     assert "py.typed" in globs["parley"] and (ROOT / "src" / "parley" / "py.typed").is_file()
+
+
+def test_the_draws_kernel_is_an_optional_extension_of_existing_sources():
+    """An install without a C compiler must still work (setuptools skips an optional
+    extension it cannot build; parley.randomness then draws with numpy)."""
+    (ext,) = SETUPTOOLS["ext-modules"]
+    assert ext["name"] == "parley._draws" and ext["optional"] is True
+    assert all((ROOT / src).is_file() for src in ext["sources"]) and ext["sources"]
 
 
 def test_the_base_install_is_light_and_the_rest_are_extras():

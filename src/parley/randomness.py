@@ -19,6 +19,10 @@ world the draws of ``other_seeds`` for that decision and of ``seeds`` for all
 others.  This is the "pick-freeze" mix of Sobol-Saltelli estimators
 (:mod:`parley.experiments.drivers`).  Without ``stream_seeds`` every draw is
 unchanged.
+
+Where the package was built with its C kernel (``parley._draws``, from
+``src/parley/_draws.c``), a draw is made in one pass over the worlds; without it, with
+numpy.  The bits are the same (tests/test_randomness.py); :data:`COMPILED` says which.
 """
 
 from __future__ import annotations
@@ -29,12 +33,19 @@ import numpy as np
 
 from parley import defaults
 
+try:
+    from parley import _draws as _kernel
+except ImportError:  # built without a C compiler: numpy draws the same bits
+    _kernel = None
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TO_UNIT = 2.0**-53
 SEED_MAX = defaults.SEED_MAX
+#: whether draws are made by the compiled kernel (``parley._draws``) rather than numpy
+COMPILED = _kernel is not None
 
 
 def mix(x: np.ndarray) -> np.ndarray:
@@ -80,7 +91,8 @@ class Draws:
     order they were first drawn, :meth:`_draw_group`): the same elementwise operations
     on the same values as one decision at a time, in fewer numpy calls, each row used
     soon after it is made.  Each draw is still handed out once, as its own row (asking
-    again computes it again).
+    again computes it again).  With the compiled kernel each draw is one call instead,
+    straight from the seeds (no stored streams, no groups).
     """
 
     #: about how many draws (decisions x worlds) one pass of the finaliser makes
@@ -88,9 +100,11 @@ class Draws:
 
     def __init__(self, seeds: np.ndarray,
                  stream_seeds: dict[str, np.ndarray] | None = None):
-        self.seeds = np.asarray(seeds, dtype=np.int64)
+        self.seeds = np.ascontiguousarray(seeds, dtype=np.int64)  # the kernel reads the bytes
         self.stream_seeds = {key: _check_seeds(val, self.seeds.shape, key)
                              for key, val in (stream_seeds or {}).items()}
+        self._kernel = _kernel  # read once: a test may turn it off for one Draws
+        self._compiled: dict[str, tuple[np.ndarray, int]] = {}  # decision -> seeds, key id
         self._base: dict[str, np.ndarray] = {}
         self._monthly: dict[str, int] = {}  # decisions drawn in a month >= 1 -> their order
         self._order: list[str] = []  # the same decisions, in that order
@@ -102,7 +116,7 @@ class Draws:
     @property
     def keys(self) -> list[str]:
         """The decisions drawn so far, in first-use order."""
-        return list(self._base)
+        return list(self._compiled if self._kernel is not None else self._base)
 
     def _stream(self, key: str) -> np.ndarray:
         """``mix(seeds ^ key_id(key))``, the decision's stream, made once (in place)."""
@@ -116,6 +130,8 @@ class Draws:
 
     def uniform(self, key: str, month: int) -> np.ndarray:
         """The draw of decision ``key`` in ``month`` (0 = set-up) for every world."""
+        if self._kernel is not None:
+            return self._draw_compiled(key, month)
         if month != self._month:
             self._month, self._ready = month, {}
         u = self._ready.pop(key, None)
@@ -129,6 +145,17 @@ class Draws:
             self._monthly[key] = len(self._order)
             self._order.append(key)
         return self._finalise(self._stream(key), month)
+
+    def _draw_compiled(self, key: str, month: int) -> np.ndarray:
+        """:meth:`uniform` by the C kernel: ``mix(mix(seeds ^ key_id) + offset)`` scaled,
+        the offset that of :meth:`_finalise`."""
+        seeds_and_id = self._compiled.get(key)
+        if seeds_and_id is None:
+            seeds_and_id = self._compiled[key] = (self.stream_seeds.get(key, self.seeds),
+                                                  int(key_id(key)))
+        out = np.empty(self.seeds.shape, np.float64)
+        self._kernel.draw(*seeds_and_id, _month_offset(month), out)
+        return out
 
     def _draw_group(self, at: int, month: int) -> None:
         """The draws of the monthly decisions ``at``, ``at + 1``, ... (a block's worth) for
@@ -156,7 +183,7 @@ class Draws:
         bits as :func:`mix` (pinned by tests/test_randomness.py), without its temporaries.
         """
         z, t = (np.empty_like(stream), np.empty_like(stream)) if scratch is None else scratch
-        np.add(stream, np.uint64((month + 1) * int(_GOLDEN) % 2**64), out=z)
+        np.add(stream, np.uint64(_month_offset(month)), out=z)
         _scramble(z, t)
         z >>= _S11
         out = z.astype(np.float64)
@@ -164,8 +191,13 @@ class Draws:
         return out
 
 
+def _month_offset(month: int) -> int:
+    """``month * GOLDEN`` plus the finaliser's own first ``GOLDEN``, wrapped to 64 bits."""
+    return (month + 1) * int(_GOLDEN) % 2**64
+
+
 def _check_seeds(seeds: np.ndarray, shape: tuple[int, ...], key: str) -> np.ndarray:
-    out = np.asarray(seeds, dtype=np.int64)
+    out = np.ascontiguousarray(seeds, dtype=np.int64)
     if out.shape != shape or np.any(out < 0):
         raise ValueError(f"stream_seeds[{key!r}]: needs one non-negative seed per world "
                          f"(shape {shape}), got shape {out.shape}")
