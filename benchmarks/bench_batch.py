@@ -57,6 +57,9 @@ from parley.scenario_files import load_scenario
 sc = load_scenario(sys.argv[1]); n = int(sys.argv[2]); reps = int(sys.argv[3])
 seeds = np.arange(n, dtype=np.int64) * 7919 + 11
 simulate(sc, seeds[:100])
+if sys.argv[4:] == ["sync"]:  # one of a pair: start timing when the other does
+    print("ready", flush=True)
+    sys.stdin.readline()
 best = float("inf")
 for _ in range(reps):
     t = time.process_time()
@@ -95,13 +98,32 @@ def model_alone(python: str, cwd: Path, scenario: str, worlds: int, reps: int = 
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def draws_made_by(python: str, cwd: Path) -> str:
+    """Whether that checkout's draws run on the compiled kernel or on numpy."""
+    out = subprocess.run([python, "-c", "import parley.randomness as r; "
+                          "print(getattr(r, 'COMPILED', False))"],
+                         cwd=cwd, check=True, capture_output=True, text=True,
+                         env=tree_env(cwd))
+    return "compiled kernel" if out.stdout.strip() == "True" else "numpy"
+
+
 def model_alone_pair(python: str, cwd: Path, scenario: str, worlds: int,
                      reps: int = 3) -> float:
-    """:func:`model_alone` in two processes started together: the sum of their rates."""
-    args = [python, "-c", MODEL_ALONE, scenario, str(worlds), str(reps)]
-    procs = [subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, text=True,
-                              env=tree_env(cwd))
+    """:func:`model_alone` in two processes at once: the sum of their rates.  Both are
+    released together once both have loaded the scenario and warmed up, so that their
+    timed runs overlap (a model of 20,000 worlds takes about 0.15 s: processes merely
+    started together could time much of their runs while the other one is still
+    importing, and the pair would look as fast as two machines)."""
+    args = [python, "-c", MODEL_ALONE, scenario, str(worlds), str(reps), "sync"]
+    procs = [subprocess.Popen(args, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, env=tree_env(cwd))
              for _ in range(2)]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready", cwd
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
     outs = [p.communicate()[0] for p in procs]
     if any(p.returncode for p in procs):
         raise SystemExit(f"model alone failed in {cwd}")
@@ -259,6 +281,7 @@ def main() -> None:
           f"{load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}")
     row("measure", cols)
     print("|---|" + "---|" * len(cols))
+    row("draws made by", (draws_made_by(*trees[t]) for t in cols))
     for name in ("biden", "trump_oh"):
         row(f"model alone, {name}, {args.model_worlds:,} worlds, worlds per CPU-second",
             (f"{res[t][f'model:{name}']:,.0f}" for t in cols))
