@@ -2,7 +2,7 @@
  *
  * For each world, mix(mix(seed ^ key) + month_offset) >> 11, times 2^-53: the SplitMix64
  * finaliser (Steele, Lea & Flood 2014) twice, exactly as randomness.py does it with numpy
- * (the same wrapping uint64 arithmetic, so the same bits; tests/test_randomness.py checks
+ * (the same wrapping uint64 arithmetic, so the same bits; tests/test_draws_kernel.py checks
  * the two against each other).  numpy makes a dozen passes over the worlds' arrays for one
  * draw and reads the decision's stored stream from memory; this loop reads the seeds once
  * and writes the draws once.

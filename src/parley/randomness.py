@@ -22,7 +22,7 @@ unchanged.
 
 Where the package was built with its C kernel (``parley._draws``, from
 ``src/parley/_draws.c``), a draw is made in one pass over the worlds; without it, with
-numpy.  The bits are the same (tests/test_randomness.py); :data:`COMPILED` says which.
+numpy.  The bits are the same (tests/test_draws_kernel.py); :data:`COMPILED` says which.
 """
 
 from __future__ import annotations
