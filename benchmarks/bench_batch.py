@@ -25,6 +25,10 @@ in the same session, interleaved case by case so both see the same load):
   * with ``--scaling N [N ...]``, the second worker's speed-up at each of those run counts
     (each command best of ``--repeat``, 1 and 2 workers interleaved): where a fixed
     start-up stops hiding the second core;
+  * at each run count with 1 worker, the serial part of the command (wall clock from its
+    start to the batch's first task, and from its last result to the command's exit,
+    stamped in the child) and the speed-up it leaves a perfect second worker,
+    T1 / (S + (T1 - S) / 2): the ceiling on the measured speed-up;
   * ``mesa.batch_run`` on one world per model, ``--mesa-runs`` runs (200; 0 skips it),
     in this process, against the 2-worker rate at ``--runs``;
   * the load average at the start and at the end.
@@ -70,8 +74,18 @@ print(n / best)
 
 #: run in a child: one parley command, then the peak RSS of this process and its workers
 WHOLE_COMMAND = """
-import json, resource, sys
+import json, resource, sys, time
+import parley.experiments.engine as engine
 from parley.cli import main
+stamps = {}  # wall clock: when the batch's first task went out, when its last result was in
+inner = engine.write_in_order
+def timed(*args, **kwargs):
+    stamps.setdefault("tasks_start", time.time())
+    try:
+        return inner(*args, **kwargs)
+    finally:
+        stamps["tasks_end"] = time.time()
+engine.write_in_order = timed
 try:
     main(sys.argv[2:])
 except SystemExit as exc:
@@ -81,7 +95,7 @@ me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource
 with open(sys.argv[1], "w") as fh:
     json.dump({"parent_mb": me.ru_maxrss / 1024, "workers_mb": kids.ru_maxrss / 1024,
                "parent_cpu": me.ru_utime + me.ru_stime,
-               "workers_cpu": kids.ru_utime + kids.ru_stime}, fh)
+               "workers_cpu": kids.ru_utime + kids.ru_stime, **stamps}, fh)
 """
 
 
@@ -135,27 +149,39 @@ def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
     usage = out.with_suffix(".usage.json")
     args = [python, "-c", WHOLE_COMMAND, str(usage), "run", scenario, "--runs", str(runs),
             "--jobs", str(jobs), "--out", str(out), "--no-plots"]
-    start = time.perf_counter()
+    start, began = time.perf_counter(), time.time()
     proc = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           text=True, env=tree_env(cwd))
-    wall = time.perf_counter() - start
+    wall, ended = time.perf_counter() - start, time.time()
     if proc.returncode != 0:
         raise SystemExit(f"command failed: {' '.join(args[3:])}\n{proc.stderr}")
-    return {"wall": wall, "rate": runs / wall, **json.loads(usage.read_text())}
+    usage = json.loads(usage.read_text())
+    # the part no second worker can share: start-up and set-up before the batch's first
+    # task, and the summary, files and exit after its last result
+    serial = usage["tasks_start"] - began + ended - usage["tasks_end"]
+    return {"wall": wall, "rate": runs / wall, "serial": serial, **usage}
+
+
+def speed_up_bound(one_worker_wall: float, serial: float) -> float:
+    """The second worker's speed-up if it halved everything but the serial part exactly:
+    T1 / (S + (T1 - S) / 2).  Above the target only if S is small enough."""
+    return one_worker_wall / (serial + (one_worker_wall - serial) / 2)
 
 
 def scaling(python: str, cwd: Path, scenario: str, runs: int, repeat: int,
-            out: Path) -> tuple[float, float, float]:
+            out: Path) -> tuple[float, float, float, float, float]:
     """The whole command's best wall time with 1 and with 2 workers (interleaved, so both
-    see the same load), and the speed-up between them."""
-    best = {1: float("inf"), 2: float("inf")}
+    see the same load), the speed-up between them, the serial part of the best 1-worker
+    run and the speed-up that serial part allows (:func:`speed_up_bound`)."""
+    best = {1: {"wall": float("inf")}, 2: {"wall": float("inf")}}
     for k in range(repeat):
         for jobs in best:
             folder = out / f"{jobs}-{k}"
-            wall = whole_command(python, cwd, scenario, runs, jobs, folder)["wall"]
-            best[jobs] = min(best[jobs], wall)
+            measured = whole_command(python, cwd, scenario, runs, jobs, folder)
+            best[jobs] = min(best[jobs], measured, key=lambda m: m["wall"])
             shutil.rmtree(folder)
-    return best[1], best[2], best[1] / best[2]
+    one, two = best[1]["wall"], best[2]["wall"]
+    return one, two, one / two, best[1]["serial"], speed_up_bound(one, best[1]["serial"])
 
 
 #: the headline commands: name -> parley arguments (an --out folder is added)
@@ -306,6 +332,10 @@ def main() -> None:
                  for t in cols))
         row(f"{runs:,} runs: speed-up from the second worker",
             (f"{res[t][two]['rate'] / res[t][one]['rate']:.2f}x" for t in cols))
+        row(f"{runs:,} runs, 1 worker: serial part (start-up before the first task, summary "
+            "and exit after the last), s; the speed-up it allows a perfect second worker",
+            (f"{res[t][one]['serial']:.2f} s; "
+             f"{speed_up_bound(res[t][one]['wall'], res[t][one]['serial']):.2f}x" for t in cols))
     mem_sizes = [args.small] + ([args.large] if args.large else []) + args.memory_runs
     for runs in mem_sizes:
         key = f"run:{runs}:2"
@@ -318,8 +348,10 @@ def main() -> None:
             (f"{res[t][large]['parent_mb'] / res[t][small]['parent_mb']:.2f} / "
              f"{res[t][large]['workers_mb'] / res[t][small]['workers_mb']:.2f}" for t in cols))
     for runs in args.scaling:
-        row(f"{runs:,} runs: 1 / 2 workers, wall s (best of {args.repeat}), speed-up",
-            ("{:.2f} / {:.2f} s, {:.2f}x".format(*res[t][f"scaling:{runs}"]) for t in cols))
+        row(f"{runs:,} runs: 1 / 2 workers, wall s (best of {args.repeat}), speed-up; "
+            "serial part of the best 1-worker run, the speed-up it allows",
+            ("{:.2f} / {:.2f} s, {:.2f}x; {:.2f} s, {:.2f}x".format(*res[t][f"scaling:{runs}"])
+             for t in cols))
     for label in HEADLINE if not args.no_headline else ():
         row(f"{label}, wall s (best of {args.repeat})", (f"{res[t][label]:.1f}" for t in cols))
     for r in sizes:
