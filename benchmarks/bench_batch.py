@@ -28,7 +28,8 @@ in the same session, interleaved case by case so both see the same load):
   * at each run count with 1 worker, the serial part of the command (wall clock from its
     start to the batch's first task, and from its last result to the command's exit,
     stamped in the child) and the speed-up it leaves a perfect second worker,
-    T1 / (S + (T1 - S) / 2): the ceiling on the measured speed-up;
+    T1 / (S + (T1 - S) / 2): the ceiling on the measured speed-up; and the speed-up of
+    the part the second worker can share, (T1 - S1) / (T2 - S2);
   * ``mesa.batch_run`` on one world per model, ``--mesa-runs`` runs (200; 0 skips it),
     in this process, against the 2-worker rate at ``--runs``;
   * the load average at the start and at the end.
@@ -168,6 +169,12 @@ def speed_up_bound(one_worker_wall: float, serial: float) -> float:
     return one_worker_wall / (serial + (one_worker_wall - serial) / 2)
 
 
+def shared_speed_up(one: dict[str, float], two: dict[str, float]) -> float:
+    """The second worker's speed-up on what it can share: each command's wall time less its
+    own serial part (1 and 2 workers)."""
+    return (one["wall"] - one["serial"]) / (two["wall"] - two["serial"])
+
+
 def scaling(python: str, cwd: Path, scenario: str, runs: int, repeat: int,
             out: Path) -> tuple[float, float, float, float, float]:
     """The whole command's best wall time with 1 and with 2 workers (interleaved, so both
@@ -181,7 +188,8 @@ def scaling(python: str, cwd: Path, scenario: str, runs: int, repeat: int,
             best[jobs] = min(best[jobs], measured, key=lambda m: m["wall"])
             shutil.rmtree(folder)
     one, two = best[1]["wall"], best[2]["wall"]
-    return one, two, one / two, best[1]["serial"], speed_up_bound(one, best[1]["serial"])
+    return (one, two, one / two, best[1]["serial"], speed_up_bound(one, best[1]["serial"]),
+            shared_speed_up(best[1], best[2]))
 
 
 #: the headline commands: name -> parley arguments (an --out folder is added)
@@ -336,6 +344,9 @@ def main() -> None:
             "and exit after the last), s; the speed-up it allows a perfect second worker",
             (f"{res[t][one]['serial']:.2f} s; "
              f"{speed_up_bound(res[t][one]['wall'], res[t][one]['serial']):.2f}x" for t in cols))
+        row(f"{runs:,} runs: speed-up of the part a second worker can share, "
+            "(T1 - S1) / (T2 - S2)", (f"{shared_speed_up(res[t][one], res[t][two]):.2f}x"
+                                      for t in cols))
     mem_sizes = [args.small] + ([args.large] if args.large else []) + args.memory_runs
     for runs in mem_sizes:
         key = f"run:{runs}:2"
@@ -349,9 +360,10 @@ def main() -> None:
              f"{res[t][large]['workers_mb'] / res[t][small]['workers_mb']:.2f}" for t in cols))
     for runs in args.scaling:
         row(f"{runs:,} runs: 1 / 2 workers, wall s (best of {args.repeat}), speed-up; "
-            "serial part of the best 1-worker run, the speed-up it allows",
-            ("{:.2f} / {:.2f} s, {:.2f}x; {:.2f} s, {:.2f}x".format(*res[t][f"scaling:{runs}"])
-             for t in cols))
+            "serial part of the best 1-worker run, the speed-up it allows; speed-up of the "
+            "shared part",
+            ("{:.2f} / {:.2f} s, {:.2f}x; {:.2f} s, {:.2f}x; {:.2f}x".format(
+                *res[t][f"scaling:{runs}"]) for t in cols))
     for label in HEADLINE if not args.no_headline else ():
         row(f"{label}, wall s (best of {args.repeat})", (f"{res[t][label]:.1f}" for t in cols))
     for r in sizes:
