@@ -78,15 +78,16 @@ WHOLE_COMMAND = """
 import json, resource, sys, time
 import parley.experiments.engine as engine
 from parley.cli import main
-stamps = {}  # wall clock: when the batch's first task went out, when its last result was in
-inner = engine.write_in_order
+stamps = {}  # wall clock: when the batch began handing out tasks, when its last result was written
+inner = getattr(engine, "write_in_order", None)  # None in a checkout without it: no stamps
 def timed(*args, **kwargs):
     stamps.setdefault("tasks_start", time.time())
     try:
         return inner(*args, **kwargs)
     finally:
         stamps["tasks_end"] = time.time()
-engine.write_in_order = timed
+if inner is not None:
+    engine.write_in_order = timed
 try:
     main(sys.argv[2:])
 except SystemExit as exc:
@@ -147,8 +148,8 @@ def model_alone_pair(python: str, cwd: Path, scenario: str, worlds: int,
 
 def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
                   out: Path) -> dict[str, float]:
-    usage = out.with_suffix(".usage.json")
-    args = [python, "-c", WHOLE_COMMAND, str(usage), "run", scenario, "--runs", str(runs),
+    usage_file = out.with_suffix(".usage.json")
+    args = [python, "-c", WHOLE_COMMAND, str(usage_file), "run", scenario, "--runs", str(runs),
             "--jobs", str(jobs), "--out", str(out), "--no-plots"]
     start, began = time.perf_counter(), time.time()
     proc = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -156,16 +157,17 @@ def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
     wall, ended = time.perf_counter() - start, time.time()
     if proc.returncode != 0:
         raise SystemExit(f"command failed: {' '.join(args[3:])}\n{proc.stderr}")
-    usage = json.loads(usage.read_text())
+    usage = json.loads(usage_file.read_text())
     # the part no second worker can share: start-up and set-up before the batch's first
-    # task, and the summary, files and exit after its last result
-    serial = usage["tasks_start"] - began + ended - usage["tasks_end"]
+    # task, and the summary, files and exit after its last result (NaN without the stamps)
+    serial = (usage["tasks_start"] - began + ended - usage["tasks_end"]
+              if "tasks_start" in usage else float("nan"))
     return {"wall": wall, "rate": runs / wall, "serial": serial, **usage}
 
 
 def speed_up_bound(one_worker_wall: float, serial: float) -> float:
     """The second worker's speed-up if it halved everything but the serial part exactly:
-    T1 / (S + (T1 - S) / 2).  Above the target only if S is small enough."""
+    T1 / (S + (T1 - S) / 2), for runs under the same load."""
     return one_worker_wall / (serial + (one_worker_wall - serial) / 2)
 
 
@@ -176,10 +178,11 @@ def shared_speed_up(one: dict[str, float], two: dict[str, float]) -> float:
 
 
 def scaling(python: str, cwd: Path, scenario: str, runs: int, repeat: int,
-            out: Path) -> tuple[float, float, float, float, float]:
+            out: Path) -> tuple[float, float, float, float, float, float]:
     """The whole command's best wall time with 1 and with 2 workers (interleaved, so both
     see the same load), the speed-up between them, the serial part of the best 1-worker
-    run and the speed-up that serial part allows (:func:`speed_up_bound`)."""
+    run, the speed-up that serial part allows (:func:`speed_up_bound`) and that of the
+    shared part (:func:`shared_speed_up`, the two best runs)."""
     best = {1: {"wall": float("inf")}, 2: {"wall": float("inf")}}
     for k in range(repeat):
         for jobs in best:
