@@ -31,7 +31,7 @@ SLOW_FILES = frozenset({
     "test_drivers_envelope.py", "test_ema.py",
     "test_mechanisms.py", "test_notebooks.py", "test_package.py",
     "test_parameter_uncertainty.py",
-    "test_reliability.py", "test_report.py",
+    "test_report.py",
     "test_viz.py",
 })
 

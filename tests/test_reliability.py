@@ -160,6 +160,7 @@ def _mount_tmpfs(where: Path, size: str) -> bool:
                           capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_batch_on_a_real_full_disk_resumes_to_the_same_files(tmp_path):
     """The issue's case: a small tmpfs fills mid-batch; after space is freed, resume
     completes the batch byte-identical to an uninterrupted one."""
@@ -255,6 +256,7 @@ def test_a_record_cut_by_a_kill_is_dropped_with_its_rows(tmp_path):
     assert st.runs_path.stat().st_size == records[-1]["offset_end"]
 
 
+@pytest.mark.slow
 def test_compare_resume_with_a_garbage_line_exits_2(tmp_path):
     sc = short_scenario(tmp_path / "sc")
     other = sc.with_name("other.yaml")
@@ -295,6 +297,7 @@ def _long_run(scenario: Path, out: Path, jobs: int, stderr: int,
                             stdout=subprocess.DEVNULL, stderr=stderr)
 
 
+@pytest.mark.slow
 def test_resume_while_running_exits_2_and_a_killed_writer_leaves_no_stale_lock(tmp_path):
     scenario = short_scenario(tmp_path / "sc")
     out = tmp_path / "out"
@@ -347,6 +350,7 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_killing_the_main_process_leaves_no_worker(tmp_path, sig):
@@ -371,6 +375,7 @@ def test_killing_the_main_process_leaves_no_worker(tmp_path, sig):
                 os.kill(w, signal.SIGKILL)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux")
 def test_forked_workers_start_before_the_folder_and_hold_none_of_its_files(tmp_path):
     """The CLI's pool is forked (one thread), quietly (no 3.12+ warning about numpy's BLAS
@@ -409,6 +414,7 @@ def test_the_start_method_forks_only_a_single_threaded_process_on_linux(monkeypa
     assert executors.default_start_method() == "spawn"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux")
 def test_a_fork_pool_whose_process_started_a_thread_since_spawns_instead(monkeypatch):
     from parley import forking
@@ -455,6 +461,7 @@ MANIFESTS = {"garbage": b"\x89PNG garbage", "truncated": b'{"kind": "run", "mast
              b'"precision": null, "scenarios": [7]}'}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MANIFESTS))
 def test_resume_on_a_bad_manifest_exits_2(tmp_path, name):
     filled_store(tmp_path, chunks=1)
@@ -462,6 +469,7 @@ def test_resume_on_a_bad_manifest_exits_2(tmp_path, name):
     one_error(cli("run", "--resume", tmp_path), "manifest")
 
 
+@pytest.mark.slow
 def test_resume_of_a_sweep_folder_by_run_and_of_a_run_folder_by_sweep_exits_2(tmp_path):
     filled_store(tmp_path, chunks=1)
     (tmp_path / "manifest.json").write_text(json.dumps({"kind": "sweep", "master_seed": 1,
@@ -472,6 +480,7 @@ def test_resume_of_a_sweep_folder_by_run_and_of_a_run_folder_by_sweep_exits_2(tm
     one_error(cli("sweep", "--resume", tmp_path), "run")
 
 
+@pytest.mark.slow
 def test_resume_with_a_wrongly_shaped_log_record_exits_2(tmp_path):
     out = tmp_path / "out"
     args = [TRUMP, "--runs", "200", "--chunk", "100", "--jobs", "1", "--no-plots"]
@@ -493,6 +502,7 @@ SUMMARIES = {"list": "[1, 2]", "string": '"x"', "garbage": "{nope", "empty": "",
                                  '{"p": "x", "lo": 0.4, "hi": 0.6}}}]}'}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["plot", "report"])
 @pytest.mark.parametrize("name", sorted(SUMMARIES))
 def test_plot_and_report_on_a_malformed_summary_exit_2(tmp_path, command, name):
@@ -509,6 +519,7 @@ def test_plot_and_report_on_a_malformed_summary_exit_2(tmp_path, command, name):
                                   ["--max-runs", "1000000000000", "--precision", "0.01",
                                    "--parameter-draws", "0"],
                                   ["--runs", "100000000", "--chunk", "1"]])
+@pytest.mark.slow
 def test_resource_limits_exit_2_at_once(args, tmp_path):
     one_error(cli("run", TRUMP, *args, "--out", tmp_path / "out", timeout=60))
     assert not (tmp_path / "out").exists()
@@ -517,12 +528,14 @@ def test_resource_limits_exit_2_at_once(args, tmp_path):
 @pytest.mark.parametrize("args", [["--jobs", "1000"], ["--method", "lhs", "--samples",
                                                     "1000000000000"],
                                   ["--runs-per-point", "1000000000000"]])
+@pytest.mark.slow
 def test_sweep_limits(tmp_path, args):
     one_error(cli("sweep", TRUMP, "--vary", "washington.outreach_rate=0:1:2", *args,
                   "--out", tmp_path / "s", timeout=60), args[-2])
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start", ["0001-01", "9999-12"])
 def test_hindcast_outside_the_record_fails_before_writing(tmp_path, start):
     sc = tmp_path / "term.yaml"
@@ -562,6 +575,7 @@ def hostile_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_hostile_files_each_give_one_bounded_line(hostile_dir):
     files = sorted(hostile_dir.glob("*.yaml"))
     proc = cli("validate", *files, timeout=120)
@@ -572,6 +586,7 @@ def test_hostile_files_each_give_one_bounded_line(hostile_dir):
         assert sum(line.startswith(f"error: {f}:") for line in lines) == 1, (f, lines)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [*HOSTILE, "bomb.yaml"])
 def test_hostile_files_through_a_folder_sweep_chronicle_and_viz(hostile_dir, name, tmp_path):
     path = hostile_dir / name
@@ -587,6 +602,7 @@ def test_a_folder_scan_reports_a_hostile_file_instead_of_crashing(hostile_dir):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_devices_and_fifos_are_refused_without_reading(tmp_path):
     fifo = tmp_path / "pipe.yaml"
@@ -598,6 +614,7 @@ def test_devices_and_fifos_are_refused_without_reading(tmp_path):
     assert proc.returncode == 2 and "not a regular file" in proc.stderr
 
 
+@pytest.mark.slow
 def test_newlines_and_escapes_cannot_forge_lines_or_reach_the_terminal(tmp_path):
     sc = tmp_path / "forge.yaml"
     sc.write_text('extends: parley:base.yaml\nabstract: false\ntitle: "A \\e[31m red \\a"\n'
@@ -614,6 +631,7 @@ def test_newlines_and_escapes_cannot_forge_lines_or_reach_the_terminal(tmp_path)
     assert proc.returncode == 0 and "\x1b" not in proc.stdout and "\\x1b" in proc.stdout
 
 
+@pytest.mark.slow
 def test_merge_keys_are_supported(tmp_path):
     sc = tmp_path / "merge.yaml"
     sc.write_text("extends: parley:trump_oh.yaml\ntitle: Merged stances\nactors:\n"
@@ -626,6 +644,7 @@ def test_merge_keys_are_supported(tmp_path):
     one_error(cli("validate", sc), "merge")
 
 
+@pytest.mark.slow
 def test_a_quoted_abstract_is_an_error_not_a_silent_drop(tmp_path):
     (tmp_path / "s.yaml").write_text('extends: parley:trump_oh.yaml\nabstract: "false"\n')
     one_error(cli("validate", tmp_path), "abstract", "true or false")
@@ -633,6 +652,7 @@ def test_a_quoted_abstract_is_an_error_not_a_silent_drop(tmp_path):
 
 @pytest.mark.parametrize("ref", ["/etc/passwd", "../../../../../../etc/passwd",
                                  "../outside.yaml"])
+@pytest.mark.slow
 def test_extends_is_confined_and_never_echoes_the_file(tmp_path, ref):
     (tmp_path / "outside.yaml").write_text("secret_value: hunter2\nline2: x\n")
     inner = tmp_path / "inner"
@@ -643,6 +663,7 @@ def test_extends_is_confined_and_never_echoes_the_file(tmp_path, ref):
     assert "hunter2" not in proc.stderr and "root:" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_scenario_anywhere_extends_a_shipped_one_by_package_reference(tmp_path):
     sc = tmp_path / "mine.yaml"
     sc.write_text("extends: parley:trump_oh.yaml\ntitle: Mine, from outside the repository\n")
@@ -661,6 +682,7 @@ def test_a_scenario_anywhere_extends_a_shipped_one_by_package_reference(tmp_path
     ["calibrate", "--dynamics", "--particles", "1000000000"],
     ["calibrate", "--dynamics", "--jobs", "1000"],
 ])
+@pytest.mark.slow
 def test_work_beyond_the_declared_budget_is_refused_at_once(args, tmp_path):
     """Each bound of parley.defaults is checked before any work starts (issue 24)."""
     one_error(cli(*args, cwd=tmp_path, timeout=60), "allowed 1 to" if "--runs" not in args
@@ -668,6 +690,7 @@ def test_work_beyond_the_declared_budget_is_refused_at_once(args, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_calibrate_json_on_a_full_disk_keeps_the_old_file_and_says_so(tmp_path, monkeypatch,
                                                                       capsys):
     """``parley calibrate --json FILE`` writes the whole file or none of it: on a full disk
@@ -711,6 +734,7 @@ print("closed", flush=True)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_a_pool_whose_tasks_could_not_be_sent_closes_instead_of_hanging(method):
     """CPython before 3.12.8 and 3.13.1 (gh-125451) can deadlock a pool whose feeder
