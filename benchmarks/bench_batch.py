@@ -30,6 +30,10 @@ in the same session, interleaved case by case so both see the same load):
     stamped in the child) and the speed-up it leaves a perfect second worker,
     T1 / (S + (T1 - S) / 2): the ceiling on the measured speed-up; and the speed-up of
     the part the second worker can share, (T1 - S1) / (T2 - S2);
+  * the command's start-up to its first task with parley's bytecode cached (as every
+    figure here is measured, and as a user's commands run after their first) and with
+    parley compiled at every start (what a shell with PYTHONDONTWRITEBYTECODE=1, as this
+    machine's, did to every measurement before 2026-12-08);
   * ``mesa.batch_run`` on one world per model, ``--mesa-runs`` runs (200; 0 skips it),
     in this process, against the 2-worker rate at ``--runs``;
   * the load average at the start and at the end.
@@ -101,10 +105,30 @@ with open(sys.argv[1], "w") as fh:
 """
 
 
-def tree_env(cwd: Path) -> dict[str, str]:
+def tree_env(cwd: Path, cached_bytecode: bool = True, src: Path | None = None
+             ) -> dict[str, str]:
     """The environment of a tree's children: its own ``src`` first on the path, so a python
-    run with PYTHONPATH pointing at one tree never measures that tree for another."""
-    return {**os.environ, "PYTHONPATH": str(cwd / "src")}
+    run with PYTHONPATH pointing at one tree never measures that tree for another.
+
+    With ``cached_bytecode`` (the default) PYTHONDONTWRITEBYTECODE is left out, so the
+    children import parley from the bytecode :func:`warm_bytecode` wrote, as a user's
+    commands do after their first (pip compiles an installed package; an editable
+    checkout writes ``__pycache__`` on its first import).  A shell that sets it (this
+    machine's does) would otherwise have every command compile parley's modules again at
+    its start, a cost no user pays (``startup_bytecode`` measures it).  ``src``: the
+    sources to import in place of the tree's own."""
+    env = {**os.environ, "PYTHONPATH": str(src or cwd / "src")}
+    if cached_bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def warm_bytecode(python: str, cwd: Path) -> None:
+    """Compile the tree's ``src`` for that python (its ``__pycache__``, as after a first run)."""
+    subprocess.run([python, "-m", "compileall", "-q", str(cwd / "src")], check=True,
+                   stdout=subprocess.DEVNULL, env=tree_env(cwd))
 
 
 def model_alone(python: str, cwd: Path, scenario: str, worlds: int, reps: int = 3) -> float:
@@ -147,13 +171,16 @@ def model_alone_pair(python: str, cwd: Path, scenario: str, worlds: int,
 
 
 def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
-                  out: Path) -> dict[str, float]:
+                  out: Path, uncached_src: Path | None = None) -> dict[str, float]:
+    """One ``parley run`` in a child: wall time, rate, serial part, peak memory and CPU.
+    ``uncached_src``: import parley from these sources, which hold no bytecode, and write
+    none (every module of parley compiled at the start)."""
     usage_file = out.with_suffix(".usage.json")
     args = [python, "-c", WHOLE_COMMAND, str(usage_file), "run", scenario, "--runs", str(runs),
             "--jobs", str(jobs), "--out", str(out), "--no-plots"]
     start, began = time.perf_counter(), time.time()
     proc = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, env=tree_env(cwd))
+                          text=True, env=tree_env(cwd, uncached_src is None, uncached_src))
     wall, ended = time.perf_counter() - start, time.time()
     if proc.returncode != 0:
         raise SystemExit(f"command failed: {' '.join(args[3:])}\n{proc.stderr}")
@@ -162,7 +189,30 @@ def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
     # task, and the summary, files and exit after its last result (NaN without the stamps)
     serial = (usage["tasks_start"] - began + ended - usage["tasks_end"]
               if "tasks_start" in usage else float("nan"))
-    return {"wall": wall, "rate": runs / wall, "serial": serial, **usage}
+    first_task = usage["tasks_start"] - began if "tasks_start" in usage else float("nan")
+    return {"wall": wall, "rate": runs / wall, "serial": serial, "first_task": first_task,
+            **usage}
+
+
+def startup_bytecode(python: str, cwd: Path, scenario: str, runs: int, repeat: int,
+                     out: Path) -> tuple[float, float]:
+    """The command's wall time to its first task (``runs`` runs, 1 worker, best of
+    ``repeat``, interleaved): with the tree's bytecode cached, and with every module of
+    parley compiled at the start (a copy of its sources with no ``__pycache__``, and
+    PYTHONDONTWRITEBYTECODE=1: what this machine's shell did to every earlier measurement;
+    installed packages keep the bytecode pip wrote)."""
+    bare = out / "src"
+    shutil.copytree(cwd / "src", bare, ignore=shutil.ignore_patterns("__pycache__"))
+    best = {"cached": float("inf"), "compiled": float("inf")}
+    for k in range(repeat):
+        for case in best:
+            folder = out / f"{case}-{k}"
+            measured = whole_command(python, cwd, scenario, runs, 1, folder,
+                                     bare if case == "compiled" else None)
+            best[case] = min(best[case], measured["first_task"])
+            shutil.rmtree(folder)
+    shutil.rmtree(bare)
+    return best["cached"], best["compiled"]
 
 
 def speed_up_bound(one_worker_wall: float, serial: float) -> float:
@@ -275,6 +325,8 @@ def main() -> None:
     sizes = [args.runs] + ([args.large] if args.large else [])
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        for py, cwd in trees.values():
+            warm_bytecode(py, cwd)
         for name in ("biden", "trump_oh"):
             for tree, (py, cwd) in trees.items():
                 res[tree][f"model:{name}"] = model_alone(py, cwd, f"scenarios/{name}.yaml",
@@ -288,6 +340,9 @@ def main() -> None:
                     out = tmp / f"{tree}-{runs}-{jobs}"
                     res[tree][f"run:{runs}:{jobs}"] = whole_command(py, cwd, args.scenario,
                                                                     runs, jobs, out)
+        for tree, (py, cwd) in trees.items():
+            res[tree]["startup"] = startup_bytecode(py, cwd, args.scenario, args.runs,
+                                                    args.repeat, tmp / f"{tree}-bytecode")
         for runs in args.scaling:
             for tree, (py, cwd) in trees.items():
                 res[tree][f"scaling:{runs}"] = scaling(py, cwd, args.scenario, runs,
@@ -315,7 +370,8 @@ def main() -> None:
 
     print(f"scenario {args.scenario}; cpus {os.cpu_count()}; load average (1, 5, 15 min) "
           f"at start {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}, at end "
-          f"{load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}")
+          f"{load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}; commands import "
+          "parley's cached bytecode (PYTHONDONTWRITEBYTECODE left out: see tree_env)")
     row("measure", cols)
     print("|---|" + "---|" * len(cols))
     row("draws made by", (draws_made_by(*trees[t]) for t in cols))
@@ -350,6 +406,9 @@ def main() -> None:
         row(f"{runs:,} runs: speed-up of the part a second worker can share, "
             "(T1 - S1) / (T2 - S2)", (f"{shared_speed_up(res[t][one], res[t][two]):.2f}x"
                                       for t in cols))
+    row(f"{args.runs:,} runs, 1 worker: start-up to the first task, s (best of {args.repeat}): "
+        "bytecode cached (as measured above) / parley compiled at every start",
+        ("{:.2f} / {:.2f}".format(*res[t]["startup"]) for t in cols))
     mem_sizes = [args.small] + ([args.large] if args.large else []) + args.memory_runs
     for runs in mem_sizes:
         key = f"run:{runs}:2"
