@@ -209,7 +209,9 @@ def startup_bytecode(python: str, cwd: Path, scenario: str, runs: int, repeat: i
             folder = out / f"{case}-{k}"
             measured = whole_command(python, cwd, scenario, runs, 1, folder,
                                      bare if case == "compiled" else None)
-            best[case] = min(best[case], measured["first_task"])
+            # NaN (a checkout without the stamps) stays NaN: min() would drop it for inf
+            first = measured["first_task"]
+            best[case] = first if first != first else min(best[case], first)
             shutil.rmtree(folder)
     shutil.rmtree(bare)
     return best["cached"], best["compiled"]
