@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -105,20 +106,19 @@ with open(sys.argv[1], "w") as fh:
 """
 
 
-def tree_env(cwd: Path, cached_bytecode: bool = True, src: Path | None = None
-             ) -> dict[str, str]:
+def tree_env(cwd: Path, uncached_src: Path | None = None) -> dict[str, str]:
     """The environment of a tree's children: its own ``src`` first on the path, so a python
     run with PYTHONPATH pointing at one tree never measures that tree for another.
 
-    With ``cached_bytecode`` (the default) PYTHONDONTWRITEBYTECODE is left out, so the
-    children import parley from the bytecode :func:`warm_bytecode` wrote, as a user's
-    commands do after their first (pip compiles an installed package; an editable
-    checkout writes ``__pycache__`` on its first import).  A shell that sets it (this
-    machine's does) would otherwise have every command compile parley's modules again at
-    its start, a cost no user pays (``startup_bytecode`` measures it).  ``src``: the
-    sources to import in place of the tree's own."""
-    env = {**os.environ, "PYTHONPATH": str(src or cwd / "src")}
-    if cached_bytecode:
+    PYTHONDONTWRITEBYTECODE is left out, so the children import parley from the bytecode
+    :func:`warm_bytecode` wrote, as a user's commands do after their first (pip compiles an
+    installed package; an editable checkout writes ``__pycache__`` on its first import).  A
+    shell that sets it (this machine's does) would otherwise have every command compile
+    parley's modules again at its start, a cost no user pays.  ``uncached_src``: sources
+    holding no bytecode to import instead, with the variable set, so that every module of
+    parley is compiled at the start (``startup_bytecode`` measures that cost)."""
+    env = {**os.environ, "PYTHONPATH": str(uncached_src or cwd / "src")}
+    if uncached_src is None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
     else:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -180,16 +180,15 @@ def whole_command(python: str, cwd: Path, scenario: str, runs: int, jobs: int,
             "--jobs", str(jobs), "--out", str(out), "--no-plots"]
     start, began = time.perf_counter(), time.time()
     proc = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, env=tree_env(cwd, uncached_src is None, uncached_src))
+                          text=True, env=tree_env(cwd, uncached_src))
     wall, ended = time.perf_counter() - start, time.time()
     if proc.returncode != 0:
         raise SystemExit(f"command failed: {' '.join(args[3:])}\n{proc.stderr}")
     usage = json.loads(usage_file.read_text())
     # the part no second worker can share: start-up and set-up before the batch's first
     # task, and the summary, files and exit after its last result (NaN without the stamps)
-    serial = (usage["tasks_start"] - began + ended - usage["tasks_end"]
-              if "tasks_start" in usage else float("nan"))
     first_task = usage["tasks_start"] - began if "tasks_start" in usage else float("nan")
+    serial = first_task + ended - usage.get("tasks_end", float("nan"))
     return {"wall": wall, "rate": runs / wall, "serial": serial, "first_task": first_task,
             **usage}
 
@@ -211,7 +210,7 @@ def startup_bytecode(python: str, cwd: Path, scenario: str, runs: int, repeat: i
                                      bare if case == "compiled" else None)
             # NaN (a checkout without the stamps) stays NaN: min() would drop it for inf
             first = measured["first_task"]
-            best[case] = first if first != first else min(best[case], first)
+            best[case] = first if math.isnan(first) else min(best[case], first)
             shutil.rmtree(folder)
     shutil.rmtree(bare)
     return best["cached"], best["compiled"]
